@@ -1,0 +1,339 @@
+"""The `maturity` command.
+
+Exit codes: 0 done; 1 a --fail-under gate failed; 2 bad usage or bad input
+(one line says what and where); 3 the scan completed partially (a source
+failed; the rest is stored and reported); 4 an internal error (a bug).
+Heavy modules are imported inside each command so `maturity --help` is fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scanner import __version__
+from scanner.errors import EXIT_BAD_INPUT, EXIT_GATE_FAILED, EXIT_OK, EXIT_PARTIAL, UserError
+
+if TYPE_CHECKING:
+    from scanner.config import Config
+
+EXIT_INTERNAL = 4
+FORMATS = ("table", "json", "markdown")
+STAGE_CHOICES = ("beginner", "intermediate", "advanced", "expert")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and exit code 2."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        raise UserError(f"{message} (see `{self.prog} --help`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="maturity", description="Estimate DevSecOps maturity from evidence.")
+    parser.add_argument("--version", action="version", version=f"maturity-scanner {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    scan = commands.add_parser("scan", help="collect evidence, score it, store and report it")
+    scan.add_argument("paths", nargs="*", metavar="PATH",
+                      help="local repositories to scan (default: the config's targets, else .)")
+    scan.add_argument("--config", type=Path, help="configuration file (see config.example.yaml)")
+    _output_options(scan)
+    scan.add_argument("--fail-under", action="append", default=[], metavar="STAGE",
+                      help="exit 1 if the overall stage (or COMPETENCY=STAGE) is below STAGE")
+    scan.add_argument("--model", type=Path, help="another maturity model file")
+    scan.add_argument("--no-store", action="store_true", help="do not keep the scan")
+
+    report = commands.add_parser("report", help="render a stored scan again")
+    report.add_argument("scan_id", nargs="?", metavar="SCAN",
+                        help="scan id or unique prefix (default: the latest)")
+    report.add_argument("--list", action="store_true", help="list stored scans")
+    report.add_argument("--entity", action="append", metavar="ENTITY",
+                        help="score only this entity (e.g. repo:/path); repeatable")
+    report.add_argument("--config", type=Path, help="configuration (for --entity re-scoring)")
+    _output_options(report)
+
+    rules = commands.add_parser("rules", help="list, validate or explain rules")
+    rule_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION",
+                                         parser_class=_Parser, required=True)
+    rules_list = rule_commands.add_parser("list", help="every rule, by cell")
+    rules_list.add_argument("--config", type=Path)
+    validate = rule_commands.add_parser("validate", help="check rule files")
+    validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    validate.add_argument("--model", type=Path)
+    explain = rule_commands.add_parser("explain", help="what one rule checks")
+    explain.add_argument("rule_id", metavar="RULE_ID")
+    explain.add_argument("--config", type=Path)
+
+    signals = commands.add_parser("signals", help="every signal, its type and sources")
+    signals.add_argument("--format", choices=("table", "json"), default="table")
+
+    model = commands.add_parser("model", help="show the maturity model")
+    model.add_argument("--model", type=Path, help="another model file")
+    model.add_argument("--format", choices=("table", "json"), default="table")
+    return parser
+
+
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=FORMATS, help="report format (default: table)")
+    parser.add_argument("--output", type=Path, metavar="FILE", help="write the report here")
+    parser.add_argument("--db", metavar="PATH_OR_URL",
+                        help="the store: a SQLite file or database URL "
+                             "(default: $MATURITY_DB, else the user data folder)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_OK
+        handler = {"scan": cmd_scan, "report": cmd_report, "rules": cmd_rules,
+                   "signals": cmd_signals, "model": cmd_model}[args.command]
+        return handler(args)
+    except UserError as exc:
+        print(f"maturity: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("maturity: interrupted; nothing was stored", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - never a traceback for the user
+        if os.environ.get("MATURITY_DEBUG"):
+            raise
+        print(f"maturity: internal error: {type(exc).__name__}: {exc} "
+              "(set MATURITY_DEBUG=1 for details; please report it)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _config(path: Path | None) -> Config:
+    from scanner.config import Config, load_config
+
+    return load_config(path) if path else Config()
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write the report to {output}: {exc.strerror}") from None
+    print(f"report written to {output}", file=sys.stderr)
+
+
+def _render(document: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(document, indent=2, default=str) + "\n"
+    if fmt == "markdown":
+        from scanner.reports.markdown import render_markdown
+
+        return render_markdown(document)
+    from scanner.reports.table import render_table
+
+    return render_table(document)
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from scanner.collectors.base import Target
+    from scanner.scan import run_scan
+    from scanner.store.store import Store, database_url
+
+    config = _config(args.config)
+    if args.model:
+        from dataclasses import replace
+
+        config = replace(config, model_path=args.model)
+    gates = [_parse_gate(text) for text in args.fail_under]
+    if args.paths:
+        targets = tuple(Target("local", str(Path(p).expanduser().resolve()),
+                               {"path": str(Path(p).expanduser().resolve())})
+                        for p in args.paths)
+    else:
+        targets = config.targets or (Target("local", str(Path.cwd()), {"path": str(Path.cwd())}),)
+    store = None if args.no_store else Store(database_url(args.db or config.store_url))
+    result = run_scan(config, targets)
+    if store is not None:
+        store.save(result.document, result.evidence, result.results)
+        print(f"scan {result.info.id} stored in {store.url.removeprefix('sqlite:///')}",
+              file=sys.stderr)
+    fmt = args.format or config.output_format or "table"
+    _emit(_render(result.document, fmt), args.output or config.output_file)
+    for problem in result.info.problems:
+        if problem.severity == "error":
+            print(f"maturity: {problem.line()}", file=sys.stderr)
+    failed = [msg for msg in (_check_gate(result.document, gate) for gate in gates) if msg]
+    for message in failed:
+        print(f"maturity: gate failed: {message}", file=sys.stderr)
+    if failed:
+        return EXIT_GATE_FAILED
+    return EXIT_PARTIAL if result.info.partial else EXIT_OK
+
+
+def _parse_gate(text: str) -> tuple[str | None, str]:
+    target, _, stage = text.rpartition("=")
+    stage = stage.strip().lower()
+    if stage not in STAGE_CHOICES:
+        raise UserError(f"--fail-under {text}: '{stage}' is not a stage; use one of "
+                        f"{', '.join(STAGE_CHOICES)} (optionally COMPETENCY=STAGE)")
+    return (target.strip() or None), stage
+
+
+def _check_gate(document: dict[str, Any], gate: tuple[str | None, str]) -> str | None:
+    from scanner.model import stage_index
+
+    competency_id, wanted = gate
+    if competency_id is None:
+        actual, label = document["overall"]["stage"], "overall stage"
+    else:
+        match = [c for c in document["competencies"] if c["id"] == competency_id]
+        if not match:
+            known = ", ".join(c["id"] for c in document["competencies"])
+            raise UserError(f"--fail-under {competency_id}={wanted}: no competency "
+                            f"'{competency_id}'; known: {known}")
+        actual, label = match[0]["stage"], f"{competency_id} stage"
+    if stage_index(actual) < stage_index(wanted):
+        return f"{label} is {actual}, below {wanted}"
+    return None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from scanner.store.store import Store, database_url
+
+    config = _config(args.config)
+    store = Store(database_url(args.db or config.store_url))
+    if args.list:
+        lines = [f"{s.id}  {s.started_at}  {s.status:<8}  {s.overall_stage:<12}  "
+                 f"{', '.join(s.targets)}" for s in store.scans()]
+        _emit("\n".join(lines) + "\n" if lines else "no scans stored yet\n", args.output)
+        return EXIT_OK
+    scan_id = store.resolve_id(args.scan_id)
+    document = store.document(scan_id)
+    if args.entity:
+        document = _rescore(store, scan_id, document, args.entity, config)
+    _emit(_render(document, args.format or config.output_format or "table"), args.output)
+    return EXIT_OK
+
+
+def _rescore(store: Any, scan_id: str, document: dict[str, Any], entities: list[str],
+             config: Config) -> dict[str, Any]:
+    """Score a stored scan's evidence for a slice of its entities, with today's rules."""
+    from datetime import datetime
+
+    from scanner.collectors.base import Problem
+    from scanner.reports.document import ScanInfo, build_document
+    from scanner.scan import judge, load_engine
+
+    known = [e["id"] for e in document["entities"]]
+    unknown = [e for e in entities if e not in known]
+    if unknown:
+        raise UserError(f"scan {scan_id} has no entity '{unknown[0]}'; it has: "
+                        f"{', '.join(known)}")
+    engine = load_engine(config)
+    assessment, _ = judge(engine, store.evidence(scan_id), config, entities)
+    scan = document["scan"]
+    info = ScanInfo(scan["id"], datetime.fromisoformat(scan["started_at"]),
+                    datetime.fromisoformat(scan["finished_at"]), tuple(scan["targets"]),
+                    tuple(Problem(p["target"], p["message"], p["severity"], p.get("locator"))
+                          for p in scan["errors"] + scan["warnings"]),
+                    scan["config_fingerprint"], tuple(scan["rule_files"]))
+    return build_document(assessment, info, entities)
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from scanner.collectors import registry
+    from scanner.engine.loader import builtin_rule_files, load_rules
+    from scanner.model import load_model
+
+    if args.rules_command == "validate":
+        model = load_model(args.model)
+        catalogue = registry.catalogue()
+        builtin = load_rules(builtin_rule_files(), model, catalogue)
+        # Given files may use the built-in packs' thresholds, and may replace those packs.
+        checked = load_rules(args.files, model, catalogue, thresholds=builtin.thresholds)
+        print(f"{len(args.files)} file(s), {len(checked.rules)} rule(s): valid")
+        return EXIT_OK
+    from scanner.scan import load_engine
+
+    config = _config(args.config)
+    engine = load_engine(config)
+    if args.rules_command == "list":
+        lines = []
+        for sub in engine.model.all_subcompetencies():
+            for stage in STAGE_CHOICES[1:]:
+                for rule in engine.rules.for_cell(sub.full_id, stage):
+                    lines.append(f"{rule.id:<62} {stage:<12} {rule.summary}")
+        _emit("\n".join(lines) + "\n", None)
+        return EXIT_OK
+    rule = engine.rules.rules.get(args.rule_id)
+    if rule is None:
+        import difflib
+
+        close = difflib.get_close_matches(args.rule_id, list(engine.rules.rules), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise UserError(f"no rule '{args.rule_id}'{hint}; `maturity rules list` shows them all")
+    from scanner.reports.explain import explain_rule
+
+    _emit(explain_rule(rule, engine), None)
+    return EXIT_OK
+
+
+def cmd_signals(args: argparse.Namespace) -> int:
+    from scanner.collectors import registry
+    from scanner.engine.loader import builtin_rule_files, load_rules
+    from scanner.model import load_model
+
+    catalogue = registry.catalogue()
+    ruleset = load_rules(builtin_rule_files(), load_model(), catalogue)
+    readers: dict[str, list[str]] = {}
+    for rule in ruleset.rules.values():
+        for signal in rule.signals():
+            readers.setdefault(signal, []).append(rule.id)
+    rows = []
+    for name in catalogue.names():
+        spec = catalogue.get(name)
+        assert spec is not None
+        rows.append({"signal": name, "type": spec.type, "entities": list(spec.entity_kinds),
+                     "description": spec.description,
+                     "collectors": [s.id for s in catalogue.sources(name)],
+                     "rules": readers.get(name, [])})
+    if args.format == "json":
+        _emit(json.dumps(rows, indent=2) + "\n", None)
+        return EXIT_OK
+    lines = []
+    for row in rows:
+        lines.append(f"{row['signal']:<36} {row['type']:<6} {','.join(row['collectors']):<10} "
+                     f"{len(row['rules']):>2} rule(s)  {row['description']}")
+    _emit("\n".join(lines) + "\n", None)
+    return EXIT_OK
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    from scanner.model import STAGES, load_model
+
+    model = load_model(args.model)
+    if args.format == "json":
+        data = {"name": model.name, "version": model.version, "source": model.source,
+                "competencies": [{"id": c.id, "name": c.name, "subcompetencies": [
+                    {"id": s.id, "name": s.name, "cells": s.cells} for s in c.subcompetencies]}
+                    for c in model.competencies]}
+        _emit(json.dumps(data, indent=2) + "\n", None)
+        return EXIT_OK
+    lines = [f"{model.name} {model.version}", f"source: {model.source.get('title', '')}", ""]
+    for competency in model.competencies:
+        lines.append(f"{competency.name} ({competency.id})")
+        for sub in competency.subcompetencies:
+            lines.append(f"  {sub.name} ({sub.full_id})")
+            for stage in STAGES:
+                lines.append(f"    {stage:<12} {sub.cells[stage]}")
+        lines.append("")
+    _emit("\n".join(lines), None)
+    return EXIT_OK

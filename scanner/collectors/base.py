@@ -1,0 +1,88 @@
+"""What every collector is: an id, the signals it can emit, and `collect`.
+
+A collector module keeps its heavy SDK imports inside `collect`, so that
+listing collectors and their signals (`maturity signals`, rule validation)
+stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from scanner.evidence import Evidence, SignalValue
+from scanner.signals import SignalSpec
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Something to scan, as the config or command line named it."""
+
+    collector: str
+    label: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something that went wrong or was skipped, with where to look.
+
+    `error` means a source or entity could not be scanned (the scan is
+    partial); `warning` means one input was skipped with a note.
+    """
+
+    target: str
+    message: str
+    severity: str = WARNING
+    locator: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {"target": self.target, "severity": self.severity, "message": self.message}
+        if self.locator:
+            data["locator"] = self.locator
+        return data
+
+    def line(self) -> str:
+        where = f"{self.locator}: " if self.locator else ""
+        return f"{self.severity}: {self.target}: {where}{self.message}"
+
+
+class Emitter:
+    """Builds the evidence of one entity from one source."""
+
+    def __init__(self, entity: str, source: str) -> None:
+        self.entity = entity
+        self.source = source
+        self.evidence: list[Evidence] = []
+
+    def emit(self, signal: str, value: SignalValue, locators: Iterable[str] = (),
+             note: str | None = None) -> None:
+        self.evidence.append(Evidence(self.entity, signal, value, self.source,
+                                      tuple(dict.fromkeys(locators)), note))
+
+
+@dataclass
+class Collected:
+    evidence: list[Evidence] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    entities: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CollectSettings:
+    """Settings every collector may read (from config, with defaults)."""
+
+    production_pattern: str = r"(?i)^(prod|production|live)([-_ ].*)?$"
+    max_file_bytes: int = 2_000_000
+
+
+class Collector(Protocol):
+    id: ClassVar[str]
+    title: ClassVar[str]
+    signals: ClassVar[tuple[SignalSpec, ...]]
+
+    def collect(self, target: Target, settings: CollectSettings) -> Collected: ...

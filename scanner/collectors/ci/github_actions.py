@@ -1,0 +1,262 @@
+"""GitHub Actions workflows -> jobs.
+
+Reads `.github/workflows/*.yml|yaml` (GitHub reads no sub-folders), follows
+local reusable workflows (`uses: ./.github/workflows/x.yml` at job level) and
+local composite actions (`uses: ./path` at step level) inside the repository,
+and records remote `uses:` at step *and* job level (reusable workflows such
+as the SLSA generator sit at job level, where step-only readers miss them).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Any
+
+from scanner.collectors.ci.model import (
+    ACTION,
+    COMMAND,
+    DEFAULT_BRANCH,
+    IMAGE,
+    MANUAL,
+    OTHER,
+    PULL_REQUEST,
+    PUSH,
+    RELEASE,
+    REUSABLE_WORKFLOW,
+    SCHEDULE,
+    TAG,
+    Job,
+    ParseResult,
+    Reference,
+    scalar_text,
+    shell_lines,
+)
+from scanner.collectors.tree import RepoTree, SkippedFile, in_folder
+from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml
+
+SYSTEM = "github_actions"
+WORKFLOW_FOLDER = ".github/workflows"
+MAX_DEPTH = 4
+
+MAIN_LINE_BRANCH = re.compile(
+    r"^(main|master|trunk|develop|development|dev|stable|default|prod|production|"
+    r"release[s]?([/_-].*)?|hotfix[/_-].*|v?\d[\w.*-]*)$", re.IGNORECASE)
+
+_EVENT_TRIGGERS = {
+    "pull_request": PULL_REQUEST,
+    "pull_request_target": PULL_REQUEST,
+    "merge_group": PULL_REQUEST,
+    "schedule": SCHEDULE,
+    "workflow_dispatch": MANUAL,
+    "release": RELEASE,
+}
+
+
+def push_triggers(filters: Any) -> set[str]:
+    """What a `push` event means, given its branch and tag filters."""
+    if not isinstance(filters, dict):
+        return {PUSH, DEFAULT_BRANCH, TAG}
+    branches = filters.get("branches")
+    has_tags = "tags" in filters or "tags-ignore" in filters
+    if branches is None and "branches-ignore" not in filters:
+        return {TAG} if has_tags else {PUSH, DEFAULT_BRANCH, TAG}
+    triggers = {TAG} if has_tags else set()
+    patterns = [scalar_text(b) for b in branches] if isinstance(branches, list) else \
+        [scalar_text(branches)] if branches is not None else ["*"]
+    if all(MAIN_LINE_BRANCH.match(p) for p in patterns):
+        triggers.add(DEFAULT_BRANCH)
+    else:
+        triggers |= {PUSH, DEFAULT_BRANCH}
+    return triggers
+
+
+def workflow_triggers(on: Any) -> frozenset[str]:
+    events: dict[str, Any]
+    if isinstance(on, str):
+        events = {on: None}
+    elif isinstance(on, list):
+        events = {scalar_text(e): None for e in on}
+    elif isinstance(on, dict):
+        events = {scalar_text(k): val for k, val in on.items()}
+    else:
+        return frozenset()
+    triggers: set[str] = set()
+    for event, filters in events.items():
+        if event == "push":
+            triggers |= push_triggers(filters)
+        elif event == "workflow_call":
+            continue  # a reusable workflow runs with its caller's triggers
+        else:
+            triggers.add(_EVENT_TRIGGERS.get(event, OTHER))
+    return frozenset(triggers)
+
+
+def _remote(kind: str, uses: str, where: str, inputs: tuple[tuple[str, str], ...]) -> Reference:
+    """`owner/repo/path@ref` -> a reference to `owner/repo/path` (lower-case) at `ref`."""
+    name, _, version = uses.strip().partition("@")
+    return Reference(kind, name.lower(), where, inputs, version)
+
+
+def _inputs(step: Any) -> tuple[tuple[str, str], ...]:
+    raw = step.get("with") if isinstance(step, dict) else None
+    if not isinstance(raw, dict):
+        return ()
+    return tuple((str(k), scalar_text(val)) for k, val in raw.items())
+
+
+class _Reader:
+    def __init__(self, tree: RepoTree, result: ParseResult) -> None:
+        self.tree = tree
+        self.result = result
+        self.called: set[str] = set()
+        self.cache: dict[str, Any] = {}
+
+    def load(self, path: str) -> Any:
+        if path not in self.cache:
+            self.cache[path] = self._load(path)
+        return self.cache[path]
+
+    def _load(self, path: str) -> Any:
+        try:
+            text = self.tree.read_text(path)
+        except SkippedFile as skipped:
+            self.result.unreadable.append((path, str(skipped)))
+            return None
+        try:
+            data = load_yaml(text)
+        except YamlError as exc:
+            self.result.unreadable.append((path, f"not valid YAML ({exc})"))
+            return None
+        if path not in self.result.files:
+            self.result.files.append(path)
+        return data
+
+    def workflow(self, path: str, data: Any, triggers: frozenset[str] | None, depth: int,
+                 prefix: str = "") -> None:
+        if data is None:
+            return
+        if not isinstance(data, dict) or not isinstance(data.get("jobs"), dict):
+            self.result.unreadable.append((path, "not a workflow: no 'jobs' mapping"))
+            return
+        if triggers is None:
+            triggers = workflow_triggers(data.get("on"))
+        jobs: LineDict = data["jobs"]
+        top_permissions = "permissions" in data
+        all_jobs_declare = True
+        for name, body in jobs.items():
+            if not isinstance(body, dict):
+                self.result.notes.append((f"{path}:{jobs.line_of(name)}",
+                                          f"job '{name}' is not a mapping; skipped"))
+                continue
+            all_jobs_declare = all_jobs_declare and "permissions" in body
+            self.job(path, prefix + str(name), body, jobs.line_of(name), triggers, depth)
+        if not prefix:
+            self.result.permissions_declared[path] = top_permissions or (
+                all_jobs_declare and bool(jobs))
+
+    def job(self, path: str, name: str, body: LineDict, line: int,
+            triggers: frozenset[str], depth: int) -> None:
+        references: list[Reference] = []
+        uses = body.get("uses")
+        if isinstance(uses, str):
+            where = f"{path}:{body.line_of('uses')}"
+            if uses.startswith("./"):
+                target = posixpath.normpath(uses.split("@", 1)[0][2:])
+                if depth < MAX_DEPTH and self.tree.has(target):
+                    self.called.add(target)
+                    self.workflow(target, self.load(target), triggers, depth + 1,
+                                  prefix=f"{name}/")
+                else:
+                    self.result.notes.append((where, f"local workflow {target} not found"))
+            else:
+                references.append(_remote(REUSABLE_WORKFLOW, uses, where, _inputs(body)))
+        for key in ("container",):
+            image = body.get(key)
+            image_name = image.get("image") if isinstance(image, dict) else image
+            if isinstance(image_name, str) and image_name:
+                references.append(Reference(IMAGE, image_name, f"{path}:{body.line_of(key)}"))
+        services = body.get("services")
+        if isinstance(services, dict):
+            for service_name, service in services.items():
+                image_name = service.get("image") if isinstance(service, dict) else service
+                if isinstance(image_name, str):
+                    references.append(Reference(IMAGE, image_name,
+                                                f"{path}:{services.line_of(service_name)}"))
+        steps = body.get("steps")
+        if isinstance(steps, list):
+            references.extend(self.steps(path, steps, depth))
+        environment = body.get("environment")
+        if isinstance(environment, dict):
+            environment = environment.get("name")
+        self.result.jobs.append(Job(
+            system=SYSTEM, file=path, name=name, locator=f"{path}:{line}",
+            triggers=triggers, references=tuple(references),
+            environment=scalar_text(environment) or None,
+        ))
+
+    def steps(self, path: str, steps: LineList, depth: int) -> list[Reference]:
+        references: list[Reference] = []
+        for index, step in enumerate(steps):
+            if not isinstance(step, dict):
+                continue
+            uses = step.get("uses")
+            if isinstance(uses, str):
+                where = f"{path}:{step.line_of('uses')}"
+                if uses.startswith("docker://"):
+                    references.append(Reference(IMAGE, uses[len("docker://"):], where))
+                elif uses.startswith("./"):
+                    references.extend(self.composite(uses, where, depth))
+                else:
+                    references.append(_remote(ACTION, uses, where, _inputs(step)))
+            run = step.get("run")
+            if isinstance(run, str):
+                position = step.position_of("run")
+                for offset, command in shell_lines(run):
+                    references.append(Reference(COMMAND, command,
+                                                f"{path}:{position.line_of(offset)}"))
+            elif run is not None:
+                self.result.notes.append((f"{path}:{steps.line_of(index)}",
+                                          "step 'run' is not text; skipped"))
+        return references
+
+    def composite(self, uses: str, where: str, depth: int) -> list[Reference]:
+        folder = posixpath.normpath(uses.split("@", 1)[0][2:])
+        for name in ("action.yml", "action.yaml"):
+            action_path = f"{folder}/{name}"
+            if self.tree.has(action_path):
+                break
+        else:
+            self.result.notes.append((where, f"local action {folder} not found"))
+            return []
+        if depth >= MAX_DEPTH:
+            return []
+        data = self.load(action_path)
+        runs = data.get("runs") if isinstance(data, dict) else None
+        if not isinstance(runs, dict):
+            return []
+        if runs.get("using") == "composite" and isinstance(runs.get("steps"), list):
+            return self.steps(action_path, runs["steps"], depth + 1)
+        image = runs.get("image")
+        if runs.get("using") == "docker" and isinstance(image, str) and \
+                not image.startswith("Dockerfile"):
+            return [Reference(IMAGE, image.removeprefix("docker://"),
+                              f"{action_path}:{runs.line_of('image')}")]
+        return []
+
+
+def parse(tree: RepoTree) -> ParseResult:
+    result = ParseResult(SYSTEM)
+    reader = _Reader(tree, result)
+    reusable_only: list[tuple[str, Any]] = []
+    for path in in_folder(tree, WORKFLOW_FOLDER, ".yml", ".yaml"):
+        data = reader.load(path)
+        on = data.get("on") if isinstance(data, dict) else None
+        if isinstance(on, dict | str | list) and not workflow_triggers(on) and "workflow_call" in on:
+            reusable_only.append((path, data))  # judged with its callers' triggers
+            continue
+        reader.workflow(path, data, None, 0)
+    for path, data in reusable_only:
+        if path not in reader.called:
+            reader.workflow(path, data, frozenset(), 0)
+    return result

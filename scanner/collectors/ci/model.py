@@ -1,0 +1,115 @@
+"""A CI-system-neutral picture of pipelines: jobs, what triggers them, what they run.
+
+Parsers for each CI system produce `Job`s; tool recognition and signals work
+on `Job`s only, so every CI system yields the same signals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Triggers, source-neutral.
+PUSH = "push"  # any branch: runs before a change is merged
+DEFAULT_BRANCH = "default_branch"  # only after merge, on the main line
+PULL_REQUEST = "pull_request"
+TAG = "tag"
+RELEASE = "release"
+SCHEDULE = "schedule"
+MANUAL = "manual"
+OTHER = "other"
+
+BEFORE_MERGE = frozenset({PUSH, PULL_REQUEST})
+AFTER_MERGE = frozenset({PUSH, DEFAULT_BRANCH, TAG, RELEASE})
+
+# Kinds of reference a job can make to a tool.
+ACTION = "action"
+REUSABLE_WORKFLOW = "reusable_workflow"
+IMAGE = "image"
+GITLAB_TEMPLATE = "gitlab_template"
+GITLAB_COMPONENT = "gitlab_component"
+PRECOMMIT = "precommit"
+COMMAND = "command"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A tool reference: an action, a reusable workflow, an image, a template, a command line."""
+
+    kind: str
+    value: str
+    locator: str
+    inputs: tuple[tuple[str, str], ...] = ()
+    version: str = ""  # the @ref of an action, reusable workflow or component
+
+    def input(self, name: str) -> str:
+        return next((val for key, val in self.inputs if key == name), "")
+
+
+@dataclass(frozen=True)
+class Job:
+    system: str
+    file: str
+    name: str
+    locator: str
+    triggers: frozenset[str]
+    references: tuple[Reference, ...] = ()
+    environment: str | None = None
+    stage: str | None = None
+    variables: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def automatic(self) -> bool:
+        return bool(self.triggers - {MANUAL})
+
+    def variable(self, name: str) -> str | None:
+        return next((val for key, val in self.variables if key == name), None)
+
+
+@dataclass
+class ParseResult:
+    """Jobs from one CI system's files, and what could not be read."""
+
+    system: str
+    files: list[str] = field(default_factory=list)
+    jobs: list[Job] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (locator, why)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (locator, what)
+    # Configuration pulled in from outside the repository and not read (locator, what).
+    external: list[tuple[str, str]] = field(default_factory=list)
+    permissions_declared: dict[str, bool] = field(default_factory=dict)
+
+
+def scalar_text(value: Any) -> str:
+    """A YAML scalar as text the way CI systems read it (true -> 'true')."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    return str(value)
+
+
+def shell_lines(script: str) -> list[tuple[int, str]]:
+    """Logical command lines of a shell script, without comments or blank lines.
+
+    Continuation lines (ending in a backslash) are joined; the index is the
+    first physical line of each logical line.
+    """
+    lines: list[tuple[int, str]] = []
+    pending: list[str] = []
+    start = 0
+    for index, raw in enumerate(script.splitlines()):
+        stripped = raw.strip()
+        if not pending:
+            start = index
+            if not stripped or stripped.startswith("#"):
+                continue
+        if stripped.endswith("\\"):
+            pending.append(stripped[:-1].strip())
+            continue
+        pending.append(stripped)
+        lines.append((start, " ".join(part for part in pending if part)))
+        pending = []
+    if pending:
+        lines.append((start, " ".join(part for part in pending if part)))
+    return lines

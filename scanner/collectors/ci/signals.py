@@ -1,0 +1,266 @@
+"""Source-neutral CI signals from parsed pipelines.
+
+The same function serves every CI system and every source of CI files (a
+local clone now, a Git host's API later).  Negative values are emitted only
+when the whole CI configuration was read: an unreadable workflow, an unparsed
+CI system or configuration included from outside the repository leaves the
+negative unsaid (no evidence), while positives still count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from scanner.collectors.base import Emitter
+from scanner.collectors.ci.model import (
+    AFTER_MERGE,
+    BEFORE_MERGE,
+    GITLAB_COMPONENT,
+    MANUAL,
+    REUSABLE_WORKFLOW,
+    Job,
+    ParseResult,
+)
+from scanner.collectors.ci.tools import Catalogue, Hit
+from scanner.signals import SignalSpec
+
+TOOL_CATEGORIES = (
+    "sast", "dast", "sca", "secrets", "container_scan", "iac_scan", "signing", "provenance",
+    "verification", "sbom", "tests", "coverage", "e2e", "lint", "deploy", "packaging",
+    "load_test",
+)
+_CATEGORY_WORDS = {
+    "sast": "static application security testing (SAST)",
+    "dast": "dynamic application security testing (DAST)",
+    "sca": "dependency vulnerability scanning or review (SCA)",
+    "secrets": "secret detection",
+    "container_scan": "container image scanning",
+    "iac_scan": "infrastructure-as-code or Dockerfile misconfiguration scanning",
+    "signing": "artifact or image signing",
+    "provenance": "build provenance or attestation",
+    "verification": "signature or provenance verification",
+    "sbom": "SBOM generation",
+    "tests": "automated test runs",
+    "coverage": "test coverage measurement",
+    "e2e": "end-to-end, smoke, browser, API or contract tests",
+    "lint": "linters and non-security static checks",
+    "deploy": "deployment to an environment",
+    "packaging": "publishing release artifacts",
+    "load_test": "load or performance tests",
+}
+SECURITY_CATEGORIES = ("sast", "sca", "secrets", "container_scan", "iac_scan")
+PINNED = re.compile(r"^[0-9a-f]{40}$")
+E2E_JOB_NAME = re.compile(r"(?i)(^|[^a-z])(e2e|end[-_ ]?to[-_ ]?end|smoke|acceptance|"
+                          r"system[-_ ]tests?|browser[-_ ]tests?)([^a-z]|$)")
+DEPLOY_STAGE = re.compile(r"(?i)^(deploy|deployment|release|production|prod|rollout)")
+NOT_DEPLOY_ENVIRONMENT = re.compile(r"(?i)(pypi|npm|crates|rubygems|maven|nuget|"
+                                    r"release|publish|github-pages)")
+
+
+def _spec(name: str, kind: str, description: str) -> SignalSpec:
+    return SignalSpec(name, kind, description, ("repo",))
+
+
+SIGNALS: tuple[SignalSpec, ...] = (
+    _spec("ci.present", "bool", "Any CI configuration was found in the repository"),
+    _spec("ci.systems", "list", "CI systems configured (github_actions, gitlab_ci, jenkins, …)"),
+    _spec("ci.jobs", "int", "Number of CI jobs read"),
+    *(_spec(f"ci.{c}.tools", "list", f"Tools for {_CATEGORY_WORDS[c]} run in CI")
+      for c in TOOL_CATEGORIES),
+    _spec("ci.sast.before_merge", "bool",
+          "SAST runs on pull / merge requests or on every branch push, before merge"),
+    _spec("ci.security_scan.before_merge", "bool",
+          "A security scanner (SAST, SCA, secrets, container, IaC) runs before merge"),
+    _spec("ci.tests.before_merge", "bool",
+          "Tests run on pull / merge requests or on every branch push, before merge"),
+    _spec("ci.e2e.automatic", "bool",
+          "End-to-end or smoke tests run automatically (on change, after merge or on a "
+          "schedule), not only by hand"),
+    _spec("ci.deploy.present", "bool", "A CI job deploys to an environment"),
+    _spec("ci.deploy.automatic", "bool",
+          "A deploy job runs automatically after merge or on a tag, without a manual start"),
+    _spec("ci.deploy.production", "bool",
+          "A deploy job targets an environment matching the production pattern"),
+    _spec("ci.deploy.production_automatic", "bool",
+          "A production deploy job runs automatically after merge or on a tag"),
+    _spec("ci.deploy.environments", "list", "Environments CI jobs deploy to"),
+    _spec("ci.release.automatic", "bool",
+          "Release artifacts are published automatically (on a tag, release or merge)"),
+    _spec("ci.references.pinned_share", "float",
+          "Share of third-party actions, reusable workflows and components pinned to a "
+          "full commit SHA"),
+    _spec("ci.references.third_party", "int",
+          "Number of third-party actions, reusable workflows and components referenced"),
+    _spec("ci.permissions.declared_share", "float",
+          "Share of GitHub Actions workflows that declare token permissions"),
+)
+
+
+@dataclass
+class CiReading:
+    """Everything read from a repository's CI configuration."""
+
+    results: list[ParseResult] = field(default_factory=list)
+    unparsed_systems: list[tuple[str, str]] = field(default_factory=list)  # (system, file)
+    extra_jobs: list[Job] = field(default_factory=list)
+
+    @property
+    def jobs(self) -> list[Job]:
+        return [job for result in self.results for job in result.jobs] + self.extra_jobs
+
+    @property
+    def files(self) -> list[str]:
+        return [path for result in self.results for path in result.files]
+
+    def gaps(self, unrecognised: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Why negatives cannot be trusted: (locator, reason)."""
+        found = [(path, f"CI file not read: {why}") for result in self.results
+                 for path, why in result.unreadable]
+        found += [(path, f"{system} configuration is not parsed yet")
+                  for system, path in self.unparsed_systems]
+        found += [(where, f"{what} is not read") for result in self.results
+                  for where, what in result.external]
+        found += list(unrecognised)
+        return found
+
+
+class _Output:
+    """Emits positives always, negatives only when the whole CI configuration was read."""
+
+    def __init__(self, out: Emitter, files: list[str], complete: bool) -> None:
+        self.out = out
+        self.files = files
+        self.complete = complete
+
+    def tools(self, signal: str, found: list[Hit], absent_note: str) -> None:
+        tools = sorted({h.tool for h in found})
+        if tools:
+            locators = [next(h.locator for h in found if h.tool == tool) for tool in tools]
+            self.out.emit(signal, tools, locators)
+        elif self.complete:
+            self.out.emit(signal, [], self.files, absent_note)
+
+    def flag(self, signal: str, locators: list[str], absent_note: str) -> None:
+        if locators:
+            self.out.emit(signal, True, locators)
+        elif self.complete:
+            self.out.emit(signal, False, self.files, absent_note)
+
+
+@dataclass(frozen=True)
+class CiSummary:
+    gaps: list[tuple[str, str]]  # (locator, why) that kept negatives unsaid
+    deploys: bool | None  # a deploy job was found; None when that cannot be said
+
+
+def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pattern[str],
+                    out: Emitter) -> CiSummary:
+    """Emit the CI signals and say what kept negatives unsaid."""
+    jobs = reading.jobs
+    hits = [hit for job in jobs for hit in catalogue.match_job(job)]
+    unrecognised = [(ref.locator, f"{ref.value} (not a known tool; its jobs are not read)")
+                    for job in jobs for ref in job.references
+                    if ref.kind in (REUSABLE_WORKFLOW, GITLAB_COMPONENT)
+                    and not catalogue.match_reference(ref)]
+    gaps = reading.gaps(unrecognised)
+    files = reading.files
+    output = _Output(out, files, complete=not gaps)
+    systems = sorted({r.system for r in reading.results if r.files} |
+                     {system for system, _ in reading.unparsed_systems})
+    out.emit("ci.present", bool(systems), files or [p for _, p in reading.unparsed_systems])
+    out.emit("ci.systems", systems, files)
+    if output.complete or jobs:
+        out.emit("ci.jobs", len(jobs), files)
+    looked = f"looked in {len(files)} CI file(s)" if files else "no CI configuration"
+
+    deploy_jobs = _deploy_jobs(jobs, hits)
+    hits += [Hit("environment", "deploy", job.locator, job) for job in deploy_jobs
+             if not any(h.job is job and h.category == "deploy" for h in hits)]
+    hits += _e2e_by_name(jobs, hits)
+    for category in TOOL_CATEGORIES:
+        output.tools(f"ci.{category}.tools", [h for h in hits if h.category == category],
+                     f"no {_CATEGORY_WORDS[category]}; {looked}")
+
+    def where(categories: Sequence[str], triggers: frozenset[str] | None = None) -> list[str]:
+        return [h.locator for h in hits if h.category in categories and h.job
+                and (h.job.triggers & triggers if triggers is not None else h.job.automatic)]
+
+    output.flag("ci.sast.before_merge", where(["sast"], BEFORE_MERGE),
+                "no SAST job runs before merge")
+    output.flag("ci.security_scan.before_merge", where(SECURITY_CATEGORIES, BEFORE_MERGE),
+                "no security scanner runs before merge")
+    output.flag("ci.tests.before_merge", where(["tests"], BEFORE_MERGE),
+                "no test job runs before merge")
+    output.flag("ci.e2e.automatic", where(["e2e"]), "no automatic end-to-end tests")
+    output.flag("ci.deploy.present", [job.locator for job in deploy_jobs], "no deploy job")
+    output.flag("ci.deploy.automatic",
+                [job.locator for job in deploy_jobs if job.triggers & AFTER_MERGE],
+                "no deploy job starts automatically")
+    production_jobs = [job for job in deploy_jobs
+                       if job.environment and production.search(job.environment)]
+    output.flag("ci.deploy.production", [job.locator for job in production_jobs],
+                "no deploy job targets production")
+    output.flag("ci.deploy.production_automatic",
+                [job.locator for job in production_jobs
+                 if job.triggers & AFTER_MERGE and MANUAL not in job.triggers],
+                "no automatic production deploy")
+    environments = sorted({job.environment for job in deploy_jobs if job.environment})
+    if environments or output.complete:
+        out.emit("ci.deploy.environments", environments,
+                 [job.locator for job in deploy_jobs if job.environment] or files)
+    output.flag("ci.release.automatic", where(["packaging"], AFTER_MERGE),
+                "no automatic release job")
+    if output.complete or jobs:
+        _emit_pinning(jobs, out)
+    declared = [(path, ok) for result in reading.results
+                for path, ok in result.permissions_declared.items()]
+    if declared:
+        out.emit("ci.permissions.declared_share",
+                 round(sum(1 for _, ok in declared if ok) / len(declared), 2),
+                 [path for path, ok in declared if not ok] or [p for p, _ in declared])
+    return CiSummary(gaps, True if deploy_jobs else (False if output.complete else None))
+
+
+def _deploy_jobs(jobs: list[Job], hits: list[Hit]) -> list[Job]:
+    """Jobs that deploy: a deploy tool, or an environment / deploy stage without publishing."""
+    deploying: list[Job] = []
+    for job in jobs:
+        categories = {h.category for h in hits if h.job is job}
+        if "deploy" in categories:
+            deploying.append(job)
+        elif "packaging" in categories:
+            continue  # publishing a package is a release, not a deployment
+        elif job.environment and not NOT_DEPLOY_ENVIRONMENT.search(job.environment):
+            deploying.append(job)
+        elif job.stage and DEPLOY_STAGE.match(job.stage) and job.references:
+            deploying.append(job)
+    return deploying
+
+
+def _e2e_by_name(jobs: list[Job], hits: list[Hit]) -> list[Hit]:
+    """Jobs named e2e / smoke / acceptance that run tests count as end-to-end tests."""
+    found: list[Hit] = []
+    for job in jobs:
+        if not E2E_JOB_NAME.search(job.name):
+            continue
+        test_hits = [h for h in hits if h.job is job and h.category == "tests"]
+        if test_hits:
+            found.append(Hit(f"{test_hits[0].tool} ({job.name})", "e2e", test_hits[0].locator,
+                             job))
+    return found
+
+
+def _emit_pinning(jobs: list[Job], out: Emitter) -> None:
+    refs = {(ref.value, ref.version, ref.locator) for job in jobs for ref in job.references
+            if ref.kind in ("action", REUSABLE_WORKFLOW, GITLAB_COMPONENT)}
+    if not refs:
+        out.emit("ci.references.third_party", 0)
+        return
+    unpinned = sorted(where for _, version, where in refs if not PINNED.match(version))
+    out.emit("ci.references.third_party", len(refs))
+    out.emit("ci.references.pinned_share", round(1 - len(unpinned) / len(refs), 2),
+             unpinned or sorted(where for _, _, where in refs),
+             f"{len(unpinned)} of {len(refs)} references not pinned to a commit SHA"
+             if unpinned else None)

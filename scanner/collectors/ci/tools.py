@@ -1,0 +1,162 @@
+"""The catalogue of CI tools (`tools.yaml`) and matching jobs against it.
+
+The catalogue is data: each tool lists matchers (an action, a reusable
+workflow, an image, a command pattern, a GitLab template or component, a
+pre-commit hook), each tied to one category such as `sast` or `deploy`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from scanner import validate as v
+from scanner.collectors.ci.model import (
+    ACTION,
+    COMMAND,
+    GITLAB_COMPONENT,
+    GITLAB_TEMPLATE,
+    IMAGE,
+    PRECOMMIT,
+    REUSABLE_WORKFLOW,
+    Job,
+    Reference,
+)
+
+PREFIX_KINDS = (ACTION, REUSABLE_WORKFLOW)
+PATTERN_KINDS = (COMMAND, IMAGE, PRECOMMIT, GITLAB_TEMPLATE, GITLAB_COMPONENT)
+MATCHER_KINDS = PREFIX_KINDS + PATTERN_KINDS
+# How a GitLab `*_DISABLED` variable switches a template's jobs off: the Secure
+# templates compare with 'true' or '1' exactly; older ones accept any value.
+DISABLED_WHEN = {
+    "true": lambda value: value in ("true", "1"),
+    "set": lambda value: value != "",
+}
+
+
+@dataclass(frozen=True)
+class Matcher:
+    tool: str
+    category: str
+    kind: str
+    pattern: str
+    inputs: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    disabled_by: str | None = None
+    disabled_when: str = "true"
+    compiled: re.Pattern[str] | None = None
+
+    def switched_off(self, variables: dict[str, str]) -> bool:
+        if not self.disabled_by or self.disabled_by not in variables:
+            return False
+        return bool(DISABLED_WHEN[self.disabled_when](variables[self.disabled_by]))
+
+    def matches(self, reference: Reference) -> bool:
+        if reference.kind != self.kind:
+            return False
+        if self.kind in PREFIX_KINDS:
+            value = reference.value
+            if not (value == self.pattern or value.startswith(self.pattern.rstrip("/") + "/")
+                    or (self.pattern.endswith("/") and value.startswith(self.pattern))):
+                return False
+        elif self.compiled is None or not self.compiled.search(reference.value):
+            return False
+        return all(pattern.search(reference.input(name)) for name, pattern in self.inputs)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A tool recognised in a job: which, as what, and where."""
+
+    tool: str
+    category: str
+    locator: str
+    job: Job | None
+
+
+@dataclass(frozen=True)
+class Tool:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    categories: dict[str, str]
+    tools: dict[str, Tool]
+    matchers: tuple[Matcher, ...]
+
+    def match_reference(self, reference: Reference,
+                        variables: Iterable[tuple[str, str]] = ()) -> list[Matcher]:
+        values = dict(variables)
+        return [m for m in self.matchers if m.matches(reference) and not m.switched_off(values)]
+
+    def match_job(self, job: Job) -> list[Hit]:
+        hits: list[Hit] = []
+        for reference in job.references:
+            for matcher in self.match_reference(reference, job.variables):
+                hits.append(Hit(matcher.tool, matcher.category, reference.locator, job))
+        return hits
+
+
+
+def catalogue_path() -> Path:
+    return Path(str(resources.files("scanner.collectors.ci").joinpath("tools.yaml")))
+
+
+@cache
+def load_catalogue(path: Path | None = None) -> Catalogue:
+    source = path or catalogue_path()
+    data = v.read_yaml_file(source)
+    where = v.Where(str(source))
+    top = v.mapping(data, where)
+    v.keys(top, where, required=("categories", "tools"))
+    categories = {str(k): v.text(val, where.at("categories").at(str(k)))
+                  for k, val in v.mapping(top["categories"], where.at("categories")).items()}
+    tools: dict[str, Tool] = {}
+    matchers: list[Matcher] = []
+    for index, raw in enumerate(v.sequence(top["tools"], where.at("tools"))):
+        here = where.at("tools").at(index)
+        entry = v.mapping(raw, here)
+        v.keys(entry, here, required=("id", "name", "match"), optional=("url",))
+        tool_id = v.text(entry["id"], here.at("id"))
+        if tool_id in tools:
+            raise here.at("id").problem(f"duplicate tool id '{tool_id}'")
+        tools[tool_id] = Tool(tool_id, v.text(entry["name"], here.at("name")))
+        item = here.for_item(f"tool '{tool_id}'")
+        for number, raw_match in enumerate(v.sequence(entry["match"], item.at("match"))):
+            matchers.append(_matcher(tool_id, raw_match, item.at("match").at(number), categories))
+    return Catalogue(categories, tools, tuple(matchers))
+
+
+def _matcher(tool_id: str, raw: object, where: v.Where, categories: dict[str, str]) -> Matcher:
+    entry = v.mapping(raw, where)
+    kinds = [k for k in entry if k in MATCHER_KINDS]
+    if len(kinds) != 1:
+        raise where.problem(f"needs exactly one of: {', '.join(MATCHER_KINDS)}")
+    v.keys(entry, where, required=("category", kinds[0]),
+           optional=("with", "disabled_by", "disabled_when"))
+    kind = kinds[0]
+    category = v.choice(entry["category"], where.at("category"), categories)
+    pattern = v.text(entry[kind], where.at(kind))
+    inputs: list[tuple[str, re.Pattern[str]]] = []
+    for name, value in v.mapping(entry.get("with") or {}, where.at("with")).items():
+        inputs.append((str(name), _compile(v.text(value, where.at("with"), allow_empty=True),
+                                           where.at("with").at(str(name)))))
+    compiled = _compile(pattern, where.at(kind)) if kind in PATTERN_KINDS else None
+    disabled_by = str(entry["disabled_by"]) if entry.get("disabled_by") else None
+    disabled_when = v.choice(entry.get("disabled_when", "true"), where.at("disabled_when"),
+                             DISABLED_WHEN)
+    value = pattern.lower() if kind in PREFIX_KINDS else pattern
+    return Matcher(tool_id, category, kind, value, tuple(inputs), disabled_by, disabled_when,
+                   compiled)
+
+
+def _compile(pattern: str, where: v.Where) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise where.problem(f"not a valid regular expression: {exc}") from None

@@ -1,0 +1,103 @@
+"""Read-only git commands against a local repository, made safe for untrusted clones.
+
+A repository's own config can name programs git would run (fsmonitor,
+hooks, pagers); every call overrides those so scanning never executes
+anything from the scanned repository.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+GIT_TIMEOUT_SECONDS = 120
+_SAFE_CONFIG = (
+    "-c", "core.fsmonitor=false",
+    "-c", "core.hooksPath=/dev/null",
+    "-c", "core.pager=cat",
+    "-c", "diff.external=",
+    "-c", "log.showSignature=false",
+)
+
+
+class GitError(Exception):
+    """A git command failed; the message is one line for the user."""
+
+
+def _environment() -> dict[str, str]:
+    env = {k: val for k, val in os.environ.items() if not k.startswith("GIT_")}
+    env.update({"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C",
+                "GIT_CONFIG_NOSYSTEM": "1", "GIT_PAGER": "cat"})
+    return env
+
+
+def run_git(directory: Path, *args: str, timeout: float = GIT_TIMEOUT_SECONDS) -> bytes:
+    command = ["git", *_SAFE_CONFIG, "-c", f"safe.directory={directory}", "-C",
+               str(directory), *args]
+    try:
+        completed = subprocess.run(command, capture_output=True, timeout=timeout,
+                                   env=_environment(), stdin=subprocess.DEVNULL, check=False)
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+    except subprocess.TimeoutExpired:
+        raise GitError(f"git {args[0]} took longer than {timeout:.0f} s") from None
+    if completed.returncode != 0:
+        message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(message[-1] if message else f"git {args[0]} failed")
+    return completed.stdout
+
+
+class GitRepo:
+    """A local clone with a work tree."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.exists():
+            raise GitError(f"{path} does not exist")
+        if not path.is_dir():
+            raise GitError(f"{path} is not a folder")
+        try:
+            output = run_git(path, "rev-parse", "--is-bare-repository", "--show-toplevel")
+        except GitError as exc:
+            if "not a git repository" in str(exc).lower():
+                raise GitError(f"{path} is not a git repository; point at a clone "
+                               "(or run `git init` there)") from None
+            raise
+        lines = output.decode("utf-8", "replace").splitlines()
+        if lines and lines[0] == "true":
+            raise GitError(f"{path} is a bare repository; scan a clone with a work tree")
+        self.root = Path(lines[1]).resolve() if len(lines) > 1 else path.resolve()
+
+    def tracked_files(self) -> list[str]:
+        output = run_git(self.root, "ls-files", "-z", "--cached", "--full-name")
+        return sorted({p for p in output.decode("utf-8", "surrogateescape").split("\0") if p})
+
+    def commit_count(self) -> int:
+        """Commits reachable from HEAD; 0 for a repository with none yet."""
+        try:
+            return int(run_git(self.root, "rev-list", "--count", "HEAD").strip() or 0)
+        except GitError:
+            if self.head() is None:
+                return 0
+            raise
+
+    def head(self) -> str | None:
+        try:
+            return run_git(self.root, "rev-parse", "--verify", "-q", "HEAD").decode().strip()
+        except GitError:
+            return None
+
+    def remote_url(self) -> str | None:
+        try:
+            url = run_git(self.root, "config", "--get", "remote.origin.url").decode().strip()
+        except GitError:
+            return None
+        return _without_credentials(url) or None
+
+
+def _without_credentials(url: str) -> str:
+    """`https://user:token@host/x` -> `https://host/x`: credentials never reach a report."""
+    scheme, sep, rest = url.partition("://")
+    if sep and "@" in rest.split("/", 1)[0]:
+        rest = rest.split("@", 1)[1]
+    return f"{scheme}{sep}{rest}" if sep else url

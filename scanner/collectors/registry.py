@@ -1,0 +1,58 @@
+"""Collectors by stable id: the built-in ones plus any other package's.
+
+Another package adds a collector by declaring an entry point in the group
+`maturity_scanner.collectors`, e.g. in its pyproject.toml:
+
+    [project.entry-points."maturity_scanner.collectors"]
+    jira = "acme_maturity.jira:JiraCollector"
+
+Modules are imported only when a collector is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from importlib.metadata import entry_points
+
+from scanner.collectors.base import Collector
+from scanner.errors import UserError
+from scanner.signals import SignalCatalogue, SourceInfo
+
+ENTRY_POINT_GROUP = "maturity_scanner.collectors"
+
+BUILTIN: dict[str, str] = {
+    "local": "scanner.collectors.local:LocalRepoCollector",
+}
+
+
+@cache
+def available() -> dict[str, str]:
+    """Collector id -> 'module:attribute'; built-ins win over plug-ins of the same id."""
+    found = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    found.update(BUILTIN)
+    return dict(sorted(found.items()))
+
+
+def load(collector_id: str) -> type[Collector]:
+    reference = available().get(collector_id)
+    if reference is None:
+        raise UserError(f"unknown collector '{collector_id}'; installed: "
+                        f"{', '.join(available())}")
+    module_name, _, attribute = reference.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+        collector: type[Collector] = getattr(module, attribute)
+    except (ImportError, AttributeError) as exc:
+        raise UserError(f"collector '{collector_id}' ({reference}) cannot be loaded: {exc}; "
+                        "reinstall the package that provides it") from None
+    return collector
+
+
+def catalogue() -> SignalCatalogue:
+    """Every signal any installed collector can emit."""
+    declared = {}
+    for collector_id in available():
+        collector = load(collector_id)
+        declared[SourceInfo(collector.id, collector.title)] = collector.signals
+    return SignalCatalogue(declared)

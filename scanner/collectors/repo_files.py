@@ -1,0 +1,375 @@
+"""Signals from a repository's own files: policy, ownership, dependency updates,
+pre-commit hooks, infrastructure as code, service artifacts and tests.
+
+Works on any `RepoTree`, so a Git host collector can reuse it unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from scanner.collectors.base import Emitter
+from scanner.collectors.ci.model import PRECOMMIT, Reference
+from scanner.collectors.ci.tools import Catalogue
+from scanner.collectors.tree import RepoTree, SkippedFile
+from scanner.signals import SignalSpec
+from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml, load_yaml_documents
+
+SECURITY_POLICY_FOLDERS = ("", ".github/", "docs/", "doc/")
+SECURITY_POLICY_NAMES = ("SECURITY.md", "SECURITY.markdown", "SECURITY.adoc", "SECURITY.rst",
+                         "SECURITY.txt", "SECURITY")
+CODEOWNERS_PATHS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
+DEPENDENCY_UPDATE_FILES = {
+    ".github/dependabot.yml": "dependabot",
+    ".github/dependabot.yaml": "dependabot",
+    "renovate.json": "renovate",
+    "renovate.json5": "renovate",
+    ".github/renovate.json": "renovate",
+    ".github/renovate.json5": "renovate",
+    ".gitlab/renovate.json": "renovate",
+    ".gitlab/renovate.json5": "renovate",
+    ".renovaterc": "renovate",
+    ".renovaterc.json": "renovate",
+    ".renovaterc.json5": "renovate",
+    ".scala-steward.conf": "scala-steward",
+    ".pyup.yml": "pyup",
+}
+PRECOMMIT_CONFIG = ".pre-commit-config.yaml"
+SECURITY_TOOL_CATEGORIES = frozenset({"sast", "secrets", "sca", "iac_scan"})
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+CONTACT_LINK = re.compile(r"(?i)(https?://\S+|security/advisories|report[^.\n]{0,40}"
+                          r"vulnerabilit|private vulnerability reporting|hackerone|bugcrowd)")
+FIX_VERB = re.compile(r"(?i)\b(fix|patch|remediat|resolv|mitigat|release a fix|address)\w*")
+TIMELINE = re.compile(
+    r"(?i)\b(within|in under|under|no later than|inside of|inside)\s+"
+    r"(\d+|one|two|three|four|five|six|seven|ten|fourteen|thirty|sixty|ninety)\s+"
+    r"(business\s+|working\s+|calendar\s+)?(hours?|days?|weeks?|months?)\b")
+SLA_WORD = re.compile(r"(?i)\b(SLA|SLO|service level)\b")
+SECURITY_OWNER = re.compile(
+    r"(?i)(security|appsec|infosec|prodsec|secops|devsecops|(^|[/@._-])sec([._-]|$))")
+
+TEST_PATH = re.compile(
+    r"(?i)((^|/)(tests?|__tests__|spec|specs|testing|e2e|integration[-_]tests?)/"
+    r"|(^|/)test_[^/]+\.py$|_test\.(py|go|rb|exs)$|\.(test|spec)\.[cm]?[jt]sx?$"
+    r"|(Tests?|IT|Spec)\.(java|kt|scala|groovy|cs|swift)$|_spec\.rb$|(^|/)src/test/)")
+SOURCE_SUFFIXES = (".py", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".go", ".java", ".kt",
+                   ".rb", ".rs", ".cs", ".php", ".c", ".cc", ".cpp", ".h", ".hpp", ".swift",
+                   ".scala", ".ex", ".exs", ".clj", ".dart", ".vue", ".m", ".lua")
+E2E_FILES = {
+    "cypress": re.compile(r"(^|/)cypress\.(config\.[cm]?[jt]s|json)$"),
+    "playwright": re.compile(r"(^|/)playwright\.config\.[cm]?[jt]s$"),
+    "pact": re.compile(r"(^|/)pacts?/[^/]+\.json$"),
+    "cucumber": re.compile(r"\.feature$"),
+    "robot-framework": re.compile(r"\.robot$"),
+    "webdriverio": re.compile(r"(^|/)wdio\.conf\.[cm]?[jt]s$"),
+    "postman": re.compile(r"\.postman_collection\.json$"),
+}
+IAC_BY_PATH = {
+    "terraform": re.compile(r"\.(tf|tf\.json|tofu)$|(^|/)terragrunt\.hcl$"),
+    "helm": re.compile(r"(^|/)Chart\.ya?ml$"),
+    "kustomize": re.compile(r"(^|/)(kustomization\.ya?ml|Kustomization)$"),
+    "pulumi": re.compile(r"(^|/)Pulumi\.ya?ml$"),
+    "cdk": re.compile(r"(^|/)cdk\.json$"),
+    "ansible": re.compile(r"(^|/)(ansible\.cfg|roles/[^/]+/tasks/main\.ya?ml)$"),
+    "bicep": re.compile(r"\.bicep$"),
+    "packer": re.compile(r"\.pkr\.(hcl|json)$"),
+    "puppet": re.compile(r"\.pp$"),
+    "serverless": re.compile(r"(^|/)serverless\.ya?ml$"),
+}
+SERVICE_BY_PATH = {
+    "container": re.compile(r"(^|/)(Dockerfile|Containerfile)(\.[\w.-]+)?$|\.Dockerfile$"),
+    "helm": IAC_BY_PATH["helm"],
+    "serverless": IAC_BY_PATH["serverless"],
+    "procfile": re.compile(r"(^|/)Procfile$"),
+    "app-engine": re.compile(r"(^|/)app\.ya?ml$"),
+    "fly": re.compile(r"(^|/)fly\.toml$"),
+    "codedeploy": re.compile(r"(^|/)appspec\.ya?ml$"),
+    "compose": re.compile(r"(^|/)(docker-)?compose(\.[\w-]+)?\.ya?ml$"),
+}
+NOT_A_SERVICE_FOLDER = re.compile(r"(?i)(^|/)(\.devcontainer|docs?|examples?|samples?|tests?|"
+                                  r"testdata|fixtures|\.github)/")
+WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Rollout", "CronJob",
+                            "Service", "Ingress", "HTTPRoute"})
+SNIFF_SUFFIXES = (".yml", ".yaml", ".json", ".template")
+SNIFF_MAX_BYTES = 512_000
+LOCKFILE_NAMES = frozenset({"package-lock.json", "yarn.lock", "composer.lock", "Pipfile.lock",
+                            "package.json", "tsconfig.json"})
+
+
+def _spec(name: str, kind: str, description: str) -> SignalSpec:
+    return SignalSpec(name, kind, description, ("repo",))
+
+
+SIGNALS: tuple[SignalSpec, ...] = (
+    _spec("repo.security_policy", "bool", "A security policy (SECURITY.md or similar) exists"),
+    _spec("repo.security_policy.contact", "bool",
+          "The security policy says how to report a vulnerability (address or link)"),
+    _spec("repo.security_policy.fix_timeline", "bool",
+          "The security policy commits to fixing vulnerabilities within a stated time"),
+    _spec("repo.codeowners", "bool", "A CODEOWNERS file assigns owners to code"),
+    _spec("repo.codeowners.security", "bool",
+          "CODEOWNERS names a security team or person as an owner"),
+    _spec("repo.dependency_updates.tools", "list",
+          "Automated dependency update tools configured (Dependabot, Renovate, …)"),
+    _spec("repo.precommit.security_tools", "list",
+          "Security tools in pre-commit hooks (run while developing, before a commit)"),
+    _spec("repo.iac.tools", "list", "Infrastructure-as-code tools with files in the repository"),
+    _spec("repo.service_artifacts", "list",
+          "Artifacts of a deployable service (container image, Kubernetes workload, …)"),
+    _spec("repo.deployable", "bool",
+          "The repository holds a deployable service (service artifacts or deploy jobs)"),
+    _spec("repo.tests.files", "int", "Test files tracked in the repository"),
+    _spec("repo.source.files", "int", "Source code files that are not tests"),
+    _spec("repo.tests.ratio", "float", "Test files per source file"),
+    _spec("repo.e2e.tools", "list",
+          "End-to-end, browser or contract test suites present in the repository"),
+)
+
+
+@dataclass
+class FileFindings:
+    """What the repository files showed, for the collector to combine with CI."""
+
+    precommit_references: list[Reference] = field(default_factory=list)
+    precommit_in_ci_service: bool = False  # pre-commit.ci runs the hooks on pull requests
+    service_artifacts: list[tuple[str, str]] = field(default_factory=list)  # (kind, path)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+
+
+class RepoFiles:
+    def __init__(self, tree: RepoTree, catalogue: Catalogue, out: Emitter) -> None:
+        self.tree = tree
+        self.catalogue = catalogue
+        self.out = out
+        self.findings = FileFindings()
+
+    def read(self, path: str) -> str | None:
+        try:
+            return self.tree.read_text(path)
+        except SkippedFile as skipped:
+            self.findings.skipped.append((path, str(skipped)))
+            return None
+
+    def collect(self) -> FileFindings:
+        self.security_policy()
+        self.codeowners()
+        self.dependency_updates()
+        self.precommit()
+        self.infrastructure()
+        self.tests()
+        return self.findings
+
+    def security_policy(self) -> None:
+        candidates = [folder + name for folder in SECURITY_POLICY_FOLDERS
+                      for name in SECURITY_POLICY_NAMES]
+        found = [p for p in candidates if self.tree.has(p)]
+        if not found:
+            note = "no SECURITY file at the root, .github/, docs/ or doc/"
+            self.out.emit("repo.security_policy", False, (), note)
+            self.out.emit("repo.security_policy.contact", False, (), note)
+            self.out.emit("repo.security_policy.fix_timeline", False, (), note)
+            return
+        path = found[0]
+        self.out.emit("repo.security_policy", True, [path])
+        text = self.read(path)
+        if text is None:
+            return
+        lines = text.splitlines()
+        contact = next((i for i, line in enumerate(lines, 1)
+                        if EMAIL.search(line) or CONTACT_LINK.search(line)), None)
+        self.out.emit("repo.security_policy.contact", contact is not None,
+                      [f"{path}:{contact}" if contact else path],
+                      None if contact else "no address or link to report a vulnerability")
+        timeline = next((i for i, line in enumerate(lines, 1)
+                         if FIX_VERB.search(line) and (TIMELINE.search(line)
+                                                       or SLA_WORD.search(line))), None)
+        self.out.emit("repo.security_policy.fix_timeline", timeline is not None,
+                      [f"{path}:{timeline}" if timeline else path],
+                      None if timeline else "no time-bound commitment to fix vulnerabilities")
+
+    def codeowners(self) -> None:
+        path = next((p for p in CODEOWNERS_PATHS if self.tree.has(p)), None)
+        if path is None:
+            note = "no CODEOWNERS at the root, .github/, docs/ or .gitlab/"
+            self.out.emit("repo.codeowners", False, (), note)
+            self.out.emit("repo.codeowners.security", False, (), note)
+            return
+        text = self.read(path)
+        if text is None:
+            return
+        rules = [(i, line.split()) for i, line in enumerate(text.splitlines(), 1)
+                 if line.strip() and not line.lstrip().startswith("#")]
+        owned = [(i, parts) for i, parts in rules if len(parts) > 1]
+        self.out.emit("repo.codeowners", bool(owned), [f"{path}:{owned[0][0]}" if owned else path],
+                      None if owned else "CODEOWNERS assigns no owners")
+        security = [i for i, parts in owned
+                    if any(SECURITY_OWNER.search(owner) for owner in parts[1:])]
+        self.out.emit("repo.codeowners.security", bool(security),
+                      [f"{path}:{i}" for i in security] or [path],
+                      None if security else "no security owner named")
+
+    def dependency_updates(self) -> None:
+        tools: dict[str, str] = {}
+        for path, tool in DEPENDENCY_UPDATE_FILES.items():
+            if self.tree.has(path) and tool not in tools:
+                tools[tool] = path
+        if "renovate" not in tools and self.tree.has("package.json"):
+            text = self.read("package.json")
+            try:
+                manifest = json.loads(text) if text else None
+            except ValueError:
+                manifest = None
+            if isinstance(manifest, dict) and "renovate" in manifest:
+                tools["renovate"] = "package.json"
+        if "dependabot" in tools:
+            self._check_dependabot(tools)
+        names = sorted(tools)
+        self.out.emit("repo.dependency_updates.tools", names, [tools[n] for n in names],
+                      None if names else "no Dependabot, Renovate, Scala Steward or PyUp "
+                      "configuration")
+
+    def _check_dependabot(self, tools: dict[str, str]) -> None:
+        """A dependabot.yml without update entries updates nothing."""
+        text = self.read(tools["dependabot"])
+        try:
+            data = load_yaml(text) if text else None
+        except YamlError:
+            data = None
+        updates = data.get("updates") if isinstance(data, dict) else None
+        if not isinstance(updates, list) or not updates:
+            self.findings.skipped.append((tools.pop("dependabot"),
+                                          "dependabot configuration has no 'updates'"))
+
+    def precommit(self) -> None:
+        text = self.read(PRECOMMIT_CONFIG) if self.tree.has(PRECOMMIT_CONFIG) else None
+        references: list[Reference] = []
+        if text is not None:
+            try:
+                data = load_yaml(text)
+            except YamlError as exc:
+                self.findings.skipped.append((PRECOMMIT_CONFIG, f"not valid YAML ({exc})"))
+                data = None
+            if isinstance(data, LineDict):
+                references = list(_precommit_references(data))
+                self.findings.precommit_in_ci_service = "ci" in data
+        self.findings.precommit_references = references
+        hits = [(m.tool, ref.locator) for ref in references
+                for m in self.catalogue.match_reference(ref)
+                if m.category in SECURITY_TOOL_CATEGORIES]
+        tools = sorted({tool for tool, _ in hits})
+        self.out.emit("repo.precommit.security_tools", tools,
+                      [next(w for t, w in hits if t == tool) for tool in tools]
+                      or ([PRECOMMIT_CONFIG] if text is not None else []),
+                      None if tools else "no security hooks in pre-commit configuration")
+
+    def infrastructure(self) -> None:
+        iac: dict[str, str] = {}
+        services: dict[str, str] = {}
+        for path in self.tree.paths():
+            for tool, pattern in IAC_BY_PATH.items():
+                if tool not in iac and pattern.search(path):
+                    iac[tool] = path
+            if not NOT_A_SERVICE_FOLDER.search(path):
+                for kind, pattern in SERVICE_BY_PATH.items():
+                    if kind not in services and pattern.search(path):
+                        services[kind] = path
+            if path.endswith(SNIFF_SUFFIXES) and posixpath.basename(path) not in LOCKFILE_NAMES \
+                    and not path.startswith(".github/"):
+                self._sniff(path, iac, services)
+        self.findings.service_artifacts = sorted(services.items())
+        names = sorted(iac)
+        self.out.emit("repo.iac.tools", names, [iac[n] for n in names],
+                      None if names else "no Terraform, CloudFormation, Helm, Kustomize, Pulumi, "
+                      "CDK, Ansible or other IaC files")
+
+    def _sniff(self, path: str, iac: dict[str, str], services: dict[str, str]) -> None:
+        """Look inside a YAML/JSON file for CloudFormation, Kubernetes or Ansible."""
+        needed = {"cloudformation", "kubernetes", "ansible"} - set(iac)
+        if not needed and "kubernetes" in services:
+            return
+        try:
+            text = self.tree.read_text(path)
+        except SkippedFile:
+            return
+        if len(text) > SNIFF_MAX_BYTES:
+            return
+        if "AWSTemplateFormatVersion" in text or re.search(r"""["']?Type["']?\s*:\s*["']?AWS::""",
+                                                           text):
+            iac.setdefault("cloudformation", path)
+            return
+        if path.endswith(".json") or "apiVersion" not in text and "hosts" not in text:
+            return
+        try:
+            documents = load_yaml_documents(text)
+        except YamlError:
+            return
+        for document in documents:
+            if isinstance(document, dict) and "apiVersion" in document and "kind" in document:
+                iac.setdefault("kubernetes", path)
+                if str(document.get("kind")) in WORKLOAD_KINDS and \
+                        not NOT_A_SERVICE_FOLDER.search(path):
+                    services.setdefault("kubernetes", path)
+            elif isinstance(document, list) and document and all(
+                    isinstance(play, dict) and "hosts" in play and
+                    ("tasks" in play or "roles" in play) for play in document):
+                iac.setdefault("ansible", path)
+
+    def tests(self) -> None:
+        tests = sources = 0
+        first_test: str | None = None
+        suites: dict[str, str] = {}
+        for path in self.tree.paths():
+            for tool, pattern in E2E_FILES.items():
+                if tool not in suites and pattern.search(path):
+                    suites[tool] = path
+            if TEST_PATH.search(path):
+                if path.endswith(SOURCE_SUFFIXES):
+                    tests += 1
+                    first_test = first_test or path
+            elif path.endswith(SOURCE_SUFFIXES):
+                sources += 1
+        self.out.emit("repo.tests.files", tests, [first_test] if first_test else [])
+        self.out.emit("repo.source.files", sources)
+        if sources:
+            self.out.emit("repo.tests.ratio", round(tests / sources, 2),
+                          [first_test] if first_test else [])
+        names = sorted(suites)
+        self.out.emit("repo.e2e.tools", names, [suites[n] for n in names],
+                      None if names else "no Cypress, Playwright, Pact, Cucumber or similar suite")
+
+
+def _precommit_references(data: LineDict) -> Iterable[Reference]:
+    repos = data.get("repos")
+    if not isinstance(repos, LineList):
+        return
+    for repo in repos:
+        if not isinstance(repo, LineDict):
+            continue
+        url = str(repo.get("repo") or "")
+        hooks = repo.get("hooks")
+        if not isinstance(hooks, LineList):
+            continue
+        for index, hook in enumerate(hooks):
+            if not isinstance(hook, LineDict) or "id" not in hook:
+                continue
+            where = f"{PRECOMMIT_CONFIG}:{hooks.line_of(index)}"
+            yield Reference(PRECOMMIT, str(hook["id"]), where)
+            if url not in ("local", "meta"):
+                yield Reference(PRECOMMIT, url, where)
+
+
+def deployable(service_artifacts: Sequence[tuple[str, str]], deploys_in_ci: bool | None,
+               out: Emitter) -> None:
+    """`repo.deployable` and `repo.service_artifacts`, once CI deploy jobs are known."""
+    kinds = [kind for kind, _ in service_artifacts]
+    out.emit("repo.service_artifacts", kinds, [path for _, path in service_artifacts],
+             None if kinds else "no Dockerfile, Kubernetes workload, Helm chart or similar")
+    if kinds or deploys_in_ci:
+        out.emit("repo.deployable", True, [path for _, path in service_artifacts])
+    elif deploys_in_ci is False:
+        out.emit("repo.deployable", False, (), "no service artifacts and no deploy jobs")

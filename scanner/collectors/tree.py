@@ -1,0 +1,45 @@
+"""The files of one repository, however they are reached.
+
+Parsers read repository files only through `RepoTree`, so the same parser
+serves a local work tree and (later) a Git host's API.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from typing import Protocol
+
+
+class SkippedFile(Exception):
+    """A file that was not read: binary, too large, a symlink out of the tree, unreadable."""
+
+
+class RepoTree(Protocol):
+    def paths(self) -> Sequence[str]:
+        """Repository-relative POSIX paths of the tracked files."""
+        ...
+
+    def has(self, path: str) -> bool:
+        """Whether the tree tracks this exact path."""
+        ...
+
+    def read_text(self, path: str) -> str:
+        """The file's text; raises SkippedFile with a reason when it must not be read."""
+        ...
+
+
+def matching(tree: RepoTree, *patterns: str) -> list[str]:
+    """Paths matching any glob (fnmatch; `*` crosses folders), in tree order."""
+    return [p for p in tree.paths() if any(fnmatch.fnmatchcase(p, pat) for pat in patterns)]
+
+
+def in_folder(tree: RepoTree, folder: str, *suffixes: str) -> list[str]:
+    """Files directly inside `folder` (not in sub-folders) with one of the suffixes."""
+    prefix = folder.rstrip("/") + "/"
+    return [p for p in tree.paths()
+            if p.startswith(prefix) and "/" not in p[len(prefix):] and p.endswith(suffixes)]
+
+
+def looks_binary(data: bytes) -> bool:
+    return b"\x00" in data[:8192]

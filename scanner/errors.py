@@ -1,0 +1,33 @@
+"""Errors that reach the user as one line and an exit code."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_GATE_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_PARTIAL = 3
+
+
+class UserError(Exception):
+    """Bad usage or bad input: printed as one line, exit code 2.
+
+    The message says what is wrong, where, and how to fix it.
+    """
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class FileProblem(UserError):
+    """A problem located in a file: the message starts with the file (and rule or key)."""
+
+    def __init__(self, path: str, message: str, *, item: str | None = None,
+                 field: str | None = None) -> None:
+        where = path
+        if item:
+            where += f": {item}"
+        if field:
+            where += f": {field}"
+        super().__init__(f"{where}: {message}")
+        self.path = path
+        self.item = item
+        self.field = field

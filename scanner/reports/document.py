@@ -1,0 +1,118 @@
+"""The assessment as the versioned JSON document every report renders.
+
+Renderers (table, Markdown, JSON) read only this document, so a stored scan
+re-renders exactly as it first printed.  The shape is the public contract
+described by `schemas/assessment.schema.json`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from scanner import __version__
+from scanner.collectors.base import ERROR, Problem
+from scanner.engine.evaluate import RuleResult
+from scanner.evidence import entity_kind
+from scanner.scoring.scorer import Assessment, CellVerdict, SubScore
+
+SCHEMA_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class ScanInfo:
+    id: str
+    started_at: datetime
+    finished_at: datetime
+    targets: tuple[str, ...]
+    problems: tuple[Problem, ...]
+    config_fingerprint: str
+    rule_files: tuple[str, ...]
+
+    @property
+    def partial(self) -> bool:
+        return any(p.severity == ERROR for p in self.problems)
+
+
+def build_document(assessment: Assessment, scan: ScanInfo,
+                   slice_entities: Sequence[str] | None = None) -> dict[str, Any]:
+    model = assessment.model
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "maturity-scanner", "version": __version__},
+        "model": {"name": model.name, "version": model.version, "source": model.source},
+        "scan": {
+            "id": scan.id,
+            "started_at": scan.started_at.isoformat(),
+            "finished_at": scan.finished_at.isoformat(),
+            "status": "partial" if scan.partial else "complete",
+            "targets": list(scan.targets),
+            "config_fingerprint": scan.config_fingerprint,
+            "rule_files": list(scan.rule_files),
+            "errors": [p.to_dict() for p in scan.problems if p.severity == ERROR],
+            "warnings": [p.to_dict() for p in scan.problems if p.severity != ERROR],
+        },
+        "slice": {"entities": list(slice_entities)} if slice_entities else None,
+        "entities": [{"id": e, "kind": entity_kind(e)} for e in assessment.entities],
+        "overall": {"stage": assessment.stage, "score": assessment.score,
+                    "confidence": assessment.confidence},
+        "competencies": [
+            {
+                "id": competency.id,
+                "name": competency.name,
+                "stage": competency.stage,
+                "score": competency.score,
+                "confidence": competency.confidence,
+                "subcompetencies": [_sub(sub) for sub in competency.subs],
+            }
+            for competency in assessment.competencies
+        ],
+    }
+
+
+def _sub(score: SubScore) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": score.sub.id,
+        "name": score.sub.name,
+        "stage": score.stage,
+        "confidence": score.confidence,
+        "cells": [_cell(cell, score.sub.cells.get(cell.stage, "")) for cell in score.cells],
+        "next": {"stage": score.next.stage, "missing": list(score.next.missing)}
+        if score.next else None,
+    }
+    if score.reason:
+        data["reason"] = score.reason
+    return data
+
+
+def _cell(cell: CellVerdict, criterion: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "stage": cell.stage,
+        "status": cell.status,
+        "criterion": criterion,
+        "rules": [_rule(result) for result in cell.results],
+    }
+    if cell.floor_evidence:
+        data["evidence"] = [item.to_dict() for item in cell.floor_evidence]
+    return data
+
+
+def _rule(result: RuleResult) -> dict[str, Any]:
+    return {
+        "id": result.rule.id,
+        "summary": result.rule.summary,
+        "outcome": result.outcome,
+        "message": result.message,
+        "signals": result.rule.criterion_signals(),
+        "entities": {
+            "pass": result.entities_with(True),
+            "fail": result.entities_with(False),
+            "unknown": result.entities_with(None),
+            "excluded": list(result.excluded),
+            "waived": list(result.waived),
+        },
+        "missing_signals": list(result.missing_signals),
+        "evidence": [item.to_dict() for item in result.evidence],
+    }

@@ -1,0 +1,47 @@
+"""The Markdown report: a summary table, then every sub-competency's evidence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanner.reports.view import DocumentView, percent, score_text, stage_name
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(document: dict[str, Any]) -> str:
+    view = DocumentView(document)
+    heading = view.heading()
+    lines = [f"# {heading[0]}", ""] + [f"{line}  " for line in heading[1:]] + [""]
+    lines += ["| Competency | Stage | Score | Confidence |", "|---|---|---|---|"]
+    for competency in document["competencies"]:
+        lines.append(f"| {_cell(competency['name'])} | {stage_name(competency['stage'])} | "
+                     f"{score_text(competency['score'])} | {percent(competency['confidence'])} |")
+    lines.append("")
+    for competency, subs in view.subs():
+        lines += [f"## {competency['name']}: {stage_name(competency['stage'])}", "",
+                  "| Sub-competency | Stage | Confidence | Evidence |", "|---|---|---|---|"]
+        for sub in subs:
+            where = "; ".join(f"`{loc}`" for b in sub.backing for loc in b.locators[:2])
+            confidence = percent(sub.confidence) if sub.stage != "unknown" else "-"
+            lines.append(f"| {_cell(sub.name)} | {stage_name(sub.stage)} | {confidence} | "
+                         f"{_cell(where or sub.reason)} |")
+        lines.append("")
+        for sub in subs:
+            if not sub.backing and not sub.missing:
+                continue
+            lines += [f"### {sub.name}: {stage_name(sub.stage)}", ""]
+            for backing in sub.backing:
+                where = ", ".join(f"`{loc}`" for loc in backing.locators) or "no locator"
+                lines.append(f"- **{stage_name(backing.stage)}**: {backing.summary} "
+                             f"({backing.detail}); {where}")
+            if sub.next_stage and sub.missing:
+                lines.append(f"- **Missing for {stage_name(sub.next_stage)}**:")
+                lines += [f"  - {missing}" for missing in sub.missing]
+            lines.append("")
+    problems = view.problems()
+    if problems:
+        lines += ["## Problems", ""] + [f"- {_cell(p)}" for p in problems] + [""]
+    return "\n".join(lines)

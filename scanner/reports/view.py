@@ -1,0 +1,157 @@
+"""What the human-readable reports show, worked out once from the document.
+
+The terminal table and Markdown differ only in layout; both ask this module
+which evidence backs each verdict and what the next stage lacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from scanner.model import STAGE_NAMES
+
+MAX_LOCATORS = 3
+
+
+@dataclass(frozen=True)
+class Backing:
+    """One reason a stage was reached: a rule (or the floor) and where to look."""
+
+    stage: str
+    summary: str
+    detail: str
+    locators: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SubView:
+    competency: str
+    id: str
+    name: str
+    stage: str
+    confidence: float
+    backing: tuple[Backing, ...]
+    next_stage: str | None
+    missing: tuple[str, ...]
+    reason: str
+
+
+def stage_name(stage: str | None) -> str:
+    return STAGE_NAMES.get(stage or "unknown", str(stage))
+
+
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"
+
+
+def score_text(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+class DocumentView:
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        entities = [e["id"] for e in document.get("entities", [])]
+        self.multi = len(entities) > 1
+        self.names = _short_names(entities)
+
+    @property
+    def scan(self) -> dict[str, Any]:
+        scan: dict[str, Any] = self.document["scan"]
+        return scan
+
+    def heading(self) -> list[str]:
+        model = self.document["model"]
+        scan = self.scan
+        entities = self.document.get("entities", [])
+        kinds: dict[str, int] = {}
+        for entity in entities:
+            kinds[entity["kind"]] = kinds.get(entity["kind"], 0) + 1
+        scope = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in kinds.items())
+        lines = [
+            f"DevSecOps maturity: {model['name']} {model['version']}",
+            f"Scan {scan['id']} ({scan['status']}) of {scope or 'nothing'}; "
+            f"finished {scan['finished_at']}",
+        ]
+        if self.document.get("slice"):
+            lines.append("Scored for: " + ", ".join(self.document["slice"]["entities"]))
+        overall = self.document["overall"]
+        lines.append(f"Overall: {stage_name(overall['stage'])} (score "
+                     f"{score_text(overall['score'])} of 4, confidence "
+                     f"{percent(overall['confidence'])})")
+        return lines
+
+    def locator(self, entity: str, locator: str | None) -> str:
+        if not locator:
+            return self.names.get(entity, entity)
+        if self.multi or "://" in locator:
+            return f"{self.names.get(entity, entity)}: {locator}" if "://" not in locator \
+                else locator
+        return locator
+
+    def subs(self) -> Iterator[tuple[dict[str, Any], list[SubView]]]:
+        for competency in self.document["competencies"]:
+            yield competency, [self._sub(competency, sub) for sub in competency["subcompetencies"]]
+
+    def _sub(self, competency: dict[str, Any], sub: dict[str, Any]) -> SubView:
+        backing: list[Backing] = []
+        for cell in sub["cells"]:
+            if cell["status"] != "met" or cell["stage"] != sub["stage"]:
+                continue
+            if cell["stage"] == "beginner":
+                floor = cell.get("evidence", [])
+                backing.append(Backing("beginner", "Evidence was observed",
+                                       _floor_detail(floor),
+                                       tuple(self._locators(floor))))
+            for rule in cell["rules"]:
+                if rule["outcome"] != "pass":
+                    continue
+                items = [e for e in rule["evidence"] if e["signal"] in rule.get("signals", [])
+                         and e["entity"] in rule["entities"]["pass"]] or rule["evidence"]
+                backing.append(Backing(cell["stage"], rule["summary"], rule["message"],
+                                       tuple(self._locators(items))))
+        nxt = sub.get("next") or {}
+        return SubView(competency["id"], sub["id"], sub["name"], sub["stage"],
+                       sub["confidence"], tuple(backing), nxt.get("stage"),
+                       tuple(nxt.get("missing", [])), sub.get("reason", ""))
+
+    def _locators(self, items: list[dict[str, Any]]) -> list[str]:
+        found: list[str] = []
+        for item in items:
+            for locator in item.get("locators") or [item.get("locator")]:
+                text = self.locator(item["entity"], locator) if locator else None
+                if text and text not in found:
+                    found.append(text)
+                if len(found) >= MAX_LOCATORS:
+                    return found
+        return found
+
+    def problems(self) -> list[str]:
+        lines = []
+        for problem in self.scan.get("errors", []) + self.scan.get("warnings", []):
+            where = f"{problem['locator']}: " if problem.get("locator") else ""
+            lines.append(f"{problem['severity']}: {self.names.get(problem['target'], problem['target'])}: "
+                         f"{where}{problem['message']}")
+        return lines
+
+
+def _floor_detail(items: list[dict[str, Any]]) -> str:
+    if not items:
+        return ""
+    first = items[0]
+    return f"{first['signal']} = {first['value']!r}" + (
+        f" ({len(items) - 1} more)" if len(items) > 1 else "")
+
+
+def _short_names(entities: list[str]) -> dict[str, str]:
+    """`repo:/srv/git/api` -> `api`, unless two entities would share a name."""
+    names: dict[str, str] = {}
+    for entity in entities:
+        _, _, rest = entity.partition(":")
+        names[entity] = PurePosixPath(rest).name or rest
+    if len(set(names.values())) < len(names):
+        return {entity: entity for entity in entities}
+    return names

@@ -1,0 +1,127 @@
+"""One scan, end to end: collect -> evidence -> rules -> scorer -> document.
+
+Each target is collected on its own; a target that fails is recorded as an
+error and the rest is still scored (the scan is then partial).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner.collectors import registry
+from scanner.collectors.base import ERROR, Collected, CollectSettings, Problem, Target
+from scanner.config import Config, fingerprint
+from scanner.engine.evaluate import Evaluator, RuleResult
+from scanner.engine.loader import RuleSet, builtin_rule_files, load_rules
+from scanner.errors import FileProblem, UserError
+from scanner.evidence import Evidence, EvidenceIndex, now_utc
+from scanner.model import Model, load_model
+from scanner.reports.document import ScanInfo, build_document
+from scanner.scoring.scorer import Scorer
+from scanner.signals import SignalCatalogue
+
+
+@dataclass(frozen=True)
+class Engine:
+    """The model, signal catalogue and rules a scan is judged with."""
+
+    model: Model
+    catalogue: SignalCatalogue
+    rules: RuleSet
+    thresholds: dict[str, float]
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    document: dict[str, Any]
+    evidence: list[Evidence]
+    results: list[RuleResult]
+    info: ScanInfo
+
+
+def load_engine(config: Config) -> Engine:
+    model = load_model(config.model_path)
+    catalogue = registry.catalogue()
+    files = (builtin_rule_files() if config.builtin_rules else []) + list(config.extra_rules)
+    rules = load_rules(files, model, catalogue, disabled=config.disabled_rules)
+    unknown = sorted(set(config.thresholds) - set(rules.thresholds))
+    if unknown:
+        raise FileProblem(config.path or "config", f"thresholds: unknown threshold "
+                          f"'{unknown[0]}'; known: {', '.join(sorted(rules.thresholds))}")
+    return Engine(model, catalogue, rules, rules.threshold_values(config.thresholds))
+
+
+def judge(engine: Engine, evidence: Sequence[Evidence], config: Config,
+          entities: Sequence[str] | None = None) -> tuple[Any, list[RuleResult]]:
+    """Score evidence (optionally a slice of entities) with the engine's rules."""
+    index = EvidenceIndex(evidence)
+    if entities is not None:
+        index = index.restricted_to(entities)
+    evaluator = Evaluator(index, engine.thresholds)
+    results = [evaluator.evaluate(rule) for rule in engine.rules.rules.values()]
+    assessment = Scorer(engine.model, engine.catalogue, config.scoring).assess(results, index)
+    return assessment, results
+
+
+def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None = None,
+             progress: Any = None) -> ScanResult:
+    engine = engine or load_engine(config)
+    started = now_utc()
+    collected = collect_all(targets, config.collect, progress)
+    problems = [p for c in collected for p in c.problems]
+    entities = [e for c in collected for e in c.entities]
+    if not entities:
+        errors = [p for p in problems if p.severity == ERROR]
+        raise UserError("; ".join(p.message for p in errors) or "nothing to scan")
+    evidence = [item for c in collected for item in c.evidence]
+    assessment, results = judge(engine, evidence, config)
+    info = ScanInfo(
+        id=new_scan_id(started), started_at=started, finished_at=now_utc(),
+        targets=tuple(t.label for t in targets), problems=tuple(problems),
+        config_fingerprint=config.fingerprint or _targets_fingerprint(targets),
+        rule_files=tuple(_short(f) for f in engine.rules.files),
+    )
+    return ScanResult(build_document(assessment, info), evidence, results, info)
+
+
+def collect_all(targets: Sequence[Target], settings: CollectSettings,
+                progress: Any = None) -> list[Collected]:
+    def one(target: Target) -> Collected:
+        try:
+            collector = registry.load(target.collector)()
+            result = collector.collect(target, settings)
+        except UserError as exc:
+            result = Collected(problems=[Problem(target.label, str(exc), ERROR)])
+        except Exception as exc:  # noqa: BLE001 - one target must never sink the scan
+            result = Collected(problems=[Problem(
+                target.label, f"collector '{target.collector}' failed: "
+                f"{type(exc).__name__}: {exc}", ERROR)])
+        if progress:
+            progress(target)
+        return result
+
+    workers = max(1, min(len(targets), os.cpu_count() or 2))
+    if workers == 1:
+        return [one(t) for t in targets]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(one, targets))
+
+
+def new_scan_id(started: Any) -> str:
+    return f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def _targets_fingerprint(targets: Sequence[Target]) -> str:
+    return fingerprint(sorted(f"{t.collector}:{t.label}" for t in targets))
+
+
+def _short(path: str) -> str:
+    """Built-in rule files by name; a user's by full path."""
+    builtin = {str(p) for p in builtin_rule_files()}
+    return f"builtin:{Path(path).name}" if path in builtin else path

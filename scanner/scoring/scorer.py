@@ -1,0 +1,216 @@
+"""From rule outcomes to stages: cells, sub-competencies, competencies, overall.
+
+* A cell is met when every applicable rule passes, not met when one fails,
+  undetermined when none fails but one lacks evidence, not applicable when
+  none of its rules applies.  Missing data never counts as a failure.
+* A sub-competency's stage is the highest stage whose cell and every lower
+  cell are met (no leapfrogging).  Beginner is the floor once any signal its
+  rules read was observed; with none it is `unknown`.
+* Competency and overall scores are the mean of known stage indices (1–4);
+  confidence is the share of sub-competencies with a known stage.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from scanner.engine.evaluate import FAIL, NO_EVIDENCE, NOT_APPLICABLE, PASS, RuleResult
+from scanner.evidence import Evidence, EvidenceIndex
+from scanner.model import STAGES, UNKNOWN, Model, SubCompetency, stage_index
+from scanner.signals import SignalCatalogue
+
+MET = "met"
+NOT_MET = "not_met"
+UNDETERMINED = "undetermined"
+CELL_NOT_APPLICABLE = "not_applicable"
+MAX_NAMED_ENTITIES = 5
+
+
+@dataclass(frozen=True)
+class ScoringOptions:
+    """How stages roll up; documented in config.example.yaml (`scoring:`)."""
+
+    stage_from_score: str = "floor"  # floor | round
+    overall_from: str = "competencies"  # competencies | subcompetencies
+
+
+@dataclass(frozen=True)
+class CellVerdict:
+    stage: str
+    status: str
+    results: tuple[RuleResult, ...] = ()
+    floor_evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class NextStep:
+    stage: str
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SubScore:
+    sub: SubCompetency
+    stage: str
+    confidence: float
+    cells: tuple[CellVerdict, ...]
+    next: NextStep | None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CompetencyScore:
+    id: str
+    name: str
+    stage: str
+    score: float | None
+    confidence: float
+    subs: tuple[SubScore, ...]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    model: Model
+    stage: str
+    score: float | None
+    confidence: float
+    competencies: tuple[CompetencyScore, ...]
+    entities: tuple[str, ...] = field(default=())
+
+
+def stage_for_score(score: float | None, how: str) -> str:
+    if score is None:
+        return UNKNOWN
+    index = math.floor(score + 1e-9) if how == "floor" else int(score + 0.5)
+    return STAGES[max(1, min(4, index)) - 1]
+
+
+class Scorer:
+    def __init__(self, model: Model, catalogue: SignalCatalogue,
+                 options: ScoringOptions | None = None) -> None:
+        self.model = model
+        self.catalogue = catalogue
+        self.options = options or ScoringOptions()
+
+    def assess(self, results: Sequence[RuleResult], index: EvidenceIndex) -> Assessment:
+        by_sub: dict[str, list[RuleResult]] = {}
+        for result in results:
+            by_sub.setdefault(result.rule.subcompetency, []).append(result)
+        competencies: list[CompetencyScore] = []
+        for competency in self.model.competencies:
+            subs = tuple(self._score_sub(sub, by_sub.get(sub.full_id, []), index)
+                         for sub in competency.subcompetencies)
+            score, confidence = self._mean([s.stage for s in subs])
+            competencies.append(CompetencyScore(
+                competency.id, competency.name,
+                stage_for_score(score, self.options.stage_from_score),
+                score, confidence, subs))
+        if self.options.overall_from == "subcompetencies":
+            stages = [s.stage for c in competencies for s in c.subs]
+            score, confidence = self._mean(stages)
+        else:
+            known = [c.score for c in competencies if c.score is not None]
+            score = round(sum(known) / len(known), 2) if known else None
+            all_subs = [s for c in competencies for s in c.subs]
+            confidence = round(sum(1 for s in all_subs if s.stage != UNKNOWN)
+                               / max(1, len(all_subs)), 2)
+        return Assessment(self.model, stage_for_score(score, self.options.stage_from_score),
+                          score, confidence, tuple(competencies), tuple(index.entities()))
+
+    @staticmethod
+    def _mean(stages: Sequence[str]) -> tuple[float | None, float]:
+        known = [stage_index(s) for s in stages if s != UNKNOWN]
+        confidence = round(len(known) / len(stages), 2) if stages else 0.0
+        if not known:
+            return None, confidence
+        return round(sum(known) / len(known), 2), confidence
+
+    def _score_sub(self, sub: SubCompetency, results: list[RuleResult],
+                   index: EvidenceIndex) -> SubScore:
+        signals = list(dict.fromkeys(s for r in results for s in r.rule.criterion_signals()))
+        floor = tuple(self._observations(signals, index))
+        cells = [CellVerdict("beginner", MET if floor else UNDETERMINED, (), floor)]
+        for stage in STAGES[1:]:
+            in_cell = tuple(r for r in results if r.rule.stage == stage)
+            cells.append(CellVerdict(stage, _cell_status(in_cell), in_cell))
+        if not results:
+            return SubScore(sub, UNKNOWN, 0.0, tuple(cells), None,
+                            "no rule judges this sub-competency yet")
+        if not floor:
+            return SubScore(sub, UNKNOWN, 0.0, tuple(cells), None,
+                            "no evidence: " + self._settle_text(signals))
+        upper = cells[1:]
+        if all(c.status == CELL_NOT_APPLICABLE for c in upper):
+            reasons = {r.message for c in upper for r in c.results}
+            return SubScore(sub, UNKNOWN, 0.0, tuple(cells), None,
+                            "not applicable: " + "; ".join(sorted(reasons)))
+        stage = "beginner"
+        for cell in upper:
+            if cell.status != MET:
+                break
+            stage = cell.stage
+        decided = [r for r in results if r.outcome != NO_EVIDENCE]
+        confidence = round(len(decided) / len(results), 2)
+        next_step = None
+        if stage != "expert":
+            following = cells[stage_index(stage)]
+            next_step = NextStep(following.stage, tuple(self._missing(following)))
+        return SubScore(sub, stage, confidence, tuple(cells), next_step)
+
+    @staticmethod
+    def _observations(signals: list[str], index: EvidenceIndex) -> list[Evidence]:
+        found: list[Evidence] = []
+        for entity in index.entities():
+            for signal in signals:
+                item = index.get(entity, signal)
+                if item is not None and item.value is not None:
+                    found.append(item)
+                    break
+        return found
+
+    def _missing(self, cell: CellVerdict) -> list[str]:
+        if not cell.results:
+            return ["no rule decides this cell yet"]
+        lines: list[str] = []
+        for result in cell.results:
+            if result.outcome in (PASS, NOT_APPLICABLE):
+                continue
+            text = f"{result.rule.summary}: {result.message}"
+            if result.outcome == FAIL:
+                failing = result.entities_with(False)
+                if failing:
+                    text += f"; not met by {_names(failing)}"
+            else:
+                signals = list(result.missing_signals) or result.rule.signals()
+                text += f"; would be settled by {self._settle_text(signals)}"
+            lines.append(text)
+        return lines
+
+    def _settle_text(self, signals: Sequence[str]) -> str:
+        parts: list[str] = []
+        for signal in signals:
+            sources = self.catalogue.sources(signal)
+            titles = ", ".join(s.title for s in sources) or "a collector not installed"
+            parts.append(f"{signal} ({titles})")
+        return "; ".join(parts)
+
+
+def _cell_status(results: Sequence[RuleResult]) -> str:
+    if not results:
+        return UNDETERMINED
+    applicable = [r for r in results if r.outcome != NOT_APPLICABLE]
+    if not applicable:
+        return CELL_NOT_APPLICABLE
+    if any(r.outcome == FAIL for r in applicable):
+        return NOT_MET
+    if any(r.outcome == NO_EVIDENCE for r in applicable):
+        return UNDETERMINED
+    return MET
+
+
+def _names(entities: Sequence[str]) -> str:
+    shown = ", ".join(entities[:MAX_NAMED_ENTITIES])
+    extra = len(entities) - MAX_NAMED_ENTITIES
+    return f"{shown} and {extra} more" if extra > 0 else shown

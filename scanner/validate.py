@@ -1,0 +1,149 @@
+"""Shape checks for the YAML files users write (model, rules, config).
+
+Every failure is a `FileProblem` naming the file, the item (rule id, model
+entry) and the field, so the user can go straight to the mistake.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner.errors import FileProblem
+from scanner.yaml_source import LineDict, YamlError, load_yaml
+
+MAX_CONFIG_BYTES = 5_000_000
+
+
+def read_yaml_file(path: Path) -> Any:
+    """Read a user-written YAML file, or fail with one line naming it."""
+    try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            raise FileProblem(str(path), f"larger than {MAX_CONFIG_BYTES // 1_000_000} MB; "
+                              "is this the right file?")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise FileProblem(str(path), "no such file") from None
+    except IsADirectoryError:
+        raise FileProblem(str(path), "is a folder, expected a YAML file") from None
+    except OSError as exc:
+        raise FileProblem(str(path), f"cannot be read ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FileProblem(str(path), "is not UTF-8 text") from None
+    try:
+        return load_yaml(text)
+    except YamlError as exc:
+        raise FileProblem(str(path), f"not valid YAML: {exc}") from None
+
+
+def _suggest(name: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+@dataclass(frozen=True)
+class Where:
+    """A position in a user file: path, item (e.g. rule id) and field path."""
+
+    path: str
+    item: str | None = None
+    field: str | None = None
+
+    def at(self, field_name: str | int) -> Where:
+        if isinstance(field_name, int):
+            name = f"{self.field or ''}[{field_name}]"
+        else:
+            name = f"{self.field}.{field_name}" if self.field else field_name
+        return Where(self.path, self.item, name)
+
+    def for_item(self, item: str) -> Where:
+        return Where(self.path, item, None)
+
+    def problem(self, message: str, line: int | None = None) -> FileProblem:
+        path = f"{self.path}:{line}" if line else self.path
+        return FileProblem(path, message, item=self.item, field=self.field)
+
+
+def line_of(container: Any, key: Any) -> int | None:
+    if isinstance(container, LineDict):
+        return container.line_of(key)
+    return getattr(container, "line", None)
+
+
+def mapping(value: Any, where: Where, what: str = "a mapping") -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise where.problem(f"expected {what}, found {_type_name(value)}",
+                            getattr(value, "line", None))
+    return value
+
+
+def sequence(value: Any, where: Where, what: str = "a list") -> list[Any]:
+    if not isinstance(value, list):
+        raise where.problem(f"expected {what}, found {_type_name(value)}",
+                            getattr(value, "line", None))
+    return value
+
+
+def keys(value: Mapping[str, Any], where: Where, *, required: Iterable[str] = (),
+         optional: Iterable[str] = ()) -> None:
+    required = list(required)
+    allowed = set(required) | set(optional)
+    for key in value:
+        if key not in allowed:
+            raise where.at(str(key)).problem(
+                f"unknown key{_suggest(str(key), allowed)}; allowed: {', '.join(sorted(allowed))}",
+                line_of(value, key),
+            )
+    for key in required:
+        if key not in value:
+            raise where.at(key).problem("missing (required)", getattr(value, "line", None))
+
+
+def text(value: Any, where: Where, *, allow_empty: bool = False) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise where.problem(f"expected text, found {_type_name(value)}")
+    result = str(value)
+    if not allow_empty and not result.strip():
+        raise where.problem("must not be empty")
+    return result
+
+
+def number(value: Any, where: Where, *, minimum: float | None = None,
+           maximum: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise where.problem(f"expected a number, found {_type_name(value)}")
+    if minimum is not None and value < minimum:
+        raise where.problem(f"must be at least {minimum}, found {value}")
+    if maximum is not None and value > maximum:
+        raise where.problem(f"must be at most {maximum}, found {value}")
+    return float(value)
+
+
+def choice(value: Any, where: Where, choices: Iterable[str]) -> str:
+    options = list(choices)
+    if not isinstance(value, str) or value not in options:
+        raise where.problem(
+            f"'{value}' is not one of: {', '.join(options)}{_suggest(str(value), options)}"
+        )
+    return value
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "a true/false value"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text '{value[:40]}'"
+    return type(value).__name__

@@ -1,0 +1,208 @@
+"""YAML loading that keeps line numbers and survives custom tags.
+
+Evidence must point at a line a person can open, so mappings and sequences
+come back as `LineDict` / `LineList`, which remember where each key and item
+starts.  CI files use tags such as GitLab's `!reference`; a plain
+`yaml.safe_load` refuses them, so unknown tags load as `Tagged` values.
+Keys such as GitHub's `on:` stay strings (YAML 1.2 booleans only).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - libyaml missing
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class TextPosition:
+    """Where a value starts (1-based), and whether it is a block scalar.
+
+    In a literal block (`|`), line *i* of the text sits at `line + 1 + i`.
+    """
+
+    line: int
+    literal_block: bool = False
+
+    def line_of(self, text_line_index: int) -> int:
+        if self.literal_block:
+            return self.line + 1 + text_line_index
+        return self.line
+
+
+class LineDict(dict[Any, Any]):
+    """A mapping that remembers where it, its keys and its values start.
+
+    `file` is set by `stamp_file`; after merging mappings from several files
+    (GitLab `include:`), `value_files` says which file each value came from.
+    """
+
+    line: int = 0
+    file: str = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.value_positions: dict[Any, TextPosition] = {}
+        self.value_files: dict[Any, str] = {}
+
+    def file_of(self, key: Any) -> str:
+        return self.value_files.get(key, self.file)
+
+    def locate(self, key: Any, text_line_index: int = 0) -> str:
+        """`file:line` of a key's value (of one line of it, for a block scalar)."""
+        return f"{self.file_of(key)}:{self.position_of(key).line_of(text_line_index)}"
+
+    def line_of(self, key: Any) -> int:
+        position = self.value_positions.get(key)
+        return position.line if position else self.line
+
+    def position_of(self, key: Any) -> TextPosition:
+        return self.value_positions.get(key, TextPosition(self.line))
+
+
+class LineList(list[Any]):
+    """A sequence that remembers where it and each item start."""
+
+    line: int = 0
+    file: str = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.item_positions: list[TextPosition] = []
+
+    def line_of(self, index: int) -> int:
+        if 0 <= index < len(self.item_positions):
+            return self.item_positions[index].line
+        return self.line
+
+    def position_of(self, index: int) -> TextPosition:
+        if 0 <= index < len(self.item_positions):
+            return self.item_positions[index]
+        return TextPosition(self.line)
+
+    def locate(self, index: int, text_line_index: int = 0) -> str:
+        return f"{self.file}:{self.position_of(index).line_of(text_line_index)}"
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """A value carrying a custom tag, e.g. GitLab's `!reference [.job, script]`."""
+
+    tag: str
+    value: Any
+    line: int
+
+
+def stamp_file(data: Any, path: str) -> Any:
+    """Record on every mapping and sequence in `data` the file it was read from."""
+    seen: set[int] = set()
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if id(item) in seen or not isinstance(item, LineDict | LineList):
+            continue
+        seen.add(id(item))
+        item.file = path
+        pending.extend(item.values() if isinstance(item, LineDict) else item)
+    return data
+
+
+class YamlError(ValueError):
+    """The text is not YAML this loader accepts; the message names the line."""
+
+
+def _position(node: yaml.Node) -> TextPosition:
+    literal = isinstance(node, yaml.ScalarNode) and node.style == "|"
+    return TextPosition(node.start_mark.line + 1, literal)
+
+
+class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    pass
+
+
+# YAML 1.2 booleans only: `on:`, `yes`, `no` stay strings, as GitHub reads them.
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+_LineLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Any:
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    yield result
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str | int | float | bool) and key is not None:
+            key = str(key)
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.value_positions[key] = _position(value_node)
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> Any:
+    result = LineList()
+    result.line = node.start_mark.line + 1
+    yield result
+    for item_node in node.value:
+        result.append(loader.construct_object(item_node, deep=True))
+        result.item_positions.append(_position(item_node))
+
+
+def _construct_tagged(loader: _LineLoader, node: yaml.Node) -> Tagged:
+    value: Any
+    if isinstance(node, yaml.MappingNode):
+        value = LineDict()
+        for key_node, value_node in node.value:
+            value[loader.construct_object(key_node, deep=True)] = loader.construct_object(
+                value_node, deep=True
+            )
+    elif isinstance(node, yaml.SequenceNode):
+        value = [loader.construct_object(item, deep=True) for item in node.value]
+    else:
+        value = loader.construct_scalar(node)  # type: ignore[arg-type]
+    return Tagged(str(node.tag), value, node.start_mark.line + 1)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+_LineLoader.add_constructor(None, _construct_tagged)
+
+
+def load_yaml(text: str) -> Any:
+    """Load one YAML document with line information; raise YamlError on bad YAML."""
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a safe loader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}" if mark else "unknown line"
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlError(f"{where}: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise YamlError(str(exc).splitlines()[0] if str(exc) else "invalid YAML") from None
+    except RecursionError:
+        raise YamlError("nesting too deep") from None
+
+
+def load_yaml_documents(text: str) -> list[Any]:
+    """Load every document of a multi-document stream (Kubernetes manifests)."""
+    try:
+        return list(yaml.load_all(text, Loader=_LineLoader))  # noqa: S506
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}" if mark else "unknown line"
+        raise YamlError(f"{where}: {exc.problem or 'invalid YAML'}") from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise YamlError(str(exc).splitlines()[0] if str(exc) else "invalid YAML") from None
