@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scanner import __version__
-from scanner.errors import EXIT_BAD_INPUT, EXIT_GATE_FAILED, EXIT_OK, EXIT_PARTIAL, UserError
+from scanner.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_PARTIAL, UserError
 
 if TYPE_CHECKING:
     from scanner.config import Config
@@ -29,7 +29,7 @@ STAGE_CHOICES = ("beginner", "intermediate", "advanced", "expert")
 class _Parser(argparse.ArgumentParser):
     """argparse, but usage errors are one line and exit code 2."""
 
-    def error(self, message: str) -> Any:  # type: ignore[override]
+    def error(self, message: str) -> Any:
         raise UserError(f"{message} (see `{self.prog} --help`)")
 
 
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - never a traceback for the user
+    except Exception as exc:
         if os.environ.get("MATURITY_DEBUG"):
             raise
         print(f"maturity: internal error: {type(exc).__name__}: {exc} "
@@ -145,7 +145,7 @@ def _render(document: dict[str, Any], fmt: str) -> str:
 def cmd_scan(args: argparse.Namespace) -> int:
     from scanner.collectors.base import Target
     from scanner.scan import run_scan
-    from scanner.store.store import Store, database_url
+    from scanner.store.store import Store, database_url, describe_url
 
     config = _config(args.config)
     if args.model:
@@ -163,8 +163,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     result = run_scan(config, targets)
     if store is not None:
         store.save(result.document, result.evidence, result.results)
-        print(f"scan {result.info.id} stored in {store.url.removeprefix('sqlite:///')}",
-              file=sys.stderr)
+        print(f"scan {result.info.id} stored in {describe_url(store.url)}", file=sys.stderr)
     fmt = args.format or config.output_format or "table"
     _emit(_render(result.document, fmt), args.output or config.output_file)
     for problem in result.info.problems:
@@ -273,8 +272,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
                     lines.append(f"{rule.id:<62} {stage:<12} {rule.summary}")
         _emit("\n".join(lines) + "\n", None)
         return EXIT_OK
-    rule = engine.rules.rules.get(args.rule_id)
-    if rule is None:
+    explained = engine.rules.rules.get(args.rule_id)
+    if explained is None:
         import difflib
 
         close = difflib.get_close_matches(args.rule_id, list(engine.rules.rules), n=1)
@@ -282,7 +281,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
         raise UserError(f"no rule '{args.rule_id}'{hint}; `maturity rules list` shows them all")
     from scanner.reports.explain import explain_rule
 
-    _emit(explain_rule(rule, engine), None)
+    _emit(explain_rule(explained, engine), None)
     return EXIT_OK
 
 

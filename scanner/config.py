@@ -126,8 +126,7 @@ def _targets(raw: Any, where: v.Where, relative: Any) -> tuple[Target, ...]:
         here = where.at("local").at(index)
         if isinstance(item, dict):
             v.keys(item, here, required=("path",))
-            item = item["path"]
-        path = relative(item, here)
+        path = relative(item["path"] if isinstance(item, dict) else item, here)
         targets.append(Target("local", str(path), {"path": str(path)}))
     return tuple(targets)
 

@@ -26,7 +26,7 @@ class FileProblem(UserError):
         if item:
             where += f": {item}"
         if field:
-            where += f": {field}"
+            where += f": field {field}"
         super().__init__(f"{where}: {message}")
         self.path = path
         self.item = item

@@ -30,9 +30,24 @@ _KIND_PLURALS = {
 }
 
 
+_KIND_SINGULARS = {
+    "repo": "repository",
+    "service": "service",
+    "aws": "AWS account",
+    "datadog": "Datadog organisation",
+    "pagerduty": "PagerDuty account",
+}
+
+
 def kind_plural(kind: str) -> str:
     """How reports name a group of entities of one kind."""
     return _KIND_PLURALS.get(kind, f"{kind} entities")
+
+
+def count(number: int, kind: str) -> str:
+    """`1 repository`, `3 repositories`."""
+    noun = _KIND_SINGULARS.get(kind, f"{kind} entity") if number == 1 else kind_plural(kind)
+    return f"{number} {noun}"
 
 
 def now_utc() -> datetime:

@@ -98,7 +98,7 @@ def collect_all(targets: Sequence[Target], settings: CollectSettings,
             result = collector.collect(target, settings)
         except UserError as exc:
             result = Collected(problems=[Problem(target.label, str(exc), ERROR)])
-        except Exception as exc:  # noqa: BLE001 - one target must never sink the scan
+        except Exception as exc:
             result = Collected(problems=[Problem(
                 target.label, f"collector '{target.collector}' failed: "
                 f"{type(exc).__name__}: {exc}", ERROR)])

@@ -50,18 +50,22 @@ class LineDict(dict[Any, Any]):
     def __init__(self) -> None:
         super().__init__()
         self.value_positions: dict[Any, TextPosition] = {}
+        self.key_lines: dict[Any, int] = {}
         self.value_files: dict[Any, str] = {}
 
     def file_of(self, key: Any) -> str:
         return self.value_files.get(key, self.file)
 
     def locate(self, key: Any, text_line_index: int = 0) -> str:
-        """`file:line` of a key's value (of one line of it, for a block scalar)."""
-        return f"{self.file_of(key)}:{self.position_of(key).line_of(text_line_index)}"
+        """`file:line` of a key (of one line of its value, for a block scalar)."""
+        position = self.position_of(key)
+        line = position.line_of(text_line_index) if position.literal_block \
+            else self.line_of(key)
+        return f"{self.file_of(key)}:{line}"
 
     def line_of(self, key: Any) -> int:
-        position = self.value_positions.get(key)
-        return position.line if position else self.line
+        """The line a key is written on."""
+        return self.key_lines.get(key, self.line)
 
     def position_of(self, key: Any) -> TextPosition:
         return self.value_positions.get(key, TextPosition(self.line))
@@ -123,7 +127,7 @@ def _position(node: yaml.Node) -> TextPosition:
     return TextPosition(node.start_mark.line + 1, literal)
 
 
-class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _LineLoader(_BaseLoader):
     pass
 
 
@@ -150,6 +154,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Any:
             key = str(key)
         result[key] = loader.construct_object(value_node, deep=True)
         result.value_positions[key] = _position(value_node)
+        result.key_lines[key] = key_node.start_mark.line + 1
 
 
 def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> Any:
@@ -184,7 +189,7 @@ _LineLoader.add_constructor(None, _construct_tagged)
 def load_yaml(text: str) -> Any:
     """Load one YAML document with line information; raise YamlError on bad YAML."""
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a safe loader subclass
+        return yaml.load(text, Loader=_LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}" if mark else "unknown line"
@@ -199,7 +204,7 @@ def load_yaml(text: str) -> Any:
 def load_yaml_documents(text: str) -> list[Any]:
     """Load every document of a multi-document stream (Kubernetes manifests)."""
     try:
-        return list(yaml.load_all(text, Loader=_LineLoader))  # noqa: S506
+        return list(yaml.load_all(text, Loader=_LineLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}" if mark else "unknown line"

@@ -302,7 +302,7 @@ class RepoFiles:
                                                            text):
             iac.setdefault("cloudformation", path)
             return
-        if path.endswith(".json") or "apiVersion" not in text and "hosts" not in text:
+        if path.endswith(".json") or ("apiVersion" not in text and "hosts" not in text):
             return
         try:
             documents = load_yaml_documents(text)

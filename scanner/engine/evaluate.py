@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from scanner.engine.describe import describe_condition
 from scanner.engine.operators import OPERATORS
 from scanner.engine.rule import (
     Aggregate,
@@ -30,7 +31,7 @@ from scanner.engine.rule import (
     Rule,
     ThresholdRef,
 )
-from scanner.evidence import Evidence, EvidenceIndex, kind_plural
+from scanner.evidence import Evidence, EvidenceIndex, count, kind_plural
 
 PASS = "pass"
 FAIL = "fail"
@@ -107,10 +108,14 @@ class Evaluator:
             checks.append(EntityCheck(entity, result, tuple(reader.seen),
                                       tuple(reader.missing)))
         if not checks:
-            reason = "every one is waived" if waived and not excluded else \
-                "none of them is in scope"
+            if waived and not excluded:
+                reason = "every one is waived"
+            else:
+                scope = describe_condition(rule.applies_to, self.thresholds) \
+                    if rule.applies_to else "in scope"
+                reason = f"none has {scope}"
             return RuleResult(rule, NOT_APPLICABLE,
-                              f"{len(entities)} {kind_plural(rule.over)} scanned; {reason}",
+                              f"{count(len(entities), rule.over)} scanned; {reason}",
                               excluded=tuple(excluded), waived=waived)
         if rule.aggregate:
             return self._aggregate(rule, rule.aggregate, checks, excluded, waived)
@@ -152,8 +157,7 @@ class Evaluator:
                 outcome = NO_EVIDENCE
             needed = f"{quantifier.label} ({ratio:.0%})" if quantifier.label == "most" \
                 else f"at least {ratio:.0%}"
-        noun = kind_plural(rule.over)
-        message = f"{passed} of {total} {noun} meet it; needs {needed}"
+        message = f"met by {passed} of {count(total, rule.over)}; needs {needed}"
         if unknown:
             message += f"; {unknown} not known"
         missing = sorted({signal for c in checks for signal in c.missing})
@@ -187,7 +191,8 @@ class Evaluator:
         missing = tuple(sorted({s for c in enriched for s in c.missing}))
         if not numbers or (aggregate.fn == "ratio" and denominators == 0):
             return RuleResult(rule, NO_EVIDENCE,
-                              f"no {kind_plural(rule.over)} report {', '.join(aggregate.signals())}",
+                              f"no {kind_plural(rule.over)} report "
+                              f"{', '.join(aggregate.signals())}",
                               tuple(enriched), tuple(excluded), waived, missing_signals=missing)
         value = _reduce(aggregate.fn, numbers, numerators, denominators)
         expected = _resolve(aggregate.value, self.thresholds)

@@ -96,8 +96,9 @@ def _load_file(path: Path, model: Model, catalogue: SignalCatalogue | None,
                ruleset: RuleSet) -> None:
     data = v.read_yaml_file(path)
     where = v.Where(str(path))
+    raw_thresholds: Mapping[str, Any] = {}
     if isinstance(data, list):
-        raw_rules, raw_thresholds = data, {}
+        raw_rules = data
     else:
         top = v.mapping(data, where, "a list of rules, or a mapping with 'rules'")
         v.keys(top, where, required=("rules",), optional=("pack", "thresholds"))
@@ -109,7 +110,8 @@ def _load_file(path: Path, model: Model, catalogue: SignalCatalogue | None,
         v.keys(entry, here, required=("default", "description"))
         if name in ruleset.thresholds and ruleset.thresholds[name].source != "preloaded":
             raise here.problem(f"threshold '{name}' is already defined in "
-                               f"{ruleset.thresholds[name].source}", v.line_of(raw_thresholds, name))
+                               f"{ruleset.thresholds[name].source}",
+                               v.line_of(raw_thresholds, name))
         ruleset.thresholds[str(name)] = Threshold(
             str(name), v.number(entry["default"], here.at("default")),
             v.text(entry["description"], here.at("description")), str(path))
@@ -237,9 +239,11 @@ class _ConditionContext:
         fn = v.choice(entry.get("fn"), here.at("fn"), AGGREGATES)
         if fn == "ratio":
             v.keys(entry, here, required=("fn", "numerator", "denominator", "op", "value"))
-            numerator = self.signal(entry["numerator"], here.at("numerator"), numeric=True)
-            denominator = self.signal(entry["denominator"], here.at("denominator"), numeric=True)
-            signal = None
+            numerator: str | None = self.signal(entry["numerator"], here.at("numerator"),
+                                                numeric=True)
+            denominator: str | None = self.signal(entry["denominator"], here.at("denominator"),
+                                                  numeric=True)
+            signal: str | None = None
         else:
             v.keys(entry, here, required=("fn", "signal", "op", "value"))
             signal = self.signal(entry["signal"], here.at("signal"), numeric=True)

@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from scanner.engine.describe import describe_condition, describe_value
 from scanner.engine.operators import OPERATORS
-from scanner.engine.rule import AllOf, AnyOf, Comparison, Condition, Not, Rule, ThresholdRef
+from scanner.engine.rule import Rule
 from scanner.evidence import kind_plural
 from scanner.model import STAGE_NAMES
 
 if TYPE_CHECKING:
     from scanner.scan import Engine
-
-
-def describe_condition(condition: Condition, thresholds: dict[str, float]) -> str:
-    if isinstance(condition, Comparison):
-        operator = OPERATORS[condition.op]
-        if not operator.takes_value:
-            return f"{condition.signal} {operator.describe}"
-        return f"{condition.signal} {operator.describe} {_value(condition.value, thresholds)}"
-    if isinstance(condition, Not):
-        return f"not ({describe_condition(condition.condition, thresholds)})"
-    joiner = " and " if isinstance(condition, AllOf) else " or "
-    assert isinstance(condition, AllOf | AnyOf)
-    return "(" + joiner.join(describe_condition(c, thresholds)
-                             for c in condition.conditions) + ")"
-
-
-def _value(value: Any, thresholds: dict[str, float]) -> str:
-    if isinstance(value, ThresholdRef):
-        return f"{thresholds.get(value.name)} (threshold '{value.name}')"
-    if isinstance(value, tuple):
-        return "[" + ", ".join(map(str, value)) + "]"
-    return repr(value)
 
 
 def explain_rule(rule: Rule, engine: Engine) -> str:
@@ -52,14 +31,14 @@ def explain_rule(rule: Rule, engine: Engine) -> str:
         quantifier = rule.quantifier
         ratio = quantifier.ratio
         how_many = quantifier.kind if quantifier.kind != "at_least" else (
-            f"at least {_value(ratio, thresholds)}")
+            f"at least {describe_value(ratio, thresholds)}")
         lines.append(f"  passes when {how_many} of them: "
                      f"{describe_condition(rule.each, thresholds)}")
     if rule.aggregate:
         agg = rule.aggregate
         what = f"{agg.numerator} / {agg.denominator}" if agg.fn == "ratio" else agg.signal
         lines.append(f"  passes when {agg.fn} of {what} {OPERATORS[agg.op].describe} "
-                     f"{_value(agg.value, thresholds)}")
+                     f"{describe_value(agg.value, thresholds)}")
     lines.append("  signals:")
     for signal in rule.signals():
         spec = engine.catalogue.get(signal)

@@ -34,9 +34,10 @@ def render_markdown(document: dict[str, Any]) -> str:
                 continue
             lines += [f"### {sub.name}: {stage_name(sub.stage)}", ""]
             for backing in sub.backing:
-                where = ", ".join(f"`{loc}`" for loc in backing.locators) or "no locator"
+                where = "; " + ", ".join(f"`{loc}`" for loc in backing.locators) \
+                    if backing.locators else ""
                 lines.append(f"- **{stage_name(backing.stage)}**: {backing.summary} "
-                             f"({backing.detail}); {where}")
+                             f"({backing.detail}){where}")
             if sub.next_stage and sub.missing:
                 lines.append(f"- **Missing for {stage_name(sub.next_stage)}**:")
                 lines += [f"  - {missing}" for missing in sub.missing]

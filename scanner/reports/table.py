@@ -9,7 +9,7 @@ from typing import Any
 
 from scanner.reports.view import DocumentView, percent, score_text, stage_name
 
-NAME_WIDTH = 34
+NAME_WIDTH = 44
 STAGE_WIDTH = 13
 
 
@@ -39,9 +39,9 @@ def render_table(document: dict[str, Any], width: int | None = None) -> str:
             if sub.reason:
                 lines += wrap(sub.reason, indent + "? ")
             for backing in sub.backing:
-                where = ", ".join(backing.locators) or "no locator"
+                where = f" at {', '.join(backing.locators)}" if backing.locators else ""
                 lines += wrap(f"{stage_name(backing.stage)}: {backing.summary} "
-                              f"({backing.detail}) at {where}", indent + "+ ")
+                              f"({backing.detail}){where}", indent + "+ ")
             if sub.next_stage:
                 for missing in sub.missing:
                     lines += wrap(f"for {stage_name(sub.next_stage)}: {missing}", indent + "- ")

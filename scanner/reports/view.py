@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from scanner.evidence import count
 from scanner.model import STAGE_NAMES
 
 MAX_LOCATORS = 3
@@ -70,7 +71,7 @@ class DocumentView:
         kinds: dict[str, int] = {}
         for entity in entities:
             kinds[entity["kind"]] = kinds.get(entity["kind"], 0) + 1
-        scope = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in kinds.items())
+        scope = ", ".join(count(n, k) for k, n in kinds.items())
         lines = [
             f"DevSecOps maturity: {model['name']} {model['version']}",
             f"Scan {scan['id']} ({scan['status']}) of {scope or 'nothing'}; "
@@ -103,7 +104,7 @@ class DocumentView:
                 continue
             if cell["stage"] == "beginner":
                 floor = cell.get("evidence", [])
-                backing.append(Backing("beginner", "Evidence was observed",
+                backing.append(Backing("beginner", "the floor; nothing above it is met",
                                        _floor_detail(floor),
                                        tuple(self._locators(floor))))
             for rule in cell["rules"]:
@@ -133,17 +134,18 @@ class DocumentView:
         lines = []
         for problem in self.scan.get("errors", []) + self.scan.get("warnings", []):
             where = f"{problem['locator']}: " if problem.get("locator") else ""
-            lines.append(f"{problem['severity']}: {self.names.get(problem['target'], problem['target'])}: "
-                         f"{where}{problem['message']}")
+            target = self.names.get(problem["target"], problem["target"])
+            lines.append(f"{problem['severity']}: {target}: {where}{problem['message']}")
         return lines
 
 
 def _floor_detail(items: list[dict[str, Any]]) -> str:
+    """What was looked at to establish the floor, in words where the collector gave them."""
     if not items:
         return ""
     first = items[0]
-    return f"{first['signal']} = {first['value']!r}" + (
-        f" ({len(items) - 1} more)" if len(items) > 1 else "")
+    said = first.get("note") or f"{first['signal']} = {first['value']!r}"
+    return said + (f"; {len(items) - 1} more observed" if len(items) > 1 else "")
 
 
 def _short_names(entities: list[str]) -> dict[str, str]:

@@ -6,7 +6,7 @@
 * A sub-competency's stage is the highest stage whose cell and every lower
   cell are met (no leapfrogging).  Beginner is the floor once any signal its
   rules read was observed; with none it is `unknown`.
-* Competency and overall scores are the mean of known stage indices (1–4);
+* Competency and overall scores are the mean of known stage indices (1-4);
   confidence is the share of sub-competencies with a known stage.
 """
 

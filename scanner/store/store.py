@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,8 @@ from scanner.evidence import Evidence
 from scanner.store.tables import (
     SCHEMA_VERSION,
     evidence_table,
-    metadata,
     meta_table,
+    metadata,
     rule_results_table,
     scans_table,
     stages_table,
@@ -50,11 +50,13 @@ def database_url(given: str | None) -> str:
 
 
 def describe_url(url: str) -> str:
-    """The URL without its password, for messages."""
+    """The store as messages name it: a SQLite file's path, else the URL without password."""
+    if url.startswith("sqlite:///"):
+        return url.removeprefix("sqlite:///")
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except sa.exc.ArgumentError:
-        return url.split("@")[-1]
+        return url.rsplit("@", maxsplit=1)[-1]
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,8 @@ class Store:
         with self.engine.connect() as conn:
             return [Evidence(row.entity, row.signal, json.loads(row.value), row.source,
                              tuple(json.loads(row.locators)), row.note,
-                             datetime.fromisoformat(row.observed_at)) for row in conn.execute(query)]
+                             datetime.fromisoformat(row.observed_at))
+                    for row in conn.execute(query)]
 
 
 def _stage_rows(scan_id: str, document: dict[str, Any]) -> Iterable[dict[str, Any]]:

@@ -145,17 +145,18 @@ class _Reader:
         top_permissions = "permissions" in data
         all_jobs_declare = True
         for name, body in jobs.items():
-            if not isinstance(body, dict):
+            if not isinstance(body, LineDict):
                 self.result.notes.append((f"{path}:{jobs.line_of(name)}",
                                           f"job '{name}' is not a mapping; skipped"))
                 continue
             all_jobs_declare = all_jobs_declare and "permissions" in body
-            self.job(path, prefix + str(name), body, jobs.line_of(name), triggers, depth)
+            self.job(path, prefix + str(name), body, jobs.line_of(name),
+                     triggers=triggers, depth=depth)
         if not prefix:
             self.result.permissions_declared[path] = top_permissions or (
                 all_jobs_declare and bool(jobs))
 
-    def job(self, path: str, name: str, body: LineDict, line: int,
+    def job(self, path: str, name: str, body: LineDict, line: int, *,
             triggers: frozenset[str], depth: int) -> None:
         references: list[Reference] = []
         uses = body.get("uses")
@@ -167,6 +168,7 @@ class _Reader:
                     self.called.add(target)
                     self.workflow(target, self.load(target), triggers, depth + 1,
                                   prefix=f"{name}/")
+                    return  # the called workflow's jobs stand for this one
                 else:
                     self.result.notes.append((where, f"local workflow {target} not found"))
             else:
@@ -177,14 +179,14 @@ class _Reader:
             if isinstance(image_name, str) and image_name:
                 references.append(Reference(IMAGE, image_name, f"{path}:{body.line_of(key)}"))
         services = body.get("services")
-        if isinstance(services, dict):
+        if isinstance(services, LineDict):
             for service_name, service in services.items():
                 image_name = service.get("image") if isinstance(service, dict) else service
                 if isinstance(image_name, str):
                     references.append(Reference(IMAGE, image_name,
                                                 f"{path}:{services.line_of(service_name)}"))
         steps = body.get("steps")
-        if isinstance(steps, list):
+        if isinstance(steps, LineList):
             references.extend(self.steps(path, steps, depth))
         environment = body.get("environment")
         if isinstance(environment, dict):
@@ -198,7 +200,7 @@ class _Reader:
     def steps(self, path: str, steps: LineList, depth: int) -> list[Reference]:
         references: list[Reference] = []
         for index, step in enumerate(steps):
-            if not isinstance(step, dict):
+            if not isinstance(step, LineDict):
                 continue
             uses = step.get("uses")
             if isinstance(uses, str):
@@ -233,9 +235,9 @@ class _Reader:
             return []
         data = self.load(action_path)
         runs = data.get("runs") if isinstance(data, dict) else None
-        if not isinstance(runs, dict):
+        if not isinstance(runs, LineDict):
             return []
-        if runs.get("using") == "composite" and isinstance(runs.get("steps"), list):
+        if runs.get("using") == "composite" and isinstance(runs.get("steps"), LineList):
             return self.steps(action_path, runs["steps"], depth + 1)
         image = runs.get("image")
         if runs.get("using") == "docker" and isinstance(image, str) and \
@@ -252,7 +254,8 @@ def parse(tree: RepoTree) -> ParseResult:
     for path in in_folder(tree, WORKFLOW_FOLDER, ".yml", ".yaml"):
         data = reader.load(path)
         on = data.get("on") if isinstance(data, dict) else None
-        if isinstance(on, dict | str | list) and not workflow_triggers(on) and "workflow_call" in on:
+        called_only = isinstance(on, dict | str | list) and "workflow_call" in on
+        if called_only and not workflow_triggers(on):
             reusable_only.append((path, data))  # judged with its callers' triggers
             continue
         reader.workflow(path, data, None, 0)

@@ -102,9 +102,10 @@ def _atom(var: str, op: str, rhs: str) -> frozenset[str] | None:
     if var == "CI_COMMIT_TAG":
         return None if rhs == "null" else frozenset({TAG})
     if var in ("CI_COMMIT_BRANCH", "CI_COMMIT_REF_NAME", "CI_COMMIT_REF_SLUG"):
+        # Branch pipelines: pushes, and schedules (which run on a branch too).
         if rhs == "$CI_DEFAULT_BRANCH" or MAIN_LINE.match(value):
-            return frozenset({DEFAULT_BRANCH})
-        return frozenset({PUSH, DEFAULT_BRANCH})
+            return frozenset({DEFAULT_BRANCH, SCHEDULE})
+        return frozenset({PUSH, DEFAULT_BRANCH, SCHEDULE})
     if var == "CI_COMMIT_REF_PROTECTED" and value == "true":
         return frozenset({DEFAULT_BRANCH, TAG})
     return None
@@ -176,6 +177,7 @@ def deep_merge(base: Any, override: Any) -> Any:
             merged[key] = deep_merge(merged[key], value) if key in merged else value
             if isinstance(source, LineDict):
                 merged.value_positions[key] = source.position_of(key)
+                merged.key_lines[key] = source.line_of(key)
                 merged.value_files[key] = source.file_of(key)
     return merged
 
@@ -224,6 +226,7 @@ class _Config:
             if key != "include":
                 own[key] = value
                 own.value_positions[key] = data.position_of(key)
+                own.key_lines[key] = data.line_of(key)
         result: LineDict = deep_merge(merged, own)
         return result
 
@@ -232,11 +235,12 @@ class _Config:
         if raw is None:
             return
         items = raw if isinstance(raw, list) else [raw]
-        for index, item in enumerate(items):
+        for index, raw_item in enumerate(items):
             where = raw.locate(index) if isinstance(raw, LineList) else data.locate("include")
-            if isinstance(item, str):
-                item = {"remote": item} if item.startswith(("http://", "https://")) \
-                    else {"local": item}
+            item = raw_item
+            if isinstance(raw_item, str):
+                item = {"remote": raw_item} if raw_item.startswith(("http://", "https://")) \
+                    else {"local": raw_item}
             if not isinstance(item, dict):
                 self.result.notes.append((where, "include entry not understood; skipped"))
                 continue
@@ -393,12 +397,12 @@ class _Jobs:
 
     def jobs(self, inherited: frozenset[str] | None = None) -> list[Job]:
         jobs: list[Job] = []
-        for name, body in self.config.items():
+        for name, raw_body in self.config.items():
             if not isinstance(name, str) or name in RESERVED_KEYS or name.startswith("."):
                 continue
-            if not isinstance(body, LineDict):
+            if not isinstance(raw_body, LineDict):
                 continue
-            body = self.resolve_extends(name, body)
+            body = self.resolve_extends(name, raw_body)
             triggers = self.triggers(body)
             if inherited is not None and MANUAL not in triggers:
                 triggers = inherited
@@ -454,9 +458,7 @@ def _variables(raw: Any) -> dict[str, str]:
         return {}
     found: dict[str, str] = {}
     for key, value in raw.items():
-        if isinstance(value, dict):
-            value = value.get("value")
-        found[str(key)] = scalar_text(value)
+        found[str(key)] = scalar_text(value.get("value") if isinstance(value, dict) else value)
     return found
 
 
@@ -472,15 +474,15 @@ def parse(tree: RepoTree) -> ParseResult:
     result.jobs.extend(builder.jobs())
     result.jobs.extend(builder.synthetic(loader.templates, "template"))
     result.jobs.extend(builder.synthetic(loader.components, "component"))
-    for child_path, where, triggers in builder.child_pipelines():
-        child_path = posixpath.normpath(child_path.lstrip("/"))
+    for child, where, triggers in builder.child_pipelines():
+        child_path = posixpath.normpath(child.lstrip("/"))
         if not tree.has(child_path):
             result.notes.append((where, f"child pipeline {child_path} not found"))
             continue
         child_loader = _Config(tree, result)
-        child = child_loader.resolve(child_path, depth=1)
-        if child is not None:
-            child_builder = _Jobs(child, result)
+        child_config = child_loader.resolve(child_path, depth=1)
+        if child_config is not None:
+            child_builder = _Jobs(child_config, result)
             result.jobs.extend(child_builder.jobs(inherited=triggers))
             result.jobs.extend(child_builder.synthetic(child_loader.templates, "template"))
             result.jobs.extend(child_builder.synthetic(child_loader.components, "component"))

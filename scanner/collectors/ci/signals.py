@@ -18,7 +18,6 @@ from scanner.collectors.ci.model import (
     AFTER_MERGE,
     BEFORE_MERGE,
     GITLAB_COMPONENT,
-    MANUAL,
     REUSABLE_WORKFLOW,
     Job,
     ParseResult,
@@ -203,8 +202,7 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
     output.flag("ci.deploy.production", [job.locator for job in production_jobs],
                 "no deploy job targets production")
     output.flag("ci.deploy.production_automatic",
-                [job.locator for job in production_jobs
-                 if job.triggers & AFTER_MERGE and MANUAL not in job.triggers],
+                [job.locator for job in production_jobs if job.triggers & AFTER_MERGE],
                 "no automatic production deploy")
     environments = sorted({job.environment for job in deploy_jobs if job.environment})
     if environments or output.complete:
@@ -232,11 +230,17 @@ def _deploy_jobs(jobs: list[Job], hits: list[Hit]) -> list[Job]:
             deploying.append(job)
         elif "packaging" in categories:
             continue  # publishing a package is a release, not a deployment
-        elif job.environment and not NOT_DEPLOY_ENVIRONMENT.search(job.environment):
-            deploying.append(job)
-        elif job.stage and DEPLOY_STAGE.match(job.stage) and job.references:
+        elif _names_an_environment(job) or _in_a_deploy_stage(job):
             deploying.append(job)
     return deploying
+
+
+def _names_an_environment(job: Job) -> bool:
+    return bool(job.environment) and not NOT_DEPLOY_ENVIRONMENT.search(job.environment or "")
+
+
+def _in_a_deploy_stage(job: Job) -> bool:
+    return bool(job.stage and DEPLOY_STAGE.match(job.stage) and job.references)
 
 
 def _e2e_by_name(jobs: list[Job], hits: list[Hit]) -> list[Hit]:

@@ -32,9 +32,9 @@ PATTERN_KINDS = (COMMAND, IMAGE, PRECOMMIT, GITLAB_TEMPLATE, GITLAB_COMPONENT)
 MATCHER_KINDS = PREFIX_KINDS + PATTERN_KINDS
 # How a GitLab `*_DISABLED` variable switches a template's jobs off: the Secure
 # templates compare with 'true' or '1' exactly; older ones accept any value.
-DISABLED_WHEN = {
-    "true": lambda value: value in ("true", "1"),
-    "set": lambda value: value != "",
+DISABLED_WHEN: dict[str, frozenset[str] | None] = {
+    "true": frozenset({"true", "1"}),
+    "set": None,  # any non-empty value
 }
 
 
@@ -52,7 +52,9 @@ class Matcher:
     def switched_off(self, variables: dict[str, str]) -> bool:
         if not self.disabled_by or self.disabled_by not in variables:
             return False
-        return bool(DISABLED_WHEN[self.disabled_when](variables[self.disabled_by]))
+        value = variables[self.disabled_by]
+        values = DISABLED_WHEN[self.disabled_when]
+        return value in values if values is not None else value != ""
 
     def matches(self, reference: Reference) -> bool:
         if reference.kind != self.kind:

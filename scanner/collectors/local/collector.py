@@ -25,8 +25,8 @@ from scanner.collectors.ci.signals import CiReading, emit_ci_signals
 from scanner.collectors.ci.tools import Catalogue, load_catalogue
 from scanner.collectors.local.git import GitError, GitRepo
 from scanner.collectors.local.worktree import WorkTree
-from scanner.collectors.repo_files import SIGNALS as FILE_SIGNALS
 from scanner.collectors.repo_files import PRECOMMIT_CONFIG, FileFindings, RepoFiles, deployable
+from scanner.collectors.repo_files import SIGNALS as FILE_SIGNALS
 from scanner.collectors.tree import RepoTree
 from scanner.signals import SignalSpec
 

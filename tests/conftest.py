@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from gitrepo import GitRepo
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> Callable[..., GitRepo]:
+    counter = iter(range(1000))
+
+    def make(files: dict[str, str] | None = None, name: str | None = None) -> GitRepo:
+        repo = GitRepo(tmp_path / (name or f"repo{next(counter)}"))
+        if files is not None:
+            repo.files(files)
+        return repo
+
+    return make
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Callable[..., CliResult]:
+    """Runs the installed `maturity` entry point in a child process, with its own store."""
+    executable = Path(sys.executable).with_name("maturity")
+    database = tmp_path / "store" / "maturity.db"
+
+    def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            timeout: float = 120) -> CliResult:
+        environment = {**os.environ, "MATURITY_DB": str(database), **(env or {})}
+        environment.pop("MATURITY_DEBUG", None)
+        completed = subprocess.run([str(executable), *args], cwd=cwd or tmp_path,
+                                   env=environment, capture_output=True, text=True,
+                                   timeout=timeout, check=False)
+        return CliResult(completed.returncode, completed.stdout, completed.stderr)
+
+    return run

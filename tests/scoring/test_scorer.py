@@ -1,0 +1,137 @@
+"""Cells, stages without leapfrogging, unknown vs not applicable, roll-ups, what is missing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from scanner.collectors import registry
+from scanner.engine.evaluate import Evaluator
+from scanner.engine.loader import builtin_rule_files, load_rules
+from scanner.evidence import Evidence, EvidenceIndex
+from scanner.model import load_model
+from scanner.scoring.scorer import (
+    CELL_NOT_APPLICABLE,
+    MET,
+    NOT_MET,
+    UNDETERMINED,
+    Assessment,
+    Scorer,
+    ScoringOptions,
+    SubScore,
+    stage_for_score,
+)
+
+MODEL = load_model()
+CATALOGUE = registry.catalogue()
+RULES = load_rules(builtin_rule_files(), MODEL, CATALOGUE)
+
+
+def assess(entities: dict[str, dict[str, Any]],
+           options: ScoringOptions | None = None) -> Assessment:
+    index = EvidenceIndex(Evidence(f"repo:{name}", signal, value, "local", (f"{name}:1",))
+                          for name, signals in entities.items()
+                          for signal, value in signals.items())
+    evaluator = Evaluator(index, RULES.threshold_values())
+    results = [evaluator.evaluate(rule) for rule in RULES.rules.values()]
+    return Scorer(MODEL, CATALOGUE, options).assess(results, index)
+
+
+def sub(assessment: Assessment, full_id: str) -> SubScore:
+    competency_id, _, sub_id = full_id.partition(".")
+    competency = next(c for c in assessment.competencies if c.id == competency_id)
+    return next(s for s in competency.subs if s.sub.id == sub_id)
+
+
+PATCHING_NONE = {"repo.dependency_updates.tools": [], "ci.sca.tools": [],
+                 "repo.security_policy.fix_timeline": False}
+
+
+def test_every_subcompetency_appears_unknown_when_nothing_was_collected() -> None:
+    assessment = assess({"a": {"repo.commits": 1}})
+    subs = [s for c in assessment.competencies for s in c.subs]
+    assert len(subs) == 30
+    assert {s.stage for s in subs} == {"unknown"}
+    patching = sub(assessment, "operate.patching")
+    assert patching.reason.startswith("no evidence: repo.dependency_updates.tools "
+                                      "(local git repository)")
+    assert assessment.stage == "unknown" and assessment.score is None
+    assert assessment.confidence == 0.0
+
+
+def test_floor_is_beginner_and_next_names_the_entities() -> None:
+    assessment = assess({"api": PATCHING_NONE, "web": PATCHING_NONE})
+    patching = sub(assessment, "operate.patching")
+    assert patching.stage == "beginner"
+    assert patching.cells[0].status == MET and patching.cells[0].floor_evidence
+    assert patching.cells[1].status == NOT_MET
+    assert patching.next is not None and patching.next.stage == "intermediate"
+    assert "not met by repo:api, repo:web" in patching.next.missing[0]
+
+
+def test_no_leapfrogging_a_failed_cell() -> None:
+    # Intermediate met, advanced fails (one of two has updates), expert's timeline passes.
+    assessment = assess({
+        "api": {**PATCHING_NONE, "repo.dependency_updates.tools": ["renovate"],
+                "ci.sca.tools": ["trivy"], "repo.security_policy.fix_timeline": True},
+        "web": PATCHING_NONE,
+    })
+    patching = sub(assessment, "operate.patching")
+    statuses = [cell.status for cell in patching.cells]
+    assert statuses == [MET, MET, NOT_MET, NOT_MET]
+    assert patching.stage == "intermediate"
+    assert patching.next is not None and patching.next.stage == "advanced"
+
+
+def test_expert_when_every_cell_is_met() -> None:
+    full = {"repo.dependency_updates.tools": ["dependabot"], "ci.sca.tools": ["osv-scanner"],
+            "repo.security_policy.fix_timeline": True}
+    patching = sub(assess({"api": full}), "operate.patching")
+    assert patching.stage == "expert" and patching.next is None
+    assert patching.confidence == 1.0
+
+
+def test_undetermined_cell_stops_the_climb_and_lowers_confidence() -> None:
+    # Updates everywhere, but CI (dependency scanning) was not readable: advanced undetermined.
+    evidence = {"repo.dependency_updates.tools": ["dependabot"],
+                "repo.security_policy.fix_timeline": False}
+    patching = sub(assess({"api": evidence}), "operate.patching")
+    assert patching.stage == "intermediate"
+    assert patching.cells[2].status == UNDETERMINED
+    assert 0 < patching.confidence < 1
+    assert patching.next is not None
+    assert any("would be settled by ci.sca.tools (local git repository)" in line
+               for line in patching.next.missing)
+
+
+def test_all_cells_not_applicable_is_unknown_with_the_reason() -> None:
+    library = {"repo.deployable": False, "ci.packaging.tools": [], "repo.e2e.tools": [],
+               "ci.e2e.tools": [], "ci.e2e.automatic": False, "ci.deploy.present": False}
+    qa = sub(assess({"lib": library}), "build_test.quality_assurance")
+    assert qa.stage == "unknown"
+    assert [c.status for c in qa.cells[1:]] == [CELL_NOT_APPLICABLE] * 3
+    assert qa.reason.startswith("not applicable: 1 repository scanned; none has")
+
+
+def test_competency_and_overall_scores_are_means_of_known_stages() -> None:
+    expert_patching = {"repo.dependency_updates.tools": ["dependabot"],
+                       "ci.sca.tools": ["osv-scanner"], "repo.security_policy.fix_timeline": True,
+                       "repo.iac.tools": [], "repo.deployable": False}
+    assessment = assess({"api": expert_patching})
+    operate = next(c for c in assessment.competencies if c.id == "operate")
+    # patching expert (4), platform management beginner (1); five others unknown.
+    assert operate.score == 2.5
+    assert operate.stage == "intermediate"
+    assert operate.confidence == round(2 / 7, 2)
+    rounded = assess({"api": expert_patching}, ScoringOptions(stage_from_score="round"))
+    assert next(c for c in rounded.competencies if c.id == "operate").stage == "advanced"
+
+
+@pytest.mark.parametrize(("score", "how", "stage"), [
+    (None, "floor", "unknown"), (1.0, "floor", "beginner"), (2.99, "floor", "intermediate"),
+    (3.0, "floor", "advanced"), (4.0, "floor", "expert"), (2.5, "round", "advanced"),
+    (2.49, "round", "intermediate"),
+])
+def test_stage_for_score(score: float | None, how: str, stage: str) -> None:
+    assert stage_for_score(score, how) == stage

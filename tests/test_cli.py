@@ -1,0 +1,172 @@
+"""The `maturity` command through its real entry point, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitrepo import GitRepo
+from samples import FILES
+
+Cli = Callable[..., Any]
+MakeRepo = Callable[..., GitRepo]
+
+
+def no_traceback(result: Any) -> None:
+    assert "Traceback" not in result.err and "Traceback" not in result.out
+
+
+def subs(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {f"{c['id']}.{s['id']}": s for c in document["competencies"]
+            for s in c["subcompetencies"]}
+
+
+def test_scan_prints_every_subcompetency_with_evidence(cli: Cli, make_repo: MakeRepo) -> None:
+    repo = make_repo(FILES)
+    result = cli("scan", str(repo.root))
+    no_traceback(result)
+    assert result.code == 0, result.err
+    for name in ("Communication", "Post-mortems", "Disaster recovery", "Code validation",
+                 "Vulnerability & misconfiguration scanning"):
+        assert name in result.out
+    assert "Overall:" in result.out
+    assert ".github/workflows/ci.yml:18" in result.out  # the CodeQL analyze step
+    assert "stored in" in result.err
+
+
+def test_json_report_and_stored_scan(cli: Cli, make_repo: MakeRepo, tmp_path: Path) -> None:
+    repo = make_repo(FILES)
+    result = cli("scan", str(repo.root), "--format", "json")
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    by_id = subs(document)
+    assert len(by_id) == 30
+    assert by_id["plan_develop.code_validation"]["stage"] == "expert"
+    assert by_id["operate.patching"]["stage"] == "intermediate"  # no dependency scanning
+    assert by_id["observe_respond.slos"]["stage"] == "unknown"
+    scan_id = document["scan"]["id"]
+    again = cli("report", scan_id[:12], "--format", "json")
+    assert again.code == 0 and json.loads(again.out) == document
+    listing = cli("report", "--list")
+    assert scan_id in listing.out
+    out_file = tmp_path / "reports" / "scan.md"
+    markdown = cli("report", "--format", "markdown", "--output", str(out_file))
+    assert markdown.code == 0 and out_file.read_text().startswith("# DevSecOps maturity")
+    assert "| Code validation | Expert |" in out_file.read_text()
+
+
+def test_scan_of_the_current_folder_without_arguments(cli: Cli, make_repo: MakeRepo) -> None:
+    repo = make_repo(FILES)
+    result = cli("scan", "--format", "json", "--no-store", cwd=repo.root)
+    assert result.code == 0
+    assert json.loads(result.out)["entities"] == [{"id": f"repo:{repo.root.resolve()}",
+                                                   "kind": "repo"}]
+
+
+def test_one_entity_slice_from_the_store(cli: Cli, make_repo: MakeRepo) -> None:
+    good = make_repo(FILES, name="good")
+    bare = make_repo({"README.md": "hi\n"}, name="bare")
+    result = cli("scan", str(good.root), str(bare.root), "--format", "json")
+    fleet = subs(json.loads(result.out))
+    # Only one of two repositories checks code at all: "most" fails, so not Advanced.
+    assert fleet["plan_develop.code_validation"]["stage"] == "intermediate"
+    sliced = cli("report", "--entity", f"repo:{good.root.resolve()}", "--format", "json")
+    assert sliced.code == 0, sliced.err
+    assert subs(json.loads(sliced.out))["plan_develop.code_validation"]["stage"] == "expert"
+    wrong = cli("report", "--entity", "repo:/nowhere")
+    assert wrong.code == 2 and "has no entity 'repo:/nowhere'" in wrong.err
+
+
+@pytest.mark.parametrize(("gate", "code"), [("intermediate", 0), ("expert", 1),
+                                            ("plan_develop=expert", 0),
+                                            ("operate=advanced", 0), ("operate=expert", 1)])
+def test_fail_under_gates(cli: Cli, make_repo: MakeRepo, gate: str, code: int) -> None:
+    repo = make_repo(FILES)
+    result = cli("scan", str(repo.root), "--no-store", "--fail-under", gate)
+    assert result.code == code, result.err
+    if code == 1:
+        assert "gate failed:" in result.err
+
+
+def test_bad_input_is_one_line_and_exit_2(cli: Cli, tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    cases = [
+        (("scan", str(plain)), "is not a git repository"),
+        (("scan", str(tmp_path / "missing")), "does not exist"),
+        (("scan", ".", "--fail-under", "wizard"), "'wizard' is not a stage"),
+        (("scan", "--format", "pdf"), "invalid choice"),
+        (("report", "nope"), "no scan 'nope' in"),
+        (("rules", "explain", "operate.patching.updates-sum"), "did you mean"),
+    ]
+    for args, expected in cases:
+        result = cli(*args, cwd=plain)
+        no_traceback(result)
+        assert result.code == 2, (args, result.err)
+        assert expected in result.err, (args, result.err)
+        assert len(result.err.strip().splitlines()) == 1, result.err
+
+
+def test_a_partial_scan_is_stored_and_exits_3(cli: Cli, make_repo: MakeRepo,
+                                             tmp_path: Path) -> None:
+    repo = make_repo(FILES)
+    result = cli("scan", str(repo.root), str(tmp_path / "gone"), "--format", "json")
+    assert result.code == 3, result.err
+    document = json.loads(result.out)
+    assert document["scan"]["status"] == "partial"
+    assert "does not exist" in document["scan"]["errors"][0]["message"]
+    assert cli("report", document["scan"]["id"]).code == 0
+
+
+def test_config_file_mistakes_name_the_file_line_and_key(cli: Cli, tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("targets:\n  local: [.]\nthresholds:\n  most: 0.8\nscorng: {}\n")
+    result = cli("scan", "--config", str(config))
+    assert result.code == 2
+    assert f"{config}:5: field scorng: unknown key (did you mean 'scoring'?)" in result.err
+    config.write_text("thresholds:\n  mostly: 0.8\n")
+    result = cli("scan", "--config", str(config), "--no-store")
+    assert result.code == 2 and "unknown threshold 'mostly'" in result.err
+
+
+def test_rules_validate(cli: Cli, tmp_path: Path) -> None:
+    good = tmp_path / "mine.yaml"
+    good.write_text("""
+- id: build_test.code_scanning.zap-anywhere
+  cell: {subcompetency: build_test.code_scanning, stage: advanced}
+  summary: ZAP runs somewhere
+  over: repo
+  each: {signal: ci.dast.tools, op: contains, value: zap}
+  quantifier: some
+""")
+    result = cli("rules", "validate", str(good))
+    assert result.code == 0 and "1 rule(s): valid" in result.out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(good.read_text().replace("op: contains", "op: includes"))
+    result = cli("rules", "validate", str(bad))
+    assert result.code == 2
+    assert result.err.strip() == (
+        f"maturity: error: {bad}:2: rule 'build_test.code_scanning.zap-anywhere': field "
+        "each.op: 'includes' is not one of: eq, ne, gt, gte, lt, lte, in, contains, "
+        "contains_any, non_empty, matches")
+
+
+def test_inspection_commands(cli: Cli) -> None:
+    explained = cli("rules", "explain", "build_test.code_scanning.dast-on-some")
+    assert explained.code == 0
+    assert "in scope:   repo.deployable equals True" in explained.out
+    assert "ci.dast.tools (list; from local git repository)" in explained.out
+    listed = cli("rules", "list")
+    assert "operate.patching.updates-some" in listed.out
+    signals = json.loads(cli("signals", "--format", "json").out)
+    by_name = {row["signal"]: row for row in signals}
+    assert by_name["ci.sast.tools"]["collectors"] == ["local"]
+    assert "plan_develop.code_validation.sast-on-some" in by_name["ci.sast.tools"]["rules"]
+    model = cli("model")
+    assert model.code == 0 and "Post-mortems" in model.out and "people_culture.onboarding" \
+        in model.out
+    assert cli("--version").out.startswith("maturity-scanner ")
