@@ -145,7 +145,6 @@ def _render(document: dict[str, Any], fmt: str) -> str:
 def cmd_scan(args: argparse.Namespace) -> int:
     from scanner.collectors.base import Target
     from scanner.scan import run_scan
-    from scanner.store.store import Store, database_url, describe_url
 
     config = _config(args.config)
     if args.model:
@@ -159,7 +158,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
                         for p in args.paths)
     else:
         targets = config.targets or (Target("local", str(Path.cwd()), {"path": str(Path.cwd())}),)
-    store = None if args.no_store else Store(database_url(args.db or config.store_url))
+    store = None
+    if not args.no_store:  # SQLAlchemy is only imported when a scan is kept
+        from scanner.store.store import Store, database_url, describe_url
+
+        store = Store(database_url(args.db or config.store_url))
     result = run_scan(config, targets)
     if store is not None:
         store.save(result.document, result.evidence, result.results)

@@ -108,12 +108,9 @@ class DocumentView:
                                        _floor_detail(floor),
                                        tuple(self._locators(floor))))
             for rule in cell["rules"]:
-                if rule["outcome"] != "pass":
-                    continue
-                items = [e for e in rule["evidence"] if e["signal"] in rule.get("signals", [])
-                         and e["entity"] in rule["entities"]["pass"]] or rule["evidence"]
-                backing.append(Backing(cell["stage"], rule["summary"], rule["message"],
-                                       tuple(self._locators(items))))
+                if rule["outcome"] == "pass":
+                    backing.append(Backing(cell["stage"], rule["summary"], rule["message"],
+                                           tuple(self._locators(_telling(rule)))))
         nxt = sub.get("next") or {}
         return SubView(competency["id"], sub["id"], sub["name"], sub["stage"],
                        sub["confidence"], tuple(backing), nxt.get("stage"),
@@ -137,6 +134,17 @@ class DocumentView:
             target = self.names.get(problem["target"], problem["target"])
             lines.append(f"{problem['severity']}: {target}: {where}{problem['message']}")
         return lines
+
+
+def _telling(rule: dict[str, Any]) -> list[dict[str, Any]]:
+    """The evidence that shows a rule passing: positive observations of the signals it
+    judges, on entities that passed, in the order the rule reads them."""
+    signals = rule.get("signals", [])
+    passing = set(rule["entities"]["pass"])
+    items = [e for e in rule["evidence"]
+             if e["signal"] in signals and e["entity"] in passing and e["value"]]
+    items.sort(key=lambda e: signals.index(e["signal"]))
+    return items or rule["evidence"]
 
 
 def _floor_detail(items: list[dict[str, Any]]) -> str:

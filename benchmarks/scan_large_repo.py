@@ -1,0 +1,138 @@
+"""Scan time on a large repository, against the floor of what any scan must do.
+
+Builds (once, cached under --workdir) a git repository with ~20,000 commits
+over two years and ~1,500 files, some of them CI workflows, then reports:
+
+* the wall time of `maturity scan --no-store` on it (median of --runs),
+* the floor: `git log` over the last 365 days plus reading the CI files,
+* their ratio, and the wall time of `maturity --help`.
+
+Usage: python benchmarks/scan_large_repo.py [--commits 20000] [--files 1500] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+WORKFLOW = """\
+name: ci-{n}
+on:
+  pull_request:
+  push:
+    branches: [main]
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: pytest --cov=app
+      - uses: github/codeql-action/analyze@v3
+  deploy:
+    environment: production
+    runs-on: ubuntu-latest
+    steps:
+      - run: helm upgrade --install app-{n} ./chart
+"""
+
+
+def build_repository(root: Path, commits: int, files: int) -> None:
+    """Write the history with git fast-import: one file changed per commit."""
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    start = datetime.now(UTC) - timedelta(days=730)
+    step = timedelta(days=730) / commits
+    lines: list[bytes] = []
+
+    def blob(text: str) -> None:
+        data = text.encode()
+        lines.append(b"data %d\n" % len(data) + data + b"\n")
+
+    paths = [f"src/pkg{i % 40}/module_{i}.py" for i in range(files - 60)]
+    paths += [f"tests/test_module_{i}.py" for i in range(50)]
+    paths += [f".github/workflows/ci_{i}.yml" for i in range(8)]
+    paths += ["Dockerfile", "SECURITY.md"]
+    for number in range(commits):
+        when = int((start + step * number).timestamp())
+        lines.append(b"commit refs/heads/main\n")
+        lines.append(b"committer Bench <bench@example.com> %d +0000\n" % when)
+        message = f"change {number}"
+        lines.append(b"data %d\n%s\n" % (len(message), message.encode()))
+        if number == 0:
+            for index, path in enumerate(paths):
+                lines.append(f"M 100644 inline {path}\n".encode())
+                if path.startswith(".github/workflows/"):
+                    blob(WORKFLOW.format(n=index))
+                else:
+                    blob(f"# {path}\nVALUE = {index}\n")
+        else:
+            path = paths[number % (files - 60)]
+            lines.append(f"M 100644 inline {path}\n".encode())
+            blob(f"# {path}\nVALUE = {number}\n")
+    subprocess.run(["git", "-C", str(root), "fast-import", "--quiet"], input=b"".join(lines),
+                   check=True)
+    subprocess.run(["git", "-C", str(root), "checkout", "-q", "main"], check=True)
+
+
+def wall(command: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        subprocess.run(command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def floor_seconds(root: Path, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        subprocess.run(["git", "-C", str(root), "log", "--since=365.days",
+                        "--format=%H%x00%at%x00%ae%x00%P"], check=True, stdout=subprocess.DEVNULL)
+        for path in sorted((root / ".github" / "workflows").glob("*.yml")):
+            path.read_bytes()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commits", type=int, default=20_000)
+    parser.add_argument("--files", type=int, default=1_500)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--workdir", type=Path,
+                        default=Path(tempfile.gettempdir()) / "maturity-bench")
+    args = parser.parse_args()
+    maturity = str(Path(sys.executable).with_name("maturity"))
+    root = args.workdir / f"repo-{args.commits}-{args.files}"
+    if not root.exists():
+        began = time.perf_counter()
+        build_repository(root, args.commits, args.files)
+        print(f"built {root} in {time.perf_counter() - began:.1f} s")
+    count = subprocess.run(["git", "-C", str(root), "rev-list", "--count", "HEAD"],
+                           check=True, capture_output=True, text=True).stdout.strip()
+    tracked = len(subprocess.run(["git", "-C", str(root), "ls-files"], check=True,
+                                 capture_output=True, text=True).stdout.splitlines())
+    print(f"repository: {count} commits, {tracked} files")
+    scan = wall([maturity, "scan", "--no-store", str(root)], args.runs)
+    stored = wall([maturity, "scan", "--db", str(args.workdir / "bench.db"), str(root)], args.runs)
+    floor = floor_seconds(root, args.runs)
+    help_time = wall([maturity, "--help"], args.runs)
+    print(f"maturity scan --no-store: {scan:.3f} s (median of {args.runs})")
+    print(f"maturity scan (stored in SQLite): {stored:.3f} s")
+    print(f"floor (git log over 365 days + reading CI files): {floor:.3f} s")
+    print(f"ratio to the floor: {scan / floor:.1f}x without the store, "
+          f"{stored / floor:.1f}x with it")
+    print(f"maturity --help: {help_time:.3f} s")
+    print(f"targets: scan <= 1 s -> {'met' if stored <= 1 else 'missed'}; "
+          f"--help <= 0.3 s -> {'met' if help_time <= 0.3 else 'missed'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

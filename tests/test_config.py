@@ -1,0 +1,40 @@
+"""The configuration file: the example is complete and valid; mistakes are one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.config import TOP_KEYS, load_config
+from scanner.errors import FileProblem
+
+EXAMPLE = Path(__file__).parent.parent / "config.example.yaml"
+
+
+def test_the_example_documents_every_key_and_loads() -> None:
+    text = EXAMPLE.read_text()
+    for key in TOP_KEYS:
+        assert f"\n{key}:" in text or f"\n# {key}:" in text, key
+    config = load_config(EXAMPLE)
+    assert config.targets[0].options["path"] == str(EXAMPLE.parent.resolve())
+    assert config.thresholds["most"] == 0.75
+    assert config.scoring.stage_from_score == "floor"
+    assert config.fingerprint
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("targets: {github: [x]}\n", "field targets.github: unknown key"),
+    ("thresholds: {most: lots}\n", "field thresholds.most: expected a number"),
+    ("scoring: {stage_from_score: ceil}\n", "'ceil' is not one of: floor, round"),
+    ("collect: {production_pattern: '(prod'}\n", "not a valid regular expression"),
+    ("output: {format: pdf}\n", "'pdf' is not one of: table, json, markdown"),
+    ("- just a list\n", "expected a mapping of settings"),
+    ("targets:\n  local: [{path: ., depth: 2}]\n", "field targets.local[0].depth: unknown key"),
+])
+def test_mistakes(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    with pytest.raises(FileProblem) as caught:
+        load_config(path)
+    assert str(caught.value).startswith(str(path)) and expected in str(caught.value)
