@@ -143,7 +143,7 @@ def _render(document: dict[str, Any], fmt: str) -> str:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from scanner.collectors.base import Target
+    from scanner.collectors.local import LocalRepoCollector
     from scanner.scan import run_scan
 
     config = _config(args.config)
@@ -153,11 +153,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
         config = replace(config, model_path=args.model)
     gates = [_parse_gate(text) for text in args.fail_under]
     if args.paths:
-        targets = tuple(Target("local", str(Path(p).expanduser().resolve()),
-                               {"path": str(Path(p).expanduser().resolve())})
+        targets = tuple(LocalRepoCollector.target(str(Path(p).expanduser().resolve()))
                         for p in args.paths)
     else:
-        targets = config.targets or (Target("local", str(Path.cwd()), {"path": str(Path.cwd())}),)
+        targets = config.targets or (LocalRepoCollector.target(str(Path.cwd())),)
     store = None
     if not args.no_store:  # SQLAlchemy is only imported when a scan is kept
         from scanner.store.store import Store, database_url, describe_url

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import validate as v
+from scanner.collectors import registry
 from scanner.collectors.base import CollectSettings, Target
 from scanner.scoring.scorer import ScoringOptions
 
@@ -54,7 +55,7 @@ def parse_config(data: Any, path: Path) -> Config:
         candidate = Path(v.text(value, here)).expanduser()
         return candidate if candidate.is_absolute() else (base / candidate).resolve()
 
-    targets = _targets(top.get("targets"), where.at("targets"), relative)
+    targets = _targets(top.get("targets"), where.at("targets"), base)
     model_path = relative(top["model"], where.at("model")) if "model" in top else None
 
     rules = v.mapping(top.get("rules") or {}, where.at("rules"))
@@ -116,18 +117,21 @@ def parse_config(data: Any, path: Path) -> Config:
     )
 
 
-def _targets(raw: Any, where: v.Where, relative: Any) -> tuple[Target, ...]:
+def _targets(raw: Any, where: v.Where, base: Path) -> tuple[Target, ...]:
+    """Targets per collector id; each collector reads its own entries."""
     if raw is None:
         return ()
     entry = v.mapping(raw, where, "a mapping of collector id to a list of targets")
-    v.keys(entry, where, optional=("local",))
+    installed = registry.available()
     targets: list[Target] = []
-    for index, item in enumerate(v.sequence(entry.get("local") or [], where.at("local"))):
-        here = where.at("local").at(index)
-        if isinstance(item, dict):
-            v.keys(item, here, required=("path",))
-        path = relative(item["path"] if isinstance(item, dict) else item, here)
-        targets.append(Target("local", str(path), {"path": str(path)}))
+    for collector_id, items in entry.items():
+        here = where.at(str(collector_id))
+        if collector_id not in installed:
+            raise here.problem(f"no collector '{collector_id}' is installed; installed: "
+                               f"{', '.join(installed)}", v.line_of(entry, collector_id))
+        collector = registry.load(str(collector_id))
+        for index, item in enumerate(v.sequence(items or [], here)):
+            targets.append(collector.configure_target(item, here.at(index), base))
     return tuple(targets)
 
 

@@ -74,7 +74,8 @@ def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None
     engine = engine or load_engine(config)
     started = now_utc()
     collected = collect_all(targets, config.collect, progress)
-    problems = [p for c in collected for p in c.problems]
+    problems = [Problem("plug-ins", message) for message in registry.broken_plugins()]
+    problems += [p for c in collected for p in c.problems]
     entities = [e for c in collected for e in c.entities]
     if not entities:
         errors = [p for p in problems if p.severity == ERROR]

@@ -24,7 +24,7 @@ def test_the_example_documents_every_key_and_loads() -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("targets: {github: [x]}\n", "field targets.github: unknown key"),
+    ("targets: {github: [x]}\n", "field targets.github: no collector 'github' is installed"),
     ("thresholds: {most: lots}\n", "field thresholds.most: expected a number"),
     ("scoring: {stage_from_score: ceil}\n", "'ceil' is not one of: floor, round"),
     ("collect: {production_pattern: '(prod'}\n", "not a valid regular expression"),

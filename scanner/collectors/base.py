@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from scanner.evidence import Evidence, SignalValue
 from scanner.signals import SignalSpec
+from scanner.validate import Where
 
 ERROR = "error"
 WARNING = "warning"
@@ -84,5 +86,10 @@ class Collector(Protocol):
     id: ClassVar[str]
     title: ClassVar[str]
     signals: ClassVar[tuple[SignalSpec, ...]]
+
+    @classmethod
+    def configure_target(cls, raw: Any, where: Where, base: Path) -> Target:
+        """One entry of `targets: {<id>: [...]}` in the config, checked; paths from `base`."""
+        ...
 
     def collect(self, target: Target, settings: CollectSettings) -> Collected: ...

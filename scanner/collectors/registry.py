@@ -49,10 +49,27 @@ def load(collector_id: str) -> type[Collector]:
     return collector
 
 
-def catalogue() -> SignalCatalogue:
-    """Every signal any installed collector can emit."""
-    declared = {}
+@cache
+def _loadable() -> tuple[dict[str, type[Collector]], tuple[str, ...]]:
+    """Every collector that loads, and one line for each plug-in that does not."""
+    loaded: dict[str, type[Collector]] = {}
+    broken: list[str] = []
     for collector_id in available():
-        collector = load(collector_id)
-        declared[SourceInfo(collector.id, collector.title)] = collector.signals
-    return SignalCatalogue(declared)
+        try:
+            loaded[collector_id] = load(collector_id)
+        except UserError as exc:
+            if collector_id in BUILTIN:
+                raise
+            broken.append(str(exc))
+    return loaded, tuple(broken)
+
+
+def broken_plugins() -> tuple[str, ...]:
+    """Why installed plug-in collectors could not be loaded (they are left out)."""
+    return _loadable()[1]
+
+
+def catalogue() -> SignalCatalogue:
+    """Every signal any loadable collector can emit."""
+    return SignalCatalogue({SourceInfo(c.id, c.title): c.signals
+                            for c in _loadable()[0].values()})

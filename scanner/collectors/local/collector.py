@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from scanner import validate as v
 from scanner.collectors.base import (
     ERROR,
     Collected,
@@ -58,6 +59,20 @@ class LocalRepoCollector:
         *FILE_SIGNALS,
         *CI_SIGNALS,
     )
+
+    @classmethod
+    def configure_target(cls, raw: Any, where: v.Where, base: Path) -> Target:
+        """`- path: ../api` or just `- ../api`."""
+        if isinstance(raw, dict):
+            v.keys(raw, where, required=("path",))
+            raw = raw["path"]
+        path = Path(v.text(raw, where)).expanduser()
+        resolved = str(path if path.is_absolute() else (base / path).resolve())
+        return cls.target(resolved)
+
+    @staticmethod
+    def target(path: str) -> Target:
+        return Target("local", path, {"path": path})
 
     def collect(self, target: Target, settings: CollectSettings) -> Collected:
         collected = Collected()
