@@ -19,36 +19,15 @@ from scanner.collectors.base import (
     Problem,
     Target,
 )
-from scanner.collectors.ci import github_actions, gitlab_ci
-from scanner.collectors.ci.model import PULL_REQUEST, PUSH, Job
+from scanner.collectors.ci.delegated import read_ci
 from scanner.collectors.ci.signals import SIGNALS as CI_SIGNALS
-from scanner.collectors.ci.signals import CiReading, emit_ci_signals
-from scanner.collectors.ci.tools import Catalogue, load_catalogue
+from scanner.collectors.ci.signals import emit_ci_signals
+from scanner.collectors.ci.tools import load_catalogue
 from scanner.collectors.local.git import GitError, GitRepo
 from scanner.collectors.local.worktree import WorkTree
-from scanner.collectors.repo_files import PRECOMMIT_CONFIG, FileFindings, RepoFiles, deployable
 from scanner.collectors.repo_files import SIGNALS as FILE_SIGNALS
-from scanner.collectors.tree import RepoTree
+from scanner.collectors.repo_files import RepoFiles, deployable
 from scanner.signals import SignalSpec
-
-#: CI systems recognised by their files but not parsed yet: (system, path pattern).
-UNPARSED_CI = (
-    ("jenkins", re.compile(r"(^|/)Jenkinsfile(\.[\w-]+)?$")),
-    ("circleci", re.compile(r"^\.circleci/config\.ya?ml$")),
-    ("azure_pipelines", re.compile(r"^(\.azure-pipelines/.*\.ya?ml|azure-pipelines\.ya?ml)$")),
-    ("bitbucket_pipelines", re.compile(r"^bitbucket-pipelines\.ya?ml$")),
-    ("travis", re.compile(r"^\.travis\.ya?ml$")),
-    ("drone", re.compile(r"^\.drone\.ya?ml$")),
-    ("buildkite", re.compile(r"^\.buildkite/pipeline\.ya?ml$")),
-    ("woodpecker", re.compile(r"^\.woodpecker(\.ya?ml|/[^/]+\.ya?ml)$")),
-    ("aws_codebuild", re.compile(r"^buildspec\.ya?ml$")),
-    ("google_cloud_build", re.compile(r"^cloudbuild\.ya?ml$")),
-    ("tekton", re.compile(r"^\.tekton/[^/]+\.ya?ml$")),
-    ("appveyor", re.compile(r"^\.?appveyor\.ya?ml$")),
-    ("cirrus", re.compile(r"^\.cirrus\.ya?ml$")),
-    ("semaphore", re.compile(r"^\.semaphore/semaphore\.ya?ml$")),
-)
-PRE_COMMIT_TOOL = "pre-commit"
 
 
 class LocalRepoCollector:
@@ -94,7 +73,8 @@ class LocalRepoCollector:
         tree = WorkTree(repo.root, tracked, settings.max_file_bytes)
         catalogue = load_catalogue()
         findings = RepoFiles(tree, catalogue, out).collect()
-        reading = read_ci(tree, findings, catalogue)
+        reading = read_ci(tree, catalogue, findings.precommit_references,
+                          findings.precommit_in_ci_service)
         summary = emit_ci_signals(reading, catalogue,
                                   re.compile(settings.production_pattern), out)
         deployable(findings.service_artifacts, summary.deploys, out)
@@ -112,24 +92,3 @@ class LocalRepoCollector:
                 entity, "CI evidence is incomplete, so missing CI tools are reported as "
                 f"unknown rather than absent: {reasons}{more}"))
         return collected
-
-
-def read_ci(tree: RepoTree, findings: FileFindings, catalogue: Catalogue) -> CiReading:
-    """Parse every CI system the repository uses, and the pre-commit hooks CI runs."""
-    reading = CiReading(results=[github_actions.parse(tree), gitlab_ci.parse(tree)])
-    for path in tree.paths():
-        for system, pattern in UNPARSED_CI:
-            if pattern.search(path):
-                reading.unparsed_systems.append((system, path))
-    hooks = tuple(findings.precommit_references)
-    if not hooks:
-        return reading
-    for job in reading.jobs:
-        if any(hit.tool == PRE_COMMIT_TOOL for hit in catalogue.match_job(job)):
-            reading.extra_jobs.append(Job(job.system, PRECOMMIT_CONFIG,
-                                          f"{job.name} (pre-commit hooks)", job.locator,
-                                          job.triggers, hooks))
-    if findings.precommit_in_ci_service:
-        reading.extra_jobs.append(Job("pre_commit_ci", PRECOMMIT_CONFIG, "pre-commit.ci",
-                                      PRECOMMIT_CONFIG, frozenset({PULL_REQUEST, PUSH}), hooks))
-    return reading

@@ -144,3 +144,22 @@ def test_nothing_in_the_repository_is_executed(make_repo: MakeRepo, tmp_path: Pa
     collect(repo.root)
     run_git(repo.root, "status")
     assert not marker.exists()
+
+
+def test_goreleaser_signing_and_sboms_count_when_ci_runs_goreleaser(make_repo: MakeRepo) -> None:
+    repo = make_repo({
+        ".github/workflows/release.yml": "on: {push: {tags: ['v*']}}\njobs:\n  release:\n"
+                                         "    steps:\n"
+                                         "      - uses: goreleaser/goreleaser-action@v6\n"
+                                         "        with: {args: release --clean}\n",
+        ".goreleaser.yaml": "builds: [{main: ./cmd/tool}]\nsigns:\n  - cmd: cosign\n"
+                            "    args: [sign-blob, --yes, '--output-signature=${signature}',"
+                            " '${artifact}']\nsboms:\n  - artifacts: archive\n",
+        "main.go": "package main\n",
+    })
+    found = signals(collect(repo.root))
+    assert found["ci.packaging.tools"].value == ["goreleaser"]
+    assert found["ci.signing.tools"].value == ["cosign"]
+    assert found["ci.signing.tools"].locators == (".goreleaser.yaml:3",)
+    assert found["ci.sbom.tools"].value == ["syft"]
+    assert found["ci.release.automatic"].value is True

@@ -1,0 +1,109 @@
+"""Reading a repository's CI as a whole, including tools CI runs indirectly.
+
+Some tools run through another tool's configuration: pre-commit hooks run by
+`pre-commit run` in a job (or by pre-commit.ci on pull requests), and the
+signing and SBOM steps GoReleaser performs from `.goreleaser.yml`.  Those
+become jobs of their own, with the triggers of the CI job that runs them and
+locators in the file that configures them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from scanner.collectors.ci import github_actions, gitlab_ci
+from scanner.collectors.ci.model import COMMAND, PULL_REQUEST, PUSH, Job, Reference, scalar_text
+from scanner.collectors.ci.signals import CiReading
+from scanner.collectors.ci.tools import Catalogue
+from scanner.collectors.repo_files import PRECOMMIT_CONFIG
+from scanner.collectors.tree import RepoTree, SkippedFile
+from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml
+
+PRE_COMMIT_TOOL = "pre-commit"
+GORELEASER_TOOL = "goreleaser"
+GORELEASER_FILES = (".goreleaser.yml", ".goreleaser.yaml", "goreleaser.yml", "goreleaser.yaml")
+# GoReleaser's defaults when a `signs` / `docker_signs` / `sboms` entry names no command.
+GORELEASER_DEFAULTS = {
+    "signs": ("gpg", ["--output", "$signature", "--detach-sig", "$artifact"]),
+    "docker_signs": ("cosign", ["sign", "--yes", "${artifact}@${digest}"]),
+    "sboms": ("syft", ["$artifact", "--output", "spdx-json=$document"]),
+}
+
+#: CI systems recognised by their files but not parsed yet: (system, path pattern).
+UNPARSED_CI = (
+    ("jenkins", re.compile(r"(^|/)Jenkinsfile(\.[\w-]+)?$")),
+    ("circleci", re.compile(r"^\.circleci/config\.ya?ml$")),
+    ("azure_pipelines", re.compile(r"^(\.azure-pipelines/.*\.ya?ml|azure-pipelines\.ya?ml)$")),
+    ("bitbucket_pipelines", re.compile(r"^bitbucket-pipelines\.ya?ml$")),
+    ("travis", re.compile(r"^\.travis\.ya?ml$")),
+    ("drone", re.compile(r"^\.drone\.ya?ml$")),
+    ("buildkite", re.compile(r"^\.buildkite/pipeline\.ya?ml$")),
+    ("woodpecker", re.compile(r"^\.woodpecker(\.ya?ml|/[^/]+\.ya?ml)$")),
+    ("aws_codebuild", re.compile(r"^buildspec\.ya?ml$")),
+    ("google_cloud_build", re.compile(r"^cloudbuild\.ya?ml$")),
+    ("tekton", re.compile(r"^\.tekton/[^/]+\.ya?ml$")),
+    ("appveyor", re.compile(r"^\.?appveyor\.ya?ml$")),
+    ("cirrus", re.compile(r"^\.cirrus\.ya?ml$")),
+    ("semaphore", re.compile(r"^\.semaphore/semaphore\.ya?ml$")),
+)
+
+
+def read_ci(tree: RepoTree, catalogue: Catalogue, precommit_hooks: Sequence[Reference],
+            precommit_ci_service: bool) -> CiReading:
+    """Parse every CI system the repository uses, plus what CI runs indirectly."""
+    reading = CiReading(results=[github_actions.parse(tree), gitlab_ci.parse(tree)])
+    for path in tree.paths():
+        for system, pattern in UNPARSED_CI:
+            if pattern.search(path):
+                reading.unparsed_systems.append((system, path))
+    runners = {tool: [job for job in reading.jobs
+                      if any(hit.tool == tool for hit in catalogue.match_job(job))]
+               for tool in (PRE_COMMIT_TOOL, GORELEASER_TOOL)}
+    hooks = tuple(precommit_hooks)
+    if hooks:
+        for job in runners[PRE_COMMIT_TOOL]:
+            reading.extra_jobs.append(Job(job.system, PRECOMMIT_CONFIG,
+                                          f"{job.name} (pre-commit hooks)", job.locator,
+                                          job.triggers, hooks))
+        if precommit_ci_service:
+            reading.extra_jobs.append(Job("pre_commit_ci", PRECOMMIT_CONFIG, "pre-commit.ci",
+                                          PRECOMMIT_CONFIG, frozenset({PULL_REQUEST, PUSH}),
+                                          hooks))
+    if runners[GORELEASER_TOOL]:
+        steps = tuple(goreleaser_steps(tree))
+        for job in runners[GORELEASER_TOOL]:
+            if steps:
+                reading.extra_jobs.append(Job(job.system, steps[0].locator.rsplit(":", 1)[0],
+                                              f"{job.name} (goreleaser)", job.locator,
+                                              job.triggers, steps))
+    return reading
+
+
+def goreleaser_steps(tree: RepoTree) -> Iterable[Reference]:
+    """The signing and SBOM commands a GoReleaser configuration runs."""
+    path = next((p for p in GORELEASER_FILES if tree.has(p)), None)
+    if path is None:
+        return
+    try:
+        data = load_yaml(tree.read_text(path))
+    except (SkippedFile, YamlError):
+        return
+    if not isinstance(data, LineDict):
+        return
+    for key, (default_cmd, default_args) in GORELEASER_DEFAULTS.items():
+        entries = data.get(key)
+        if not isinstance(entries, LineList):
+            continue
+        for index, entry in enumerate(entries):
+            command, args = _command(entry, default_cmd, default_args)
+            yield Reference(COMMAND, " ".join([command, *args]), f"{path}:{entries.line_of(index)}")
+
+
+def _command(entry: Any, default_cmd: str, default_args: list[str]) -> tuple[str, list[str]]:
+    if not isinstance(entry, dict):
+        return default_cmd, default_args
+    args = entry.get("args")
+    return (scalar_text(entry.get("cmd")) or default_cmd,
+            [scalar_text(a) for a in args] if isinstance(args, list) else default_args)
