@@ -84,6 +84,8 @@ def _sub(score: SubScore) -> dict[str, Any]:
     }
     if score.reason:
         data["reason"] = score.reason
+    if score.lower_bound:
+        data["lower_bound"] = True
     return data
 
 

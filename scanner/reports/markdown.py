@@ -26,7 +26,8 @@ def render_markdown(document: dict[str, Any]) -> str:
         for sub in subs:
             where = "; ".join(f"`{loc}`" for b in sub.backing for loc in b.locators[:2])
             confidence = percent(sub.confidence) if sub.stage != "unknown" else "-"
-            lines.append(f"| {_cell(sub.name)} | {stage_name(sub.stage)} | {confidence} | "
+            lines.append(f"| {_cell(sub.name)} | {stage_name(sub.stage, sub.lower_bound)} | "
+                         f"{confidence} | "
                          f"{_cell(where or sub.reason)} |")
         lines.append("")
         for sub in subs:

@@ -34,7 +34,8 @@ def render_table(document: dict[str, Any], width: int | None = None) -> str:
                      f"{percent(competency['confidence']):>5}")
         for sub in subs:
             confidence = percent(sub.confidence) if sub.stage != "unknown" else "-"
-            lines.append(f"  {sub.name:<{NAME_WIDTH - 2}} {stage_name(sub.stage):<{STAGE_WIDTH}} "
+            stage = stage_name(sub.stage, sub.lower_bound)
+            lines.append(f"  {sub.name:<{NAME_WIDTH - 2}} {stage:<{STAGE_WIDTH}} "
                          f"{'':>5} {confidence:>5}")
             if sub.reason:
                 lines += wrap(sub.reason, indent + "? ")
@@ -42,7 +43,7 @@ def render_table(document: dict[str, Any], width: int | None = None) -> str:
                 where = f" at {', '.join(backing.locators)}" if backing.locators else ""
                 lines += wrap(f"{stage_name(backing.stage)}: {backing.summary} "
                               f"({backing.detail}){where}", indent + "+ ")
-            if sub.next_stage:
+            if sub.next_stage and sub.stage != "unknown":
                 for missing in sub.missing:
                     lines += wrap(f"for {stage_name(sub.next_stage)}: {missing}", indent + "- ")
         lines.append("")

@@ -33,6 +33,7 @@ class SubView:
     id: str
     name: str
     stage: str
+    lower_bound: bool
     confidence: float
     backing: tuple[Backing, ...]
     next_stage: str | None
@@ -40,8 +41,10 @@ class SubView:
     reason: str
 
 
-def stage_name(stage: str | None) -> str:
-    return STAGE_NAMES.get(stage or "unknown", str(stage))
+def stage_name(stage: str | None, lower_bound: bool = False) -> str:
+    """`Advanced`, or `Advanced+` when the stage is a lower bound."""
+    name = STAGE_NAMES.get(stage or "unknown", str(stage))
+    return f"{name}+" if lower_bound else name
 
 
 def percent(value: float | None) -> str:
@@ -104,16 +107,16 @@ class DocumentView:
                 continue
             if cell["stage"] == "beginner":
                 floor = cell.get("evidence", [])
-                backing.append(Backing("beginner", "the floor; nothing above it is met",
-                                       _floor_detail(floor),
-                                       tuple(self._locators(floor))))
+                backing.append(Backing("beginner", "Intermediate is not met",
+                                       _floor_detail(floor), tuple(self._locators(floor))))
             for rule in cell["rules"]:
                 if rule["outcome"] == "pass":
                     backing.append(Backing(cell["stage"], rule["summary"], rule["message"],
                                            tuple(self._locators(_telling(rule)))))
         nxt = sub.get("next") or {}
         return SubView(competency["id"], sub["id"], sub["name"], sub["stage"],
-                       sub["confidence"], tuple(backing), nxt.get("stage"),
+                       bool(sub.get("lower_bound")), sub["confidence"], tuple(backing),
+                       nxt.get("stage"),
                        tuple(nxt.get("missing", [])), sub.get("reason", ""))
 
     def _locators(self, items: list[dict[str, Any]]) -> list[str]:
@@ -123,8 +126,8 @@ class DocumentView:
                 text = self.locator(item["entity"], locator) if locator else None
                 if text and text not in found:
                     found.append(text)
-                if len(found) >= MAX_LOCATORS:
-                    return found
+        if len(found) > MAX_LOCATORS:
+            return [*found[:MAX_LOCATORS], f"and {len(found) - MAX_LOCATORS} more"]
         return found
 
     def problems(self) -> list[str]:
@@ -148,12 +151,12 @@ def _telling(rule: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _floor_detail(items: list[dict[str, Any]]) -> str:
-    """What was looked at to establish the floor, in words where the collector gave them."""
+    """What showed Intermediate missing, in the collector's words where it gave them."""
     if not items:
         return ""
     first = items[0]
     said = first.get("note") or f"{first['signal']} = {first['value']!r}"
-    return said + (f"; {len(items) - 1} more observed" if len(items) > 1 else "")
+    return said + (f"; {len(items) - 1} more" if len(items) > 1 else "")
 
 
 def _short_names(entities: list[str]) -> dict[str, str]:

@@ -4,8 +4,10 @@
   undetermined when none fails but one lacks evidence, not applicable when
   none of its rules applies.  Missing data never counts as a failure.
 * A sub-competency's stage is the highest stage whose cell and every lower
-  cell are met (no leapfrogging).  Beginner is the floor once any signal its
-  rules read was observed; with none it is `unknown`.
+  cell are met (no leapfrogging).  Beginner is established when evidence
+  shows the Intermediate cell is not met; when Intermediate cannot be judged
+  the stage is `unknown` (missing data never pulls a score down).  A stage
+  reached below an undecidable cell is a lower bound.
 * Competency and overall scores are the mean of known stage indices (1-4);
   confidence is the share of sub-competencies with a known stage.
 """
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 
 from scanner.engine.evaluate import FAIL, NO_EVIDENCE, NOT_APPLICABLE, PASS, RuleResult
 from scanner.evidence import Evidence, EvidenceIndex
-from scanner.model import STAGES, UNKNOWN, Model, SubCompetency, stage_index
+from scanner.model import STAGE_NAMES, STAGES, UNKNOWN, Model, SubCompetency, stage_index
 from scanner.signals import SignalCatalogue
 
 MET = "met"
@@ -52,12 +54,19 @@ class NextStep:
 
 @dataclass(frozen=True)
 class SubScore:
+    """A sub-competency's stage.
+
+    `lower_bound` means the climb stopped at a cell that evidence could not
+    decide: the stage is at least this, perhaps higher.
+    """
+
     sub: SubCompetency
     stage: str
     confidence: float
     cells: tuple[CellVerdict, ...]
     next: NextStep | None
     reason: str = ""
+    lower_bound: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,7 +109,7 @@ class Scorer:
             by_sub.setdefault(result.rule.subcompetency, []).append(result)
         competencies: list[CompetencyScore] = []
         for competency in self.model.competencies:
-            subs = tuple(self._score_sub(sub, by_sub.get(sub.full_id, []), index)
+            subs = tuple(self._score_sub(sub, by_sub.get(sub.full_id, []))
                          for sub in competency.subcompetencies)
             score, confidence = self._mean([s.stage for s in subs])
             competencies.append(CompetencyScore(
@@ -127,48 +136,36 @@ class Scorer:
             return None, confidence
         return round(sum(known) / len(known), 2), confidence
 
-    def _score_sub(self, sub: SubCompetency, results: list[RuleResult],
-                   index: EvidenceIndex) -> SubScore:
-        signals = list(dict.fromkeys(s for r in results for s in r.rule.criterion_signals()))
-        floor = tuple(self._observations(signals, index))
-        cells = [CellVerdict("beginner", MET if floor else UNDETERMINED, (), floor)]
-        for stage in STAGES[1:]:
-            in_cell = tuple(r for r in results if r.rule.stage == stage)
-            cells.append(CellVerdict(stage, _cell_status(in_cell), in_cell))
+    def _score_sub(self, sub: SubCompetency, results: list[RuleResult]) -> SubScore:
+        upper = [CellVerdict(stage, _cell_status(in_cell), in_cell)
+                 for stage in STAGES[1:]
+                 for in_cell in [tuple(r for r in results if r.rule.stage == stage)]]
+        cells = (_floor(upper[0]), *upper)
         if not results:
-            return SubScore(sub, UNKNOWN, 0.0, tuple(cells), None,
+            return SubScore(sub, UNKNOWN, 0.0, cells, None,
                             "no rule judges this sub-competency yet")
-        if not floor:
-            return SubScore(sub, UNKNOWN, 0.0, tuple(cells), None,
-                            "no evidence: " + self._settle_text(signals))
-        upper = cells[1:]
         if all(c.status == CELL_NOT_APPLICABLE for c in upper):
             reasons = {r.message for c in upper for r in c.results}
-            return SubScore(sub, UNKNOWN, 0.0, tuple(cells), None,
+            return SubScore(sub, UNKNOWN, 0.0, cells, None,
                             "not applicable: " + "; ".join(sorted(reasons)))
-        stage = "beginner"
+        stage = UNKNOWN
+        stopped: CellVerdict | None = None
         for cell in upper:
             if cell.status != MET:
+                stopped = cell
                 break
             stage = cell.stage
+        if stage == UNKNOWN and stopped is not None and stopped.status == NOT_MET:
+            stage = "beginner"  # Intermediate is shown not to hold: Beginner is established
+        next_step = NextStep(stopped.stage, tuple(self._missing(stopped))) if stopped else None
+        if stage == UNKNOWN:
+            assert stopped is not None and next_step is not None
+            return SubScore(sub, UNKNOWN, 0.0, cells, next_step,
+                            f"{STAGE_NAMES[stopped.stage]} could not be judged: "
+                            + "; ".join(next_step.missing))
         decided = [r for r in results if r.outcome != NO_EVIDENCE]
-        confidence = round(len(decided) / len(results), 2)
-        next_step = None
-        if stage != "expert":
-            following = cells[stage_index(stage)]
-            next_step = NextStep(following.stage, tuple(self._missing(following)))
-        return SubScore(sub, stage, confidence, tuple(cells), next_step)
-
-    @staticmethod
-    def _observations(signals: list[str], index: EvidenceIndex) -> list[Evidence]:
-        found: list[Evidence] = []
-        for entity in index.entities():
-            for signal in signals:
-                item = index.get(entity, signal)
-                if item is not None and item.value is not None:
-                    found.append(item)
-                    break
-        return found
+        return SubScore(sub, stage, round(len(decided) / len(results), 2), cells, next_step,
+                        lower_bound=stopped is not None and stopped.status != NOT_MET)
 
     def _missing(self, cell: CellVerdict) -> list[str]:
         if not cell.results:
@@ -195,6 +192,25 @@ class Scorer:
             titles = ", ".join(s.title for s in sources) or "a collector not installed"
             parts.append(f"{signal} ({titles})")
         return "; ".join(parts)
+
+
+def _floor(intermediate: CellVerdict) -> CellVerdict:
+    """Beginner holds once evidence shows Intermediate does not, or once it is passed.
+
+    Its evidence is what showed Intermediate missing: the failing entities'
+    observations for the rules that failed.
+    """
+    if intermediate.status == MET:
+        return CellVerdict("beginner", MET)
+    if intermediate.status != NOT_MET:
+        return CellVerdict("beginner", UNDETERMINED)
+    shown: list[Evidence] = []
+    for result in intermediate.results:
+        if result.outcome == FAIL:
+            failing = set(result.entities_with(False))
+            criterion = set(result.rule.criterion_signals())
+            shown += [e for e in result.evidence if e.entity in failing and e.signal in criterion]
+    return CellVerdict("beginner", MET, (), tuple(shown))
 
 
 def _cell_status(results: Sequence[RuleResult]) -> str:

@@ -54,8 +54,9 @@ def test_every_subcompetency_appears_unknown_when_nothing_was_collected() -> Non
     assert len(subs) == 30
     assert {s.stage for s in subs} == {"unknown"}
     patching = sub(assessment, "operate.patching")
-    assert patching.reason.startswith("no evidence: repo.dependency_updates.tools "
-                                      "(local git repository)")
+    assert patching.reason.startswith("Intermediate could not be judged: ")
+    assert "would be settled by repo.dependency_updates.tools (local git repository)" \
+        in patching.reason
     assert assessment.stage == "unknown" and assessment.score is None
     assert assessment.confidence == 0.0
 
@@ -97,12 +98,30 @@ def test_undetermined_cell_stops_the_climb_and_lowers_confidence() -> None:
     evidence = {"repo.dependency_updates.tools": ["dependabot"],
                 "repo.security_policy.fix_timeline": False}
     patching = sub(assess({"api": evidence}), "operate.patching")
-    assert patching.stage == "intermediate"
+    assert patching.stage == "intermediate" and patching.lower_bound
     assert patching.cells[2].status == UNDETERMINED
     assert 0 < patching.confidence < 1
     assert patching.next is not None
     assert any("would be settled by ci.sca.tools (local git repository)" in line
                for line in patching.next.missing)
+
+
+def test_an_undecidable_intermediate_cell_is_unknown_not_beginner() -> None:
+    # Pinning (an Expert criterion) was observed, but nothing Intermediate needs.
+    build = sub(assess({"api": {"ci.references.third_party": 5,
+                                "ci.references.pinned_share": 0.0}}),
+                "build_test.build_validation")
+    assert build.stage == "unknown"
+    assert build.cells[0].status == UNDETERMINED
+    assert build.reason.startswith("Intermediate could not be judged: ")
+    assert build.next is not None and build.next.stage == "intermediate"
+
+
+def test_beginner_cites_what_showed_intermediate_missing() -> None:
+    patching = sub(assess({"api": PATCHING_NONE}), "operate.patching")
+    assert [(e.signal, e.value) for e in patching.cells[0].floor_evidence] == [
+        ("repo.dependency_updates.tools", [])]
+    assert not patching.lower_bound
 
 
 def test_all_cells_not_applicable_is_unknown_with_the_reason() -> None:
