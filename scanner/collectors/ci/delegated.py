@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from scanner.collectors.ci import github_actions, gitlab_ci
+from scanner.collectors.ci.commands import Wrappers
 from scanner.collectors.ci.model import COMMAND, PULL_REQUEST, PUSH, Job, Reference, scalar_text
 from scanner.collectors.ci.signals import CiReading
 from scanner.collectors.ci.tools import Catalogue
@@ -54,6 +55,9 @@ def read_ci(tree: RepoTree, catalogue: Catalogue, precommit_hooks: Sequence[Refe
             precommit_ci_service: bool) -> CiReading:
     """Parse every CI system the repository uses, plus what CI runs indirectly."""
     reading = CiReading(results=[github_actions.parse(tree), gitlab_ci.parse(tree)])
+    wrappers = Wrappers(tree)
+    for result in reading.results:
+        result.jobs = [wrappers.expand_job(job) for job in result.jobs]
     for path in tree.paths():
         for system, pattern in UNPARSED_CI:
             if pattern.search(path):

@@ -92,10 +92,11 @@ def workflow_triggers(on: Any) -> frozenset[str]:
     return frozenset(triggers)
 
 
-def _remote(kind: str, uses: str, where: str, inputs: tuple[tuple[str, str], ...]) -> Reference:
+def _remote(kind: str, uses: str, where: str, inputs: tuple[tuple[str, str], ...],
+            label: str = "") -> Reference:
     """`owner/repo/path@ref` -> a reference to `owner/repo/path` (lower-case) at `ref`."""
     name, _, version = uses.strip().partition("@")
-    return Reference(kind, name.lower(), where, inputs, version)
+    return Reference(kind, name.lower(), where, inputs, version, label)
 
 
 def _inputs(step: Any) -> tuple[tuple[str, str], ...]:
@@ -202,21 +203,24 @@ class _Reader:
         for index, step in enumerate(steps):
             if not isinstance(step, LineDict):
                 continue
+            label = scalar_text(step.get("name"))
             uses = step.get("uses")
             if isinstance(uses, str):
                 where = f"{path}:{step.line_of('uses')}"
                 if uses.startswith("docker://"):
-                    references.append(Reference(IMAGE, uses[len("docker://"):], where))
+                    references.append(Reference(IMAGE, uses[len("docker://"):], where,
+                                                label=label))
                 elif uses.startswith("./"):
                     references.extend(self.composite(uses, where, depth))
                 else:
-                    references.append(_remote(ACTION, uses, where, _inputs(step)))
+                    references.append(_remote(ACTION, uses, where, _inputs(step), label))
             run = step.get("run")
             if isinstance(run, str):
                 position = step.position_of("run")
                 for offset, command in shell_lines(run):
                     references.append(Reference(COMMAND, command,
-                                                f"{path}:{position.line_of(offset)}"))
+                                                f"{path}:{position.line_of(offset)}",
+                                                label=label))
             elif run is not None:
                 self.result.notes.append((f"{path}:{steps.line_of(index)}",
                                           "step 'run' is not text; skipped"))

@@ -41,6 +41,7 @@ class Reference:
     locator: str
     inputs: tuple[tuple[str, str], ...] = ()
     version: str = ""  # the @ref of an action, reusable workflow or component
+    label: str = ""  # the step's name, where the CI system gives one
 
     def input(self, name: str) -> str:
         return next((val for key, val in self.inputs if key == name), "")

@@ -17,6 +17,7 @@ from scanner.collectors.base import Emitter
 from scanner.collectors.ci.model import (
     AFTER_MERGE,
     BEFORE_MERGE,
+    COMMAND,
     GITLAB_COMPONENT,
     REUSABLE_WORKFLOW,
     Job,
@@ -244,15 +245,19 @@ def _in_a_deploy_stage(job: Job) -> bool:
 
 
 def _e2e_by_name(jobs: list[Job], hits: list[Hit]) -> list[Hit]:
-    """Jobs named e2e / smoke / acceptance that run tests count as end-to-end tests."""
+    """Jobs and steps named e2e / smoke / acceptance that run commands are end-to-end tests,
+    unless a tool in them is already recognised as one."""
     found: list[Hit] = []
     for job in jobs:
-        if not E2E_JOB_NAME.search(job.name):
+        if any(h.job is job and h.category == "e2e" for h in hits):
             continue
-        test_hits = [h for h in hits if h.job is job and h.category == "tests"]
-        if test_hits:
-            found.append(Hit(f"{test_hits[0].tool} ({job.name})", "e2e", test_hits[0].locator,
-                             job))
+        commands = [r for r in job.references if r.kind == COMMAND]
+        if E2E_JOB_NAME.search(job.name) and commands:
+            found.append(Hit(f"'{job.name}' job", "e2e", commands[0].locator, job))
+            continue
+        named = next((r for r in commands if r.label and E2E_JOB_NAME.search(r.label)), None)
+        if named:
+            found.append(Hit(f"'{named.label}' step", "e2e", named.locator, job))
     return found
 
 

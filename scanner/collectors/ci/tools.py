@@ -8,13 +8,14 @@ pre-commit hook), each tied to one category such as `sast` or `deploy`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from scanner import validate as v
+from scanner.collectors.ci.commands import segments
 from scanner.collectors.ci.model import (
     ACTION,
     COMMAND,
@@ -56,7 +57,8 @@ class Matcher:
         values = DISABLED_WHEN[self.disabled_when]
         return value in values if values is not None else value != ""
 
-    def matches(self, reference: Reference) -> bool:
+    def matches(self, reference: Reference, texts: Sequence[str] = ()) -> bool:
+        """Whether this matcher recognises the reference (`texts`: the command's forms)."""
         if reference.kind != self.kind:
             return False
         if self.kind in PREFIX_KINDS:
@@ -64,7 +66,8 @@ class Matcher:
             if not (value == self.pattern or value.startswith(self.pattern.rstrip("/") + "/")
                     or (self.pattern.endswith("/") and value.startswith(self.pattern))):
                 return False
-        elif self.compiled is None or not self.compiled.search(reference.value):
+        elif self.compiled is None or not any(
+                self.compiled.search(text) for text in texts or (reference.value,)):
             return False
         return all(pattern.search(reference.input(name)) for name, pattern in self.inputs)
 
@@ -94,7 +97,11 @@ class Catalogue:
     def match_reference(self, reference: Reference,
                         variables: Iterable[tuple[str, str]] = ()) -> list[Matcher]:
         values = dict(variables)
-        return [m for m in self.matchers if m.matches(reference) and not m.switched_off(values)]
+        texts: list[str] = [reference.value]
+        if reference.kind == COMMAND:  # also the simple commands behind launchers
+            texts += [t for t in segments(reference.value) if t not in texts]
+        return [m for m in self.matchers
+                if m.matches(reference, texts) and not m.switched_off(values)]
 
     def match_job(self, job: Job) -> list[Hit]:
         hits: list[Hit] = []

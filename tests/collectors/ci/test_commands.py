@@ -1,0 +1,94 @@
+"""Launchers peeled off, wrappers (make, just, npm scripts, shell scripts) followed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from scanner.collectors.ci.commands import Wrappers, segments, strip_launchers
+from scanner.collectors.ci.model import COMMAND, Job, Reference
+from scanner.collectors.ci.tools import load_catalogue
+from scanner.collectors.local.worktree import WorkTree
+
+Tree = Callable[[dict[str, str]], WorkTree]
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("uv run --locked --no-default-groups --group dev tox run", "tox run"),
+    ("poetry run pytest -q", "pytest -q"),
+    ("CI=1 FORCE_COLOR=0 npx --yes playwright test", "playwright test"),
+    ("timeout 20m env GOFLAGS=-mod=mod go test ./...", "go test ./..."),
+    ("bundle exec rspec", "rspec"),
+    ("pytest", "pytest"),
+])
+def test_strip_launchers(line: str, expected: str) -> None:
+    assert strip_launchers(line) == expected
+
+
+def test_segments_split_chains_and_pipes() -> None:
+    assert segments("cd app && uv run pytest; echo done | tee log") == [
+        "cd app", "pytest", "echo done", "tee log"]
+
+
+def test_catalogue_sees_through_launchers() -> None:
+    reference = Reference(COMMAND, "uv run --locked --group dev tox run", "ci.yml:4")
+    assert {m.tool for m in load_catalogue().match_reference(reference)} >= {"tox"}
+
+
+MAKEFILE = """\
+GO ?= go
+.PHONY: test lint
+
+test: lint unit ## everything
+unit:
+\t@$(GO) test -race ./...
+
+lint:
+\t-golangci-lint run
+# a comment
+\t# not a command
+release: ; goreleaser release --clean
+"""
+
+
+def expand(tree: WorkTree, command: str) -> list[tuple[str, str]]:
+    job = Job("github_actions", "ci.yml", "t", "ci.yml:1", frozenset(),
+              (Reference(COMMAND, command, "ci.yml:9", label="Run checks"),))
+    expanded = Wrappers(tree).expand_job(job)
+    return [(r.value, r.locator) for r in expanded.references[1:]]
+
+
+def test_make_targets_prerequisites_and_variables(tree: Tree) -> None:
+    found = expand(tree({"Makefile": MAKEFILE}), "make -j4 test")
+    assert found == [("golangci-lint run", "Makefile:9"),
+                     ("go test -race ./...", "Makefile:6")]
+    assert expand(tree({"Makefile": MAKEFILE}), "make release") == [
+        ("goreleaser release --clean", "Makefile:12")]
+    assert expand(tree({"sub/Makefile": MAKEFILE}), "make -C sub unit") == [
+        ("go test -race ./...", "sub/Makefile:6")]
+    assert expand(tree({"README": "x"}), "make test") == []
+
+
+def test_scripts_npm_and_just(tree: Tree) -> None:
+    files = {
+        "ci/run-tests.sh": "#!/bin/sh\nset -e\n# comment\nmeson test --print-errorlogs\n",
+        "package.json": '{\n  "name": "web",\n  "scripts": {\n    "test": "jest --coverage",\n'
+                        '    "e2e": "playwright test"\n  }\n}\n',
+        "justfile": "default:\n  just --list\n\nscan:\n  semgrep scan --config auto\n",
+    }
+    work = tree(files)
+    assert expand(work, "bash -e ./ci/run-tests.sh") == [
+        ("set -e", "ci/run-tests.sh:2"), ("meson test --print-errorlogs", "ci/run-tests.sh:4")]
+    assert expand(work, "npm test") == [("jest --coverage", "package.json:4")]
+    assert expand(work, "yarn e2e") == [("playwright test", "package.json:5")]
+    assert expand(work, "npm ci") == []
+    assert expand(work, "just scan") == [("semgrep scan --config auto", "justfile:5")]
+    assert expand(work, "../outside.sh") == []
+
+
+def test_wrappers_do_not_loop(tree: Tree) -> None:
+    work = tree({"a.sh": "./b.sh\n", "b.sh": "./a.sh\npytest\n",
+                 "Makefile": "x: y\n\tmake y\ny: x\n\tpytest\n"})
+    assert ("pytest", "b.sh:2") in expand(work, "./a.sh")
+    assert ("pytest", "Makefile:4") in expand(work, "make x")
