@@ -39,11 +39,19 @@ DEPENDENCY_UPDATE_FILES = {
     ".pyup.yml": "pyup",
 }
 PRECOMMIT_CONFIG = ".pre-commit-config.yaml"
+PROW_OWNERS = "OWNERS"  # Kubernetes-style review ownership (Prow)
 SECURITY_TOOL_CATEGORIES = frozenset({"sast", "secrets", "sca", "iac_scan"})
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-CONTACT_LINK = re.compile(r"(?i)(https?://\S+|security/advisories|report[^.\n]{0,40}"
-                          r"vulnerabilit|private vulnerability reporting|hackerone|bugcrowd)")
+# Ways a policy says how to report, most specific first (a table of contents
+# linking to "Reporting a vulnerability" is not itself the contact).
+CONTACT_PATTERNS = (
+    EMAIL,
+    re.compile(r"(?i)(security/advisories|private vulnerability reporting|hackerone\.com|"
+               r"bugcrowd\.com|huntr\.|/security/policy)"),
+    re.compile(r"(?i)report[^\n]{0,80}https?://"),
+    re.compile(r"(?i)https?://\S+"),
+)
 FIX_VERB = re.compile(r"(?i)\b(fix|patch|remediat|resolv|mitigat|release a fix|address)\w*")
 TIMELINE = re.compile(
     r"(?i)\b(within|in under|under|no later than|inside of|inside)\s+"
@@ -59,7 +67,7 @@ TEST_PATH = re.compile(
     r"|(Tests?|IT|Spec)\.(java|kt|scala|groovy|cs|swift)$|_spec\.rb$|(^|/)src/test/)")
 SOURCE_SUFFIXES = (".py", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".go", ".java", ".kt",
                    ".rb", ".rs", ".cs", ".php", ".c", ".cc", ".cpp", ".h", ".hpp", ".swift",
-                   ".scala", ".ex", ".exs", ".clj", ".dart", ".vue", ".m", ".lua")
+                   ".scala", ".ex", ".exs", ".clj", ".dart", ".vue", ".m", ".lua", ".tf")
 E2E_FILES = {
     "cypress": re.compile(r"(^|/)cypress\.(config\.[cm]?[jt]s|json)$"),
     "playwright": re.compile(r"(^|/)playwright\.config\.[cm]?[jt]s$"),
@@ -86,13 +94,14 @@ SERVICE_BY_PATH = {
     "helm": IAC_BY_PATH["helm"],
     "serverless": IAC_BY_PATH["serverless"],
     "procfile": re.compile(r"(^|/)Procfile$"),
-    "app-engine": re.compile(r"(^|/)app\.ya?ml$"),
     "fly": re.compile(r"(^|/)fly\.toml$"),
     "codedeploy": re.compile(r"(^|/)appspec\.ya?ml$"),
     "compose": re.compile(r"(^|/)(docker-)?compose(\.[\w-]+)?\.ya?ml$"),
 }
+APP_ENGINE = re.compile(r"(^|/)app\.ya?ml$")
 NOT_A_SERVICE_FOLDER = re.compile(r"(?i)(^|/)(\.devcontainer|docs?|examples?|samples?|tests?|"
-                                  r"testdata|fixtures|\.github)/")
+                                  r"testdata|fixtures|\.github|\.gitlab|\.gitlab-ci|\.ci|ci|"
+                                  r"\.circleci|\.buildkite|hack|tools|scripts)/")
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Rollout", "CronJob",
                             "Service", "Ingress", "HTTPRoute"})
 SNIFF_SUFFIXES = (".yml", ".yaml", ".json", ".template")
@@ -119,6 +128,9 @@ SIGNALS: tuple[SignalSpec, ...] = (
     _spec("repo.precommit.security_tools", "list",
           "Security tools in pre-commit hooks (run while developing, before a commit)"),
     _spec("repo.iac.tools", "list", "Infrastructure-as-code tools with files in the repository"),
+    _spec("repo.iac.applied_share", "float",
+          "Share of the repository's infrastructure-as-code kinds that CI applies "
+          "automatically after merge"),
     _spec("repo.service_artifacts", "list",
           "Artifacts of a deployable service (container image, Kubernetes workload, …)"),
     _spec("repo.deployable", "bool",
@@ -138,6 +150,7 @@ class FileFindings:
     precommit_references: list[Reference] = field(default_factory=list)
     precommit_in_ci_service: bool = False  # pre-commit.ci runs the hooks on pull requests
     service_artifacts: list[tuple[str, str]] = field(default_factory=list)  # (kind, path)
+    iac: dict[str, str] = field(default_factory=dict)  # IaC kind -> first file
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
 
 
@@ -180,8 +193,8 @@ class RepoFiles:
         if text is None:
             return
         lines = text.splitlines()
-        contact = next((i for i, line in enumerate(lines, 1)
-                        if EMAIL.search(line) or CONTACT_LINK.search(line)), None)
+        contact = next((i for pattern in CONTACT_PATTERNS
+                        for i, line in enumerate(lines, 1) if pattern.search(line)), None)
         self.out.emit("repo.security_policy.contact", contact is not None,
                       [f"{path}:{contact}" if contact else path],
                       None if contact else "no address or link to report a vulnerability")
@@ -194,17 +207,22 @@ class RepoFiles:
 
     def codeowners(self) -> None:
         path = next((p for p in CODEOWNERS_PATHS if self.tree.has(p)), None)
+        if path is None and self.tree.has(PROW_OWNERS):
+            path = PROW_OWNERS
         if path is None:
-            note = "no CODEOWNERS at the root, .github/, docs/ or .gitlab/"
+            note = "no CODEOWNERS at the root, .github/, docs/ or .gitlab/, and no OWNERS"
             self.out.emit("repo.codeowners", False, (), note)
             self.out.emit("repo.codeowners.security", False, (), note)
             return
         text = self.read(path)
         if text is None:
             return
-        rules = [(i, line.split()) for i, line in enumerate(text.splitlines(), 1)
-                 if line.strip() and not line.lstrip().startswith("#")]
-        owned = [(i, parts) for i, parts in rules if len(parts) > 1]
+        if path == PROW_OWNERS:
+            owned = _prow_owners(text)
+        else:
+            rules = [(i, line.split()) for i, line in enumerate(text.splitlines(), 1)
+                     if line.strip() and not line.lstrip().startswith("#")]
+            owned = [(i, parts) for i, parts in rules if len(parts) > 1]
         self.out.emit("repo.codeowners", bool(owned), [f"{path}:{owned[0][0]}" if owned else path],
                       None if owned else "CODEOWNERS assigns no owners")
         security = [i for i, parts in owned
@@ -282,6 +300,7 @@ class RepoFiles:
                     and not path.startswith(".github/"):
                 self._sniff(path, iac, services)
         self.findings.service_artifacts = sorted(services.items())
+        self.findings.iac = iac
         names = sorted(iac)
         self.out.emit("repo.iac.tools", names, [iac[n] for n in names],
                       None if names else "no Terraform, CloudFormation, Helm, Kustomize, Pulumi, "
@@ -302,14 +321,17 @@ class RepoFiles:
                                                            text):
             iac.setdefault("cloudformation", path)
             return
-        if path.endswith(".json") or ("apiVersion" not in text and "hosts" not in text):
+        if path.endswith(".json") or not any(word in text for word in ("apiVersion", "hosts",
+                                                                       "runtime")):
             return
         try:
             documents = load_yaml_documents(text)
         except YamlError:
             return
         for document in documents:
-            if isinstance(document, dict) and "apiVersion" in document and "kind" in document:
+            if isinstance(document, dict) and APP_ENGINE.search(path) and "runtime" in document:
+                services.setdefault("app-engine", path)
+            elif isinstance(document, dict) and "apiVersion" in document and "kind" in document:
                 iac.setdefault("kubernetes", path)
                 if str(document.get("kind")) in WORKLOAD_KINDS and \
                         not NOT_A_SERVICE_FOLDER.search(path):
@@ -343,6 +365,19 @@ class RepoFiles:
                       None if names else "no Cypress, Playwright, Pact, Cucumber or similar suite")
 
 
+def _prow_owners(text: str) -> list[tuple[int, list[str]]]:
+    """Prow `OWNERS`: each approver or reviewer line, as (line, ['', owner])."""
+    owners: list[tuple[int, list[str]]] = []
+    section = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.split("#", 1)[0].strip()
+        if stripped.endswith(":") and not stripped.startswith("-"):
+            section = stripped[:-1]
+        elif stripped.startswith("-") and section in ("approvers", "reviewers"):
+            owners.append((number, ["", stripped[1:].strip()]))
+    return owners
+
+
 def _precommit_references(data: LineDict) -> Iterable[Reference]:
     repos = data.get("repos")
     if not isinstance(repos, LineList):
@@ -361,6 +396,18 @@ def _precommit_references(data: LineDict) -> Iterable[Reference]:
             yield Reference(PRECOMMIT, str(hook["id"]), where)
             if url not in ("local", "meta"):
                 yield Reference(PRECOMMIT, url, where)
+
+
+def iac_applied(iac: dict[str, str], applied: Sequence[str] | None, out: Emitter) -> None:
+    """`repo.iac.applied_share`, once CI's automatic applies are known."""
+    if not iac or applied is None:
+        return
+    kinds = sorted(iac)
+    done = [kind for kind in kinds if kind in applied]
+    out.emit("repo.iac.applied_share", round(len(done) / len(kinds), 2),
+             [iac[kind] for kind in kinds if kind not in applied] or [iac[k] for k in kinds],
+             f"applied after merge: {', '.join(done) or 'none'}; "
+             f"not applied: {', '.join(k for k in kinds if k not in done) or 'none'}")
 
 
 def deployable(service_artifacts: Sequence[tuple[str, str]], deploys_in_ci: bool | None,

@@ -15,10 +15,18 @@ from typing import Any
 
 from scanner.collectors.ci import github_actions, gitlab_ci
 from scanner.collectors.ci.commands import Wrappers
-from scanner.collectors.ci.model import COMMAND, PULL_REQUEST, PUSH, Job, Reference, scalar_text
+from scanner.collectors.ci.model import (
+    COMMAND,
+    FILE,
+    PULL_REQUEST,
+    PUSH,
+    Job,
+    Reference,
+    scalar_text,
+)
 from scanner.collectors.ci.signals import CiReading
 from scanner.collectors.ci.tools import Catalogue
-from scanner.collectors.repo_files import PRECOMMIT_CONFIG
+from scanner.collectors.repo_files import PRECOMMIT_CONFIG, PROW_OWNERS
 from scanner.collectors.tree import RepoTree, SkippedFile
 from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml
 
@@ -43,7 +51,8 @@ UNPARSED_CI = (
     ("buildkite", re.compile(r"^\.buildkite/pipeline\.ya?ml$")),
     ("woodpecker", re.compile(r"^\.woodpecker(\.ya?ml|/[^/]+\.ya?ml)$")),
     ("aws_codebuild", re.compile(r"^buildspec\.ya?ml$")),
-    ("google_cloud_build", re.compile(r"^cloudbuild\.ya?ml$")),
+    ("google_cloud_build", re.compile(r"(^|/)(cloudbuild[^/]*|gcb/[^/]+)\.ya?ml$")),
+    ("prow", re.compile(r"^(\.prow\.ya?ml|\.prow/[^/]+\.ya?ml)$")),
     ("tekton", re.compile(r"^\.tekton/[^/]+\.ya?ml$")),
     ("appveyor", re.compile(r"^\.?appveyor\.ya?ml$")),
     ("cirrus", re.compile(r"^\.cirrus\.ya?ml$")),
@@ -62,6 +71,10 @@ def read_ci(tree: RepoTree, catalogue: Catalogue, precommit_hooks: Sequence[Refe
         for system, pattern in UNPARSED_CI:
             if pattern.search(path):
                 reading.unparsed_systems.append((system, path))
+    if tree.has(PROW_OWNERS):
+        reading.external.append((PROW_OWNERS, "an OWNERS file suggests Prow, whose jobs are "
+                                 "configured outside the repository"))
+    reading.extra_jobs += list(analysis_apps(tree, catalogue))
     runners = {tool: [job for job in reading.jobs
                       if any(hit.tool == tool for hit in catalogue.match_job(job))]
                for tool in (PRE_COMMIT_TOOL, GORELEASER_TOOL)}
@@ -83,6 +96,17 @@ def read_ci(tree: RepoTree, catalogue: Catalogue, precommit_hooks: Sequence[Refe
                                               f"{job.name} (goreleaser)", job.locator,
                                               job.triggers, steps))
     return reading
+
+
+def analysis_apps(tree: RepoTree, catalogue: Catalogue) -> Iterable[Job]:
+    """Hosted analysers switched on by a file in the repository (SonarCloud automatic
+    analysis, DeepSource): they analyse every pull request and push."""
+    file_matchers = [m for m in catalogue.matchers if m.kind == FILE]
+    for path in tree.paths():
+        reference = Reference(FILE, path, path)
+        if any(m.matches(reference) for m in file_matchers):
+            yield Job("app", path, f"{path} (hosted analysis)", path,
+                      frozenset({PULL_REQUEST, PUSH}), (reference,))
 
 
 def goreleaser_steps(tree: RepoTree) -> Iterable[Reference]:

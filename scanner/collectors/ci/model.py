@@ -30,6 +30,7 @@ GITLAB_TEMPLATE = "gitlab_template"
 GITLAB_COMPONENT = "gitlab_component"
 PRECOMMIT = "precommit"
 COMMAND = "command"
+FILE = "file"  # a repository file whose presence means an app analyses the repository
 
 
 @dataclass(frozen=True)

@@ -54,9 +54,15 @@ SECURITY_CATEGORIES = ("sast", "sca", "secrets", "container_scan", "iac_scan")
 PINNED = re.compile(r"^[0-9a-f]{40}$")
 E2E_JOB_NAME = re.compile(r"(?i)(^|[^a-z])(e2e|end[-_ ]?to[-_ ]?end|smoke|acceptance|"
                           r"system[-_ ]tests?|browser[-_ ]tests?)([^a-z]|$)")
-DEPLOY_STAGE = re.compile(r"(?i)^(deploy|deployment|release|production|prod|rollout)")
 NOT_DEPLOY_ENVIRONMENT = re.compile(r"(?i)(pypi|npm|crates|rubygems|maven|nuget|"
-                                    r"release|publish|github-pages)")
+                                    r"release|publish|github-pages|pages|docs|documentation)")
+# Jobs that exercise signing, publishing or deploying as a test (e2e on a kind
+# cluster, a throwaway registry) are not evidence of how releases are built.
+TEST_JOB = re.compile(r"(?i)(^|[-_./ ])(e2e|tests?|testing|kind|smoke|conformance|integration)"
+                      r"([-_./ ]|$)")
+RELEASE_JOB = re.compile(r"(?i)(release|publish|deploy|push)")
+RELEASE_CATEGORIES = frozenset({"signing", "provenance", "verification", "sbom", "packaging",
+                                "deploy"})
 
 
 def _spec(name: str, kind: str, description: str) -> SignalSpec:
@@ -86,6 +92,9 @@ SIGNALS: tuple[SignalSpec, ...] = (
     _spec("ci.deploy.production_automatic", "bool",
           "A production deploy job runs automatically after merge or on a tag"),
     _spec("ci.deploy.environments", "list", "Environments CI jobs deploy to"),
+    _spec("ci.iac.applied", "list",
+          "Infrastructure-as-code kinds that CI applies automatically after merge "
+          "(terraform apply, helm upgrade, kubectl apply, …)"),
     _spec("ci.release.automatic", "bool",
           "Release artifacts are published automatically (on a tag, release or merge)"),
     _spec("ci.references.pinned_share", "float",
@@ -104,6 +113,7 @@ class CiReading:
 
     results: list[ParseResult] = field(default_factory=list)
     unparsed_systems: list[tuple[str, str]] = field(default_factory=list)  # (system, file)
+    external: list[tuple[str, str]] = field(default_factory=list)  # CI defined elsewhere
     extra_jobs: list[Job] = field(default_factory=list)
 
     @property
@@ -122,7 +132,7 @@ class CiReading:
                   for system, path in self.unparsed_systems]
         found += [(where, f"{what} is not read") for result in self.results
                   for where, what in result.external]
-        found += list(unrecognised)
+        found += self.external + list(unrecognised)
         return found
 
 
@@ -153,13 +163,15 @@ class _Output:
 class CiSummary:
     gaps: list[tuple[str, str]]  # (locator, why) that kept negatives unsaid
     deploys: bool | None  # a deploy job was found; None when that cannot be said
+    iac_applied: list[str] | None  # IaC kinds applied after merge; None when unknown
 
 
 def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pattern[str],
                     out: Emitter) -> CiSummary:
     """Emit the CI signals and say what kept negatives unsaid."""
     jobs = reading.jobs
-    hits = [hit for job in jobs for hit in catalogue.match_job(job)]
+    hits = [hit for job in jobs for hit in catalogue.match_job(job)
+            if not (hit.category in RELEASE_CATEGORIES and _is_a_test_job(job))]
     unrecognised = [(ref.locator, f"{ref.value} (not a known tool; its jobs are not read)")
                     for job in jobs for ref in job.references
                     if ref.kind in (REUSABLE_WORKFLOW, GITLAB_COMPONENT)
@@ -205,6 +217,13 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
     output.flag("ci.deploy.production_automatic",
                 [job.locator for job in production_jobs if job.triggers & AFTER_MERGE],
                 "no automatic production deploy")
+    applied = [h for h in hits if h.applies and h.job and h.job.triggers & AFTER_MERGE]
+    kinds = sorted({kind for h in applied for kind in h.applies})
+    if kinds or output.complete:
+        out.emit("ci.iac.applied", kinds,
+                 [next(h.locator for h in applied if k in h.applies) for k in kinds] or files,
+                 None if kinds else "no automatic terraform apply, helm upgrade, kubectl apply "
+                 "or similar after merge")
     environments = sorted({job.environment for job in deploy_jobs if job.environment})
     if environments or output.complete:
         out.emit("ci.deploy.environments", environments,
@@ -219,11 +238,12 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
         out.emit("ci.permissions.declared_share",
                  round(sum(1 for _, ok in declared if ok) / len(declared), 2),
                  [path for path, ok in declared if not ok] or [p for p, _ in declared])
-    return CiSummary(gaps, True if deploy_jobs else (False if output.complete else None))
+    return CiSummary(gaps, True if deploy_jobs else (False if output.complete else None),
+                     kinds if kinds or output.complete else None)
 
 
 def _deploy_jobs(jobs: list[Job], hits: list[Hit]) -> list[Job]:
-    """Jobs that deploy: a deploy tool, or an environment / deploy stage without publishing."""
+    """Jobs that deploy: a deploy tool, or a deployment environment without publishing."""
     deploying: list[Job] = []
     for job in jobs:
         categories = {h.category for h in hits if h.job is job}
@@ -231,7 +251,7 @@ def _deploy_jobs(jobs: list[Job], hits: list[Hit]) -> list[Job]:
             deploying.append(job)
         elif "packaging" in categories:
             continue  # publishing a package is a release, not a deployment
-        elif _names_an_environment(job) or _in_a_deploy_stage(job):
+        elif _names_an_environment(job):
             deploying.append(job)
     return deploying
 
@@ -240,8 +260,9 @@ def _names_an_environment(job: Job) -> bool:
     return bool(job.environment) and not NOT_DEPLOY_ENVIRONMENT.search(job.environment or "")
 
 
-def _in_a_deploy_stage(job: Job) -> bool:
-    return bool(job.stage and DEPLOY_STAGE.match(job.stage) and job.references)
+def _is_a_test_job(job: Job) -> bool:
+    name = job.name if TEST_JOB.search(job.name) else job.file.rsplit("/", 1)[-1]
+    return bool(TEST_JOB.search(name)) and not RELEASE_JOB.search(job.name)
 
 
 def _e2e_by_name(jobs: list[Job], hits: list[Hit]) -> list[Hit]:

@@ -19,6 +19,7 @@ from scanner.collectors.ci.commands import segments
 from scanner.collectors.ci.model import (
     ACTION,
     COMMAND,
+    FILE,
     GITLAB_COMPONENT,
     GITLAB_TEMPLATE,
     IMAGE,
@@ -29,7 +30,7 @@ from scanner.collectors.ci.model import (
 )
 
 PREFIX_KINDS = (ACTION, REUSABLE_WORKFLOW)
-PATTERN_KINDS = (COMMAND, IMAGE, PRECOMMIT, GITLAB_TEMPLATE, GITLAB_COMPONENT)
+PATTERN_KINDS = (COMMAND, IMAGE, PRECOMMIT, GITLAB_TEMPLATE, GITLAB_COMPONENT, FILE)
 MATCHER_KINDS = PREFIX_KINDS + PATTERN_KINDS
 # How a GitLab `*_DISABLED` variable switches a template's jobs off: the Secure
 # templates compare with 'true' or '1' exactly; older ones accept any value.
@@ -49,6 +50,7 @@ class Matcher:
     disabled_by: str | None = None
     disabled_when: str = "true"
     compiled: re.Pattern[str] | None = None
+    applies: tuple[str, ...] = ()  # infrastructure-as-code kinds a deploy command applies
 
     def switched_off(self, variables: dict[str, str]) -> bool:
         if not self.disabled_by or self.disabled_by not in variables:
@@ -80,6 +82,7 @@ class Hit:
     category: str
     locator: str
     job: Job | None
+    applies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,8 @@ class Catalogue:
         hits: list[Hit] = []
         for reference in job.references:
             for matcher in self.match_reference(reference, job.variables):
-                hits.append(Hit(matcher.tool, matcher.category, reference.locator, job))
+                hits.append(Hit(matcher.tool, matcher.category, reference.locator, job,
+                                matcher.applies))
         return hits
 
 
@@ -147,7 +151,7 @@ def _matcher(tool_id: str, raw: object, where: v.Where, categories: dict[str, st
     if len(kinds) != 1:
         raise where.problem(f"needs exactly one of: {', '.join(MATCHER_KINDS)}")
     v.keys(entry, where, required=("category", kinds[0]),
-           optional=("with", "disabled_by", "disabled_when"))
+           optional=("with", "disabled_by", "disabled_when", "applies"))
     kind = kinds[0]
     category = v.choice(entry["category"], where.at("category"), categories)
     pattern = v.text(entry[kind], where.at(kind))
@@ -160,8 +164,10 @@ def _matcher(tool_id: str, raw: object, where: v.Where, categories: dict[str, st
     disabled_when = v.choice(entry.get("disabled_when", "true"), where.at("disabled_when"),
                              DISABLED_WHEN)
     value = pattern.lower() if kind in PREFIX_KINDS else pattern
+    applies = tuple(v.text(item, where.at("applies"))
+                    for item in v.sequence(entry.get("applies") or [], where.at("applies")))
     return Matcher(tool_id, category, kind, value, tuple(inputs), disabled_by, disabled_when,
-                   compiled)
+                   compiled, applies)
 
 
 def _compile(pattern: str, where: v.Where) -> re.Pattern[str]:

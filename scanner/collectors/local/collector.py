@@ -26,7 +26,7 @@ from scanner.collectors.ci.tools import load_catalogue
 from scanner.collectors.local.git import GitError, GitRepo
 from scanner.collectors.local.worktree import WorkTree
 from scanner.collectors.repo_files import SIGNALS as FILE_SIGNALS
-from scanner.collectors.repo_files import RepoFiles, deployable
+from scanner.collectors.repo_files import RepoFiles, deployable, iac_applied
 from scanner.signals import SignalSpec
 
 
@@ -78,6 +78,7 @@ class LocalRepoCollector:
         summary = emit_ci_signals(reading, catalogue,
                                   re.compile(settings.production_pattern), out)
         deployable(findings.service_artifacts, summary.deploys, out)
+        iac_applied(findings.iac, summary.iac_applied, out)
         collected.evidence.extend(out.evidence)
         for where, why in findings.skipped:
             collected.problems.append(Problem(entity, f"skipped: {why}", locator=where))

@@ -1,0 +1,104 @@
+"""CI signals on real repositories: what counts as a deploy, a release, a test, an apply."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from scanner.collectors.base import CollectSettings, Target
+from scanner.collectors.local import LocalRepoCollector
+
+from gitrepo import GitRepo
+
+MakeRepo = Callable[..., GitRepo]
+
+
+def values(repo: GitRepo) -> dict[str, Any]:
+    target = Target("local", str(repo.root), {"path": str(repo.root)})
+    collected = LocalRepoCollector().collect(target, CollectSettings())
+    return {e.signal: e for e in collected.evidence}
+
+
+def workflow(name: str, on: str, jobs: str) -> dict[str, str]:
+    return {f".github/workflows/{name}": f"on: {on}\njobs:\n{jobs}"}
+
+
+def test_signing_and_publishing_inside_test_jobs_are_not_release_evidence(
+        make_repo: MakeRepo) -> None:
+    repo = make_repo({
+        **workflow("e2e-with-binary.yml", "pull_request",
+                   "  sign-test:\n    steps:\n      - run: cosign sign-blob --yes README.md\n"
+                   "      - run: ko publish --insecure-registry -B example.com/demo\n"),
+        **workflow("release.yml", "{push: {tags: ['v*']}}",
+                   "  release:\n    steps:\n      - run: cosign sign --yes ghcr.io/acme/app\n"),
+    })
+    found = values(repo)
+    assert found["ci.signing.tools"].value == ["cosign"]
+    assert found["ci.signing.tools"].locators == (".github/workflows/release.yml:5",)
+
+
+def test_a_deploy_stage_alone_or_a_pages_job_is_not_a_deployment(make_repo: MakeRepo) -> None:
+    repo = make_repo({".gitlab-ci.yml": "stages: [test, deploy]\n"
+                                        "refresh-doc:\n  stage: deploy\n"
+                                        "  script: curl -X POST https://docs.example/hook\n"
+                                        "pages:\n  stage: deploy\n  script: mv public out\n"
+                                        "  environment: pages\n"})
+    found = values(repo)
+    assert found["ci.deploy.present"].value is False
+
+
+def test_smoke_test_steps_count_as_end_to_end_tests(make_repo: MakeRepo) -> None:
+    repo = make_repo(workflow("ci.yml", "push", "  deploy:\n    steps:\n"
+                              "      - name: Smoke Test\n        run: ./hack/smoke.sh\n"))
+    found = values(repo)
+    assert found["ci.e2e.tools"].value == ["'Smoke Test' step"]
+    assert found["ci.e2e.automatic"].value is True
+
+
+def test_iac_applied_share(make_repo: MakeRepo) -> None:
+    repo = make_repo({
+        "chart/Chart.yaml": "apiVersion: v2\nname: app\nversion: 1.0.0\n",
+        "terraform/main.tf": "resource \"null_resource\" \"x\" {}\n",
+        **workflow("cd.yml", "{push: {branches: [main]}}",
+                   "  deploy:\n    environment: production\n    steps:\n"
+                   "      - run: helm upgrade --install app ./chart\n"
+                   "      - run: terraform -chdir=terraform validate\n"),
+    })
+    found = values(repo)
+    assert found["ci.iac.applied"].value == ["helm"]
+    assert found["repo.iac.tools"].value == ["helm", "terraform"]
+    share = found["repo.iac.applied_share"]
+    assert share.value == 0.5
+    assert share.locators == ("terraform/main.tf",)
+    assert share.note == "applied after merge: helm; not applied: terraform"
+
+
+def test_hosted_analysis_and_terraform_hooks(make_repo: MakeRepo) -> None:
+    repo = make_repo({
+        ".sonarcloud.properties": "sonar.sources=src\n",
+        ".pre-commit-config.yaml": "repos:\n  - repo: https://github.com/antonbabenko/pre-commit-terraform\n"
+                                   "    rev: v1.96.1\n    hooks:\n      - id: terraform_tflint\n"
+                                   "      - id: terraform_checkov\n",
+        **workflow("pre-commit.yml", "pull_request", "  pc:\n    steps:\n"
+                   "      - uses: clowdhaus/terraform-composite-actions/pre-commit@v1\n"),
+    })
+    found = values(repo)
+    assert found["ci.sast.tools"].value == ["sonarcloud-automatic-analysis"]
+    assert found["ci.sast.before_merge"].value is True
+    assert found["ci.iac_scan.tools"].value == ["checkov"]
+    assert "config-lint" in found["ci.lint.tools"].value
+
+
+def test_ci_defined_elsewhere_keeps_negatives_unsaid(make_repo: MakeRepo,
+                                                     tmp_path: Path) -> None:
+    prow = make_repo({"OWNERS": "approvers:\n  - alice\nreviewers:\n  - bob\n",
+                      **workflow("lint.yml", "pull_request",
+                                 "  l:\n    steps: [{run: golangci-lint run}]\n")}, name="prow")
+    found = values(prow)
+    assert found["ci.lint.tools"].value == ["golangci-lint"]
+    assert "ci.tests.tools" not in found
+    assert found["repo.codeowners"].value is True
+    assert found["repo.codeowners"].locators == ("OWNERS:2",)
+    gcb = make_repo({"release/cloudbuild.yaml": "steps: []\n"}, name="gcb")
+    assert "ci.signing.tools" not in values(gcb)

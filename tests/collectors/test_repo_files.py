@@ -1,0 +1,59 @@
+"""Signals from repository files: policy contacts, service artifacts, source files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from scanner.collectors.base import CollectSettings, Target
+from scanner.collectors.local import LocalRepoCollector
+
+from gitrepo import GitRepo
+
+MakeRepo = Callable[..., GitRepo]
+
+
+def values(repo: GitRepo) -> dict[str, Any]:
+    target = Target("local", str(repo.root), {"path": str(repo.root)})
+    return {e.signal: e for e in LocalRepoCollector().collect(target, CollectSettings()).evidence}
+
+
+def test_the_contact_is_the_address_not_the_table_of_contents(make_repo: MakeRepo) -> None:
+    policy = ("# Security policy\n\n- [Reporting a vulnerability](#reporting)\n"
+              "- [Supported versions](https://example.org/versions)\n\n## Reporting\n\n"
+              "Write to security@example.org.\n\n"
+              "We acknowledge reports within 2 days.\n")
+    found = values(make_repo({"SECURITY.md": policy}))
+    assert found["repo.security_policy.contact"].locators == ("SECURITY.md:8",)
+    assert found["repo.security_policy.fix_timeline"].value is False
+
+
+def test_fix_timelines(make_repo: MakeRepo) -> None:
+    for text, expected in [("Critical issues are fixed within 7 days.", True),
+                           ("We aim to release a patch in under 30 days.", True),
+                           ("Our SLA for remediation is published here.", True),
+                           ("We respond within 5 working days.", False)]:
+        found = values(make_repo({"SECURITY.md": f"# Policy\n{text}\n"}))
+        assert found["repo.security_policy.fix_timeline"].value is expected, text
+
+
+def test_ci_images_and_tooling_dockerfiles_do_not_make_a_service(make_repo: MakeRepo) -> None:
+    found = values(make_repo({".gitlab-ci/alpine.Dockerfile": "FROM alpine\n",
+                              "hack/Dockerfile": "FROM golang\n", "main.go": "package main\n"}))
+    assert found["repo.service_artifacts"].value == []
+    service = values(make_repo({"Dockerfile": "FROM golang\n", "deploy/app.yaml":
+                                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n"}))
+    assert service["repo.service_artifacts"].value == ["container", "kubernetes"]
+    assert service["repo.deployable"].value is True
+
+
+def test_terraform_counts_as_source_code(make_repo: MakeRepo) -> None:
+    found = values(make_repo({"main.tf": "variable \"x\" {}\n", "tests/x.tftest.hcl": "run {}\n"}))
+    assert found["repo.source.files"].value == 1
+    assert found["repo.iac.tools"].value == ["terraform"]
+
+
+def test_renovate_in_package_json_and_empty_dependabot(make_repo: MakeRepo) -> None:
+    found = values(make_repo({"package.json": '{"name": "x", "renovate": {"extends": []}}\n',
+                              ".github/dependabot.yml": "version: 2\n"}))
+    assert found["repo.dependency_updates.tools"].value == ["renovate"]
