@@ -50,7 +50,6 @@ _CATEGORY_WORDS = {
     "packaging": "publishing release artifacts",
     "load_test": "load or performance tests",
 }
-SECURITY_CATEGORIES = ("sast", "sca", "secrets", "container_scan", "iac_scan")
 PINNED = re.compile(r"^[0-9a-f]{40}$")
 E2E_JOB_NAME = re.compile(r"(?i)(^|[^a-z])(e2e|end[-_ ]?to[-_ ]?end|smoke|acceptance|"
                           r"system[-_ ]tests?|browser[-_ ]tests?)([^a-z]|$)")
@@ -77,8 +76,8 @@ SIGNALS: tuple[SignalSpec, ...] = (
       for c in TOOL_CATEGORIES),
     _spec("ci.sast.before_merge", "bool",
           "SAST runs on pull / merge requests or on every branch push, before merge"),
-    _spec("ci.security_scan.before_merge", "bool",
-          "A security scanner (SAST, SCA, secrets, container, IaC) runs before merge"),
+    _spec("ci.sca.before_merge", "bool",
+          "Dependency scanning or review runs on pull / merge requests or every branch push"),
     _spec("ci.tests.before_merge", "bool",
           "Tests run on pull / merge requests or on every branch push, before merge"),
     _spec("ci.e2e.automatic", "bool",
@@ -201,8 +200,8 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
 
     output.flag("ci.sast.before_merge", where(["sast"], BEFORE_MERGE),
                 "no SAST job runs before merge")
-    output.flag("ci.security_scan.before_merge", where(SECURITY_CATEGORIES, BEFORE_MERGE),
-                "no security scanner runs before merge")
+    output.flag("ci.sca.before_merge", where(["sca"], BEFORE_MERGE),
+                "no dependency scanning before merge")
     output.flag("ci.tests.before_merge", where(["tests"], BEFORE_MERGE),
                 "no test job runs before merge")
     output.flag("ci.e2e.automatic", where(["e2e"]), "no automatic end-to-end tests")
@@ -273,8 +272,10 @@ def _e2e_by_name(jobs: list[Job], hits: list[Hit]) -> list[Hit]:
         if any(h.job is job and h.category == "e2e" for h in hits):
             continue
         commands = [r for r in job.references if r.kind == COMMAND]
-        if E2E_JOB_NAME.search(job.name) and commands:
-            found.append(Hit(f"'{job.name}' job", "e2e", commands[0].locator, job))
+        if commands and (E2E_JOB_NAME.search(job.name) or
+                         E2E_JOB_NAME.search(job.file.rsplit("/", 1)[-1])):
+            telling = next((r for r in commands if E2E_JOB_NAME.search(r.value)), commands[0])
+            found.append(Hit(f"'{job.name}' job", "e2e", telling.locator, job))
             continue
         named = next((r for r in commands if r.label and E2E_JOB_NAME.search(r.label)), None)
         if named:
