@@ -99,9 +99,14 @@ SERVICE_BY_PATH = {
     "compose": re.compile(r"(^|/)(docker-)?compose(\.[\w-]+)?\.ya?ml$"),
 }
 APP_ENGINE = re.compile(r"(^|/)app\.ya?ml$")
+# Examples, fixtures and documentation are not the estate's infrastructure or services;
+# CI and tooling folders hold build images, not services.
+NOT_INFRASTRUCTURE_FOLDER = re.compile(r"(?i)(^|/)(docs?|examples?|samples?|tests?|testdata|"
+                                       r"test-data|fixtures|e2e)/")
 NOT_A_SERVICE_FOLDER = re.compile(r"(?i)(^|/)(\.devcontainer|docs?|examples?|samples?|tests?|"
-                                  r"testdata|fixtures|\.github|\.gitlab|\.gitlab-ci|\.ci|ci|"
-                                  r"\.circleci|\.buildkite|hack|tools|scripts)/")
+                                  r"testdata|test-data|fixtures|e2e|\.github|\.gitlab|"
+                                  r"\.gitlab-ci|\.ci|ci|\.circleci|\.buildkite|hack|tools|"
+                                  r"scripts)/")
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Rollout", "CronJob",
                             "Service", "Ingress", "HTTPRoute"})
 SNIFF_SUFFIXES = (".yml", ".yaml", ".json", ".template")
@@ -289,6 +294,8 @@ class RepoFiles:
         iac: dict[str, str] = {}
         services: dict[str, str] = {}
         for path in self.tree.paths():
+            if NOT_INFRASTRUCTURE_FOLDER.search(path):
+                continue
             for tool, pattern in IAC_BY_PATH.items():
                 if tool not in iac and pattern.search(path):
                     iac[tool] = path

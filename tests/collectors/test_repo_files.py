@@ -57,3 +57,10 @@ def test_renovate_in_package_json_and_empty_dependabot(make_repo: MakeRepo) -> N
     found = values(make_repo({"package.json": '{"name": "x", "renovate": {"extends": []}}\n',
                               ".github/dependabot.yml": "version: 2\n"}))
     assert found["repo.dependency_updates.tools"].value == ["renovate"]
+
+
+def test_manifests_in_test_and_example_folders_are_not_infrastructure(make_repo: MakeRepo) -> None:
+    manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
+    found = values(make_repo({"test/config/token.yaml": manifest,
+                              "examples/tf/main.tf": "module \"x\" {}\n"}))
+    assert found["repo.iac.tools"].value == []

@@ -59,7 +59,7 @@ NOT_DEPLOY_ENVIRONMENT = re.compile(r"(?i)(pypi|npm|crates|rubygems|maven|nuget|
 # cluster, a throwaway registry) are not evidence of how releases are built.
 TEST_JOB = re.compile(r"(?i)(^|[-_./ ])(e2e|tests?|testing|kind|smoke|conformance|integration)"
                       r"([-_./ ]|$)")
-RELEASE_JOB = re.compile(r"(?i)(release|publish|deploy|push)")
+RELEASE_JOB = re.compile(r"(?i)(release|publish|push)")
 RELEASE_CATEGORIES = frozenset({"signing", "provenance", "verification", "sbom", "packaging",
                                 "deploy"})
 

@@ -102,3 +102,12 @@ def test_ci_defined_elsewhere_keeps_negatives_unsaid(make_repo: MakeRepo,
     assert found["repo.codeowners"].locators == ("OWNERS:2",)
     gcb = make_repo({"release/cloudbuild.yaml": "steps: []\n"}, name="gcb")
     assert "ci.signing.tools" not in values(gcb)
+
+
+def test_deployment_tests_on_a_ci_cluster_are_not_deployments(make_repo: MakeRepo) -> None:
+    repo = make_repo(workflow("ci-main.yaml", "{push: {branches: [main]}}",
+                              "  deployment-tests:\n    steps:\n"
+                              "      - run: skaffold run --default-repo=ci-registry\n"))
+    found = values(repo)
+    assert found["ci.deploy.present"].value is False
+    assert found["ci.iac.applied"].value == []
