@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -96,15 +96,28 @@ class Catalogue:
     categories: dict[str, str]
     tools: dict[str, Tool]
     matchers: tuple[Matcher, ...]
+    # The same command line recurs across jobs and files: match each form once.
+    _by_kind: dict[str, tuple[Matcher, ...]] = field(default_factory=dict, compare=False)
+    _seen: dict[tuple[str, str, tuple[tuple[str, str], ...]], tuple[Matcher, ...]] = field(
+        default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        for kind in MATCHER_KINDS:
+            self._by_kind[kind] = tuple(m for m in self.matchers if m.kind == kind)
 
     def match_reference(self, reference: Reference,
                         variables: Iterable[tuple[str, str]] = ()) -> list[Matcher]:
+        key = (reference.kind, reference.value, reference.inputs)
+        found = self._seen.get(key)
+        if found is None:
+            texts: list[str] = [reference.value]
+            if reference.kind == COMMAND:  # also the simple commands behind launchers
+                texts += [t for t in segments(reference.value) if t not in texts]
+            found = tuple(m for m in self._by_kind.get(reference.kind, ())
+                          if m.matches(reference, texts))
+            self._seen[key] = found
         values = dict(variables)
-        texts: list[str] = [reference.value]
-        if reference.kind == COMMAND:  # also the simple commands behind launchers
-            texts += [t for t in segments(reference.value) if t not in texts]
-        return [m for m in self.matchers
-                if m.matches(reference, texts) and not m.switched_off(values)]
+        return [m for m in found if not m.switched_off(values)]
 
     def match_job(self, job: Job) -> list[Hit]:
         hits: list[Hit] = []
