@@ -5,17 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from scanner.collectors.base import CollectSettings, Target
-from scanner.collectors.local import LocalRepoCollector
-
 from gitrepo import GitRepo
+from local_scan import evidence_by_signal
 
 MakeRepo = Callable[..., GitRepo]
 
 
 def values(repo: GitRepo) -> dict[str, Any]:
-    target = Target("local", str(repo.root), {"path": str(repo.root)})
-    return {e.signal: e for e in LocalRepoCollector().collect(target, CollectSettings()).evidence}
+    return evidence_by_signal(repo.root)
 
 
 def test_the_contact_is_the_address_not_the_table_of_contents(make_repo: MakeRepo) -> None:

@@ -6,18 +6,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from scanner.collectors.base import CollectSettings, Target
-from scanner.collectors.local import LocalRepoCollector
-
 from gitrepo import GitRepo
+from local_scan import evidence_by_signal
 
 MakeRepo = Callable[..., GitRepo]
 
 
 def values(repo: GitRepo) -> dict[str, Any]:
-    target = Target("local", str(repo.root), {"path": str(repo.root)})
-    collected = LocalRepoCollector().collect(target, CollectSettings())
-    return {e.signal: e for e in collected.evidence}
+    return evidence_by_signal(repo.root)
 
 
 def workflow(name: str, on: str, jobs: str) -> dict[str, str]:

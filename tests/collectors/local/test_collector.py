@@ -8,18 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from scanner.collectors.base import ERROR, WARNING, Collected, CollectSettings, Target
-from scanner.collectors.local import LocalRepoCollector
+from scanner.collectors.base import ERROR, WARNING, Collected
 from scanner.collectors.local.git import run_git
 
 from gitrepo import GitRepo
+from local_scan import collect
 from samples import FILES
 
 MakeRepo = Callable[..., GitRepo]
-
-def collect(path: Path, **settings: Any) -> Collected:
-    return LocalRepoCollector().collect(Target("local", str(path), {"path": str(path)}),
-                                        CollectSettings(**settings))
 
 
 def signals(collected: Collected) -> dict[str, Any]:
