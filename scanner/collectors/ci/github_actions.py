@@ -29,6 +29,7 @@ from scanner.collectors.ci.model import (
     Job,
     ParseResult,
     Reference,
+    names,
     scalar_text,
     shell_lines,
 )
@@ -192,10 +193,12 @@ class _Reader:
         environment = body.get("environment")
         if isinstance(environment, dict):
             environment = environment.get("name")
+        prefix = name.rsplit("/", 1)[0] + "/" if "/" in name else ""
         self.result.jobs.append(Job(
             system=SYSTEM, file=path, name=name, locator=f"{path}:{line}",
             triggers=triggers, references=tuple(references),
             environment=scalar_text(environment) or None,
+            needs=tuple(prefix + need for need in names(body.get("needs"))),
         ))
 
     def steps(self, path: str, steps: LineList, depth: int) -> list[Reference]:

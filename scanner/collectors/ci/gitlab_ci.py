@@ -30,6 +30,7 @@ from scanner.collectors.ci.model import (
     Job,
     ParseResult,
     Reference,
+    names,
     scalar_text,
     shell_lines,
 )
@@ -427,6 +428,7 @@ class _Jobs:
                 environment=scalar_text(env_name) or None,
                 stage=scalar_text(body.get("stage")) or None,
                 variables=tuple(job_variables.items()),
+                needs=names(body.get("needs")),
             ))
         return jobs
 

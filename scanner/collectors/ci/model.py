@@ -31,6 +31,7 @@ GITLAB_COMPONENT = "gitlab_component"
 PRECOMMIT = "precommit"
 COMMAND = "command"
 FILE = "file"  # a repository file whose presence means an app analyses the repository
+ORB = "orb"  # a CircleCI orb command or job, e.g. `snyk/scan` (namespace/orb/command)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Job:
     environment: str | None = None
     stage: str | None = None
     variables: tuple[tuple[str, str], ...] = ()
+    needs: tuple[str, ...] = ()  # names of jobs that must finish first (same file or pipeline)
 
     @property
     def automatic(self) -> bool:
@@ -80,6 +82,14 @@ class ParseResult:
     # Configuration pulled in from outside the repository and not read (locator, what).
     external: list[tuple[str, str]] = field(default_factory=list)
     permissions_declared: dict[str, bool] = field(default_factory=dict)
+
+
+def names(value: Any, key: str = "job") -> tuple[str, ...]:
+    """A `needs:`-style value as names: `a`, `[a, b]`, or `[{job: a}, …]`."""
+    items = value if isinstance(value, list) else [value] if value is not None else []
+    found = [scalar_text(item.get(key)) if isinstance(item, dict) else scalar_text(item)
+             for item in items]
+    return tuple(name for name in found if name)
 
 
 def scalar_text(value: Any) -> str:

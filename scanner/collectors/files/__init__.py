@@ -1,0 +1,6 @@
+"""Detectors for evidence in repository files, beyond CI configuration.
+
+Each detector module exposes `SIGNALS` (what it can emit) and
+`detect(files: FileIndex, out: Emitter) -> None`, and works on any tree
+(a local clone, a Git host's API, one service's folder inside a monorepo).
+"""
