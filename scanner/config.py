@@ -86,7 +86,8 @@ def parse_config(data: Any, path: Path) -> Config:
     )
 
     collect_raw = v.mapping(top.get("collect") or {}, where.at("collect"))
-    v.keys(collect_raw, where.at("collect"), optional=("production_pattern", "max_file_bytes"))
+    v.keys(collect_raw, where.at("collect"),
+           optional=("production_pattern", "max_file_bytes", "history_days"))
     defaults = CollectSettings()
     pattern = str(collect_raw.get("production_pattern", defaults.production_pattern))
     try:
@@ -98,6 +99,9 @@ def parse_config(data: Any, path: Path) -> Config:
         production_pattern=pattern,
         max_file_bytes=int(v.number(collect_raw.get("max_file_bytes", defaults.max_file_bytes),
                                     where.at("collect.max_file_bytes"), minimum=1_000)),
+        history_days=int(v.number(collect_raw.get("history_days", defaults.history_days),
+                                  where.at("collect.history_days"), minimum=7,
+                                  maximum=3650)),
     )
 
     store = v.mapping(top.get("store") or {}, where.at("store"))

@@ -80,6 +80,7 @@ class CollectSettings:
 
     production_pattern: str = r"(?i)^(prod|production|live)([-_ ].*)?$"
     max_file_bytes: int = 2_000_000
+    history_days: int = 365
 
 
 class Collector(Protocol):

@@ -53,7 +53,7 @@ HAS_DAST = Comparison("ci.dast.tools", "non_empty")
     ("none", [[], None], NO_EVIDENCE),
 ])
 def test_quantifiers(kind: str, values: list[Any], expected: str) -> None:
-    entities = {f"r{i}": ({"ci.dast.tools": v} if v is not None else {"repo.commits": 1})
+    entities = {f"r{i}": ({"ci.dast.tools": v} if v is not None else {"repo.has_commits": True})
                 for i, v in enumerate(values)}
     result = Evaluator(index(**entities), THRESHOLDS).evaluate(rule(HAS_DAST, Quantifier(kind)))
     assert result.outcome == expected, result.message
@@ -66,7 +66,7 @@ def test_most_uses_the_threshold_and_unknowns_can_swing_it() -> None:
     assert Evaluator(three_of_four, THRESHOLDS).evaluate(rule(HAS_DAST, most)).outcome == PASS
     assert Evaluator(three_of_four, {"most": 0.8}).evaluate(rule(HAS_DAST, most)).outcome == FAIL
     two_known_one_unknown = index(a={"ci.dast.tools": ["zap"]}, b={"ci.dast.tools": ["zap"]},
-                                  c={"ci.dast.tools": []}, d={"repo.commits": 3})
+                                  c={"ci.dast.tools": []}, d={"repo.has_commits": True})
     result = Evaluator(two_known_one_unknown, THRESHOLDS).evaluate(rule(HAS_DAST, most))
     assert result.outcome == NO_EVIDENCE
     assert result.entities_with(None) == ["repo:d"]
@@ -144,7 +144,7 @@ def test_aggregates_reduce_numbers_over_entities() -> None:
 
 
 def test_aggregate_with_a_missing_entity_is_no_evidence() -> None:
-    evidence = index(a={"repo.tests.ratio": 0.9}, b={"repo.commits": 2})
+    evidence = index(a={"repo.tests.ratio": 0.9}, b={"repo.has_commits": True})
     result = Evaluator(evidence, THRESHOLDS).evaluate(
         rule(aggregate=Aggregate("min", "gte", 0.5, signal="repo.tests.ratio")))
     assert result.outcome == NO_EVIDENCE

@@ -49,7 +49,7 @@ PATCHING_NONE = {"repo.dependency_updates.tools": [], "ci.sca.tools": [],
 
 
 def test_every_subcompetency_appears_unknown_when_nothing_was_collected() -> None:
-    assessment = assess({"a": {"repo.commits": 1}})
+    assessment = assess({"a": {"repo.has_commits": True}})
     subs = [s for c in assessment.competencies for s in c.subs]
     assert len(subs) == 30
     assert {s.stage for s in subs} == {"unknown"}

@@ -24,9 +24,12 @@ from scanner.collectors.ci.signals import SIGNALS as CI_SIGNALS
 from scanner.collectors.ci.signals import emit_ci_signals
 from scanner.collectors.ci.tools import load_catalogue
 from scanner.collectors.local.git import GitError, GitRepo
+from scanner.collectors.local.history import SIGNALS as HISTORY_SIGNALS
+from scanner.collectors.local.history import collect_history
 from scanner.collectors.local.worktree import WorkTree
 from scanner.collectors.repo_files import SIGNALS as FILE_SIGNALS
 from scanner.collectors.repo_files import RepoFiles, deployable, iac_applied
+from scanner.evidence import now_utc
 from scanner.signals import SignalSpec
 
 
@@ -34,7 +37,8 @@ class LocalRepoCollector:
     id: ClassVar[str] = "local"
     title: ClassVar[str] = "local git repository"
     signals: ClassVar[tuple[SignalSpec, ...]] = (
-        SignalSpec("repo.commits", "int", "Commits reachable from HEAD"),
+        SignalSpec("repo.has_commits", "bool", "The repository has at least one commit"),
+        *HISTORY_SIGNALS,
         *FILE_SIGNALS,
         *CI_SIGNALS,
     )
@@ -59,15 +63,18 @@ class LocalRepoCollector:
         try:
             repo = GitRepo(path)
             tracked = repo.tracked_files()
-            commits = repo.commit_count()
+            has_commits = repo.head() is not None
         except GitError as exc:
             collected.problems.append(Problem(target.label, str(exc), ERROR))
             return collected
         entity = f"repo:{repo.root}"
         collected.entities.append(entity)
         out = Emitter(entity, self.id)
-        out.emit("repo.commits", commits, (), None if commits else "no commits yet")
-        if not commits:
+        out.emit("repo.has_commits", has_commits, (), None if has_commits else "no commits yet")
+        if has_commits:
+            for note in collect_history(repo, settings.history_days, out, now_utc()):
+                collected.problems.append(Problem(entity, note))
+        else:
             collected.problems.append(Problem(
                 entity, "the repository has no commits yet; judged on its work tree only"))
         tree = WorkTree(repo.root, tracked, settings.max_file_bytes)

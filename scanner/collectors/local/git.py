@@ -72,15 +72,6 @@ class GitRepo:
         output = run_git(self.root, "ls-files", "-z", "--cached", "--full-name")
         return sorted({p for p in output.decode("utf-8", "surrogateescape").split("\0") if p})
 
-    def commit_count(self) -> int:
-        """Commits reachable from HEAD; 0 for a repository with none yet."""
-        try:
-            return int(run_git(self.root, "rev-list", "--count", "HEAD").strip() or 0)
-        except GitError:
-            if self.head() is None:
-                return 0
-            raise
-
     def head(self) -> str | None:
         try:
             return run_git(self.root, "rev-parse", "--verify", "-q", "HEAD").decode().strip()

@@ -28,7 +28,7 @@ def test_a_well_equipped_repository(make_repo: MakeRepo) -> None:
     assert collected.entities == [f"repo:{repo.root.resolve()}"]
     found = signals(collected)
     value = {name: item.value for name, item in found.items()}
-    assert value["repo.commits"] == 1
+    assert value["repo.has_commits"] is True
     assert value["ci.systems"] == ["github_actions"]
     assert value["ci.sast.tools"] == ["bandit", "codeql"]
     assert value["ci.sast.before_merge"] is True
@@ -82,7 +82,7 @@ def test_an_empty_repository_is_judged_on_its_work_tree(tmp_path: Path) -> None:
     root.mkdir()
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     collected = collect(root)
-    assert signals(collected)["repo.commits"].value == 0
+    assert signals(collected)["repo.has_commits"].value is False
     assert any("no commits yet" in p.message and p.severity == WARNING
                for p in collected.problems)
 

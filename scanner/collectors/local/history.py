@@ -1,0 +1,311 @@
+"""What a repository's history says, from one pass over `git log`.
+
+One `git log --format=raw` over the window gives parents (merges), author
+time with the author's own UTC offset (working hours), signatures (the
+`gpgsig` header, read without running gpg), and messages (reverts, fixes,
+hotfix merges).  One `git for-each-ref` gives the tags.  People are only ever
+counted, never named: no per-person figure leaves this module.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+
+from scanner.collectors.base import Emitter
+from scanner.collectors.local.git import GitError, GitRepo, run_git
+from scanner.signals import SignalSpec
+
+WORKDAY_START_HOUR = 8
+WORKDAY_END_HOUR = 19
+RAMP_UP_COMMITS = 5
+BOT = re.compile(r"(?i)(\[bot\]|dependabot|renovate|github-actions|gitlab-bot|snyk-bot|"
+                 r"pre-commit-ci|mergify|greenkeeper|semantic-release)")
+REVERTED = re.compile(r"This reverts commit ([0-9a-f]{7,40})")
+REVERT_SUBJECT = re.compile(r'^Revert "')
+FIX_SUBJECT = re.compile(r"(?i)^(fix|bugfix|hotfix)(\(.+?\))?!?:|"
+                         r"^(fix|fixes|fixed|hotfix|bugfix)\b")
+FEATURE_SUBJECT = re.compile(r"(?i)^(feat|feature)(\(.+?\))?!?:|^(add|adds|added|implement|"
+                             r"introduce|new)\b")
+HOTFIX_MERGE = re.compile(r"(?i)^Merge (pull request #\d+ from \S+/|branch ')hotfix[/-]")
+RELEASE_TAG = re.compile(r"^(v|release[-/]|rel[-/])?\d+(\.\d+){0,3}([-.+][\w.]+)?$")
+DEPLOY_TAG = re.compile(r"(?i)^(deploy|deployed|prod|production|live|release)[-/_.]")
+MINIMUM_CLASSIFIED_SHARE = 0.3
+
+SIGNALS: tuple[SignalSpec, ...] = (
+    SignalSpec("git.window_days", "int", "Days of history analysed"),
+    SignalSpec("git.history_truncated", "bool",
+               "The clone is shallow: history before its cut is not visible"),
+    SignalSpec("git.commits", "int", "Commits in the window (all branches merged into HEAD)"),
+    SignalSpec("git.commits_per_week", "float", "Commits per week in the window"),
+    SignalSpec("git.merges_per_week", "float", "Merge commits per week in the window"),
+    SignalSpec("git.mainline_days_per_week", "float",
+               "Days with a change on the main line (first-parent history) per week"),
+    SignalSpec("git.release_tags", "int", "Release-style tags (v1.2.3, release-…) in the window"),
+    SignalSpec("git.release_days_per_week", "float", "Days with a release tag per week"),
+    SignalSpec("git.release_median_gap_days", "float",
+               "Median days between release tags in the window"),
+    SignalSpec("git.deploy_tags", "int",
+               "Deployment-style tags (deploy-…, prod-…) in the window"),
+    SignalSpec("git.revert_share", "float", "Share of commits that revert another commit"),
+    SignalSpec("git.revert_median_hours", "float",
+               "Median hours from a commit to the commit reverting it"),
+    SignalSpec("git.hotfix_merges", "int", "Merges of hotfix/* branches in the window"),
+    SignalSpec("git.forward_fix_share", "float",
+               "Fix commits as a share of fixes plus reverts: how often problems are fixed "
+               "forward rather than rolled back"),
+    SignalSpec("git.fix_share", "float",
+               "Fix commits as a share of fix and feature commits (conventional-commit prefixes "
+               "or fix/add wording); left out when too few commits say which they are"),
+    SignalSpec("git.signed_commit_share", "float", "Share of commits in the window signed"),
+    SignalSpec("git.signed_tag_share", "float", "Share of release tags in the window signed"),
+    SignalSpec("git.off_hours_share", "float",
+               "Share of human commits made before 08:00, after 19:00 (author's own time zone) "
+               "or at weekends"),
+    SignalSpec("git.off_hours_trend", "float",
+               "Off-hours share in the window's second half minus its first half "
+               "(positive: rising)"),
+    SignalSpec("git.new_authors", "int", "People whose first commit falls in the window"),
+    SignalSpec("git.days_to_fifth_commit", "float",
+               "Median days from a new author's first to their fifth commit"),
+    SignalSpec("git.bus_factor", "int",
+               "Fewest people whose commits make up half of the window's human commits"),
+)
+
+
+@dataclass
+class _Commit:
+    sha: str
+    parents: int
+    first_parent: str | None
+    author: str
+    authored: datetime  # in the author's own offset
+    signed: bool
+    subject: str
+    reverts: str | None
+
+
+def parse_raw_log(text: str) -> list[_Commit]:
+    """Commits from `git log --format=raw`: headers, a blank line, the indented message.
+
+    Read with `str.find` rather than line by line: a year of a busy repository is
+    tens of thousands of commits.
+    """
+    commits: list[_Commit] = []
+    zones: dict[str, timezone] = {}
+    for raw_block in text.split("\ncommit ") if text else []:
+        block = raw_block.removeprefix("commit ")
+        sha = block[:block.find("\n")].strip()
+        author_at = block.find("\nauthor ")
+        message_at = block.find("\n\n")
+        if not sha or author_at < 0:
+            continue
+        if message_at < 0:
+            message_at = len(block)
+        line_end = block.find("\n", author_at + 1)
+        author, authored = _person(block[author_at + 8:line_end], zones)
+        if authored is None:
+            continue
+        first = block.find("\nparent ", 0, author_at)
+        subject_end = block.find("\n", message_at + 2)
+        reverted = REVERTED.search(block, message_at)
+        commits.append(_Commit(
+            sha=sha,
+            parents=block.count("\nparent ", 0, author_at),
+            first_parent=block[first + 8:block.find("\n", first + 1)] if first >= 0 else None,
+            author=author, authored=authored,
+            signed=block.find("\ngpgsig", line_end, message_at + 1) >= 0,
+            subject=block[message_at + 2:subject_end if subject_end > 0 else None].strip(),
+            reverts=reverted.group(1) if reverted else None,
+        ))
+    return commits
+
+
+def _person(text: str, zones: dict[str, timezone]) -> tuple[str, datetime | None]:
+    """`Name <mail> 1700000000 +0200` -> (mail, the time in the author's own offset)."""
+    opening, closing = text.rfind("<"), text.rfind(">")
+    parts = text[closing + 1:].split()
+    if opening < 0 or closing < opening or len(parts) != 2:
+        return "", None
+    stamp, offset = parts
+    zone = zones.get(offset)
+    if zone is None:
+        try:
+            sign = -1 if offset[0] == "-" else 1
+            zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5])))
+        except (ValueError, IndexError):
+            return "", None
+        zones[offset] = zone
+    try:
+        moment = datetime.fromtimestamp(int(stamp), tz=zone)
+    except (OverflowError, OSError, ValueError):
+        return "", None
+    return text[opening + 1:closing].lower() or text[:opening].strip().lower(), moment
+
+
+def collect_history(repo: GitRepo, window_days: int, out: Emitter, now: datetime) -> list[str]:
+    """Emit the history signals; return notes (shallow clone, unreadable history)."""
+    notes: list[str] = []
+    since = now - timedelta(days=window_days)
+    try:
+        raw = run_git(repo.root, "log", "--format=raw", f"--since={since.isoformat()}",
+                      "HEAD").decode("utf-8", "replace")
+        # Authors seen before the window: the rest are newcomers (only emails, kept in memory).
+        earlier = set(run_git(repo.root, "log", "--format=%ae", f"--until={since.isoformat()}",
+                              "HEAD").decode("utf-8", "replace").lower().split())
+        shallow = run_git(repo.root, "rev-parse", "--is-shallow-repository").decode().strip()
+    except GitError as exc:
+        return [f"history not read: {exc}"]
+    commits = parse_raw_log(raw)
+    truncated = shallow == "true"
+    out.emit("git.window_days", window_days)
+    out.emit("git.history_truncated", truncated, (),
+             "shallow clone: only the fetched part of history is judged" if truncated else None)
+    if truncated:
+        notes.append("shallow clone: history before the clone's cut is not visible; "
+                     "history figures use what is there")
+    weeks = max(window_days / 7, 1.0)
+    if commits:
+        oldest = min(c.authored for c in commits)
+        if truncated:
+            weeks = max((now - oldest).days / 7, 1.0)
+    out.emit("git.commits", len(commits))
+    out.emit("git.commits_per_week", round(len(commits) / weeks, 2))
+    out.emit("git.merges_per_week", round(sum(1 for c in commits if c.parents > 1) / weeks, 2))
+    mainline_days = {c.authored.astimezone(UTC).date()
+                     for c in _first_parent_chain(commits, repo.head())}
+    out.emit("git.mainline_days_per_week", round(len(mainline_days) / weeks, 2))
+    _reverts_and_fixes(commits, out)
+    _people(commits, None if truncated else earlier, since, now, out)
+    if commits:
+        signed = sum(1 for c in commits if c.signed)
+        out.emit("git.signed_commit_share", round(signed / len(commits), 2))
+    notes += _tags(repo, since, weeks, out)
+    return notes
+
+
+def _first_parent_chain(commits: list[_Commit], head: str | None) -> list[_Commit]:
+    """The main line: HEAD and its first parents, as far as the window goes."""
+    by_sha = {c.sha: c for c in commits}
+    chain: list[_Commit] = []
+    current = by_sha.get(head or "")
+    while current is not None:
+        chain.append(current)
+        current = by_sha.get(current.first_parent or "")
+    return chain
+
+
+def _reverts_and_fixes(commits: list[_Commit], out: Emitter) -> None:
+    if not commits:
+        return
+    by_prefix = {c.sha[:7]: c for c in commits}
+    reverts = [c for c in commits if c.reverts or REVERT_SUBJECT.match(c.subject)]
+    reverted_shas = {c.sha for c in reverts}
+    out.emit("git.revert_share", round(len(reverts) / len(commits), 3))
+    delays = []
+    for revert in reverts:
+        target = by_prefix.get(revert.reverts[:7]) if revert.reverts else None
+        if target is not None and target.sha.startswith(revert.reverts or ""):
+            delays.append((revert.authored - target.authored).total_seconds() / 3600)
+    if delays:
+        out.emit("git.revert_median_hours", round(statistics.median(delays), 1))
+    out.emit("git.hotfix_merges", sum(1 for c in commits if HOTFIX_MERGE.match(c.subject)))
+    human = [c for c in commits if c.parents <= 1 and not BOT.search(c.author)
+             and c.sha not in reverted_shas]
+    fixes = [c for c in human if FIX_SUBJECT.match(c.subject)]
+    features = [c for c in human if FEATURE_SUBJECT.match(c.subject)]
+    if fixes or reverts:
+        out.emit("git.forward_fix_share", round(len(fixes) / (len(fixes) + len(reverts)), 2))
+    classified = len(fixes) + len(features)
+    if human and classified / len(human) >= MINIMUM_CLASSIFIED_SHARE:
+        out.emit("git.fix_share", round(len(fixes) / classified, 2), (),
+                 f"{len(fixes)} fix and {len(features)} feature commits of {len(human)}")
+
+
+def _off_hours(moment: datetime) -> bool:
+    return moment.weekday() >= 5 or not WORKDAY_START_HOUR <= moment.hour < WORKDAY_END_HOUR
+
+
+def _people(commits: list[_Commit], earlier: set[str] | None, since: datetime,
+            now: datetime, out: Emitter) -> None:
+    """Working hours, bus factor and newcomers' ramp-up; `earlier` is None when the clone
+    is too shallow to tell newcomers apart."""
+    human = [c for c in commits if not BOT.search(c.author)]
+    if not human:
+        return
+    out.emit("git.off_hours_share",
+             round(sum(1 for c in human if _off_hours(c.authored)) / len(human), 2))
+    middle = since + (now - since) / 2
+    halves = ([c for c in human if c.authored < middle], [c for c in human if c.authored >= middle])
+    if all(halves):
+        shares = [sum(1 for c in half if _off_hours(c.authored)) / len(half) for half in halves]
+        out.emit("git.off_hours_trend", round(shares[1] - shares[0], 2))
+    by_author: dict[str, list[datetime]] = defaultdict(list)
+    for commit in human:
+        by_author[commit.author].append(commit.authored)
+    counts = sorted((len(times) for times in by_author.values()), reverse=True)
+    covered, bus = 0, 0
+    for count in counts:
+        covered += count
+        bus += 1
+        if covered * 2 >= len(human):
+            break
+    out.emit("git.bus_factor", bus)
+    if earlier is not None:
+        _ramp_up({a: t for a, t in by_author.items() if a not in earlier}, out)
+
+
+def _ramp_up(newcomers: dict[str, list[datetime]], out: Emitter) -> None:
+    """Authors whose first commit falls in the window: days from their first to fifth."""
+    ramps: list[float] = []
+    for times in newcomers.values():
+        ordered = sorted(times)
+        if len(ordered) >= RAMP_UP_COMMITS:
+            ramps.append((ordered[RAMP_UP_COMMITS - 1] - ordered[0]).total_seconds() / 86400)
+    out.emit("git.new_authors", len(newcomers))
+    if ramps:
+        out.emit("git.days_to_fifth_commit", round(statistics.median(ramps), 1), (),
+                 f"median of {len(ramps)} new authors who reached {RAMP_UP_COMMITS} commits")
+
+
+def _tags(repo: GitRepo, since: datetime, weeks: float, out: Emitter) -> list[str]:
+    try:
+        listing = run_git(repo.root, "for-each-ref", "refs/tags", "--format="
+                          "%(refname:short)%1f%(objecttype)%1f%(taggerdate:unix)%1f"
+                          "%(*committerdate:unix)%1f%(committerdate:unix)%1f"
+                          "%(contents:signature)%1e").decode("utf-8", "replace")
+    except GitError as exc:
+        return [f"tags not read: {exc}"]
+    releases: list[tuple[datetime, bool]] = []
+    deploys = 0
+    for record in listing.split("\x1e"):
+        fields = record.strip("\n").split("\x1f")
+        if len(fields) < 6 or not fields[0]:
+            continue
+        name, _kind, tagged, target_time, commit_time, signature = fields[:6]
+        stamp = next((int(v) for v in (tagged, target_time, commit_time) if v.strip()), None)
+        if stamp is None:
+            continue
+        when = datetime.fromtimestamp(stamp, tz=UTC)
+        if when < since:
+            continue
+        if DEPLOY_TAG.match(name):
+            deploys += 1
+        elif RELEASE_TAG.match(name):
+            releases.append((when, "BEGIN" in signature))
+    out.emit("git.release_tags", len(releases))
+    out.emit("git.deploy_tags", deploys)
+    days = {when.date() for when, _ in releases}
+    out.emit("git.release_days_per_week", round(len(days) / weeks, 2))
+    if len(releases) >= 2:
+        ordered = sorted(when for when, _ in releases)
+        gaps = [(b - a).total_seconds() / 86400 for a, b in itertools.pairwise(ordered)]
+        out.emit("git.release_median_gap_days", round(statistics.median(gaps), 1))
+    if releases:
+        out.emit("git.signed_tag_share",
+                 round(sum(1 for _, signed in releases if signed) / len(releases), 2))
+    return []
