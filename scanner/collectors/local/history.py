@@ -13,6 +13,7 @@ import itertools
 import re
 import statistics
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -74,7 +75,23 @@ SIGNALS: tuple[SignalSpec, ...] = (
                "Median days from a new author's first to their fifth commit"),
     SignalSpec("git.bus_factor", "int",
                "Fewest people whose commits make up half of the window's human commits"),
+    SignalSpec("git.debt_markers_per_kloc_start", "float",
+               "TODO / FIXME / HACK / XXX markers per 1,000 source lines when the window began"),
+    SignalSpec("git.debt_markers_per_kloc_end", "float",
+               "TODO / FIXME / HACK / XXX markers per 1,000 source lines at HEAD"),
+    SignalSpec("git.debt_markers_trend", "float",
+               "Change in markers per 1,000 source lines across the window (negative: falling)"),
 )
+DEBT_MARKERS = ("-w", "-F", "-e", "TODO", "-e", "FIXME", "-e", "HACK", "-e", "XXX")
+ALL_LINES = ("-e", "^")
+SOURCE_SUFFIXES = (".py", ".js", ".jsx", ".mjs", ".ts", ".tsx", ".go", ".java", ".kt", ".rb",
+                   ".rs", ".cs", ".php", ".c", ".cc", ".cpp", ".h", ".hpp", ".swift", ".scala",
+                   ".ex", ".exs", ".dart", ".vue", ".lua")
+# Plain pathspecs: `*` also matches `/`, so `*/vendor/*` excludes vendored code at any depth.
+SOURCE_PATHSPECS = (*(f"*{suffix}" for suffix in SOURCE_SUFFIXES),
+                    *(f":!{prefix}{folder}/*" for folder in ("vendor", "third_party",
+                                                            "node_modules", "dist")
+                      for prefix in ("", "*/")))
 
 
 @dataclass
@@ -185,6 +202,8 @@ def collect_history(repo: GitRepo, window_days: int, out: Emitter, now: datetime
         signed = sum(1 for c in commits if c.signed)
         out.emit("git.signed_commit_share", round(signed / len(commits), 2))
     notes += _tags(repo, since, weeks, out)
+    if not truncated:
+        _debt_trend(repo, since, out)
     return notes
 
 
@@ -270,6 +289,42 @@ def _ramp_up(newcomers: dict[str, list[datetime]], out: Emitter) -> None:
     if ramps:
         out.emit("git.days_to_fifth_commit", round(statistics.median(ramps), 1), (),
                  f"median of {len(ramps)} new authors who reached {RAMP_UP_COMMITS} commits")
+
+
+def _debt_trend(repo: GitRepo, since: datetime, out: Emitter) -> None:
+    """Markers per 1,000 lines at two points, the window's start and HEAD (sampled, not
+    per commit), counted the same way at both so the difference is meaningful."""
+    try:
+        start = run_git(repo.root, "rev-list", "-1", f"--before={since.isoformat()}",
+                        "HEAD").decode().strip()
+        head = repo.head()
+    except GitError:
+        return
+    if not start or start == head:
+        return  # no history before the window, or nothing changed within it
+    searches = [(revision, pattern) for revision in (start, "HEAD")
+                for pattern in (DEBT_MARKERS, ALL_LINES)]
+    with ThreadPoolExecutor(max_workers=len(searches)) as pool:
+        counts = list(pool.map(lambda s: _count_lines(repo, *s), searches))
+    markers_start, lines_start, markers_end, lines_end = counts
+    if not lines_start or not lines_end:
+        return
+    begin = round(markers_start * 1000 / lines_start, 2)
+    end = round(markers_end * 1000 / lines_end, 2)
+    out.emit("git.debt_markers_per_kloc_start", begin, (f"commit {start[:12]}",))
+    out.emit("git.debt_markers_per_kloc_end", end)
+    out.emit("git.debt_markers_trend", round(end - begin, 2))
+
+
+def _count_lines(repo: GitRepo, revision: str, pattern: tuple[str, ...]) -> int:
+    """Lines matching `pattern` in the source files of `revision` (git grep -c, summed)."""
+    try:
+        output = run_git(repo.root, "grep", "-I", "-c", *pattern, revision, "--",
+                         *SOURCE_PATHSPECS)
+    except GitError:
+        return 0  # git grep exits 1 when nothing matches
+    return sum(int(count) for line in output.decode("utf-8", "replace").splitlines()
+               for _, _, count in [line.rpartition(":")] if count.isdigit())
 
 
 def _tags(repo: GitRepo, since: datetime, weeks: float, out: Emitter) -> list[str]:

@@ -129,3 +129,18 @@ def test_detached_head_odd_dates_and_no_tags(make_repo: MakeRepo) -> None:
     assert first and found["git.commits"] >= 1
     assert found["git.release_tags"] == 0
     assert "git.release_median_gap_days" not in found
+
+
+def test_debt_markers_trend_compares_the_window_start_with_head(make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    code = "".join(f"x{i} = {i}\n" for i in range(98))
+    commit_as(repo, "ann@x.org", "start", at(500), "app.py")
+    repo.write("app.py", code + "# TODO: tidy\ny = 1\n")
+    commit_as(repo, "ann@x.org", "debt", at(400), "notes.txt")
+    repo.write("app.py", code + "# TODO: tidy\n# FIXME: leaks\n# HACK around bug\ny = 1\n")
+    repo.write("vendor/lib.py", "# TODO " * 50 + "\n")
+    commit_as(repo, "ann@x.org", "more debt", at(10), "notes.txt")
+    found = values(repo)
+    assert found["git.debt_markers_per_kloc_start"] == 10.0
+    assert found["git.debt_markers_per_kloc_end"] == round(3 * 1000 / 102, 2)
+    assert found["git.debt_markers_trend"] == round(3 * 1000 / 102 - 10.0, 2)
