@@ -14,8 +14,10 @@ def collect(path: Path, **settings: Any) -> Collected:
                                         CollectSettings(**settings))
 
 
-def evidence_by_signal(path: Path) -> dict[str, Any]:
-    return {e.signal: e for e in collect(path).evidence}
+def evidence_by_signal(path: Path, entity: str | None = None) -> dict[str, Any]:
+    """The evidence of one entity (default: the repository itself), by signal."""
+    wanted = entity or f"repo:{path.resolve()}"
+    return {e.signal: e for e in collect(path).evidence if e.entity == wanted}
 
 
 

@@ -63,8 +63,9 @@ def test_scan_of_the_current_folder_without_arguments(cli: Cli, make_repo: MakeR
     repo = make_repo(FILES)
     result = cli("scan", "--format", "json", "--no-store", cwd=repo.root)
     assert result.code == 0
-    assert json.loads(result.out)["entities"] == [{"id": f"repo:{repo.root.resolve()}",
-                                                   "kind": "repo"}]
+    assert json.loads(result.out)["entities"] == [
+        {"id": f"repo:{repo.root.resolve()}", "kind": "repo"},
+        {"id": f"service:{repo.root.resolve()}", "kind": "service"}]
 
 
 def test_one_entity_slice_from_the_store(cli: Cli, make_repo: MakeRepo) -> None:
@@ -158,7 +159,7 @@ def test_rules_validate(cli: Cli, tmp_path: Path) -> None:
 def test_inspection_commands(cli: Cli) -> None:
     explained = cli("rules", "explain", "build_test.code_scanning.dast-on-some")
     assert explained.code == 0
-    assert "in scope:   repo.deployable equals True" in explained.out
+    assert "in scope:   deployable equals True" in explained.out
     assert "ci.dast.tools (list; from local git repository)" in explained.out
     listed = cli("rules", "list")
     assert "operate.patching.updates-some" in listed.out

@@ -54,17 +54,29 @@ class Problem:
 
 
 class Emitter:
-    """Builds the evidence of one entity from one source."""
+    """Builds the evidence of one entity from one source.
 
-    def __init__(self, entity: str, source: str) -> None:
+    `locator_prefix` is prepended to file locators, for detectors that read a
+    folder of the repository as if it were its root.
+    """
+
+    def __init__(self, entity: str, source: str, locator_prefix: str = "") -> None:
         self.entity = entity
         self.source = source
+        self.locator_prefix = locator_prefix
         self.evidence: list[Evidence] = []
 
     def emit(self, signal: str, value: SignalValue, locators: Iterable[str] = (),
              note: str | None = None) -> None:
+        if self.locator_prefix:
+            locators = [self._prefixed(locator) for locator in locators]
         self.evidence.append(Evidence(self.entity, signal, value, self.source,
                                       tuple(dict.fromkeys(locators)), note))
+
+    def _prefixed(self, locator: str) -> str:
+        if "://" in locator or " " in locator.split(":", 1)[0]:
+            return locator  # a URL, or words such as "commit 1a2b3c"
+        return self.locator_prefix + locator
 
 
 @dataclass

@@ -119,6 +119,11 @@ def _spec(name: str, kind: str, description: str) -> SignalSpec:
     return SignalSpec(name, kind, description, ("repo",))
 
 
+def _part(name: str, kind: str, description: str) -> SignalSpec:
+    """A signal that holds for a repository and for each service inside it."""
+    return SignalSpec(name, kind, description, ("repo", "service"))
+
+
 SIGNALS: tuple[SignalSpec, ...] = (
     _spec("repo.security_policy", "bool", "A security policy (SECURITY.md or similar) exists"),
     _spec("repo.security_policy.contact", "bool",
@@ -132,18 +137,18 @@ SIGNALS: tuple[SignalSpec, ...] = (
           "Automated dependency update tools configured (Dependabot, Renovate, …)"),
     _spec("repo.precommit.security_tools", "list",
           "Security tools in pre-commit hooks (run while developing, before a commit)"),
-    _spec("repo.iac.tools", "list", "Infrastructure-as-code tools with files in the repository"),
-    _spec("repo.iac.applied_share", "float",
+    _part("iac.tools", "list", "Infrastructure-as-code tools with files in the repository"),
+    _part("iac.applied_share", "float",
           "Share of the repository's infrastructure-as-code kinds that CI applies "
           "automatically after merge"),
-    _spec("repo.service_artifacts", "list",
+    _part("service.artifacts", "list",
           "Artifacts of a deployable service (container image, Kubernetes workload, …)"),
-    _spec("repo.deployable", "bool",
+    _part("deployable", "bool",
           "The repository holds a deployable service (service artifacts or deploy jobs)"),
-    _spec("repo.tests.files", "int", "Test files tracked in the repository"),
-    _spec("repo.source.files", "int", "Source code files that are not tests"),
-    _spec("repo.tests.ratio", "float", "Test files per source file"),
-    _spec("repo.e2e.tools", "list",
+    _part("tests.files", "int", "Test files tracked in the repository"),
+    _part("source.files", "int", "Source code files that are not tests"),
+    _part("tests.ratio", "float", "Test files per source file"),
+    _part("e2e.suites", "list",
           "End-to-end, browser or contract test suites present in the repository"),
 )
 
@@ -174,10 +179,15 @@ class RepoFiles:
             return None
 
     def collect(self) -> FileFindings:
+        """Everything, for a whole repository."""
         self.security_policy()
         self.codeowners()
         self.dependency_updates()
         self.precommit()
+        return self.collect_service()
+
+    def collect_service(self) -> FileFindings:
+        """What holds for one service's folder too: infrastructure, artifacts, tests."""
         self.infrastructure()
         self.tests()
         return self.findings
@@ -309,7 +319,7 @@ class RepoFiles:
         self.findings.service_artifacts = sorted(services.items())
         self.findings.iac = iac
         names = sorted(iac)
-        self.out.emit("repo.iac.tools", names, [iac[n] for n in names],
+        self.out.emit("iac.tools", names, [iac[n] for n in names],
                       None if names else "no Terraform, CloudFormation, Helm, Kustomize, Pulumi, "
                       "CDK, Ansible or other IaC files")
 
@@ -362,13 +372,13 @@ class RepoFiles:
                     first_test = first_test or path
             elif path.endswith(SOURCE_SUFFIXES):
                 sources += 1
-        self.out.emit("repo.tests.files", tests, [first_test] if first_test else [])
-        self.out.emit("repo.source.files", sources)
+        self.out.emit("tests.files", tests, [first_test] if first_test else [])
+        self.out.emit("source.files", sources)
         if sources:
-            self.out.emit("repo.tests.ratio", round(tests / sources, 2),
+            self.out.emit("tests.ratio", round(tests / sources, 2),
                           [first_test] if first_test else [])
         names = sorted(suites)
-        self.out.emit("repo.e2e.tools", names, [suites[n] for n in names],
+        self.out.emit("e2e.suites", names, [suites[n] for n in names],
                       None if names else "no Cypress, Playwright, Pact, Cucumber or similar suite")
 
 
@@ -406,12 +416,12 @@ def _precommit_references(data: LineDict) -> Iterable[Reference]:
 
 
 def iac_applied(iac: dict[str, str], applied: Sequence[str] | None, out: Emitter) -> None:
-    """`repo.iac.applied_share`, once CI's automatic applies are known."""
+    """`iac.applied_share`, once CI's automatic applies are known."""
     if not iac or applied is None:
         return
     kinds = sorted(iac)
     done = [kind for kind in kinds if kind in applied]
-    out.emit("repo.iac.applied_share", round(len(done) / len(kinds), 2),
+    out.emit("iac.applied_share", round(len(done) / len(kinds), 2),
              [iac[kind] for kind in kinds if kind not in applied] or [iac[k] for k in kinds],
              f"applied after merge: {', '.join(done) or 'none'}; "
              f"not applied: {', '.join(k for k in kinds if k not in done) or 'none'}")
@@ -419,11 +429,11 @@ def iac_applied(iac: dict[str, str], applied: Sequence[str] | None, out: Emitter
 
 def deployable(service_artifacts: Sequence[tuple[str, str]], deploys_in_ci: bool | None,
                out: Emitter) -> None:
-    """`repo.deployable` and `repo.service_artifacts`, once CI deploy jobs are known."""
+    """`deployable` and `service.artifacts`, once CI deploy jobs are known."""
     kinds = [kind for kind, _ in service_artifacts]
-    out.emit("repo.service_artifacts", kinds, [path for _, path in service_artifacts],
+    out.emit("service.artifacts", kinds, [path for _, path in service_artifacts],
              None if kinds else "no Dockerfile, Kubernetes workload, Helm chart or similar")
     if kinds or deploys_in_ci:
-        out.emit("repo.deployable", True, [path for _, path in service_artifacts])
+        out.emit("deployable", True, [path for _, path in service_artifacts])
     elif deploys_in_ci is False:
-        out.emit("repo.deployable", False, (), "no service artifacts and no deploy jobs")
+        out.emit("deployable", False, (), "no service artifacts and no deploy jobs")

@@ -29,6 +29,28 @@ class RepoTree(Protocol):
         ...
 
 
+class SubTree:
+    """One folder of a tree, seen as a tree of its own (a service inside a monorepo).
+
+    Paths are relative to the folder, so detectors written for a repository root
+    work unchanged; `prefix` turns their locators back into repository paths.
+    """
+
+    def __init__(self, tree: RepoTree, prefix: str) -> None:
+        self.tree = tree
+        self.prefix = prefix.rstrip("/") + "/" if prefix.strip("/.") else ""
+        self._paths = [p[len(self.prefix):] for p in tree.paths() if p.startswith(self.prefix)]
+
+    def paths(self) -> Sequence[str]:
+        return self._paths
+
+    def has(self, path: str) -> bool:
+        return self.tree.has(self.prefix + path)
+
+    def read_text(self, path: str) -> str:
+        return self.tree.read_text(self.prefix + path)
+
+
 def matching(tree: RepoTree, *patterns: str) -> list[str]:
     """Paths matching any glob (fnmatch; `*` crosses folders), in tree order."""
     return [p for p in tree.paths() if any(fnmatch.fnmatchcase(p, pat) for pat in patterns)]

@@ -59,7 +59,8 @@ def test_a_plugin_collector_is_found_configured_and_scanned(
     result = cli("scan", "--config", str(config), "--format", "json", "--no-store", env=env)
     assert result.code == 0, result.err
     entities = [e["id"] for e in json.loads(result.out)["entities"]]
-    assert entities == ["repo:" + str(repo.root.resolve()), "tracker:acme"]
+    assert entities == ["repo:" + str(repo.root.resolve()), "service:" + str(repo.root.resolve()),
+                        "tracker:acme"]
 
 
 def test_a_broken_plugin_is_left_out_with_a_note(cli: Callable[..., Any],

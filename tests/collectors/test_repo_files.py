@@ -37,17 +37,17 @@ def test_fix_timelines(make_repo: MakeRepo) -> None:
 def test_ci_images_and_tooling_dockerfiles_do_not_make_a_service(make_repo: MakeRepo) -> None:
     found = values(make_repo({".gitlab-ci/alpine.Dockerfile": "FROM alpine\n",
                               "hack/Dockerfile": "FROM golang\n", "main.go": "package main\n"}))
-    assert found["repo.service_artifacts"].value == []
+    assert found["service.artifacts"].value == []
     service = values(make_repo({"Dockerfile": "FROM golang\n", "deploy/app.yaml":
                                 "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n"}))
-    assert service["repo.service_artifacts"].value == ["container", "kubernetes"]
-    assert service["repo.deployable"].value is True
+    assert service["service.artifacts"].value == ["container", "kubernetes"]
+    assert service["deployable"].value is True
 
 
 def test_terraform_counts_as_source_code(make_repo: MakeRepo) -> None:
     found = values(make_repo({"main.tf": "variable \"x\" {}\n", "tests/x.tftest.hcl": "run {}\n"}))
-    assert found["repo.source.files"].value == 1
-    assert found["repo.iac.tools"].value == ["terraform"]
+    assert found["source.files"].value == 1
+    assert found["iac.tools"].value == ["terraform"]
 
 
 def test_renovate_in_package_json_and_empty_dependabot(make_repo: MakeRepo) -> None:
@@ -60,4 +60,4 @@ def test_manifests_in_test_and_example_folders_are_not_infrastructure(make_repo:
     manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
     found = values(make_repo({"test/config/token.yaml": manifest,
                               "examples/tf/main.tf": "module \"x\" {}\n"}))
-    assert found["repo.iac.tools"].value == []
+    assert found["iac.tools"].value == []

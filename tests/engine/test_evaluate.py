@@ -74,15 +74,15 @@ def test_most_uses_the_threshold_and_unknowns_can_swing_it() -> None:
 
 
 def test_no_entities_of_the_kind_is_no_evidence_but_none_in_scope_is_not_applicable() -> None:
-    evidence = index(lib={"repo.deployable": False, "ci.dast.tools": []})
+    evidence = index(lib={"deployable": False, "ci.dast.tools": []})
     aws_rule = rule(HAS_DAST, Quantifier("some"), over="aws")
     assert Evaluator(evidence, THRESHOLDS).evaluate(aws_rule).outcome == NO_EVIDENCE
     scoped = rule(HAS_DAST, Quantifier("some"),
-                  applies_to=Comparison("repo.deployable", "eq", True))
+                  applies_to=Comparison("deployable", "eq", True))
     result = Evaluator(evidence, THRESHOLDS).evaluate(scoped)
     assert result.outcome == NOT_APPLICABLE
     assert result.excluded == ("repo:lib",)
-    assert "repo.deployable equals True" in result.message
+    assert "deployable equals True" in result.message
 
 
 def test_waivers_take_entities_out_of_the_count() -> None:
@@ -128,13 +128,13 @@ def test_operators(op: str, value: Any, actual: Any, expected: bool) -> None:
 
 
 def test_aggregates_reduce_numbers_over_entities() -> None:
-    evidence = index(a={"repo.tests.ratio": 0.1, "n": 1, "d": 10},
-                     b={"repo.tests.ratio": 0.3, "n": 3, "d": 10},
-                     c={"repo.tests.ratio": 0.8, "n": 0, "d": 0})
+    evidence = index(a={"tests.ratio": 0.1, "n": 1, "d": 10},
+                     b={"tests.ratio": 0.3, "n": 3, "d": 10},
+                     c={"tests.ratio": 0.8, "n": 0, "d": 0})
     expectations = {"median": 0.3, "mean": 0.4, "min": 0.1, "max": 0.8, "sum": 1.2, "p90": 0.8}
     for fn, value in expectations.items():
         result = Evaluator(evidence, THRESHOLDS).evaluate(
-            rule(aggregate=Aggregate(fn, "gte", 0.3, signal="repo.tests.ratio")))
+            rule(aggregate=Aggregate(fn, "gte", 0.3, signal="tests.ratio")))
         assert result.aggregate_value == pytest.approx(value), fn
         assert result.outcome == (PASS if value >= 0.3 else FAIL), fn
     ratio = Evaluator(evidence, THRESHOLDS).evaluate(
@@ -144,17 +144,17 @@ def test_aggregates_reduce_numbers_over_entities() -> None:
 
 
 def test_aggregate_with_a_missing_entity_is_no_evidence() -> None:
-    evidence = index(a={"repo.tests.ratio": 0.9}, b={"repo.has_commits": True})
+    evidence = index(a={"tests.ratio": 0.9}, b={"repo.has_commits": True})
     result = Evaluator(evidence, THRESHOLDS).evaluate(
-        rule(aggregate=Aggregate("min", "gte", 0.5, signal="repo.tests.ratio")))
+        rule(aggregate=Aggregate("min", "gte", 0.5, signal="tests.ratio")))
     assert result.outcome == NO_EVIDENCE
-    assert result.missing_signals == ("repo.tests.ratio",)
+    assert result.missing_signals == ("tests.ratio",)
 
 
 def test_rule_results_keep_the_evidence_they_read() -> None:
-    evidence = index(api={"repo.deployable": True, "ci.dast.tools": ["zap"]})
+    evidence = index(api={"deployable": True, "ci.dast.tools": ["zap"]})
     result = Evaluator(evidence, THRESHOLDS).evaluate(
-        rule(HAS_DAST, Quantifier("some"), applies_to=Comparison("repo.deployable", "eq", True)))
+        rule(HAS_DAST, Quantifier("some"), applies_to=Comparison("deployable", "eq", True)))
     assert {(e.signal, e.locator) for e in result.evidence} == {
-        ("repo.deployable", "api.yml:3"), ("ci.dast.tools", "api.yml:3")}
+        ("deployable", "api.yml:3"), ("ci.dast.tools", "api.yml:3")}
     assert result.message == "met by 1 of 1 repository; needs at least one"

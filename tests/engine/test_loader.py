@@ -21,7 +21,7 @@ GOOD = """
   cell: {subcompetency: build_test.code_scanning, stage: advanced}
   summary: DAST somewhere
   over: repo
-  applies_to: {signal: repo.deployable, op: eq, value: true}
+  applies_to: {signal: deployable, op: eq, value: true}
   each:
     any:
       - {signal: ci.dast.tools, op: contains, value: zap}
@@ -61,7 +61,7 @@ def test_a_good_rule_parses_into_data(tmp_path: Path) -> None:
     assert rule.each.conditions[1] == Comparison("ci.dast.tools", "contains_any",
                                                  ("nuclei", "stackhawk"))
     assert rule.quantifier is not None and rule.quantifier.ratio == 0.5
-    assert rule.signals() == ["repo.deployable", "ci.dast.tools"]
+    assert rule.signals() == ["deployable", "ci.dast.tools"]
     assert rule.criterion_signals() == ["ci.dast.tools"]
     assert rule.line == 2
 
@@ -139,12 +139,12 @@ def test_aggregate_rules(tmp_path: Path) -> None:
   cell: {subcompetency: operate.patching, stage: advanced}
   summary: test-to-code ratio
   over: repo
-  aggregate: {fn: median, signal: repo.tests.ratio, op: gte, value: 0.2}
+  aggregate: {fn: median, signal: tests.ratio, op: gte, value: 0.2}
 """
     rules = load_rules([write(tmp_path, text)], MODEL, CATALOGUE)
     aggregate = rules.rules["operate.patching.ratio-of-updates"].aggregate
     assert aggregate is not None and aggregate.fn == "median"
     with pytest.raises(FileProblem, match="aggregates need numbers"):
-        load(write(tmp_path, text.replace("repo.tests.ratio", "ci.sast.tools"), "x.yaml"))
+        load(write(tmp_path, text.replace("tests.ratio", "ci.sast.tools"), "x.yaml"))
     with pytest.raises(FileProblem, match="not one of: median"):
         load(write(tmp_path, text.replace("fn: median", "fn: mode"), "y.yaml"))

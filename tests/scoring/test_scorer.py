@@ -30,7 +30,9 @@ RULES = load_rules(builtin_rule_files(), MODEL, CATALOGUE)
 
 def assess(entities: dict[str, dict[str, Any]],
            options: ScoringOptions | None = None) -> Assessment:
-    index = EvidenceIndex(Evidence(f"repo:{name}", signal, value, "local", (f"{name}:1",))
+    """Evidence per entity; a name without a kind (`api`) is a repository."""
+    index = EvidenceIndex(Evidence(name if ":" in name else f"repo:{name}", signal, value,
+                                   "local", (f"{name}:1",))
                           for name, signals in entities.items()
                           for signal, value in signals.items())
     evaluator = Evaluator(index, RULES.threshold_values())
@@ -125,18 +127,18 @@ def test_beginner_cites_what_showed_intermediate_missing() -> None:
 
 
 def test_all_cells_not_applicable_is_unknown_with_the_reason() -> None:
-    library = {"repo.deployable": False, "ci.packaging.tools": [], "repo.e2e.tools": [],
+    library = {"deployable": False, "ci.packaging.tools": [], "e2e.suites": [],
                "ci.e2e.tools": [], "ci.e2e.automatic": False, "ci.deploy.present": False}
-    qa = sub(assess({"lib": library}), "build_test.quality_assurance")
+    qa = sub(assess({"service:lib": library}), "build_test.quality_assurance")
     assert qa.stage == "unknown"
     assert [c.status for c in qa.cells[1:]] == [CELL_NOT_APPLICABLE] * 3
-    assert qa.reason.startswith("not applicable: 1 repository scanned; none has")
+    assert qa.reason.startswith("not applicable: 1 service scanned; none has")
 
 
 def test_competency_and_overall_scores_are_means_of_known_stages() -> None:
     expert_patching = {"repo.dependency_updates.tools": ["dependabot"],
                        "ci.sca.tools": ["osv-scanner"], "repo.security_policy.fix_timeline": True,
-                       "repo.iac.tools": [], "repo.deployable": False}
+                       "iac.tools": [], "deployable": False}
     assessment = assess({"api": expert_patching})
     operate = next(c for c in assessment.competencies if c.id == "operate")
     # patching expert (4), platform management beginner (1); five others unknown.

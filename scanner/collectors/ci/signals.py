@@ -10,7 +10,7 @@ negative unsaid (no evidence), while positives still count.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from scanner.collectors.base import Emitter
@@ -65,7 +65,7 @@ RELEASE_CATEGORIES = frozenset({"signing", "provenance", "verification", "sbom",
 
 
 def _spec(name: str, kind: str, description: str) -> SignalSpec:
-    return SignalSpec(name, kind, description, ("repo",))
+    return SignalSpec(name, kind, description, ("repo", "service"))
 
 
 SIGNALS: tuple[SignalSpec, ...] = (
@@ -114,10 +114,12 @@ class CiReading:
     unparsed_systems: list[tuple[str, str]] = field(default_factory=list)  # (system, file)
     external: list[tuple[str, str]] = field(default_factory=list)  # CI defined elsewhere
     extra_jobs: list[Job] = field(default_factory=list)
+    only: Callable[[Job], bool] | None = None  # the jobs that concern one service
 
     @property
     def jobs(self) -> list[Job]:
-        return [job for result in self.results for job in result.jobs] + self.extra_jobs
+        jobs = [job for result in self.results for job in result.jobs] + self.extra_jobs
+        return [job for job in jobs if self.only(job)] if self.only else jobs
 
     @property
     def files(self) -> list[str]:

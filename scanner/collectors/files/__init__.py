@@ -4,3 +4,10 @@ Each detector module exposes `SIGNALS` (what it can emit) and
 `detect(files: FileIndex, out: Emitter) -> None`, and works on any tree
 (a local clone, a Git host's API, one service's folder inside a monorepo).
 """
+
+from __future__ import annotations
+
+from types import ModuleType
+
+#: Detector modules run on every repository and on every service inside one.
+DETECTORS: tuple[ModuleType, ...] = ()

@@ -7,6 +7,7 @@ never runs anything from the repository, and says what it skipped.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,16 +21,22 @@ from scanner.collectors.base import (
     Target,
 )
 from scanner.collectors.ci.delegated import read_ci
+from scanner.collectors.ci.model import Job
 from scanner.collectors.ci.signals import SIGNALS as CI_SIGNALS
-from scanner.collectors.ci.signals import emit_ci_signals
+from scanner.collectors.ci.signals import CiReading, emit_ci_signals
 from scanner.collectors.ci.tools import load_catalogue
+from scanner.collectors.files import DETECTORS
+from scanner.collectors.files.index import FileIndex
 from scanner.collectors.local.git import GitError, GitRepo
 from scanner.collectors.local.history import SIGNALS as HISTORY_SIGNALS
 from scanner.collectors.local.history import collect_history
 from scanner.collectors.local.worktree import WorkTree
 from scanner.collectors.repo_files import SIGNALS as FILE_SIGNALS
 from scanner.collectors.repo_files import RepoFiles, deployable, iac_applied
-from scanner.evidence import now_utc
+from scanner.collectors.services import SIGNALS as SERVICE_SIGNALS
+from scanner.collectors.services import ServiceRoot, attributed, find_services
+from scanner.collectors.tree import SubTree
+from scanner.evidence import Evidence, now_utc
 from scanner.signals import SignalSpec
 
 
@@ -41,6 +48,8 @@ class LocalRepoCollector:
         *HISTORY_SIGNALS,
         *FILE_SIGNALS,
         *CI_SIGNALS,
+        *SERVICE_SIGNALS,
+        *(spec for detector in DETECTORS for spec in detector.SIGNALS),
     )
 
     @classmethod
@@ -63,40 +72,110 @@ class LocalRepoCollector:
         try:
             repo = GitRepo(path)
             tracked = repo.tracked_files()
-            has_commits = repo.head() is not None
         except GitError as exc:
             collected.problems.append(Problem(target.label, str(exc), ERROR))
             return collected
-        entity = f"repo:{repo.root}"
-        collected.entities.append(entity)
-        out = Emitter(entity, self.id)
+        _RepositoryScan(repo, tracked, settings, collected).run()
+        return collected
+
+
+class _RepositoryScan:
+    """One repository: its own evidence, then each service inside it."""
+
+    def __init__(self, repo: GitRepo, tracked: list[str], settings: CollectSettings,
+                 collected: Collected) -> None:
+        self.repo = repo
+        self.settings = settings
+        self.collected = collected
+        self.entity = f"repo:{repo.root}"
+        self.tree = WorkTree(repo.root, tracked, settings.max_file_bytes)
+        self.catalogue = load_catalogue()
+        self.production = re.compile(settings.production_pattern)
+
+    def note(self, message: str, locator: str | None = None, entity: str | None = None) -> None:
+        self.collected.problems.append(Problem(entity or self.entity, message,
+                                               locator=locator))
+
+    def run(self) -> None:
+        self.collected.entities.append(self.entity)
+        out = Emitter(self.entity, LocalRepoCollector.id)
+        has_commits = self.repo.head() is not None
         out.emit("repo.has_commits", has_commits, (), None if has_commits else "no commits yet")
         if has_commits:
-            for note in collect_history(repo, settings.history_days, out, now_utc()):
-                collected.problems.append(Problem(entity, note))
+            for message in collect_history(self.repo, self.settings.history_days, out,
+                                           now_utc()):
+                self.note(message)
         else:
-            collected.problems.append(Problem(
-                entity, "the repository has no commits yet; judged on its work tree only"))
-        tree = WorkTree(repo.root, tracked, settings.max_file_bytes)
-        catalogue = load_catalogue()
-        findings = RepoFiles(tree, catalogue, out).collect()
-        reading = read_ci(tree, catalogue, findings.precommit_references,
+            self.note("the repository has no commits yet; judged on its work tree only")
+        findings = RepoFiles(self.tree, self.catalogue, out).collect()
+        reading = read_ci(self.tree, self.catalogue, findings.precommit_references,
                           findings.precommit_in_ci_service)
-        summary = emit_ci_signals(reading, catalogue,
-                                  re.compile(settings.production_pattern), out)
+        summary = emit_ci_signals(reading, self.catalogue, self.production, out)
         deployable(findings.service_artifacts, summary.deploys, out)
         iac_applied(findings.iac, summary.iac_applied, out)
-        collected.evidence.extend(out.evidence)
-        for where, why in findings.skipped:
-            collected.problems.append(Problem(entity, f"skipped: {why}", locator=where))
+        files = FileIndex(self.tree)
+        for detector in DETECTORS:
+            detector.detect(files, out)
+        services = find_services(files)
+        out.emit("repo.services", [s.path or "." for s in services],
+                 [s.locator for s in services if s.locator])
+        self.collected.evidence.extend(out.evidence)
+        for where, why in [*findings.skipped, *files.skipped.items()]:
+            self.note(f"skipped: {why}", where)
         for result in reading.results:
             for where, why in result.unreadable:
-                collected.problems.append(Problem(entity, f"CI file skipped: {why}",
-                                                  locator=where))
+                self.note(f"CI file skipped: {why}", where)
         if summary.gaps:
             reasons = "; ".join(f"{where}: {why}" for where, why in summary.gaps[:3])
             more = f" (and {len(summary.gaps) - 3} more)" if len(summary.gaps) > 3 else ""
-            collected.problems.append(Problem(
-                entity, "CI evidence is incomplete, so missing CI tools are reported as "
-                f"unknown rather than absent: {reasons}{more}"))
-        return collected
+            self.note("CI evidence is incomplete, so missing CI tools are reported as "
+                      f"unknown rather than absent: {reasons}{more}")
+        if len(services) == 1 and not services[0].path:
+            self._whole_repository_service(out.evidence)
+        else:
+            for service in services:
+                self._service(service, services, reading)
+
+    def _service_entity(self, path: str) -> str:
+        return f"service:{self.repo.root}/{path}" if path else f"service:{self.repo.root}"
+
+    def _whole_repository_service(self, evidence: list[Evidence]) -> None:
+        """A plain repository is one service: the repository's own evidence, under it."""
+        entity = self._service_entity("")
+        self.collected.entities.append(entity)
+        out = Emitter(entity, LocalRepoCollector.id)
+        out.emit("service.repo", self.entity)
+        out.emit("service.path", ".")
+        kinds = {spec.name: spec.entity_kinds for spec in LocalRepoCollector.signals}
+        self.collected.evidence.extend(out.evidence)
+        self.collected.evidence.extend(
+            replace(item, entity=entity) for item in evidence
+            if "service" in kinds.get(item.signal, ()))
+
+    def _service(self, service: ServiceRoot, services: list[ServiceRoot],
+                 reading: CiReading) -> None:
+        entity = self._service_entity(service.path)
+        self.collected.entities.append(entity)
+        prefix = f"{service.path}/" if service.path else ""
+        subtree = SubTree(self.tree, service.path)
+        files_out = Emitter(entity, LocalRepoCollector.id, locator_prefix=prefix)
+        files_out.emit("service.repo", self.entity)
+        files_out.emit("service.path", service.path or ".", [service.locator], service.reason)
+        findings = RepoFiles(subtree, self.catalogue, files_out).collect_service()
+        files = FileIndex(subtree)
+        for detector in DETECTORS:
+            detector.detect(files, files_out)
+        ci_out = Emitter(entity, LocalRepoCollector.id)
+        own = CiReading(results=reading.results, unparsed_systems=reading.unparsed_systems,
+                        external=reading.external, extra_jobs=reading.extra_jobs,
+                        only=lambda job: self._serves(job, service, services))
+        summary = emit_ci_signals(own, self.catalogue, self.production, ci_out)
+        deployable(findings.service_artifacts, summary.deploys, files_out)
+        iac_applied(findings.iac, summary.iac_applied, files_out)
+        self.collected.evidence += files_out.evidence + ci_out.evidence
+
+    @staticmethod
+    def _serves(job: Job, service: ServiceRoot, services: list[ServiceRoot]) -> bool:
+        """A job serves a service when it names it, or names no service at all."""
+        named = attributed(job, services)
+        return not named or service.path in named

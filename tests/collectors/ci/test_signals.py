@@ -63,8 +63,8 @@ def test_iac_applied_share(make_repo: MakeRepo) -> None:
     })
     found = values(repo)
     assert found["ci.iac.applied"].value == ["helm"]
-    assert found["repo.iac.tools"].value == ["helm", "terraform"]
-    share = found["repo.iac.applied_share"]
+    assert found["iac.tools"].value == ["helm", "terraform"]
+    share = found["iac.applied_share"]
     assert share.value == 0.5
     assert share.locators == ("terraform/main.tf",)
     assert share.note == "applied after merge: helm; not applied: terraform"

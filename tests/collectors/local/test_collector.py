@@ -19,13 +19,15 @@ MakeRepo = Callable[..., GitRepo]
 
 
 def signals(collected: Collected) -> dict[str, Any]:
-    return {e.signal: e for e in collected.evidence}
+    """The repository's own evidence (its services carry copies), by signal."""
+    return {e.signal: e for e in collected.evidence if e.entity.startswith("repo:")}
 
 
 def test_a_well_equipped_repository(make_repo: MakeRepo) -> None:
     repo = make_repo(FILES)
     collected = collect(repo.root)
-    assert collected.entities == [f"repo:{repo.root.resolve()}"]
+    assert collected.entities == [f"repo:{repo.root.resolve()}",
+                                  f"service:{repo.root.resolve()}"]
     found = signals(collected)
     value = {name: item.value for name, item in found.items()}
     assert value["repo.has_commits"] is True
@@ -37,15 +39,15 @@ def test_a_well_equipped_repository(make_repo: MakeRepo) -> None:
     assert value["ci.dast.tools"] == []
     assert value["ci.deploy.production_automatic"] is True
     assert value["ci.deploy.environments"] == ["production"]
-    assert value["repo.deployable"] is True
-    assert value["repo.service_artifacts"] == ["container", "helm"]
-    assert value["repo.iac.tools"] == ["helm"]
+    assert value["deployable"] is True
+    assert value["service.artifacts"] == ["container", "helm"]
+    assert value["iac.tools"] == ["helm"]
     assert value["repo.dependency_updates.tools"] == ["dependabot"]
     assert value["repo.precommit.security_tools"] == ["bandit"]
     assert value["repo.security_policy.contact"] is True
     assert value["repo.security_policy.fix_timeline"] is True
     assert value["repo.codeowners.security"] is True
-    assert value["repo.tests.files"] == 1 and value["repo.source.files"] == 1
+    assert value["tests.files"] == 1 and value["source.files"] == 1
     assert not [p for p in collected.problems if p.severity == ERROR]
 
 

@@ -1,0 +1,67 @@
+"""Services inside a repository are entities of their own, with their own CI evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from gitrepo import GitRepo
+from local_scan import collect, evidence_by_signal
+
+MakeRepo = Callable[..., GitRepo]
+
+WORKFLOW = """\
+on: pull_request
+jobs:
+  codeql:
+    steps:
+      - uses: github/codeql-action/analyze@v3
+  dast-web:
+    steps:
+      - run: docker compose -f src/web/compose.yaml up -d
+      - run: zap-baseline.py -t http://localhost:8080
+  cart-tests:
+    steps:
+      - run: cd src/cart && go test ./...
+"""
+
+
+def test_a_monorepo_is_judged_service_by_service(make_repo: MakeRepo) -> None:
+    repo = make_repo({
+        ".github/workflows/ci.yml": WORKFLOW,
+        "src/cart/Dockerfile": "FROM golang\n",
+        "src/cart/main.go": "package main\n",
+        "src/web/docker/Dockerfile": "FROM node\n",
+        "src/web/index.js": "console.log(1)\n",
+        "services/payments/catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\n"
+                                               "kind: Component\nmetadata: {name: payments}\n"
+                                               "spec: {type: service}\n",
+        "docs/example/Dockerfile": "FROM scratch\n",
+        ".gitlab-ci/runner.Dockerfile": "FROM alpine\n",
+    })
+    root = repo.root.resolve()
+    collected = collect(repo.root)
+    assert collected.entities == [f"repo:{root}", f"service:{root}/services/payments",
+                                  f"service:{root}/src/cart", f"service:{root}/src/web"]
+    repo_level = evidence_by_signal(repo.root)
+    assert repo_level["repo.services"].value == ["services/payments", "src/cart", "src/web"]
+    web = evidence_by_signal(repo.root, f"service:{root}/src/web")
+    cart = evidence_by_signal(repo.root, f"service:{root}/src/cart")
+    assert web["ci.dast.tools"].value == ["zap"]
+    assert cart["ci.dast.tools"].value == []
+    assert web["ci.sast.tools"].value == cart["ci.sast.tools"].value == ["codeql"]
+    assert cart["ci.tests.tools"].value == ["go-test"] and web["ci.tests.tools"].value == []
+    assert web["service.artifacts"].value == ["container"]
+    assert web["service.artifacts"].locators == ("src/web/docker/Dockerfile",)
+    assert web["service.repo"].value == f"repo:{root}"
+    assert cart["source.files"].value == 1
+
+
+def test_a_plain_repository_is_one_service(make_repo: MakeRepo) -> None:
+    repo = make_repo({"Dockerfile": "FROM python\n", "app.py": "x = 1\n"})
+    root = repo.root.resolve()
+    collected = collect(repo.root)
+    assert collected.entities == [f"repo:{root}", f"service:{root}"]
+    service = evidence_by_signal(repo.root, f"service:{root}")
+    assert service["service.path"].value == "."
+    assert service["deployable"].value is True
+    assert "repo.security_policy" not in service  # repository-level evidence stays there
