@@ -226,27 +226,38 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _rescore(store: Any, scan_id: str, document: dict[str, Any], entities: list[str],
              config: Config) -> dict[str, Any]:
-    """Score a stored scan's evidence for a slice of its entities, with today's rules."""
-    from datetime import datetime
+    """Score a stored scan's evidence for a slice of its entities, with today's rules.
+
+    A repository's slice includes its services.
+    """
+    from datetime import date, datetime
 
     from scanner.collectors.base import Problem
     from scanner.reports.document import ScanInfo, build_document
-    from scanner.scan import judge, load_engine
+    from scanner.scan import judge, load_engine, repository_groups
+    from scanner.waivers import Waiver, by_entity
 
     known = [e["id"] for e in document["entities"]]
     unknown = [e for e in entities if e not in known]
     if unknown:
         raise UserError(f"scan {scan_id} has no entity '{unknown[0]}'; it has: "
-                        f"{', '.join(known)}")
+                        f"{', '.join(known[:10])}{' …' if len(known) > 10 else ''}")
+    evidence = store.evidence(scan_id)
+    groups = repository_groups(evidence)
+    entities = list(dict.fromkeys(m for e in entities for m in groups.get(e, [e])))
     engine = load_engine(config)
-    assessment, _ = judge(engine, store.evidence(scan_id), config, entities)
+    waivers = [Waiver(tuple(w["entities"]), w["target"], w["reason"], w["owner"], w["source"],
+                      date.fromisoformat(w["expires"]) if w.get("expires") else None)
+               for w in document.get("waivers", [])]
+    assessment, _ = judge(engine, evidence, config, entities, by_entity(waivers, entities))
     scan = document["scan"]
     info = ScanInfo(scan["id"], datetime.fromisoformat(scan["started_at"]),
                     datetime.fromisoformat(scan["finished_at"]), tuple(scan["targets"]),
                     tuple(Problem(p["target"], p["message"], p["severity"], p.get("locator"))
                           for p in scan["errors"] + scan["warnings"]),
                     scan["config_fingerprint"], tuple(scan["rule_files"]))
-    return build_document(assessment, info, entities)
+    return build_document(assessment, info, entities,
+                          waivers=[w for w in waivers if any(w.covers(e) for e in entities)])
 
 
 def cmd_rules(args: argparse.Namespace) -> int:

@@ -18,9 +18,11 @@ from scanner import validate as v
 from scanner.collectors import registry
 from scanner.collectors.base import CollectSettings, Target
 from scanner.scoring.scorer import ScoringOptions
+from scanner.waivers import Waiver, parse_config_waivers
 
 FORMATS = ("table", "json", "markdown")
-TOP_KEYS = ("targets", "model", "rules", "thresholds", "scoring", "collect", "store", "output")
+TOP_KEYS = ("targets", "model", "rules", "thresholds", "scoring", "collect", "waivers", "store",
+            "output")
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Config:
     thresholds: dict[str, float] = field(default_factory=dict)
     scoring: ScoringOptions = field(default_factory=ScoringOptions)
     collect: CollectSettings = field(default_factory=CollectSettings)
+    waivers: tuple[Waiver, ...] = ()
     store_url: str | None = None
     output_format: str | None = None
     output_file: Path | None = None
@@ -113,6 +116,7 @@ def parse_config(data: Any, path: Path) -> Config:
     return Config(
         targets=targets, model_path=model_path, extra_rules=extra, disabled_rules=disabled,
         builtin_rules=builtin, thresholds=thresholds, scoring=scoring, collect=collect,
+        waivers=tuple(parse_config_waivers(top.get("waivers"), where.at("waivers"))),
         store_url=v.text(store["url"], where.at("store.url")) if "url" in store else None,
         output_format=output_format,
         output_file=relative(output["file"], where.at("output.file")) if "file" in output

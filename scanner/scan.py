@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +23,9 @@ from scanner.errors import FileProblem, UserError
 from scanner.evidence import Evidence, EvidenceIndex, now_utc
 from scanner.model import Model, load_model
 from scanner.reports.document import ScanInfo, build_document
-from scanner.scoring.scorer import Scorer
+from scanner.scoring.scorer import Assessment, Scorer
 from scanner.signals import SignalCatalogue
+from scanner.waivers import Waiver, active, by_entity, unknown_targets
 
 
 @dataclass(frozen=True)
@@ -54,19 +55,57 @@ def load_engine(config: Config) -> Engine:
     if unknown:
         raise FileProblem(config.path or "config", f"thresholds: unknown threshold "
                           f"'{unknown[0]}'; known: {', '.join(sorted(rules.thresholds))}")
+    subcompetencies = [s.full_id for s in model.all_subcompetencies()]
+    for waiver in unknown_targets(config.waivers, rules.rules, subcompetencies):
+        raise FileProblem(waiver.source, f"waiver names no rule or sub-competency "
+                          f"'{waiver.target}'; see `maturity rules list`")
     return Engine(model, catalogue, rules, rules.threshold_values(config.thresholds))
 
 
 def judge(engine: Engine, evidence: Sequence[Evidence], config: Config,
-          entities: Sequence[str] | None = None) -> tuple[Any, list[RuleResult]]:
+          entities: Sequence[str] | None = None,
+          waived: Mapping[str, Mapping[str, str]] | None = None,
+          ) -> tuple[Assessment, list[RuleResult]]:
     """Score evidence (optionally a slice of entities) with the engine's rules."""
     index = EvidenceIndex(evidence)
     if entities is not None:
         index = index.restricted_to(entities)
-    evaluator = Evaluator(index, engine.thresholds)
+    evaluator = Evaluator(index, engine.thresholds, waived)
     results = [evaluator.evaluate(rule) for rule in engine.rules.rules.values()]
     assessment = Scorer(engine.model, engine.catalogue, config.scoring).assess(results, index)
     return assessment, results
+
+
+def repository_groups(evidence: Sequence[Evidence]) -> dict[str, list[str]]:
+    """Each repository with its services: repo entity -> [repo, service, …]."""
+    groups: dict[str, list[str]] = {}
+    for item in evidence:
+        if item.kind == "repo":
+            groups.setdefault(item.entity, [item.entity])
+    for item in evidence:
+        if item.signal == "service.repo" and isinstance(item.value, str):
+            groups.setdefault(item.value, [item.value]).append(item.entity)
+    return groups
+
+
+def drill_down(engine: Engine, evidence: Sequence[Evidence], config: Config,
+               waived: Mapping[str, Mapping[str, str]]) -> list[dict[str, Any]]:
+    """The assessment of each repository (with its services) on its own."""
+    by_entity: dict[str, list[Evidence]] = {}
+    for item in evidence:
+        by_entity.setdefault(item.entity, []).append(item)
+    summaries = []
+    for repo, members in sorted(repository_groups(evidence).items()):
+        own = [item for member in members for item in by_entity.get(member, [])]
+        assessment, _ = judge(engine, own, config, None, waived)
+        summaries.append({
+            "entity": repo,
+            "services": [m for m in members if m != repo],
+            "overall": {"stage": assessment.stage, "score": assessment.score,
+                        "confidence": assessment.confidence},
+            "competencies": {c.id: c.stage for c in assessment.competencies},
+        })
+    return summaries
 
 
 def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None = None,
@@ -81,14 +120,38 @@ def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None
         errors = [p for p in problems if p.severity == ERROR]
         raise UserError("; ".join(p.message for p in errors) or "nothing to scan")
     evidence = [item for c in collected for item in c.evidence]
-    assessment, results = judge(engine, evidence, config)
+    waivers, waiver_problems = _waivers(engine, config, collected, entities)
+    problems += waiver_problems
+    waived = by_entity(waivers, entities)
+    assessment, results = judge(engine, evidence, config, None, waived)
     info = ScanInfo(
         id=new_scan_id(started), started_at=started, finished_at=now_utc(),
         targets=tuple(t.label for t in targets), problems=tuple(problems),
         config_fingerprint=config.fingerprint or _targets_fingerprint(targets),
         rule_files=tuple(_short(f) for f in engine.rules.files),
     )
-    return ScanResult(build_document(assessment, info), evidence, results, info)
+    document = build_document(assessment, info, waivers=waivers,
+                              repositories=drill_down(engine, evidence, config, waived))
+    return ScanResult(document, evidence, results, info)
+
+
+def _waivers(engine: Engine, config: Config, collected: Sequence[Collected],
+             entities: Sequence[str]) -> tuple[list[Waiver], list[Problem]]:
+    """The waivers in force; expired ones and a repository's unknown targets as notes."""
+    problems: list[Problem] = []
+    subcompetencies = [s.full_id for s in engine.model.all_subcompetencies()]
+    declared = [w for c in collected for w in c.waivers]
+    for waiver in unknown_targets(declared, engine.rules.rules, subcompetencies):
+        problems.append(Problem("waivers", f"waiver for unknown rule or sub-competency "
+                                f"'{waiver.target}' ignored", locator=waiver.source))
+        declared.remove(waiver)
+    current, expired = active([*config.waivers, *declared], now_utc().date())
+    for waiver in expired:
+        problems.append(Problem("waivers", f"waiver for {waiver.target} expired on "
+                                f"{waiver.expires}; the rule counts again",
+                                locator=waiver.source))
+    matched = [w for w in current if any(w.covers(e) for e in entities)]
+    return matched, problems
 
 
 def collect_all(targets: Sequence[Target], settings: CollectSettings,

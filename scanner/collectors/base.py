@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Protocol
 from scanner.evidence import Evidence, SignalValue
 from scanner.signals import SignalSpec
 from scanner.validate import Where
+from scanner.waivers import Waiver
 
 ERROR = "error"
 WARNING = "warning"
@@ -84,6 +85,7 @@ class Collected:
     evidence: list[Evidence] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     entities: list[str] = field(default_factory=list)
+    waivers: list[Waiver] = field(default_factory=list)  # from the scanned sources themselves
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from scanner.collectors.base import ERROR, Problem
 from scanner.engine.evaluate import RuleResult
 from scanner.evidence import entity_kind
 from scanner.scoring.scorer import Assessment, CellVerdict, SubScore
+from scanner.waivers import Waiver
 
 SCHEMA_VERSION = "1"
 
@@ -37,7 +38,9 @@ class ScanInfo:
 
 
 def build_document(assessment: Assessment, scan: ScanInfo,
-                   slice_entities: Sequence[str] | None = None) -> dict[str, Any]:
+                   slice_entities: Sequence[str] | None = None, *,
+                   waivers: Sequence[Waiver] = (),
+                   repositories: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     model = assessment.model
     return {
         "schema_version": SCHEMA_VERSION,
@@ -56,6 +59,9 @@ def build_document(assessment: Assessment, scan: ScanInfo,
         },
         "slice": {"entities": list(slice_entities)} if slice_entities else None,
         "entities": [{"id": e, "kind": entity_kind(e)} for e in assessment.entities],
+        "repositories": list(repositories),
+        "waivers": [{**w.to_dict(), "covers": [e for e in assessment.entities if w.covers(e)]}
+                    for w in waivers],
         "overall": {"stage": assessment.stage, "score": assessment.score,
                     "confidence": assessment.confidence},
         "competencies": [

@@ -43,6 +43,19 @@ def render_markdown(document: dict[str, Any]) -> str:
                 lines.append(f"- **Missing for {stage_name(sub.next_stage)}**:")
                 lines += [f"  - {missing}" for missing in sub.missing]
             lines.append("")
+    repositories = view.repositories()
+    if len(repositories) > 1:
+        names = [c["name"] for c in document["competencies"]]
+        lines += ["## By repository", "", "| Repository | Overall | " + " | ".join(names) + " |",
+                  "|---|---|" + "---|" * len(names)]
+        for name, summary in repositories:
+            lines.append(f"| {_cell(name)} | {stage_name(summary['overall']['stage'])} | "
+                         + " | ".join(stage_name(summary["competencies"][c["id"]])
+                                      for c in document["competencies"]) + " |")
+        lines.append("")
+    waivers = view.waivers()
+    if waivers:
+        lines += ["## Waivers", ""] + [f"- {_cell(w)}" for w in waivers] + [""]
     problems = view.problems()
     if problems:
         lines += ["## Problems", ""] + [f"- {_cell(p)}" for p in problems] + [""]

@@ -47,6 +47,27 @@ def render_table(document: dict[str, Any], width: int | None = None) -> str:
                 for missing in sub.missing:
                     lines += wrap(f"for {stage_name(sub.next_stage)}: {missing}", indent + "- ")
         lines.append("")
+    repositories = view.repositories()
+    if len(repositories) > 1:
+        competencies = [c["id"] for c in document["competencies"]]
+        lines.append("By repository (overall, then " + ", ".join(
+            c["name"] for c in document["competencies"]) + ")")
+        for name, summary in repositories:
+            stages = " ".join(f"{stage_name(summary['competencies'][c])[:3]:<4}"
+                              for c in competencies)
+            services = f" ({len(summary['services'])} services)" \
+                if len(summary["services"]) > 1 else ""
+            lines.append(f"  {name[:38] + services:<{NAME_WIDTH}} "
+                         f"{stage_name(summary['overall']['stage']):<{STAGE_WIDTH}} "
+                         f"{score_text(summary['overall']['score']):>5}  {stages}")
+        lines.append("")
+    waivers = view.waivers()
+    if waivers:
+        lines.append("Waivers")
+        for waiver in waivers:
+            lines += textwrap.wrap(waiver, width=width, initial_indent="  ",
+                                   subsequent_indent="    ")
+        lines.append("")
     problems = view.problems()
     if problems:
         lines.append("Problems")

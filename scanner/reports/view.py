@@ -130,6 +130,22 @@ class DocumentView:
             return [*found[:MAX_LOCATORS], f"and {len(found) - MAX_LOCATORS} more"]
         return found
 
+    def repositories(self) -> list[tuple[str, dict[str, Any]]]:
+        """(short name, summary) per repository, for a fleet's drill-down."""
+        return [(self.names.get(r["entity"], r["entity"]), r)
+                for r in self.document.get("repositories", [])]
+
+    def waivers(self) -> list[str]:
+        lines = []
+        for waiver in self.document.get("waivers", []):
+            covered = ", ".join(self.names.get(e, e) for e in waiver["covers"][:5])
+            more = len(waiver["covers"]) - 5
+            expires = f", until {waiver['expires']}" if waiver.get("expires") else ""
+            lines.append(f"{waiver['target']} waived for {covered}"
+                         f"{f' and {more} more' if more > 0 else ''}: {waiver['reason']} "
+                         f"(owner {waiver['owner']}{expires}; {waiver['source']})")
+        return lines
+
     def problems(self) -> list[str]:
         lines = []
         for problem in self.scan.get("errors", []) + self.scan.get("warnings", []):

@@ -36,8 +36,10 @@ from scanner.collectors.repo_files import RepoFiles, deployable, iac_applied
 from scanner.collectors.services import SIGNALS as SERVICE_SIGNALS
 from scanner.collectors.services import ServiceRoot, attributed, find_services
 from scanner.collectors.tree import SubTree
+from scanner.errors import FileProblem
 from scanner.evidence import Evidence, now_utc
 from scanner.signals import SignalSpec
+from scanner.waivers import REPO_FILE, parse_repository_waivers
 
 
 class LocalRepoCollector:
@@ -116,6 +118,7 @@ class _RepositoryScan:
         files = FileIndex(self.tree)
         for detector in DETECTORS:
             detector.detect(files, out)
+        self._own_waivers(files)
         services = find_services(files)
         out.emit("repo.services", [s.path or "." for s in services],
                  [s.locator for s in services if s.locator])
@@ -135,6 +138,17 @@ class _RepositoryScan:
         else:
             for service in services:
                 self._service(service, services, reading)
+
+    def _own_waivers(self, files: FileIndex) -> None:
+        """Waivers the repository declares for itself in `.maturity.yaml`."""
+        if not files.has(REPO_FILE):
+            return
+        documents = files.yaml(REPO_FILE)
+        try:
+            self.collected.waivers += parse_repository_waivers(
+                documents[0] if documents else None, REPO_FILE, str(self.repo.root))
+        except FileProblem as problem:
+            self.note(f"waivers ignored: {problem}", REPO_FILE)
 
     def _service_entity(self, path: str) -> str:
         return f"service:{self.repo.root}/{path}" if path else f"service:{self.repo.root}"
