@@ -45,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     _output_options(scan)
     scan.add_argument("--fail-under", action="append", default=[], metavar="STAGE",
                       help="exit 1 if the overall stage (or COMPETENCY=STAGE) is below STAGE")
+    scan.add_argument("--jobs", type=int, metavar="N",
+                      help="targets scanned at once (default: the number of CPUs)")
+    scan.add_argument("--recursive", action="store_true",
+                      help="scan every git repository found under the given folders")
+    scan.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                      help="show progress on stderr (default: when stderr is a terminal)")
     scan.add_argument("--model", type=Path, help="another maturity model file")
     scan.add_argument("--no-store", action="store_true", help="do not keep the scan")
 
@@ -144,6 +150,8 @@ def _render(document: dict[str, Any], fmt: str) -> str:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from scanner.collectors.local import LocalRepoCollector
+    from scanner.progress import Progress
+    from scanner.repositories import find_repositories
     from scanner.scan import run_scan
 
     config = _config(args.config)
@@ -152,9 +160,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
         config = replace(config, model_path=args.model)
     gates = [_parse_gate(text) for text in args.fail_under]
-    if args.paths:
-        targets = tuple(LocalRepoCollector.target(str(Path(p).expanduser().resolve()))
-                        for p in args.paths)
+    paths = [Path(p).expanduser().resolve() for p in args.paths]
+    if args.recursive:
+        paths = find_repositories(paths or [Path.cwd()])
+    if paths:
+        targets = tuple(LocalRepoCollector.target(str(p)) for p in paths)
     else:
         targets = config.targets or (LocalRepoCollector.target(str(Path.cwd())),)
     store = None
@@ -162,7 +172,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
         from scanner.store.store import Store, database_url, describe_url
 
         store = Store(database_url(args.db or config.store_url))
-    result = run_scan(config, targets)
+    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    if args.jobs is not None and args.jobs < 1:
+        raise UserError("--jobs needs a number of at least 1")
+    result = run_scan(config, targets, progress=Progress(len(targets)) if show else None,
+                      workers=args.jobs)
     if store is not None:
         store.save(result.document, result.evidence, result.results)
         print(f"scan {result.info.id} stored in {describe_url(store.url)}", file=sys.stderr)

@@ -109,10 +109,10 @@ def drill_down(engine: Engine, evidence: Sequence[Evidence], config: Config,
 
 
 def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None = None,
-             progress: Any = None) -> ScanResult:
+             progress: Any = None, workers: int | None = None) -> ScanResult:
     engine = engine or load_engine(config)
     started = now_utc()
-    collected = collect_all(targets, config.collect, progress)
+    collected = collect_all(targets, config.collect, progress, workers)
     problems = [Problem("plug-ins", message) for message in registry.broken_plugins()]
     problems += [p for c in collected for p in c.problems]
     entities = [e for c in collected for e in c.entities]
@@ -155,7 +155,7 @@ def _waivers(engine: Engine, config: Config, collected: Sequence[Collected],
 
 
 def collect_all(targets: Sequence[Target], settings: CollectSettings,
-                progress: Any = None) -> list[Collected]:
+                progress: Any = None, workers: int | None = None) -> list[Collected]:
     def one(target: Target) -> Collected:
         try:
             collector = registry.load(target.collector)()
@@ -170,7 +170,7 @@ def collect_all(targets: Sequence[Target], settings: CollectSettings,
             progress(target)
         return result
 
-    workers = max(1, min(len(targets), os.cpu_count() or 2))
+    workers = max(1, min(len(targets), workers or os.cpu_count() or 2))
     if workers == 1:
         return [one(t) for t in targets]
     with ThreadPoolExecutor(max_workers=workers) as pool:

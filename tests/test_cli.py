@@ -171,3 +171,21 @@ def test_inspection_commands(cli: Cli) -> None:
     assert model.code == 0 and "Post-mortems" in model.out and "people_culture.onboarding" \
         in model.out
     assert cli("--version").out.startswith("maturity-scanner ")
+
+
+def test_recursive_scan_of_a_folder_of_clones_with_progress(cli: Cli, make_repo: MakeRepo,
+                                                            tmp_path: Path) -> None:
+    make_repo(FILES, name="fleet/team-a/api")
+    make_repo({"README.md": "x\n"}, name="fleet/team-b/lib")
+    (tmp_path / "fleet" / "team-b" / "lib" / "nested").mkdir()
+    result = cli("scan", "--recursive", str(tmp_path / "fleet"), "--format", "json",
+                 "--no-store", "--progress", "--jobs", "2")
+    assert result.code == 0, result.err
+    repos = [r["entity"] for r in json.loads(result.out)["repositories"]]
+    assert repos == [f"repo:{tmp_path / 'fleet/team-a/api'}",
+                     f"repo:{tmp_path / 'fleet/team-b/lib'}"]
+    assert "2/2" in result.err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    none = cli("scan", "--recursive", str(empty))
+    assert none.code == 2 and "no git repositories under" in none.err
