@@ -9,5 +9,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from scanner.collectors.files import practices
+
 #: Detector modules run on every repository and on every service inside one.
-DETECTORS: tuple[ModuleType, ...] = ()
+DETECTORS: tuple[ModuleType, ...] = (practices,)

@@ -168,15 +168,26 @@ def collect_history(repo: GitRepo, window_days: int, out: Emitter, now: datetime
     """Emit the history signals; return notes (shallow clone, unreadable history)."""
     notes: list[str] = []
     since = now - timedelta(days=window_days)
+    # Independent git reads run side by side: most of their time is git's own.
+    commands = {
+        "raw": ("log", "--format=raw", f"--since={since.isoformat()}", "HEAD"),
+        # Authors seen before the window: the others are newcomers (emails stay in memory).
+        "earlier": ("log", "--format=%ae", f"--until={since.isoformat()}", "HEAD"),
+        "shallow": ("rev-parse", "--is-shallow-repository"),
+        "boundary": ("rev-list", "-1", f"--before={since.isoformat()}", "HEAD"),
+        "tags": TAG_LISTING,
+    }
     try:
-        raw = run_git(repo.root, "log", "--format=raw", f"--since={since.isoformat()}",
-                      "HEAD").decode("utf-8", "replace")
-        # Authors seen before the window: the rest are newcomers (only emails, kept in memory).
-        earlier = set(run_git(repo.root, "log", "--format=%ae", f"--until={since.isoformat()}",
-                              "HEAD").decode("utf-8", "replace").lower().split())
-        shallow = run_git(repo.root, "rev-parse", "--is-shallow-repository").decode().strip()
+        with ThreadPoolExecutor(max_workers=len(commands)) as pool:
+            futures = {name: pool.submit(run_git, repo.root, *args)
+                       for name, args in commands.items()}
+            output = {name: future.result().decode("utf-8", "replace")
+                      for name, future in futures.items()}
     except GitError as exc:
         return [f"history not read: {exc}"]
+    raw = output["raw"]
+    earlier = set(output["earlier"].lower().split())
+    shallow = output["shallow"].strip()
     commits = parse_raw_log(raw)
     truncated = shallow == "true"
     out.emit("git.window_days", window_days)
@@ -201,9 +212,9 @@ def collect_history(repo: GitRepo, window_days: int, out: Emitter, now: datetime
     if commits:
         signed = sum(1 for c in commits if c.signed)
         out.emit("git.signed_commit_share", round(signed / len(commits), 2))
-    notes += _tags(repo, since, weeks, out)
+    _tags(output["tags"], since, weeks, out)
     if not truncated:
-        _debt_trend(repo, since, out)
+        _debt_trend(repo, output["boundary"].strip(), out)
     return notes
 
 
@@ -291,16 +302,10 @@ def _ramp_up(newcomers: dict[str, list[datetime]], out: Emitter) -> None:
                  f"median of {len(ramps)} new authors who reached {RAMP_UP_COMMITS} commits")
 
 
-def _debt_trend(repo: GitRepo, since: datetime, out: Emitter) -> None:
+def _debt_trend(repo: GitRepo, start: str, out: Emitter) -> None:
     """Markers per 1,000 lines at two points, the window's start and HEAD (sampled, not
     per commit), counted the same way at both so the difference is meaningful."""
-    try:
-        start = run_git(repo.root, "rev-list", "-1", f"--before={since.isoformat()}",
-                        "HEAD").decode().strip()
-        head = repo.head()
-    except GitError:
-        return
-    if not start or start == head:
+    if not start or start == repo.head():
         return  # no history before the window, or nothing changed within it
     searches = [(revision, pattern) for revision in (start, "HEAD")
                 for pattern in (DEBT_MARKERS, ALL_LINES)]
@@ -327,14 +332,12 @@ def _count_lines(repo: GitRepo, revision: str, pattern: tuple[str, ...]) -> int:
                for _, _, count in [line.rpartition(":")] if count.isdigit())
 
 
-def _tags(repo: GitRepo, since: datetime, weeks: float, out: Emitter) -> list[str]:
-    try:
-        listing = run_git(repo.root, "for-each-ref", "refs/tags", "--format="
-                          "%(refname:short)%1f%(objecttype)%1f%(taggerdate:unix)%1f"
-                          "%(*committerdate:unix)%1f%(committerdate:unix)%1f"
-                          "%(contents:signature)%1e").decode("utf-8", "replace")
-    except GitError as exc:
-        return [f"tags not read: {exc}"]
+TAG_LISTING = ("for-each-ref", "refs/tags", "--format=%(refname:short)%1f%(objecttype)%1f"
+               "%(taggerdate:unix)%1f%(*committerdate:unix)%1f%(committerdate:unix)%1f"
+               "%(contents:signature)%1e")
+
+
+def _tags(listing: str, since: datetime, weeks: float, out: Emitter) -> None:
     releases: list[tuple[datetime, bool]] = []
     deploys = 0
     for record in listing.split("\x1e"):
@@ -363,4 +366,3 @@ def _tags(repo: GitRepo, since: datetime, weeks: float, out: Emitter) -> list[st
     if releases:
         out.emit("git.signed_tag_share",
                  round(sum(1 for _, signed in releases if signed) / len(releases), 2))
-    return []
