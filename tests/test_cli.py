@@ -153,7 +153,7 @@ def test_rules_validate(cli: Cli, tmp_path: Path) -> None:
     assert result.err.strip() == (
         f"maturity: error: {bad}:2: rule 'build_test.code_scanning.zap-anywhere': field "
         "each.op: 'includes' is not one of: eq, ne, gt, gte, lt, lte, in, contains, "
-        "contains_any, non_empty, matches")
+        "contains_any, non_empty, size_gte, matches")
 
 
 def test_inspection_commands(cli: Cli) -> None:

@@ -35,7 +35,7 @@ RULE_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z0-9][a-z0-9_.-]*$"
 ENTITY_KIND = re.compile(r"^[a-z][a-z0-9_]*$")
 QUANTIFIER_WORDS = ("none", "some", "most", "all")
 RULE_KEYS_REQUIRED = ("id", "cell", "summary", "over")
-RULE_KEYS_OPTIONAL = ("applies_to", "each", "quantifier", "aggregate", "remedy")
+RULE_KEYS_OPTIONAL = ("applies_to", "each", "quantifier", "aggregate", "remedy", "requirement")
 
 #: Built-in thresholds; rule packs add their own, config overrides any.
 BUILTIN_THRESHOLDS: dict[str, tuple[float, str]] = {
@@ -169,6 +169,8 @@ def _parse_rule(raw: Any, where: v.Where, model: Model, catalogue: SignalCatalog
             summary=v.text(entry["summary"], here.at("summary")), over=over,
             applies_to=applies_to, each=each, quantifier=quantifier, aggregate=aggregate,
             remedy=str(entry.get("remedy") or ""), source=where.path, line=line,
+            requirement=v.text(entry["requirement"], here.at("requirement"))
+            if "requirement" in entry else None,
         )
     except FileProblem as problem:
         if line and ":" not in problem.path.removeprefix(where.path):
@@ -296,7 +298,7 @@ class _ConditionContext:
             except re.error as exc:
                 raise where.problem(f"not a valid regular expression: {exc}") from None
             return pattern
-        if op_name in ("gt", "gte", "lt", "lte"):
+        if op_name in ("gt", "gte", "lt", "lte", "size_gte"):
             return v.number(raw, where)
         if signal_type == "bool" and not isinstance(raw, bool):
             raise where.problem(f"expected true or false, found {raw!r}")

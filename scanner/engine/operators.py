@@ -63,6 +63,8 @@ OPERATORS: dict[str, Operator] = {
         Operator("contains_any", ("list",), True,
                  lambda a, e: any(item in a for item in e), "contains any of"),
         Operator("non_empty", ("list", "str"), False, lambda a, _e: len(a) > 0, "is not empty"),
+        Operator("size_gte", ("list",), True, lambda a, e: len(a) >= _number(e),
+                 "has at least this many items:"),
         Operator("matches", ("str", "list"), True, _matches, "matches"),
     )
 }

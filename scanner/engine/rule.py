@@ -96,6 +96,9 @@ class Rule:
     remedy: str
     source: str
     line: int | None = None
+    # Rules of one cell sharing a requirement are alternatives: any one passing meets it
+    # (the same criterion shown by different sources, e.g. IaC files or the cloud account).
+    requirement: str | None = None
 
     def signals(self) -> list[str]:
         found = condition_signals(self.applies_to) + condition_signals(self.each)

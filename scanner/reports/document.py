@@ -114,6 +114,7 @@ def _rule(result: RuleResult) -> dict[str, Any]:
         "outcome": result.outcome,
         "message": result.message,
         "signals": result.rule.criterion_signals(),
+        "requirement": result.rule.requirement,
         "entities": {
             "pass": result.entities_with(True),
             "fail": result.entities_with(False),

@@ -171,19 +171,24 @@ class Scorer:
         if not cell.results:
             return ["no rule decides this cell yet"]
         lines: list[str] = []
-        for result in cell.results:
-            if result.outcome in (PASS, NOT_APPLICABLE):
+        for group in requirements(cell.results):
+            if requirement_outcome(group) in (PASS, NOT_APPLICABLE):
                 continue
-            text = f"{result.rule.summary}: {result.message}"
-            if result.outcome == FAIL:
-                failing = result.entities_with(False)
-                if failing:
-                    text += f"; not met by {_names(failing)}"
-            else:
-                signals = list(result.missing_signals) or result.rule.signals()
-                text += f"; would be settled by {self._settle_text(signals)}"
-            lines.append(text)
+            texts = [self._missing_rule(result) for result in group
+                     if result.outcome not in (PASS, NOT_APPLICABLE)]
+            lines.append(texts[0] if len(texts) == 1 else "one of: " + " | ".join(texts))
         return lines
+
+    def _missing_rule(self, result: RuleResult) -> str:
+        text = f"{result.rule.summary}: {result.message}"
+        if result.outcome == FAIL:
+            failing = result.entities_with(False)
+            if failing:
+                text += f"; not met by {_names(failing)}"
+        else:
+            signals = list(result.missing_signals) or result.rule.signals()
+            text += f"; would be settled by {self._settle_text(signals)}"
+        return text
 
     def _settle_text(self, signals: Sequence[str]) -> str:
         parts: list[str] = []
@@ -205,23 +210,44 @@ def _floor(intermediate: CellVerdict) -> CellVerdict:
     if intermediate.status != NOT_MET:
         return CellVerdict("beginner", UNDETERMINED)
     shown: list[Evidence] = []
-    for result in intermediate.results:
-        if result.outcome == FAIL:
-            failing = set(result.entities_with(False))
-            criterion = set(result.rule.criterion_signals())
-            shown += [e for e in result.evidence if e.entity in failing and e.signal in criterion]
+    failed = [r for group in requirements(intermediate.results)
+              if requirement_outcome(group) == FAIL for r in group if r.outcome == FAIL]
+    for result in failed:
+        failing = set(result.entities_with(False))
+        criterion = set(result.rule.criterion_signals())
+        shown += [e for e in result.evidence if e.entity in failing and e.signal in criterion]
     return CellVerdict("beginner", MET, (), tuple(shown))
+
+
+def requirements(results: Sequence[RuleResult]) -> list[list[RuleResult]]:
+    """A cell's rules grouped by requirement; a rule without one stands alone."""
+    groups: dict[str, list[RuleResult]] = {}
+    for result in results:
+        groups.setdefault(result.rule.requirement or result.rule.id, []).append(result)
+    return list(groups.values())
+
+
+def requirement_outcome(alternatives: Sequence[RuleResult]) -> str:
+    """Any alternative passing meets a requirement; it fails only when all applicable fail."""
+    outcomes = [r.outcome for r in alternatives]
+    if PASS in outcomes:
+        return PASS
+    applicable = [o for o in outcomes if o != NOT_APPLICABLE]
+    if not applicable:
+        return NOT_APPLICABLE
+    return NO_EVIDENCE if NO_EVIDENCE in applicable else FAIL
 
 
 def _cell_status(results: Sequence[RuleResult]) -> str:
     if not results:
         return UNDETERMINED
-    applicable = [r for r in results if r.outcome != NOT_APPLICABLE]
+    outcomes = [requirement_outcome(group) for group in requirements(results)]
+    applicable = [o for o in outcomes if o != NOT_APPLICABLE]
     if not applicable:
         return CELL_NOT_APPLICABLE
-    if any(r.outcome == FAIL for r in applicable):
+    if FAIL in applicable:
         return NOT_MET
-    if any(r.outcome == NO_EVIDENCE for r in applicable):
+    if NO_EVIDENCE in applicable:
         return UNDETERMINED
     return MET
 

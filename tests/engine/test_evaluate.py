@@ -158,3 +158,10 @@ def test_rule_results_keep_the_evidence_they_read() -> None:
     assert {(e.signal, e.locator) for e in result.evidence} == {
         ("deployable", "api.yml:3"), ("ci.dast.tools", "api.yml:3")}
     assert result.message == "met by 1 of 1 repository; needs at least one"
+
+
+def test_size_gte_counts_list_items() -> None:
+    evidence = index(a={"iac.clouds": ["aws", "google"]}, b={"iac.clouds": ["aws"]})
+    result = Evaluator(evidence, THRESHOLDS).evaluate(
+        rule(Comparison("iac.clouds", "size_gte", 2), Quantifier("all")))
+    assert result.outcome == FAIL and result.entities_with(True) == ["repo:a"]

@@ -156,3 +156,28 @@ def test_competency_and_overall_scores_are_means_of_known_stages() -> None:
 ])
 def test_stage_for_score(score: float | None, how: str, stage: str) -> None:
     assert stage_for_score(score, how) == stage
+
+
+def test_requirements_are_met_by_any_of_their_alternatives() -> None:
+    from scanner.engine.rule import Comparison, Quantifier, Rule
+
+    def rule(rule_id: str, over: str, signal: str) -> Rule:
+        return Rule(f"operate.reliability.{rule_id}", "operate.reliability", "intermediate",
+                    rule_id, over, None, Comparison(signal, "eq", True), Quantifier("some"),
+                    None, "", "test.yaml", requirement="multi-az")
+
+    from_files = rule("files", "repo", "iac.multi_az")
+    from_cloud = rule("cloud", "aws", "aws.multi_region")
+    index = EvidenceIndex([Evidence("repo:a", "iac.multi_az", True, "local")])
+    evaluator = Evaluator(index, RULES.threshold_values())
+    results = [evaluator.evaluate(from_files), evaluator.evaluate(from_cloud)]
+    assert [r.outcome for r in results] == ["pass", "no_evidence"]
+    reliability = sub(Scorer(MODEL, CATALOGUE).assess(results, index), "operate.reliability")
+    assert reliability.cells[1].status == MET  # the cloud account was not needed
+    failing = EvidenceIndex([Evidence("repo:a", "iac.multi_az", False, "local")])
+    evaluator = Evaluator(failing, RULES.threshold_values())
+    results = [evaluator.evaluate(from_files), evaluator.evaluate(from_cloud)]
+    reliability = sub(Scorer(MODEL, CATALOGUE).assess(results, failing), "operate.reliability")
+    assert reliability.cells[1].status == UNDETERMINED  # the cloud might still show it
+    assert reliability.next is not None
+    assert reliability.next.missing[0].startswith("one of: files: ")
