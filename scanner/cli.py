@@ -327,16 +327,18 @@ def cmd_signals(args: argparse.Namespace) -> int:
     for name in catalogue.names():
         spec = catalogue.get(name)
         assert spec is not None
+        sources = [s.id for s in catalogue.sources(name)]
         rows.append({"signal": name, "type": spec.type, "entities": list(spec.entity_kinds),
-                     "description": spec.description,
-                     "collectors": [s.id for s in catalogue.sources(name)],
+                     "description": spec.description, "collectors": sources,
+                     "installed": any(s in registry.available() for s in sources),
                      "rules": readers.get(name, [])})
     if args.format == "json":
         _emit(json.dumps(rows, indent=2) + "\n", None)
         return EXIT_OK
     lines = []
     for row in rows:
-        lines.append(f"{row['signal']:<36} {row['type']:<6} {','.join(row['collectors']):<10} "
+        source = ",".join(row["collectors"]) + ("" if row["installed"] else " (planned)")
+        lines.append(f"{row['signal']:<40} {row['type']:<6} {source:<20} "
                      f"{len(row['rules']):>2} rule(s)  {row['description']}")
     _emit("\n".join(lines) + "\n", None)
     return EXIT_OK

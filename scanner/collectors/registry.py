@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
+from importlib import resources
 from importlib.metadata import entry_points
+from pathlib import Path
 
+from scanner import validate as v
 from scanner.collectors.base import Collector
 from scanner.errors import UserError
-from scanner.signals import SignalCatalogue, SourceInfo
+from scanner.signals import SIGNAL_TYPES, SignalCatalogue, SignalSpec, SourceInfo
 
 ENTRY_POINT_GROUP = "maturity_scanner.collectors"
 
@@ -69,7 +72,34 @@ def broken_plugins() -> tuple[str, ...]:
     return _loadable()[1]
 
 
+@cache
+def planned() -> dict[SourceInfo, tuple[SignalSpec, ...]]:
+    """Sources rules may already read but no installed collector provides (planned.yaml)."""
+    path = Path(str(resources.files("scanner.collectors").joinpath("planned.yaml")))
+    where = v.Where(str(path))
+    top = v.mapping(v.read_yaml_file(path), where)
+    v.keys(top, where, required=("sources",))
+    found: dict[SourceInfo, tuple[SignalSpec, ...]] = {}
+    for source_id, raw in v.mapping(top["sources"], where.at("sources")).items():
+        here = where.at("sources").at(str(source_id))
+        entry = v.mapping(raw, here)
+        v.keys(entry, here, required=("title", "entities", "signals"))
+        kinds = tuple(v.text(k, here.at("entities")) for k in v.sequence(entry["entities"],
+                                                                        here.at("entities")))
+        specs = []
+        for name, spec in v.mapping(entry["signals"], here.at("signals")).items():
+            kind, description = v.sequence(spec, here.at("signals").at(str(name)))
+            specs.append(SignalSpec(str(name), v.choice(kind, here.at("signals").at(str(name)),
+                                                        SIGNAL_TYPES), str(description), kinds))
+        found[SourceInfo(str(source_id), v.text(entry["title"], here.at("title")))] = \
+            tuple(specs)
+    return found
+
+
 def catalogue() -> SignalCatalogue:
-    """Every signal any loadable collector can emit."""
-    return SignalCatalogue({SourceInfo(c.id, c.title): c.signals
-                            for c in _loadable()[0].values()})
+    """Every signal a loadable collector can emit, and those planned sources will."""
+    declared = {SourceInfo(c.id, c.title): c.signals for c in _loadable()[0].values()}
+    installed = {source.id for source in declared}
+    declared.update({source: specs for source, specs in planned().items()
+                     if source.id not in installed})
+    return SignalCatalogue(declared)
