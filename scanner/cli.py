@@ -323,7 +323,7 @@ def cmd_signals(args: argparse.Namespace) -> int:
     for rule in ruleset.rules.values():
         for signal in rule.signals():
             readers.setdefault(signal, []).append(rule.id)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in catalogue.names():
         spec = catalogue.get(name)
         assert spec is not None

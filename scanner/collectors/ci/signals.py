@@ -10,16 +10,21 @@ negative unsaid (no evidence), while positives still count.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from scanner.collectors.base import Emitter
 from scanner.collectors.ci.model import (
     AFTER_MERGE,
     BEFORE_MERGE,
     COMMAND,
+    DEFAULT_BRANCH,
     GITLAB_COMPONENT,
+    PUSH,
+    RELEASE,
     REUSABLE_WORKFLOW,
+    TAG,
     Job,
     ParseResult,
 )
@@ -91,6 +96,13 @@ SIGNALS: tuple[SignalSpec, ...] = (
     _spec("ci.deploy.production_automatic", "bool",
           "A production deploy job runs automatically after merge or on a tag"),
     _spec("ci.deploy.environments", "list", "Environments CI jobs deploy to"),
+    _spec("delivery.days_per_week", "float",
+          "Days per week on which changes reach users: main-line change days where CI delivers "
+          "on merge, release days where it delivers on tags (release tags as a proxy "
+          "otherwise)"),
+    _spec("ci.deploy.gated", "bool",
+          "Every deploy job can only run after a security or policy check passes (in the job "
+          "before the deploy step, or in a job it needs)"),
     _spec("ci.iac.applied", "list",
           "Infrastructure-as-code kinds that CI applies automatically after merge "
           "(terraform apply, helm upgrade, kubectl apply, …)"),
@@ -165,6 +177,8 @@ class CiSummary:
     gaps: list[tuple[str, str]]  # (locator, why) that kept negatives unsaid
     deploys: bool | None  # a deploy job was found; None when that cannot be said
     iac_applied: list[str] | None  # IaC kinds applied after merge; None when unknown
+    delivers_on_merge: bool  # a deploy or publish job runs on pushes to the main line
+    delivers_on_tag: bool  # a deploy or publish job runs on tags or releases
 
 
 def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pattern[str],
@@ -225,6 +239,12 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
                  [next(h.locator for h in applied if k in h.applies) for k in kinds] or files,
                  None if kinds else "no automatic terraform apply, helm upgrade, kubectl apply "
                  "or similar after merge")
+    ungated = [job for job in deploy_jobs if not _gated(job, jobs, hits)]
+    if deploy_jobs:
+        out.emit("ci.deploy.gated", not ungated,
+                 [job.locator for job in ungated] or [job.locator for job in deploy_jobs],
+                 f"{len(ungated)} of {len(deploy_jobs)} deploy jobs run without a security or "
+                 "policy check first" if ungated else None)
     environments = sorted({job.environment for job in deploy_jobs if job.environment})
     if environments or output.complete:
         out.emit("ci.deploy.environments", environments,
@@ -239,8 +259,12 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
         out.emit("ci.permissions.declared_share",
                  round(sum(1 for _, ok in declared if ok) / len(declared), 2),
                  [path for path, ok in declared if not ok] or [p for p, _ in declared])
+    delivering = [job for job in deploy_jobs] + [
+        h.job for h in hits if h.category == "packaging" and h.job]
     return CiSummary(gaps, True if deploy_jobs else (False if output.complete else None),
-                     kinds if kinds or output.complete else None)
+                     kinds if kinds or output.complete else None,
+                     any(j.triggers & {PUSH, DEFAULT_BRANCH} for j in delivering),
+                     any(j.triggers & {TAG, RELEASE} for j in delivering))
 
 
 def _deploy_jobs(jobs: list[Job], hits: list[Hit]) -> list[Job]:
@@ -255,6 +279,33 @@ def _deploy_jobs(jobs: list[Job], hits: list[Hit]) -> list[Job]:
         elif _names_an_environment(job):
             deploying.append(job)
     return deploying
+
+
+GATE_CATEGORIES = frozenset({"sast", "sca", "secrets", "container_scan", "iac_scan",
+                             "verification"})
+
+
+def _gated(job: Job, jobs: list[Job], hits: list[Hit]) -> bool:
+    """A security or policy check that must pass before this job deploys: earlier in the
+    job itself, or in a job it needs (directly or through others)."""
+    position = {ref.locator: index for index, ref in enumerate(job.references)}
+    deploy_at = min((position.get(h.locator, 0) for h in hits
+                     if h.job is job and h.category == "deploy"), default=len(job.references))
+    if any(h.job is job and h.category in GATE_CATEGORIES
+           and position.get(h.locator, deploy_at) < deploy_at for h in hits):
+        return True
+    by_name = {(j.file, j.name): j for j in jobs}
+    pending, seen = list(job.needs), set()
+    while pending:
+        name = pending.pop()
+        needed = by_name.get((job.file, name))
+        if needed is None or name in seen:
+            continue
+        seen.add(name)
+        if any(h.job is needed and h.category in GATE_CATEGORIES for h in hits):
+            return True
+        pending += list(needed.needs)
+    return False
 
 
 def _names_an_environment(job: Job) -> bool:
@@ -297,3 +348,17 @@ def _emit_pinning(jobs: list[Job], out: Emitter) -> None:
              unpinned or sorted(where for _, _, where in refs),
              f"{len(unpinned)} of {len(refs)} references not pinned to a commit SHA"
              if unpinned else None)
+
+
+def delivery_frequency(cadence: Mapping[str, Any], summary: CiSummary, out: Emitter) -> None:
+    """How often changes reach users: history (`git.*_days_per_week`) read the way CI
+    delivers them."""
+    mainline = cadence.get("git.mainline_days_per_week")
+    releases = cadence.get("git.release_days_per_week")
+    if summary.delivers_on_merge and mainline is not None:
+        out.emit("delivery.days_per_week", mainline, (),
+                 "CI delivers on every merge to the main line: main-line change days")
+    elif releases is not None:
+        basis = "CI delivers on tags: release days" if summary.delivers_on_tag \
+            else "no automatic delivery found: release-tag days as a proxy"
+        out.emit("delivery.days_per_week", releases, (), basis)

@@ -23,7 +23,7 @@ from scanner.collectors.base import (
 from scanner.collectors.ci.delegated import read_ci
 from scanner.collectors.ci.model import Job
 from scanner.collectors.ci.signals import SIGNALS as CI_SIGNALS
-from scanner.collectors.ci.signals import CiReading, emit_ci_signals
+from scanner.collectors.ci.signals import CiReading, delivery_frequency, emit_ci_signals
 from scanner.collectors.ci.tools import load_catalogue
 from scanner.collectors.files import DETECTORS
 from scanner.collectors.files.index import FileIndex
@@ -90,6 +90,7 @@ class _RepositoryScan:
         self.settings = settings
         self.collected = collected
         self.entity = f"repo:{repo.root}"
+        self.cadence: dict[str, Any] = {}
         self.tree = WorkTree(repo.root, tracked, settings.max_file_bytes)
         self.catalogue = load_catalogue()
         self.production = re.compile(settings.production_pattern)
@@ -115,6 +116,10 @@ class _RepositoryScan:
         summary = emit_ci_signals(reading, self.catalogue, self.production, out)
         deployable(findings.service_artifacts, summary.deploys, out)
         iac_applied(findings.iac, summary.iac_applied, out)
+        self.cadence = {item.signal: item.value for item in out.evidence
+                        if item.signal in ("git.mainline_days_per_week",
+                                           "git.release_days_per_week")}
+        delivery_frequency(self.cadence, summary, out)
         files = FileIndex(self.tree)
         for detector in DETECTORS:
             detector.detect(files, out)
@@ -186,6 +191,7 @@ class _RepositoryScan:
         summary = emit_ci_signals(own, self.catalogue, self.production, ci_out)
         deployable(findings.service_artifacts, summary.deploys, files_out)
         iac_applied(findings.iac, summary.iac_applied, files_out)
+        delivery_frequency(self.cadence, summary, ci_out)
         self.collected.evidence += files_out.evidence + ci_out.evidence
 
     @staticmethod

@@ -107,3 +107,39 @@ def test_deployment_tests_on_a_ci_cluster_are_not_deployments(make_repo: MakeRep
     found = values(repo)
     assert found["ci.deploy.present"].value is False
     assert found["ci.iac.applied"].value == []
+
+
+def test_deploys_gated_by_a_security_check_in_the_job_or_a_needed_job(
+        make_repo: MakeRepo) -> None:
+    gated = make_repo(workflow("cd.yml", "{push: {branches: [main]}}",
+                               "  scan:\n    steps: [{run: trivy image app:1}]\n"
+                               "  deploy:\n    needs: [scan]\n    environment: production\n"
+                               "    steps: [{run: helm upgrade --install app ./chart}]\n"
+                               "  canary:\n    environment: production\n    steps:\n"
+                               "      - run: conftest test k8s/\n"
+                               "      - run: kubectl apply -f k8s/\n"), name="gated")
+    found = values(gated)
+    assert found["ci.deploy.gated"].value is True
+    ungated = make_repo(workflow("cd.yml", "{push: {branches: [main]}}",
+                                 "  deploy:\n    environment: production\n    steps:\n"
+                                 "      - run: kubectl apply -f k8s/\n"
+                                 "      - run: trivy image app:1\n"), name="ungated")
+    found = values(ungated)
+    assert found["ci.deploy.gated"].value is False  # the scan runs after the deploy
+    assert found["ci.deploy.gated"].note == "1 of 1 deploy jobs run without a security or " \
+        "policy check first"
+
+
+def test_delivery_frequency_follows_how_ci_delivers(make_repo: MakeRepo) -> None:
+    on_merge = make_repo(workflow("cd.yml", "{push: {branches: [main]}}",
+                                  "  deploy:\n    environment: production\n"
+                                  "    steps: [{run: kubectl apply -f k8s/}]\n"), name="merge")
+    found = values(on_merge)
+    assert found["delivery.days_per_week"].value == found["git.mainline_days_per_week"].value
+    assert "every merge" in (found["delivery.days_per_week"].note or "")
+    on_tags = make_repo(workflow("release.yml", "{push: {tags: ['v*']}}",
+                                 "  publish:\n    steps: [{run: twine upload dist/*}]\n"),
+                        name="tags")
+    found = values(on_tags)
+    assert found["delivery.days_per_week"].value == found["git.release_days_per_week"].value
+    assert found["delivery.days_per_week"].note == "CI delivers on tags: release days"
