@@ -198,10 +198,16 @@ class Evaluator:
         expected = _resolve(aggregate.value, self.thresholds)
         holds = OPERATORS[aggregate.op].compare(value, expected)
         described = OPERATORS[aggregate.op].describe
-        message = (f"{aggregate.fn} over {len(numbers)} {kind_plural(rule.over)} is "
+        reporting = sum(1 for c in enriched if c.result)
+        message = (f"{aggregate.fn} over {count(reporting, rule.over)} is "
                    f"{_fmt(value)}; needs a value that {described} {_fmt(expected)}")
-        # Entities without the signal could move the aggregate either way.
-        outcome = (PASS if holds else FAIL) if not missing else NO_EVIDENCE
+        if reporting < len(enriched):
+            message += f" ({len(enriched) - reporting} of {len(enriched)} do not report it)"
+        # The aggregate describes the fleet when enough of it reports the signal; with
+        # fewer, those missing could move it either way.
+        coverage = reporting / len(enriched)
+        outcome = (PASS if holds else FAIL) \
+            if coverage >= self.thresholds.get("aggregate_coverage", 1.0) else NO_EVIDENCE
         return RuleResult(rule, outcome, message, tuple(enriched), tuple(excluded), waived,
                           aggregate_value=value, missing_signals=missing)
 

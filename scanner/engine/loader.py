@@ -41,6 +41,8 @@ RULE_KEYS_OPTIONAL = ("applies_to", "each", "quantifier", "aggregate", "remedy",
 BUILTIN_THRESHOLDS: dict[str, tuple[float, str]] = {
     "most": (0.75, "Share of counted entities that 'most' requires"),
     "many": (0.5, "Share of counted entities that 'many' ({at_least: many}) requires"),
+    "aggregate_coverage": (0.5, "Share of counted entities that must report a signal for an "
+                                "aggregate (median, mean, …) over them to decide a rule"),
 }
 
 

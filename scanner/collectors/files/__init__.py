@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from scanner.collectors.files import practices
+from scanner.collectors.files import cloud_iac, practices
 
 #: Detector modules run on every repository and on every service inside one.
-DETECTORS: tuple[ModuleType, ...] = (practices,)
+DETECTORS: tuple[ModuleType, ...] = (practices, cloud_iac)
