@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from scanner.collectors.files import cloud_iac, practices
+from scanner.collectors.files import cloud_iac, delivery, kubernetes, practices
 
 #: Detector modules run on every repository and on every service inside one.
-DETECTORS: tuple[ModuleType, ...] = (practices, cloud_iac)
+DETECTORS: tuple[ModuleType, ...] = (practices, cloud_iac, kubernetes, delivery)

@@ -23,6 +23,7 @@ MAX_PARSE_BYTES = 1_000_000
 EXAMPLE_FOLDER = re.compile(r"(?i)(^|/)(docs?|examples?|samples?|tests?|testdata|test-data|"
                             r"fixtures|e2e|__tests__)/")
 _TEMPLATE = re.compile(r"\{\{.*?\}\}")
+HELM_TEMPLATE = re.compile(r"(^|/)templates/[^/]+\.ya?ml$")
 
 
 @dataclass(frozen=True)
@@ -77,11 +78,16 @@ class FileIndex:
             text = self.text(path)
             documents: list[Any] = []
             if text is not None and len(text) <= MAX_PARSE_BYTES:
-                try:
-                    documents = load_yaml_documents(text)
-                except YamlError:
-                    if "{{" in text:
-                        documents = self._templated(text)
+                if "{{" in text and HELM_TEMPLATE.search(path):
+                    # A template can parse as plain YAML with {{ }} read as mappings:
+                    # always blank the expressions so kinds and keys read as written.
+                    documents = self._templated(text)
+                else:
+                    try:
+                        documents = load_yaml_documents(text)
+                    except YamlError:
+                        if "{{" in text:
+                            documents = self._templated(text)
             self._yaml[path] = [d for d in documents if d is not None]
         return self._yaml[path]
 
