@@ -67,6 +67,16 @@ class RuleResult:
         return [check.entity for check in self.checks if check.result is result]
 
     @property
+    def unobserved(self) -> bool:
+        """No evidence because nobody looked: no counted entity reported any signal the
+        rule judges by (its source was not scanned)."""
+        if self.outcome != NO_EVIDENCE:
+            return False
+        judged = set(self.rule.criterion_signals())
+        return not any(item.signal in judged for check in self.checks
+                       for item in check.evidence)
+
+    @property
     def evidence(self) -> list[Evidence]:
         seen: dict[tuple[str, str], Evidence] = {}
         for check in self.checks:

@@ -60,7 +60,7 @@ class DocumentView:
         self.document = document
         entities = [e["id"] for e in document.get("entities", [])]
         self.multi = len(entities) > 1
-        self.names = _short_names(entities)
+        self.names = _short_names(entities, document.get("repositories", []))
 
     @property
     def scan(self) -> dict[str, Any]:
@@ -175,12 +175,20 @@ def _floor_detail(items: list[dict[str, Any]]) -> str:
     return said + (f"; {len(items) - 1} more" if len(items) > 1 else "")
 
 
-def _short_names(entities: list[str]) -> dict[str, str]:
-    """`repo:/srv/git/api` -> `api`, unless two entities would share a name."""
+def _short_names(entities: list[str],
+                 repositories: list[dict[str, Any]]) -> dict[str, str]:
+    """`repo:/srv/git/shop` -> `shop`; its service `…/shop/src/cart` -> `shop/src/cart`
+    (a repository's root service is `shop/.`); full ids when two names would clash."""
     names: dict[str, str] = {}
     for entity in entities:
         _, _, rest = entity.partition(":")
         names[entity] = PurePosixPath(rest).name or rest
+    for repository in repositories:
+        root = repository["entity"].partition(":")[2]
+        short = names.get(repository["entity"], PurePosixPath(root).name)
+        for service in repository["services"]:
+            inside = service.partition(":")[2].removeprefix(root).strip("/")
+            names[service] = f"{short}/{inside or '.'}"
     if len(set(names.values())) < len(names):
         return {entity: entity for entity in entities}
     return names

@@ -160,6 +160,11 @@ class Scorer:
         next_step = NextStep(stopped.stage, tuple(self._missing(stopped))) if stopped else None
         if stage == UNKNOWN:
             assert stopped is not None and next_step is not None
+            if stopped.status == CELL_NOT_APPLICABLE:
+                reasons = sorted({r.message for r in stopped.results if not r.unobserved})
+                return SubScore(sub, UNKNOWN, 0.0, cells, next_step,
+                                f"not applicable at {STAGE_NAMES[stopped.stage]}: "
+                                + "; ".join(reasons))
             return SubScore(sub, UNKNOWN, 0.0, cells, next_step,
                             f"{STAGE_NAMES[stopped.stage]} could not be judged: "
                             + "; ".join(next_step.missing))
@@ -213,7 +218,8 @@ def _floor(intermediate: CellVerdict) -> CellVerdict:
     failed = [r for group in requirements(intermediate.results)
               if requirement_outcome(group) == FAIL for r in group if r.outcome == FAIL]
     for result in failed:
-        failing = set(result.entities_with(False))
+        # An aggregate fails for the fleet as a whole: all its evidence shows why.
+        failing = set(result.entities_with(True if result.rule.aggregate else False))
         criterion = set(result.rule.criterion_signals())
         shown += [e for e in result.evidence if e.entity in failing and e.signal in criterion]
     return CellVerdict("beginner", MET, (), tuple(shown))
@@ -228,8 +234,13 @@ def requirements(results: Sequence[RuleResult]) -> list[list[RuleResult]]:
 
 
 def requirement_outcome(alternatives: Sequence[RuleResult]) -> str:
-    """Any alternative passing meets a requirement; it fails only when all applicable fail."""
-    outcomes = [r.outcome for r in alternatives]
+    """Any alternative passing meets a requirement; it fails only when all applicable fail.
+
+    An alternative whose source was not scanned at all does not hold up a decision the
+    scanned sources reach (reports still name it as a source that could settle more).
+    """
+    consulted = [r for r in alternatives if not r.unobserved]
+    outcomes = [r.outcome for r in consulted or alternatives]
     if PASS in outcomes:
         return PASS
     applicable = [o for o in outcomes if o != NOT_APPLICABLE]

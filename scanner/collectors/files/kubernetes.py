@@ -46,6 +46,8 @@ SIGNALS: tuple[SignalSpec, ...] = (
     _part("k8s.topology_spread", "bool",
           "A workload spreads its pods across availability zones (topologySpreadConstraints "
           "or podAntiAffinity on a zone key)"),
+    _part("k8s.autoscaled_share", "float",
+          "Share of workloads (DaemonSets aside) targeted by an HPA or KEDA scaler"),
     _part("k8s.multi_replica_share", "float",
           "Share of workloads running at least two replicas (replicas, autoscaler minimum, "
           "Knative min-scale; DaemonSets count)"),
@@ -699,6 +701,14 @@ def detect(files: FileIndex, out: Emitter) -> None:
              _some(w.locator for w in single) or _some(filter(None, shown.values())),
              f"{len(workloads) - len(single)} of {len(workloads)} workloads run two or more "
              "replicas" + (f"; single replica: {_names(single)}" if single else ""))
+
+    scalable = [w for w in workloads if w.kind != "DaemonSet"]
+    if scalable:
+        fixed = [w for w in scalable if not any(_targets(s, w, helm) for s in scalers)]
+        out.emit("k8s.autoscaled_share", _share(len(scalable) - len(fixed), len(scalable)),
+                 _some(w.locator for w in fixed or scalable),
+                 f"{len(scalable) - len(fixed)} of {len(scalable)} workloads are targeted by an "
+                 "HPA or KEDA scaler" + (f"; fixed size: {_names(fixed)}" if fixed else ""))
 
     probed = {id(w): _probed(w, helm) for w in workloads if w.kind in PROBED_KINDS}
     known = [w for w in workloads if probed.get(id(w)) is not None]
