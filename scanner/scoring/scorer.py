@@ -219,7 +219,7 @@ def _floor(intermediate: CellVerdict) -> CellVerdict:
               if requirement_outcome(group) == FAIL for r in group if r.outcome == FAIL]
     for result in failed:
         # An aggregate fails for the fleet as a whole: all its evidence shows why.
-        failing = set(result.entities_with(True if result.rule.aggregate else False))
+        failing = set(result.entities_with(result.rule.aggregate is not None))
         criterion = set(result.rule.criterion_signals())
         shown += [e for e in result.evidence if e.entity in failing and e.signal in criterion]
     return CellVerdict("beginner", MET, (), tuple(shown))
