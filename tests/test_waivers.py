@@ -81,6 +81,6 @@ def test_fleet_drill_down_per_repository(cli: Cli, make_repo: MakeRepo) -> None:
     document = json.loads(cli("scan", str(good.root), str(bare.root), "--format", "json",
                               "--no-store").out)
     by_repo = {r["entity"]: r for r in document["repositories"]}
-    assert by_repo[f"repo:{good.root.resolve()}"]["competencies"]["plan_develop"] == "expert"
+    assert by_repo[f"repo:{good.root.resolve()}"]["competencies"]["plan_develop"] == "advanced"
     assert by_repo[f"repo:{bare.root.resolve()}"]["services"] == [
         f"service:{bare.root.resolve()}"]

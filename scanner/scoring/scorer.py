@@ -161,10 +161,10 @@ class Scorer:
         if stage == UNKNOWN:
             assert stopped is not None and next_step is not None
             if stopped.status == CELL_NOT_APPLICABLE:
-                reasons = sorted({r.message for r in stopped.results if not r.unobserved})
+                why = sorted({r.message for r in stopped.results if not r.unobserved})
                 return SubScore(sub, UNKNOWN, 0.0, cells, next_step,
                                 f"not applicable at {STAGE_NAMES[stopped.stage]}: "
-                                + "; ".join(reasons))
+                                + "; ".join(why))
             return SubScore(sub, UNKNOWN, 0.0, cells, next_step,
                             f"{STAGE_NAMES[stopped.stage]} could not be judged: "
                             + "; ".join(next_step.missing))

@@ -13,7 +13,14 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from scanner.collectors.ci import github_actions, gitlab_ci
+from scanner.collectors.ci import (
+    azure_pipelines,
+    bitbucket,
+    circleci,
+    github_actions,
+    gitlab_ci,
+    jenkins,
+)
 from scanner.collectors.ci.commands import Wrappers
 from scanner.collectors.ci.model import (
     COMMAND,
@@ -40,12 +47,11 @@ GORELEASER_DEFAULTS = {
     "sboms": ("syft", ["$artifact", "--output", "spdx-json=$document"]),
 }
 
+#: CI systems parsed into jobs.
+PARSERS = (github_actions, gitlab_ci, jenkins, circleci, azure_pipelines, bitbucket)
+
 #: CI systems recognised by their files but not parsed yet: (system, path pattern).
 UNPARSED_CI = (
-    ("jenkins", re.compile(r"(^|/)Jenkinsfile(\.[\w-]+)?$")),
-    ("circleci", re.compile(r"^\.circleci/config\.ya?ml$")),
-    ("azure_pipelines", re.compile(r"^(\.azure-pipelines/.*\.ya?ml|azure-pipelines\.ya?ml)$")),
-    ("bitbucket_pipelines", re.compile(r"^bitbucket-pipelines\.ya?ml$")),
     ("travis", re.compile(r"^\.travis\.ya?ml$")),
     ("drone", re.compile(r"^\.drone\.ya?ml$")),
     ("buildkite", re.compile(r"^\.buildkite/pipeline\.ya?ml$")),
@@ -63,7 +69,7 @@ UNPARSED_CI = (
 def read_ci(tree: RepoTree, catalogue: Catalogue, precommit_hooks: Sequence[Reference],
             precommit_ci_service: bool) -> CiReading:
     """Parse every CI system the repository uses, plus what CI runs indirectly."""
-    reading = CiReading(results=[github_actions.parse(tree), gitlab_ci.parse(tree)])
+    reading = CiReading(results=[parser.parse(tree) for parser in PARSERS])
     wrappers = Wrappers(tree)
     for result in reading.results:
         result.jobs = [wrappers.expand_job(job) for job in result.jobs]

@@ -30,11 +30,12 @@ from scanner.collectors.ci.model import (
     ParseResult,
     Reference,
     names,
+    read_yaml,
     scalar_text,
     shell_lines,
 )
-from scanner.collectors.tree import RepoTree, SkippedFile, in_folder
-from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml
+from scanner.collectors.tree import RepoTree, in_folder
+from scanner.yaml_source import LineDict, LineList
 
 SYSTEM = "github_actions"
 WORKFLOW_FOLDER = ".github/workflows"
@@ -120,15 +121,8 @@ class _Reader:
         return self.cache[path]
 
     def _load(self, path: str) -> Any:
-        try:
-            text = self.tree.read_text(path)
-        except SkippedFile as skipped:
-            self.result.unreadable.append((path, str(skipped)))
-            return None
-        try:
-            data = load_yaml(text)
-        except YamlError as exc:
-            self.result.unreadable.append((path, f"not valid YAML ({exc})"))
+        read, data = read_yaml(self.tree, path, self.result)
+        if not read:
             return None
         if path not in self.result.files:
             self.result.files.append(path)

@@ -31,15 +31,15 @@ from scanner.collectors.ci.model import (
     ParseResult,
     Reference,
     names,
+    read_yaml,
     scalar_text,
     shell_lines,
 )
-from scanner.collectors.tree import RepoTree, SkippedFile, matching
+from scanner.collectors.tree import RepoTree, matching
 from scanner.yaml_source import (
     LineDict,
     LineList,
     Tagged,
-    YamlError,
     load_yaml_documents,
     stamp_file,
 )
@@ -194,16 +194,10 @@ class _Config:
         self.components: list[Reference] = []
 
     def load_file(self, path: str) -> LineDict | None:
-        try:
-            text = self.tree.read_text(path)
-        except SkippedFile as skipped:
-            self.result.unreadable.append((path, str(skipped)))
+        read, loaded = read_yaml(self.tree, path, self.result, load_yaml_documents)
+        if not read:
             return None
-        try:
-            documents = [d for d in load_yaml_documents(text) if d is not None]
-        except YamlError as exc:
-            self.result.unreadable.append((path, f"not valid YAML ({exc})"))
-            return None
+        documents = [d for d in loaded if d is not None]
         if len(documents) == 2 and isinstance(documents[0], dict) and "spec" in documents[0]:
             documents = documents[1:]  # a header with `spec: inputs`, then the configuration
         if len(documents) != 1 or not isinstance(documents[0], LineDict):

@@ -6,8 +6,12 @@ on `Job`s only, so every CI system yields the same signals.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from scanner.collectors.tree import RepoTree, SkippedFile
+from scanner.yaml_source import YamlError, load_yaml
 
 # Triggers, source-neutral.
 PUSH = "push"  # any branch: runs before a change is merged
@@ -125,3 +129,36 @@ def shell_lines(script: str) -> list[tuple[int, str]]:
     if pending:
         lines.append((start, " ".join(part for part in pending if part)))
     return lines
+
+
+def read_yaml(tree: RepoTree, path: str, result: ParseResult,
+              loader: Callable[[str], Any] = load_yaml) -> tuple[bool, Any]:
+    """(read, data) for one CI file; when it cannot be read the reason is recorded."""
+    try:
+        text = tree.read_text(path)
+    except SkippedFile as skipped:
+        result.unreadable.append((path, str(skipped)))
+        return False, None
+    try:
+        return True, loader(text)
+    except YamlError as exc:
+        result.unreadable.append((path, f"not valid YAML ({exc})"))
+        return False, None
+
+
+def combine_triggers(operator: str, parts: Sequence[frozenset[str] | None],
+                     everything: frozenset[str]) -> frozenset[str] | None:
+    """Triggers admitted by an `and` / `or` of conditions, or None when unknowable.
+
+    An `and` is at most as wide as its known parts; an `or` is known only when
+    every part is.
+    """
+    known = [part for part in parts if part is not None]
+    if operator == "and" and known:
+        admitted = set(everything)
+        for part in known:
+            admitted &= part
+        return frozenset(admitted)
+    if operator == "or" and known and len(known) == len(parts):
+        return frozenset(set().union(*known))
+    return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from scanner.collectors.files import cloud_iac, delivery, kubernetes, practices
+from scanner.collectors.files import cloud_iac, delivery, kubernetes, observability, practices
 
 #: Detector modules run on every repository and on every service inside one.
-DETECTORS: tuple[ModuleType, ...] = (practices, cloud_iac, kubernetes, delivery)
+DETECTORS: tuple[ModuleType, ...] = (practices, cloud_iac, kubernetes, delivery, observability)

@@ -10,6 +10,9 @@ libraries) and whether deployments name their service and environment; and
 security detection rules (Falco, Sigma, Datadog, Elastic, Prometheus alerts on
 failed authentication).
 
+Terraform is the cloud IaC detector's (`iac.slos`, `iac.synthetics`, `iac.rum`,
+`iac.security_monitoring`): this one reads the tools' own files.
+
 Everything is read through the shared `FileIndex`, each file once: a plain
 substring test decides whether a file is parsed at all.  Examples, tests,
 documentation and vendored code are ignored (synthetic checks, being tests by
@@ -47,8 +50,8 @@ SIGNALS: tuple[SignalSpec, ...] = (
           "rates)"),
     _spec("slo.count", "int",
           "SLOs defined: OpenSLO and Nobl9 SLO objects, Sloth `slos` entries, Pyrra and "
-          "slo-generator objectives, Nobl9 Terraform SLOs, and SLOs that only show as "
-          "recording rules (one per sloth_id / slo label or rule group)"),
+          "slo-generator objectives, and SLOs that only show as recording rules (one per "
+          "sloth_id / slo label or rule group)"),
     _spec("slo.burn_rate_alerts", "bool",
           "Alerting on error-budget burn: Sloth page/ticket alerts, Pyrra objectives (burn-rate "
           "alerts unless disabled), OpenSLO burnrate alert conditions, Nobl9 burn alert "
@@ -112,13 +115,11 @@ AUTH_WORDS = re.compile(
     r"brute[\s_-]*force|invalid[\s_-]*(token|credential|password|login)|access[\s_-]*denied|"
     r"password[\s_-]*(fail|mismatch)")
 AUTH_STATUS = re.compile(r"(?i)\b(code|status)\w*\s*=~?\s*[\"'][^\"']*\b40[13]\b")
+FALCO_ITEM = re.compile(r"-\s+rule\s*:")
 DATADOG_RULE_TYPES = frozenset({"log_detection", "workload_security", "signal_correlation",
                                 "application_security", "cloud_configuration",
                                 "infrastructure_configuration"})
 SECURITY_PATH = re.compile(r"(?i)(secur|detect|rule|siem|datadog|threat|signal)")
-TERRAFORM_RESOURCE = re.compile(
-    r'(?m)^\s*resource\s+"(nobl9_slo|checkly_check|datadog_synthetics_test|'
-    r'datadog_security_monitoring_rule(?:_json)?|elasticstack_kibana_security_detection_rule)"')
 
 # --- user experience -----------------------------------------------------------------------
 
@@ -238,7 +239,7 @@ class Found:
     conventions: dict[str, str] = field(default_factory=dict)
     scopes: list[Scope] = field(default_factory=list)
     security: dict[str, str] = field(default_factory=dict)
-    manifests: int = 0  # dependency manifests read
+    packages: int = 0  # package.json files read
 
     def slo(self, kind: str, locator: str) -> None:
         self.slo_kinds.setdefault(kind, locator)
@@ -259,7 +260,6 @@ class Scope:
 
     otel_service: str | None = None
     otel_env: str | None = None
-    otel: str | None = None
     datadog: dict[str, str] = field(default_factory=dict)  # service/env/version -> locator
 
     def identity(self) -> list[str] | None:
@@ -291,8 +291,6 @@ def detect(files: FileIndex, out: Emitter) -> None:
                 _yaml_file(files, path, found)
             elif lower.endswith(".toml") and name not in ("pyproject.toml", "Cargo.toml"):
                 _toml_rule(files, path, found)
-            elif lower.endswith(".tf"):
-                _terraform(files, path, found)
             elif lower.endswith(".json") and SECURITY_PATH.search(path) \
                     and name not in ("package.json", "composer.json"):
                 _json_security_rules(files, path, found)
@@ -301,8 +299,10 @@ def detect(files: FileIndex, out: Emitter) -> None:
             reader = _dependency_reader(path)
             if reader is not None:
                 _dependencies(files, path, reader, found)
-        except (ValueError, TypeError, AttributeError, RecursionError, KeyError):
-            continue  # a file this detector cannot make sense of
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
+            # Unparseable JSON or TOML, or a shape nobody foresaw: that file is left out,
+            # the scan goes on.
+            continue
     _emit(found, out)
 
 
@@ -394,7 +394,7 @@ def _yaml_file(files: FileIndex, path: str, found: Found) -> None:
     sloth = "prometheus/v1" in text and "slos" in text
     slo_generator = "slo_target" in text or "burn_rate_threshold" in text
     rules = "groups" in text and "rules" in text and "expr" in text
-    falco = "rule" in text and "condition" in text
+    falco = "rule" in text and "condition" in text and FALCO_ITEM.search(text) is not None
     sigma = "logsource" in text and "detection" in text
     blackbox = "prober" in text and "modules" in text
     datadog_rule = "cases" in text and "queries" in text
@@ -423,6 +423,10 @@ def _yaml_file(files: FileIndex, path: str, found: Found) -> None:
                 found.security.setdefault("datadog-security-rules",
                                           where.at(document.line_of("cases")))
         elif isinstance(document, LineList):
+            if kube:  # sloctl and OpenSLO tools also take a list of objects
+                for item in document:
+                    if isinstance(item, LineDict) and isinstance(item.get("kind"), str):
+                        _kubernetes(item, where, found)
             if falco:
                 _falco(document, where, found)
             if slo_generator:
@@ -536,8 +540,8 @@ def _prometheus_rules(document: Any, where: Where, found: Found) -> None:
                 if not isinstance(rule, LineDict) or "expr" not in rule:
                     continue
                 for key in ("alert", "record"):
-                    name = _scalar(rule.get(key))
-                    if name is not None:
+                    name = _str(rule.get(key)).strip()
+                    if name:
                         _rule(Rule(key == "alert", name, str(rule.get("expr")),
                                    where.at(rule.line_of(key)), where.path,
                                    _slo_id(rule, group_name)), found)
@@ -630,7 +634,7 @@ def _settings(node: LineDict | LineList, path: str, scope: Scope, found: Found) 
     if isinstance(node, LineList):
         for index, item in enumerate(node):  # Compose `- KEY=value` environment and labels
             match = ASSIGNMENT.match(item) if isinstance(item, str) else None
-            if match:
+            if match and (match[1] in ENV_VARS or match[1] in DD_LABELS):
                 _setting(scope, found, match[1], match[2].strip().strip("'\""),
                          f"{path}:{node.line_of(index)}")
         return
@@ -651,7 +655,6 @@ def _setting(scope: Scope, found: Found, key: str, value: str | None, locator: s
     if not value:
         return
     if key in OTEL_VARS:
-        scope.otel = scope.otel or locator
         found.conventions.setdefault("opentelemetry", locator)
         if key == "OTEL_SERVICE_NAME":
             scope.otel_service = scope.otel_service or locator
@@ -754,26 +757,6 @@ def _synthetic_file(files: FileIndex, path: str, name: str, found: Found) -> Non
             found.synthetics.setdefault("datadog-synthetics", f"{path}:{line}")
 
 
-def _terraform(files: FileIndex, path: str, found: Found) -> None:
-    text = _text(files, path)
-    if text is None or not any(hint in text for hint in ("nobl9_", "checkly_", "datadog_s",
-                                                         "elasticstack_kibana_security")):
-        return
-    for match in TERRAFORM_RESOURCE.finditer(text):
-        locator = f"{path}:{_line(text, match.start(1))}"
-        resource = match[1]
-        if resource == "nobl9_slo":
-            found.slo("nobl9", locator)
-        elif resource == "checkly_check":
-            found.synthetics.setdefault("checkly", locator)
-        elif resource == "datadog_synthetics_test":
-            found.synthetics.setdefault("datadog-synthetics", locator)
-        elif resource.startswith("datadog_security"):
-            found.security.setdefault("datadog-security-rules", locator)
-        else:
-            found.security.setdefault("elastic-detection-rules", locator)
-
-
 def _toml_rule(files: FileIndex, path: str, found: Found) -> None:
     """An Elastic detection rule: a TOML `[rule]` table with a risk score."""
     text = _text(files, path)
@@ -837,11 +820,12 @@ def _dependencies(files: FileIndex, path: str, reader: Reader, found: Found) -> 
     text = _text(files, path)
     if text is None:
         return
-    found.manifests += 1
+    ecosystem, read = reader
+    if ecosystem == "npm":
+        found.packages += 1
     lowered = text.lower()
     if not any(hint in lowered for hint in DEPENDENCY_HINTS):
         return
-    ecosystem, read = reader
     for raw, line in read(text):
         name = _canonical(ecosystem, raw)
         locator = f"{path}:{line}"
@@ -1038,7 +1022,8 @@ def _emit(found: Found, out: Emitter) -> None:
     _emit_rules(found, out)
     _emit_list(out, "ux.rum.tools", found.rum,
                "no real-user monitoring SDK among package.json dependencies"
-               if found.manifests else "no dependency manifests")
+               if found.packages else "no package.json (RUM SDKs are looked for among its "
+               "dependencies)")
     _emit_list(out, "ux.synthetics.tools", found.synthetics,
                "no Checkly, Elastic or Datadog synthetic checks and no blackbox probes")
     _emit_list(out, "telemetry.conventions", found.conventions,

@@ -11,7 +11,12 @@ from scanner.collectors.local.worktree import WorkTree
 from scanner.evidence import Evidence
 
 Tree = Callable[[dict[str, str]], WorkTree]
-SHARES = {"k8s.multi_replica_share", "k8s.probes_share", "k8s.identity_labels_share"}
+SHARES = {
+    "k8s.multi_replica_share",
+    "k8s.probes_share",
+    "k8s.identity_labels_share",
+    "k8s.autoscaled_share",
+}
 
 
 def scan(tree: Tree, files: dict[str, str]) -> dict[str, Evidence]:
@@ -165,6 +170,10 @@ def test_plain_manifests(tree: Tree) -> None:
     assert found["k8s.multi_replica_share"].value == 1.0
     assert found["k8s.multi_replica_share"].locators == (
         "deploy/agent.yaml:1", "deploy/api.yaml:9", "deploy/worker.yaml:17")
+    # the worker is scaled by an HPA; api keeps a fixed count; a DaemonSet is not counted
+    assert found["k8s.autoscaled_share"].value == 0.5
+    assert found["k8s.autoscaled_share"].locators == ("deploy/api.yaml:1",)
+    assert "fixed size: Deployment api" in (found["k8s.autoscaled_share"].note or "")
     # the DaemonSet is not asked for probes; the worker has none
     assert found["k8s.probes_share"].value == 0.5
     assert found["k8s.probes_share"].locators == ("deploy/worker.yaml:1",)

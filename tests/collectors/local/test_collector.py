@@ -106,10 +106,32 @@ def test_a_broken_workflow_keeps_negatives_unsaid_but_positives_count(
 
 
 def test_an_unparsed_ci_system_keeps_negatives_unsaid(make_repo: MakeRepo) -> None:
-    repo = make_repo({"Jenkinsfile": "pipeline { agent any }\n"})
+    repo = make_repo({".travis.yml": "language: python\nscript: pytest\n"})
+    found = signals(collect(repo.root))
+    assert found["ci.systems"].value == ["travis"]
+    assert "ci.sast.tools" not in found
+
+
+def test_a_jenkinsfile_is_evidence(make_repo: MakeRepo) -> None:
+    repo = make_repo({"Jenkinsfile": """\
+pipeline {
+  agent any
+  stages {
+    stage('Test') { steps { sh 'pytest --cov' } }
+    // stage('Scan') { steps { sh 'semgrep ci' } }
+    stage('Deploy') {
+      when { branch 'main' }
+      steps { sh 'helm upgrade --install api ./chart' }
+    }
+  }
+}
+"""})
     found = signals(collect(repo.root))
     assert found["ci.systems"].value == ["jenkins"]
-    assert "ci.sast.tools" not in found
+    assert found["ci.tests.tools"].value == ["pytest"]
+    assert found["ci.sast.tools"].value == []  # the scan stage is commented out
+    assert found["ci.deploy.automatic"].value is True
+    assert found["ci.deploy.automatic"].locators == ("Jenkinsfile:6",)
 
 
 def test_binary_huge_and_escaping_files_are_skipped(make_repo: MakeRepo,
