@@ -41,7 +41,7 @@ def read_yaml_file(path: Path) -> Any:
         raise FileProblem(str(path), f"not valid YAML: {exc}") from None
 
 
-def _suggest(name: str, choices: Iterable[str]) -> str:
+def suggest(name: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(choices), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
@@ -96,7 +96,7 @@ def keys(value: Mapping[str, Any], where: Where, *, required: Iterable[str] = ()
     for key in value:
         if key not in allowed:
             raise where.at(str(key)).problem(
-                f"unknown key{_suggest(str(key), allowed)}; allowed: {', '.join(sorted(allowed))}",
+                f"unknown key{suggest(str(key), allowed)}; allowed: {', '.join(sorted(allowed))}",
                 line_of(value, key),
             )
     for key in required:
@@ -128,7 +128,7 @@ def choice(value: Any, where: Where, choices: Iterable[str]) -> str:
     options = list(choices)
     if not isinstance(value, str) or value not in options:
         raise where.problem(
-            f"'{value}' is not one of: {', '.join(options)}{_suggest(str(value), options)}"
+            f"'{value}' is not one of: {', '.join(options)}{suggest(str(value), options)}"
         )
     return value
 

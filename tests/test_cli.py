@@ -47,7 +47,8 @@ def test_json_report_and_stored_scan(cli: Cli, make_repo: MakeRepo, tmp_path: Pa
     assert len(by_id) == 30
     assert by_id["plan_develop.code_validation"]["stage"] == "expert"
     assert by_id["operate.patching"]["stage"] == "intermediate"  # no dependency scanning
-    assert by_id["observe_respond.slos"]["stage"] == "unknown"
+    assert by_id["observe_respond.slos"]["stage"] == "beginner"  # deploys, defines no SLO
+    assert by_id["plan_develop.technical_debt"]["stage"] == "unknown"  # one commit: no trend
     scan_id = document["scan"]["id"]
     again = cli("report", scan_id[:12], "--format", "json")
     assert again.code == 0 and json.loads(again.out) == document
@@ -82,9 +83,9 @@ def test_one_entity_slice_from_the_store(cli: Cli, make_repo: MakeRepo) -> None:
     assert wrong.code == 2 and "has no entity 'repo:/nowhere'" in wrong.err
 
 
-# The sample repository reaches Advanced in plan_develop and only Beginner in operate: it
-# deploys, but shows no capacity, scaling or recovery practice.
-@pytest.mark.parametrize(("gate", "code"), [("intermediate", 0), ("expert", 1),
+# The sample repository reaches Advanced in plan_develop and only Beginner in operate and
+# observe_respond: it deploys, but shows no capacity, recovery or monitoring practice.
+@pytest.mark.parametrize(("gate", "code"), [("beginner", 0), ("intermediate", 1),
                                             ("plan_develop=advanced", 0),
                                             ("plan_develop=expert", 1),
                                             ("operate=beginner", 0),

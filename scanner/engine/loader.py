@@ -41,6 +41,7 @@ RULE_KEYS_OPTIONAL = ("applies_to", "each", "quantifier", "aggregate", "remedy",
 BUILTIN_THRESHOLDS: dict[str, tuple[float, str]] = {
     "most": (0.75, "Share of counted entities that 'most' requires"),
     "many": (0.5, "Share of counted entities that 'many' ({at_least: many}) requires"),
+    "nearly_all": (0.95, "Share that counts as nearly all (Expert coverage)"),
     "aggregate_coverage": (0.5, "Share of counted entities that must report a signal for an "
                                 "aggregate (median, mean, …) over them to decide a rule"),
 }
@@ -85,8 +86,12 @@ def load_rules(paths: Iterable[Path], model: Model, catalogue: SignalCatalogue |
                                   for name, t in (thresholds or {}).items()})
     for name, (default, description) in BUILTIN_THRESHOLDS.items():
         ruleset.thresholds.setdefault(name, Threshold(name, default, description, "built-in"))
-    for path in paths:
-        _load_file(path, model, catalogue, ruleset)
+    # Thresholds first, so a pack may use one that a later pack defines.
+    packs = [_read_pack(path) for path in paths]
+    for pack in packs:
+        _add_thresholds(pack, ruleset)
+    for pack in packs:
+        _add_rules(pack, model, catalogue, ruleset)
     for rule_id in disabled:
         if rule_id not in ruleset.rules:
             raise FileProblem("config", f"rules.disable names unknown rule '{rule_id}'")
@@ -94,37 +99,49 @@ def load_rules(paths: Iterable[Path], model: Model, catalogue: SignalCatalogue |
     return ruleset
 
 
-def _load_file(path: Path, model: Model, catalogue: SignalCatalogue | None,
-               ruleset: RuleSet) -> None:
+@dataclass(frozen=True)
+class _Pack:
+    path: Path
+    where: v.Where
+    thresholds: Mapping[str, Any]
+    rules: list[Any]
+
+
+def _read_pack(path: Path) -> _Pack:
     data = v.read_yaml_file(path)
     where = v.Where(str(path))
-    raw_thresholds: Mapping[str, Any] = {}
     if isinstance(data, list):
-        raw_rules = data
-    else:
-        top = v.mapping(data, where, "a list of rules, or a mapping with 'rules'")
-        v.keys(top, where, required=("rules",), optional=("pack", "thresholds"))
-        raw_rules = v.sequence(top["rules"], where.at("rules"))
-        raw_thresholds = v.mapping(top.get("thresholds") or {}, where.at("thresholds"))
-    for name, raw in raw_thresholds.items():
-        here = where.at("thresholds").at(str(name))
+        return _Pack(path, where, {}, data)
+    top = v.mapping(data, where, "a list of rules, or a mapping with 'rules'")
+    v.keys(top, where, required=("rules",), optional=("pack", "thresholds"))
+    return _Pack(path, where, v.mapping(top.get("thresholds") or {}, where.at("thresholds")),
+                 v.sequence(top["rules"], where.at("rules")))
+
+
+def _add_thresholds(pack: _Pack, ruleset: RuleSet) -> None:
+    for name, raw in pack.thresholds.items():
+        here = pack.where.at("thresholds").at(str(name))
         entry = v.mapping(raw, here)
         v.keys(entry, here, required=("default", "description"))
         if name in ruleset.thresholds and ruleset.thresholds[name].source != "preloaded":
             raise here.problem(f"threshold '{name}' is already defined in "
                                f"{ruleset.thresholds[name].source}",
-                               v.line_of(raw_thresholds, name))
+                               v.line_of(pack.thresholds, name))
         ruleset.thresholds[str(name)] = Threshold(
             str(name), v.number(entry["default"], here.at("default")),
-            v.text(entry["description"], here.at("description")), str(path))
-    for index, raw in enumerate(raw_rules):
-        rule = _parse_rule(raw, where.at(index), model, catalogue, ruleset)
+            v.text(entry["description"], here.at("description")), str(pack.path))
+
+
+def _add_rules(pack: _Pack, model: Model, catalogue: SignalCatalogue | None,
+               ruleset: RuleSet) -> None:
+    for index, raw in enumerate(pack.rules):
+        rule = _parse_rule(raw, pack.where.at(index), model, catalogue, ruleset)
         if rule.id in ruleset.rules:
-            raise where.for_item(f"rule '{rule.id}'").problem(
+            raise pack.where.for_item(f"rule '{rule.id}'").problem(
                 f"duplicate rule id; first defined in {ruleset.rules[rule.id].source}",
                 rule.line)
         ruleset.rules[rule.id] = rule
-    ruleset.files.append(str(path))
+    ruleset.files.append(str(pack.path))
 
 
 def _parse_rule(raw: Any, where: v.Where, model: Model, catalogue: SignalCatalogue | None,
@@ -145,7 +162,7 @@ def _parse_rule(raw: Any, where: v.Where, model: Model, catalogue: SignalCatalog
             known = [s.full_id for s in model.all_subcompetencies()]
             raise here.at("cell.subcompetency").problem(
                 f"'{subcompetency}' is not a sub-competency of model '{model.name}'"
-                f"{v._suggest(subcompetency, known)}")
+                f"{v.suggest(subcompetency, known)}")
         stage = v.choice(cell["stage"], here.at("cell.stage"), STAGES[1:])
         if not rule_id.startswith(subcompetency + "."):
             raise here.at("id").problem(f"must start with its cell's sub-competency "
@@ -192,11 +209,17 @@ def _parse_quantifier(raw: Any, where: v.Where, ruleset: RuleSet) -> Quantifier 
     v.keys(entry, where, required=("at_least",))
     value = entry["at_least"]
     if isinstance(value, str):
-        if value not in ruleset.thresholds:
-            raise where.at("at_least").problem(f"unknown threshold '{value}'")
-        return Quantifier("at_least", ThresholdRef(value), f"at least {value}")
+        return Quantifier("at_least", _threshold(value, where.at("at_least"), ruleset),
+                          f"at least {value}")
     ratio = v.number(value, where.at("at_least"), minimum=0.0, maximum=1.0)
     return Quantifier("at_least", ratio, f"at least {ratio:.0%}")
+
+
+def _threshold(name: str, where: v.Where, ruleset: RuleSet) -> ThresholdRef:
+    if name not in ruleset.thresholds:
+        raise where.problem(f"unknown threshold '{name}'{v.suggest(name, ruleset.thresholds)}; "
+                            "define it under 'thresholds:' in a rule pack")
+    return ThresholdRef(name)
 
 
 @dataclass(frozen=True)
@@ -263,7 +286,7 @@ class _ConditionContext:
         spec = self.catalogue.get(name)
         if spec is None:
             raise where.problem(f"unknown signal '{name}'"
-                                f"{v._suggest(name, self.catalogue.names())}; "
+                                f"{v.suggest(name, self.catalogue.names())}; "
                                 "see `maturity signals`")
         if self.over not in spec.entity_kinds:
             raise where.problem(f"signal '{name}' is collected for "
@@ -282,12 +305,7 @@ class _ConditionContext:
         if isinstance(raw, dict):
             v.keys(raw, where, required=("threshold",))
             name = v.text(raw["threshold"], where.at("threshold"))
-            if name not in self.ruleset.thresholds:
-                raise where.at("threshold").problem(
-                    f"unknown threshold '{name}'"
-                    f"{v._suggest(name, self.ruleset.thresholds)}; define it under "
-                    "'thresholds:' in a rule pack")
-            return ThresholdRef(name)
+            return _threshold(name, where.at("threshold"), self.ruleset)
         if op_name in ("in", "contains_any"):
             items = v.sequence(raw, where, "a list of values")
             return tuple(items)

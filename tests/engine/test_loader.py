@@ -99,8 +99,9 @@ def test_regex_and_threshold_mistakes(tmp_path: Path) -> None:
     bad_regex = GOOD.replace("op: contains, value: zap", "op: matches, value: '(zap'")
     with pytest.raises(FileProblem, match="not a valid regular expression"):
         load(write(tmp_path, bad_regex))
-    bad_threshold = GOOD.replace("{at_least: 0.5}", "{at_least: nearly_all}")
-    with pytest.raises(FileProblem, match="unknown threshold 'nearly_all'"):
+    bad_threshold = GOOD.replace("{at_least: 0.5}", "{at_least: nearly_al}")
+    with pytest.raises(FileProblem,
+                       match=r"unknown threshold 'nearly_al' \(did you mean 'nearly_all'"):
         load(write(tmp_path, bad_threshold, "b.yaml"))
 
 
@@ -112,6 +113,15 @@ def test_thresholds_are_declared_in_packs_and_referenced(tmp_path: Path) -> None
     assert rule.quantifier is not None and rule.quantifier.ratio == ThresholdRef("dast_share")
     assert rules.threshold_values({"dast_share": 0.9})["dast_share"] == 0.9
     assert rules.threshold_values()["most"] == 0.75
+
+
+def test_a_pack_may_use_a_threshold_a_later_pack_defines(tmp_path: Path) -> None:
+    user = GOOD.replace("{at_least: 0.5}", "{at_least: dast_share}")
+    definer = "thresholds:\n  dast_share: {default: 0.3, description: DAST share}\nrules: []\n"
+    rules = load_rules([write(tmp_path, user, "a.yaml"), write(tmp_path, definer, "z.yaml")],
+                       MODEL, CATALOGUE)
+    assert rules.threshold_values()["dast_share"] == 0.3
+    assert rules.thresholds["dast_share"].source.endswith("z.yaml")
 
 
 def test_duplicate_ids_and_non_yaml_files(tmp_path: Path) -> None:
