@@ -34,7 +34,7 @@ from scanner.signals import SignalSpec
 TOOL_CATEGORIES = (
     "sast", "dast", "sca", "secrets", "container_scan", "iac_scan", "signing", "provenance",
     "verification", "sbom", "tests", "coverage", "e2e", "lint", "deploy", "packaging",
-    "load_test",
+    "load_test", "rollback",
 )
 _CATEGORY_WORDS = {
     "sast": "static application security testing (SAST)",
@@ -54,6 +54,7 @@ _CATEGORY_WORDS = {
     "deploy": "deployment to an environment",
     "packaging": "publishing release artifacts",
     "load_test": "load or performance tests",
+    "rollback": "scripted or automatic rollback of a deployment",
 }
 PINNED = re.compile(r"^[0-9a-f]{40}$")
 E2E_JOB_NAME = re.compile(r"(?i)(^|[^a-z])(e2e|end[-_ ]?to[-_ ]?end|smoke|acceptance|"

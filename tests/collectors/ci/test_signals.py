@@ -143,3 +143,23 @@ def test_delivery_frequency_follows_how_ci_delivers(make_repo: MakeRepo) -> None
     found = values(on_tags)
     assert found["delivery.days_per_week"].value == found["git.release_days_per_week"].value
     assert found["delivery.days_per_week"].note == "CI delivers on tags: release days"
+
+
+def test_an_atomic_upgrade_or_a_rollback_job_is_a_way_back(make_repo: MakeRepo) -> None:
+    plain = make_repo(workflow("cd.yml", "{push: {branches: [main]}}",
+                               "  deploy:\n    environment: production\n    steps:\n"
+                               "      - run: helm upgrade --install api ./chart\n"))
+    assert values(plain)["ci.deploy.present"].value is True
+    assert values(plain)["ci.rollback.tools"].value == []
+    atomic = make_repo({
+        **workflow("cd.yml", "{push: {branches: [main]}}",
+                   "  deploy:\n    environment: production\n    steps:\n"
+                   "      - run: helm upgrade --install api ./chart --atomic --timeout 5m\n"),
+        **workflow("rollback.yml", "workflow_dispatch",
+                   "  undo:\n    environment: production\n    steps:\n"
+                   "      - run: kubectl -n shop rollout undo deployment/api\n"),
+    })
+    found = values(atomic)
+    assert found["ci.rollback.tools"].value == ["helm-rollback", "kubectl-rollout-undo"]
+    assert found["ci.rollback.tools"].locators == (".github/workflows/cd.yml:6",
+                                                   ".github/workflows/rollback.yml:6")
