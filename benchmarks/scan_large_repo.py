@@ -7,6 +7,8 @@ over two years and ~1,500 files, some of them CI workflows, then reports:
 * the floor: `git log` over the last 365 days plus reading the CI files,
 * their ratio, and the wall time of `maturity --help`.
 
+Each command gets one untimed warm-up run first (see child_env.py).
+
 Usage: python benchmarks/scan_large_repo.py [--commits 20000] [--files 1500] [--runs 5]
 """
 
@@ -20,6 +22,8 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from child_env import CHILD_ENV, warm_up
 
 WORKFLOW = """\
 name: ci-{n}
@@ -80,10 +84,12 @@ def build_repository(root: Path, commits: int, files: int) -> None:
 
 
 def wall(command: list[str], runs: int) -> float:
+    warm_up(command)
     times = []
     for _ in range(runs):
         began = time.perf_counter()
-        subprocess.run(command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(command, check=False, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, env=CHILD_ENV)
         times.append(time.perf_counter() - began)
     return statistics.median(times)
 

@@ -4,7 +4,8 @@ Builds (once, cached under --workdir) a folder of repositories of varied
 shape (services with Dockerfiles and manifests, libraries, GitLab and GitHub
 CI), each with some hundreds of commits, then reports the wall time and the
 peak memory of `maturity scan --recursive` with --jobs 1 and with the
-default (one worker per CPU), and their ratio.
+default (one worker per CPU), and their ratio. Each command gets one untimed
+warm-up run first (see child_env.py).
 
 Usage: python benchmarks/scan_many_repos.py [--repos 50] [--commits 400] [--runs 3]
 """
@@ -20,6 +21,8 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from child_env import CHILD_ENV, warm_up
 
 GITHUB = """\
 on: [push, pull_request]
@@ -87,11 +90,13 @@ def build_repository(root: Path, commits: int, index: int) -> None:
 
 def measure(command: list[str], runs: int) -> tuple[float, float]:
     """Median wall seconds and the largest peak memory (MiB) of the command."""
+    warm_up(command)
     times, peaks = [], []
     for _ in range(runs):
         began = time.perf_counter()
         completed = subprocess.run(["/usr/bin/time", "-f", "%M", *command], check=False,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                   env=CHILD_ENV)
         times.append(time.perf_counter() - began)
         peaks.append(int(completed.stderr.strip().splitlines()[-1]) / 1024)
     return statistics.median(times), max(peaks)

@@ -29,7 +29,7 @@ from scanner.collectors.files import DETECTORS
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.local.git import GitError, GitRepo
 from scanner.collectors.local.history import SIGNALS as HISTORY_SIGNALS
-from scanner.collectors.local.history import collect_history
+from scanner.collectors.local.history import HistoryReads
 from scanner.collectors.local.worktree import WorkTree
 from scanner.collectors.repo_files import SIGNALS as FILE_SIGNALS
 from scanner.collectors.repo_files import RepoFiles, deployable, iac_applied
@@ -92,7 +92,6 @@ class _RepositoryScan:
         self.entity = f"repo:{repo.root}"
         self.cadence: dict[str, Any] = {}
         self.tree = WorkTree(repo.root, tracked, settings.max_file_bytes)
-        self.catalogue = load_catalogue()
         self.production = re.compile(settings.production_pattern)
 
     def note(self, message: str, locator: str | None = None, entity: str | None = None) -> None:
@@ -104,25 +103,27 @@ class _RepositoryScan:
         out = Emitter(self.entity, LocalRepoCollector.id)
         has_commits = self.repo.head() is not None
         out.emit("repo.has_commits", has_commits, (), None if has_commits else "no commits yet")
-        if has_commits:
-            for message in collect_history(self.repo, self.settings.history_days, out,
-                                           now_utc()):
-                self.note(message)
-        else:
-            self.note("the repository has no commits yet; judged on its work tree only")
+        history = HistoryReads(self.repo, self.settings.history_days, now_utc()) \
+            if has_commits else None
+        self.catalogue = load_catalogue()
         findings = RepoFiles(self.tree, self.catalogue, out).collect()
         reading = read_ci(self.tree, self.catalogue, findings.precommit_references,
                           findings.precommit_in_ci_service)
         summary = emit_ci_signals(reading, self.catalogue, self.production, out)
         deployable(findings.service_artifacts, summary.deploys, out)
         iac_applied(findings.iac, summary.iac_applied, out)
+        files = FileIndex(self.tree)
+        for detector in DETECTORS:
+            detector.detect(files, out)
+        if history is not None:
+            for message in history.finish(out):
+                self.note(message)
+        else:
+            self.note("the repository has no commits yet; judged on its work tree only")
         self.cadence = {item.signal: item.value for item in out.evidence
                         if item.signal in ("git.mainline_days_per_week",
                                            "git.release_days_per_week")}
         delivery_frequency(self.cadence, summary, out)
-        files = FileIndex(self.tree)
-        for detector in DETECTORS:
-            detector.detect(files, out)
         self._own_waivers(files)
         services = find_services(files)
         out.emit("repo.services", [s.path or "." for s in services],

@@ -164,27 +164,44 @@ def _person(text: str, zones: dict[str, timezone]) -> tuple[str, datetime | None
     return text[opening + 1:closing].lower() or text[:opening].strip().lower(), moment
 
 
-def collect_history(repo: GitRepo, window_days: int, out: Emitter, now: datetime) -> list[str]:
-    """Emit the history signals; return notes (shallow clone, unreadable history)."""
-    notes: list[str] = []
-    since = now - timedelta(days=window_days)
-    # Independent git reads run side by side: most of their time is git's own.
-    commands = {
-        "raw": ("log", "--format=raw", f"--since={since.isoformat()}", "HEAD"),
-        # Authors seen before the window: the others are newcomers (emails stay in memory).
-        "earlier": ("log", "--format=%ae", f"--until={since.isoformat()}", "HEAD"),
-        "shallow": ("rev-parse", "--is-shallow-repository"),
-        "boundary": ("rev-list", "-1", f"--before={since.isoformat()}", "HEAD"),
-        "tags": TAG_LISTING,
-    }
-    try:
-        with ThreadPoolExecutor(max_workers=len(commands)) as pool:
-            futures = {name: pool.submit(run_git, repo.root, *args)
-                       for name, args in commands.items()}
+class HistoryReads:
+    """The git reads behind the history signals, started at once and finished later.
+
+    Git does most of the work in its own processes, so a caller can read files
+    while they run and call `finish` when it needs the history.
+    """
+
+    def __init__(self, repo: GitRepo, window_days: int, now: datetime) -> None:
+        self.repo, self.window_days, self.now = repo, window_days, now
+        self.since = now - timedelta(days=window_days)
+        since = self.since.isoformat()
+        commands = {
+            "raw": ("log", "--format=raw", f"--since={since}", "HEAD"),
+            # Authors seen before the window: the others are newcomers (emails stay in memory).
+            "earlier": ("log", "--format=%ae", f"--until={since}", "HEAD"),
+            "shallow": ("rev-parse", "--is-shallow-repository"),
+            "boundary": ("rev-list", "-1", f"--before={since}", "HEAD"),
+            "tags": TAG_LISTING,
+        }
+        self._pool = ThreadPoolExecutor(max_workers=len(commands))
+        self._futures = {name: self._pool.submit(run_git, repo.root, *args)
+                         for name, args in commands.items()}
+
+    def finish(self, out: Emitter) -> list[str]:
+        """Emit the history signals; return notes (shallow clone, unreadable history)."""
+        try:
             output = {name: future.result().decode("utf-8", "replace")
-                      for name, future in futures.items()}
-    except GitError as exc:
-        return [f"history not read: {exc}"]
+                      for name, future in self._futures.items()}
+        except GitError as exc:
+            return [f"history not read: {exc}"]
+        finally:
+            self._pool.shutdown(wait=True)
+        return _emit_history(self, output, out)
+
+
+def _emit_history(reads: HistoryReads, output: dict[str, str], out: Emitter) -> list[str]:
+    repo, window_days, now, since = reads.repo, reads.window_days, reads.now, reads.since
+    notes: list[str] = []
     raw = output["raw"]
     earlier = set(output["earlier"].lower().split())
     shallow = output["shallow"].strip()
