@@ -138,10 +138,11 @@ def test_all_cells_not_applicable_is_unknown_with_the_reason() -> None:
 def test_competency_and_overall_scores_are_means_of_known_stages() -> None:
     expert_patching = {"repo.dependency_updates.tools": ["dependabot"],
                        "ci.sca.tools": ["osv-scanner"], "repo.security_policy.fix_timeline": True,
-                       "iac.tools": [], "deployable": False}
+                       "iac.tools": [], "deployable": True}
     assessment = assess({"api": expert_patching})
     operate = next(c for c in assessment.competencies if c.id == "operate")
-    # patching expert (4), platform management beginner (1); five others unknown.
+    # patching expert (4), platform management beginner (1: it deploys, with no
+    # infrastructure code); five others unknown.
     assert operate.score == 2.5
     assert operate.stage == "intermediate"
     assert operate.confidence == round(2 / 7, 2)

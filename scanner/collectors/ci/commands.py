@@ -11,6 +11,7 @@ it.
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 import re
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from scanner.collectors.tree import RepoTree, SkippedFile
 
 MAX_DEPTH = 2
 MAX_COMMANDS_PER_WRAPPER = 200
+MAX_MAKE_INCLUDES = 64  # included makefiles read per top-level Makefile
 
 # Launchers: words that run the command after them, and their options taking a value.
 _LAUNCHERS: dict[tuple[str, ...], frozenset[str]] = {
@@ -49,6 +51,11 @@ _SEPARATORS = re.compile(r"\s*(?:&&|\|\||;|\|)\s*")
 _MAKE_RULE = re.compile(r"^([A-Za-z0-9_./%-][A-Za-z0-9_./% -]*?)\s*::?(?!=)\s*(.*)$")
 _MAKE_VARIABLE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(?:\?=|:=|::=|=)\s*(.*)$")
 _MAKE_REFERENCE = re.compile(r"\$[({]([A-Za-z_][A-Za-z0-9_]*)[)}]")
+_MAKE_INCLUDE = re.compile(r"^(?:-|s)?include\s+(.+)$")
+# `$(GOLANGCI_LINT) run` where the variable is set out of sight (generated, or by the
+# environment): by convention the variable is the tool's name in capitals.
+_TOOL_VARIABLE = re.compile(r"(^|(?:&&|\|\||;|\|)\s*)((?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*)"
+                            r"\$[({]([A-Z][A-Z0-9_]*)[)}](?=\s|$)")
 _JUST_RECIPE = re.compile(r"^@?([A-Za-z0-9_-]+)(?:\s+[^:]*)?:(?!=)\s*(.*)$")
 _SHELL_SCRIPT = re.compile(r"\.(sh|bash)$")
 MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
@@ -88,9 +95,10 @@ def strip_launchers(command: str) -> str:
 @dataclass
 class _Makefile:
     path: str
-    recipes: dict[str, list[tuple[int, str]]]
+    recipes: dict[str, list[tuple[str, int, str]]]  # target -> (file, line number, line)
     prerequisites: dict[str, list[str]]
     variables: dict[str, str]
+    included: int = 0
 
 
 class Wrappers:
@@ -171,9 +179,9 @@ class Wrappers:
                 continue
             seen.add(key)
             pending.extend(parsed.prerequisites.get(target, []))
-            for number, line in parsed.recipes.get(target, []):
+            for path, number, line in parsed.recipes.get(target, []):
                 found.append(Reference(COMMAND, _substitute(line, parsed.variables),
-                                       f"{parsed.path}:{number}"))
+                                       f"{path}:{number}"))
         return found[:MAX_COMMANDS_PER_WRAPPER]
 
     def _makefile(self, folder: str, name: str | None) -> _Makefile | None:
@@ -182,45 +190,69 @@ class Wrappers:
             path = posixpath.normpath(posixpath.join(folder, candidate))
             if self.tree.has(path):
                 if path not in self._makefiles:
-                    self._makefiles[path] = self._parse_makefile(path)
+                    parsed = _Makefile(path, {}, {}, {})
+                    self._makefiles[path] = parsed if self._parse_makefile(
+                        path, posixpath.dirname(path), parsed, {path}) else None
                 return self._makefiles[path]
         return None
 
-    def _parse_makefile(self, path: str) -> _Makefile | None:
+    def _parse_makefile(self, path: str, folder: str, into: _Makefile,
+                        read: set[str]) -> bool:
+        """Add one makefile's rules to `into`, following its includes in place.
+
+        Include paths are relative to the folder make runs in, as make reads them.
+        """
         text = self._read(path)
         if text is None:
-            return None
-        recipes: dict[str, list[tuple[int, str]]] = {}
-        prerequisites: dict[str, list[str]] = {}
-        variables: dict[str, str] = {}
+            return False
         current: list[str] = []
         for number, raw in enumerate(text.splitlines(), 1):
             if raw.startswith("\t"):
                 line = raw.strip().lstrip("@-+").strip()
                 if line and not line.startswith("#"):
                     for target in current:
-                        recipes[target].append((number, line))
+                        into.recipes[target].append((path, number, line))
                 continue
             stripped = raw.split("#", 1)[0].rstrip()
             if not stripped:
                 continue
-            variable = _MAKE_VARIABLE.match(stripped)
-            rule = None if variable else _MAKE_RULE.match(stripped)
-            if variable:
-                variables.setdefault(variable[1], variable[2].strip())
-                current = []
+            included = _MAKE_INCLUDE.match(stripped)
+            variable = None if included else _MAKE_VARIABLE.match(stripped)
+            rule = None if included or variable else _MAKE_RULE.match(stripped)
+            current = []
+            if included:
+                for other in self._included(included[1], folder, read):
+                    if into.included < MAX_MAKE_INCLUDES:
+                        into.included += 1
+                        read.add(other)
+                        self._parse_makefile(other, folder, into, read)
+            elif variable:
+                into.variables.setdefault(variable[1], variable[2].strip())
             elif rule and not stripped.startswith("."):
                 current = rule[1].split()
                 deps, _, inline = rule[2].partition(";")
                 for target in current:
-                    recipes.setdefault(target, [])
-                    prerequisites.setdefault(target, []).extend(
+                    into.recipes.setdefault(target, [])
+                    into.prerequisites.setdefault(target, []).extend(
                         d for d in deps.split() if "$" not in d and "%" not in d)
                     if inline.strip():
-                        recipes[target].append((number, inline.strip()))
+                        into.recipes[target].append((path, number, inline.strip()))
+        return True
+
+    def _included(self, words: str, folder: str, read: set[str]) -> list[str]:
+        """Tracked files an include line names; words with variables are skipped."""
+        found: list[str] = []
+        for word in words.split():
+            if "$" in word:
+                continue
+            pattern = posixpath.normpath(posixpath.join(folder, word))
+            if not any(c in pattern for c in "*?["):
+                matches = [pattern] if self.tree.has(pattern) else []
             else:
-                current = []
-        return _Makefile(path, recipes, prerequisites, variables)
+                shape = re.compile(fnmatch.translate(pattern).replace(".*", "[^/]*"))
+                matches = sorted(p for p in self.tree.paths() if shape.match(p))
+            found += [m for m in matches if m not in read and m not in found]
+        return found
 
     def _just(self, args: list[str], seen: set[str]) -> list[Reference]:
         path = next((p for p in JUSTFILES if self.tree.has(p)), None)
@@ -290,5 +322,10 @@ class Wrappers:
 
 
 def _substitute(line: str, variables: dict[str, str]) -> str:
-    """Expand simple Makefile variables once: `$(GO) test` -> `go test`."""
-    return _MAKE_REFERENCE.sub(lambda m: variables.get(m[1], m[0]), line)
+    """Expand simple Makefile variables once: `$(GO) test` -> `go test`.
+
+    A tool variable defined out of sight at the start of a command reads as the
+    tool's name: `$(GOLANGCI_LINT) run` -> `golangci-lint run`.
+    """
+    expanded = _MAKE_REFERENCE.sub(lambda m: variables.get(m[1], m[0]), line)
+    return _TOOL_VARIABLE.sub(lambda m: m[1] + m[2] + m[3].lower().replace("_", "-"), expanded)

@@ -92,3 +92,28 @@ def test_wrappers_do_not_loop(tree: Tree) -> None:
                  "Makefile": "x: y\n\tmake y\ny: x\n\tpytest\n"})
     assert ("pytest", "b.sh:2") in expand(work, "./a.sh")
     assert ("pytest", "Makefile:4") in expand(work, "make x")
+
+
+def test_make_follows_includes_and_reads_tool_variables_as_tools(tree: Tree) -> None:
+    work = tree({
+        "Makefile": "-include make/00_mod.mk\n-include make/_shared/*/01_mod.mk\n"
+                    "include $(EXTRA_MAKEFILE)\n",
+        "make/00_mod.mk": "bin_dir := _bin\n",
+        "make/_shared/go/01_mod.mk": (
+            "verify-govulncheck: | $(NEEDS_GOVULNCHECK)\n"
+            "\t@find . -name go.mod | while read d; do \\\n"
+            "\t\tGOTOOLCHAIN=go1.23 $(GOVULNCHECK) ./... || exit; \\\n"
+            "\tdone\n"
+            "lint:\n\t$(GOLANGCI_LINT) run --timeout 5m\n"),
+        "make/_shared/go/nested/01_mod.mk": "lint:\n\tnot-included\n",
+    })
+    assert ("GOTOOLCHAIN=go1.23 govulncheck ./... || exit; \\",
+            "make/_shared/go/01_mod.mk:3") in expand(work, "make verify-govulncheck")
+    assert expand(work, "make lint") == [("golangci-lint run --timeout 5m",
+                                          "make/_shared/go/01_mod.mk:6")]
+
+
+def test_make_includes_do_not_loop(tree: Tree) -> None:
+    work = tree({"Makefile": "include common.mk\ntest:\n\tpytest\n",
+                 "common.mk": "include Makefile\ninclude common.mk\n"})
+    assert expand(work, "make test") == [("pytest", "Makefile:3")]
