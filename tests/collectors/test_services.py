@@ -65,3 +65,32 @@ def test_a_plain_repository_is_one_service(make_repo: MakeRepo) -> None:
     assert service["service.path"].value == "."
     assert service["deployable"].value is True
     assert "repo.security_policy" not in service  # repository-level evidence stays there
+
+
+def test_shared_manifests_count_as_the_infrastructure_code_of_the_services_they_deploy(
+        make_repo: MakeRepo) -> None:
+    repo = make_repo({
+        "src/cart/Dockerfile": "FROM golang\n",
+        "src/web/Dockerfile": "FROM node\n",
+        "src/mail/Dockerfile": "FROM python\n",
+        "src/batch/Dockerfile": "FROM python\n",
+        "src/mail/deploy/job.yaml": "apiVersion: batch/v1\nkind: CronJob\n"
+                                    "metadata: {name: digest}\n",
+        "kubernetes-manifests/cart.yaml": (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cartservice\nspec:\n"
+            "  template:\n    spec:\n      containers:\n"
+            "        - name: server\n          image: ghcr.io/acme/cart:1.2\n"),
+        "kubernetes-manifests/web.yaml": (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"),
+    })
+    root = repo.root.resolve()
+    cart = evidence_by_signal(repo.root, f"service:{root}/src/cart")["iac.tools"]
+    web = evidence_by_signal(repo.root, f"service:{root}/src/web")["iac.tools"]
+    mail = evidence_by_signal(repo.root, f"service:{root}/src/mail")["iac.tools"]
+    assert cart.value == ["kubernetes"]  # by its image name
+    assert cart.locators == ("kubernetes-manifests/cart.yaml:1",)
+    assert "shared manifests" in (cart.note or "")
+    assert web.value == ["kubernetes"] and web.locators == ("kubernetes-manifests/web.yaml:1",)
+    assert mail.value == ["kubernetes"]  # its own manifest
+    assert mail.locators == ("src/mail/deploy/job.yaml",)
+    assert evidence_by_signal(repo.root, f"service:{root}/src/batch")["iac.tools"].value == []

@@ -56,6 +56,7 @@ _CATEGORY_WORDS = {
     "load_test": "load or performance tests",
     "rollback": "scripted or automatic rollback of a deployment",
 }
+TEARDOWN_JOB_NAME = re.compile(r"(?i)(clean[-_ ]?up|tear[-_ ]?down|destroy|delete|prune)")
 PINNED = re.compile(r"^[0-9a-f]{40}$")
 E2E_JOB_NAME = re.compile(r"(?i)(^|[^a-z])(e2e|end[-_ ]?to[-_ ]?end|smoke|acceptance|"
                           r"system[-_ ]tests?|browser[-_ ]tests?)([^a-z]|$)")
@@ -310,7 +311,9 @@ def _gated(job: Job, jobs: list[Job], hits: list[Hit]) -> bool:
 
 
 def _names_an_environment(job: Job) -> bool:
-    return bool(job.environment) and not NOT_DEPLOY_ENVIRONMENT.search(job.environment or "")
+    """An environment job deploys, unless its name says it tears one down."""
+    return bool(job.environment) and not NOT_DEPLOY_ENVIRONMENT.search(job.environment or "") \
+        and not TEARDOWN_JOB_NAME.search(job.name)
 
 
 def _is_a_test_job(job: Job) -> bool:

@@ -525,6 +525,25 @@ def group_workloads(manifests: Iterable[Manifest], helm: Helm) -> list[Workload]
     return sorted(groups.values(), key=lambda w: (w.copies[0].path, w.copies[0].line))
 
 
+def workloads_by_name(files: FileIndex) -> dict[str, str]:
+    """Where each workload is declared, by its name and by its containers' image names.
+
+    Lets a service inside a monorepo be matched to the shared manifests that deploy it.
+    """
+    helm = Helm(files)
+    found: dict[str, str] = {}
+    for workload in group_workloads(enabled_manifests(files, helm)[0], helm):
+        names = {workload.name}
+        for copy in workload.copies:
+            for container in sequence(dig(pod_spec(copy), "containers")) or []:
+                image = dig(container, "image")
+                if isinstance(image, str):
+                    names.add(image.rsplit("/", 1)[-1].split("@")[0].split(":")[0])
+        for name in names - {""}:
+            found.setdefault(name.lower(), workload.locator)
+    return found
+
+
 def pod_spec(manifest: Manifest) -> LineDict | None:
     return mapping(dig(manifest.body, "spec", "template", "spec"))
 

@@ -27,6 +27,7 @@ from scanner.collectors.ci.signals import CiReading, delivery_frequency, emit_ci
 from scanner.collectors.ci.tools import load_catalogue
 from scanner.collectors.files import DETECTORS
 from scanner.collectors.files.index import FileIndex
+from scanner.collectors.files.kubernetes import workloads_by_name
 from scanner.collectors.local.git import GitError, GitRepo
 from scanner.collectors.local.history import SIGNALS as HISTORY_SIGNALS
 from scanner.collectors.local.history import HistoryReads
@@ -142,8 +143,9 @@ class _RepositoryScan:
         if len(services) == 1 and not services[0].path:
             self._whole_repository_service(out.evidence)
         else:
+            shared = workloads_by_name(files)
             for service in services:
-                self._service(service, services, reading)
+                self._service(service, services, reading, shared)
 
     def _own_waivers(self, files: FileIndex) -> None:
         """Waivers the repository declares for itself in `.maturity.yaml`."""
@@ -173,7 +175,7 @@ class _RepositoryScan:
             if "service" in kinds.get(item.signal, ()))
 
     def _service(self, service: ServiceRoot, services: list[ServiceRoot],
-                 reading: CiReading) -> None:
+                 reading: CiReading, shared: dict[str, str]) -> None:
         entity = self._service_entity(service.path)
         self.collected.entities.append(entity)
         prefix = f"{service.path}/" if service.path else ""
@@ -193,10 +195,24 @@ class _RepositoryScan:
         deployable(findings.service_artifacts, summary.deploys, files_out)
         iac_applied(findings.iac, summary.iac_applied, files_out)
         delivery_frequency(self.cadence, summary, ci_out)
-        self.collected.evidence += files_out.evidence + ci_out.evidence
+        kept = [_deployed_by_shared_manifests(item, service, shared) for item in files_out.evidence]
+        self.collected.evidence += kept + ci_out.evidence
 
     @staticmethod
     def _serves(job: Job, service: ServiceRoot, services: list[ServiceRoot]) -> bool:
         """A job serves a service when it names it, or names no service at all."""
         named = attributed(job, services)
         return not named or service.path in named
+
+
+def _deployed_by_shared_manifests(item: Evidence, service: ServiceRoot,
+                                  shared: dict[str, str]) -> Evidence:
+    """A service without infrastructure code of its own is still kept as code when the
+    repository's shared manifests deploy it (a workload or image named like its folder)."""
+    if item.signal != "iac.tools" or item.value:
+        return item
+    named = [shared[part] for part in service.path.lower().split("/") if part in shared]
+    if not named:
+        return item
+    return replace(item, value=["kubernetes"], locators=(named[0],),
+                   note=f"deployed by the repository's shared manifests ({named[0]})")

@@ -44,6 +44,13 @@ def test_a_deploy_stage_alone_or_a_pages_job_is_not_a_deployment(make_repo: Make
     assert found["ci.deploy.present"].value is False
 
 
+def test_tearing_an_environment_down_is_not_a_deployment(make_repo: MakeRepo) -> None:
+    repo = make_repo(workflow("cleanup.yml", "{pull_request: {types: [closed]}}",
+                              "  cleanup-namespace:\n    environment: staging\n    steps:\n"
+                              "      - run: kubectl delete namespace pr-1\n"))
+    assert values(repo)["ci.deploy.present"].value is False
+
+
 def test_smoke_test_steps_count_as_end_to_end_tests(make_repo: MakeRepo) -> None:
     repo = make_repo(workflow("ci.yml", "push", "  deploy:\n    steps:\n"
                               "      - name: Smoke Test\n        run: ./hack/smoke.sh\n"))
