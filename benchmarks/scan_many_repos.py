@@ -89,7 +89,11 @@ def build_repository(root: Path, commits: int, index: int) -> None:
 
 
 def measure(command: list[str], runs: int) -> tuple[float, float]:
-    """Median wall seconds and the largest peak memory (MiB) of the command."""
+    """Median wall seconds and the largest peak memory (MiB) of one process of the command.
+
+    With workers, each worker is a process of about that size: the scan as a whole
+    holds up to (workers + 1) times the figure.
+    """
     warm_up(command)
     times, peaks = [], []
     for _ in range(runs):
@@ -125,7 +129,8 @@ def main() -> int:
     parallel, parallel_peak = measure(base, args.runs)
     print(f"{args.repos} repositories x {args.commits} commits, {os.cpu_count()} CPUs")
     print(f"sequential (--jobs 1): {sequential:.2f} s, peak {sequential_peak:.0f} MiB")
-    print(f"parallel (default):    {parallel:.2f} s, peak {parallel_peak:.0f} MiB")
+    print(f"parallel (default):    {parallel:.2f} s, peak {parallel_peak:.0f} MiB per process, "
+          f"{os.cpu_count()} worker processes")
     print(f"parallel is {sequential / parallel:.2f}x faster than sequential")
     return 0
 

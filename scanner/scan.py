@@ -6,10 +6,12 @@ error and the rest is still scored (the scan is then partial).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import secrets
+import sys
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -156,25 +158,48 @@ def _waivers(engine: Engine, config: Config, collected: Sequence[Collected],
 
 def collect_all(targets: Sequence[Target], settings: CollectSettings,
                 progress: Any = None, workers: int | None = None) -> list[Collected]:
-    def one(target: Target) -> Collected:
-        try:
-            collector = registry.load(target.collector)()
-            result = collector.collect(target, settings)
-        except UserError as exc:
-            result = Collected(problems=[Problem(target.label, str(exc), ERROR)])
-        except Exception as exc:
-            result = Collected(problems=[Problem(
-                target.label, f"collector '{target.collector}' failed: "
-                f"{type(exc).__name__}: {exc}", ERROR)])
-        if progress:
-            progress(target)
-        return result
+    """Collect every target; several at once in worker processes.
 
+    Processes, not threads: reading a clone is mostly Python work (parsing history,
+    YAML and source files), which threads would serialise.
+    """
     workers = max(1, min(len(targets), workers or os.cpu_count() or 2))
     if workers == 1:
-        return [one(t) for t in targets]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(one, targets))
+        results = []
+        for target in targets:
+            results.append(collect_one(target, settings))
+            if progress:
+                progress(target)
+        return results
+    context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+    by_target: dict[int, Collected] = {}
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {pool.submit(collect_one, target, settings): index
+                   for index, target in enumerate(targets)}
+        for future in as_completed(futures):
+            index = futures[future]
+            try:
+                by_target[index] = future.result()
+            except Exception as exc:  # a worker died (killed, out of memory)
+                by_target[index] = Collected(problems=[Problem(
+                    targets[index].label, f"collection failed: {type(exc).__name__}: {exc}",
+                    ERROR)])
+            if progress:
+                progress(targets[index])
+    return [by_target[index] for index in range(len(targets))]
+
+
+def collect_one(target: Target, settings: CollectSettings) -> Collected:
+    """One target; a failure becomes an error problem of that target, not of the scan."""
+    try:
+        collector = registry.load(target.collector)()
+        return collector.collect(target, settings)
+    except UserError as exc:
+        return Collected(problems=[Problem(target.label, str(exc), ERROR)])
+    except Exception as exc:
+        return Collected(problems=[Problem(
+            target.label, f"collector '{target.collector}' failed: "
+            f"{type(exc).__name__}: {exc}", ERROR)])
 
 
 def new_scan_id(started: Any) -> str:

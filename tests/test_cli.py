@@ -20,6 +20,12 @@ def no_traceback(result: Any) -> None:
     assert "Traceback" not in result.err and "Traceback" not in result.out
 
 
+def _verdicts(document: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(c["id"], s["id"], s["stage"]) for c in document["competencies"]
+            for s in c["subcompetencies"]] + [(r["entity"], "", str(r["competencies"]))
+                                               for r in document["repositories"]]
+
+
 def subs(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {f"{c['id']}.{s['id']}": s for c in document["competencies"]
             for s in c["subcompetencies"]}
@@ -190,6 +196,9 @@ def test_recursive_scan_of_a_folder_of_clones_with_progress(cli: Cli, make_repo:
     assert repos == [f"repo:{tmp_path / 'fleet/team-a/api'}",
                      f"repo:{tmp_path / 'fleet/team-b/lib'}"]
     assert "2/2" in result.err
+    sequential = cli("scan", "--recursive", str(tmp_path / "fleet"), "--format", "json",
+                     "--no-store", "--jobs", "1")
+    assert _verdicts(json.loads(sequential.out)) == _verdicts(json.loads(result.out))
     empty = tmp_path / "empty"
     empty.mkdir()
     none = cli("scan", "--recursive", str(empty))
