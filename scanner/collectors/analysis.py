@@ -1,0 +1,180 @@
+"""One repository's files and CI, read into evidence: the part every Git source shares.
+
+A local clone, a GitHub repository and a GitLab project all end up as a tree of
+files; this reads the tree the same way for each (CI systems, repository files,
+the file detectors, services), so the same file gives the same evidence whatever
+the source. History is the caller's: a clone has it, an API snapshot does not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any, Protocol
+
+from scanner.collectors.base import Collected, CollectSettings, Emitter, Problem
+from scanner.collectors.ci.delegated import read_ci
+from scanner.collectors.ci.model import Job
+from scanner.collectors.ci.signals import SIGNALS as CI_SIGNALS
+from scanner.collectors.ci.signals import CiReading, delivery_frequency, emit_ci_signals
+from scanner.collectors.ci.tools import load_catalogue
+from scanner.collectors.files import DETECTORS
+from scanner.collectors.files.index import FileIndex
+from scanner.collectors.files.kubernetes import workloads_by_name
+from scanner.collectors.repo_files import SIGNALS as FILE_SIGNALS
+from scanner.collectors.repo_files import RepoFiles, deployable, iac_applied
+from scanner.collectors.services import SIGNALS as SERVICE_SIGNALS
+from scanner.collectors.services import ServiceRoot, attributed, find_services
+from scanner.collectors.tree import RepoTree, SubTree
+from scanner.errors import FileProblem
+from scanner.evidence import Evidence
+from scanner.signals import SignalSpec
+from scanner.waivers import REPO_FILE, parse_repository_waivers
+
+#: Signals every repository source emits from the files of a repository.
+SIGNALS: tuple[SignalSpec, ...] = (
+    *FILE_SIGNALS,
+    *CI_SIGNALS,
+    *SERVICE_SIGNALS,
+    *(spec for detector in DETECTORS for spec in detector.SIGNALS),
+)
+_SERVICE_KIND = frozenset(spec.name for spec in SIGNALS if "service" in spec.entity_kinds)
+
+
+class History(Protocol):
+    """History reads started before the files are read, finished when needed."""
+
+    def finish(self, out: Emitter) -> list[str]: ...
+
+
+class RepositoryAnalysis:
+    """One repository: its own evidence, then each service inside it.
+
+    `name` identifies the repository in entity ids (`repo:<name>`,
+    `service:<name>/<path>`): a path for a clone, `github.com/acme/api` for a host.
+    """
+
+    def __init__(self, name: str, tree: RepoTree, source: str, settings: CollectSettings,
+                 collected: Collected) -> None:
+        self.name = name
+        self.tree = tree
+        self.source = source
+        self.settings = settings
+        self.collected = collected
+        self.entity = f"repo:{name}"
+        self.cadence: dict[str, Any] = {}
+        self.production = re.compile(settings.production_pattern)
+
+    def note(self, message: str, locator: str | None = None, entity: str | None = None) -> None:
+        self.collected.problems.append(Problem(entity or self.entity, message,
+                                               locator=locator))
+
+    def run(self, out: Emitter, history: History | None) -> None:
+        """Read the tree into `out` (the repository's emitter), then each service."""
+        self.collected.entities.append(self.entity)
+        self.catalogue = load_catalogue()
+        findings = RepoFiles(self.tree, self.catalogue, out).collect()
+        reading = read_ci(self.tree, self.catalogue, findings.precommit_references,
+                          findings.precommit_in_ci_service)
+        summary = emit_ci_signals(reading, self.catalogue, self.production, out)
+        deployable(findings.service_artifacts, summary.deploys, out)
+        iac_applied(findings.iac, summary.iac_applied, out)
+        files = FileIndex(self.tree)
+        for detector in DETECTORS:
+            detector.detect(files, out)
+        if history is not None:
+            for message in history.finish(out):
+                self.note(message)
+        self.cadence = {item.signal: item.value for item in out.evidence
+                        if item.signal in ("git.mainline_days_per_week",
+                                           "git.release_days_per_week")}
+        delivery_frequency(self.cadence, summary, out)
+        self._own_waivers(files)
+        services = find_services(files)
+        out.emit("repo.services", [s.path or "." for s in services],
+                 [s.locator for s in services if s.locator])
+        self.collected.evidence.extend(out.evidence)
+        for where, why in [*findings.skipped, *files.skipped.items()]:
+            self.note(f"skipped: {why}", where)
+        for result in reading.results:
+            for where, why in result.unreadable:
+                self.note(f"CI file skipped: {why}", where)
+        if summary.gaps:
+            reasons = "; ".join(f"{where}: {why}" for where, why in summary.gaps[:3])
+            more = f" (and {len(summary.gaps) - 3} more)" if len(summary.gaps) > 3 else ""
+            self.note("CI evidence is incomplete, so missing CI tools are reported as "
+                      f"unknown rather than absent: {reasons}{more}")
+        if len(services) == 1 and not services[0].path:
+            self._whole_repository_service(out.evidence)
+        else:
+            shared = workloads_by_name(files)
+            for service in services:
+                self._service(service, services, reading, shared)
+
+    def _own_waivers(self, files: FileIndex) -> None:
+        """Waivers the repository declares for itself in `.maturity.yaml`."""
+        if not files.has(REPO_FILE):
+            return
+        documents = files.yaml(REPO_FILE)
+        try:
+            self.collected.waivers += parse_repository_waivers(
+                documents[0] if documents else None, REPO_FILE, self.name)
+        except FileProblem as problem:
+            self.note(f"waivers ignored: {problem}", REPO_FILE)
+
+    def _service_entity(self, path: str) -> str:
+        return f"service:{self.name}/{path}" if path else f"service:{self.name}"
+
+    def _whole_repository_service(self, evidence: list[Evidence]) -> None:
+        """A plain repository is one service: the repository's own evidence, under it."""
+        entity = self._service_entity("")
+        self.collected.entities.append(entity)
+        out = Emitter(entity, self.source)
+        out.emit("service.repo", self.entity)
+        out.emit("service.path", ".")
+        self.collected.evidence.extend(out.evidence)
+        self.collected.evidence.extend(
+            replace(item, entity=entity) for item in evidence if item.signal in _SERVICE_KIND)
+
+    def _service(self, service: ServiceRoot, services: list[ServiceRoot],
+                 reading: CiReading, shared: dict[str, str]) -> None:
+        entity = self._service_entity(service.path)
+        self.collected.entities.append(entity)
+        prefix = f"{service.path}/" if service.path else ""
+        subtree = SubTree(self.tree, service.path)
+        files_out = Emitter(entity, self.source, locator_prefix=prefix)
+        files_out.emit("service.repo", self.entity)
+        files_out.emit("service.path", service.path or ".", [service.locator], service.reason)
+        findings = RepoFiles(subtree, self.catalogue, files_out).collect_service()
+        files = FileIndex(subtree)
+        for detector in DETECTORS:
+            detector.detect(files, files_out)
+        ci_out = Emitter(entity, self.source)
+        own = CiReading(results=reading.results, unparsed_systems=reading.unparsed_systems,
+                        external=reading.external, extra_jobs=reading.extra_jobs,
+                        only=lambda job: self._serves(job, service, services))
+        summary = emit_ci_signals(own, self.catalogue, self.production, ci_out)
+        deployable(findings.service_artifacts, summary.deploys, files_out)
+        iac_applied(findings.iac, summary.iac_applied, files_out)
+        delivery_frequency(self.cadence, summary, ci_out)
+        kept = [_deployed_by_shared_manifests(item, service, shared) for item in files_out.evidence]
+        self.collected.evidence += kept + ci_out.evidence
+
+    @staticmethod
+    def _serves(job: Job, service: ServiceRoot, services: list[ServiceRoot]) -> bool:
+        """A job serves a service when it names it, or names no service at all."""
+        named = attributed(job, services)
+        return not named or service.path in named
+
+
+def _deployed_by_shared_manifests(item: Evidence, service: ServiceRoot,
+                                  shared: dict[str, str]) -> Evidence:
+    """A service without infrastructure code of its own is still kept as code when the
+    repository's shared manifests deploy it (a workload or image named like its folder)."""
+    if item.signal != "iac.tools" or item.value:
+        return item
+    named = [shared[part] for part in service.path.lower().split("/") if part in shared]
+    if not named:
+        return item
+    return replace(item, value=["kubernetes"], locators=(named[0],),
+                   note=f"deployed by the repository's shared manifests ({named[0]})")
