@@ -176,9 +176,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UserError("--jobs needs a number of at least 1")
     result = run_scan(config, targets, progress=Progress(len(targets)) if show else None,
-                      workers=args.jobs)
+                      workers=args.jobs,
+                      recall=(lambda t: store.memory(t.collector, t.label)) if store else None)
     if store is not None:
-        store.save(result.document, result.evidence, result.results)
+        store.save(result.document, result.evidence, result.results, result.memory)
         print(f"scan {result.info.id} stored in {describe_url(store.url)}", file=sys.stderr)
     fmt = args.format or config.output_format or "table"
     _emit(_render(result.document, fmt), args.output or config.output_file)

@@ -10,19 +10,26 @@ import multiprocessing
 import os
 import secrets
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scanner.collectors import registry
-from scanner.collectors.base import ERROR, Collected, CollectSettings, Problem, Target
+from scanner.collectors.base import (
+    ERROR,
+    Collected,
+    CollectSettings,
+    Problem,
+    Target,
+)
 from scanner.config import Config, fingerprint
 from scanner.engine.evaluate import Evaluator, RuleResult
 from scanner.engine.loader import RuleSet, builtin_rule_files, load_rules
 from scanner.errors import FileProblem, UserError
 from scanner.evidence import Evidence, EvidenceIndex, now_utc
+from scanner.memory import NO_MEMORY, Memory, Remembered
 from scanner.model import Model, load_model
 from scanner.reports.document import ScanInfo, build_document
 from scanner.scoring.scorer import Assessment, Scorer
@@ -46,6 +53,8 @@ class ScanResult:
     evidence: list[Evidence]
     results: list[RuleResult]
     info: ScanInfo
+    # What each collector keeps for its next scan of a target, by (collector id, target label).
+    memory: dict[tuple[str, str], dict[str, Remembered]] = field(default_factory=dict)
 
 
 def load_engine(config: Config) -> Engine:
@@ -111,10 +120,14 @@ def drill_down(engine: Engine, evidence: Sequence[Evidence], config: Config,
 
 
 def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None = None,
-             progress: Any = None, workers: int | None = None) -> ScanResult:
+             progress: Any = None, workers: int | None = None,
+             recall: Callable[[Target], Memory] | None = None) -> ScanResult:
+    """Collect, judge and describe one scan; `recall` gives what each collector kept from
+    its last scan of a target (from the store)."""
     engine = engine or load_engine(config)
     started = now_utc()
-    collected = collect_all(targets, config.collect, progress, workers)
+    memories = [recall(t) if recall else NO_MEMORY for t in targets]
+    collected = collect_all(targets, config.collect, progress, workers, memories)
     problems = [Problem("plug-ins", message) for message in registry.broken_plugins()]
     problems += [p for c in collected for p in c.problems]
     entities = [e for c in collected for e in c.entities]
@@ -134,7 +147,10 @@ def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None
     )
     document = build_document(assessment, info, waivers=waivers,
                               repositories=drill_down(engine, evidence, config, waived))
-    return ScanResult(document, evidence, results, info)
+    kept = {(target.collector, target.label): found.memory
+            for target, found, before in zip(targets, collected, memories, strict=True)
+            if found.memory or before}
+    return ScanResult(document, evidence, results, info, kept)
 
 
 def _waivers(engine: Engine, config: Config, collected: Sequence[Collected],
@@ -157,24 +173,26 @@ def _waivers(engine: Engine, config: Config, collected: Sequence[Collected],
 
 
 def collect_all(targets: Sequence[Target], settings: CollectSettings,
-                progress: Any = None, workers: int | None = None) -> list[Collected]:
+                progress: Any = None, workers: int | None = None,
+                memories: Sequence[Memory] | None = None) -> list[Collected]:
     """Collect every target; several at once in worker processes.
 
     Processes, not threads: reading a clone is mostly Python work (parsing history,
     YAML and source files), which threads would serialise.
     """
+    recalled = list(memories) if memories is not None else [NO_MEMORY] * len(targets)
     workers = max(1, min(len(targets), workers or os.cpu_count() or 2))
     if workers == 1:
         results = []
-        for target in targets:
-            results.append(collect_one(target, settings))
+        for target, memory in zip(targets, recalled, strict=True):
+            results.append(collect_one(target, settings, memory))
             if progress:
                 progress(target)
         return results
     context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
     by_target: dict[int, Collected] = {}
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {pool.submit(collect_one, target, settings): index
+        futures = {pool.submit(collect_one, target, settings, dict(recalled[index])): index
                    for index, target in enumerate(targets)}
         for future in as_completed(futures):
             index = futures[future]
@@ -189,10 +207,17 @@ def collect_all(targets: Sequence[Target], settings: CollectSettings,
     return [by_target[index] for index in range(len(targets))]
 
 
-def collect_one(target: Target, settings: CollectSettings) -> Collected:
-    """One target; a failure becomes an error problem of that target, not of the scan."""
+def collect_one(target: Target, settings: CollectSettings, memory: Memory = NO_MEMORY
+                ) -> Collected:
+    """One target; a failure becomes an error problem of that target, not of the scan.
+
+    Memory is passed only when there is some: a collector that never keeps any (one
+    written before memory existed) is called as it expects.
+    """
     try:
         collector = registry.load(target.collector)()
+        if memory:
+            return collector.collect(target, settings, memory)
         return collector.collect(target, settings)
     except UserError as exc:
         return Collected(problems=[Problem(target.label, str(exc), ERROR)])

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from scanner.evidence import Evidence, SignalValue
+from scanner.memory import NO_MEMORY, Memory, Remembered
 from scanner.signals import SignalSpec
 from scanner.validate import Where
 from scanner.waivers import Waiver
@@ -86,6 +87,8 @@ class Collected:
     problems: list[Problem] = field(default_factory=list)
     entities: list[str] = field(default_factory=list)
     waivers: list[Waiver] = field(default_factory=list)  # from the scanned sources themselves
+    # Everything to keep for the next scan of the same target (replaces what was kept).
+    memory: dict[str, Remembered] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -107,4 +110,8 @@ class Collector(Protocol):
         """One entry of `targets: {<id>: [...]}` in the config, checked; paths from `base`."""
         ...
 
-    def collect(self, target: Target, settings: CollectSettings) -> Collected: ...
+    def collect(self, target: Target, settings: CollectSettings,
+                memory: Memory = NO_MEMORY) -> Collected:
+        """Observe one target. `memory` is what this collector kept from its last scan of
+        the same target (empty on a first scan, or without a store)."""
+        ...

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,9 +21,11 @@ import sqlalchemy as sa
 from scanner.engine.evaluate import RuleResult
 from scanner.errors import UserError
 from scanner.evidence import Evidence
+from scanner.memory import Remembered
 from scanner.store.tables import (
     SCHEMA_VERSION,
     evidence_table,
+    memory_table,
     meta_table,
     metadata,
     rule_results_table,
@@ -100,9 +102,13 @@ class Store:
                 raise UserError(f"the store {describe_url(self.url)} was written by a newer "
                                 f"maturity-scanner (store schema {row.value}, this one reads "
                                 f"{SCHEMA_VERSION}); upgrade maturity-scanner")
+            elif int(row.value) < SCHEMA_VERSION:  # new tables only: create_all added them
+                conn.execute(meta_table.update().where(meta_table.c.key == "schema_version")
+                             .values(value=str(SCHEMA_VERSION)))
 
     def save(self, document: dict[str, Any], evidence: Iterable[Evidence],
-             results: Iterable[RuleResult]) -> None:
+             results: Iterable[RuleResult],
+             memory: Mapping[tuple[str, str], Mapping[str, Remembered]] | None = None) -> None:
         scan = document["scan"]
         scan_id = scan["id"]
         try:
@@ -130,9 +136,25 @@ class Store:
                 if verdicts:
                     conn.execute(rule_results_table.insert(), verdicts)
                 conn.execute(stages_table.insert(), list(_stage_rows(scan_id, document)))
+                for (collector, target), kept in (memory or {}).items():
+                    conn.execute(memory_table.delete().where(
+                        (memory_table.c.collector == collector)
+                        & (memory_table.c.target == target)))
+                    if kept:
+                        conn.execute(memory_table.insert(), [
+                            {"collector": collector, "target": target, "key": key,
+                             "etag": item.etag, "body": item.body}
+                            for key, item in kept.items()])
         except sa.exc.SQLAlchemyError as exc:
             raise UserError(f"cannot write the scan to {describe_url(self.url)}: "
                             f"{_first_line(exc)}; nothing was stored") from None
+
+    def memory(self, collector: str, target: str) -> dict[str, Remembered]:
+        """What `collector` kept from its last scan of `target`."""
+        query = sa.select(memory_table).where((memory_table.c.collector == collector)
+                                              & (memory_table.c.target == target))
+        with self.engine.connect() as conn:
+            return {row.key: Remembered(row.etag, row.body) for row in conn.execute(query)}
 
     def scans(self, limit: int = 50) -> list[StoredScan]:
         query = sa.select(scans_table).order_by(scans_table.c.started_at.desc(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 #: Bumped when the tables change; a store written by a newer version is refused.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = sa.MetaData()
 
@@ -67,4 +67,15 @@ stages_table = sa.Table(
     sa.Column("stage", sa.String(16), nullable=False),
     sa.Column("score", sa.Float),
     sa.Column("confidence", sa.Float),
+)
+
+# What collectors keep between scans of a target (ETags with their responses, digests of
+# unchanged inputs); replaced as a whole for a target each time it is scanned.
+memory_table = sa.Table(
+    "collector_memory", metadata,
+    sa.Column("collector", sa.String(64), primary_key=True),
+    sa.Column("target", sa.String(512), primary_key=True),
+    sa.Column("key", sa.String(1024), primary_key=True),
+    sa.Column("etag", sa.String(255), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
 )

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from scanner.errors import UserError
 from scanner.evidence import Evidence
+from scanner.memory import Remembered
 from scanner.store.store import Store, database_url
 from scanner.store.tables import meta_table
 
@@ -49,6 +50,20 @@ def test_round_trip(tmp_path: Path) -> None:
     assert [tuple(row) for row in stages] == [("overall", "overall", "beginner"),
                                               ("competency", "operate", "beginner"),
                                               ("subcompetency", "operate.patching", "beginner")]
+
+
+def test_collector_memory_is_replaced_per_target_with_each_scan(tmp_path: Path) -> None:
+    store = Store(database_url(str(tmp_path / "s.db")))
+    first = {("github", "acme"): {"GET /orgs/acme/repos": Remembered('"e1"', "[1]"),
+                                  "GET /repos/acme/api": Remembered('"e2"', "{}")},
+             ("github", "beta"): {"GET /orgs/beta/repos": Remembered('"e3"', "[]")}}
+    store.save(document("20261101T100000Z-aaaaaa"), [], [], first)
+    assert store.memory("github", "acme") == first[("github", "acme")]
+    second = {("github", "acme"): {"GET /orgs/acme/repos": Remembered('"e4"', "[2]")}}
+    store.save(document("20261102T100000Z-bbbbbb"), [], [], second)
+    assert store.memory("github", "acme") == second[("github", "acme")]  # the old key is gone
+    assert store.memory("github", "beta") == first[("github", "beta")]  # not scanned: kept
+    assert store.memory("gitlab", "acme") == {}
 
 
 def test_unknown_or_ambiguous_ids(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from scanner.collectors.local.history import SIGNALS as HISTORY_SIGNALS
 from scanner.collectors.local.history import HistoryReads
 from scanner.collectors.local.worktree import WorkTree
 from scanner.evidence import now_utc
+from scanner.memory import NO_MEMORY, Memory
 from scanner.signals import SignalSpec
 
 
@@ -51,7 +52,8 @@ class LocalRepoCollector:
     def target(path: str) -> Target:
         return Target("local", path, {"path": path})
 
-    def collect(self, target: Target, settings: CollectSettings) -> Collected:
+    def collect(self, target: Target, settings: CollectSettings,
+                memory: Memory = NO_MEMORY) -> Collected:
         collected = Collected()
         path = Path(str(target.options.get("path", target.label))).expanduser()
         try:
