@@ -124,6 +124,19 @@ def number(value: Any, where: Where, *, minimum: float | None = None,
     return float(value)
 
 
+def integer(value: Any, where: Where, *, minimum: int | None = None,
+            maximum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise where.problem(f"expected a whole number, found {_type_name(value)}")
+    return int(number(value, where, minimum=minimum, maximum=maximum))
+
+
+def boolean(value: Any, where: Where) -> bool:
+    if not isinstance(value, bool):
+        raise where.problem(f"expected true or false, found {_type_name(value)}")
+    return value
+
+
 def choice(value: Any, where: Where, choices: Iterable[str]) -> str:
     options = list(choices)
     if not isinstance(value, str) or value not in options:

@@ -24,7 +24,10 @@ def test_the_example_documents_every_key_and_loads() -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("targets: {github: [x]}\n", "field targets.github: no collector 'github' is installed"),
+    ("targets: {jira: [x]}\n", "field targets.jira: no collector 'jira' is installed"),
+    ("targets: {github: [x]}\n", "field targets.github[0]: expected a mapping with org: or repos:"),
+    ("targets: {github: [{org: acme, token_env: ghp_abc-123}]}\n",
+     "field targets.github[0].token_env: name an environment variable"),
     ("thresholds: {most: lots}\n", "field thresholds.most: expected a number"),
     ("scoring: {stage_from_score: ceil}\n", "'ceil' is not one of: floor, round"),
     ("collect: {production_pattern: '(prod'}\n", "not a valid regular expression"),

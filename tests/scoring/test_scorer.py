@@ -57,8 +57,8 @@ def test_every_subcompetency_appears_unknown_when_nothing_was_collected() -> Non
     assert {s.stage for s in subs} == {"unknown"}
     patching = sub(assessment, "operate.patching")
     assert patching.reason.startswith("Intermediate could not be judged: ")
-    assert "would be settled by repo.dependency_updates.tools (local git repository)" \
-        in patching.reason
+    assert "would be settled by repo.dependency_updates.tools (GitHub API (organisations and " \
+        "repositories), local git repository)" in patching.reason
     assert assessment.stage == "unknown" and assessment.score is None
     assert assessment.confidence == 0.0
 
@@ -104,8 +104,8 @@ def test_undetermined_cell_stops_the_climb_and_lowers_confidence() -> None:
     assert patching.cells[2].status == UNDETERMINED
     assert 0 < patching.confidence < 1
     assert patching.next is not None
-    assert any("would be settled by ci.sca.tools (local git repository)" in line
-               for line in patching.next.missing)
+    assert any("would be settled by ci.sca.tools (GitHub API (organisations and repositories), "
+               "local git repository)" in line for line in patching.next.missing)
 
 
 def test_an_undecidable_intermediate_cell_is_unknown_not_beginner() -> None:

@@ -114,6 +114,8 @@ class HostRepository:
     rules: BranchRules | None = None
     changes: list[MergedChange] | None = None
     deployments: list[Deployment] | None = None
+    # Where `deployments` came from: the host's deployments, or CI runs standing in for them.
+    deployment_source: str = "deployments"  # deployments | workflow_runs
     releases: list[Release] | None = None
     issues: list[Issue] | None = None
     alerts: dict[str, list[Alert] | None] = field(default_factory=dict)

@@ -1,0 +1,202 @@
+"""The GitHub API as this collector uses it: conditional GETs, pages, GraphQL, tarballs.
+
+PyGithub's `Requester` carries the requests (authentication, GitHub Enterprise
+base URLs, redirects without leaking the token to another host, and retries:
+`GithubRetry` waits out primary and secondary rate limits and `Retry-After`, and
+backs off on 5xx and dropped connections). On top of it this adds what PyGithub
+lacks: ETags kept between scans, so an unchanged resource costs a 304 that the
+rate limit does not count, and GraphQL answers whose partial errors are kept
+rather than raised.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from scanner.memory import Memory, Remembered
+
+CHUNK_BYTES = 1 << 16
+MAX_PAGES = 50
+DEFAULT_BASE_URL = "https://api.github.com"
+
+
+class HostError(Exception):
+    """A request failed for good (after retries); the message is one line, token-free."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A JSON answer: `status` 200 (fresh or from a 304), or a refusal (403/404/410…)."""
+
+    status: int
+    data: Any
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    base_url: str = DEFAULT_BASE_URL
+    timeout_seconds: int = 30
+    retries: int = 6
+    max_rate_limit_wait_seconds: float = 900.0
+    pool_size: int = 16
+
+
+class GitHubApi:
+    def __init__(self, token: str, settings: ApiSettings, memory: Memory) -> None:
+        from github import Auth, Github, GithubRetry
+
+        retry = GithubRetry(total=settings.retries, backoff_factor=0.5,
+                            status_forcelist=[429, *range(500, 600)],
+                            max_rate_limit_wait=settings.max_rate_limit_wait_seconds)
+        self._github = Github(auth=Auth.Token(token), base_url=settings.base_url.rstrip("/"),
+                              timeout=settings.timeout_seconds, retry=retry, per_page=100,
+                              pool_size=settings.pool_size, seconds_between_requests=None,
+                              seconds_between_writes=None)
+        self._requester = self._github.requester
+        self._memory = memory
+        self.kept: dict[str, Remembered] = {}
+        self.base_url = settings.base_url.rstrip("/")
+        self.token = token
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Answer:
+        """GET a JSON resource, conditionally when it was seen before."""
+        url = _with_query(path, params)
+        key = f"GET {url}"
+        before = self._memory.get(key) or self.kept.get(key)
+        headers = {"If-None-Match": before.etag} if before else {}
+        status, response_headers, body = self._call("GET", url, headers=headers)
+        if status == 304 and before is not None:
+            self.kept[key] = before
+            return Answer(200, json.loads(before.body))
+        data = _json(body)
+        if status == 200:
+            etag = _header(response_headers, "etag")
+            if etag:
+                self.kept[key] = Remembered(etag, body)
+            return Answer(200, data)
+        return Answer(status, data, _message(data, status))
+
+    def pages(self, path: str, params: Mapping[str, Any] | None = None,
+              limit: int = 100 * MAX_PAGES) -> Answer:
+        """Every item of a paginated list (following `Link: rel="next"`), up to `limit`."""
+        items: list[Any] = []
+        url: str | None = _with_query(path, {"per_page": 100, **(params or {})})
+        for _ in range(MAX_PAGES):
+            if url is None or len(items) >= limit:
+                break
+            answer, url = self._page(url)
+            if not answer.ok:
+                return answer if not items else Answer(200, items[:limit])
+            items += answer.data if isinstance(answer.data, list) else [answer.data]
+        return Answer(200, items[:limit])
+
+    def _page(self, url: str) -> tuple[Answer, str | None]:
+        key = f"GET {url}"
+        before = self._memory.get(key) or self.kept.get(key)
+        headers = {"If-None-Match": before.etag} if before else {}
+        status, response_headers, body = self._call("GET", url, headers=headers)
+        if status == 304 and before is not None:
+            self.kept[key] = before
+            stored = json.loads(before.body)
+            return Answer(200, stored["items"]), stored.get("next")
+        data = _json(body)
+        if status != 200:
+            return Answer(status, data, _message(data, status)), None
+        following = _next_link(_header(response_headers, "link"))
+        etag = _header(response_headers, "etag")
+        if etag:
+            self.kept[key] = Remembered(etag, json.dumps({"items": data, "next": following}))
+        return Answer(200, data), following
+
+    def graphql(self, query: str, variables: Mapping[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
+        """`(data, errors)`: a partial answer keeps its data; errors say which parts failed."""
+        status, _, body = self._call("POST", self._requester.graphql_url,
+                                     payload={"query": query, "variables": dict(variables)})
+        data = _json(body)
+        if status != 200 or not isinstance(data, dict):
+            raise HostError(f"GraphQL request failed: {_message(data, status)}", status)
+        errors = [e for e in data.get("errors") or [] if isinstance(e, dict)]
+        return data.get("data"), errors
+
+    def stream(self, path: str) -> Iterator[bytes]:
+        """The body of a download (a tarball), following the redirect to its storage."""
+        from github import GithubException
+
+        try:
+            _, _, chunks = self._requester.getStream(path, chunk_size=CHUNK_BYTES)
+            yield from chunks
+        except GithubException as exc:
+            raise HostError(f"download failed: HTTP {exc.status}", exc.status) from None
+        except Exception as exc:  # requests' HTTPError and connection errors
+            raise HostError(f"download failed: {self._clean(exc)}") from None
+
+    def close(self) -> None:
+        self._github.close()
+
+    def _call(self, verb: str, url: str, headers: Mapping[str, str] | None = None,
+              payload: Any = None) -> tuple[int, dict[str, Any], str]:
+        from github import GithubException
+
+        try:
+            status, response_headers, body = self._requester.requestJson(
+                verb, url, headers=dict(headers or {}), input=payload)
+        except GithubException as exc:  # rate limit waits beyond the cap, retries spent
+            raise HostError(f"{self._clean(exc)}", exc.status) from None
+        except Exception as exc:  # connection refused or dropped after the retries
+            raise HostError(f"{type(exc).__name__}: {self._clean(exc)}") from None
+        if status == 401:
+            raise HostError("the token was refused (HTTP 401 Bad credentials): it is wrong, "
+                            "expired or revoked", 401)
+        return status, response_headers, body
+
+    def _clean(self, error: Exception) -> str:
+        """An error's first line, with the token taken out should a library echo it."""
+        text = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return text.replace(self.token, "***") if self.token else text
+
+
+def _with_query(path: str, params: Mapping[str, Any] | None) -> str:
+    if not params:
+        return path
+    return f"{path}{'&' if '?' in path else '?'}{urlencode(sorted(params.items()))}"
+
+
+def _json(body: str) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None
+
+
+def _message(data: Any, status: int) -> str:
+    text = data.get("message") if isinstance(data, dict) else None
+    return f"HTTP {status}: {text}" if text else f"HTTP {status}"
+
+
+def _header(headers: Mapping[str, Any], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return str(value)
+    return None
+
+
+def _next_link(link: str | None) -> str | None:
+    """The `rel="next"` URL of an RFC 8288 Link header."""
+    for part in (link or "").split(","):
+        target, _, rest = part.partition(";")
+        if 'rel="next"' in rest.replace(" ", ""):
+            return target.strip().strip("<>")
+    return None
