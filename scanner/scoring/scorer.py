@@ -168,8 +168,12 @@ class Scorer:
             return SubScore(sub, UNKNOWN, 0.0, cells, next_step,
                             f"{STAGE_NAMES[stopped.stage]} could not be judged: "
                             + "; ".join(next_step.missing))
-        decided = [r for r in results if r.outcome != NO_EVIDENCE]
-        return SubScore(sub, stage, round(len(decided) / len(results), 2), cells, next_step,
+        # Confidence counts requirements, not rules: an alternative nobody needed to look at
+        # (another source met the requirement) does not make the verdict less certain.
+        groups = [group for stage_ in STAGES[1:]
+                  for group in requirements([r for r in results if r.rule.stage == stage_])]
+        decided = [g for g in groups if requirement_outcome(g) != NO_EVIDENCE]
+        return SubScore(sub, stage, round(len(decided) / len(groups), 2), cells, next_step,
                         lower_bound=stopped is not None and stopped.status != NOT_MET)
 
     def _missing(self, cell: CellVerdict) -> list[str]:
