@@ -12,14 +12,18 @@ rather than raised.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from scanner.memory import Memory, Remembered
 
 CHUNK_BYTES = 1 << 16
+REFUSED = "refused:"
+REFUSAL_DAYS = 7
 MAX_PAGES = 50
 DEFAULT_BASE_URL = "https://api.github.com"
 
@@ -58,6 +62,8 @@ class GitHubApi:
     def __init__(self, token: str, settings: ApiSettings, memory: Memory) -> None:
         from github import Auth, Github, GithubRetry
 
+        # PyGithub logs each retried request; the scan reports what finally failed instead.
+        logging.getLogger("github").setLevel(logging.ERROR)
         retry = GithubRetry(total=settings.retries, backoff_factor=0.5,
                             status_forcelist=[429, *range(500, 600)],
                             max_rate_limit_wait=settings.max_rate_limit_wait_seconds)
@@ -66,15 +72,25 @@ class GitHubApi:
                               pool_size=settings.pool_size, seconds_between_requests=None,
                               seconds_between_writes=None)
         self._requester = self._github.requester
+        self._timeout = settings.timeout_seconds
+        self._downloads = _download_session(settings.retries)
         self._memory = memory
         self.kept: dict[str, Remembered] = {}
         self.base_url = settings.base_url.rstrip("/")
         self.token = token
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Answer:
-        """GET a JSON resource, conditionally when it was seen before."""
+    def get(self, path: str, params: Mapping[str, Any] | None = None,
+            feature: bool = False) -> Answer:
+        """GET a JSON resource, conditionally when it was seen before.
+
+        `feature`: the resource belongs to an optional feature, whose refusal is kept
+        for a while rather than asked again on every scan.
+        """
         url = _with_query(path, params)
         key = f"GET {url}"
+        refused = self._refused_before(key) if feature else None
+        if refused is not None:
+            return refused
         before = self._memory.get(key) or self.kept.get(key)
         headers = {"If-None-Match": before.etag} if before else {}
         status, response_headers, body = self._call("GET", url, headers=headers)
@@ -87,24 +103,52 @@ class GitHubApi:
             if etag:
                 self.kept[key] = Remembered(etag, body)
             return Answer(200, data)
-        return Answer(status, data, _message(data, status))
+        answer = Answer(status, data, _message(data, status))
+        if feature:
+            self._remember_refusal(key, answer)
+        return answer
+
+    def _refused_before(self, key: str) -> Answer | None:
+        """A refusal (a feature off, no permission) seen within REFUSAL_DAYS: not asked again.
+
+        Refusals carry no ETag, so re-asking would cost a counted request on every scan.
+        """
+        before = self._memory.get(key)
+        if before is None or not before.etag.startswith(REFUSED):
+            return None
+        seen = datetime.fromisoformat(before.etag.removeprefix(REFUSED))
+        if datetime.now(UTC) - seen > timedelta(days=REFUSAL_DAYS):
+            return None
+        self.kept[key] = before
+        stored = json.loads(before.body)
+        return Answer(int(stored["status"]), stored["data"], str(stored["message"]))
+
+    def _remember_refusal(self, key: str, answer: Answer) -> None:
+        if answer.status in (403, 404) and not _rate_limited(answer.data):
+            self.kept[key] = Remembered(
+                f"{REFUSED}{datetime.now(UTC).isoformat()}",
+                json.dumps({"status": answer.status, "data": answer.data,
+                            "message": answer.message}))
 
     def pages(self, path: str, params: Mapping[str, Any] | None = None,
-              limit: int = 100 * MAX_PAGES) -> Answer:
+              limit: int = 100 * MAX_PAGES, feature: bool = False) -> Answer:
         """Every item of a paginated list (following `Link: rel="next"`), up to `limit`."""
         items: list[Any] = []
         url: str | None = _with_query(path, {"per_page": 100, **(params or {})})
         for _ in range(MAX_PAGES):
             if url is None or len(items) >= limit:
                 break
-            answer, url = self._page(url)
+            answer, url = self._page(url, feature)
             if not answer.ok:
                 return answer if not items else Answer(200, items[:limit])
             items += answer.data if isinstance(answer.data, list) else [answer.data]
         return Answer(200, items[:limit])
 
-    def _page(self, url: str) -> tuple[Answer, str | None]:
+    def _page(self, url: str, feature: bool) -> tuple[Answer, str | None]:
         key = f"GET {url}"
+        refused = self._refused_before(key) if feature else None
+        if refused is not None:
+            return refused, None
         before = self._memory.get(key) or self.kept.get(key)
         headers = {"If-None-Match": before.etag} if before else {}
         status, response_headers, body = self._call("GET", url, headers=headers)
@@ -114,7 +158,10 @@ class GitHubApi:
             return Answer(200, stored["items"]), stored.get("next")
         data = _json(body)
         if status != 200:
-            return Answer(status, data, _message(data, status)), None
+            answer = Answer(status, data, _message(data, status))
+            if feature:
+                self._remember_refusal(key, answer)
+            return answer, None
         following = _next_link(_header(response_headers, "link"))
         etag = _header(response_headers, "etag")
         if etag:
@@ -132,19 +179,28 @@ class GitHubApi:
         return data.get("data"), errors
 
     def stream(self, path: str) -> Iterator[bytes]:
-        """The body of a download (a tarball), following the redirect to its storage."""
-        from github import GithubException
+        """The body of a download (a tarball), from where the API redirects.
 
+        The redirect is followed here rather than by PyGithub, which refuses a
+        location outside the API path (GitHub Enterprise serves archives from
+        `/_codeload/` on the same host). The token is never sent along: the
+        location carries its own short-lived access.
+        """
+        status, headers, body = self._call("GET", path)
+        location = _header(headers, "location")
+        if status not in (301, 302, 307) or not location:
+            raise HostError(f"download not offered ({_message(_json(body), status)})", status)
         try:
-            _, _, chunks = self._requester.getStream(path, chunk_size=CHUNK_BYTES)
-            yield from chunks
-        except GithubException as exc:
-            raise HostError(f"download failed: HTTP {exc.status}", exc.status) from None
+            response = self._downloads.get(location, stream=True,
+                                           timeout=self._timeout, allow_redirects=True)
+            response.raise_for_status()
+            yield from response.iter_content(chunk_size=CHUNK_BYTES)
         except Exception as exc:  # requests' HTTPError and connection errors
             raise HostError(f"download failed: {self._clean(exc)}") from None
 
     def close(self) -> None:
         self._github.close()
+        self._downloads.close()
 
     def _call(self, verb: str, url: str, headers: Mapping[str, str] | None = None,
               payload: Any = None) -> tuple[int, dict[str, Any], str]:
@@ -153,8 +209,12 @@ class GitHubApi:
         try:
             status, response_headers, body = self._requester.requestJson(
                 verb, url, headers=dict(headers or {}), input=payload)
-        except GithubException as exc:  # rate limit waits beyond the cap, retries spent
-            raise HostError(f"{self._clean(exc)}", exc.status) from None
+        except GithubException as exc:
+            if exc.status in (403, 404) and not _rate_limited(exc.data):
+                # GithubRetry raises a plain refusal (a feature off, no permission) that it
+                # found not worth retrying; it is an answer, not a failure.
+                return exc.status, dict(exc.headers or {}), json.dumps(exc.data)
+            raise HostError(f"{self._clean(exc)}", exc.status) from None  # waits or retries spent
         except Exception as exc:  # connection refused or dropped after the retries
             raise HostError(f"{type(exc).__name__}: {self._clean(exc)}") from None
         if status == 401:
@@ -166,6 +226,24 @@ class GitHubApi:
         """An error's first line, with the token taken out should a library echo it."""
         text = str(error).splitlines()[0] if str(error) else type(error).__name__
         return text.replace(self.token, "***") if self.token else text
+
+
+def _download_session(retries: int) -> Any:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=Retry(total=retries, backoff_factor=0.5,
+                                            status_forcelist=[429, 500, 502, 503, 504]))
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def _rate_limited(data: Any) -> bool:
+    message = data.get("message") if isinstance(data, dict) else None
+    return isinstance(message, str) and "rate limit" in message.lower()
 
 
 def _with_query(path: str, params: Mapping[str, Any] | None) -> str:

@@ -290,17 +290,20 @@ class _RepositoryReader:
 
     def _rest(self, host: HostRepository) -> None:
         base = f"/repos/{self.full_name}"
-        analyses = self.api.pages(f"{base}/code-scanning/analyses", limit=100)
+        analyses = self.api.pages(f"{base}/code-scanning/analyses", limit=100, feature=True)
+        if analyses.status == 404 and "no analysis found" in analyses.message.lower():
+            analyses = replace(analyses, status=200, data=[])  # on, but nothing analysed yet
         if analyses.ok:
             host.code_scanning_tools = parse.code_scanning_tools(analyses.data)
             host.features["code_scanning"] = Feature(bool(analyses.data))
             if analyses.data:
-                alerts = self.api.pages(f"{base}/code-scanning/alerts", limit=500)
+                alerts = self.api.pages(f"{base}/code-scanning/alerts", limit=500,
+                                        feature=True)
                 host.alerts["code"] = parse.code_alerts(alerts.data) if alerts.ok else None
         else:
             host.features["code_scanning"] = Feature(None, analyses.message)
             host.notes.append(f"code scanning not readable: {analyses.message}")
-        secrets = self.api.pages(f"{base}/secret-scanning/alerts", limit=500)
+        secrets = self.api.pages(f"{base}/secret-scanning/alerts", limit=500, feature=True)
         if secrets.ok:
             host.features["secret_scanning"] = Feature(True)
             host.alerts["secret"] = parse.secret_alerts(secrets.data)

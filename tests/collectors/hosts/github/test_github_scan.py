@@ -1,0 +1,72 @@
+"""`maturity scan --config` over a GitHub organisation, end to end, as a platform team runs it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fakes.github_api import FakeGitHub
+from gitrepo import GitRepo
+from samples import FILES
+
+TOKEN = "ghp_end_to_end_secret_ABCDEF0123456789"
+Cli = Callable[..., Any]
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGitHub]:
+    with FakeGitHub(TOKEN) as server:
+        server.add_repo("acme", "api", FILES, pulls=[], secret_scanning=[], code_scanning=[])
+        server.add_repo("acme", "web", {"index.js": "x\n"})
+        yield server
+
+
+def stages(document: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(s["id"], s["stage"]) for c in document["competencies"] for s in c["subcompetencies"]]
+
+
+def config(tmp_path: Path, fake: FakeGitHub, *extra: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text("targets:\n  github:\n"
+                    f"    - org: acme\n      base_url: {fake.base_url}\n"
+                    "      token_env: ACME_GITHUB_TOKEN\n" + "".join(extra))
+    return path
+
+
+def test_an_organisation_scan_is_stored_and_a_rescan_reuses_it(
+        cli: Cli, fake: FakeGitHub, tmp_path: Path) -> None:
+    env = {"ACME_GITHUB_TOKEN": TOKEN}
+    first = cli("scan", "--config", str(config(tmp_path, fake)), "--format", "json", env=env)
+    assert first.code == 0, first.err
+    document = json.loads(first.out)
+    assert [r["entity"] for r in document["repositories"]] == [
+        "repo:127.0.0.1/acme/api", "repo:127.0.0.1/acme/web"]
+    cold = fake.count()
+    fake.clear_log()
+    second = cli("scan", "--config", str(config(tmp_path, fake)), "--format", "json", env=env)
+    assert second.code == 0, second.err
+    assert fake.count() <= 2 < cold  # one GraphQL request per unchanged repository
+    assert stages(json.loads(second.out)) == stages(document)
+    store = tmp_path / "store" / "maturity.db"
+    for text in (first.out, first.err, second.out, second.err,
+                 store.read_bytes().decode("latin-1")):
+        assert TOKEN not in text
+
+
+def test_a_refused_token_is_one_line_and_the_rest_is_scanned(
+        cli: Cli, fake: FakeGitHub, tmp_path: Path) -> None:
+    local = GitRepo(tmp_path / "local")
+    local.files(FILES)
+    path = config(tmp_path, fake, f"  local:\n    - {local.root}\n")
+    result = cli("scan", "--config", str(path), env={"ACME_GITHUB_TOKEN": "ghp_revoked_1"})
+    assert result.code == 3, result.err
+    lines = [line for line in result.err.splitlines() if "token was refused" in line]
+    assert len(lines) == 1 and "127.0.0.1/acme" in lines[0]
+    assert "Traceback" not in result.err and "ghp_revoked_1" not in result.err + result.out
+    assert "stored in" in result.err
+    unset = cli("scan", "--config", str(path))
+    assert unset.code == 3 and "environment variable ACME_GITHUB_TOKEN is not set" in unset.err
