@@ -1,0 +1,112 @@
+"""A GitHub organisation of 1,000 repositories behind 50 ms of latency: requests and time.
+
+Serves the organisation from the test suite's GitHub stand-in (tests/fakes,
+real HTTP on 127.0.0.1, GitHub's payload shapes, ETags and rate-limit headers)
+and runs `maturity scan --config` against it twice with one store: a cold scan,
+then a warm one with nothing changed. Reports requests per repository (those
+the rate limit counts, and all of them) and wall time for each.
+
+Targets: <= 8 counted requests per repository cold, <= 1 per unchanged
+repository warm, <= 60 s for the cold scan.
+
+Usage: python benchmarks/scan_github_org.py [--repos 1000] [--latency 0.05]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from child_env import CHILD_ENV, warm_up  # noqa: E402
+from fakes.github_api import FakeGitHub  # noqa: E402
+
+TOKEN = "ghp_benchmark_token"
+WORKFLOW = """\
+on: [pull_request, push]
+jobs:
+  test:
+    steps:
+      - uses: actions/checkout@v4
+      - run: pytest --cov
+      - uses: github/codeql-action/analyze@v3
+  deploy:
+    environment: production
+    steps:
+      - run: helm upgrade --install app ./chart
+"""
+
+
+def organisation(server: FakeGitHub, repositories: int) -> None:
+    now = datetime.now(UTC)
+    for index in range(repositories):
+        files = {".github/workflows/ci.yml": WORKFLOW, "Dockerfile": "FROM python:3.12\n",
+                 "app.py": f"print({index})\n", "README.md": f"# service {index}\n"}
+        server.add_repo(
+            "acme", f"svc-{index:04d}", files,
+            pulls=[{"number": n, "merged_at": now - timedelta(days=n), "author": "ana",
+                    "approvers": ["bo"], "first_commit_at": now - timedelta(days=n, hours=5)}
+                   for n in range(1, 6)],
+            deployments=[{"environment": "production", "created_at": now - timedelta(days=d),
+                          "state": "SUCCESS", "status_at": now - timedelta(days=d)}
+                         for d in (1, 3, 8)],
+            dependabot_alerts=[{"created_at": now - timedelta(days=20),
+                                "fixed_at": now - timedelta(days=12), "severity": "high"}],
+            code_scanning=[{"tool": "CodeQL", "created_at": now - timedelta(days=1),
+                            "analysis_key": "dynamic/github-code-scanning/codeql"}],
+            code_scanning_alerts=[], secret_scanning=[])
+
+
+def scan(config: Path, store: Path) -> tuple[float, int]:
+    env = {**CHILD_ENV, "ACME_TOKEN": TOKEN, "MATURITY_DB": str(store)}
+    began = time.perf_counter()
+    completed = subprocess.run([str(Path(sys.executable).with_name("maturity")), "scan",
+                                "--config", str(config), "--format", "json",
+                                "--output", os.devnull], env=env, capture_output=True,
+                               text=True, check=False)
+    return time.perf_counter() - began, completed.returncode
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repos", type=int, default=1000)
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--workers", type=int, default=32)
+    args = parser.parse_args()
+    limit = 100 * args.repos + 5000  # enough that the benchmark measures requests, not waits
+    with tempfile.TemporaryDirectory() as folder, FakeGitHub(
+            TOKEN, latency=args.latency, rate_limit=limit, graphql_rate_limit=limit) as server:
+        organisation(server, args.repos)
+        config = Path(folder) / "config.yaml"
+        config.write_text(f"targets:\n  github:\n    - org: acme\n      base_url: "
+                          f"{server.base_url}\n      token_env: ACME_TOKEN\n"
+                          f"      workers: {args.workers}\n")
+        store = Path(folder) / "bench.db"
+        warm_up([str(Path(sys.executable).with_name("maturity")), "--help"])
+        cold_time, cold_code = scan(config, store)
+        cold_counted, cold_all = server.count(), server.count(counted_only=False)
+        server.clear_log()
+        warm_time, warm_code = scan(config, store)
+        warm_counted, warm_all = server.count(), server.count(counted_only=False)
+    per = args.repos
+    print(f"{args.repos} repositories, {args.latency * 1000:.0f} ms latency per request, "
+          f"{args.workers} workers, {os.cpu_count()} CPUs")
+    print(f"cold: {cold_time:.1f} s (exit {cold_code}), {cold_counted / per:.2f} counted "
+          f"requests per repository ({cold_all / per:.2f} in all)")
+    print(f"warm: {warm_time:.1f} s (exit {warm_code}), {warm_counted / per:.2f} counted "
+          f"requests per repository ({warm_all / per:.2f} in all)")
+    met = [cold_counted / per <= 8, warm_counted / per <= 1, cold_time <= 60]
+    print("targets: <= 8 cold -> {}; <= 1 warm -> {}; cold <= 60 s -> {}".format(
+        *("met" if ok else "missed" for ok in met)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
