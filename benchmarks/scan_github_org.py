@@ -25,8 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from child_env import CHILD_ENV, warm_up  # noqa: E402
-from fakes.github_api import FakeGitHub  # noqa: E402
+from child_env import CHILD_ENV, warm_up
+
+from fakes.github_api import FakeGitHub
 
 TOKEN = "ghp_benchmark_token"
 WORKFLOW = """\

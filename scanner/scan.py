@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import secrets
 import sys
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from scanner.collectors.base import (
     CollectSettings,
     Problem,
     Target,
+    watch_items,
 )
 from scanner.config import Config, fingerprint
 from scanner.engine.evaluate import Evaluator, RuleResult
@@ -182,16 +184,24 @@ def collect_all(targets: Sequence[Target], settings: CollectSettings,
     """
     recalled = list(memories) if memories is not None else [NO_MEMORY] * len(targets)
     workers = max(1, min(len(targets), workers or os.cpu_count() or 2))
+    items = getattr(progress, "items", None)
     if workers == 1:
-        results = []
-        for target, memory in zip(targets, recalled, strict=True):
-            results.append(collect_one(target, settings, memory))
-            if progress:
-                progress(target)
-        return results
+        watch_items(items)
+        try:
+            results = []
+            for target, memory in zip(targets, recalled, strict=True):
+                results.append(collect_one(target, settings, memory))
+                if progress:
+                    progress(target)
+            return results
+        finally:
+            watch_items(None)
     context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+    channel = (context or multiprocessing).Queue() if items else None
+    listener = _ItemListener(channel, items) if channel is not None and items else None
     by_target: dict[int, Collected] = {}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=_report_to, initargs=(channel,)) as pool:
         futures = {pool.submit(collect_one, target, settings, dict(recalled[index])): index
                    for index, target in enumerate(targets)}
         for future in as_completed(futures):
@@ -204,7 +214,32 @@ def collect_all(targets: Sequence[Target], settings: CollectSettings,
                     ERROR)])
             if progress:
                 progress(targets[index])
+    if listener is not None:
+        listener.stop()
     return [by_target[index] for index in range(len(targets))]
+
+
+def _report_to(channel: Any) -> None:
+    """In a worker process: send item progress to the parent, which draws it."""
+    if channel is not None:
+        watch_items(lambda target, done, total: channel.put((target, done, total)))
+
+
+class _ItemListener:
+    """In the parent: draws item progress the workers send."""
+
+    def __init__(self, channel: Any, draw: Callable[[str, int, int], None]) -> None:
+        self._channel = channel
+        self._thread = threading.Thread(target=self._run, args=(draw,), daemon=True)
+        self._thread.start()
+
+    def _run(self, draw: Callable[[str, int, int], None]) -> None:
+        while (item := self._channel.get()) is not None:
+            draw(*item)
+
+    def stop(self) -> None:
+        self._channel.put(None)
+        self._thread.join(timeout=5)
 
 
 def collect_one(target: Target, settings: CollectSettings, memory: Memory = NO_MEMORY

@@ -7,7 +7,7 @@ stays fast.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -98,6 +98,21 @@ class CollectSettings:
     production_pattern: str = r"(?i)^(prod|production|live)([-_ ].*)?$"
     max_file_bytes: int = 2_000_000
     history_days: int = 365
+
+
+#: Progress inside one target: (target label, items done, items in all), e.g. repositories
+#: of an organisation. Set by the scan when someone watches; collectors just report.
+ItemProgress = Callable[[str, int, int], None]
+_item_progress: list[ItemProgress] = []
+
+
+def watch_items(hook: ItemProgress | None) -> None:
+    _item_progress[:] = [hook] if hook else []
+
+
+def report_items(target: str, done: int, total: int) -> None:
+    for hook in _item_progress:
+        hook(target, done, total)
 
 
 class Collector(Protocol):

@@ -25,7 +25,15 @@ from urllib.parse import urlparse
 from scanner import validate as v
 from scanner.collectors.analysis import SIGNALS as ANALYSIS_SIGNALS
 from scanner.collectors.analysis import RepositoryAnalysis
-from scanner.collectors.base import ERROR, Collected, CollectSettings, Emitter, Problem, Target
+from scanner.collectors.base import (
+    ERROR,
+    Collected,
+    CollectSettings,
+    Emitter,
+    Problem,
+    Target,
+    report_items,
+)
 from scanner.collectors.hosts.archive import ArchiveTooLarge, ArchiveTree
 from scanner.collectors.hosts.github import parse
 from scanner.collectors.hosts.github.client import (
@@ -136,8 +144,10 @@ class _Organisation:
     def scan(self) -> None:
         repositories = [r for r in self._repositories() if self._wanted(r)]
         workers = min(int(self.options["workers"]), max(1, len(repositories)))
+        report_items(self.target.label, 0, len(repositories))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for result in pool.map(self._repository, repositories):
+            for done, result in enumerate(pool.map(self._repository, repositories), 1):
+                report_items(self.target.label, done, len(repositories))
                 found = result.collected
                 self.collected.evidence += found.evidence
                 self.collected.problems += found.problems

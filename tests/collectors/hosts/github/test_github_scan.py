@@ -40,8 +40,10 @@ def config(tmp_path: Path, fake: FakeGitHub, *extra: str) -> Path:
 def test_an_organisation_scan_is_stored_and_a_rescan_reuses_it(
         cli: Cli, fake: FakeGitHub, tmp_path: Path) -> None:
     env = {"ACME_GITHUB_TOKEN": TOKEN}
-    first = cli("scan", "--config", str(config(tmp_path, fake)), "--format", "json", env=env)
+    first = cli("scan", "--config", str(config(tmp_path, fake)), "--format", "json",
+                "--progress", env=env)
     assert first.code == 0, first.err
+    assert "acme (2/2)" in first.err  # repositories of the organisation, as they are read
     document = json.loads(first.out)
     assert [r["entity"] for r in document["repositories"]] == [
         "repo:127.0.0.1/acme/api", "repo:127.0.0.1/acme/web"]
