@@ -204,3 +204,14 @@ def test_bad_token_unknown_organisation_and_a_repository_gone_mid_scan(
     assert "environment variable GITHUB_TOKEN is not set" in unset.problems[0].message
     for result in (partial, missing, refused, unset):
         assert TOKEN not in repr(result) and "ghp_expired" not in repr(result)
+
+
+def test_large_organisations_are_listed_page_by_page_and_filtered(fake: FakeGitHub) -> None:
+    for index in range(230):
+        fake.add_repo("acme", f"svc-{index:03d}", {"README.md": "x"},
+                      topics=["payments"] if index % 100 == 0 else [])
+    collected = collect(fake, include=["svc-*"], exclude=["svc-1*"], topics=["payments"])
+    assert sorted(e for e in collected.entities if e.startswith("repo:")) == [
+        entity(fake, "acme/svc-000"), entity(fake, "acme/svc-200")]
+    listing = [r for r in fake.requests if "repos" in r.path and r.path.endswith("/repos")]
+    assert len(listing) == 3  # 230 repositories, 100 a page
