@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="exit 1 if the overall stage (or COMPETENCY=STAGE) is below STAGE")
     scan.add_argument("--jobs", type=int, metavar="N",
                       help="targets scanned at once (default: the number of CPUs)")
+    scan.add_argument("--clone", action="store_true",
+                      help="clone Git host repositories (shallow, cut at the history window) "
+                           "instead of reading them through the API: adds history evidence")
     scan.add_argument("--recursive", action="store_true",
                       help="scan every git repository found under the given folders")
     scan.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -149,6 +152,8 @@ def _render(document: dict[str, Any], fmt: str) -> str:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from scanner.collectors.local import LocalRepoCollector
     from scanner.progress import Progress
     from scanner.repositories import find_repositories
@@ -156,8 +161,6 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
     config = _config(args.config)
     if args.model:
-        from dataclasses import replace
-
         config = replace(config, model_path=args.model)
     gates = [_parse_gate(text) for text in args.fail_under]
     paths = [Path(p).expanduser().resolve() for p in args.paths]
@@ -167,6 +170,9 @@ def cmd_scan(args: argparse.Namespace) -> int:
         targets = tuple(LocalRepoCollector.target(str(p)) for p in paths)
     else:
         targets = config.targets or (LocalRepoCollector.target(str(Path.cwd())),)
+    if args.clone:
+        targets = tuple(replace(t, options={**t.options, "clone": True})
+                        if "clone" in t.options else t for t in targets)
     store = None
     if not args.no_store:  # SQLAlchemy is only imported when a scan is kept
         from scanner.store.store import Store, database_url, describe_url

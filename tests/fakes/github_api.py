@@ -37,6 +37,7 @@ import math
 import re
 import secrets
 import socket
+import subprocess
 import sys
 import tarfile
 import threading
@@ -171,6 +172,8 @@ class FakeRepo:
     code_scanning_alerts: list[dict[str, Any]] = field(default_factory=list)
     secret_scanning: list[dict[str, Any]] | None = None
     workflow_runs: list[dict[str, Any]] = field(default_factory=list)
+    # A local git repository served over smart HTTP at `clone_url` (git http-backend).
+    git_dir: str | None = None
     deleted: bool = False
 
     @property
@@ -342,7 +345,9 @@ class FakeGitHub:
           resolved_at, resolution, secret_type, secret_type_display_name, validity}];
         workflow_runs: [{name, path, event, status, conclusion, head_sha, head_branch,
           created_at, updated_at, run_started_at, id, run_number, run_attempt,
-          display_title, actor}].
+          display_title, actor}];
+        git_dir: a local git repository to serve for cloning at `clone_url` (smart HTTP,
+          Basic authentication with the token as password, as GitHub accepts it).
         """
         self.add_org(owner)
         key = f"{owner}/{name}".lower()
@@ -490,6 +495,11 @@ class FakeGitHub:
             answer = self._take_fault(raw_path) or self._guarded(self._codeload, call)
             self._finish(handler, call, answer)
             return
+        git = _GIT_PATH.match(raw_path)
+        if git:
+            answer = self._take_fault(raw_path) or self._git(call, git.group(1), git.group(2))
+            self._finish(handler, call, answer)
+            return
         api_path = self._api_path(raw_path)
         if api_path is None:
             self._finish(handler, call, _Answer(404, b"Not Found",
@@ -556,6 +566,40 @@ class FakeGitHub:
                     self._refund("core", 1)
                     call.counted = False
         return self._with_limits(answer, "core")
+
+    def _git(self, call: _Call, full_name: str, service_path: str) -> _Answer:
+        """Smart HTTP for `git clone`, answered by git's own http-backend (CGI)."""
+        repo = self._repos.get(full_name.lower())
+        if repo is None or repo.deleted or not repo.git_dir:
+            return _Answer(404, b"Repository not found.\n", {"Content-Type": "text/plain"})
+        scheme, _, given = (call.headers.get("authorization") or "").partition(" ")
+        password = ""
+        if scheme.lower() == "basic":
+            with contextlib.suppress(ValueError):
+                password = base64.b64decode(given).decode().partition(":")[2]
+        if not hmac.compare_digest(password.encode(), self._token.encode()):
+            return _Answer(401, b"", {"WWW-Authenticate": 'Basic realm="GitHub"'})
+        folder = repo.git_dir.rstrip("/")
+        environment = {"GIT_PROJECT_ROOT": folder.rsplit("/", 1)[0],
+                       "GIT_HTTP_EXPORT_ALL": "1", "REQUEST_METHOD": call.method,
+                       "PATH_INFO": f"/{folder.rsplit('/', 1)[1]}/{service_path}",
+                       "QUERY_STRING": urlencode(call.query),
+                       "CONTENT_TYPE": call.headers.get("content-type", ""),
+                       "CONTENT_LENGTH": str(len(call.body)),
+                       "HTTP_GIT_PROTOCOL": call.headers.get("git-protocol", ""),
+                       "PATH": "/usr/bin:/bin"}
+        completed = subprocess.run(["git", "http-backend"], input=call.body,
+                                   capture_output=True, env=environment, check=False)
+        head, _, body = completed.stdout.partition(b"\r\n\r\n")
+        headers: dict[str, str] = {}
+        status = 200
+        for line in head.decode("latin-1").split("\r\n"):
+            name, _, value = line.partition(":")
+            if name.lower() == "status":
+                status = int(value.split()[0])
+            elif name:
+                headers[name] = value.strip()
+        return _Answer(status, body, headers)
 
     def _authorized(self, header: str | None) -> bool:
         scheme, _, given = (header or "").partition(" ")
@@ -945,7 +989,9 @@ class FakeGitHub:
             "pulls_url": f"{api}/pulls{{/number}}", "releases_url": f"{api}/releases{{/id}}",
             "created_at": _iso(repo.created), "updated_at": _iso(repo.updated),
             "pushed_at": _iso(repo.pushed), "git_url": f"git://{host}/{repo.full_name}.git",
-            "ssh_url": f"git@{host}:{repo.full_name}.git", "clone_url": f"{web}.git",
+            "ssh_url": f"git@{host}:{repo.full_name}.git",
+            "clone_url": (f"{self.origin}/{repo.full_name}.git" if repo.git_dir
+                          else f"{web}.git"),
             "homepage": None, "size": math.ceil(size / 1024), "stargazers_count": 0,
             "watchers_count": 0, "language": repo.language, "has_issues": True,
             "has_projects": True, "has_downloads": True, "has_wiki": True, "has_pages": False,
@@ -1498,6 +1544,7 @@ class _Handler(BaseHTTPRequestHandler):
 # --- helpers -----------------------------------------------------------------------------------
 
 _REPO_PATH = re.compile(r"^/repos/([^/]+)/([^/]+)")
+_GIT_PATH = re.compile(r"^/([^/]+/[^/]+)\.git/(info/refs|git-upload-pack)$")
 _REQUIRED_DEFAULT: Any = object()
 _REASONS = {400: "Bad Request", 401: "Bad credentials", 403: "Forbidden", 404: "Not Found",
             409: "Conflict", 410: "Gone", 422: "Validation Failed", 429: "Too Many Requests",

@@ -62,16 +62,22 @@ class LocalRepoCollector:
         except GitError as exc:
             collected.problems.append(Problem(target.label, str(exc), ERROR))
             return collected
-        analysis = RepositoryAnalysis(str(repo.root), WorkTree(repo.root, tracked,
-                                                                settings.max_file_bytes),
-                                      self.id, settings, collected)
-        out = Emitter(analysis.entity, self.id)
-        has_commits = repo.head() is not None
-        out.emit("repo.has_commits", has_commits, (), None if has_commits else "no commits yet")
-        if not has_commits:
-            analysis.note("the repository has no commits yet; judged on its work tree only")
-        analysis.run(out, HistoryReads(repo, settings.history_days, now_utc())
-                     if has_commits else None)
+        read_clone(repo, tracked, collected, name=str(repo.root), source=self.id,
+                   settings=settings)
         return collected
+
+
+def read_clone(repo: GitRepo, tracked: list[str], collected: Collected, *, name: str,
+               source: str, settings: CollectSettings) -> None:
+    """A clone's files and history into evidence for `repo:<name>` and its services."""
+    analysis = RepositoryAnalysis(name, WorkTree(repo.root, tracked, settings.max_file_bytes),
+                                  source, settings, collected)
+    out = Emitter(analysis.entity, source)
+    has_commits = repo.head() is not None
+    out.emit("repo.has_commits", has_commits, (), None if has_commits else "no commits yet")
+    if not has_commits:
+        analysis.note("the repository has no commits yet; judged on its work tree only")
+    analysis.run(out, HistoryReads(repo, settings.history_days, now_utc())
+                 if has_commits else None)
 
 

@@ -8,7 +8,9 @@ anything from the scanned repository.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 GIT_TIMEOUT_SECONDS = 120
@@ -46,6 +48,39 @@ def run_git(directory: Path, *args: str, timeout: float = GIT_TIMEOUT_SECONDS) -
         message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(message[-1] if message else f"git {args[0]} failed")
     return completed.stdout
+
+
+def clone(url: str, into: Path, *, since: date | None, auth_header: str | None,
+          timeout: float = GIT_TIMEOUT_SECONDS * 5) -> None:
+    """A single-branch clone of `url`, cut at `since` (the history window) when given.
+
+    Only http(s) transports are allowed. Credentials go in an `http.extraHeader` set
+    through the environment, never on the command line or in the URL.
+    """
+    env = _environment()
+    if auth_header:
+        env.update({"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader",
+                    "GIT_CONFIG_VALUE_0": auth_header})
+    base = ["git", *_SAFE_CONFIG, "-c", "protocol.allow=never", "-c",
+            "protocol.https.allow=always", "-c", "protocol.http.allow=always",
+            "clone", "--quiet", "--single-branch"]
+    attempts = [[f"--shallow-since={since.isoformat()}"], ["--depth=1"]] if since else [[]]
+    message = "git clone failed"
+    for extra in attempts:
+        try:
+            completed = subprocess.run([*base, *extra, "--", url, str(into)],
+                                       capture_output=True, timeout=timeout, env=env,
+                                       stdin=subprocess.DEVNULL, check=False)
+        except FileNotFoundError:
+            raise GitError("git is not installed or not on PATH") from None
+        except subprocess.TimeoutExpired:
+            raise GitError(f"git clone took longer than {timeout:.0f} s") from None
+        if completed.returncode == 0:
+            return
+        lines = completed.stderr.decode("utf-8", "replace").strip().splitlines()
+        message = lines[-1] if lines else message
+        shutil.rmtree(into, ignore_errors=True)  # a quiet window: try the head alone
+    raise GitError(message)
 
 
 class GitRepo:

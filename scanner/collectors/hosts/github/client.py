@@ -196,7 +196,7 @@ class GitHubApi:
             response.raise_for_status()
             yield from response.iter_content(chunk_size=CHUNK_BYTES)
         except Exception as exc:  # requests' HTTPError and connection errors
-            raise HostError(f"download failed: {self._clean(exc)}") from None
+            raise HostError(f"download failed: {self.clean(exc)}") from None
 
     def close(self) -> None:
         self._github.close()
@@ -214,15 +214,15 @@ class GitHubApi:
                 # GithubRetry raises a plain refusal (a feature off, no permission) that it
                 # found not worth retrying; it is an answer, not a failure.
                 return exc.status, dict(exc.headers or {}), json.dumps(exc.data)
-            raise HostError(f"{self._clean(exc)}", exc.status) from None  # waits or retries spent
+            raise HostError(f"{self.clean(exc)}", exc.status) from None  # waits or retries spent
         except Exception as exc:  # connection refused or dropped after the retries
-            raise HostError(f"{type(exc).__name__}: {self._clean(exc)}") from None
+            raise HostError(f"{type(exc).__name__}: {self.clean(exc)}") from None
         if status == 401:
             raise HostError("the token was refused (HTTP 401 Bad credentials): it is wrong, "
                             "expired or revoked", 401)
         return status, response_headers, body
 
-    def _clean(self, error: Exception) -> str:
+    def clean(self, error: Exception) -> str:
         """An error's first line, with the token taken out should a library echo it."""
         text = str(error).splitlines()[0] if str(error) else type(error).__name__
         return text.replace(self.token, "***") if self.token else text

@@ -11,10 +11,12 @@ on the ETags kept from the last scan.
 
 from __future__ import annotations
 
+import base64
 import fnmatch
 import json
 import os
 import re
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -23,7 +25,6 @@ from typing import Any, ClassVar
 from urllib.parse import urlparse
 
 from scanner import validate as v
-from scanner.collectors.analysis import SIGNALS as ANALYSIS_SIGNALS
 from scanner.collectors.analysis import RepositoryAnalysis
 from scanner.collectors.base import (
     ERROR,
@@ -47,12 +48,14 @@ from scanner.collectors.hosts.records import Feature, HostRepository
 from scanner.collectors.hosts.settings import HostSettings
 from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
 from scanner.collectors.hosts.signals import emit_host_signals
+from scanner.collectors.local.collector import LocalRepoCollector, read_clone
+from scanner.collectors.local.git import GitError, GitRepo, clone
 from scanner.evidence import Evidence, now_utc
 from scanner.memory import NO_MEMORY, Memory, Remembered
 from scanner.signals import SignalSpec
 
 TARGET_KEYS = ("org", "repos", "base_url", "token_env", "include", "exclude", "topics",
-               "archived", "forks", "workers", "window_days")
+               "archived", "forks", "workers", "window_days", "clone")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 FILES_KEY = "files {name}@{sha}"
 
@@ -60,7 +63,8 @@ FILES_KEY = "files {name}@{sha}"
 class GitHubCollector:
     id: ClassVar[str] = "github"
     title: ClassVar[str] = "GitHub API (organisations and repositories)"
-    signals: ClassVar[tuple[SignalSpec, ...]] = (*ANALYSIS_SIGNALS, *HOST_SIGNALS)
+    # With `clone: true` a repository is read as a local clone, history included.
+    signals: ClassVar[tuple[SignalSpec, ...]] = (*LocalRepoCollector.signals, *HOST_SIGNALS)
 
     @classmethod
     def configure_target(cls, raw: Any, where: v.Where, base: Path) -> Target:
@@ -81,6 +85,7 @@ class GitHubCollector:
                                  maximum=64),
             "window_days": v.integer(entry.get("window_days", 90), where.at("window_days"),
                                      minimum=7, maximum=730),
+            "clone": v.boolean(entry.get("clone", False), where.at("clone")),
         }
         if not ENV_NAME.match(options["token_env"]):
             raise where.at("token_env").problem(
@@ -262,6 +267,9 @@ class _RepositoryReader:
         if not host.head_sha:
             host.notes.append("the repository is empty: no files to read")
             return
+        if self.org.options.get("clone"):
+            self._clone(host)
+            return
         key = FILES_KEY.format(name=self.name, sha=host.head_sha)
         before = self.org.memory.get(key)
         if before is not None:
@@ -281,6 +289,26 @@ class _RepositoryReader:
                                           ERROR))
         self._merge(found)
         self.remembered[key] = Remembered(host.head_sha, _freeze(found))
+
+    def _clone(self, host: HostRepository) -> None:
+        """A shallow clone cut at the history window: files and history, as a local scan.
+
+        Not remembered between scans: history signals move with the window.
+        """
+        url = str(self.listing.get("clone_url") or f"{host.url}.git")
+        since = (self.org.now - timedelta(days=self.org.settings.history_days)).date()
+        secret = base64.b64encode(f"x-access-token:{self.api.token}".encode()).decode()
+        found = Collected()
+        with tempfile.TemporaryDirectory(prefix="maturity-clone-") as folder:
+            path = Path(folder) / "repo"
+            try:
+                clone(url, path, since=since, auth_header=f"Authorization: Basic {secret}")
+                repo = GitRepo(path)
+                read_clone(repo, repo.tracked_files(), found, name=self.name,
+                           source=GitHubCollector.id, settings=self.org.settings)
+            except GitError as exc:
+                raise HostError(f"clone failed: {self.api.clean(exc)}") from None
+        self._merge(found)
 
     def _recall_files(self, before: Remembered) -> None:
         """What the files gave at this same commit last time: still true, observed again."""

@@ -72,3 +72,37 @@ def test_a_refused_token_is_one_line_and_the_rest_is_scanned(
     assert "stored in" in result.err
     unset = cli("scan", "--config", str(path))
     assert unset.code == 3 and "environment variable ACME_GITHUB_TOKEN is not set" in unset.err
+
+
+def test_clone_reads_history_through_an_authenticated_shallow_clone(
+        cli: Cli, fake: FakeGitHub, tmp_path: Path) -> None:
+    source = GitRepo(tmp_path / "source")
+    source.files(FILES)
+    source.write("CHANGELOG.md", "1.0\n")
+    source.commit("fix: a bug", date="2026-11-20T10:00:00+00:00")
+    fake.add_repo("acme", "history", {"README.md": "x"}, git_dir=str(source.root))
+    path = config(tmp_path, fake, "      include: [history]\n")
+    result = cli("scan", "--config", str(path), "--clone", "--format", "json", "--no-store",
+                 env={"ACME_GITHUB_TOKEN": TOKEN})
+    assert result.code == 0, result.err
+    assert TOKEN not in result.err + result.out
+    assert "repo:127.0.0.1/acme/history" in json.dumps(json.loads(result.out)["entities"])
+    assert not [r for r in fake.requests if "tarball" in r.path]
+    assert [r for r in fake.requests if r.path.endswith("git-upload-pack")]
+
+
+def test_a_clone_with_a_wrong_token_fails_for_that_repository_only(
+        cli: Cli, fake: FakeGitHub, tmp_path: Path) -> None:
+    source = GitRepo(tmp_path / "source")
+    source.files(FILES)
+    fake.add_repo("acme", "history", {"README.md": "x"}, git_dir=str(source.root))
+    fake.add_repo("acme", "second", {"README.md": "x"}, git_dir=str(source.root))
+    fake.fail_next("/acme/history.git", 401, headers={"WWW-Authenticate": 'Basic realm="x"'},
+                   times=5)
+    path = config(tmp_path, fake, "      include: [history, second]\n")
+    result = cli("scan", "--config", str(path), "--clone", "--no-store",
+                 env={"ACME_GITHUB_TOKEN": TOKEN})
+    assert result.code == 3, result.err
+    errors = [line for line in result.err.splitlines() if line.startswith("maturity: error")]
+    assert len(errors) == 1 and "acme/history: not read: clone failed" in errors[0]
+    assert TOKEN not in result.err + result.out
