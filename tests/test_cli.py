@@ -171,13 +171,13 @@ def test_inspection_commands(cli: Cli) -> None:
     explained = cli("rules", "explain", "build_test.code_scanning.dast-on-some")
     assert explained.code == 0
     assert "in scope:   deployable equals True" in explained.out
-    assert "ci.dast.tools (list; from GitHub API (organisations and repositories), local git " \
-        "repository)" in explained.out
+    assert "ci.dast.tools (list; from GitHub API (organisations and repositories), GitLab " \
+        "API (groups and projects), local git repository)" in explained.out
     listed = cli("rules", "list")
     assert "operate.patching.updates-some" in listed.out
     signals = json.loads(cli("signals", "--format", "json").out)
     by_name = {row["signal"]: row for row in signals}
-    assert by_name["ci.sast.tools"]["collectors"] == ["github", "local"]
+    assert by_name["ci.sast.tools"]["collectors"] == ["github", "gitlab", "local"]
     assert by_name["dora.deployment_days_per_week"]["collectors"] == ["github", "gitlab"]
     assert by_name["dora.deployment_days_per_week"]["installed"] is True
     assert "plan_develop.code_validation.sast-on-some" in by_name["ci.sast.tools"]["rules"]

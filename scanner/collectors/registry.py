@@ -27,6 +27,7 @@ ENTRY_POINT_GROUP = "maturity_scanner.collectors"
 BUILTIN: dict[str, str] = {
     "local": "scanner.collectors.local:LocalRepoCollector",
     "github": "scanner.collectors.hosts.github.collector:GitHubCollector",
+    "gitlab": "scanner.collectors.hosts.gitlab.collector:GitLabCollector",
 }
 
 

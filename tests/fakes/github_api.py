@@ -37,7 +37,6 @@ import math
 import re
 import secrets
 import socket
-import subprocess
 import sys
 import tarfile
 import threading
@@ -50,6 +49,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
+from . import git_http
 from . import graphql_engine as gql
 
 REST_DOCS = "https://docs.github.com/rest"
@@ -495,7 +495,7 @@ class FakeGitHub:
             answer = self._take_fault(raw_path) or self._guarded(self._codeload, call)
             self._finish(handler, call, answer)
             return
-        git = _GIT_PATH.match(raw_path)
+        git = git_http.GIT_PATH.match(raw_path)
         if git:
             answer = self._take_fault(raw_path) or self._git(call, git.group(1), git.group(2))
             self._finish(handler, call, answer)
@@ -568,38 +568,15 @@ class FakeGitHub:
         return self._with_limits(answer, "core")
 
     def _git(self, call: _Call, full_name: str, service_path: str) -> _Answer:
-        """Smart HTTP for `git clone`, answered by git's own http-backend (CGI)."""
+        """Smart HTTP for `git clone`."""
         repo = self._repos.get(full_name.lower())
         if repo is None or repo.deleted or not repo.git_dir:
             return _Answer(404, b"Repository not found.\n", {"Content-Type": "text/plain"})
-        scheme, _, given = (call.headers.get("authorization") or "").partition(" ")
-        password = ""
-        if scheme.lower() == "basic":
-            with contextlib.suppress(ValueError):
-                password = base64.b64decode(given).decode().partition(":")[2]
-        if not hmac.compare_digest(password.encode(), self._token.encode()):
+        if not git_http.basic_password_is(call.headers.get("authorization"), self._token):
             return _Answer(401, b"", {"WWW-Authenticate": 'Basic realm="GitHub"'})
-        folder = repo.git_dir.rstrip("/")
-        environment = {"GIT_PROJECT_ROOT": folder.rsplit("/", 1)[0],
-                       "GIT_HTTP_EXPORT_ALL": "1", "REQUEST_METHOD": call.method,
-                       "PATH_INFO": f"/{folder.rsplit('/', 1)[1]}/{service_path}",
-                       "QUERY_STRING": urlencode(call.query),
-                       "CONTENT_TYPE": call.headers.get("content-type", ""),
-                       "CONTENT_LENGTH": str(len(call.body)),
-                       "HTTP_GIT_PROTOCOL": call.headers.get("git-protocol", ""),
-                       "PATH": "/usr/bin:/bin"}
-        completed = subprocess.run(["git", "http-backend"], input=call.body,
-                                   capture_output=True, env=environment, check=False)
-        head, _, body = completed.stdout.partition(b"\r\n\r\n")
-        headers: dict[str, str] = {}
-        status = 200
-        for line in head.decode("latin-1").split("\r\n"):
-            name, _, value = line.partition(":")
-            if name.lower() == "status":
-                status = int(value.split()[0])
-            elif name:
-                headers[name] = value.strip()
-        return _Answer(status, body, headers)
+        reply = git_http.serve(repo.git_dir, service_path, method=call.method,
+                               query=call.query, headers=call.headers, body=call.body)
+        return _Answer(reply.status, reply.body, reply.headers)
 
     def _authorized(self, header: str | None) -> bool:
         scheme, _, given = (header or "").partition(" ")
@@ -1544,7 +1521,6 @@ class _Handler(BaseHTTPRequestHandler):
 # --- helpers -----------------------------------------------------------------------------------
 
 _REPO_PATH = re.compile(r"^/repos/([^/]+)/([^/]+)")
-_GIT_PATH = re.compile(r"^/([^/]+/[^/]+)\.git/(info/refs|git-upload-pack)$")
 _REQUIRED_DEFAULT: Any = object()
 _REASONS = {400: "Bad Request", 401: "Bad credentials", 403: "Forbidden", 404: "Not Found",
             409: "Conflict", 410: "Gone", 422: "Validation Failed", 429: "Too Many Requests",

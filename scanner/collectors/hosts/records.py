@@ -7,12 +7,16 @@ signals by the same definitions. Every record keeps the URL a person can open.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 SUCCESS = "success"
 FAILURE = "failure"  # failed or errored
 OTHER = "other"  # in progress, cancelled, inactive, unknown
+# A CI run or job that deploys counts as a production deployment unless it names another
+# environment.
+NOT_PRODUCTION = re.compile(r"(?i)\b(staging|stage|dev|test|qa|preview|sandbox)\b")
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,7 @@ class HostRepository:
     changes: list[MergedChange] | None = None
     deployments: list[Deployment] | None = None
     # Where `deployments` came from: the host's deployments, or CI runs standing in for them.
-    deployment_source: str = "deployments"  # deployments | workflow_runs
+    deployment_source: str = "deployments"  # deployments | workflow_runs | ci_jobs
     releases: list[Release] | None = None
     issues: list[Issue] | None = None
     alerts: dict[str, list[Alert] | None] = field(default_factory=dict)

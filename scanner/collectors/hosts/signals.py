@@ -88,7 +88,7 @@ SIGNALS: tuple[SignalSpec, ...] = (
                "(signature, provenance, sbom, checksums)"),
     SignalSpec("dora.source", "str",
                "What DORA metrics count as deployments: host deployments, deploy CI runs "
-               "(workflow_runs) or releases"),
+               "(workflow_runs, ci_jobs) or releases"),
     SignalSpec("dora.deployments", "int",
                "Successful production deployments (or releases) in the window"),
     SignalSpec("dora.deployment_days_per_week", "float",

@@ -15,38 +15,25 @@ import json
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
+from scanner.collectors.hosts.http import (
+    CHUNK_BYTES,
+    MAX_PAGES,
+    Answer,
+    HostError,
+    conditional,
+    next_link,
+    parse_json,
+    read_pages,
+    redacted,
+    refused_before,
+    remember_refusal,
+    with_query,
+)
 from scanner.memory import Memory, Remembered
 
-CHUNK_BYTES = 1 << 16
-REFUSED = "refused:"
-REFUSAL_DAYS = 7
-MAX_PAGES = 50
 DEFAULT_BASE_URL = "https://api.github.com"
-
-
-class HostError(Exception):
-    """A request failed for good (after retries); the message is one line, token-free."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A JSON answer: `status` 200 (fresh or from a 304), or a refusal (403/404/410…)."""
-
-    status: int
-    data: Any
-    message: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status == 200
 
 
 @dataclass(frozen=True)
@@ -86,18 +73,17 @@ class GitHubApi:
         `feature`: the resource belongs to an optional feature, whose refusal is kept
         for a while rather than asked again on every scan.
         """
-        url = _with_query(path, params)
+        url = with_query(path, params)
         key = f"GET {url}"
-        refused = self._refused_before(key) if feature else None
+        refused = refused_before(self._memory, self.kept, key) if feature else None
         if refused is not None:
             return refused
         before = self._memory.get(key) or self.kept.get(key)
-        headers = {"If-None-Match": before.etag} if before else {}
-        status, response_headers, body = self._call("GET", url, headers=headers)
+        status, response_headers, body = self._call("GET", url, headers=conditional(before))
         if status == 304 and before is not None:
             self.kept[key] = before
             return Answer(200, json.loads(before.body))
-        data = _json(body)
+        data = parse_json(body)
         if status == 200:
             etag = _header(response_headers, "etag")
             if etag:
@@ -108,71 +94,44 @@ class GitHubApi:
             self._remember_refusal(key, answer)
         return answer
 
-    def _refused_before(self, key: str) -> Answer | None:
-        """A refusal (a feature off, no permission) seen within REFUSAL_DAYS: not asked again.
-
-        Refusals carry no ETag, so re-asking would cost a counted request on every scan.
-        """
-        before = self._memory.get(key)
-        if before is None or not before.etag.startswith(REFUSED):
-            return None
-        seen = datetime.fromisoformat(before.etag.removeprefix(REFUSED))
-        if datetime.now(UTC) - seen > timedelta(days=REFUSAL_DAYS):
-            return None
-        self.kept[key] = before
-        stored = json.loads(before.body)
-        return Answer(int(stored["status"]), stored["data"], str(stored["message"]))
-
-    def _remember_refusal(self, key: str, answer: Answer) -> None:
-        if answer.status in (403, 404) and not _rate_limited(answer.data):
-            self.kept[key] = Remembered(
-                f"{REFUSED}{datetime.now(UTC).isoformat()}",
-                json.dumps({"status": answer.status, "data": answer.data,
-                            "message": answer.message}))
-
     def pages(self, path: str, params: Mapping[str, Any] | None = None,
               limit: int = 100 * MAX_PAGES, feature: bool = False) -> Answer:
         """Every item of a paginated list (following `Link: rel="next"`), up to `limit`."""
-        items: list[Any] = []
-        url: str | None = _with_query(path, {"per_page": 100, **(params or {})})
-        for _ in range(MAX_PAGES):
-            if url is None or len(items) >= limit:
-                break
-            answer, url = self._page(url, feature)
-            if not answer.ok:
-                return answer if not items else Answer(200, items[:limit])
-            items += answer.data if isinstance(answer.data, list) else [answer.data]
-        return Answer(200, items[:limit])
+        return read_pages(with_query(path, {"per_page": 100, **(params or {})}),
+                          lambda url: self._page(url, feature), limit=limit)
 
     def _page(self, url: str, feature: bool) -> tuple[Answer, str | None]:
         key = f"GET {url}"
-        refused = self._refused_before(key) if feature else None
+        refused = refused_before(self._memory, self.kept, key) if feature else None
         if refused is not None:
             return refused, None
         before = self._memory.get(key) or self.kept.get(key)
-        headers = {"If-None-Match": before.etag} if before else {}
-        status, response_headers, body = self._call("GET", url, headers=headers)
+        status, response_headers, body = self._call("GET", url, headers=conditional(before))
         if status == 304 and before is not None:
             self.kept[key] = before
             stored = json.loads(before.body)
             return Answer(200, stored["items"]), stored.get("next")
-        data = _json(body)
+        data = parse_json(body)
         if status != 200:
             answer = Answer(status, data, _message(data, status))
             if feature:
                 self._remember_refusal(key, answer)
             return answer, None
-        following = _next_link(_header(response_headers, "link"))
+        following = next_link(_header(response_headers, "link"))
         etag = _header(response_headers, "etag")
         if etag:
             self.kept[key] = Remembered(etag, json.dumps({"items": data, "next": following}))
         return Answer(200, data), following
 
+    def _remember_refusal(self, key: str, answer: Answer) -> None:
+        if answer.status in (403, 404) and not _rate_limited(answer.data):
+            remember_refusal(self.kept, key, answer)
+
     def graphql(self, query: str, variables: Mapping[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
         """`(data, errors)`: a partial answer keeps its data; errors say which parts failed."""
         status, _, body = self._call("POST", self._requester.graphql_url,
                                      payload={"query": query, "variables": dict(variables)})
-        data = _json(body)
+        data = parse_json(body)
         if status != 200 or not isinstance(data, dict):
             raise HostError(f"GraphQL request failed: {_message(data, status)}", status)
         errors = [e for e in data.get("errors") or [] if isinstance(e, dict)]
@@ -189,7 +148,7 @@ class GitHubApi:
         status, headers, body = self._call("GET", path)
         location = _header(headers, "location")
         if status not in (301, 302, 307) or not location:
-            raise HostError(f"download not offered ({_message(_json(body), status)})", status)
+            raise HostError(f"download not offered ({_message(parse_json(body), status)})", status)
         try:
             response = self._downloads.get(location, stream=True,
                                            timeout=self._timeout, allow_redirects=True)
@@ -223,9 +182,7 @@ class GitHubApi:
         return status, response_headers, body
 
     def clean(self, error: Exception) -> str:
-        """An error's first line, with the token taken out should a library echo it."""
-        text = str(error).splitlines()[0] if str(error) else type(error).__name__
-        return text.replace(self.token, "***") if self.token else text
+        return redacted(error, self.token)
 
 
 def _download_session(retries: int) -> Any:
@@ -246,19 +203,6 @@ def _rate_limited(data: Any) -> bool:
     return isinstance(message, str) and "rate limit" in message.lower()
 
 
-def _with_query(path: str, params: Mapping[str, Any] | None) -> str:
-    if not params:
-        return path
-    return f"{path}{'&' if '?' in path else '?'}{urlencode(sorted(params.items()))}"
-
-
-def _json(body: str) -> Any:
-    try:
-        return json.loads(body) if body else None
-    except ValueError:
-        return None
-
-
 def _message(data: Any, status: int) -> str:
     text = data.get("message") if isinstance(data, dict) else None
     return f"HTTP {status}: {text}" if text else f"HTTP {status}"
@@ -268,13 +212,4 @@ def _header(headers: Mapping[str, Any], name: str) -> str | None:
     for key, value in headers.items():
         if key.lower() == name:
             return str(value)
-    return None
-
-
-def _next_link(link: str | None) -> str | None:
-    """The `rel="next"` URL of an RFC 8288 Link header."""
-    for part in (link or "").split(","):
-        target, _, rest = part.partition(";")
-        if 'rel="next"' in rest.replace(" ", ""):
-            return target.strip().strip("<>")
     return None

@@ -12,20 +12,15 @@ on the ETags kept from the last scan.
 from __future__ import annotations
 
 import base64
-import fnmatch
-import json
-import os
 import re
-import tempfile
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
 from scanner import validate as v
-from scanner.collectors.analysis import RepositoryAnalysis
 from scanner.collectors.base import (
     ERROR,
     Collected,
@@ -33,31 +28,37 @@ from scanner.collectors.base import (
     Emitter,
     Problem,
     Target,
-    report_items,
 )
-from scanner.collectors.hosts.archive import ArchiveTooLarge, ArchiveTree
+from scanner.collectors.hosts.fleet import (
+    SHARED_KEYS,
+    CloneFailed,
+    HeadFiles,
+    RepositoryResult,
+    collect_with_token,
+    read_fleet,
+    read_head_files,
+    shared_options,
+    texts,
+    wanted,
+)
 from scanner.collectors.hosts.github import parse
 from scanner.collectors.hosts.github.client import (
     DEFAULT_BASE_URL,
     ApiSettings,
     GitHubApi,
-    HostError,
 )
 from scanner.collectors.hosts.github.queries import REPOSITORY
+from scanner.collectors.hosts.http import HostError, when
 from scanner.collectors.hosts.records import Feature, HostRepository
 from scanner.collectors.hosts.settings import HostSettings
 from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
 from scanner.collectors.hosts.signals import emit_host_signals
-from scanner.collectors.local.collector import LocalRepoCollector, read_clone
-from scanner.collectors.local.git import GitError, GitRepo, clone
-from scanner.evidence import Evidence, now_utc
-from scanner.memory import NO_MEMORY, Memory, Remembered
+from scanner.collectors.local.collector import LocalRepoCollector
+from scanner.evidence import now_utc
+from scanner.memory import NO_MEMORY, Memory
 from scanner.signals import SignalSpec
 
-TARGET_KEYS = ("org", "repos", "base_url", "token_env", "include", "exclude", "topics",
-               "archived", "forks", "workers", "window_days", "clone")
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-FILES_KEY = "files {name}@{sha}"
+TARGET_KEYS = ("org", "repos", "base_url", *SHARED_KEYS)
 
 
 class GitHubCollector:
@@ -73,23 +74,9 @@ class GitHubCollector:
         if ("org" in entry) == ("repos" in entry):
             raise where.problem("give either org: (a whole organisation) or repos: "
                                 "[owner/name, …]")
-        options: dict[str, Any] = {
-            "base_url": v.text(entry.get("base_url", DEFAULT_BASE_URL), where.at("base_url")),
-            "token_env": v.text(entry.get("token_env", "GITHUB_TOKEN"), where.at("token_env")),
-            "include": _texts(entry.get("include"), where.at("include")),
-            "exclude": _texts(entry.get("exclude"), where.at("exclude")),
-            "topics": _texts(entry.get("topics"), where.at("topics")),
-            "archived": v.boolean(entry.get("archived", False), where.at("archived")),
-            "forks": v.boolean(entry.get("forks", False), where.at("forks")),
-            "workers": v.integer(entry.get("workers", 16), where.at("workers"), minimum=1,
-                                 maximum=64),
-            "window_days": v.integer(entry.get("window_days", 90), where.at("window_days"),
-                                     minimum=7, maximum=730),
-            "clone": v.boolean(entry.get("clone", False), where.at("clone")),
-        }
-        if not ENV_NAME.match(options["token_env"]):
-            raise where.at("token_env").problem(
-                "name an environment variable (e.g. GITHUB_TOKEN), not the token itself")
+        options = shared_options(entry, where, "GITHUB_TOKEN")
+        options["base_url"] = v.text(entry.get("base_url", DEFAULT_BASE_URL),
+                                     where.at("base_url"))
         if not urlparse(options["base_url"]).scheme.startswith("http"):
             raise where.at("base_url").problem("must be an http(s) URL, e.g. "
                                                "https://github.example.com/api/v3")
@@ -97,7 +84,7 @@ class GitHubCollector:
             options["org"] = v.text(entry["org"], where.at("org"))
             label = f"{_host(options['base_url'])}/{options['org']}"
         else:
-            options["repos"] = _texts(entry["repos"], where.at("repos"))
+            options["repos"] = texts(entry["repos"], where.at("repos"))
             for name in options["repos"]:
                 if name.count("/") != 1:
                     raise where.at("repos").problem(f"'{name}' is not owner/name")
@@ -106,31 +93,14 @@ class GitHubCollector:
 
     def collect(self, target: Target, settings: CollectSettings,
                 memory: Memory = NO_MEMORY) -> Collected:
-        collected = Collected()
-        options = target.options
-        token = os.environ.get(str(options["token_env"]), "")
-        if not token:
-            collected.problems.append(Problem(
-                target.label, f"environment variable {options['token_env']} is not set; "
-                "export a token that can read the repositories (a personal access token or "
-                "a GitHub App installation token)", ERROR))
-            return collected
-        api = GitHubApi(token, ApiSettings(base_url=str(options["base_url"]),
-                                           pool_size=int(options["workers"])), memory)
-        try:
-            _Organisation(api, target, settings, memory, collected).scan()
-        except HostError as exc:
-            collected.problems.append(Problem(target.label, str(exc), ERROR))
-        finally:
-            api.close()
-        collected.memory = dict(api.kept)
-        return collected
-
-
-@dataclass
-class _RepositoryResult:
-    collected: Collected
-    remembered: dict[str, Remembered]
+        return collect_with_token(
+            target, "a token that can read the repositories (a personal access token or a "
+            "GitHub App installation token)",
+            lambda token: GitHubApi(token, ApiSettings(
+                base_url=str(target.options["base_url"]),
+                pool_size=int(target.options["workers"])), memory),
+            lambda api, collected: _Organisation(api, target, settings, memory,
+                                                 collected).scan())
 
 
 class _Organisation:
@@ -147,18 +117,10 @@ class _Organisation:
         self.now = now_utc()
 
     def scan(self) -> None:
-        repositories = [r for r in self._repositories() if self._wanted(r)]
-        workers = min(int(self.options["workers"]), max(1, len(repositories)))
-        report_items(self.target.label, 0, len(repositories))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for done, result in enumerate(pool.map(self._repository, repositories), 1):
-                report_items(self.target.label, done, len(repositories))
-                found = result.collected
-                self.collected.evidence += found.evidence
-                self.collected.problems += found.problems
-                self.collected.entities += found.entities
-                self.collected.waivers += found.waivers
-                self.api.kept.update(result.remembered)
+        repositories = [r for r in self._repositories() if _wanted(self.options, r)]
+        read_fleet(self.target.label, repositories, self._repository,
+                   workers=int(self.options["workers"]), into=self.collected,
+                   kept=self.api.kept)
 
     def _repositories(self) -> list[dict[str, Any]]:
         if "org" in self.options:
@@ -180,30 +142,15 @@ class _Organisation:
                     ERROR))
         return found
 
-    def _wanted(self, repository: dict[str, Any]) -> bool:
-        name = str(repository.get("name") or "")
-        if repository.get("archived") and not self.options["archived"]:
-            return False
-        if repository.get("fork") and not self.options["forks"]:
-            return False
-        if repository.get("disabled"):
-            return False
-        include, exclude = self.options["include"], self.options["exclude"]
-        if include and not any(fnmatch.fnmatchcase(name, p) for p in include):
-            return False
-        if any(fnmatch.fnmatchcase(name, p) for p in exclude):
-            return False
-        topics = set(self.options["topics"])
-        return not topics or bool(topics & set(repository.get("topics") or []))
-
-    def _repository(self, listing: dict[str, Any]) -> _RepositoryResult:
+    def _repository(self, listing: dict[str, Any]) -> RepositoryResult:
         full_name = str(listing.get("full_name") or "")
         reader = _RepositoryReader(self, full_name, listing)
         try:
             reader.read()
-        except HostError as exc:
-            reader.collected.problems.append(Problem(reader.entity, f"not read: {exc}", ERROR))
-        return _RepositoryResult(reader.collected, reader.remembered)
+        except (HostError, CloneFailed) as exc:
+            reader.result.collected.problems.append(
+                Problem(reader.entity, f"not read: {exc}", ERROR))
+        return reader.result
 
 
 class _RepositoryReader:
@@ -215,8 +162,7 @@ class _RepositoryReader:
         self.listing = listing
         self.name = f"{organisation.host}/{full_name}"
         self.entity = f"repo:{self.name}"
-        self.collected = Collected()
-        self.remembered: dict[str, Remembered] = {}
+        self.result = RepositoryResult()
 
     def read(self) -> None:
         owner, _, name = self.full_name.partition("/")
@@ -232,9 +178,9 @@ class _RepositoryReader:
         self._rest(host)
         out = Emitter(self.entity, GitHubCollector.id)
         emit_host_signals(host, self.org.host_settings, self.org.now, out)
-        self.collected.evidence += out.evidence
+        self.result.collected.evidence += out.evidence
         for note in host.notes:
-            self.collected.problems.append(Problem(self.entity, note))
+            self.result.collected.problems.append(Problem(self.entity, note))
 
     def _records(self, repository: dict[str, Any], errors: list[dict[str, Any]]
                  ) -> HostRepository:
@@ -246,7 +192,7 @@ class _RepositoryReader:
             name=self.name, url=url, default_branch=default,
             head_sha=(branch.get("target") or {}).get("oid"),
             archived=bool(repository.get("isArchived")),
-            pushed_at=parse.when(repository.get("pushedAt")),
+            pushed_at=when(repository.get("pushedAt")),
             rules=parse.branch_rules(repository, default),
             changes=parse.merged_changes(repository),
             deployments=parse.deployments(repository, production, url),
@@ -267,64 +213,14 @@ class _RepositoryReader:
         if not host.head_sha:
             host.notes.append("the repository is empty: no files to read")
             return
-        if self.org.options.get("clone"):
-            self._clone(host)
-            return
-        key = FILES_KEY.format(name=self.name, sha=host.head_sha)
-        before = self.org.memory.get(key)
-        if before is not None:
-            self._recall_files(before)
-            self.remembered[key] = before
-            return
-        found = Collected()
-        chunks = self.api.stream(f"/repos/{self.full_name}/tarball/{host.head_sha}")
-        try:
-            with ArchiveTree(chunks, self.org.settings.max_file_bytes) as tree:
-                analysis = RepositoryAnalysis(self.name, tree, GitHubCollector.id,
-                                              self.org.settings, found)
-                analysis.run(Emitter(analysis.entity, GitHubCollector.id), None)
-        except ArchiveTooLarge as exc:
-            found.entities.append(self.entity)
-            found.problems.append(Problem(self.entity, f"files not read: the archive is {exc}",
-                                          ERROR))
-        self._merge(found)
-        self.remembered[key] = Remembered(host.head_sha, _freeze(found))
-
-    def _clone(self, host: HostRepository) -> None:
-        """A shallow clone cut at the history window: files and history, as a local scan.
-
-        Not remembered between scans: history signals move with the window.
-        """
-        url = str(self.listing.get("clone_url") or f"{host.url}.git")
-        since = (self.org.now - timedelta(days=self.org.settings.history_days)).date()
         secret = base64.b64encode(f"x-access-token:{self.api.token}".encode()).decode()
-        found = Collected()
-        with tempfile.TemporaryDirectory(prefix="maturity-clone-") as folder:
-            path = Path(folder) / "repo"
-            try:
-                clone(url, path, since=since, auth_header=f"Authorization: Basic {secret}")
-                repo = GitRepo(path)
-                read_clone(repo, repo.tracked_files(), found, name=self.name,
-                           source=GitHubCollector.id, settings=self.org.settings)
-            except GitError as exc:
-                raise HostError(f"clone failed: {self.api.clean(exc)}") from None
-        self._merge(found)
-
-    def _recall_files(self, before: Remembered) -> None:
-        """What the files gave at this same commit last time: still true, observed again."""
-        data = json.loads(before.body)
-        found = Collected(entities=list(data["entities"]), evidence=[
-            replace(Evidence.from_dict(item), observed_at=self.org.now)
-            for item in data["evidence"]])
-        found.problems = [Problem(p["target"], p["message"], p["severity"], p.get("locator"))
-                          for p in data["problems"]]
-        self._merge(found)
-
-    def _merge(self, found: Collected) -> None:
-        self.collected.entities += found.entities
-        self.collected.evidence += found.evidence
-        self.collected.problems += found.problems
-        self.collected.waivers += found.waivers
+        files = HeadFiles(
+            name=self.name, source=GitHubCollector.id, head_sha=host.head_sha,
+            archive=lambda: self.api.stream(f"/repos/{self.full_name}/tarball/{host.head_sha}"),
+            clone_url=str(self.listing.get("clone_url") or f"{host.url}.git"),
+            clone_auth_header=f"Authorization: Basic {secret}", clean=self.api.clean)
+        read_head_files(files, self.org.settings, self.org.memory, self.org.now,
+                        as_clone=bool(self.org.options["clone"]), result=self.result)
 
     def _rest(self, host: HostRepository) -> None:
         base = f"/repos/{self.full_name}"
@@ -367,22 +263,16 @@ class _RepositoryReader:
             host.deployment_source = "workflow_runs"
 
 
-def _freeze(found: Collected) -> str:
-    return json.dumps({"entities": found.entities,
-                       "evidence": [item.to_dict() for item in found.evidence],
-                       "problems": [p.to_dict() for p in found.problems]})
+
+def _wanted(options: Mapping[str, Any], repository: dict[str, Any]) -> bool:
+    if repository.get("disabled"):
+        return False
+    return wanted(options, [str(repository.get("name") or "")],
+                  archived=bool(repository.get("archived")), fork=bool(repository.get("fork")),
+                  topics=repository.get("topics") or [])
 
 
 def _host(base_url: str) -> str:
     """github.com for the public API, else the server's host name (GitHub Enterprise)."""
     host = urlparse(base_url).hostname or "github"
     return "github.com" if host == "api.github.com" else host
-
-
-def _texts(value: Any, where: v.Where) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return [v.text(item, where.at(index)) for index, item in enumerate(v.sequence(value, where))]
-

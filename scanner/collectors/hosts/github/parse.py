@@ -10,11 +10,12 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
+from scanner.collectors.hosts.http import nodes, when
 from scanner.collectors.hosts.records import (
     FAILURE,
+    NOT_PRODUCTION,
     OTHER,
     SUCCESS,
     Alert,
@@ -30,22 +31,6 @@ _FAILURE_STATES = {"FAILURE", "ERROR"}
 _SEVERITIES = {"CRITICAL": "critical", "HIGH": "high", "MODERATE": "medium", "MEDIUM": "medium",
                "LOW": "low"}
 DEFAULT_SETUP_KEY = "dynamic/github-code-scanning/"
-
-
-def when(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def nodes(connection: Any) -> list[dict[str, Any]] | None:
-    """The nodes of a GraphQL connection; None when the connection itself is null."""
-    if not isinstance(connection, dict):
-        return None
-    return [n for n in connection.get("nodes") or [] if isinstance(n, dict)]
 
 
 def _names(connection: Any) -> tuple[str, ...]:
@@ -237,7 +222,6 @@ def secret_alerts(items: list[dict[str, Any]]) -> list[Alert]:
             for item in items if (created := when(item.get("created_at"))) is not None]
 
 
-_NOT_PRODUCTION = re.compile(r"(?i)\b(staging|stage|dev|test|qa|preview|sandbox)\b")
 
 
 def deploy_runs(runs: list[dict[str, Any]], default_branch: str, deploy: re.Pattern[str]
@@ -263,5 +247,5 @@ def deploy_runs(runs: list[dict[str, Any]], default_branch: str, deploy: re.Patt
             status=SUCCESS if conclusion == "success" else
             FAILURE if conclusion in ("failure", "timed_out", "startup_failure") else OTHER,
             sha=run.get("head_sha"), url=str(run.get("html_url") or ""),
-            production=not _NOT_PRODUCTION.search(label)))
+            production=not NOT_PRODUCTION.search(label)))
     return records

@@ -1,0 +1,1 @@
+"""GitLab groups and projects (gitlab.com or self-managed), read through the API."""

@@ -1,0 +1,414 @@
+"""GitLab groups (subgroups included) and projects, read through the API without cloning.
+
+For each project: one GraphQL request (the default branch's head, merged merge
+requests with their approvers, issues, releases, environments' tiers, security
+analyzers and vulnerabilities), the archive of the default branch's head read by
+the same parsers as a local clone (skipped when the head has not moved since the
+last scan: what it gave is remembered), and a few REST calls conditional on the
+ETags kept from the last scan: protected branches, approval rules (Premium),
+deployments in the window, and the DORA API (Ultimate), whose numbers replace
+the ones computed from deployments when it answers.
+
+gitlab.com and self-managed instances (at a path prefix too) are the same to it;
+on Community Edition, which has no security or push-rule types in its GraphQL
+schema, the query leaves those out.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import quote, urlparse
+
+from scanner import validate as v
+from scanner.collectors.base import (
+    ERROR,
+    Collected,
+    CollectSettings,
+    Emitter,
+    Problem,
+    Target,
+)
+from scanner.collectors.hosts.fleet import (
+    SHARED_KEYS,
+    CloneFailed,
+    HeadFiles,
+    RepositoryResult,
+    collect_with_token,
+    read_fleet,
+    read_head_files,
+    shared_options,
+    texts,
+    wanted,
+)
+from scanner.collectors.hosts.gitlab import parse
+from scanner.collectors.hosts.gitlab.client import (
+    DEFAULT_URL,
+    ApiSettings,
+    GitLabApi,
+)
+from scanner.collectors.hosts.gitlab.queries import (
+    ENTERPRISE_FIELDS,
+    PROJECT,
+    PROJECT_COMMUNITY,
+)
+from scanner.collectors.hosts.http import HostError, when
+from scanner.collectors.hosts.records import HostRepository
+from scanner.collectors.hosts.settings import HostSettings
+from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
+from scanner.collectors.hosts.signals import emit_host_signals
+from scanner.collectors.local.collector import LocalRepoCollector
+from scanner.evidence import now_utc
+from scanner.memory import NO_MEMORY, Memory
+from scanner.signals import SignalSpec
+
+TARGET_KEYS = ("group", "projects", "url", *SHARED_KEYS)
+# The DORA API answers one metric per request and at most 180 days at a time.
+DORA_OTHER_METRICS = ("lead_time_for_changes", "time_to_restore_service", "change_failure_rate")
+DORA_MAX_DAYS = 180
+DORA_NOTES = {
+    "dora.deployments": "successful deployments to production-tier environments",
+    "dora.deployment_days_per_week": "days with a successful deployment to a production-tier "
+                                     "environment",
+    "dora.lead_time_hours_p50": "median time from a merge request's merge to its production "
+                                "deployment (the computed metric starts at the first commit)",
+    "dora.change_failure_rate": "incidents per production deployment",
+    "dora.time_to_restore_hours": "median time incidents stayed open",
+}
+MAX_DEPLOYMENTS = 1000
+# Jobs come newest first, every job of every pipeline: a bound keeps a busy project cheap.
+MAX_DEPLOY_JOBS = 1000
+
+
+class GitLabCollector:
+    id: ClassVar[str] = "gitlab"
+    title: ClassVar[str] = "GitLab API (groups and projects)"
+    # With `clone: true` a project is read as a local clone, history included.
+    signals: ClassVar[tuple[SignalSpec, ...]] = (*LocalRepoCollector.signals, *HOST_SIGNALS)
+
+    @classmethod
+    def configure_target(cls, raw: Any, where: v.Where, base: Path) -> Target:
+        entry = v.mapping(raw, where, "a mapping with group: or projects:")
+        v.keys(entry, where, optional=TARGET_KEYS)
+        if ("group" in entry) == ("projects" in entry):
+            raise where.problem("give either group: (a group and its subgroups) or projects: "
+                                "[group/project, …]")
+        options = shared_options(entry, where, "GITLAB_TOKEN")
+        options["url"] = _base_url(v.text(entry.get("url", DEFAULT_URL), where.at("url")))
+        if not urlparse(options["url"]).scheme.startswith("http"):
+            raise where.at("url").problem("must be an http(s) URL, e.g. https://gitlab.com or "
+                                          "https://gitlab.example.com/gitlab")
+        host = _host(options["url"])
+        if "group" in entry:
+            options["group"] = v.text(entry["group"], where.at("group")).strip("/")
+            label = f"{host}/{options['group']}"
+        else:
+            options["projects"] = [p.strip("/") for p in
+                                   texts(entry["projects"], where.at("projects"))]
+            for name in options["projects"]:
+                if "/" not in name:
+                    raise where.at("projects").problem(
+                        f"'{name}' is not group/project (subgroups: group/sub/project)")
+            label = f"{host}/{','.join(options['projects'])}"
+        return Target(cls.id, label, options)
+
+    def collect(self, target: Target, settings: CollectSettings,
+                memory: Memory = NO_MEMORY) -> Collected:
+        return collect_with_token(
+            target, "a token that can read the projects (a personal, group or project access "
+            "token with the read_api scope)",
+            lambda token: GitLabApi(token, ApiSettings(
+                url=str(target.options["url"]), pool_size=int(target.options["workers"])),
+                memory),
+            lambda api, collected: _Group(api, target, settings, memory, collected).scan())
+
+
+class _Group:
+    """One target: list its projects, then read each in a bounded pool of threads."""
+
+    def __init__(self, api: GitLabApi, target: Target, settings: CollectSettings,
+                 memory: Memory, collected: Collected) -> None:
+        self.api, self.target, self.settings = api, target, settings
+        self.memory, self.collected = memory, collected
+        self.options = target.options
+        self.host = _host(str(self.options["url"]))
+        self.host_settings = HostSettings(window_days=int(self.options["window_days"]),
+                                          production_pattern=settings.production_pattern)
+        self.now = now_utc()
+        # Set once a project's query finds no Enterprise types (Community Edition).
+        self.community = threading.Event()
+
+    def scan(self) -> None:
+        projects = [p for p in self._projects() if _wanted(self.options, p)]
+        read_fleet(self.target.label, projects, self._project,
+                   workers=int(self.options["workers"]), into=self.collected,
+                   kept=self.api.kept)
+
+    def _projects(self) -> list[dict[str, Any]]:
+        if "group" in self.options:
+            group = str(self.options["group"])
+            # Oldest first by id: a project created during the scan lands on the last page.
+            answer = self.api.pages(f"/groups/{quote(group, safe='')}/projects",
+                                    {"include_subgroups": "true", "with_shared": "false",
+                                     "order_by": "id", "sort": "asc"})
+            if not answer.ok:
+                raise HostError(f"group '{group}' cannot be listed on {self.host} "
+                                f"({answer.message}); check its full path and that the token "
+                                "can read it", answer.status)
+            return [p for p in answer.data if isinstance(p, dict)]
+        found = []
+        for name in self.options["projects"]:
+            answer = self.api.get(f"/projects/{quote(name, safe='')}")
+            if answer.ok and isinstance(answer.data, dict):
+                found.append(answer.data)
+            else:
+                self.collected.problems.append(Problem(
+                    f"repo:{self.host}/{name}", f"project not readable ({answer.message})",
+                    ERROR))
+        return found
+
+    def _project(self, listing: dict[str, Any]) -> RepositoryResult:
+        reader = _ProjectReader(self, listing)
+        try:
+            reader.read()
+        except (HostError, CloneFailed) as exc:
+            reader.result.collected.problems.append(
+                Problem(reader.entity, f"not read: {exc}", ERROR))
+        return reader.result
+
+
+class _ProjectReader:
+    def __init__(self, group: _Group, listing: dict[str, Any]) -> None:
+        self.group = group
+        self.api = group.api
+        self.listing = listing
+        self.full_path = str(listing.get("path_with_namespace") or "")
+        self.rest = f"/projects/{listing.get('id') or quote(self.full_path, safe='')}"
+        self.name = f"{group.host}/{self.full_path}"
+        self.entity = f"repo:{self.name}"
+        self.window = timedelta(days=group.host_settings.window_days)
+        self.result = RepositoryResult()
+
+    def read(self) -> None:
+        project, errors = self._graphql()
+        host = self._records(project, errors)
+        self._files(host)
+        self._branch_rules(host, project)
+        self._deployments(host, project)
+        dora = self._dora_api(host)
+        out = Emitter(self.entity, GitLabCollector.id)
+        emit_host_signals(host, self.group.host_settings, self.group.now, out)
+        if dora is not None:
+            _prefer_dora_api(out, dora, host.url)
+        self.result.collected.evidence += out.evidence
+        for note in host.notes:
+            self.result.collected.problems.append(Problem(self.entity, note))
+
+    def _graphql(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        since = self.group.now - self.window
+        variables = {"fullPath": self.full_path, "since": since.isoformat(),
+                     "branch": str(self.listing.get("default_branch") or "main")}
+        community = self.group.community.is_set()
+        data, errors = self.api.graphql(PROJECT_COMMUNITY if community else PROJECT, variables)
+        if data is None and not community and _without_enterprise_types(errors):
+            self.group.community.set()
+            data, errors = self.api.graphql(PROJECT_COMMUNITY, variables)
+        project = (data or {}).get("project")
+        if not isinstance(project, dict):
+            reason = "; ".join(str(e.get("message")) for e in errors) or (
+                "not found, or the token may not read it")
+            raise HostError(f"the project is gone or hidden ({reason})")
+        return project, errors
+
+    def _records(self, project: dict[str, Any], errors: list[dict[str, Any]]
+                 ) -> HostRepository:
+        repository = project.get("repository") or {}
+        default = str(repository.get("rootRef") or self.listing.get("default_branch") or "main")
+        head = ((repository.get("tree") or {}).get("lastCommit") or {}).get("sha")
+        url = str(project.get("webUrl") or self.listing.get("web_url") or "")
+        host = HostRepository(
+            name=self.name, url=url, default_branch=default,
+            head_sha=None if repository.get("empty") else head,
+            archived=bool(project.get("archived")),
+            pushed_at=when(self.listing.get("last_activity_at")),
+            changes=parse.merged_changes(project),
+            releases=parse.releases(project, url),
+            issues=parse.issues(project),
+        )
+        found = parse.security(project)
+        host.features.update(found.features)
+        host.alerts.update(found.alerts)
+        host.code_scanning_tools = found.tools
+        host.notes += found.notes
+        for error in errors:
+            path = ".".join(str(p) for p in error.get("path") or [])
+            host.notes.append(f"{path or 'GraphQL'}: {error.get('message')}")
+        return host
+
+    def _files(self, host: HostRepository) -> None:
+        """The project's files at its head, through the same analysis as a clone."""
+        if not host.head_sha:
+            host.notes.append("the repository is empty: no files to read")
+            return
+        # GitLab takes any user name with a token as the password; `oauth2` suits every kind.
+        secret = base64.b64encode(f"oauth2:{self.api.token}".encode()).decode()
+        files = HeadFiles(
+            name=self.name, source=GitLabCollector.id, head_sha=host.head_sha,
+            archive=lambda: self.api.stream(f"{self.rest}/repository/archive.tar.gz",
+                                            {"sha": host.head_sha}),
+            clone_url=str(self.listing.get("http_url_to_repo") or f"{host.url}.git"),
+            clone_auth_header=f"Authorization: Basic {secret}", clean=self.api.clean)
+        read_head_files(files, self.group.settings, self.group.memory, self.group.now,
+                        as_clone=bool(self.group.options["clone"]), result=self.result)
+
+    def _branch_rules(self, host: HostRepository, project: dict[str, Any]) -> None:
+        protected = self.api.pages(f"{self.rest}/protected_branches", feature=True)
+        if not protected.ok:
+            host.notes.append(f"protected branches not readable: {protected.message}")
+            return
+        approvals = self.api.pages(f"{self.rest}/approval_rules", feature=True)
+        if not approvals.ok:
+            host.notes.append(f"approval rules not readable ({approvals.message}): required "
+                              "approvals count as none (GitLab Free has no required approvals)")
+        signed = bool((project.get("pushRules") or {}).get("rejectUnsignedCommits"))
+        host.rules, notes = parse.branch_rules(
+            protected.data, approvals.data if approvals.ok else None, host.default_branch,
+            required_checks=self._pipeline_checks(project), signed_commits=signed,
+            url=f"{host.url}/-/settings/repository#js-protected-branches-settings")
+        host.notes += notes
+
+    def _pipeline_checks(self, project: dict[str, Any]) -> list[str]:
+        """GitLab has no named required checks: "Pipelines must succeed" makes the whole
+        merge request pipeline required. It stands here as the check `pipeline`, and as
+        `pipeline: sast (…)` / `pipeline: dependency-scan (…)` when the project's CI (read
+        from its files) runs those scanners on merge requests, so the shared security-check
+        judgement sees what the required pipeline enforces."""
+        if not project.get("onlyAllowMergeIfPipelineSucceeds"):
+            return []
+        files = {e.signal: e.value for e in self.result.collected.evidence
+                 if e.entity == self.entity}
+        checks = ["pipeline"]
+        for category, word in (("sast", "sast"), ("sca", "dependency-scan")):
+            tools = files.get(f"ci.{category}.tools")
+            if files.get(f"ci.{category}.before_merge") is True and isinstance(tools, list) \
+                    and tools:
+                checks.append(f"pipeline: {word} ({', '.join(str(t) for t in tools)})")
+        return checks
+
+    def _deployments(self, host: HostRepository, project: dict[str, Any]) -> None:
+        # Whole days, so that scans on the same day ask the same URL (and get a 304).
+        since = (self.group.now - self.window).date()
+        answer = self.api.pages(f"{self.rest}/deployments",
+                                {"updated_after": f"{since.isoformat()}T00:00:00Z",
+                                 "order_by": "updated_at", "sort": "desc"},
+                                limit=MAX_DEPLOYMENTS, feature=True)
+        if not answer.ok:
+            host.notes.append(f"deployments not readable: {answer.message}")
+            return
+        production = re.compile(self.group.host_settings.production_pattern)
+        host.deployments = parse.deployments(
+            [d for d in answer.data if isinstance(d, dict)], parse.environment_tiers(project),
+            production, host.url)
+        if not host.deployments:
+            self._deploy_jobs(host)
+
+    def _deploy_jobs(self, host: HostRepository) -> None:
+        """No deployments recorded: CI jobs that deploy stand in for them (DevLake)."""
+        since = self.group.now - self.window
+        answer = self.api.pages(f"{self.rest}/jobs", {"scope[]": ["success", "failed"]},
+                                limit=MAX_DEPLOY_JOBS, feature=True,
+                                until=lambda job: _created_before(job, since))
+        if not answer.ok:
+            host.notes.append(f"CI jobs not readable: {answer.message}")
+            return
+        jobs = [j for j in answer.data if isinstance(j, dict) and not _created_before(j, since)]
+        found = parse.deploy_jobs(jobs, host.default_branch,
+                                  re.compile(self.group.host_settings.deploy_run_pattern))
+        if found:
+            host.deployments = found
+            host.deployment_source = "ci_jobs"
+
+    def _dora_api(self, host: HostRepository) -> parse.DoraApi | None:
+        """GitLab's own DORA metrics (Ultimate), or None: then they are computed."""
+        days = self.group.host_settings.window_days
+        if days > DORA_MAX_DAYS:
+            host.notes.append(f"GitLab's DORA API covers at most {DORA_MAX_DAYS} days: DORA "
+                              f"metrics over {days} days are computed from deployments")
+            return None
+        end = self.group.now.date()
+        dates = {"start_date": (end - timedelta(days=days)).isoformat(),
+                 "end_date": end.isoformat()}
+        path = f"{self.rest}/dora/metrics"
+        first = self.api.get(path, {"metric": "deployment_frequency", "interval": "daily",
+                                    **dates}, feature=True)
+        if not first.ok:
+            host.notes.append(f"GitLab's DORA API not readable ({first.message}): DORA "
+                              "metrics are computed from deployments")
+            return None
+        answers: dict[str, Any] = {"deployment_frequency": first.data}
+        for metric in DORA_OTHER_METRICS:
+            answer = self.api.get(path, {"metric": metric, "interval": "all", **dates},
+                                  feature=True)
+            if answer.ok:
+                answers[metric] = answer.data
+        return parse.dora_api(answers, days)
+
+
+def _prefer_dora_api(out: Emitter, dora: parse.DoraApi, project_url: str) -> None:
+    """The DORA API's numbers replace the computed ones they cover (GitLab counts from its
+    own deployment and incident records); each says so in its note."""
+    values = dora.values()
+    if not values:
+        return
+    where = f"{project_url}/-/analytics/ci_cd?tab=deployment-frequency"
+    index = {item.signal: position for position, item in enumerate(out.evidence)}
+    for signal, value in values.items():
+        note = f"from GitLab's DORA API: {DORA_NOTES[signal]}"
+        if signal in index:
+            item = out.evidence[index[signal]]
+            out.evidence[index[signal]] = replace(
+                item, value=value, note=note,
+                locators=tuple(dict.fromkeys((where, *item.locators)))[:5])
+        else:
+            out.emit(signal, value, [where], note)
+    note = "deployments; numbers from GitLab's DORA API where it has data"
+    if "dora.source" in index:
+        item = out.evidence[index["dora.source"]]
+        out.evidence[index["dora.source"]] = replace(item, value="deployments", note=note)
+    else:
+        out.emit("dora.source", "deployments", [where], note)
+
+
+def _created_before(job: Any, since: datetime) -> bool:
+    created = when(job.get("created_at")) if isinstance(job, dict) else None
+    return created is not None and created < since
+
+
+def _without_enterprise_types(errors: list[dict[str, Any]]) -> bool:
+    """The whole query failed because the schema has no Enterprise Edition fields."""
+    messages = [str(e.get("message") or "") for e in errors]
+    return bool(messages) and any(f"Field '{name}' doesn't exist on type 'Project'" in message
+                                  for message in messages for name in ENTERPRISE_FIELDS)
+
+
+
+def _wanted(options: Mapping[str, Any], project: dict[str, Any]) -> bool:
+    names = [str(project.get("path") or ""), str(project.get("path_with_namespace") or "")]
+    return wanted(options, names, archived=bool(project.get("archived")),
+                  fork=bool(project.get("forked_from_project")),
+                  topics=project.get("topics") or [])
+
+
+def _base_url(url: str) -> str:
+    """The instance's URL: an API URL pasted by mistake (…/api/v4) is cut back to it."""
+    return url.rstrip("/").removesuffix("/api/v4").rstrip("/")
+
+
+def _host(url: str) -> str:
+    return urlparse(url).hostname or "gitlab"
