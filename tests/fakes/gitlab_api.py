@@ -1122,6 +1122,10 @@ class FakeGitLab:
                     "enabled": sorted(project.scanners),
                     "pipelineRun": sorted(project.scanners)},
                 "vulnerabilities": lambda args: self._graphql_vulnerabilities(project, args),
+                # Type-level authorization: below Ultimate the field is null, without an error.
+                "dora": None if project.tier != "ultimate" else {
+                    "__typename": "Dora",
+                    "metrics": lambda args: self._graphql_dora(project, args)},
             })
         return data
 
@@ -1288,6 +1292,29 @@ class FakeGitLab:
         if args.get("name"):
             found = [e for e in found if e["name"] == args["name"]]
         return _Connection("EnvironmentConnection", found)
+
+    def _graphql_dora(self, project: FakeProject, args: Mapping[str, Any]) -> list[Any]:
+        _check_arguments("metrics", args, {
+            "startDate": None, "endDate": None, "environmentTiers": None,
+            "interval": ("DoraMetricBucketingInterval", {"ALL", "MONTHLY", "DAILY"})})
+        today = datetime.now(UTC).date()
+        end = date.fromisoformat(str(args.get("endDate") or today.isoformat()))
+        start = date.fromisoformat(str(args.get("startDate")
+                                       or (today - timedelta(days=90)).isoformat()))
+        if (end - start).days > DORA_MAX_RANGE_DAYS or start >= end:
+            raise gql.QueryError([{"message": f"Date range must be shorter than "
+                                              f"{DORA_MAX_RANGE_DAYS} days."}])
+        interval = str(args.get("interval") or "DAILY").lower()
+        columns = {"deployment_frequency": "deploymentFrequency",
+                   "lead_time_for_changes": "leadTimeForChanges",
+                   "time_to_restore_service": "timeToRestoreService",
+                   "change_failure_rate": "changeFailureRate"}
+        rows: dict[Any, dict[str, Any]] = {}
+        for metric, column in columns.items():
+            for row in self._dora_rows(project, metric, interval, start, end):
+                rows.setdefault(row["date"], {"__typename": "DoraMetric",
+                                              "date": row["date"]})[column] = row["value"]
+        return list(rows.values())
 
     def _graphql_vulnerabilities(self, project: FakeProject, args: Mapping[str, Any]) -> Any:
         _check_arguments("vulnerabilities", args, {

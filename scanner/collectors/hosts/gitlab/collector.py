@@ -2,12 +2,13 @@
 
 For each project: one GraphQL request (the default branch's head, merged merge
 requests with their approvers, issues, releases, environments' tiers, security
-analyzers and vulnerabilities), the archive of the default branch's head read by
-the same parsers as a local clone (skipped when the head has not moved since the
-last scan: what it gave is remembered), and a few REST calls conditional on the
-ETags kept from the last scan: protected branches, approval rules (Premium),
-deployments in the window, and the DORA API (Ultimate), whose numbers replace
-the ones computed from deployments when it answers.
+analyzers and vulnerabilities, and GitLab's own DORA metrics on Ultimate, whose
+numbers replace the ones computed from deployments), the archive of the default
+branch's head read by the same parsers as a local clone (skipped when the head
+has not moved since the last scan: what it gave is remembered), and a few REST
+calls conditional on the ETags kept from the last scan: protected branches,
+approval rules (Premium), deployments in the window (CI jobs that deploy when
+there are none).
 
 gitlab.com and self-managed instances (at a path prefix too) are the same to it;
 on Community Edition, which has no security or push-rule types in its GraphQL
@@ -57,6 +58,7 @@ from scanner.collectors.hosts.gitlab.queries import (
     ENTERPRISE_FIELDS,
     PROJECT,
     PROJECT_COMMUNITY,
+    PROJECT_WITH_DORA,
 )
 from scanner.collectors.hosts.http import HostError, when
 from scanner.collectors.hosts.records import HostRepository
@@ -69,8 +71,7 @@ from scanner.memory import NO_MEMORY, Memory
 from scanner.signals import SignalSpec
 
 TARGET_KEYS = ("group", "projects", "url", *SHARED_KEYS)
-# The DORA API answers one metric per request and at most 180 days at a time.
-DORA_OTHER_METRICS = ("lead_time_for_changes", "time_to_restore_service", "change_failure_rate")
+# GitLab's DORA metrics cover at most 180 days at a time.
 DORA_MAX_DAYS = 180
 DORA_NOTES = {
     "dora.deployments": "successful deployments to production-tier environments",
@@ -201,7 +202,7 @@ class _ProjectReader:
         self._files(host)
         self._branch_rules(host, project)
         self._deployments(host, project)
-        dora = self._dora_api(host)
+        dora = self._dora(host, project)
         out = Emitter(self.entity, GitLabCollector.id)
         emit_host_signals(host, self.group.host_settings, self.group.now, out)
         if dora is not None:
@@ -215,10 +216,16 @@ class _ProjectReader:
         variables = {"fullPath": self.full_path, "since": since.isoformat(),
                      "branch": str(self.listing.get("default_branch") or "main")}
         community = self.group.community.is_set()
-        data, errors = self.api.graphql(PROJECT_COMMUNITY if community else PROJECT, variables)
+        query = PROJECT_COMMUNITY if community else PROJECT
+        if not community and self.window.days <= DORA_MAX_DAYS:
+            end = self.group.now.date()
+            variables.update(doraStart=(end - self.window).isoformat(), doraEnd=end.isoformat())
+            query = PROJECT_WITH_DORA
+        data, errors = self.api.graphql(query, variables)
         if data is None and not community and _without_enterprise_types(errors):
             self.group.community.set()
-            data, errors = self.api.graphql(PROJECT_COMMUNITY, variables)
+            data, errors = self.api.graphql(PROJECT_COMMUNITY, {
+                name: value for name, value in variables.items() if not name.startswith("dora")})
         project = (data or {}).get("project")
         if not isinstance(project, dict):
             reason = "; ".join(str(e.get("message")) for e in errors) or (
@@ -334,30 +341,20 @@ class _ProjectReader:
             host.deployments = found
             host.deployment_source = "ci_jobs"
 
-    def _dora_api(self, host: HostRepository) -> parse.DoraApi | None:
+    def _dora(self, host: HostRepository, project: dict[str, Any]) -> parse.DoraApi | None:
         """GitLab's own DORA metrics (Ultimate), or None: then they are computed."""
-        days = self.group.host_settings.window_days
+        days = self.window.days
         if days > DORA_MAX_DAYS:
-            host.notes.append(f"GitLab's DORA API covers at most {DORA_MAX_DAYS} days: DORA "
+            host.notes.append(f"GitLab's DORA metrics cover at most {DORA_MAX_DAYS} days: DORA "
                               f"metrics over {days} days are computed from deployments")
             return None
-        end = self.group.now.date()
-        dates = {"start_date": (end - timedelta(days=days)).isoformat(),
-                 "end_date": end.isoformat()}
-        path = f"{self.rest}/dora/metrics"
-        first = self.api.get(path, {"metric": "deployment_frequency", "interval": "daily",
-                                    **dates}, feature=True)
-        if not first.ok:
-            host.notes.append(f"GitLab's DORA API not readable ({first.message}): DORA "
-                              "metrics are computed from deployments")
+        dora = project.get("dora")
+        if not isinstance(dora, dict):
+            host.notes.append("GitLab's DORA metrics not offered (an Ultimate feature, or the "
+                              "token may not read them): DORA metrics are computed from "
+                              "deployments")
             return None
-        answers: dict[str, Any] = {"deployment_frequency": first.data}
-        for metric in DORA_OTHER_METRICS:
-            answer = self.api.get(path, {"metric": metric, "interval": "all", **dates},
-                                  feature=True)
-            if answer.ok:
-                answers[metric] = answer.data
-        return parse.dora_api(answers, days)
+        return parse.dora_metrics(dora, days)
 
 
 def _prefer_dora_api(out: Emitter, dora: parse.DoraApi, project_url: str) -> None:

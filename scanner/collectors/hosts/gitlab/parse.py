@@ -322,29 +322,27 @@ class DoraApi:
         return {signal: value for signal, value in found.items() if value is not None}
 
 
-def dora_api(answers: Mapping[str, Any], window_days: int) -> DoraApi:
-    """The DORA API's answers by metric: deployment frequency by day (deployment days, as
-    the shared metric counts them), the others over the whole window (`interval=all`):
-    median seconds for lead time and time to restore, a ratio for change failures."""
-    daily = [row for row in answers.get("deployment_frequency") or [] if isinstance(row, dict)]
-    counts = [float(row.get("value") or 0) for row in daily]
+def dora_metrics(dora: Mapping[str, Any], window_days: int) -> DoraApi:
+    """GitLab's DORA metrics for the window: deployments by day (counted as deployment days,
+    as the shared metric counts them) and, over the whole window, the median seconds of
+    lead time and time to restore and the change failure ratio."""
+    daily = [row for row in dora.get("daily") or [] if isinstance(row, dict)]
+    counts = [float(row.get("deploymentFrequency") or 0) for row in daily]
     days = sum(1 for count in counts if count > 0)
+    whole = next((row for row in dora.get("whole") or [] if isinstance(row, dict)), {})
     # No deployment at all is no data: the computed metrics may still use releases.
     counted = sum(counts) > 0
     return DoraApi(
         deployments=round(sum(counts)) if counted else None,
         deployment_days_per_week=round(days / (max(window_days, 1) / 7), 2) if counted else None,
-        lead_time_hours_p50=_hours(_whole(answers.get("lead_time_for_changes"))),
-        change_failure_rate=_ratio(_whole(answers.get("change_failure_rate"))),
-        time_to_restore_hours=_hours(_whole(answers.get("time_to_restore_service"))))
+        lead_time_hours_p50=_hours(_number_or_none(whole.get("leadTimeForChanges"))),
+        change_failure_rate=_ratio(_number_or_none(whole.get("changeFailureRate"))),
+        time_to_restore_hours=_hours(_number_or_none(whole.get("timeToRestoreService"))))
 
 
-def _whole(rows: Any) -> float | None:
-    """The single value of an `interval=all` answer (`[{"date": null, "value": …}]`)."""
-    if not isinstance(rows, list) or not rows or not isinstance(rows[0], dict):
-        return None
-    value = rows[0].get("value")
-    return float(value) if isinstance(value, int | float) else None
+def _number_or_none(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
+        else None
 
 
 def _hours(seconds: float | None) -> float | None:

@@ -8,8 +8,9 @@ first), issues updated in the window with their type and labels, releases with
 their asset links, and environments with their deployment tier. GitLab
 Enterprise Edition adds the push rules (signed commits), the security analyzers
 of the latest default-branch pipeline and the vulnerabilities (the Vulnerability
-Report, an Ultimate feature); Community Edition has none of these types, so a
-second form of the query leaves them out.
+Report, an Ultimate feature) and, when the window fits its 180 days, GitLab's own
+DORA metrics (Ultimate); Community Edition has none of these types, so another
+form of the query leaves them out.
 
 GitLab caps a query's complexity (250 for a signed-in user) and answers a query
 over it with an error and no data; `queryComplexity` reports the score, which
@@ -82,13 +83,31 @@ _ENTERPRISE = """
     }
 """
 
+# GitLab's DORA metrics (Ultimate; null below it), production-tier environments, at most
+# 180 days: deployments per day, and the whole window's medians and failure ratio.
+_DORA = """
+    dora {
+      daily: metrics(startDate: $doraStart, endDate: $doraEnd, interval: DAILY) {
+        date
+        deploymentFrequency
+      }
+      whole: metrics(startDate: $doraStart, endDate: $doraEnd, interval: ALL) {
+        leadTimeForChanges
+        timeToRestoreService
+        changeFailureRate
+      }
+    }
+"""
+
 _QUERY = """
-query MaturityProject($fullPath: ID!, $since: Time!, $branch: String!) {
+query MaturityProject($fullPath: ID!, $since: Time!, $branch: String!%s) {
   queryComplexity { score limit }
   project(fullPath: $fullPath) {%s  }
 }
 """
 
-PROJECT = _QUERY % (_COMMON + _ENTERPRISE)
-PROJECT_COMMUNITY = _QUERY % _COMMON
-ENTERPRISE_FIELDS = ("pushRules", "securityScanners", "vulnerabilities")
+PROJECT_WITH_DORA = _QUERY % (", $doraStart: Date!, $doraEnd: Date!",
+                              _COMMON + _ENTERPRISE + _DORA)
+PROJECT = _QUERY % ("", _COMMON + _ENTERPRISE)
+PROJECT_COMMUNITY = _QUERY % ("", _COMMON)
+ENTERPRISE_FIELDS = ("pushRules", "securityScanners", "vulnerabilities", "dora")

@@ -145,7 +145,7 @@ def test_a_group_is_read_without_cloning_subgroups_included(fake: FakeGitLab) ->
     assert api["dora.lead_time_hours_p50"].value is not None
     assert any("Vulnerability Report needs GitLab Ultimate" in n
                for n in notes(collected, "platform/api"))
-    assert any("DORA API not readable" in n for n in notes(collected, "platform/api"))
+    assert any("DORA metrics not offered" in n for n in notes(collected, "platform/api"))
     web = by_signal(collected, entity("platform/team/web"))
     assert web["host.branch_protected"].value is False
     assert web["host.changes_merged"].value == 0
@@ -183,8 +183,9 @@ def test_a_window_longer_than_the_dora_api_allows_is_computed(fake: FakeGitLab) 
     collected = collect(fake, window_days=365)
     api = by_signal(collected, entity("platform/api"))
     assert "DORA API" not in str(api["dora.lead_time_hours_p50"].note)
-    assert any("covers at most 180 days" in n for n in notes(collected, "platform/api"))
+    assert any("cover at most 180 days" in n for n in notes(collected, "platform/api"))
     assert not [r for r in fake.requests if r.path.endswith("/dora/metrics")]
+    assert not [e for e in collected.problems if "Date range" in e.message]
 
 
 def test_more_than_a_hundred_projects_are_listed_over_several_pages(fake: FakeGitLab) -> None:
@@ -207,9 +208,9 @@ def test_a_warm_scan_costs_at_most_one_request_per_unchanged_project(fake: FakeG
     fake.add_project("platform/docs", {"README.md": "# docs\n"}, tier="free")
     cold = collect(fake)
     assert errors(cold) == []
-    assert fake.count_for("platform/api") == 9  # GraphQL, archive, 3 REST lists, 4 DORA
-    # … approval rules and DORA refused, and no deployments: CI jobs asked instead
-    assert fake.count_for("platform/docs") == 7
+    assert fake.count_for("platform/api") == 5  # GraphQL (DORA too), archive, 3 REST lists
+    # … approval rules refused, and no deployments: CI jobs asked instead
+    assert fake.count_for("platform/docs") == 6
     fake.clear_log()
     warm = collect(fake, memory=cold.memory)
     assert fake.count_for("platform/api") == 1 and fake.count_for("platform/docs") == 1
@@ -217,7 +218,7 @@ def test_a_warm_scan_costs_at_most_one_request_per_unchanged_project(fake: FakeG
     assert not [r for r in fake.requests if "archive" in r.path]
     # refusals are remembered, not asked again
     assert not [r for r in fake.requests if r.project == "platform/docs"
-                and r.path.endswith(("approval_rules", "dora/metrics"))]
+                and r.path.endswith("approval_rules")]
     assert {(e.entity, e.signal, str(e.value)) for e in warm.evidence} == \
         {(e.entity, e.signal, str(e.value)) for e in cold.evidence}
     fake.project("platform/api").files["SECURITY.md"] = "Report to security@example.com\n"

@@ -1,0 +1,107 @@
+"""A GitLab group of 1,000 projects (in subgroups) behind 50 ms of latency: requests and time.
+
+Serves the group from the test suite's GitLab stand-in (tests/fakes, real HTTP on
+127.0.0.1, GitLab's payload shapes, weak ETags and 304s) and runs `maturity scan
+--config` against it twice with one store: a cold scan, then a warm one with
+nothing changed. Reports requests per project (all of them, and those answered
+with a body rather than a 304) and wall time for each. GitLab's rate limits count
+every request, 304s included, so the warm figure to watch is the first one.
+
+Usage: python benchmarks/scan_gitlab_group.py [--projects 1000] [--latency 0.05]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from child_env import CHILD_ENV, warm_up
+
+from fakes.gitlab_api import FakeGitLab
+
+TOKEN = "glpat-benchmark-token"
+PIPELINE = """\
+include:
+  - template: Security/SAST.gitlab-ci.yml
+test:
+  script: pytest --cov
+deploy:
+  stage: deploy
+  environment: production
+  script: helm upgrade --install app ./chart
+  rules:
+    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+"""
+
+
+def group(server: FakeGitLab, projects: int) -> None:
+    now = datetime.now(UTC)
+    for index in range(projects):
+        files = {".gitlab-ci.yml": PIPELINE, "Dockerfile": "FROM python:3.12\n",
+                 "app.py": f"print({index})\n", "README.md": f"# service {index}\n"}
+        server.add_project(
+            f"platform/team-{index % 10}/svc-{index:04d}", files, tier="ultimate",
+            only_allow_merge_if_pipeline_succeeds=True,
+            protected_branches=[{"name": "main", "push_access_level": 0}],
+            approval_rules=[{"name": "reviewers", "approvals_required": 1}],
+            merge_requests=[{"iid": n, "merged_at": now - timedelta(days=n), "author": "ana",
+                             "approvers": ["bo"], "commits": [now - timedelta(days=n, hours=5)]}
+                            for n in range(1, 6)],
+            deployments=[{"environment": "production", "created_at": now - timedelta(days=d)}
+                         for d in (1, 3, 8)],
+            vulnerabilities=[{"report_type": "DEPENDENCY_SCANNING", "severity": "HIGH",
+                              "state": "RESOLVED", "detected_at": now - timedelta(days=20),
+                              "resolved_at": now - timedelta(days=12)}],
+            scanners=["SAST", "DEPENDENCY_SCANNING"])
+
+
+def scan(config: Path, store: Path) -> tuple[float, int]:
+    env = {**CHILD_ENV, "PLATFORM_TOKEN": TOKEN, "MATURITY_DB": str(store)}
+    began = time.perf_counter()
+    completed = subprocess.run([str(Path(sys.executable).with_name("maturity")), "scan",
+                                "--config", str(config), "--format", "json",
+                                "--output", os.devnull], env=env, capture_output=True,
+                               text=True, check=False)
+    return time.perf_counter() - began, completed.returncode
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=1000)
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--workers", type=int, default=32)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder, FakeGitLab(
+            TOKEN, latency=args.latency) as server:
+        group(server, args.projects)
+        config = Path(folder) / "config.yaml"
+        config.write_text(f"targets:\n  gitlab:\n    - group: platform\n      url: "
+                          f"{server.base_url}\n      token_env: PLATFORM_TOKEN\n"
+                          f"      workers: {args.workers}\n")
+        store = Path(folder) / "bench.db"
+        warm_up([str(Path(sys.executable).with_name("maturity")), "--help"])
+        cold_time, cold_code = scan(config, store)
+        cold_all, cold_fresh = server.count(not_modified=True), server.count()
+        server.clear_log()
+        warm_time, warm_code = scan(config, store)
+        warm_all, warm_fresh = server.count(not_modified=True), server.count()
+    per = args.projects
+    print(f"{args.projects} projects, {args.latency * 1000:.0f} ms latency per request, "
+          f"{args.workers} workers, {os.cpu_count()} CPUs")
+    print(f"cold: {cold_time:.1f} s (exit {cold_code}), {cold_all / per:.2f} requests per "
+          f"project ({cold_fresh / per:.2f} with a body)")
+    print(f"warm: {warm_time:.1f} s (exit {warm_code}), {warm_all / per:.2f} requests per "
+          f"project ({warm_fresh / per:.2f} with a body, the rest 304s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
