@@ -58,7 +58,8 @@ def test_every_subcompetency_appears_unknown_when_nothing_was_collected() -> Non
     patching = sub(assessment, "operate.patching")
     assert patching.reason.startswith("Intermediate could not be judged: ")
     assert "would be settled by repo.dependency_updates.tools (GitHub API (organisations and " \
-        "repositories), local git repository)" in patching.reason
+        "repositories), GitLab API (groups and projects), local git repository)" \
+        in patching.reason
     assert assessment.stage == "unknown" and assessment.score is None
     assert assessment.confidence == 0.0
 
@@ -105,7 +106,8 @@ def test_undetermined_cell_stops_the_climb_and_lowers_confidence() -> None:
     assert 0 < patching.confidence < 1
     assert patching.next is not None
     assert any("would be settled by ci.sca.tools (GitHub API (organisations and repositories), "
-               "local git repository)" in line for line in patching.next.missing)
+               "GitLab API (groups and projects), local git repository)" in line
+               for line in patching.next.missing)
 
 
 def test_an_undecidable_intermediate_cell_is_unknown_not_beginner() -> None:
