@@ -27,6 +27,7 @@ _KIND_PLURALS = {
     "aws": "AWS accounts",
     "datadog": "Datadog organisations",
     "pagerduty": "PagerDuty accounts",
+    "prometheus": "Prometheus servers",
 }
 
 
@@ -36,6 +37,7 @@ _KIND_SINGULARS = {
     "aws": "AWS account",
     "datadog": "Datadog organisation",
     "pagerduty": "PagerDuty account",
+    "prometheus": "Prometheus server",
 }
 
 

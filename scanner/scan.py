@@ -36,6 +36,7 @@ from scanner.model import Model, load_model
 from scanner.reports.document import ScanInfo, build_document
 from scanner.scoring.scorer import Assessment, Scorer
 from scanner.signals import SignalCatalogue
+from scanner.timeline import DeployTimeline, IncidentEvent, link_incidents, with_linked
 from scanner.waivers import Waiver, active, by_entity, unknown_targets
 
 
@@ -136,7 +137,8 @@ def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None
     if not entities:
         errors = [p for p in problems if p.severity == ERROR]
         raise UserError("; ".join(p.message for p in errors) or "nothing to scan")
-    evidence = [item for c in collected for item in c.evidence]
+    evidence, link_problems = joined(collected)
+    problems += link_problems
     waivers, waiver_problems = _waivers(engine, config, collected, entities)
     problems += waiver_problems
     waived = by_entity(waivers, entities)
@@ -153,6 +155,24 @@ def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None
             for target, found, before in zip(targets, collected, memories, strict=True)
             if found.memory or before}
     return ScanResult(document, evidence, results, info, kept)
+
+
+def joined(collected: Sequence[Collected]) -> tuple[list[Evidence], list[Problem]]:
+    """Every source's evidence, with incident tools' incidents joined to the Git hosts'
+    deployments where both were scanned (see scanner/timeline.py)."""
+    evidence = [item for c in collected for item in c.evidence]
+    events = [event for c in collected for event in c.timeline]
+    deployments = [e for e in events if isinstance(e, DeployTimeline)]
+    incidents = [e for e in events if isinstance(e, IncidentEvent)]
+    if not deployments or not incidents:
+        return evidence, []
+    linked = link_incidents(deployments, incidents)
+    problems = [Problem(source, f"incidents of {', '.join(services[:5])}"
+                        f"{' and others' if len(services) > 5 else ''} matched no scanned "
+                        "repository; map a service to its repository with `services:` on "
+                        "the target to count them in its change failure rate")
+                for source, services in linked.unmatched_services.items()]
+    return with_linked(evidence, linked.evidence), problems
 
 
 def _waivers(engine: Engine, config: Config, collected: Sequence[Collected],

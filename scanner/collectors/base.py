@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Protocol
 from scanner.evidence import Evidence, SignalValue
 from scanner.memory import NO_MEMORY, Memory, Remembered
 from scanner.signals import SignalSpec
+from scanner.timeline import DeployTimeline, IncidentEvent
 from scanner.validate import Where
 from scanner.waivers import Waiver
 
@@ -89,6 +90,16 @@ class Collected:
     waivers: list[Waiver] = field(default_factory=list)  # from the scanned sources themselves
     # Everything to keep for the next scan of the same target (replaces what was kept).
     memory: dict[str, Remembered] = field(default_factory=dict)
+    # Deployments or incidents other sources' evidence is joined with after collection.
+    timeline: list[DeployTimeline | IncidentEvent] = field(default_factory=list)
+
+    def absorb(self, found: Collected) -> None:
+        """Take in what another part of the same target found (its memory aside)."""
+        self.evidence += found.evidence
+        self.problems += found.problems
+        self.entities += found.entities
+        self.waivers += found.waivers
+        self.timeline += found.timeline
 
 
 @dataclass(frozen=True)

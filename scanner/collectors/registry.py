@@ -28,6 +28,9 @@ BUILTIN: dict[str, str] = {
     "local": "scanner.collectors.local:LocalRepoCollector",
     "github": "scanner.collectors.hosts.github.collector:GitHubCollector",
     "gitlab": "scanner.collectors.hosts.gitlab.collector:GitLabCollector",
+    "datadog": "scanner.collectors.monitoring.datadog:DatadogCollector",
+    "pagerduty": "scanner.collectors.monitoring.pagerduty:PagerDutyCollector",
+    "prometheus": "scanner.collectors.monitoring.prometheus:PrometheusCollector",
 }
 
 

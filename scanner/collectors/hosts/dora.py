@@ -43,6 +43,7 @@ from scanner.collectors.hosts.records import (
     Release,
 )
 from scanner.collectors.hosts.settings import HostSettings
+from scanner.timeline import Deploy, DeployTimeline, blamed_index
 
 SOURCE_DEPLOYMENTS = "deployments"
 SOURCE_RELEASES = "releases"
@@ -221,12 +222,33 @@ def failed_deployments(final: Sequence[Deployment], incidents: Iterable[Issue],
 def blamed_deployment(incident: Issue, final: Sequence[Deployment],
                       settings: HostSettings) -> Deployment | None:
     """The latest deployment at or before the incident, if it was recent enough to blame."""
-    before = [d for d in final if deployed_at(d) <= incident.created_at]
-    if not before:
+    index = blamed_index(incident.created_at, [deployed_at(d) for d in final],
+                         settings.incident_attribution_hours)
+    return None if index is None else final[index]
+
+
+def deploy_timeline(repo: HostRepository, settings: HostSettings, now: datetime,
+                    entity: str) -> DeployTimeline | None:
+    """The repository's final production deployments in the window, for incident tools'
+    incidents to be joined with after collection (None without any)."""
+    if repo.deployments is None:
         return None
-    latest = before[-1]
-    limit = timedelta(hours=settings.incident_attribution_hours)
-    return latest if incident.created_at - deployed_at(latest) <= limit else None
+    window = Window.ending(now, settings.window_days)
+    production = sorted((d for d in repo.deployments if d.production), key=deployed_at)
+    final = [d for d in production if d.status in (SUCCESS, FAILURE)
+             and deployed_at(d) in window]
+    if not final:
+        return None
+    incidents = [i for i in repo.issues or () if is_incident(i, settings)]
+    failed = {id(d) for d in failed_deployments(final, incidents, settings)}
+    succeeded = [d for d in production if d.status == SUCCESS]
+    path = repo.name.split("/", 1)[-1]
+    return DeployTimeline(
+        entity=entity, names=(repo.name, path, path.rsplit("/", 1)[-1]),
+        deploys=tuple(Deploy(deployed_at(d), id(d) in failed, d.url) for d in final),
+        restore_hours=tuple(restore_hours_after_failures(final, succeeded)
+                            + incident_restore_hours(incidents, window)),
+        since=window.since, attribution_hours=settings.incident_attribution_hours)
 
 
 def restore_hours_after_failures(final: Sequence[Deployment],

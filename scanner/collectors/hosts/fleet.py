@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeVar
 
 from scanner import validate as v
 from scanner.collectors.analysis import RepositoryAnalysis
+from scanner.collectors.api import ApiError
 from scanner.collectors.base import (
     ERROR,
     Collected,
@@ -28,7 +29,6 @@ from scanner.collectors.base import (
     report_items,
 )
 from scanner.collectors.hosts.archive import ArchiveTooLarge, ArchiveTree
-from scanner.collectors.hosts.http import HostError
 from scanner.collectors.local.collector import read_clone
 from scanner.collectors.local.git import GitError, GitRepo, clone
 from scanner.evidence import Evidence
@@ -70,7 +70,7 @@ def collect_with_token(target: Target, token_hint: str, open_api: Callable[[str]
     api = open_api(token)
     try:
         scan(api, collected)
-    except HostError as exc:
+    except ApiError as exc:
         collected.problems.append(Problem(target.label, str(exc), ERROR))
     finally:
         api.close()
@@ -131,12 +131,6 @@ class RepositoryResult:
     collected: Collected = field(default_factory=Collected)
     remembered: dict[str, Remembered] = field(default_factory=dict)
 
-    def merge(self, found: Collected) -> None:
-        self.collected.entities += found.entities
-        self.collected.evidence += found.evidence
-        self.collected.problems += found.problems
-        self.collected.waivers += found.waivers
-
 
 def read_fleet(label: str, listings: Sequence[Listing],
                read: Callable[[Listing], RepositoryResult], *, workers: int,
@@ -146,11 +140,7 @@ def read_fleet(label: str, listings: Sequence[Listing],
     with ThreadPoolExecutor(max_workers=min(workers, max(1, len(listings)))) as pool:
         for done, result in enumerate(pool.map(read, listings), 1):
             report_items(label, done, len(listings))
-            found = result.collected
-            into.evidence += found.evidence
-            into.problems += found.problems
-            into.entities += found.entities
-            into.waivers += found.waivers
+            into.absorb(result.collected)
             kept.update(result.remembered)
 
 
@@ -180,12 +170,13 @@ def read_head_files(files: HeadFiles, settings: CollectSettings, memory: Memory,
     since history signals move with the window.
     """
     if as_clone:
-        result.merge(_cloned(files, settings, now - timedelta(days=settings.history_days)))
+        since = now - timedelta(days=settings.history_days)
+        result.collected.absorb(_cloned(files, settings, since))
         return
     key = FILES_KEY.format(name=files.name, sha=files.head_sha)
     before = memory.get(key)
     if before is not None:
-        result.merge(_recalled(before, now))
+        result.collected.absorb(_recalled(before, now))
         result.remembered[key] = before
         return
     found = Collected()
@@ -197,7 +188,7 @@ def read_head_files(files: HeadFiles, settings: CollectSettings, memory: Memory,
     except ArchiveTooLarge as exc:
         found.entities.append(entity)
         found.problems.append(Problem(entity, f"files not read: the archive is {exc}", ERROR))
-    result.merge(found)
+    result.collected.absorb(found)
     result.remembered[key] = Remembered(files.head_sha, _frozen(found))
 
 

@@ -1,15 +1,14 @@
-"""What the Git-host API clients share: their answers and errors, refusals remembered
-between scans, and the small pieces of HTTP both speak (queries, JSON, Link headers)."""
+"""What the Git-host API clients share: refusals remembered between scans, conditional
+GETs, pages, and the pieces of their payloads both read (Link headers, times, nodes)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
+from scanner.collectors.api import Answer
 from scanner.memory import Memory, Remembered
 
 CHUNK_BYTES = 1 << 16
@@ -17,27 +16,6 @@ MAX_PAGES = 50
 REFUSED = "refused:"
 # A feature the token may not read is asked again after this long, not on every scan.
 REFUSAL_DAYS = 7
-
-
-class HostError(Exception):
-    """A request failed for good (after retries); the message is one line, token-free."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A JSON answer: `status` 200 (fresh or from a 304), or a refusal (401/403/404/410…)."""
-
-    status: int
-    data: Any
-    message: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status == 200
 
 
 def read_pages(first: str, page: Callable[[str], tuple[Answer, str | None]], *, limit: int,
@@ -91,22 +69,6 @@ def conditional(before: Remembered | None) -> dict[str, str]:
     return {"If-None-Match": before.etag}
 
 
-def with_query(path: str, params: Mapping[str, Any] | None) -> str:
-    """`path` with `params` appended in a stable order (a list repeats its key), so the
-    same request has the same URL, and so the same remembered ETag, scan after scan."""
-    if not params:
-        return path
-    query = urlencode(sorted(params.items()), doseq=True)
-    return f"{path}{'&' if '?' in path else '?'}{query}"
-
-
-def parse_json(body: bytes | str) -> Any:
-    try:
-        return json.loads(body) if body else None
-    except ValueError:
-        return None
-
-
 def next_link(link: str | None) -> str | None:
     """The `rel="next"` URL of an RFC 8288 Link header."""
     for part in (link or "").split(","):
@@ -114,12 +76,6 @@ def next_link(link: str | None) -> str | None:
         if 'rel="next"' in rest.replace(" ", ""):
             return target.strip().strip("<>")
     return None
-
-
-def redacted(error: Exception, token: str) -> str:
-    """An error's first line, with the token taken out should a library echo it."""
-    text = str(error).splitlines()[0] if str(error) else type(error).__name__
-    return text.replace(token, "***") if token else text
 
 
 def when(text: Any) -> datetime | None:

@@ -17,19 +17,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from scanner.collectors.api import Answer, ApiError, parse_json, redacted, with_query
 from scanner.collectors.hosts.http import (
     CHUNK_BYTES,
     MAX_PAGES,
-    Answer,
-    HostError,
     conditional,
     next_link,
-    parse_json,
     read_pages,
-    redacted,
     refused_before,
     remember_refusal,
-    with_query,
 )
 from scanner.memory import Memory, Remembered
 
@@ -133,7 +129,7 @@ class GitHubApi:
                                      payload={"query": query, "variables": dict(variables)})
         data = parse_json(body)
         if status != 200 or not isinstance(data, dict):
-            raise HostError(f"GraphQL request failed: {_message(data, status)}", status)
+            raise ApiError(f"GraphQL request failed: {_message(data, status)}", status)
         errors = [e for e in data.get("errors") or [] if isinstance(e, dict)]
         return data.get("data"), errors
 
@@ -148,14 +144,14 @@ class GitHubApi:
         status, headers, body = self._call("GET", path)
         location = _header(headers, "location")
         if status not in (301, 302, 307) or not location:
-            raise HostError(f"download not offered ({_message(parse_json(body), status)})", status)
+            raise ApiError(f"download not offered ({_message(parse_json(body), status)})", status)
         try:
             response = self._downloads.get(location, stream=True,
                                            timeout=self._timeout, allow_redirects=True)
             response.raise_for_status()
             yield from response.iter_content(chunk_size=CHUNK_BYTES)
         except Exception as exc:  # requests' HTTPError and connection errors
-            raise HostError(f"download failed: {self.clean(exc)}") from None
+            raise ApiError(f"download failed: {self.clean(exc)}") from None
 
     def close(self) -> None:
         self._github.close()
@@ -173,16 +169,16 @@ class GitHubApi:
                 # GithubRetry raises a plain refusal (a feature off, no permission) that it
                 # found not worth retrying; it is an answer, not a failure.
                 return exc.status, dict(exc.headers or {}), json.dumps(exc.data)
-            raise HostError(f"{self.clean(exc)}", exc.status) from None  # waits or retries spent
+            raise ApiError(f"{self.clean(exc)}", exc.status) from None  # waits or retries spent
         except Exception as exc:  # connection refused or dropped after the retries
-            raise HostError(f"{type(exc).__name__}: {self.clean(exc)}") from None
+            raise ApiError(f"{type(exc).__name__}: {self.clean(exc)}") from None
         if status == 401:
-            raise HostError("the token was refused (HTTP 401 Bad credentials): it is wrong, "
+            raise ApiError("the token was refused (HTTP 401 Bad credentials): it is wrong, "
                             "expired or revoked", 401)
         return status, response_headers, body
 
     def clean(self, error: Exception) -> str:
-        return redacted(error, self.token)
+        return redacted(error, [self.token])
 
 
 def _download_session(retries: int) -> Any:

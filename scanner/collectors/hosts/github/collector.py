@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlparse
 
 from scanner import validate as v
+from scanner.collectors.api import ApiError
 from scanner.collectors.base import (
     ERROR,
     Collected,
@@ -29,6 +30,7 @@ from scanner.collectors.base import (
     Problem,
     Target,
 )
+from scanner.collectors.hosts.dora import deploy_timeline
 from scanner.collectors.hosts.fleet import (
     SHARED_KEYS,
     CloneFailed,
@@ -48,7 +50,7 @@ from scanner.collectors.hosts.github.client import (
     GitHubApi,
 )
 from scanner.collectors.hosts.github.queries import REPOSITORY
-from scanner.collectors.hosts.http import HostError, when
+from scanner.collectors.hosts.http import when
 from scanner.collectors.hosts.records import Feature, HostRepository
 from scanner.collectors.hosts.settings import HostSettings
 from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
@@ -127,7 +129,7 @@ class _Organisation:
             org = str(self.options["org"])
             answer = self.api.pages(f"/orgs/{org}/repos", {"type": "all"})
             if not answer.ok:
-                raise HostError(f"organisation '{org}' cannot be listed on {self.host} "
+                raise ApiError(f"organisation '{org}' cannot be listed on {self.host} "
                                 f"({answer.message}); check the name and that the token "
                                 "belongs to a member", answer.status)
             return [r for r in answer.data if isinstance(r, dict)]
@@ -147,7 +149,7 @@ class _Organisation:
         reader = _RepositoryReader(self, full_name, listing)
         try:
             reader.read()
-        except (HostError, CloneFailed) as exc:
+        except (ApiError, CloneFailed) as exc:
             reader.result.collected.problems.append(
                 Problem(reader.entity, f"not read: {exc}", ERROR))
         return reader.result
@@ -172,12 +174,15 @@ class _RepositoryReader:
         repository = (data or {}).get("repository")
         if not isinstance(repository, dict):
             reason = "; ".join(str(e.get("message")) for e in errors) or "no answer"
-            raise HostError(f"the repository is gone or hidden ({reason})")
+            raise ApiError(f"the repository is gone or hidden ({reason})")
         host = self._records(repository, errors)
         self._files(host)
         self._rest(host)
         out = Emitter(self.entity, GitHubCollector.id)
         emit_host_signals(host, self.org.host_settings, self.org.now, out)
+        timeline = deploy_timeline(host, self.org.host_settings, self.org.now, self.entity)
+        if timeline is not None:
+            self.result.collected.timeline.append(timeline)
         self.result.collected.evidence += out.evidence
         for note in host.notes:
             self.result.collected.problems.append(Problem(self.entity, note))

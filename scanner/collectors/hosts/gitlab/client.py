@@ -27,19 +27,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from scanner.collectors.api import Answer, ApiError, parse_json, redacted, with_query
 from scanner.collectors.hosts.http import (
     CHUNK_BYTES,
     MAX_PAGES,
-    Answer,
-    HostError,
     conditional,
     next_link,
-    parse_json,
     read_pages,
-    redacted,
     refused_before,
     remember_refusal,
-    with_query,
 )
 from scanner.memory import Memory, Remembered
 
@@ -189,7 +185,7 @@ class GitLabApi:
         if reply.status == 401:
             raise _token_refused()
         if reply.status != 200 or not isinstance(data, dict):
-            raise HostError(f"GraphQL request failed: {_message(data, reply.status)}",
+            raise ApiError(f"GraphQL request failed: {_message(data, reply.status)}",
                             reply.status)
         errors = [e for e in data.get("errors") or [] if isinstance(e, dict)]
         return data.get("data"), errors
@@ -207,13 +203,13 @@ class GitLabApi:
         except GitlabError as exc:
             status = exc.response_code
             message = _message(parse_json(exc.response_body or b""), status or 0)
-            raise HostError(f"archive not offered ({message})", status) from None
+            raise ApiError(f"archive not offered ({message})", status) from None
         except requests.RequestException as exc:
-            raise HostError(f"download failed: {self.clean(exc)}") from None
+            raise ApiError(f"download failed: {self.clean(exc)}") from None
         try:
             yield from response.iter_content(chunk_size=CHUNK_BYTES)
         except requests.RequestException as exc:  # the connection dropped mid-body
-            raise HostError(f"download failed: {self.clean(exc)}") from None
+            raise ApiError(f"download failed: {self.clean(exc)}") from None
         finally:
             response.close()
 
@@ -234,24 +230,24 @@ class GitLabApi:
         except GitlabHttpError as exc:
             status = exc.response_code or 0
             if status == 429 or status >= 500:  # python-gitlab's retries are spent
-                raise HostError(f"HTTP {status} after {self._retries} retries "
+                raise ApiError(f"HTTP {status} after {self._retries} retries "
                                 f"({_message(parse_json(exc.response_body or b''), status)})",
                                 status) from None
             # A refusal (403, 404) or, after If-None-Match, a 304: answers, not failures.
             return _Reply(status, {}, exc.response_body or b"")
         except GitlabError as exc:
-            raise HostError(self.clean(exc), exc.response_code) from None
+            raise ApiError(self.clean(exc), exc.response_code) from None
         except requests.RequestException as exc:  # refused or dropped, after the retries
-            raise HostError(f"{type(exc).__name__}: {self.clean(exc)}") from None
+            raise ApiError(f"{type(exc).__name__}: {self.clean(exc)}") from None
         lowered = {name.lower(): value for name, value in response.headers.items()}
         return _Reply(response.status_code, lowered, response.content)
 
     def clean(self, error: Exception) -> str:
-        return redacted(error, self.token)
+        return redacted(error, [self.token])
 
 
-def _token_refused() -> HostError:
-    return HostError("the token was refused (HTTP 401 Unauthorized): it is wrong, expired "
+def _token_refused() -> ApiError:
+    return ApiError("the token was refused (HTTP 401 Unauthorized): it is wrong, expired "
                      "or revoked, or lacks the read_api scope", 401)
 
 

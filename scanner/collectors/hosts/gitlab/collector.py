@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote, urlparse
 
 from scanner import validate as v
+from scanner.collectors.api import ApiError
 from scanner.collectors.base import (
     ERROR,
     Collected,
@@ -36,6 +37,7 @@ from scanner.collectors.base import (
     Problem,
     Target,
 )
+from scanner.collectors.hosts.dora import deploy_timeline
 from scanner.collectors.hosts.fleet import (
     SHARED_KEYS,
     CloneFailed,
@@ -60,7 +62,7 @@ from scanner.collectors.hosts.gitlab.queries import (
     PROJECT_COMMUNITY,
     PROJECT_WITH_DORA,
 )
-from scanner.collectors.hosts.http import HostError, when
+from scanner.collectors.hosts.http import when
 from scanner.collectors.hosts.records import HostRepository
 from scanner.collectors.hosts.settings import HostSettings
 from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
@@ -159,7 +161,7 @@ class _Group:
                                     {"include_subgroups": "true", "with_shared": "false",
                                      "order_by": "id", "sort": "asc"})
             if not answer.ok:
-                raise HostError(f"group '{group}' cannot be listed on {self.host} "
+                raise ApiError(f"group '{group}' cannot be listed on {self.host} "
                                 f"({answer.message}); check its full path and that the token "
                                 "can read it", answer.status)
             return [p for p in answer.data if isinstance(p, dict)]
@@ -178,7 +180,7 @@ class _Group:
         reader = _ProjectReader(self, listing)
         try:
             reader.read()
-        except (HostError, CloneFailed) as exc:
+        except (ApiError, CloneFailed) as exc:
             reader.result.collected.problems.append(
                 Problem(reader.entity, f"not read: {exc}", ERROR))
         return reader.result
@@ -205,6 +207,9 @@ class _ProjectReader:
         dora = self._dora(host, project)
         out = Emitter(self.entity, GitLabCollector.id)
         emit_host_signals(host, self.group.host_settings, self.group.now, out)
+        timeline = deploy_timeline(host, self.group.host_settings, self.group.now, self.entity)
+        if timeline is not None:
+            self.result.collected.timeline.append(timeline)
         if dora is not None:
             _prefer_dora_api(out, dora, host.url)
         self.result.collected.evidence += out.evidence
@@ -230,7 +235,7 @@ class _ProjectReader:
         if not isinstance(project, dict):
             reason = "; ".join(str(e.get("message")) for e in errors) or (
                 "not found, or the token may not read it")
-            raise HostError(f"the project is gone or hidden ({reason})")
+            raise ApiError(f"the project is gone or hidden ({reason})")
         return project, errors
 
     def _records(self, project: dict[str, Any], errors: list[dict[str, Any]]

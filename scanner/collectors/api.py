@@ -1,0 +1,60 @@
+"""What every collector that reads a web API answers with: a final answer or a refusal,
+an error for a request that failed for good, and the small pieces of HTTP they share."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+
+class ApiError(Exception):
+    """A request failed for good (retries spent, a wait too long, the server unreachable).
+
+    The message is one line and carries no secret.
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A final answer: 2xx with its JSON (a 304 is given as the 200 it confirms), or a
+    refusal (401/403/404/410…) with a short message."""
+
+    status: int
+    data: Any
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+def redacted(text: object, secrets: Iterable[str]) -> str:
+    """`text` (an error, a message) on one line, with every secret taken out."""
+    line = str(text).splitlines()[0] if str(text) else type(text).__name__
+    for secret in secrets:
+        if secret:
+            line = line.replace(secret, "***")
+    return line
+
+
+def parse_json(body: bytes | str) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None
+
+
+def with_query(path: str, params: Mapping[str, Any] | None) -> str:
+    """`path` with `params` appended in a stable order (a list repeats its key), so the
+    same request has the same URL, and so the same remembered ETag, scan after scan."""
+    if not params:
+        return path
+    query = urlencode(sorted(params.items()), doseq=True)
+    return f"{path}{'&' if '?' in path else '?'}{query}"

@@ -1,0 +1,1 @@
+"""Monitoring and incident tools read through their APIs: Datadog, PagerDuty, Prometheus."""
