@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from scanner.collectors.hosts.records import (
@@ -225,6 +225,17 @@ def blamed_deployment(incident: Issue, final: Sequence[Deployment],
     index = blamed_index(incident.created_at, [deployed_at(d) for d in final],
                          settings.incident_attribution_hours)
     return None if index is None else final[index]
+
+
+def service_view(repo: HostRepository, path: str) -> HostRepository:
+    """The repository as one of its services sees it: the production deployments whose
+    environment (or deploy run) names the service's folder, and nothing that cannot be
+    told apart by service (merged changes, releases, issues)."""
+    word = re.compile(rf"(?i)(^|[^a-z0-9]){re.escape(path.rstrip('/').rsplit('/', 1)[-1])}"
+                      r"($|[^a-z0-9])")
+    mine = [d for d in repo.deployments or () if word.search(d.environment)]
+    return replace(repo, name=f"{repo.name}/{path}", deployments=mine, changes=None,
+                   releases=None, issues=None)
 
 
 def deploy_timeline(repo: HostRepository, settings: HostSettings, now: datetime,

@@ -15,10 +15,19 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from scanner.collectors.base import Emitter
-from scanner.collectors.hosts.dora import Window, is_incident, labelled, repository_dora
+from scanner.collectors.hosts.dora import (
+    Window,
+    deploy_timeline,
+    is_incident,
+    labelled,
+    repository_dora,
+    service_view,
+)
 from scanner.collectors.hosts.records import Alert, BranchRules, HostRepository, Release
 from scanner.collectors.hosts.settings import HostSettings
+from scanner.evidence import Evidence
 from scanner.signals import SignalSpec
+from scanner.timeline import DeployTimeline
 
 MAX_LOCATORS = 5
 MINIMUM_CLASSIFIED_ISSUES = 5
@@ -227,18 +236,44 @@ def _releases(repo: HostRepository, window: Window, out: Emitter) -> None:
              f"{len(published)} releases")
 
 
-def _dora(repo: HostRepository, settings: HostSettings, now: datetime, out: Emitter) -> None:
+def dora_by_service(repo: HostRepository, evidence: Sequence[Evidence], settings: HostSettings,
+                    now: datetime, source: str) -> tuple[list[Evidence], list[DeployTimeline]]:
+    """DORA metrics of each service of a monorepo (deployments told apart by the service's
+    name in their environment), and the deployment timelines of the repository and its
+    services for incident tools to be joined with."""
+    entity = f"repo:{repo.name}"
+    timelines = [deploy_timeline(repo, settings, now, entity)]
+    paths = next((e.value for e in evidence if e.entity == entity
+                  and e.signal == "repo.services"), [])
+    found: list[Evidence] = []
+    for path in paths if isinstance(paths, list) else []:
+        if str(path) in (".", ""):
+            continue
+        view = service_view(repo, str(path))
+        if not view.deployments:
+            continue
+        out = Emitter(f"service:{view.name}", source)
+        _dora(view, settings, now, out,
+              f"deployments whose environment names '{str(path).rsplit('/', 1)[-1]}'")
+        found += out.evidence
+        timelines.append(deploy_timeline(view, settings, now, out.entity))
+    return found, [t for t in timelines if t is not None]
+
+
+def _dora(repo: HostRepository, settings: HostSettings, now: datetime, out: Emitter,
+          scope: str | None = None) -> None:
     metrics = repository_dora(repo, settings, now)
     if metrics.source is None:
         return
     where = list(metrics.evidence_urls) or [repo.url]
     source = metrics.source
-    note = None
+    note = scope
     if source == "releases":
         note = "no production deployments on record: releases stand in for deployments"
     elif source == "deployments" and repo.deployment_source != "deployments":
         source = repo.deployment_source
-        note = "no deployments recorded by the host: deploy CI runs stand in for them"
+        note = "; ".join(filter(None, [
+            scope, "no deployments recorded by the host: deploy CI runs stand in for them"]))
     out.emit("dora.source", source, where, note)
     decided = {
         "dora.deployments": metrics.deployments,

@@ -30,7 +30,6 @@ from scanner.collectors.base import (
     Problem,
     Target,
 )
-from scanner.collectors.hosts.dora import deploy_timeline
 from scanner.collectors.hosts.fleet import (
     SHARED_KEYS,
     CloneFailed,
@@ -54,7 +53,7 @@ from scanner.collectors.hosts.http import when
 from scanner.collectors.hosts.records import Feature, HostRepository
 from scanner.collectors.hosts.settings import HostSettings
 from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
-from scanner.collectors.hosts.signals import emit_host_signals
+from scanner.collectors.hosts.signals import dora_by_service, emit_host_signals
 from scanner.collectors.local.collector import LocalRepoCollector
 from scanner.evidence import now_utc
 from scanner.memory import NO_MEMORY, Memory
@@ -180,9 +179,11 @@ class _RepositoryReader:
         self._rest(host)
         out = Emitter(self.entity, GitHubCollector.id)
         emit_host_signals(host, self.org.host_settings, self.org.now, out)
-        timeline = deploy_timeline(host, self.org.host_settings, self.org.now, self.entity)
-        if timeline is not None:
-            self.result.collected.timeline.append(timeline)
+        services, timelines = dora_by_service(host, self.result.collected.evidence,
+                                              self.org.host_settings, self.org.now,
+                                              GitHubCollector.id)
+        self.result.collected.evidence += services
+        self.result.collected.timeline += timelines
         self.result.collected.evidence += out.evidence
         for note in host.notes:
             self.result.collected.problems.append(Problem(self.entity, note))

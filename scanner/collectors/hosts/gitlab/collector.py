@@ -37,7 +37,6 @@ from scanner.collectors.base import (
     Problem,
     Target,
 )
-from scanner.collectors.hosts.dora import deploy_timeline
 from scanner.collectors.hosts.fleet import (
     SHARED_KEYS,
     CloneFailed,
@@ -66,7 +65,7 @@ from scanner.collectors.hosts.http import when
 from scanner.collectors.hosts.records import HostRepository
 from scanner.collectors.hosts.settings import HostSettings
 from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
-from scanner.collectors.hosts.signals import emit_host_signals
+from scanner.collectors.hosts.signals import dora_by_service, emit_host_signals
 from scanner.collectors.local.collector import LocalRepoCollector
 from scanner.evidence import now_utc
 from scanner.memory import NO_MEMORY, Memory
@@ -207,9 +206,11 @@ class _ProjectReader:
         dora = self._dora(host, project)
         out = Emitter(self.entity, GitLabCollector.id)
         emit_host_signals(host, self.group.host_settings, self.group.now, out)
-        timeline = deploy_timeline(host, self.group.host_settings, self.group.now, self.entity)
-        if timeline is not None:
-            self.result.collected.timeline.append(timeline)
+        services, timelines = dora_by_service(host, self.result.collected.evidence,
+                                              self.group.host_settings, self.group.now,
+                                              GitLabCollector.id)
+        self.result.collected.evidence += services
+        self.result.collected.timeline += timelines
         if dora is not None:
             _prefer_dora_api(out, dora, host.url)
         self.result.collected.evidence += out.evidence

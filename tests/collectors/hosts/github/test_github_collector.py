@@ -140,6 +140,34 @@ def test_no_deployments_means_deploy_runs_stand_in(fake: FakeGitHub) -> None:
     assert web["dora.deployments"].value == 3
 
 
+def test_a_monorepo_gets_dora_metrics_per_service(fake: FakeGitHub) -> None:
+    def deploy(environment: str, days: float, state: str = "SUCCESS") -> dict[str, Any]:
+        return {"environment": environment, "created_at": ago(days), "state": state,
+                "status_at": ago(days, -1)}
+
+    fake.add_repo("acme", "shop", {
+        "services/checkout/Dockerfile": "FROM python:3.12\n",
+        "services/checkout/app.py": "print(1)\n",
+        "services/cart/Dockerfile": "FROM node:22\n",
+        "services/cart/index.js": "x\n"},
+        deployments=[deploy("production-checkout", 9), deploy("production-checkout", 2),
+                     deploy("prod-cart", 5, "FAILURE"), deploy("prod-cart", 4),
+                     deploy("production-cartography", 3)])
+    collected = collect(fake)
+    repo = by_signal(collected, entity(fake, "acme/shop"))
+    assert repo["dora.deployments"].value == 4  # every production deployment of the repository
+    checkout = by_signal(collected, "service:127.0.0.1/acme/shop/services/checkout")
+    assert checkout["dora.deployments"].value == 2
+    assert "names 'checkout'" in str(checkout["dora.source"].note)
+    cart = by_signal(collected, "service:127.0.0.1/acme/shop/services/cart")
+    assert cart["dora.deployments"].value == 1  # not the cartography one
+    assert cart["dora.change_failure_rate"].value == 0.5
+    assert cart["dora.time_to_restore_hours"].value == 24.0
+    names = sorted(t.entity for t in collected.timeline)
+    assert names == ["repo:127.0.0.1/acme/shop", "service:127.0.0.1/acme/shop/services/cart",
+                     "service:127.0.0.1/acme/shop/services/checkout"]
+
+
 def test_a_warm_scan_costs_one_counted_request_per_unchanged_repository(
         fake: FakeGitHub) -> None:
     api_repo(fake)
