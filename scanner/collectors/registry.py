@@ -31,6 +31,7 @@ BUILTIN: dict[str, str] = {
     "datadog": "scanner.collectors.monitoring.datadog:DatadogCollector",
     "pagerduty": "scanner.collectors.monitoring.pagerduty:PagerDutyCollector",
     "prometheus": "scanner.collectors.monitoring.prometheus:PrometheusCollector",
+    "aws": "scanner.collectors.cloud.aws.collector:AwsCollector",
 }
 
 

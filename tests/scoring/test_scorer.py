@@ -186,5 +186,5 @@ def test_requirements_are_met_by_any_of_their_alternatives() -> None:
     assert reliability.cells[1].status == NOT_MET
     assert reliability.next is not None
     assert reliability.next.missing[0].startswith("one of: files: ")
-    assert "aws.multi_region (AWS accounts - collector not installed)" in \
+    assert "aws.multi_region (AWS accounts (boto3, read-only))" in \
         reliability.next.missing[0]

@@ -1,0 +1,1 @@
+"""Collectors that read cloud accounts through the providers' own APIs."""
