@@ -1,8 +1,8 @@
 """The `maturity` command.
 
-Exit codes: 0 done; 1 a --fail-under gate failed; 2 bad usage or bad input
-(one line says what and where); 3 the scan completed partially (a source
-failed; the rest is stored and reported); 4 an internal error (a bug).
+Exit codes: 0 done; 1 a --fail-under or --fail-on-regression gate failed; 2 bad
+usage or bad input (one line says what and where); 3 the scan completed partially
+(a source failed; the rest is stored and reported); 4 an internal error (a bug).
 Heavy modules are imported inside each command so `maturity --help` is fast.
 """
 
@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scanner import __version__
+from scanner import __version__, leaders
 from scanner.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_PARTIAL, UserError
+from scanner.logs import emit
 
 if TYPE_CHECKING:
     from scanner.config import Config
 
 EXIT_INTERNAL = 4
-FORMATS = ("table", "json", "markdown")
+FORMATS = ("table", "json", "markdown", "html")
 STAGE_CHOICES = ("beginner", "intermediate", "advanced", "expert")
 
 
@@ -56,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="show progress on stderr (default: when stderr is a terminal)")
     scan.add_argument("--model", type=Path, help="another maturity model file")
     scan.add_argument("--no-store", action="store_true", help="do not keep the scan")
+    scan.add_argument("--fail-on-regression", action="store_true",
+                      help="exit 1 if a stage went down since the previous scan of this config")
+    _log_option(scan)
 
     report = commands.add_parser("report", help="render a stored scan again")
     report.add_argument("scan_id", nargs="?", metavar="SCAN",
@@ -65,6 +70,29 @@ def build_parser() -> argparse.ArgumentParser:
                         help="score only this entity (e.g. repo:/path); repeatable")
     report.add_argument("--config", type=Path, help="configuration (for --entity re-scoring)")
     _output_options(report)
+
+    history = commands.add_parser("history", help="stages over time, from stored scans")
+    history.add_argument("--competency", metavar="ID",
+                         help="one competency, with its sub-competencies")
+    history.add_argument("--entity", metavar="ID",
+                         help="one repository of a fleet scan (e.g. repo:/srv/api)")
+    history.add_argument("--limit", type=int, metavar="N", help="only the last N scans")
+    _store_options(history, ("table", "csv", "json"))
+
+    diff = commands.add_parser("diff", help="what changed between two stored scans")
+    diff.add_argument("scan_ids", nargs="*", metavar="SCAN",
+                      help="A B (default: the last two scans of the config); one SCAN: "
+                           "that scan against the one before it")
+    _store_options(diff, ("table", "json"))
+
+    prune = commands.add_parser("prune", help="drop old scans from the store")
+    prune.add_argument("--keep", required=True, metavar="AGE_OR_N",
+                       help="90d: scans of the last 90 days; 30: the newest 30 scans of each "
+                            "config (the newest scan of a config is always kept)")
+    prune.add_argument("--dry-run", action="store_true", help="only say what would go")
+    prune.add_argument("--db", metavar="PATH_OR_URL", help="the store")
+    prune.add_argument("--config", type=Path, help="the configuration naming the store")
+    _log_option(prune)
 
     rules = commands.add_parser("rules", help="list, validate or explain rules")
     rule_commands = rules.add_subparsers(dest="rules_command", metavar="ACTION",
@@ -84,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     model = commands.add_parser("model", help="show the maturity model")
     model.add_argument("--model", type=Path, help="another model file")
     model.add_argument("--format", choices=("table", "json"), default="table")
+    leaders.add_commands(commands)
     return parser
 
 
@@ -95,6 +124,26 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
                              "(default: $MATURITY_DB, else the user data folder)")
 
 
+def _store_options(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
+    """Options of the commands that read the store: which scans (config), where, how."""
+    parser.add_argument("--config", type=Path,
+                        help="the configuration whose scans to read (default: that of the "
+                             "latest scan); its store.url is the store")
+    parser.add_argument("--format", choices=formats, default=formats[0])
+    parser.add_argument("--output", type=Path, metavar="FILE", help="write the output here")
+    parser.add_argument("--db", metavar="PATH_OR_URL",
+                        help="the store (default: the config's, else $MATURITY_DB, else the "
+                             "user data folder)")
+
+
+def _log_option(parser: argparse.ArgumentParser) -> None:
+    from scanner.logs import ENV_LOG_FORMAT, LOG_FORMATS
+
+    parser.add_argument("--log-format", choices=LOG_FORMATS,
+                        help=f"stderr as plain lines or JSON lines (default: ${ENV_LOG_FORMAT}, "
+                             "else text)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -102,23 +151,35 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return EXIT_OK
+        _configure_logs(getattr(args, "log_format", None))
         handler = {"scan": cmd_scan, "report": cmd_report, "rules": cmd_rules,
-                   "signals": cmd_signals, "model": cmd_model}[args.command]
+                   "signals": cmd_signals, "model": cmd_model,
+                   "history": cmd_history, "diff": cmd_diff,
+                   "prune": cmd_prune, **leaders.HANDLERS}[args.command]
         return handler(args)
     except UserError as exc:
-        print(f"maturity: error: {exc}", file=sys.stderr)
+        emit(logging.ERROR, "error", f"maturity: error: {exc}", exit_code=exc.exit_code)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("maturity: interrupted; nothing was stored", file=sys.stderr)
+        emit(logging.ERROR, "interrupted", "maturity: interrupted; nothing was stored")
         return 130
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:
         if os.environ.get("MATURITY_DEBUG"):
             raise
-        print(f"maturity: internal error: {type(exc).__name__}: {exc} "
-              "(set MATURITY_DEBUG=1 for details; please report it)", file=sys.stderr)
+        emit(logging.ERROR, "internal_error", f"maturity: internal error: "
+             f"{type(exc).__name__}: {exc} (set MATURITY_DEBUG=1 for details; please report it)")
         return EXIT_INTERNAL
+
+
+def _configure_logs(given: str | None) -> None:
+    from scanner.logs import ENV_LOG_FORMAT, LOG_FORMATS, configure
+
+    fmt = given or os.environ.get(ENV_LOG_FORMAT) or "text"
+    if fmt not in LOG_FORMATS:
+        raise UserError(f"${ENV_LOG_FORMAT}={fmt}: use one of {', '.join(LOG_FORMATS)}")
+    configure(fmt)
 
 
 def _config(path: Path | None) -> Config:
@@ -139,7 +200,9 @@ def _emit(text: str, output: Path | None) -> None:
     print(f"report written to {output}", file=sys.stderr)
 
 
-def _render(document: dict[str, Any], fmt: str) -> str:
+def _render(document: dict[str, Any], fmt: str, store: Any = None) -> str:
+    if fmt == "html":  # the store, when there is one, gives the trend chart
+        return leaders.html_report(document, store)
     if fmt == "json":
         return json.dumps(document, indent=2, default=str) + "\n"
     if fmt == "markdown":
@@ -173,31 +236,109 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if args.clone:
         targets = tuple(replace(t, options={**t.options, "clone": True})
                         if "clone" in t.options else t for t in targets)
+    _gate_competencies_exist(config, gates)
     store = None
-    if not args.no_store:  # SQLAlchemy is only imported when a scan is kept
+    if not args.no_store or args.fail_on_regression:  # SQLAlchemy only when a store is used
         from scanner.store.store import Store, database_url, describe_url
 
         store = Store(database_url(args.db or config.store_url))
     show = args.progress if args.progress is not None else sys.stderr.isatty()
     if args.jobs is not None and args.jobs < 1:
         raise UserError("--jobs needs a number of at least 1")
-    result = run_scan(config, targets, progress=Progress(len(targets)) if show else None,
-                      workers=args.jobs,
-                      recall=(lambda t: store.memory(t.collector, t.label)) if store else None)
-    if store is not None:
-        store.save(result.document, result.evidence, result.results, result.memory)
-        print(f"scan {result.info.id} stored in {describe_url(store.url)}", file=sys.stderr)
+    from scanner.lock import lock_path, scan_lock
+    from scanner.scan import scan_fingerprint
+
+    fingerprint = scan_fingerprint(config, targets)
+    _exit_on_sigterm()
+    with scan_lock(lock_path(store.url if store else None, fingerprint), fingerprint):
+        result = run_scan(config, targets, progress=Progress(len(targets)) if show else None,
+                          workers=args.jobs,
+                          recall=(lambda t: store.memory(t.collector, t.label)) if store
+                          else None)
+        verdicts = [(f"--fail-under {f'{c}=' if c else ''}{stage}",
+                     _check_gate(result.document, (c, stage))) for c, stage in gates]
+        if args.fail_on_regression and store is not None:
+            verdicts.append(("--fail-on-regression", _regression(store, result)))
+        if verdicts:  # the report says why a pipeline stopped, not only stderr
+            result.document["gates"] = [{"gate": gate, "passed": reason is None,
+                                         "reason": reason} for gate, reason in verdicts]
+        if store is not None and not args.no_store:
+            store.save(result.document, result.evidence, result.results, result.memory)
+            emit(logging.INFO, "stored",
+                 f"scan {result.info.id} stored in {describe_url(store.url)}",
+                 scan_id=result.info.id, status=result.document["scan"]["status"],
+                 config_fingerprint=fingerprint, overall=result.document["overall"]["stage"])
     fmt = args.format or config.output_format or "table"
-    _emit(_render(result.document, fmt), args.output or config.output_file)
+    _emit(_render(result.document, fmt, store), args.output or config.output_file)
     for problem in result.info.problems:
         if problem.severity == "error":
-            print(f"maturity: {problem.line()}", file=sys.stderr)
-    failed = [msg for msg in (_check_gate(result.document, gate) for gate in gates) if msg]
+            emit(logging.ERROR, "source_failed", f"maturity: {problem.line()}",
+                 target=problem.target)
+    failed = [reason for _, reason in verdicts if reason]
     for message in failed:
-        print(f"maturity: gate failed: {message}", file=sys.stderr)
+        emit(logging.ERROR, "gate_failed", f"maturity: gate failed: {message}")
     if failed:
         return EXIT_GATE_FAILED
     return EXIT_PARTIAL if result.info.partial else EXIT_OK
+
+
+def _exit_on_sigterm() -> None:
+    """A scheduler's SIGTERM ends the scan at once, with a line saying so.
+
+    Exiting without cleanup is safe: the store is written in one transaction, which
+    the database rolls back if it was cut short, and the lock goes with the process.
+    """
+    import signal
+
+    parent = os.getpid()
+
+    def terminated(signum: int, _frame: object) -> None:
+        if os.getpid() == parent:  # forked collector workers inherit the handler
+            emit(logging.ERROR, "terminated",
+                 "maturity: terminated; this scan was not stored")
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminated)
+
+
+def _gate_competencies_exist(config: Config, gates: list[tuple[str | None, str]]) -> None:
+    """Checked before scanning: a typo in a gate must not cost a whole scan."""
+    named = [(competency, stage) for competency, stage in gates if competency]
+    if not named:
+        return
+    from scanner.model import load_model
+
+    model = load_model(config.model_path)
+    for competency, stage in named:
+        if model.competency(competency) is None:
+            known = ", ".join(c.id for c in model.competencies)
+            raise UserError(f"--fail-under {competency}={stage}: no competency "
+                            f"'{competency}'; known: {known}")
+
+
+def _regression(store: Any, result: Any) -> str | None:
+    """Why the gate fails: a stage that went down since the config's previous scan."""
+    from scanner.diff import Side, diff_scans, observation
+    from scanner.store.history import scan_records
+
+    previous = scan_records(store, result.info.config_fingerprint, limit=1)
+    if not previous:
+        return None
+    from scanner.store.rows import scan_outline
+
+    evidence = result.evidence
+    current = Side(result.info.id, scan_outline(result.document),
+                   lambda signals: [observation(e.entity, e.signal, e.value)
+                                    for e in evidence if e.signal in signals])
+    return diff_scans(_stored_side(store, previous[0].id), current).regression_line()
+
+
+def _stored_side(store: Any, scan_id: str) -> Any:
+    from scanner.diff import Observation, Side
+
+    return Side(scan_id, store.outline(scan_id),
+                lambda signals: [Observation(*found)
+                                 for found in store.observations(scan_id, signals)])
 
 
 def _parse_gate(text: str) -> tuple[str | None, str]:
@@ -241,7 +382,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     document = store.document(scan_id)
     if args.entity:
         document = _rescore(store, scan_id, document, args.entity, config)
-    _emit(_render(document, args.format or config.output_format or "table"), args.output)
+    _emit(_render(document, args.format or config.output_format or "table", store),
+          args.output)
     return EXIT_OK
 
 
@@ -276,9 +418,78 @@ def _rescore(store: Any, scan_id: str, document: dict[str, Any], entities: list[
                     datetime.fromisoformat(scan["finished_at"]), tuple(scan["targets"]),
                     tuple(Problem(p["target"], p["message"], p["severity"], p.get("locator"))
                           for p in scan["errors"] + scan["warnings"]),
-                    scan["config_fingerprint"], tuple(scan["rule_files"]))
+                    scan["config_fingerprint"], tuple(scan["rule_files"]),
+                    tuple(scan.get("rule_packs", [])))
     return build_document(assessment, info, entities,
                           waivers=[w for w in waivers if any(w.covers(e) for e in entities)])
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from scanner.reports.history import (
+        render_history_csv,
+        render_history_json,
+        render_history_table,
+    )
+    from scanner.store.history import latest_fingerprint, load_history
+    from scanner.store.store import Store, database_url
+
+    if args.limit is not None and args.limit < 1:
+        raise UserError("--limit needs a number of at least 1")
+    config = _config(args.config)
+    store = Store(database_url(args.db or config.store_url))
+    fingerprint = config.fingerprint or latest_fingerprint(store)
+    history = load_history(store, fingerprint, competency=args.competency,
+                           entity=args.entity, limit=args.limit)
+    render = {"table": render_history_table, "csv": render_history_csv,
+              "json": render_history_json}[args.format]
+    _emit(render(history), args.output)
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from scanner.diff import diff_scans
+    from scanner.reports.diff import render_diff_json, render_diff_table
+    from scanner.store.history import latest_fingerprint, previous_scan, scan_records
+    from scanner.store.store import Store, database_url
+
+    if len(args.scan_ids) > 2:
+        raise UserError("diff takes at most two scans: A B")
+    config = _config(args.config)
+    store = Store(database_url(args.db or config.store_url))
+    if len(args.scan_ids) == 2:
+        before, after = (store.resolve_id(given) for given in args.scan_ids)
+    elif args.scan_ids:
+        after = store.resolve_id(args.scan_ids[0])
+        before = previous_scan(store, after)
+    else:
+        fingerprint = config.fingerprint or latest_fingerprint(store)
+        last = scan_records(store, fingerprint, limit=2)
+        if len(last) < 2:
+            raise UserError(f"config {fingerprint} has {len(last)} stored scan(s); diff "
+                            "needs two")
+        before, after = last[0].id, last[1].id
+    diff = diff_scans(_stored_side(store, before), _stored_side(store, after))
+    render = render_diff_json if args.format == "json" else render_diff_table
+    _emit(render(diff), args.output)
+    return EXIT_OK
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from scanner.store.prune import doomed, parse_keep, prune
+    from scanner.store.store import Store, database_url, describe_url
+
+    keep = parse_keep(args.keep)
+    config = _config(args.config)
+    store = Store(database_url(args.db or config.store_url))
+    drop = doomed(store, keep, datetime.now(UTC))
+    if not args.dry_run:
+        prune(store, drop)
+    verb = "would remove" if args.dry_run else "removed"
+    emit(logging.INFO, "pruned", f"{verb} {len(drop)} scan(s) from {describe_url(store.url)}",
+         scans=len(drop), dry_run=args.dry_run)
+    return EXIT_OK
 
 
 def cmd_rules(args: argparse.Namespace) -> int:

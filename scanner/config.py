@@ -20,7 +20,7 @@ from scanner.collectors.base import CollectSettings, Target
 from scanner.scoring.scorer import ScoringOptions
 from scanner.waivers import Waiver, parse_config_waivers
 
-FORMATS = ("table", "json", "markdown")
+FORMATS = ("table", "json", "markdown", "html")
 TOP_KEYS = ("targets", "model", "rules", "thresholds", "scoring", "collect", "waivers", "store",
             "output")
 

@@ -6,6 +6,7 @@ error and the rest is still scored (the scan is then partial).
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import secrets
@@ -146,8 +147,9 @@ def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None
     info = ScanInfo(
         id=new_scan_id(started), started_at=started, finished_at=now_utc(),
         targets=tuple(t.label for t in targets), problems=tuple(problems),
-        config_fingerprint=config.fingerprint or _targets_fingerprint(targets),
+        config_fingerprint=scan_fingerprint(config, targets),
         rule_files=tuple(_short(f) for f in engine.rules.files),
+        rule_packs=tuple(_pack_version(f) for f in engine.rules.files),
     )
     document = build_document(assessment, info, waivers=waivers,
                               repositories=drill_down(engine, evidence, config, waived))
@@ -286,8 +288,15 @@ def new_scan_id(started: Any) -> str:
     return f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-def _targets_fingerprint(targets: Sequence[Target]) -> str:
-    return fingerprint(sorted(f"{t.collector}:{t.label}" for t in targets))
+def scan_fingerprint(config: Config, targets: Sequence[Target]) -> str:
+    """What makes scans comparable: the config file's settings, else the targets given."""
+    return config.fingerprint or fingerprint(sorted(f"{t.collector}:{t.label}"
+                                                    for t in targets))
+
+
+def _pack_version(path: str) -> str:
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    return f"{_short(path)}@{digest}"
 
 
 def _short(path: str) -> str:

@@ -31,6 +31,9 @@ class ScanInfo:
     problems: tuple[Problem, ...]
     config_fingerprint: str
     rule_files: tuple[str, ...]
+    # Each rule file with a digest of its content: a stage that moved between two scans
+    # may have moved because the rules did.
+    rule_packs: tuple[str, ...] = ()
 
     @property
     def partial(self) -> bool:
@@ -54,6 +57,7 @@ def build_document(assessment: Assessment, scan: ScanInfo,
             "targets": list(scan.targets),
             "config_fingerprint": scan.config_fingerprint,
             "rule_files": list(scan.rule_files),
+            "rule_packs": list(scan.rule_packs),
             "errors": [p.to_dict() for p in scan.problems if p.severity == ERROR],
             "warnings": [p.to_dict() for p in scan.problems if p.severity != ERROR],
         },

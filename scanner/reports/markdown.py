@@ -56,6 +56,9 @@ def render_markdown(document: dict[str, Any]) -> str:
     waivers = view.waivers()
     if waivers:
         lines += ["## Waivers", ""] + [f"- {_cell(w)}" for w in waivers] + [""]
+    gates = view.gates()
+    if gates:
+        lines += ["## Gates", ""] + [f"- {_cell(g)}" for g in gates] + [""]
     problems = view.problems()
     if problems:
         lines += ["## Problems", ""] + [f"- {_cell(p)}" for p in problems] + [""]

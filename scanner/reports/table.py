@@ -68,6 +68,9 @@ def render_table(document: dict[str, Any], width: int | None = None) -> str:
             lines += textwrap.wrap(waiver, width=width, initial_indent="  ",
                                    subsequent_indent="    ")
         lines.append("")
+    gates = view.gates()
+    if gates:
+        lines += ["Gates", *(f"  {gate}" for gate in gates), ""]
     problems = view.problems()
     if problems:
         lines.append("Problems")

@@ -146,6 +146,13 @@ class DocumentView:
                          f"(owner {waiver['owner']}{expires}; {waiver['source']})")
         return lines
 
+    def gates(self) -> list[str]:
+        """The pipeline gates asked for (--fail-under, --fail-on-regression) and why one
+        failed."""
+        return [f"{'passed' if gate['passed'] else 'FAILED'}: {gate['gate']}"
+                + (f": {gate['reason']}" if gate.get("reason") else "")
+                for gate in self.document.get("gates") or []]
+
     def problems(self) -> list[str]:
         lines = []
         for problem in self.scan.get("errors", []) + self.scan.get("warnings", []):

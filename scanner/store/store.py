@@ -12,7 +12,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +22,22 @@ from scanner.engine.evaluate import RuleResult
 from scanner.errors import UserError
 from scanner.evidence import Evidence
 from scanner.memory import Remembered
+from scanner.store.rows import entity_stage_rows, scan_details
 from scanner.store.tables import (
+    NEWEST_FIRST,
+    SCANS_WITH_DETAILS,
     SCHEMA_VERSION,
+    entity_stages_table,
     evidence_table,
     memory_table,
     meta_table,
     metadata,
     rule_results_table,
+    scan_details_table,
     scans_table,
     stages_table,
 )
+from scanner.store.upgrade import upgrade
 
 ENV_DB = "MATURITY_DB"
 
@@ -102,7 +108,8 @@ class Store:
                 raise UserError(f"the store {describe_url(self.url)} was written by a newer "
                                 f"maturity-scanner (store schema {row.value}, this one reads "
                                 f"{SCHEMA_VERSION}); upgrade maturity-scanner")
-            elif int(row.value) < SCHEMA_VERSION:  # new tables only: create_all added them
+            elif int(row.value) < SCHEMA_VERSION:
+                upgrade(conn, int(row.value))
                 conn.execute(meta_table.update().where(meta_table.c.key == "schema_version")
                              .values(value=str(SCHEMA_VERSION)))
 
@@ -124,6 +131,8 @@ class Store:
                     overall_confidence=document["overall"]["confidence"],
                     document=json.dumps(document, default=str),
                 ))
+                conn.execute(scan_details_table.insert().values(**scan_details(
+                    document, datetime.now(UTC).isoformat(timespec="microseconds"))))
                 rows = [{"scan_id": scan_id, "entity": e.entity, "signal": e.signal,
                          "value": json.dumps(e.value), "locators": json.dumps(list(e.locators)),
                          "source": e.source, "note": e.note,
@@ -136,6 +145,9 @@ class Store:
                 if verdicts:
                     conn.execute(rule_results_table.insert(), verdicts)
                 conn.execute(stages_table.insert(), list(_stage_rows(scan_id, document)))
+                repositories = entity_stage_rows(scan_id, document)
+                if repositories:
+                    conn.execute(entity_stages_table.insert(), repositories)
                 for (collector, target), kept in (memory or {}).items():
                     conn.execute(memory_table.delete().where(
                         (memory_table.c.collector == collector)
@@ -157,8 +169,8 @@ class Store:
             return {row.key: Remembered(row.etag, row.body) for row in conn.execute(query)}
 
     def scans(self, limit: int = 50) -> list[StoredScan]:
-        query = sa.select(scans_table).order_by(scans_table.c.started_at.desc(),
-                                                scans_table.c.id.desc()).limit(limit)
+        query = (sa.select(*[c for c in scans_table.c if c.name != "document"])
+                 .select_from(SCANS_WITH_DETAILS).order_by(*NEWEST_FIRST).limit(limit))
         with self.engine.connect() as conn:
             return [StoredScan(row.id, row.started_at, row.finished_at, row.status,
                                json.loads(row.targets), row.overall_stage, row.overall_score,
@@ -168,8 +180,8 @@ class Store:
         """A full scan id from an id, a unique prefix, or nothing (the latest)."""
         with self.engine.connect() as conn:
             if not given or given == "latest":
-                row = conn.execute(sa.select(scans_table.c.id).order_by(
-                    scans_table.c.started_at.desc(), scans_table.c.id.desc()).limit(1)).first()
+                row = conn.execute(sa.select(scans_table.c.id).select_from(SCANS_WITH_DETAILS)
+                                   .order_by(*NEWEST_FIRST).limit(1)).first()
                 if row is None:
                     raise UserError(f"no scans in {describe_url(self.url)} yet; run "
                                     "`maturity scan` first")
@@ -193,6 +205,26 @@ class Store:
             raise UserError(f"no scan '{scan_id}' in {describe_url(self.url)}")
         document: dict[str, Any] = json.loads(row.document)
         return document
+
+    def outline(self, scan_id: str) -> dict[str, Any]:
+        """A scan's stages, entities and judged signals (see rows.scan_outline)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(scan_details_table.c.outline)
+                               .where(scan_details_table.c.scan_id == scan_id)).first()
+        if row is None:
+            raise UserError(f"no scan '{scan_id}' in {describe_url(self.url)}")
+        outline: dict[str, Any] = json.loads(row.outline)
+        return outline
+
+    def observations(self, scan_id: str, signals: Iterable[str]
+                     ) -> list[tuple[str, str, str]]:
+        """(entity, signal, value as stored JSON) of a scan's evidence of these signals."""
+        query = (sa.select(evidence_table.c.entity, evidence_table.c.signal,
+                           evidence_table.c.value)
+                 .where((evidence_table.c.scan_id == scan_id)
+                        & evidence_table.c.signal.in_(list(signals))))
+        with self.engine.connect() as conn:
+            return [(row.entity, row.signal, row.value) for row in conn.execute(query)]
 
     def evidence(self, scan_id: str) -> list[Evidence]:
         query = sa.select(evidence_table).where(evidence_table.c.scan_id == scan_id)

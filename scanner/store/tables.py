@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-#: Bumped when the tables change; a store written by a newer version is refused.
-SCHEMA_VERSION = 2
+#: Bumped when the tables change; a store written by a newer version is refused, an
+#: older one is upgraded in place (scanner/store/upgrade.py).
+SCHEMA_VERSION = 3
 
 metadata = sa.MetaData()
 
@@ -29,6 +30,8 @@ scans_table = sa.Table(
     sa.Column("overall_score", sa.Float),
     sa.Column("overall_confidence", sa.Float),
     sa.Column("document", sa.Text, nullable=False),
+    # History of one config reads its scans in time order.
+    sa.Index("ix_scans_config_started", "config_fingerprint", "started_at"),
 )
 
 evidence_table = sa.Table(
@@ -43,6 +46,8 @@ evidence_table = sa.Table(
     sa.Column("source", sa.String(64), nullable=False),
     sa.Column("note", sa.Text),
     sa.Column("observed_at", sa.String(40), nullable=False),
+    # Schema 3: diff reads the evidence of a few signals of a scan.
+    sa.Index("ix_evidence_scan_signal", "scan_id", "signal"),
 )
 
 rule_results_table = sa.Table(
@@ -69,6 +74,39 @@ stages_table = sa.Table(
     sa.Column("confidence", sa.Float),
 )
 
+# Schema 3: what history and diff read of each scan, without its document.  A table of
+# its own, not new columns of `scans`: SQLite reads a row's columns in order, so a column
+# after `document` (tens of MB for a large estate) would cost reading the document.
+scan_details_table = sa.Table(
+    "scan_details", metadata,
+    sa.Column("scan_id", sa.String(64), sa.ForeignKey("scans.id", ondelete="CASCADE"),
+              primary_key=True),
+    # When the scan was written, to the microsecond: orders scans started in one second.
+    sa.Column("stored_at", sa.String(40), nullable=False),
+    sa.Column("tool_version", sa.String(64)),
+    sa.Column("rule_packs", sa.Text, nullable=False),
+    sa.Column("duration_seconds", sa.Float),
+    sa.Column("error_count", sa.Integer, nullable=False),
+    sa.Column("errors", sa.Text, nullable=False),
+    # Stages, entities and the signals each sub-competency's rules judge: what `diff`
+    # compares (see rows.scan_outline).
+    sa.Column("outline", sa.Text, nullable=False),
+)
+
+# Schema 3: each repository's own stages in a scan (the report's drill-down), so the
+# history of one entity is one indexed query instead of parsing every stored document.
+entity_stages_table = sa.Table(
+    "entity_stages", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("scan_id", sa.String(64), sa.ForeignKey("scans.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("entity", sa.String(512), nullable=False, index=True),
+    sa.Column("stage", sa.String(16), nullable=False),
+    sa.Column("score", sa.Float),
+    sa.Column("confidence", sa.Float),
+    sa.Column("competencies", sa.Text, nullable=False),
+)
+
 # What collectors keep between scans of a target (ETags with their responses, digests of
 # unchanged inputs); replaced as a whole for a target each time it is scanned.
 memory_table = sa.Table(
@@ -79,3 +117,10 @@ memory_table = sa.Table(
     sa.Column("etag", sa.String(255), nullable=False),
     sa.Column("body", sa.Text, nullable=False),
 )
+
+#: Newest scan first, the order every listing and "latest" / "previous" lookup uses.
+NEWEST_FIRST = (scans_table.c.started_at.desc(), scan_details_table.c.stored_at.desc(),
+                scans_table.c.id.desc())
+#: Scans with their details; outer, so a scan is listed even if its details are missing.
+SCANS_WITH_DETAILS = scans_table.outerjoin(
+    scan_details_table, scan_details_table.c.scan_id == scans_table.c.id)

@@ -1,0 +1,225 @@
+"""The leaders' commands: `survey`, `compare` and `plan`.
+
+They live apart from `cli.py`, which owns scanning and the store's commands; `cli.py` adds
+these parsers and dispatches to the handlers here. Exit codes are the same: 0 done, 1 a
+gate failed (`compare --fail-over`), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scanner.errors import EXIT_GATE_FAILED, EXIT_OK, UserError
+from scanner.logs import emit
+
+if TYPE_CHECKING:
+    from scanner.model import Model
+    from scanner.survey.combine import SelfAssessment
+
+SURVEY_FORMATS = ("table", "markdown", "json")
+REPORT_FORMATS = ("table", "markdown", "json", "html")
+# Earlier scans shown in the HTML report's trend chart.
+TREND_SCANS = 12
+
+
+def add_commands(commands: Any) -> None:
+    """Add the leaders' sub-commands to the `maturity` parser's sub-parsers."""
+    survey = commands.add_parser(
+        "survey", help="self-assessment: ask in the terminal, or combine answers files")
+    survey.add_argument("files", nargs="*", type=Path, metavar="ANSWERS",
+                        help="answers files (one per team or person) to check and combine")
+    survey.add_argument("--answers", type=Path, metavar="FILE",
+                        help="ask in the terminal, saving each answer to FILE; run again to "
+                             "resume where it stopped")
+    survey.add_argument("--template", type=Path, metavar="FILE",
+                        help="write an answers file to fill in by hand, every question in it")
+    survey.add_argument("--respondent", metavar="NAME",
+                        help="the team or person answering (default: the file's name)")
+    survey.add_argument("--model", type=Path, help="another maturity model file")
+    survey.add_argument("--format", choices=SURVEY_FORMATS, default="table")
+    survey.add_argument("--output", type=Path, metavar="FILE", help="write the summary here")
+
+    compare = commands.add_parser(
+        "compare", help="self-reported stages against a stored scan's observed ones")
+    compare.add_argument("--self", dest="answers", nargs="+", type=Path, required=True,
+                         metavar="ANSWERS", help="answers files (from `maturity survey`)")
+    compare.add_argument("--fail-over", type=int, metavar="N",
+                         help="exit 1 if more than N sub-competencies are over-rated")
+    _scan_options(compare)
+
+    plan = commands.add_parser(
+        "plan", help="the next cells to work on, from a stored scan and per-competency targets")
+    plan.add_argument("--targets", type=Path, required=True, metavar="FILE",
+                      help="targets per competency: stage, owner, due quarter")
+    _scan_options(plan)
+
+
+def _scan_options(parser: Any) -> None:
+    """Which stored scan to read, and how to write the result."""
+    parser.add_argument("--scan", metavar="ID", help="scan id or unique prefix "
+                        "(default: the latest)")
+    parser.add_argument("--db", metavar="PATH_OR_URL",
+                        help="the store (default: the config's, else $MATURITY_DB, else the "
+                             "user data folder)")
+    parser.add_argument("--config", type=Path, help="the configuration naming the store")
+    parser.add_argument("--model", type=Path, help="another maturity model file")
+    parser.add_argument("--format", choices=REPORT_FORMATS, default="table")
+    parser.add_argument("--output", type=Path, metavar="FILE", help="write the report here")
+
+
+def cmd_survey(args: argparse.Namespace) -> int:
+    from scanner.cli import _emit
+    from scanner.model import load_model
+    from scanner.survey.answers import Answers, load_answers, write_answers
+
+    model = load_model(args.model)
+    given = [args.answers is not None, args.template is not None, bool(args.files)]
+    if sum(given) != 1:
+        raise UserError("survey takes one of: ANSWERS files to combine, --answers FILE to "
+                        "ask in the terminal, --template FILE to write a blank one")
+    if args.template is not None:
+        if args.template.exists():
+            raise UserError(f"{args.template}: exists already; the template would overwrite "
+                            "its answers")
+        write_answers(args.template, Answers(args.respondent or args.template.stem, {},
+                                             str(args.template)), model)
+        print(f"answers file written to {args.template}", file=sys.stderr)
+        return EXIT_OK
+    if args.answers is not None:
+        from scanner.survey.questions import questions
+        from scanner.survey.terminal import run_survey
+
+        path: Path = args.answers
+        start = load_answers(path, model) if path.exists() else \
+            Answers(args.respondent or path.stem, {}, str(path))
+        if args.respondent:
+            from dataclasses import replace
+
+            start = replace(start, respondent=args.respondent)
+        run_survey(questions(model), start, lambda a: write_answers(path, a, model),
+                   sys.stdin, sys.stdout)
+        return EXIT_OK
+    _emit(_render_survey(self_assessment(args.files, model), model, args.format), args.output)
+    return EXIT_OK
+
+
+def self_assessment(files: list[Path], model: Model) -> SelfAssessment:
+    from scanner.survey.answers import load_answers
+    from scanner.survey.combine import combine
+
+    answers = [load_answers(path, model) for path in files]
+    names = [a.respondent for a in answers]
+    twice = next((n for n in names if names.count(n) > 1), None)
+    if twice is not None:
+        raise UserError(f"respondent '{twice}' answers in more than one file; give each file "
+                        "its own `respondent:`")
+    return combine(answers, model)
+
+
+def _render_survey(assessment: SelfAssessment, model: Model, fmt: str) -> str:
+    from scanner.reports.survey import (
+        render_survey_markdown,
+        render_survey_table,
+        survey_document,
+    )
+
+    document = survey_document(assessment, model)
+    if fmt == "json":
+        return json.dumps(document, indent=2) + "\n"
+    return render_survey_markdown(document) if fmt == "markdown" \
+        else render_survey_table(document)
+
+
+def _stored_scan(args: argparse.Namespace) -> dict[str, Any]:
+    from scanner.cli import _config
+    from scanner.store.store import Store, database_url
+
+    store = Store(database_url(args.db or _config(args.config).store_url))
+    document: dict[str, Any] = store.document(store.resolve_id(args.scan))
+    return document
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from scanner.cli import _emit
+    from scanner.compare import OVER, compare
+    from scanner.model import load_model
+    from scanner.reports.compare import (
+        compare_document,
+        render_compare_markdown,
+        render_compare_table,
+    )
+    from scanner.reports.html.page import render_compare_html
+
+    if args.fail_over is not None and args.fail_over < 0:
+        raise UserError("--fail-over needs a number of at least 0")
+    claimed = self_assessment(args.answers, load_model(args.model))
+    scan = _stored_scan(args)
+    comparison = compare(scan, claimed)
+    document = compare_document(comparison, claimed, scan)
+    render: dict[str, Callable[[dict[str, Any]], str]] = {
+        "json": lambda d: json.dumps(d, indent=2) + "\n",
+        "markdown": render_compare_markdown, "table": render_compare_table,
+        "html": lambda d: render_compare_html(d, scan)}
+    _emit(render[args.format](document), args.output)
+    over = comparison.count(OVER)
+    if args.fail_over is not None and over > args.fail_over:
+        emit(logging.ERROR, "gate_failed", f"maturity: gate failed: {over} sub-competencies "
+             f"are over-rated, more than --fail-over {args.fail_over}")
+        return EXIT_GATE_FAILED
+    return EXIT_OK
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from scanner.cli import _emit
+    from scanner.model import load_model
+    from scanner.plan import make_plan
+    from scanner.reports.html.page import render_plan_html
+    from scanner.reports.plan import plan_document, render_plan_markdown, render_plan_table
+    from scanner.targets import load_targets
+
+    targets = load_targets(args.targets, load_model(args.model))
+    scan = _stored_scan(args)
+    document = plan_document(make_plan(scan, targets), scan)
+    for target in document["targets"]:
+        if target["below_observed"]:
+            emit(logging.WARNING, "target_below_observed", f"maturity: note: {target['note']}")
+    render: dict[str, Callable[[dict[str, Any]], str]] = {
+        "json": lambda d: json.dumps(d, indent=2) + "\n",
+        "markdown": render_plan_markdown, "table": render_plan_table,
+        "html": lambda d: render_plan_html(d, scan)}
+    _emit(render[args.format](document), args.output)
+    return EXIT_OK
+
+
+def html_report(document: dict[str, Any], store: Any) -> str:
+    """The scan's HTML report, with a trend chart when the store holds earlier scans of the
+    same configuration."""
+    from scanner.reports.html.page import Trend, render_scan_html
+    from scanner.reports.html.svg import Series
+    from scanner.store.history import OVERALL, load_history
+
+    if store is None:
+        return render_scan_html(document)
+    try:
+        history = load_history(store, document["scan"]["config_fingerprint"],
+                               limit=TREND_SCANS)
+    except UserError:  # nothing stored for this configuration yet
+        return render_scan_html(document)
+    if len(history.scans) < 2:
+        return render_scan_html(document)
+    names = {c["id"]: c["name"] for c in document["competencies"]}
+    lines = tuple(Series("Overall" if item == OVERALL else names.get(item, item), "trend",
+                         tuple(point.score if (point := history.point(scan.id, item)) else None
+                               for scan in history.scans))
+                  for item in history.items)
+    labels = tuple(scan.started_at[:10] for scan in history.scans)
+    return render_scan_html(document, Trend(labels, lines))
+
+
+HANDLERS = {"survey": cmd_survey, "compare": cmd_compare, "plan": cmd_plan}

@@ -1,0 +1,84 @@
+"""One scan of a configuration at a time: a lock file per (store, config fingerprint).
+
+The operating system's advisory file lock is released when its process ends in
+any way (SIGKILL included), so a crashed run never leaves a stale lock behind.
+The file names the holder, for the message the second run prints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+from scanner.errors import UserError
+
+
+def lock_path(store_url: str | None, fingerprint: str) -> Path:
+    """Next to a SQLite store; for other stores (and --no-store) in the user cache folder."""
+    if store_url and store_url.startswith("sqlite:///"):
+        folder = Path(store_url.removeprefix("sqlite:///")).parent
+        return folder / f"maturity-{fingerprint}.lock"
+    from platformdirs import user_cache_path
+
+    where = hashlib.sha256((store_url or "").encode()).hexdigest()[:8]
+    return user_cache_path("maturity-scanner", appauthor=False) / "locks" / \
+        f"maturity-{where}-{fingerprint}.lock"
+
+
+@contextmanager
+def scan_lock(path: Path, fingerprint: str) -> Iterator[None]:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+", encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot create the lock file {path}: {exc.strerror}") from None
+    with handle:
+        if not _try_lock(handle):
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise UserError(f"another scan of this config ({fingerprint}) is running: "
+                            f"{holder}; lock {path}; this one did nothing")
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            _unlock(handle)
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _try_lock(handle: IO[str]) -> bool:
+        handle.seek(0)
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(handle: IO[str]) -> None:
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+else:
+    import fcntl
+
+    def _try_lock(handle: IO[str]) -> bool:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _unlock(handle: IO[str]) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

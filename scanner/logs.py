@@ -1,0 +1,67 @@
+"""What the command tells the operator on stderr: plain lines, or JSON lines for log
+shippers (`--log-format json` or $MATURITY_LOG_FORMAT=json).
+
+Every line passes through redaction first: a password in a URL and the value of any
+secret-looking environment variable never reach a log, whatever a message contains.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+ENV_LOG_FORMAT = "MATURITY_LOG_FORMAT"
+LOG_FORMATS = ("text", "json")
+_SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_KEY|CREDENTIAL",
+                          re.IGNORECASE)
+_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*):[^@\s/]+@")
+_MIN_SECRET = 6  # shorter values would redact ordinary words
+
+log = logging.getLogger("maturity")
+
+
+def redact(text: str) -> str:
+    text = _URL_PASSWORD.sub(r"\g<head>:***@", text)
+    for name, value in os.environ.items():
+        if len(value) >= _MIN_SECRET and _SECRET_NAME.search(name) and value in text:
+            text = text.replace(value, "***")
+    return text
+
+
+class _JsonLines(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "event": getattr(record, "event", "message"),
+            "message": redact(record.getMessage().removeprefix("maturity: ")),
+        }
+        fields = getattr(record, "fields", None) or {}
+        line.update({key: redact(str(value)) if isinstance(value, str) else value
+                     for key, value in fields.items()})
+        return json.dumps(line, default=str)
+
+
+class _Text(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(record.getMessage())
+
+
+def configure(fmt: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_JsonLines() if fmt == "json" else _Text())
+    log.handlers[:] = [handler]
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
+def emit(level: int, event: str, message: str, **fields: Any) -> None:
+    """One line: `message` as text, or a JSON object with `event` and `fields`."""
+    if not log.handlers:
+        configure("text")
+    log.log(level, message, extra={"event": event, "fields": fields})

@@ -1,0 +1,124 @@
+"""The next cells to work on, from a stored scan and the targets, one stage at a time.
+
+The white paper's advice is followed literally: lowest areas first, because a weak area
+holds the others back, and no leapfrogging, because each cell builds on the one before it.
+So every step moves one sub-competency up one stage, all steps to Intermediate come before
+any step to Advanced, and within a stage the competency furthest behind goes first. Each
+step carries what the scan says is missing, entity by entity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from scanner.model import STAGES, stage_index
+from scanner.targets import Target
+
+# Only these outcomes leave a cell unmet: "fail", or "no_evidence" (nobody looked).
+_BLOCKING = ("fail", "no_evidence")
+
+
+@dataclass(frozen=True)
+class RuleGap:
+    """A rule that has to pass for the step's cell to be met."""
+
+    rule: str
+    summary: str
+    outcome: str  # fail, or no_evidence
+    message: str
+    lacking: tuple[str, ...]  # entities that fail it
+    unknown: tuple[str, ...]  # entities nobody could judge
+    missing_signals: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Step:
+    sub_id: str
+    competency: str
+    name: str
+    observed: str
+    stage: str  # the cell to reach; "unknown" observed means: gather evidence first
+    criterion: str
+    owner: str | None
+    due: str | None
+    gaps: tuple[RuleGap, ...]
+    reason: str = ""  # why the stage is unknown, when it is
+
+    @property
+    def start(self) -> str:
+        """The stage this step starts from: the observed one, or the step before."""
+        if self.observed not in STAGES:
+            return self.observed
+        return STAGES[stage_index(self.stage) - 2]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A competency against its target."""
+
+    competency: str
+    name: str
+    observed: str
+    score: float | None
+    target: str
+    owner: str | None
+    due: str | None
+    met: bool
+    below_observed: bool  # the target asks for less than the scan saw
+
+
+@dataclass(frozen=True)
+class Plan:
+    scan_id: str
+    standings: tuple[Standing, ...]
+    steps: tuple[Step, ...]
+
+
+def make_plan(document: dict[str, Any], targets: tuple[Target, ...]) -> Plan:
+    wanted = {t.competency: t for t in targets}
+    standings: list[Standing] = []
+    steps: list[tuple[tuple[int, float, int], Step]] = []
+    order = 0
+    for competency in document["competencies"]:
+        target = wanted.get(competency["id"])
+        if target is None:
+            continue
+        own: list[Step] = []
+        for sub in competency["subcompetencies"]:
+            own += _steps(competency["id"], sub, target)
+        for step in own:
+            order += 1
+            # Unknown first (nothing can be planned on no evidence), then by the cell to
+            # reach, then the competency furthest behind.
+            rank = 0 if step.observed not in STAGES else stage_index(step.stage)
+            steps.append(((rank, competency["score"] or 0.0, order), step))
+        standings.append(Standing(
+            competency["id"], competency["name"], competency["stage"], competency["score"],
+            target.stage, target.owner, target.due, met=not own,
+            below_observed=stage_index(target.stage) < stage_index(competency["stage"])))
+    steps.sort(key=lambda pair: pair[0])
+    return Plan(document["scan"]["id"], tuple(standings), tuple(step for _, step in steps))
+
+
+def _steps(competency: str, sub: dict[str, Any], target: Target) -> list[Step]:
+    sub_id = f"{competency}.{sub['id']}"
+    cells = {cell["stage"]: cell for cell in sub["cells"]}
+    observed = sub["stage"]
+    if observed not in STAGES:
+        if target.stage == STAGES[0]:  # every team starts at Beginner: nothing to reach
+            return []
+        first = next(s for s in STAGES[1:] if s in cells)
+        return [Step(sub_id, competency, sub["name"], observed, first,
+                     cells[first]["criterion"], target.owner, target.due,
+                     _gaps(cells[first]), sub.get("reason", ""))]
+    return [Step(sub_id, competency, sub["name"], observed, stage, cells[stage]["criterion"],
+                 target.owner, target.due, _gaps(cells[stage]))
+            for stage in STAGES[stage_index(observed):stage_index(target.stage)]]
+
+
+def _gaps(cell: dict[str, Any]) -> tuple[RuleGap, ...]:
+    return tuple(RuleGap(rule["id"], rule["summary"], rule["outcome"], rule["message"],
+                         tuple(rule["entities"]["fail"]), tuple(rule["entities"]["unknown"]),
+                         tuple(rule["missing_signals"]))
+                 for rule in cell["rules"] if rule["outcome"] in _BLOCKING)

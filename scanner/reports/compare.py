@@ -1,0 +1,117 @@
+"""Self-reported against observed, as a document (JSON) and as a table or Markdown.
+
+Every disagreement is told as a sentence a leader can check: what was answered, what the
+scan saw, and the rules and entities that say otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanner.compare import AGREE, MAX_ENTITIES, OVER, UNDER, Comparison, Finding
+from scanner.reports.view import DocumentView, score_text, stage_name
+from scanner.survey.combine import SelfAssessment
+from scanner.survey.questions import answer_name
+
+
+def compare_document(comparison: Comparison, claimed: SelfAssessment,
+                     scan: dict[str, Any]) -> dict[str, Any]:
+    names = DocumentView(scan).names
+    return {
+        "kind": "comparison",
+        "scan": {"id": scan["scan"]["id"], "finished_at": scan["scan"]["finished_at"]},
+        "model": scan["model"],
+        "respondents": list(comparison.respondents),
+        "summary": {verdict: comparison.count(verdict)
+                    for verdict in ("agree", "over-rated", "under-rated", "not observable",
+                                    "not answered")},
+        "competencies": [{"id": c["id"], "name": c["name"], "observed": c["stage"],
+                          "observed_score": c["score"],
+                          "self_score": claimed.competency_score(c["id"])}
+                         for c in scan["competencies"]],
+        "cells": [{
+            "id": cell.sub_id, "competency": cell.competency, "name": cell.name,
+            "self": cell.claimed, "self_low": cell.low, "self_high": cell.high,
+            "observed": cell.observed, "lower_bound": cell.lower_bound,
+            "verdict": cell.verdict,
+            "gap": cell.gap if cell.verdict in (AGREE, OVER, UNDER) else None,
+            "explanation": _explain(cell.name, cell.claimed, cell.observed, cell.verdict),
+            "evidence": [_finding(f, names) for f in cell.findings],
+        } for cell in comparison.cells],
+    }
+
+
+def _explain(name: str, claimed: str | None, observed: str, verdict: str) -> str:
+    said = f"you answered {answer_name(claimed)} for {name.lower()}"
+    if verdict == "not answered":
+        return f"nobody knew for {name.lower()}; the scan observed {stage_name(observed)}"
+    if verdict == "not observable":
+        return f"{said}; the scan could not tell ({stage_name(observed)} observed)"
+    if verdict == "agree":
+        return f"{said}; the scan agrees"
+    return f"{said}; the scan observed {stage_name(observed)}"
+
+
+def _finding(finding: Finding, names: dict[str, str]) -> dict[str, Any]:
+    shown = [names.get(e, e) for e in finding.entities[:MAX_ENTITIES]]
+    more = len(finding.entities) - len(shown)
+    who = ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+    verb = "met by" if finding.outcome == "pass" else "not met by"
+    cell = stage_name(finding.stage)
+    head = f"{cell} {'is met' if finding.outcome == 'pass' else 'is not met'}"
+    locators = [f"{names.get(e, e)}: {loc}" for e, _, loc in
+                (line.partition("\t") for line in finding.locators)]
+    return {"stage": finding.stage, "rule": finding.rule, "summary": finding.summary,
+            "entities": list(finding.entities), "locators": locators,
+            "text": f"{head}: {finding.summary} ({finding.message})"
+                    + (f"; {verb} {who}" if who else "")}
+
+
+def _gap(gap: int | None) -> str:
+    return "-" if gap is None else f"{gap:+d}"
+
+
+def render_compare_table(document: dict[str, Any]) -> str:
+    summary = document["summary"]
+    lines = [f"Self-reported ({', '.join(document['respondents'])}) against scan "
+             f"{document['scan']['id']}",
+             ", ".join(f"{n} {v}" for v, n in summary.items()), "",
+             f"{'Competency':<22} {'Observed':>8} {'Self':>6}"]
+    for competency in document["competencies"]:
+        lines.append(f"{competency['name']:<22} {score_text(competency['observed_score']):>8} "
+                     f"{score_text(competency['self_score']):>6}")
+    lines += ["", f"{'Sub-competency':<42} {'Self':<13} {'Observed':<13} {'Gap':>3}  Verdict"]
+    for cell in document["cells"]:
+        observed = stage_name(cell["observed"], cell["lower_bound"])
+        lines.append(f"{cell['name']:<42} {answer_name(cell['self']):<13} {observed:<13} "
+                     f"{_gap(cell['gap']):>3}  {cell['verdict']}")
+        if cell["evidence"]:
+            lines.append(f"    {cell['explanation']}:")
+            for finding in cell["evidence"]:
+                lines.append(f"      - {finding['text']}")
+                lines += [f"          at {loc}" for loc in finding["locators"][:3]]
+    return "\n".join(lines) + "\n"
+
+
+def render_compare_markdown(document: dict[str, Any]) -> str:
+    lines = ["# Self-reported against observed", "",
+             f"Respondents: {', '.join(document['respondents'])}; scan "
+             f"`{document['scan']['id']}`.  ",
+             ", ".join(f"{n} {v}" for v, n in document["summary"].items()), "",
+             "| Sub-competency | Self | Observed | Gap | Verdict |", "|---|---|---|---|---|"]
+    for cell in document["cells"]:
+        lines.append(f"| {cell['name']} | {answer_name(cell['self'])} | "
+                     f"{stage_name(cell['observed'], cell['lower_bound'])} | {_gap(cell['gap'])} | "
+                     f"{cell['verdict']} |")
+    lines.append("")
+    disagreements = [c for c in document["cells"] if c["evidence"]]
+    if disagreements:
+        lines += ["## Why they disagree", ""]
+        for cell in disagreements:
+            lines.append(f"- **{cell['name']}**: {cell['explanation']}")
+            for finding in cell["evidence"]:
+                where = "; ".join(f"`{loc}`" for loc in finding["locators"][:3])
+                lines.append(f"  - {finding['text'].replace('|', '/')}"
+                             + (f" ({where})" if where else ""))
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,79 @@
+"""Retention: drop scans older than an age, or all but the newest N of each config.
+
+The newest scan of every config is always kept, so the next scheduled scan still
+has a previous scan to be compared with (`--fail-on-regression`, `maturity diff`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from scanner.errors import UserError
+from scanner.store.store import Store, describe_url
+from scanner.store.tables import (
+    NEWEST_FIRST,
+    SCANS_WITH_DETAILS,
+    entity_stages_table,
+    evidence_table,
+    rule_results_table,
+    scan_details_table,
+    scans_table,
+    stages_table,
+)
+
+_BATCH = 500  # ids per DELETE … IN (…): under every backend's bound-parameter limit
+
+
+@dataclass(frozen=True)
+class Keep:
+    days: int | None = None
+    scans: int | None = None
+
+
+def parse_keep(text: str) -> Keep:
+    match = re.fullmatch(r"\s*(\d+)\s*(d?)\s*", text)
+    if not match or int(match.group(1)) < 1:
+        raise UserError(f"--keep {text}: give an age in days (90d) or a number of scans "
+                        "per config (30), at least 1")
+    number = int(match.group(1))
+    return Keep(days=number) if match.group(2) else Keep(scans=number)
+
+
+def doomed(store: Store, keep: Keep, now: datetime) -> list[str]:
+    """The scans `keep` lets go, oldest first."""
+    query = (sa.select(scans_table.c.id, scans_table.c.config_fingerprint,
+                       scans_table.c.started_at).select_from(SCANS_WITH_DETAILS)
+             .order_by(*NEWEST_FIRST))
+    cutoff = (now - timedelta(days=keep.days)).isoformat() if keep.days else None
+    seen: dict[str, int] = {}
+    drop: list[str] = []
+    with store.engine.connect() as conn:
+        for row in conn.execute(query):
+            rank = seen[row.config_fingerprint] = seen.get(row.config_fingerprint, 0) + 1
+            if rank == 1:
+                continue
+            if (keep.scans is not None and rank > keep.scans) or \
+                    (cutoff is not None and row.started_at < cutoff):
+                drop.append(row.id)
+    return drop[::-1]
+
+
+def prune(store: Store, scan_ids: list[str]) -> None:
+    """Delete these scans with everything recorded for them, in one transaction."""
+    children = (evidence_table, rule_results_table, stages_table, entity_stages_table,
+                scan_details_table)
+    try:
+        with store.engine.begin() as conn:
+            for start in range(0, len(scan_ids), _BATCH):
+                batch = scan_ids[start:start + _BATCH]
+                for table in children:
+                    conn.execute(table.delete().where(table.c.scan_id.in_(batch)))
+                conn.execute(scans_table.delete().where(scans_table.c.id.in_(batch)))
+    except sa.exc.SQLAlchemyError as exc:
+        raise UserError(f"cannot prune {describe_url(store.url)}: "
+                        f"{str(getattr(exc, 'orig', exc)).splitlines()[0]}; "
+                        "nothing was removed") from None

@@ -1,0 +1,2 @@
+"""Self-assessment: the model's questions, answers files, their combination, a terminal
+questionnaire."""
