@@ -61,6 +61,9 @@ class ScanResult:
     memory: dict[tuple[str, str], dict[str, Remembered]] = field(default_factory=dict)
 
 
+# Entities judged on their own in the drill-down besides repositories: one per account.
+ACCOUNT_KINDS = frozenset({"aws", "datadog", "pagerduty", "prometheus"})
+
 def load_engine(config: Config) -> Engine:
     model = load_model(config.model_path)
     catalogue = registry.catalogue()
@@ -92,10 +95,11 @@ def judge(engine: Engine, evidence: Sequence[Evidence], config: Config,
 
 
 def repository_groups(evidence: Sequence[Evidence]) -> dict[str, list[str]]:
-    """Each repository with its services: repo entity -> [repo, service, …]."""
+    """Each repository with its services (repo entity -> [repo, service, …]), and each
+    cloud or tool account on its own (aws:123… -> [aws:123…])."""
     groups: dict[str, list[str]] = {}
     for item in evidence:
-        if item.kind == "repo":
+        if item.kind == "repo" or item.kind in ACCOUNT_KINDS:
             groups.setdefault(item.entity, [item.entity])
     for item in evidence:
         if item.signal == "service.repo" and isinstance(item.value, str):
@@ -105,7 +109,7 @@ def repository_groups(evidence: Sequence[Evidence]) -> dict[str, list[str]]:
 
 def drill_down(engine: Engine, evidence: Sequence[Evidence], config: Config,
                waived: Mapping[str, Mapping[str, str]]) -> list[dict[str, Any]]:
-    """The assessment of each repository (with its services) on its own."""
+    """The assessment of each repository (with its services) and account on its own."""
     by_entity: dict[str, list[Evidence]] = {}
     for item in evidence:
         by_entity.setdefault(item.entity, []).append(item)

@@ -46,7 +46,8 @@ def render_markdown(document: dict[str, Any]) -> str:
     repositories = view.repositories()
     if len(repositories) > 1:
         names = [c["name"] for c in document["competencies"]]
-        lines += ["## By repository", "", "| Repository | Overall | " + " | ".join(names) + " |",
+        lines += ["## By repository or account", "",
+                  "| Repository or account | Overall | " + " | ".join(names) + " |",
                   "|---|---|" + "---|" * len(names)]
         for name, summary in repositories:
             lines.append(f"| {_cell(name)} | {stage_name(summary['overall']['stage'])} | "

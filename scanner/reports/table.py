@@ -50,7 +50,7 @@ def render_table(document: dict[str, Any], width: int | None = None) -> str:
     repositories = view.repositories()
     if len(repositories) > 1:
         competencies = [c["id"] for c in document["competencies"]]
-        lines.append("By repository (overall, then " + ", ".join(
+        lines.append("By repository or account (overall, then " + ", ".join(
             c["name"] for c in document["competencies"]) + ")")
         for name, summary in repositories:
             stages = " ".join(f"{stage_name(summary['competencies'][c])[:3]:<4}"

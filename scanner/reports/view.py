@@ -188,8 +188,10 @@ def _short_names(entities: list[str],
     (a repository's root service is `shop/.`); full ids when two names would clash."""
     names: dict[str, str] = {}
     for entity in entities:
-        _, _, rest = entity.partition(":")
-        names[entity] = PurePosixPath(rest).name or rest
+        kind, _, rest = entity.partition(":")
+        # an account's id means nothing without its kind: aws:123456789012 stays whole
+        names[entity] = (PurePosixPath(rest).name or rest) if kind in ("repo", "service") \
+            else entity
     for repository in repositories:
         root = repository["entity"].partition(":")[2]
         short = names.get(repository["entity"], PurePosixPath(root).name)

@@ -229,7 +229,7 @@ def render_scan_html(scan: dict[str, Any], history: Trend | None = None) -> str:
     view = DocumentView(scan)
     sections = [("radar-section", "Where we are", _radar_section(scan, ())),
                 ("heatmap", "The model, cell by cell", _heatmap_section(scan, {}, ())),
-                ("entities", "By repository", _entities_section(scan)),
+                ("entities", "By repository or account", _entities_section(scan)),
                 ("waivers", "Waivers", _list_section(view.waivers(), "No waivers.")),
                 ("problems", "Errors and warnings",
                  _list_section(view.problems() + view.gates(), "None: the scan was complete.",

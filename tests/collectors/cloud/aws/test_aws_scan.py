@@ -59,6 +59,10 @@ def test_two_accounts_and_a_bad_profile_are_a_partial_scan(
     operate = next(c for c in document["competencies"] if c["id"] == "operate")
     reliability = next(s for s in operate["subcompetencies"] if s["id"] == "reliability")
     assert reliability["stage"] != "unknown"  # judged from what the accounts run
+    # and each account on its own in the drill-down
+    drill_down = {r["entity"]: r for r in document["repositories"]}
+    assert set(drill_down) == {f"aws:{PROD}", f"aws:{SHOP}"}
+    assert drill_down[f"aws:{PROD}"]["competencies"]["operate"] != "unknown"
     store = tmp_path / "store" / "maturity.db"
     for text in (result.out, result.err, store.read_bytes().decode("latin-1")):
         assert estate.SECRET not in text
