@@ -7,6 +7,7 @@ entry) and the field, so the user can go straight to the mistake.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from scanner.errors import FileProblem
 from scanner.yaml_source import LineDict, YamlError, load_yaml
 
 MAX_CONFIG_BYTES = 5_000_000
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def read_yaml_file(path: Path) -> Any:
@@ -111,6 +113,25 @@ def text(value: Any, where: Where, *, allow_empty: bool = False) -> str:
     if not allow_empty and not result.strip():
         raise where.problem("must not be empty")
     return result
+
+
+def texts(value: Any, where: Where) -> list[str]:
+    """One text, or a list of texts."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [text(item, where.at(index)) for index, item in enumerate(sequence(value, where))]
+
+
+def env_name(value: Any, where: Where, *, example: str, holds: str) -> str:
+    """The name of an environment variable holding a `holds` (token, secret): never the
+    value itself, so that no credential is written into a config file."""
+    name = text(value, where)
+    if not ENV_NAME.match(name):
+        raise where.problem(f"name an environment variable (e.g. {example}), not the {holds} "
+                            "itself")
+    return name
 
 
 def number(value: Any, where: Where, *, minimum: float | None = None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -58,3 +59,14 @@ def with_query(path: str, params: Mapping[str, Any] | None) -> str:
         return path
     query = urlencode(sorted(params.items()), doseq=True)
     return f"{path}{'&' if '?' in path else '?'}{query}"
+
+
+def parse_time(text: Any) -> datetime | None:
+    """An ISO 8601 timestamp as an aware datetime (UTC when it names no zone)."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

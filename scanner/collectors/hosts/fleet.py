@@ -7,7 +7,6 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +36,6 @@ from scanner.memory import Memory, Remembered
 # Keys every host target takes besides the ones that name what to read and where.
 SHARED_KEYS = ("token_env", "include", "exclude", "topics", "archived", "forks", "workers",
                "window_days", "clone")
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 FILES_KEY = "files {name}@{sha}"
 
 Listing = TypeVar("Listing")
@@ -80,10 +78,11 @@ def collect_with_token(target: Target, token_hint: str, open_api: Callable[[str]
 
 def shared_options(entry: Any, where: v.Where, token_env: str) -> dict[str, Any]:
     options: dict[str, Any] = {
-        "token_env": v.text(entry.get("token_env", token_env), where.at("token_env")),
-        "include": texts(entry.get("include"), where.at("include")),
-        "exclude": texts(entry.get("exclude"), where.at("exclude")),
-        "topics": texts(entry.get("topics"), where.at("topics")),
+        "token_env": v.env_name(entry.get("token_env", token_env), where.at("token_env"),
+                                example=token_env, holds="token"),
+        "include": v.texts(entry.get("include"), where.at("include")),
+        "exclude": v.texts(entry.get("exclude"), where.at("exclude")),
+        "topics": v.texts(entry.get("topics"), where.at("topics")),
         "archived": v.boolean(entry.get("archived", False), where.at("archived")),
         "forks": v.boolean(entry.get("forks", False), where.at("forks")),
         "workers": v.integer(entry.get("workers", 16), where.at("workers"), minimum=1,
@@ -92,18 +91,7 @@ def shared_options(entry: Any, where: v.Where, token_env: str) -> dict[str, Any]
                                  minimum=7, maximum=730),
         "clone": v.boolean(entry.get("clone", False), where.at("clone")),
     }
-    if not ENV_NAME.match(options["token_env"]):
-        raise where.at("token_env").problem(
-            f"name an environment variable (e.g. {token_env}), not the token itself")
     return options
-
-
-def texts(value: Any, where: v.Where) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return [v.text(item, where.at(index)) for index, item in enumerate(v.sequence(value, where))]
 
 
 def wanted(options: Mapping[str, Any], names: Sequence[str], *, archived: bool, fork: bool,

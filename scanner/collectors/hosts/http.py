@@ -78,15 +78,6 @@ def next_link(link: str | None) -> str | None:
     return None
 
 
-def when(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def nodes(connection: Any) -> list[dict[str, Any]] | None:
     """The nodes of a GraphQL connection; None when the connection itself is null."""
     if not isinstance(connection, dict):

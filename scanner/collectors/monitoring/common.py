@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
 from scanner import validate as v
 
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_LOCATORS = 5
 
 
 def env_name(entry: Mapping[str, Any], key: str, default: str, where: v.Where) -> str:
-    name = v.text(entry.get(key, default), where.at(key))
-    if not ENV_NAME.match(name):
-        raise where.at(key).problem(
-            f"name an environment variable (e.g. {default}), not the secret itself")
-    return name
+    return v.env_name(entry.get(key, default), where.at(key), example=default, holds="secret")
 
 
 def http_url(entry: Mapping[str, Any], key: str, default: str | None, where: v.Where) -> str:
@@ -73,14 +66,3 @@ def tag_values(tags: Any, key: str) -> set[str]:
 def tag_keys(tags: Any) -> set[str]:
     return {str(tag).partition(":")[0].strip().lower()
             for tag in (tags if isinstance(tags, list) else []) if str(tag).strip()}
-
-
-def parse_time(text: Any) -> datetime | None:
-    """An ISO 8601 timestamp as an aware datetime (UTC when it names no zone)."""
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

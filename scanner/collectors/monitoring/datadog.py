@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from scanner import validate as v
-from scanner.collectors.api import Answer, ApiError
+from scanner.collectors.api import Answer, ApiError, parse_time
 from scanner.collectors.base import (
     ERROR,
     Collected,
@@ -30,7 +30,6 @@ from scanner.collectors.base import (
     report_items,
 )
 from scanner.collectors.monitoring import common
-from scanner.collectors.monitoring.common import parse_time
 from scanner.collectors.monitoring.http import HttpSettings, JsonApi
 from scanner.collectors.monitoring.incidents import (
     IncidentRecord,

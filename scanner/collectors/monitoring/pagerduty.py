@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scanner import validate as v
-from scanner.collectors.api import Answer, ApiError
+from scanner.collectors.api import Answer, ApiError, parse_time
 from scanner.collectors.base import (
     ERROR,
     WARNING,
@@ -35,7 +35,6 @@ from scanner.collectors.base import (
     report_items,
 )
 from scanner.collectors.monitoring import common
-from scanner.collectors.monitoring.common import parse_time
 from scanner.collectors.monitoring.http import HttpSettings, JsonApi
 from scanner.collectors.monitoring.incidents import (
     IncidentRecord,

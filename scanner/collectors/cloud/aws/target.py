@@ -69,7 +69,7 @@ def parse_target(raw: Any, where: v.Where) -> AccountTarget:
     if regions == "all":
         chosen: tuple[str, ...] = ()
     else:
-        chosen = tuple(dict.fromkeys(texts(regions, where.at("regions"))))
+        chosen = tuple(dict.fromkeys(v.texts(regions, where.at("regions"))))
         for region in chosen:
             if not REGION.match(region):
                 raise where.at("regions").problem(
@@ -81,26 +81,17 @@ def parse_target(raw: Any, where: v.Where) -> AccountTarget:
     if endpoint is not None and not re.match(r"^https?://", endpoint):
         raise where.at("endpoint_url").problem("must be an http(s) URL, e.g. "
                                                "http://127.0.0.1:5000")
-    required = tuple(texts(entry["required_tags"], where.at("required_tags"))) \
+    required = tuple(v.texts(entry["required_tags"], where.at("required_tags"))) \
         if "required_tags" in entry else DEFAULT_REQUIRED_TAGS
     return AccountTarget(
         profile=profile, role_arn=role_arn,
         external_id=v.text(entry["external_id"], where.at("external_id"))
         if "external_id" in entry else None,
         regions=chosen, endpoint_url=endpoint,
-        iac_tags=tuple(texts(entry.get("iac_tags"), where.at("iac_tags"))),
+        iac_tags=tuple(v.texts(entry.get("iac_tags"), where.at("iac_tags"))),
         required_tags=required,
         window_days=v.integer(entry.get("window_days", 90), where.at("window_days"),
                               minimum=7, maximum=730),
         workers=v.integer(entry.get("workers", 8), where.at("workers"), minimum=1,
                           maximum=32),
     )
-
-
-def texts(value: Any, where: v.Where) -> list[str]:
-    """One text or a list of texts."""
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return [v.text(item, where.at(index)) for index, item in enumerate(v.sequence(value, where))]

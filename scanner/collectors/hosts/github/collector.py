@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlparse
 
 from scanner import validate as v
-from scanner.collectors.api import ApiError
+from scanner.collectors.api import ApiError, parse_time
 from scanner.collectors.base import (
     ERROR,
     Collected,
@@ -39,7 +39,6 @@ from scanner.collectors.hosts.fleet import (
     read_fleet,
     read_head_files,
     shared_options,
-    texts,
     wanted,
 )
 from scanner.collectors.hosts.github import parse
@@ -49,7 +48,6 @@ from scanner.collectors.hosts.github.client import (
     GitHubApi,
 )
 from scanner.collectors.hosts.github.queries import REPOSITORY
-from scanner.collectors.hosts.http import when
 from scanner.collectors.hosts.records import Feature, HostRepository
 from scanner.collectors.hosts.settings import HostSettings
 from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
@@ -85,7 +83,7 @@ class GitHubCollector:
             options["org"] = v.text(entry["org"], where.at("org"))
             label = f"{_host(options['base_url'])}/{options['org']}"
         else:
-            options["repos"] = texts(entry["repos"], where.at("repos"))
+            options["repos"] = v.texts(entry["repos"], where.at("repos"))
             for name in options["repos"]:
                 if name.count("/") != 1:
                     raise where.at("repos").problem(f"'{name}' is not owner/name")
@@ -198,7 +196,7 @@ class _RepositoryReader:
             name=self.name, url=url, default_branch=default,
             head_sha=(branch.get("target") or {}).get("oid"),
             archived=bool(repository.get("isArchived")),
-            pushed_at=when(repository.get("pushedAt")),
+            pushed_at=parse_time(repository.get("pushedAt")),
             rules=parse.branch_rules(repository, default),
             changes=parse.merged_changes(repository),
             deployments=parse.deployments(repository, production, url),

@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from scanner.collectors.hosts.http import nodes, when
+from scanner.collectors.api import parse_time
+from scanner.collectors.hosts.http import nodes
 from scanner.collectors.hosts.records import (
     FAILURE,
     NOT_PRODUCTION,
@@ -110,7 +111,7 @@ def merged_changes(repository: dict[str, Any]) -> list[MergedChange] | None:
         return None
     changes: list[MergedChange] = []
     for pull in found:
-        merged = when(pull.get("mergedAt"))
+        merged = parse_time(pull.get("mergedAt"))
         if merged is None:
             continue
         first = next(iter(nodes(pull.get("commits")) or []), {}).get("commit") or {}
@@ -119,7 +120,8 @@ def merged_changes(repository: dict[str, Any]) -> list[MergedChange] | None:
         changes.append(MergedChange(
             number=int(pull.get("number") or 0), url=str(pull.get("url") or ""),
             author=_login(pull.get("author")), merged_at=merged,
-            first_commit_at=when(first.get("authoredDate")) or when(first.get("committedDate")),
+            first_commit_at=(parse_time(first.get("authoredDate"))
+                             or parse_time(first.get("committedDate"))),
             merge_sha=(pull.get("mergeCommit") or {}).get("oid"),
             approvers=approvers, labels=_names(pull.get("labels"))))
     return changes
@@ -132,7 +134,7 @@ def deployments(repository: dict[str, Any], production: re.Pattern[str], repo_ur
         return None
     records: list[Deployment] = []
     for item in found:
-        created = when(item.get("createdAt"))
+        created = parse_time(item.get("createdAt"))
         if created is None:
             continue
         latest = item.get("latestStatus") or {}
@@ -140,7 +142,7 @@ def deployments(repository: dict[str, Any], production: re.Pattern[str], repo_ur
         environment = str(item.get("environment") or "")
         records.append(Deployment(
             environment=environment, created_at=created,
-            finished_at=when(latest.get("createdAt")),
+            finished_at=parse_time(latest.get("createdAt")),
             status=SUCCESS if state in _SUCCESS_STATES else
             FAILURE if state in _FAILURE_STATES else OTHER,
             sha=item.get("commitOid"),
@@ -153,7 +155,7 @@ def releases(repository: dict[str, Any]) -> list[Release] | None:
     found = nodes(repository.get("releases"))
     if found is None:
         return None
-    return [Release(tag=str(r.get("tagName") or ""), published_at=when(r.get("publishedAt")),
+    return [Release(tag=str(r.get("tagName") or ""), published_at=parse_time(r.get("publishedAt")),
                     url=str(r.get("url") or ""), assets=_names(r.get("releaseAssets")),
                     draft=bool(r.get("isDraft")), prerelease=bool(r.get("isPrerelease")))
             for r in found]
@@ -164,9 +166,9 @@ def issues(repository: dict[str, Any]) -> list[Issue] | None:
     if found is None:
         return None
     return [Issue(number=int(i.get("number") or 0), url=str(i.get("url") or ""),
-                  created_at=created, closed_at=when(i.get("closedAt")),
+                  created_at=created, closed_at=parse_time(i.get("closedAt")),
                   labels=_names(i.get("labels")))
-            for i in found if (created := when(i.get("createdAt"))) is not None]
+            for i in found if (created := parse_time(i.get("createdAt"))) is not None]
 
 
 def dependency_alerts(repository: dict[str, Any], repo_url: str) -> list[Alert] | None:
@@ -175,13 +177,14 @@ def dependency_alerts(repository: dict[str, Any], repo_url: str) -> list[Alert] 
         return None
     alerts: list[Alert] = []
     for item in found:
-        created = when(item.get("createdAt"))
+        created = parse_time(item.get("createdAt"))
         if created is None:
             continue
         severity = str((item.get("securityVulnerability") or {}).get("severity") or "")
         link = (item.get("securityAdvisory") or {}).get("permalink")
         alerts.append(Alert("dependency", _SEVERITIES.get(severity.upper(), "unknown"),
-                            created, when(item.get("fixedAt")), when(item.get("dismissedAt")),
+                            created, parse_time(item.get("fixedAt")),
+                            parse_time(item.get("dismissedAt")),
                             str(link or f"{repo_url}/security/dependabot")))
     return alerts
 
@@ -204,22 +207,22 @@ def code_scanning_tools(analyses: list[dict[str, Any]]) -> list[str]:
 def code_alerts(items: list[dict[str, Any]]) -> list[Alert]:
     alerts: list[Alert] = []
     for item in items:
-        created = when(item.get("created_at"))
+        created = parse_time(item.get("created_at"))
         if created is None:
             continue
         rule = item.get("rule") or {}
         severity = str(rule.get("security_severity_level") or rule.get("severity") or "")
         alerts.append(Alert("code", _SEVERITIES.get(severity.upper(), "unknown"), created,
-                            when(item.get("fixed_at")), when(item.get("dismissed_at")),
+                            parse_time(item.get("fixed_at")), parse_time(item.get("dismissed_at")),
                             str(item.get("html_url") or "")))
     return alerts
 
 
 def secret_alerts(items: list[dict[str, Any]]) -> list[Alert]:
     """Secret alerts; a leaked secret is treated as critical until resolved."""
-    return [Alert("secret", "critical", created, when(item.get("resolved_at")), None,
+    return [Alert("secret", "critical", created, parse_time(item.get("resolved_at")), None,
                   str(item.get("html_url") or ""))
-            for item in items if (created := when(item.get("created_at"))) is not None]
+            for item in items if (created := parse_time(item.get("created_at"))) is not None]
 
 
 
@@ -237,13 +240,13 @@ def deploy_runs(runs: list[dict[str, Any]], default_branch: str, deploy: re.Patt
         if run.get("head_branch") != default_branch or not deploy.search(label) \
                 or run.get("status") != "completed":
             continue
-        created = when(run.get("run_started_at")) or when(run.get("created_at"))
+        created = parse_time(run.get("run_started_at")) or parse_time(run.get("created_at"))
         if created is None:
             continue
         conclusion = run.get("conclusion")
         records.append(Deployment(
             environment=str(run.get("name") or run.get("path") or "workflow"),
-            created_at=created, finished_at=when(run.get("updated_at")),
+            created_at=created, finished_at=parse_time(run.get("updated_at")),
             status=SUCCESS if conclusion == "success" else
             FAILURE if conclusion in ("failure", "timed_out", "startup_failure") else OTHER,
             sha=run.get("head_sha"), url=str(run.get("html_url") or ""),

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote, urlparse
 
 from scanner import validate as v
-from scanner.collectors.api import ApiError
+from scanner.collectors.api import ApiError, parse_time
 from scanner.collectors.base import (
     ERROR,
     Collected,
@@ -46,7 +46,6 @@ from scanner.collectors.hosts.fleet import (
     read_fleet,
     read_head_files,
     shared_options,
-    texts,
     wanted,
 )
 from scanner.collectors.hosts.gitlab import parse
@@ -61,7 +60,6 @@ from scanner.collectors.hosts.gitlab.queries import (
     PROJECT_COMMUNITY,
     PROJECT_WITH_DORA,
 )
-from scanner.collectors.hosts.http import when
 from scanner.collectors.hosts.records import HostRepository
 from scanner.collectors.hosts.settings import HostSettings
 from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
@@ -112,7 +110,7 @@ class GitLabCollector:
             label = f"{host}/{options['group']}"
         else:
             options["projects"] = [p.strip("/") for p in
-                                   texts(entry["projects"], where.at("projects"))]
+                                   v.texts(entry["projects"], where.at("projects"))]
             for name in options["projects"]:
                 if "/" not in name:
                     raise where.at("projects").problem(
@@ -249,7 +247,7 @@ class _ProjectReader:
             name=self.name, url=url, default_branch=default,
             head_sha=None if repository.get("empty") else head,
             archived=bool(project.get("archived")),
-            pushed_at=when(self.listing.get("last_activity_at")),
+            pushed_at=parse_time(self.listing.get("last_activity_at")),
             changes=parse.merged_changes(project),
             releases=parse.releases(project, url),
             issues=parse.issues(project),
@@ -389,7 +387,7 @@ def _prefer_dora_api(out: Emitter, dora: parse.DoraApi, project_url: str) -> Non
 
 
 def _created_before(job: Any, since: datetime) -> bool:
-    created = when(job.get("created_at")) if isinstance(job, dict) else None
+    created = parse_time(job.get("created_at")) if isinstance(job, dict) else None
     return created is not None and created < since
 
 

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.collectors.hosts.http import nodes, when
+from scanner.collectors.api import parse_time
+from scanner.collectors.hosts.http import nodes
 from scanner.collectors.hosts.records import (
     FAILURE,
     NOT_PRODUCTION,
@@ -69,7 +70,7 @@ def merged_changes(project: Mapping[str, Any]) -> list[MergedChange] | None:
         return None
     changes: list[MergedChange] = []
     for request in found:
-        merged = when(request.get("mergedAt"))
+        merged = parse_time(request.get("mergedAt"))
         if merged is None:
             continue
         first = next(iter(nodes(request.get("commits")) or []), {})
@@ -78,7 +79,7 @@ def merged_changes(project: Mapping[str, Any]) -> list[MergedChange] | None:
         changes.append(MergedChange(
             number=_number(request.get("iid")), url=str(request.get("webUrl") or ""),
             author=_username(request.get("author")), merged_at=merged,
-            first_commit_at=when(first.get("authoredDate")),
+            first_commit_at=parse_time(first.get("authoredDate")),
             merge_sha=request.get("mergeCommitSha"), approvers=approvers,
             labels=_titles(request.get("labels"))))
     return changes
@@ -92,14 +93,14 @@ def issues(project: Mapping[str, Any]) -> list[Issue] | None:
         return None
     records: list[Issue] = []
     for item in found:
-        created = when(item.get("createdAt"))
+        created = parse_time(item.get("createdAt"))
         if created is None:
             continue
         labels = _titles(item.get("labels"))
         if item.get("type") == "INCIDENT" and "incident" not in labels:
             labels = (*labels, "incident")
         records.append(Issue(number=_number(item.get("iid")), url=str(item.get("webUrl") or ""),
-                             created_at=created, closed_at=when(item.get("closedAt")),
+                             created_at=created, closed_at=parse_time(item.get("closedAt")),
                              labels=labels))
     return records
 
@@ -116,7 +117,7 @@ def releases(project: Mapping[str, Any], project_url: str) -> list[Release] | No
         links = item.get("links") or {}
         assets = (item.get("assets") or {}).get("links")
         records.append(Release(
-            tag=tag, published_at=when(item.get("releasedAt")),
+            tag=tag, published_at=parse_time(item.get("releasedAt")),
             url=str(links.get("selfUrl") or f"{project_url}/-/releases/{tag}"),
             assets=tuple(str(n.get("name")) for n in nodes(assets) or [] if n.get("name")),
             draft=bool(item.get("upcomingRelease"))))
@@ -176,14 +177,14 @@ def _vulnerability_alerts(project: Mapping[str, Any], available: set[str]
     alerts: dict[str, list[Alert]] = {kind: [] for kind in set(ALERT_KINDS.values())}
     for item in found:
         kind = ALERT_KINDS.get(str(item.get("reportType") or ""))
-        created = when(item.get("detectedAt"))
+        created = parse_time(item.get("detectedAt"))
         if kind is None or created is None:
             continue
         state = str(item.get("state") or "")
         # A state change GitLab made itself (no longer detected) may leave its time unset.
-        fixed = (when(item.get("resolvedAt")) or when(item.get("updatedAt"))
+        fixed = (parse_time(item.get("resolvedAt")) or parse_time(item.get("updatedAt"))
                  if state == "RESOLVED" else None)
-        dismissed = (when(item.get("dismissedAt")) or when(item.get("updatedAt"))
+        dismissed = (parse_time(item.get("dismissedAt")) or parse_time(item.get("updatedAt"))
                      if state == "DISMISSED" else None)
         alerts[kind].append(Alert(
             kind, _SEVERITIES.get(str(item.get("severity") or "").upper(), "unknown"), created,
@@ -263,15 +264,15 @@ def deployments(items: list[dict[str, Any]], tiers: Mapping[str, str] | None,
     production pattern on its name."""
     records: list[Deployment] = []
     for item in items:
-        created = when(item.get("created_at"))
+        created = parse_time(item.get("created_at"))
         if created is None:
             continue
         environment = item.get("environment") or {}
         name = str(environment.get("name") or "")
         status = str(item.get("status") or "")
         job = item.get("deployable") or {}
-        finished = when(item.get("finished_at")) or when(job.get("finished_at")) or (
-            when(item.get("updated_at")) if status in _FINAL_STATES else None)
+        finished = parse_time(item.get("finished_at")) or parse_time(job.get("finished_at")) or (
+            parse_time(item.get("updated_at")) if status in _FINAL_STATES else None)
         tier = (tiers or {}).get(name) or str(environment.get("tier") or "")
         records.append(Deployment(
             environment=name, created_at=created, finished_at=finished,
@@ -292,12 +293,12 @@ def deploy_jobs(jobs: list[dict[str, Any]], default_branch: str, deploy: re.Patt
         label = f"{job.get('name') or ''} {job.get('stage') or ''}"
         status = _DEPLOYMENT_STATES.get(str(job.get("status") or ""))
         on_main_line = job.get("tag") is True or job.get("ref") == default_branch
-        created = when(job.get("started_at")) or when(job.get("created_at"))
+        created = parse_time(job.get("started_at")) or parse_time(job.get("created_at"))
         if status is None or created is None or not on_main_line or not deploy.search(label):
             continue
         records.append(Deployment(
             environment=str(job.get("name") or "job"), created_at=created,
-            finished_at=when(job.get("finished_at")), status=status,
+            finished_at=parse_time(job.get("finished_at")), status=status,
             sha=(job.get("commit") or {}).get("id") or (job.get("pipeline") or {}).get("sha"),
             url=str(job.get("web_url") or ""), production=not NOT_PRODUCTION.search(label)))
     return records
