@@ -65,3 +65,13 @@ def in_folder(tree: RepoTree, folder: str, *suffixes: str) -> list[str]:
 
 def looks_binary(data: bytes) -> bool:
     return b"\x00" in data[:8192]
+
+
+def file_text(data: bytes) -> str:
+    """A file's bytes as text, or SkippedFile saying why they are not (binary, not UTF-8)."""
+    if looks_binary(data):
+        raise SkippedFile("binary content")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SkippedFile("not UTF-8 text") from None

@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from scanner.collectors.tree import SkippedFile, looks_binary
+from scanner.collectors.tree import SkippedFile, file_text
 
 MAX_ARCHIVE_BYTES = 1_000_000_000
 MAX_MEMBERS = 200_000
@@ -69,12 +69,7 @@ class ArchiveTree:
         if path in self._skipped:
             raise SkippedFile(self._skipped[path])
         data = (self._folder / path).read_bytes()
-        if looks_binary(data):
-            raise SkippedFile("binary content")
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise SkippedFile("not UTF-8 text") from None
+        return file_text(data)
 
     def _unpack(self, stream: IO[bytes], max_archive_bytes: int) -> None:
         written = 0

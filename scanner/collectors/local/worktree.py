@@ -11,7 +11,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from scanner.collectors.tree import SkippedFile, looks_binary
+from scanner.collectors.tree import SkippedFile, file_text
 
 
 class WorkTree:
@@ -48,12 +48,7 @@ class WorkTree:
                 data = handle.read(self.max_bytes + 1)
         except OSError as exc:
             raise SkippedFile(f"cannot be read ({exc.strerror or exc})") from None
-        if looks_binary(data):
-            raise SkippedFile("binary content")
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise SkippedFile("not UTF-8 text") from None
+        return file_text(data)
 
     def is_symlink(self, path: str) -> bool:
         return os.path.islink(self.root / path)
