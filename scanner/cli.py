@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import sys
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -245,12 +246,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
     show = args.progress if args.progress is not None else sys.stderr.isatty()
     if args.jobs is not None and args.jobs < 1:
         raise UserError("--jobs needs a number of at least 1")
-    from scanner.lock import lock_path, scan_lock
     from scanner.scan import scan_fingerprint
 
     fingerprint = scan_fingerprint(config, targets)
     _exit_on_sigterm()
-    with scan_lock(lock_path(store.url if store else None, fingerprint), fingerprint):
+    with _one_scan_at_a_time(store, fingerprint):
         result = run_scan(config, targets, progress=Progress(len(targets)) if show else None,
                           workers=args.jobs,
                           recall=(lambda t: store.memory(t.collector, t.label)) if store
@@ -280,6 +280,18 @@ def cmd_scan(args: argparse.Namespace) -> int:
     if failed:
         return EXIT_GATE_FAILED
     return EXIT_PARTIAL if result.info.partial else EXIT_OK
+
+
+def _one_scan_at_a_time(store: Any, fingerprint: str) -> AbstractContextManager[None]:
+    """A lock per config: in a shared PostgreSQL store, so that it holds across machines;
+    otherwise a lock file next to the SQLite store (or in the cache without a store)."""
+    if store is not None and store.dialect == "postgresql":
+        from scanner.store.lock import config_lock
+
+        return config_lock(store, fingerprint)
+    from scanner.lock import lock_path, scan_lock
+
+    return scan_lock(lock_path(store.url if store else None, fingerprint), fingerprint)
 
 
 def _exit_on_sigterm() -> None:
@@ -333,12 +345,14 @@ def _regression(store: Any, result: Any) -> str | None:
     return diff_scans(_stored_side(store, previous[0].id), current).regression_line()
 
 
-def _stored_side(store: Any, scan_id: str) -> Any:
+def _stored_side(store: Any, scan_id: str, other: str | None = None) -> Any:
+    """A stored scan as a diff reads it; against `other` (also stored), entities whose
+    evidence is the same in both are skipped, since they cannot differ."""
     from scanner.diff import Observation, Side
 
     return Side(scan_id, store.outline(scan_id),
-                lambda signals: [Observation(*found)
-                                 for found in store.observations(scan_id, signals)])
+                lambda signals: [Observation(*found) for found in
+                                 store.observations(scan_id, signals, besides=other)])
 
 
 def _parse_gate(text: str) -> tuple[str | None, str]:
@@ -468,7 +482,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
             raise UserError(f"config {fingerprint} has {len(last)} stored scan(s); diff "
                             "needs two")
         before, after = last[0].id, last[1].id
-    diff = diff_scans(_stored_side(store, before), _stored_side(store, after))
+    diff = diff_scans(_stored_side(store, before, after),
+                      _stored_side(store, after, before))
     render = render_diff_json if args.format == "json" else render_diff_table
     _emit(render(diff), args.output)
     return EXIT_OK

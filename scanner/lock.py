@@ -1,4 +1,4 @@
-"""One scan of a configuration at a time: a lock file per (store, config fingerprint).
+"""One scan of a configuration at a time on one machine: a lock file per (store, config).
 
 The operating system's advisory file lock is released when its process ends in
 any way (SIGKILL included), so a crashed run never leaves a stale lock behind.
@@ -7,7 +7,6 @@ The file names the holder, for the message the second run prints.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from collections.abc import Iterator
@@ -19,16 +18,16 @@ from typing import IO
 from scanner.errors import UserError
 
 
-def lock_path(store_url: str | None, fingerprint: str) -> Path:
-    """Next to a SQLite store; for other stores (and --no-store) in the user cache folder."""
-    if store_url and store_url.startswith("sqlite:///"):
-        folder = Path(store_url.removeprefix("sqlite:///")).parent
+def lock_path(sqlite_url: str | None, fingerprint: str) -> Path:
+    """Next to a SQLite store; without a store (--no-store), in the user cache folder.
+    (A PostgreSQL store is locked in the database: scanner/store/lock.py.)"""
+    if sqlite_url:
+        folder = Path(sqlite_url.removeprefix("sqlite:///")).parent
         return folder / f"maturity-{fingerprint}.lock"
     from platformdirs import user_cache_path
 
-    where = hashlib.sha256((store_url or "").encode()).hexdigest()[:8]
     return user_cache_path("maturity-scanner", appauthor=False) / "locks" / \
-        f"maturity-{where}-{fingerprint}.lock"
+        f"maturity-{fingerprint}.lock"
 
 
 @contextmanager

@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import pgserver
 from gitrepo import GitRepo
 
 
@@ -50,3 +51,25 @@ def cli(tmp_path: Path) -> Callable[..., CliResult]:
         return CliResult(completed.returncode, completed.stdout, completed.stderr)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[pgserver.Server]:
+    """One real PostgreSQL server for the session (CI installs Debian's `postgresql`)."""
+    folder = pgserver.binaries()
+    if folder is None:
+        if os.environ.get("CI"):  # its absence there is a failure, not a skip
+            pytest.fail("PostgreSQL is not installed; .ci/run should have installed it")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    server = pgserver.start(folder)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty store on each backend the scanner supports."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'maturity.db'}"
+    server: pgserver.Server = request.getfixturevalue("postgres")
+    return server.url(server.new_database())

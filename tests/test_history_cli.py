@@ -1,5 +1,6 @@
 """History, diff, regression gates, locking, interruption and retention, through the real
-`maturity` entry point on real git repositories and a real SQLite store."""
+`maturity` entry point on real git repositories and a real SQLite store (and a real
+PostgreSQL server where the store's own behaviour is at stake)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+
+from scanner.store.store import store_engine
 
 from gitrepo import GitRepo
 from samples import FILES
@@ -155,7 +159,7 @@ def hanging_host() -> Iterator[str]:
     server.server_close()
 
 
-def start_scan(tmp_path: Path, config: Path, database: Path, *args: str
+def start_scan(tmp_path: Path, config: Path, database: Path | str, *args: str
                ) -> subprocess.Popen[str]:
     executable = Path(sys.executable).with_name("maturity")
     env = {**os.environ, "MATURITY_DB": str(database), "GITHUB_TOKEN": "ghp_secret-value-42"}
@@ -173,13 +177,15 @@ def github_config(tmp_path: Path, url: str) -> Path:
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_an_interrupted_scan_stores_nothing_and_a_second_run_waits_its_turn(
-        cli: Cli, tmp_path: Path, hanging_host: str, sig: signal.Signals) -> None:
-    database = tmp_path / "store" / "maturity.db"
+        cli: Cli, tmp_path: Path, hanging_host: str, sig: signal.Signals,
+        store_url: str) -> None:
+    """On SQLite the lock is a file; on PostgreSQL a lock in the database, which a run on
+    another machine sees as well."""
     config = github_config(tmp_path, hanging_host)
-    first = start_scan(tmp_path, config, database, "--log-format", "json")
+    first = start_scan(tmp_path, config, store_url, "--log-format", "json")
     try:
         assert _Hanging.asked.wait(60), "the scan never reached the host"
-        second = cli("scan", "--config", str(config))
+        second = cli("scan", "--config", str(config), env={"MATURITY_DB": store_url})
         one_line_error(second, 2, "another scan of this config")
         assert f"pid {first.pid}" in second.err
         first.send_signal(sig)
@@ -190,13 +196,13 @@ def test_an_interrupted_scan_stores_nothing_and_a_second_run_waits_its_turn(
     if sig == signal.SIGTERM:
         line = json.loads(err.strip().splitlines()[-1])
         assert line["event"] == "terminated" and "not stored" in line["message"]
-    with sqlite3.connect(database) as conn:
-        assert conn.execute("select count(*) from scans").fetchone() == (0,)
-        assert conn.execute("select count(*) from evidence").fetchone() == (0,)
-        assert conn.execute("select count(*) from stages").fetchone() == (0,)
+    with store_engine(store_url).connect() as conn:
+        for table in ("scans", "scan_entities", "evidence_sets", "stages", "scan_documents"):
+            assert conn.execute(sa.text(f"select count(*) from {table}")).scalar() == 0
     # The lock went with the process: the next scheduled run starts (and fails on its own).
     _Hanging.release.set()
-    again = cli("scan", "--config", str(config), env={"GITHUB_TOKEN": "x" * 8})
+    again = cli("scan", "--config", str(config),
+                env={"GITHUB_TOKEN": "x" * 8, "MATURITY_DB": store_url})
     assert "another scan" not in again.err
 
 
@@ -232,7 +238,8 @@ def test_prune_keeps_the_newest_scans_of_each_config(cli: Cli, make_repo: MakeRe
     assert ids[0] not in listed and all(i in listed for i in (*ids[1:], kept_other))
     assert "removed 0 scan(s)" in cli("prune", "--keep", "90d").err  # all are recent
     with sqlite3.connect(tmp_path / "store" / "maturity.db") as conn:
-        for table in ("evidence", "stages", "rule_results", "entity_stages"):
+        for table in ("scan_entities", "stages", "rule_results", "entity_stages",
+                      "scan_documents"):
             orphans = conn.execute(f"select count(*) from {table} where scan_id not in "
                                    "(select id from scans)").fetchone()
             assert orphans == (0,), table

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from scanner.store.store import Store, database_url
 
 from fakes.github_api import FakeGitHub
 from fakes.pagerduty_api import FakePagerDuty
@@ -61,7 +62,8 @@ def test_incidents_of_a_repositorys_service_count_in_its_change_failure_rate(
     assert "/incidents/" in restore["locator"]
     assert "incidents of billing matched no scanned repository" in result.out  # a warning
     # no rule reads the change failure rate yet; the store keeps it for trends
-    with sqlite3.connect(tmp_path / "store" / "maturity.db") as db:
-        rows = db.execute("SELECT value, source FROM evidence WHERE entity = ? AND signal = ?",
-                          ("repo:127.0.0.1/acme/checkout", "dora.change_failure_rate")).fetchall()
-    assert rows == [("0.25", "timeline")]  # one of four deployments was followed by one
+    store = Store(database_url(str(tmp_path / "store" / "maturity.db")))
+    rows = [(e.value, e.source) for e in store.evidence(store.resolve_id(None))
+            if e.entity == "repo:127.0.0.1/acme/checkout"
+            and e.signal == "dora.change_failure_rate"]
+    assert rows == [(0.25, "timeline")]  # one of four deployments was followed by one

@@ -17,10 +17,12 @@ from scanner.store.store import Store, describe_url
 from scanner.store.tables import (
     NEWEST_FIRST,
     SCANS_WITH_DETAILS,
+    documents_table,
     entity_stages_table,
-    evidence_table,
+    evidence_sets_table,
     rule_results_table,
     scan_details_table,
+    scan_entities_table,
     scans_table,
     stages_table,
 )
@@ -63,16 +65,20 @@ def doomed(store: Store, keep: Keep, now: datetime) -> list[str]:
 
 
 def prune(store: Store, scan_ids: list[str]) -> None:
-    """Delete these scans with everything recorded for them, in one transaction."""
-    children = (evidence_table, rule_results_table, stages_table, entity_stages_table,
-                scan_details_table)
+    """Delete these scans with everything recorded for them, and the evidence sets no
+    remaining scan refers to, in one transaction that no scan being saved overlaps."""
+    children = (scan_entities_table, rule_results_table, stages_table, entity_stages_table,
+                scan_details_table, documents_table)
     try:
-        with store.engine.begin() as conn:
+        with store.writing(alone=True) as conn:
             for start in range(0, len(scan_ids), _BATCH):
                 batch = scan_ids[start:start + _BATCH]
                 for table in children:
                     conn.execute(table.delete().where(table.c.scan_id.in_(batch)))
                 conn.execute(scans_table.delete().where(scans_table.c.id.in_(batch)))
+            used = sa.exists().where(
+                scan_entities_table.c.set_digest == evidence_sets_table.c.digest)
+            conn.execute(evidence_sets_table.delete().where(~used))
     except sa.exc.SQLAlchemyError as exc:
         raise UserError(f"cannot prune {describe_url(store.url)}: "
                         f"{str(getattr(exc, 'orig', exc)).splitlines()[0]}; "

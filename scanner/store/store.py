@@ -1,16 +1,19 @@
-"""Where scans are kept: SQLite by default, any SQLAlchemy URL otherwise.
+"""Where scans are kept: a SQLite file by default, or a shared PostgreSQL database.
 
-A scan is written in one transaction: the scan row, its evidence, rule
-results and stages, and the rendered document, or nothing at all.  The
-document lets `maturity report` re-render a scan exactly; the other tables
-make scans, evidence and verdicts queryable.
+A scan is written in one transaction: the scan row, its evidence sets, rule
+results, stages and packed report, or nothing at all.  The report lets
+`maturity report` re-render a scan exactly; the other tables make scans, stages
+and verdicts queryable.  Evidence is stored once per distinct entity set
+(scanner/store/packing.py), so unchanged repositories cost nothing per scan.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+import socket
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,22 +25,28 @@ from scanner.engine.evaluate import RuleResult
 from scanner.errors import UserError
 from scanner.evidence import Evidence
 from scanner.memory import Remembered
+from scanner.store.packing import (
+    EvidenceSet,
+    evidence_sets,
+    pack_document,
+    set_items,
+    unpack_document,
+)
 from scanner.store.rows import entity_stage_rows, scan_details
+from scanner.store.schema import bring_up_to_date, is_current
 from scanner.store.tables import (
     NEWEST_FIRST,
     SCANS_WITH_DETAILS,
-    SCHEMA_VERSION,
+    documents_table,
     entity_stages_table,
-    evidence_table,
+    evidence_sets_table,
     memory_table,
-    meta_table,
-    metadata,
     rule_results_table,
     scan_details_table,
+    scan_entities_table,
     scans_table,
     stages_table,
 )
-from scanner.store.upgrade import upgrade
 
 ENV_DB = "MATURITY_DB"
 
@@ -67,6 +76,12 @@ def describe_url(url: str) -> str:
         return url.rsplit("@", maxsplit=1)[-1]
 
 
+def holder_name() -> str:
+    """Who holds a connection or a lock, as other scanners are told (PostgreSQL's
+    application_name: at most 63 bytes)."""
+    return f"maturity-scanner on {socket.gethostname()} pid {os.getpid()}"[:63]
+
+
 @dataclass(frozen=True)
 class StoredScan:
     id: str
@@ -79,9 +94,19 @@ class StoredScan:
     config_fingerprint: str
 
 
+# Execution option marking a connection that writes (SQLite then takes the write lock
+# at BEGIN, so two writers queue instead of one failing half-way).
+_WRITES = "maturity_writes"
+# PostgreSQL advisory lock ("mtrywrt"): saves share it, pruning takes it alone, so no
+# evidence set is removed while a scan being saved still refers to it.
+_WRITE_LOCK = 0x6D747279777274
+_BATCH = 500  # rows per IN (…) or multi-row insert: under every backend's parameter limit
+
+
 class Store:
     def __init__(self, url: str) -> None:
         self.url = url
+        where = describe_url(url)
         if url.startswith("sqlite:///"):
             folder = Path(url.removeprefix("sqlite:///")).parent
             try:
@@ -89,37 +114,42 @@ class Store:
             except OSError as exc:
                 raise UserError(f"cannot create the store folder {folder}: {exc.strerror}; "
                                 "pass --db with a writable path") from None
+        self.engine = store_engine(url)
         try:
-            self.engine = sa.create_engine(url)
-            metadata.create_all(self.engine)
-            self._check_version()
+            with self.engine.connect() as conn:
+                current = is_current(conn)
+            if not current:
+                with self.writing() as conn:
+                    bring_up_to_date(conn, where)
         except sa.exc.SQLAlchemyError as exc:
-            raise UserError(f"cannot open the store {describe_url(url)}: "
-                            f"{_first_line(exc)}; check --db or {ENV_DB}") from None
+            raise UserError(f"cannot open the store {where}: {_first_line(exc)}; "
+                            f"check --db or {ENV_DB}") from None
 
-    def _check_version(self) -> None:
-        with self.engine.begin() as conn:
-            row = conn.execute(sa.select(meta_table.c.value)
-                               .where(meta_table.c.key == "schema_version")).first()
-            if row is None:
-                conn.execute(meta_table.insert().values(key="schema_version",
-                                                        value=str(SCHEMA_VERSION)))
-            elif int(row.value) > SCHEMA_VERSION:
-                raise UserError(f"the store {describe_url(self.url)} was written by a newer "
-                                f"maturity-scanner (store schema {row.value}, this one reads "
-                                f"{SCHEMA_VERSION}); upgrade maturity-scanner")
-            elif int(row.value) < SCHEMA_VERSION:
-                upgrade(conn, int(row.value))
-                conn.execute(meta_table.update().where(meta_table.c.key == "schema_version")
-                             .values(value=str(SCHEMA_VERSION)))
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def writing(self, *, alone: bool = False) -> Iterator[sa.Connection]:
+        """A write transaction; `alone` keeps every other writer of the store out."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**{_WRITES: True})
+            with conn.begin():
+                if self.dialect == "postgresql":
+                    lock = sa.func.pg_advisory_xact_lock if alone else \
+                        sa.func.pg_advisory_xact_lock_shared
+                    conn.execute(sa.select(lock(_WRITE_LOCK)))
+                yield conn
 
     def save(self, document: dict[str, Any], evidence: Iterable[Evidence],
              results: Iterable[RuleResult],
              memory: Mapping[tuple[str, str], Mapping[str, Remembered]] | None = None) -> None:
         scan = document["scan"]
         scan_id = scan["id"]
+        sets = evidence_sets(evidence)
+        packed = pack_document(document, sets)
         try:
-            with self.engine.begin() as conn:
+            with self.writing() as conn:
                 conn.execute(scans_table.insert().values(
                     id=scan_id, started_at=scan["started_at"], finished_at=scan["finished_at"],
                     status=scan["status"], config_fingerprint=scan["config_fingerprint"],
@@ -129,16 +159,11 @@ class Store:
                     overall_stage=document["overall"]["stage"],
                     overall_score=document["overall"]["score"],
                     overall_confidence=document["overall"]["confidence"],
-                    document=json.dumps(document, default=str),
                 ))
                 conn.execute(scan_details_table.insert().values(**scan_details(
                     document, datetime.now(UTC).isoformat(timespec="microseconds"))))
-                rows = [{"scan_id": scan_id, "entity": e.entity, "signal": e.signal,
-                         "value": json.dumps(e.value), "locators": json.dumps(list(e.locators)),
-                         "source": e.source, "note": e.note,
-                         "observed_at": e.observed_at.isoformat()} for e in evidence]
-                if rows:
-                    conn.execute(evidence_table.insert(), rows)
+                conn.execute(documents_table.insert().values(scan_id=scan_id, body=packed))
+                self._save_sets(conn, scan_id, sets)
                 verdicts = [{"scan_id": scan_id, "rule_id": r.rule.id,
                              "subcompetency": r.rule.subcompetency, "stage": r.rule.stage,
                              "outcome": r.outcome, "message": r.message} for r in results]
@@ -149,17 +174,54 @@ class Store:
                 if repositories:
                     conn.execute(entity_stages_table.insert(), repositories)
                 for (collector, target), kept in (memory or {}).items():
-                    conn.execute(memory_table.delete().where(
-                        (memory_table.c.collector == collector)
-                        & (memory_table.c.target == target)))
-                    if kept:
-                        conn.execute(memory_table.insert(), [
-                            {"collector": collector, "target": target, "key": key,
-                             "etag": item.etag, "body": item.body}
-                            for key, item in kept.items()])
+                    self._save_memory(conn, collector, target, kept)
         except sa.exc.SQLAlchemyError as exc:
             raise UserError(f"cannot write the scan to {describe_url(self.url)}: "
                             f"{_first_line(exc)}; nothing was stored") from None
+
+    def _save_sets(self, conn: sa.Connection, scan_id: str, sets: list[EvidenceSet]) -> None:
+        """Only sets no earlier scan stored are compressed and written; another scan saving
+        the same set at the same moment is no conflict (same digest, same content)."""
+        known: set[str] = set()
+        for start in range(0, len(sets), _BATCH):
+            digests = [s.digest for s in sets[start:start + _BATCH]]
+            known.update(conn.execute(
+                sa.select(evidence_sets_table.c.digest)
+                .where(evidence_sets_table.c.digest.in_(digests))).scalars())
+        fresh = list({s.digest: s for s in sets if s.digest not in known}.values())
+        for start in range(0, len(fresh), _BATCH):
+            conn.execute(self._insert(evidence_sets_table).on_conflict_do_nothing(), [
+                {"digest": s.digest, "entity": s.entity, "items": len(s.items),
+                 "body": s.body()} for s in fresh[start:start + _BATCH]])
+        if sets:
+            conn.execute(scan_entities_table.insert(), [
+                {"scan_id": scan_id, "position": position, "entity": s.entity,
+                 "set_digest": s.digest} for position, s in enumerate(sets)])
+
+    def _save_memory(self, conn: sa.Connection, collector: str, target: str,
+                     kept: Mapping[str, Remembered]) -> None:
+        """Replaces what the collector kept for the target; an upsert, so two configs
+        scanning the same target at once do not collide on a key."""
+        conn.execute(memory_table.delete().where((memory_table.c.collector == collector)
+                                                 & (memory_table.c.target == target)))
+        if not kept:
+            return
+        insert = self._insert(memory_table)
+        conn.execute(insert.on_conflict_do_update(
+            index_elements=["collector", "target", "key"],
+            set_={"etag": insert.excluded.etag, "body": insert.excluded.body}),
+            [{"collector": collector, "target": target, "key": key, "etag": item.etag,
+              "body": item.body} for key, item in kept.items()])
+
+    def _insert(self, table: sa.Table) -> Any:
+        """INSERT with the backend's ON CONFLICT clause (both spell it alike)."""
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+            return postgresql_insert(table)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table)
 
     def memory(self, collector: str, target: str) -> dict[str, Remembered]:
         """What `collector` kept from its last scan of `target`."""
@@ -169,8 +231,8 @@ class Store:
             return {row.key: Remembered(row.etag, row.body) for row in conn.execute(query)}
 
     def scans(self, limit: int = 50) -> list[StoredScan]:
-        query = (sa.select(*[c for c in scans_table.c if c.name != "document"])
-                 .select_from(SCANS_WITH_DETAILS).order_by(*NEWEST_FIRST).limit(limit))
+        query = (sa.select(*scans_table.c).select_from(SCANS_WITH_DETAILS)
+                 .order_by(*NEWEST_FIRST).limit(limit))
         with self.engine.connect() as conn:
             return [StoredScan(row.id, row.started_at, row.finished_at, row.status,
                                json.loads(row.targets), row.overall_stage, row.overall_score,
@@ -199,12 +261,11 @@ class Store:
 
     def document(self, scan_id: str) -> dict[str, Any]:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(scans_table.c.document)
-                               .where(scans_table.c.id == scan_id)).first()
-        if row is None:
+            body = conn.execute(sa.select(documents_table.c.body)
+                                .where(documents_table.c.scan_id == scan_id)).scalar()
+        if body is None:
             raise UserError(f"no scan '{scan_id}' in {describe_url(self.url)}")
-        document: dict[str, Any] = json.loads(row.document)
-        return document
+        return unpack_document(body, [items for _, items in self._sets(scan_id)])
 
     def outline(self, scan_id: str) -> dict[str, Any]:
         """A scan's stages, entities and judged signals (see rows.scan_outline)."""
@@ -216,23 +277,73 @@ class Store:
         outline: dict[str, Any] = json.loads(row.outline)
         return outline
 
-    def observations(self, scan_id: str, signals: Iterable[str]
-                     ) -> list[tuple[str, str, str]]:
-        """(entity, signal, value as stored JSON) of a scan's evidence of these signals."""
-        query = (sa.select(evidence_table.c.entity, evidence_table.c.signal,
-                           evidence_table.c.value)
-                 .where((evidence_table.c.scan_id == scan_id)
-                        & evidence_table.c.signal.in_(list(signals))))
-        with self.engine.connect() as conn:
-            return [(row.entity, row.signal, row.value) for row in conn.execute(query)]
+    def observations(self, scan_id: str, signals: Iterable[str], *,
+                     besides: str | None = None) -> list[tuple[str, str, str]]:
+        """(entity, signal, value as JSON) of a scan's evidence of these signals.
+
+        With `besides` (another scan), entities whose evidence set is the same in both
+        scans are left out: what they observed cannot differ.
+        """
+        wanted = set(signals)
+        return [(item["entity"], item["signal"], json.dumps(item["value"]))
+                for _, items in self._sets(scan_id, besides=besides)
+                for item in items if item["signal"] in wanted]
 
     def evidence(self, scan_id: str) -> list[Evidence]:
-        query = sa.select(evidence_table).where(evidence_table.c.scan_id == scan_id)
+        return [Evidence.from_dict(item) for _, items in self._sets(scan_id)
+                for item in items]
+
+    def _sets(self, scan_id: str, *, besides: str | None = None
+              ) -> list[tuple[str, list[dict[str, Any]]]]:
+        """A scan's evidence sets in the order its entities were collected."""
+        entities, sets = scan_entities_table, evidence_sets_table
+        query = (sa.select(entities.c.entity, sets.c.body)
+                 .join(sets, sets.c.digest == entities.c.set_digest)
+                 .where(entities.c.scan_id == scan_id).order_by(entities.c.position))
+        if besides is not None:
+            other = scan_entities_table.alias("other")
+            query = query.where(~sa.exists().where(
+                (other.c.scan_id == besides) & (other.c.set_digest == entities.c.set_digest)))
         with self.engine.connect() as conn:
-            return [Evidence(row.entity, row.signal, json.loads(row.value), row.source,
-                             tuple(json.loads(row.locators)), row.note,
-                             datetime.fromisoformat(row.observed_at))
-                    for row in conn.execute(query)]
+            return [(row.entity, set_items(row.body)) for row in conn.execute(query)]
+
+
+def store_engine(url: str) -> sa.Engine:
+    """An engine for a SQLite file or a PostgreSQL URL; no other database is supported."""
+    if url.startswith(("postgresql://", "postgres://")):
+        # The URL as people write it; psycopg (3) is the driver the scanner ships with.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        raise UserError(f"the store {describe_url(url)} is not a database URL; give a file "
+                        "path or postgresql://user@host/database") from None
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        try:
+            return sa.create_engine(parsed, pool_pre_ping=True, connect_args={
+                "connect_timeout": 10, "application_name": holder_name()})
+        except ModuleNotFoundError:
+            raise UserError("the PostgreSQL store needs its driver: pip install "
+                            "'psycopg[binary]'") from None
+    if backend != "sqlite":
+        raise UserError(f"the store {describe_url(url)}: {backend} is not supported; use a "
+                        "SQLite file path or a postgresql:// URL")
+    engine = sa.create_engine(parsed, connect_args={"timeout": 60})
+    sa.event.listen(engine, "connect", _sqlite_connected)
+    sa.event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_connected(dbapi_connection: Any, _record: Any) -> None:
+    # Python's sqlite3 would start transactions itself, after schema changes and reads;
+    # the store starts every one explicitly so that a migration is one transaction.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    writes = conn.get_execution_options().get(_WRITES)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def _stage_rows(scan_id: str, document: dict[str, Any]) -> Iterable[dict[str, Any]]:

@@ -1,12 +1,16 @@
-"""The store's tables (SQLAlchemy Core), one schema for SQLite and PostgreSQL."""
+"""The store's tables (SQLAlchemy Core), one schema for SQLite and PostgreSQL.
+
+The tables describe the newest schema; stores written by older versions are
+brought up to it by the Alembic migrations in scanner/store/migrations/.
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-#: Bumped when the tables change; a store written by a newer version is refused, an
-#: older one is upgraded in place (scanner/store/upgrade.py).
-SCHEMA_VERSION = 3
+#: Bumped with each migration that changes the tables (the newest migration's revision
+#: is "000<SCHEMA_VERSION>"); a store written by a newer version is refused.
+SCHEMA_VERSION = 4
 
 metadata = sa.MetaData()
 
@@ -29,25 +33,39 @@ scans_table = sa.Table(
     sa.Column("overall_stage", sa.String(16), nullable=False),
     sa.Column("overall_score", sa.Float),
     sa.Column("overall_confidence", sa.Float),
-    sa.Column("document", sa.Text, nullable=False),
     # History of one config reads its scans in time order.
     sa.Index("ix_scans_config_started", "config_fingerprint", "started_at"),
 )
 
-evidence_table = sa.Table(
-    "evidence", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+# Schema 4: a scan's report, compressed, its evidence items replaced by references into
+# the scan's evidence sets (see scanner/store/packing.py); tens of MB of JSON for a large
+# estate become a few hundred KB.
+documents_table = sa.Table(
+    "scan_documents", metadata,
     sa.Column("scan_id", sa.String(64), sa.ForeignKey("scans.id", ondelete="CASCADE"),
-              nullable=False, index=True),
+              primary_key=True),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+)
+
+# Schema 4: what one entity showed, stored once however many scans saw exactly the same
+# (an unchanged repository whose evidence was reused); named by the digest of its items.
+evidence_sets_table = sa.Table(
+    "evidence_sets", metadata,
+    sa.Column("digest", sa.String(64), primary_key=True),
     sa.Column("entity", sa.Text, nullable=False),
-    sa.Column("signal", sa.String(255), nullable=False),
-    sa.Column("value", sa.Text, nullable=False),
-    sa.Column("locators", sa.Text, nullable=False),
-    sa.Column("source", sa.String(64), nullable=False),
-    sa.Column("note", sa.Text),
-    sa.Column("observed_at", sa.String(40), nullable=False),
-    # Schema 3: diff reads the evidence of a few signals of a scan.
-    sa.Index("ix_evidence_scan_signal", "scan_id", "signal"),
+    sa.Column("items", sa.Integer, nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+)
+
+# Schema 4: which evidence set each entity of a scan had, in the order they were collected.
+scan_entities_table = sa.Table(
+    "scan_entities", metadata,
+    sa.Column("scan_id", sa.String(64), sa.ForeignKey("scans.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("entity", sa.Text, nullable=False),
+    sa.Column("set_digest", sa.String(64), sa.ForeignKey("evidence_sets.digest"),
+              nullable=False, index=True),
 )
 
 rule_results_table = sa.Table(

@@ -1,7 +1,9 @@
-"""The SQLite store: a scan is written whole or not at all, and read back exactly."""
+"""The store, on SQLite and on a real PostgreSQL server: a scan is written whole or not
+at all, read back exactly, and evidence that did not change is stored once."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,11 +14,15 @@ import sqlalchemy as sa
 from scanner.errors import UserError
 from scanner.evidence import Evidence
 from scanner.memory import Remembered
+from scanner.store.prune import prune
 from scanner.store.store import Store, database_url
-from scanner.store.tables import meta_table
+
+import pgserver
 
 
-def document(scan_id: str, started: str = "2026-11-01T10:00:00+00:00") -> dict[str, Any]:
+def document(scan_id: str, started: str = "2026-11-01T10:00:00+00:00",
+             evidence: list[Evidence] | None = None) -> dict[str, Any]:
+    items = [item.to_dict() for item in evidence or []]
     return {
         "schema_version": "1",
         "model": {"name": "M", "version": "1"},
@@ -26,24 +32,38 @@ def document(scan_id: str, started: str = "2026-11-01T10:00:00+00:00") -> dict[s
         "overall": {"stage": "beginner", "score": 1.0, "confidence": 0.5},
         "competencies": [{"id": "operate", "stage": "beginner", "score": 1.0,
                           "confidence": 0.5, "subcompetencies": [
-                              {"id": "patching", "stage": "beginner", "confidence": 1.0}]}],
+                              {"id": "patching", "stage": "beginner", "confidence": 1.0,
+                               "cells": [{"rules": [{"id": "r1", "evidence": items},
+                                                    {"id": "r2", "evidence": items[:1]}]}]}]}],
     }
 
 
-EVIDENCE = [Evidence("repo:/srv/api", "ci.sast.tools", ["codeql"], "local",
-                     (".github/workflows/codeql.yml:20",), None,
-                     datetime(2026, 11, 1, tzinfo=UTC))]
+def observed(entity: str, signal: str, value: Any, day: int = 1) -> Evidence:
+    return Evidence(entity, signal, value, "local", (f"{entity}/ci.yml:20", "x.yml:1"),
+                    "seen", datetime(2026, 11, day, tzinfo=UTC))
 
 
-def test_round_trip(tmp_path: Path) -> None:
-    store = Store(database_url(str(tmp_path / "s.db")))
-    store.save(document("20261101T100000Z-aaaaaa"), EVIDENCE, [])
+EVIDENCE = [observed("repo:/srv/api", "ci.sast.tools", ["codeql"]),
+            observed("repo:/srv/web", "ci.sast.tools", []),
+            observed("repo:/srv/api", "vcs.signed_commits_share", 0.5)]
+
+
+def count(store: Store, table: str) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(sa.text(f"select count(*) from {table}")).scalar_one())
+
+
+def test_round_trip(store_url: str) -> None:
+    store = Store(store_url)
+    first = document("20261101T100000Z-aaaaaa", evidence=EVIDENCE)
+    store.save(first, EVIDENCE, [])
     store.save(document("20261102T100000Z-bbbbbb", "2026-11-02T10:00:00+00:00"), [], [])
     assert [s.id for s in store.scans()] == ["20261102T100000Z-bbbbbb", "20261101T100000Z-aaaaaa"]
     assert store.resolve_id(None) == "20261102T100000Z-bbbbbb"
     assert store.resolve_id("20261101") == "20261101T100000Z-aaaaaa"
-    assert store.document("20261101T100000Z-aaaaaa") == document("20261101T100000Z-aaaaaa")
-    assert store.evidence("20261101T100000Z-aaaaaa") == EVIDENCE
+    assert store.document("20261101T100000Z-aaaaaa") == first
+    # Grouped by entity in the order entities were first seen.
+    assert store.evidence("20261101T100000Z-aaaaaa") == [EVIDENCE[0], EVIDENCE[2], EVIDENCE[1]]
     with store.engine.connect() as conn:
         stages = conn.execute(sa.text("select scope, item, stage from stages where scan_id = "
                                       "'20261101T100000Z-aaaaaa' order by id")).all()
@@ -52,8 +72,52 @@ def test_round_trip(tmp_path: Path) -> None:
                                               ("subcompetency", "operate.patching", "beginner")]
 
 
-def test_collector_memory_is_replaced_per_target_with_each_scan(tmp_path: Path) -> None:
-    store = Store(database_url(str(tmp_path / "s.db")))
+def test_the_stored_report_refers_to_evidence_instead_of_repeating_it(store_url: str) -> None:
+    store = Store(store_url)
+    many = [observed(f"repo:/srv/r{i}", "ci.sast.tools", ["codeql", "semgrep"])
+            for i in range(300)]
+    report = document("s1", evidence=many)
+    store.save(report, many, [])
+    with store.engine.connect() as conn:
+        body = conn.execute(sa.text("select body from scan_documents")).scalar_one()
+    assert len(body) < 3_000  # the report repeats 300 items twice; stored, it refers to them
+    assert store.document("s1") == report
+
+
+def test_unchanged_evidence_is_stored_once_however_many_scans_see_it(store_url: str) -> None:
+    store = Store(store_url)
+    for day in range(1, 6):
+        store.save(document(f"s{day}", f"2026-11-0{day}T10:00:00+00:00", EVIDENCE),
+                   EVIDENCE, [])
+    assert count(store, "evidence_sets") == 2  # one per entity
+    assert count(store, "scan_entities") == 10
+    changed = [*EVIDENCE[:2], observed("repo:/srv/api", "vcs.signed_commits_share", 0.9, 6)]
+    store.save(document("s6", "2026-11-06T10:00:00+00:00", changed), changed, [])
+    assert count(store, "evidence_sets") == 3  # only the entity that changed
+    assert store.evidence("s5") == [EVIDENCE[0], EVIDENCE[2], EVIDENCE[1]]
+    # A diff reads only the entities whose evidence differs between the two scans.
+    assert store.observations("s6", ["vcs.signed_commits_share", "ci.sast.tools"],
+                              besides="s5") == [
+        ("repo:/srv/api", "ci.sast.tools", '["codeql"]'),
+        ("repo:/srv/api", "vcs.signed_commits_share", "0.9")]
+    assert len(store.observations("s6", ["ci.sast.tools"])) == 2
+
+
+def test_pruning_removes_evidence_no_remaining_scan_refers_to(store_url: str) -> None:
+    store = Store(store_url)
+    store.save(document("s1", evidence=EVIDENCE), EVIDENCE, [])
+    newer = [observed("repo:/srv/api", "ci.sast.tools", ["semgrep"], 2), EVIDENCE[1]]
+    store.save(document("s2", "2026-11-02T10:00:00+00:00", newer), newer, [])
+    assert count(store, "evidence_sets") == 3
+    prune(store, ["s1"])
+    assert count(store, "evidence_sets") == 2  # web's set is shared with s2 and stays
+    assert store.evidence("s2") == newer
+    assert store.document("s2") == document("s2", "2026-11-02T10:00:00+00:00", newer)
+    assert count(store, "scan_documents") == 1
+
+
+def test_collector_memory_is_replaced_per_target_with_each_scan(store_url: str) -> None:
+    store = Store(store_url)
     first = {("github", "acme"): {"GET /orgs/acme/repos": Remembered('"e1"', "[1]"),
                                   "GET /repos/acme/api": Remembered('"e2"', "{}")},
              ("github", "beta"): {"GET /orgs/beta/repos": Remembered('"e3"', "[]")}}
@@ -66,8 +130,8 @@ def test_collector_memory_is_replaced_per_target_with_each_scan(tmp_path: Path) 
     assert store.memory("gitlab", "acme") == {}
 
 
-def test_unknown_or_ambiguous_ids(tmp_path: Path) -> None:
-    store = Store(database_url(str(tmp_path / "s.db")))
+def test_unknown_or_ambiguous_ids(store_url: str) -> None:
+    store = Store(store_url)
     with pytest.raises(UserError, match=r"no scans in .* yet"):
         store.resolve_id(None)
     store.save(document("20261101T100000Z-aaaaaa"), [], [])
@@ -78,23 +142,60 @@ def test_unknown_or_ambiguous_ids(tmp_path: Path) -> None:
         store.resolve_id("zzz")
 
 
-def test_a_failed_write_leaves_nothing(tmp_path: Path) -> None:
-    store = Store(database_url(str(tmp_path / "s.db")))
+def test_a_failed_write_leaves_nothing(store_url: str) -> None:
+    store = Store(store_url)
+    store.save(document("20261101T100000Z-aaaaaa", evidence=EVIDENCE), EVIDENCE, [])
+    with pytest.raises(UserError, match="nothing was stored"):  # the same id again
+        store.save(document("20261101T100000Z-aaaaaa"), [observed("repo:/new", "x", 1)], [],
+                   {("github", "acme"): {"k": Remembered("e", "b")}})
+    assert [s.id for s in store.scans()] == ["20261101T100000Z-aaaaaa"]
+    assert count(store, "evidence_sets") == 2
+    assert store.memory("github", "acme") == {}
     bad = [*EVIDENCE, Evidence("repo:/srv/api", "x", object(), "local")]  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        store.save(document("20261101T100000Z-aaaaaa"), bad, [])
-    assert store.scans() == []
-    with store.engine.connect() as conn:
-        assert conn.execute(sa.text("select count(*) from evidence")).scalar() == 0
+        store.save(document("20261102T100000Z-bbbbbb"), bad, [])
+    assert len(store.scans()) == 1
 
 
-def test_a_store_from_a_newer_version_is_refused(tmp_path: Path) -> None:
-    url = database_url(str(tmp_path / "s.db"))
-    store = Store(url)
+def test_scans_saved_at_once_from_several_machines_all_land(store_url: str) -> None:
+    """Separate stores (engines, connections) opening a new database and saving together,
+    as scheduled scans on several machines do; they share evidence sets and memory keys."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def scan(index: int) -> None:
+        try:
+            start.wait()
+            store = Store(store_url)
+            shared = [*EVIDENCE, observed(f"repo:/srv/own{index}", "ci.sast.tools", [])]
+            store.save(document(f"s{index}", evidence=shared), shared, [],
+                       {("github", "acme"): {"GET /orgs/acme/repos": Remembered(f"e{index}",
+                                                                                "[]")}})
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=scan, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    store = Store(store_url)
+    assert sorted(s.id for s in store.scans()) == ["s0", "s1", "s2", "s3"]
+    assert count(store, "evidence_sets") == 2 + 4
+    assert len(store.memory("github", "acme")) == 1
+
+
+def test_a_store_from_a_newer_version_is_refused(store_url: str) -> None:
+    store = Store(store_url)
     with store.engine.begin() as conn:
-        conn.execute(meta_table.update().values(value="99"))
-    with pytest.raises(UserError, match=r"newer maturity-scanner .*store schema 99"):
-        Store(url)
+        conn.execute(sa.text("update alembic_version set version_num = '0099'"))
+    with pytest.raises(UserError, match=r"newer maturity-scanner .*store schema 99, this one "
+                                        r"reads up to 4"):
+        Store(store_url)
+    with store.engine.connect() as conn:  # refused, not touched
+        assert conn.execute(sa.text("select version_num from alembic_version")).scalar() \
+            == "0099"
 
 
 def test_database_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -112,3 +213,36 @@ def test_an_unwritable_location_is_one_line(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(UserError, match="cannot create the store folder"):
         Store(database_url(str(blocker / "sub" / "s.db")))
+
+
+def test_an_unreachable_database_is_one_line_naming_host_and_database() -> None:
+    with pytest.raises(UserError) as raised:
+        Store("postgresql://scanner:s3cret-pw@127.0.0.1:9/estate")
+    message = str(raised.value)
+    assert message.startswith("cannot open the store postgresql://scanner:***@127.0.0.1:9/"
+                              "estate: ")
+    assert "s3cret-pw" not in message and "\n" not in message
+    assert "check --db or MATURITY_DB" in message
+
+
+def test_a_wrong_password_or_database_is_one_line(postgres: pgserver.Server) -> None:
+    with pytest.raises(UserError) as raised:
+        Store(postgres.url("postgres").replace(postgres.password, "wrong-secret"))
+    assert "password authentication failed" in str(raised.value)
+    assert "wrong-secret" not in str(raised.value)
+    with pytest.raises(UserError, match='database "no_such_db" does not exist'):
+        Store(postgres.url("no_such_db"))
+
+
+def test_the_password_may_come_from_the_environment(postgres: pgserver.Server,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PGPASSWORD", postgres.password)
+    store = Store(postgres.url(postgres.new_database(), with_password=False))
+    store.save(document("s1"), [], [])
+    assert [s.id for s in store.scans()] == ["s1"]
+
+
+def test_other_databases_are_refused_in_one_line() -> None:
+    with pytest.raises(UserError, match="mysql is not supported; use a SQLite file path or a "
+                                        "postgresql:// URL"):
+        Store("mysql://u@h/db")

@@ -67,6 +67,10 @@ def document(scan_id: str, day: int, stage: str = "beginner", *, fingerprint: st
     }
 
 
+OLD_EVIDENCE = ("repo:/srv/api", "ci.sast.tools", '["codeql"]', '["ci.yml:3", "x.yml:1"]',
+                "local", None, "2026-11-01T10:00:00+00:00")
+
+
 def old_store(path: Path, documents: list[dict[str, Any]]) -> None:
     """A schema-2 store holding these scans, written as that version wrote them."""
     conn = sqlite3.connect(path)
@@ -79,6 +83,8 @@ def old_store(path: Path, documents: list[dict[str, Any]]) -> None:
             doc["overall"]["stage"], 1.0, 0.5, json.dumps(doc)))
         conn.execute("INSERT INTO stages (scan_id, scope, item, stage) VALUES "
                      "(?, 'overall', 'overall', ?)", (scan["id"], doc["overall"]["stage"]))
+        conn.execute("INSERT INTO evidence (scan_id, entity, signal, value, locators, source, "
+                     "note, observed_at) VALUES (?,?,?,?,?,?,?,?)", (scan["id"], *OLD_EVIDENCE))
     conn.commit()
     conn.close()
 
@@ -89,14 +95,20 @@ def test_a_schema_2_store_is_upgraded_and_its_scans_keep_their_history(tmp_path:
     store = Store(database_url(str(path)))
     with store.engine.connect() as conn:
         version = conn.execute(sa.text("select value from meta")).scalar()
+        revision = conn.execute(sa.text("select version_num from alembic_version")).scalar()
         columns = {c["name"] for c in sa.inspect(conn).get_columns("scan_details")}
         indexes = {i["name"] for i in sa.inspect(conn).get_indexes("scans")}
-    assert version == str(SCHEMA_VERSION)
+        tables = set(sa.inspect(conn).get_table_names())
+    assert version == str(SCHEMA_VERSION) and revision == f"{SCHEMA_VERSION:04d}"
     assert {"duration_seconds", "rule_packs", "errors", "tool_version", "outline"} <= columns
     assert "ix_scans_config_started" in indexes
-    with store.engine.connect() as conn:
-        assert "ix_evidence_scan_signal" in {i["name"] for i in
-                                             sa.inspect(conn).get_indexes("evidence")}
+    assert "evidence" not in tables and {"evidence_sets", "scan_documents"} <= tables
+    assert store.document("a1") == document("a1", 1, errors=1)
+    (evidence,) = store.evidence("a2")
+    assert (evidence.entity, evidence.value, evidence.locators) == (
+        "repo:/srv/api", ["codeql"], ("ci.yml:3", "x.yml:1"))
+    with store.engine.connect() as conn:  # both scans saw the same: one set
+        assert conn.execute(sa.text("select count(*) from evidence_sets")).scalar() == 1
     outline = store.outline("a2")
     assert outline["stages"] == {"overall": "beginner", "operate": "beginner",
                                  "operate.patching": "beginner"}
