@@ -25,35 +25,28 @@ REFERENCE = "$evidence"
 
 @dataclass(frozen=True)
 class EvidenceSet:
-    """One entity's evidence in one scan, each item as canonical JSON."""
+    """One entity's evidence in one scan: the items, and their canonical JSON."""
 
     entity: str
     digest: str
-    items: tuple[str, ...]
+    items: tuple[dict[str, Any], ...]
+    text: str
 
     def body(self) -> bytes:
-        return zlib.compress(f"[{','.join(self.items)}]".encode(), 6)
-
-
-def canonical(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return zlib.compress(self.text.encode(), 6)
 
 
 def evidence_sets(evidence: Iterable[Evidence]) -> list[EvidenceSet]:
     """The scan's evidence by entity, in the order the entities were first seen."""
-    by_entity: dict[str, list[str]] = {}
+    by_entity: dict[str, list[dict[str, Any]]] = {}
     for item in evidence:
-        by_entity.setdefault(item.entity, []).append(canonical(item.to_dict()))
-    return [EvidenceSet(entity, _digest(entity, items), tuple(items))
-            for entity, items in by_entity.items()]
-
-
-def _digest(entity: str, items: Sequence[str]) -> str:
-    hasher = hashlib.sha256(entity.encode())
-    for item in items:
-        hasher.update(b"\n")
-        hasher.update(item.encode())
-    return hasher.hexdigest()
+        by_entity.setdefault(item.entity, []).append(item.to_dict())
+    sets = []
+    for entity, items in by_entity.items():
+        text = json.dumps(items, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        digest = hashlib.sha256(f"{entity}\n{text}".encode()).hexdigest()
+        sets.append(EvidenceSet(entity, digest, tuple(items), text))
+    return sets
 
 
 def set_items(body: bytes) -> list[dict[str, Any]]:
@@ -63,15 +56,24 @@ def set_items(body: bytes) -> list[dict[str, Any]]:
 
 def pack_document(document: dict[str, Any], sets: Sequence[EvidenceSet]) -> bytes:
     """The report, its evidence items that are in `sets` replaced by [set, item] references."""
-    where = {item: [position, index] for position, found in enumerate(sets)
-             for index, item in enumerate(found.items)}
+    where: dict[tuple[Any, ...], list[tuple[list[int], dict[str, Any]]]] = {}
+    for position, found in enumerate(sets):
+        for index, item in enumerate(found.items):
+            where.setdefault(_key(item), []).append(([position, index], item))
+
+    def reference(item: Any) -> Any:
+        if isinstance(item, dict):
+            for place, candidate in where.get(_key(item), ()):
+                if candidate == item:
+                    return {REFERENCE: place}
+        return item
 
     def packed(value: Any, key: str | None = None) -> Any:
         if isinstance(value, dict):
             return {k: packed(v, k) for k, v in value.items()}
         if isinstance(value, list):
             if key == "evidence":
-                return [_reference(item, where) for item in value]
+                return [reference(item) for item in value]
             return [packed(v) for v in value]
         return value
 
@@ -79,11 +81,10 @@ def pack_document(document: dict[str, Any], sets: Sequence[EvidenceSet]) -> byte
     return zlib.compress(text.encode(), 6)
 
 
-def _reference(item: Any, where: dict[str, list[int]]) -> Any:
-    if not isinstance(item, dict):
-        return item
-    found = where.get(canonical(item))
-    return {REFERENCE: found} if found is not None else item
+def _key(item: dict[str, Any]) -> tuple[Any, ...]:
+    """Narrows the candidates; equality of the whole item decides."""
+    return (item.get("entity"), item.get("signal"), item.get("locator"),
+            item.get("observed_at"))
 
 
 def unpack_document(body: bytes, sets: Sequence[list[dict[str, Any]]]) -> dict[str, Any]:
@@ -102,7 +103,3 @@ def unpack_document(body: bytes, sets: Sequence[list[dict[str, Any]]]) -> dict[s
 
     document: dict[str, Any] = unpacked(json.loads(zlib.decompress(body)))
     return document
-
-
-def packed_evidence(items: Iterable[dict[str, Any]]) -> list[Evidence]:
-    return [Evidence.from_dict(item) for item in items]
