@@ -3,6 +3,8 @@ at all, read back exactly, and evidence that did not change is stored once."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -246,3 +248,16 @@ def test_other_databases_are_refused_in_one_line() -> None:
     with pytest.raises(UserError, match="mysql is not supported; use a SQLite file path or a "
                                         "postgresql:// URL"):
         Store("mysql://u@h/db")
+
+
+def test_opening_a_current_store_loads_neither_alembic_nor_a_driver_it_does_not_need(
+        tmp_path: Path) -> None:
+    """`maturity scan .` starts fast: migrations machinery only when a store needs it."""
+    script = ("import sys\n"
+              "from scanner.store.store import Store\n"
+              f"Store({database_url(str(tmp_path / 's.db'))!r})\n"
+              "print(sorted(m for m in ('alembic', 'psycopg') if m in sys.modules))\n")
+    Store(database_url(str(tmp_path / "s.db")))  # created (and stamped) here
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                               check=True, timeout=60)
+    assert completed.stdout.strip() == "[]"
