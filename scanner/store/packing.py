@@ -4,8 +4,8 @@ Evidence is grouped by entity into sets named by the digest of their items, so a
 entity that showed exactly what it showed in an earlier scan (its evidence reused
 because its source did not change) adds nothing to the store.  The report embeds
 every evidence item in each rule that read it — tens of MB of JSON for a large
-estate — so the stored report replaces each item by a reference into the scan's
-sets and is compressed: a few hundred KB, and reading it back gives the same report.
+estate — so the stored report replaces them by references into the scan's sets
+and is compressed: tens of KB, and reading it back gives the same report.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 from scanner.evidence import Evidence
 
-#: The key of a reference that stands for an evidence item in a packed report.
+#: The key that stands for a list of evidence items in a packed report.
 REFERENCE = "$evidence"
 
 
@@ -55,25 +55,48 @@ def set_items(body: bytes) -> list[dict[str, Any]]:
 
 
 def pack_document(document: dict[str, Any], sets: Sequence[EvidenceSet]) -> bytes:
-    """The report, its evidence items that are in `sets` replaced by [set, item] references."""
-    where: dict[tuple[Any, ...], list[tuple[list[int], dict[str, Any]]]] = {}
+    """The report, each list of evidence items replaced by references into `sets`.
+
+    A rule cites one item of each of hundreds of entities, so a list is written as
+    two columns, the set positions as differences from the previous one and the item
+    indexes, which compress to almost nothing; an item found in no set (index -1) is
+    kept whole, in order, in a third column.
+    """
+    where: dict[tuple[Any, ...], list[tuple[int, int, dict[str, Any]]]] = {}
     for position, found in enumerate(sets):
         for index, item in enumerate(found.items):
-            where.setdefault(_key(item), []).append(([position, index], item))
+            where.setdefault(_key(item), []).append((position, index, item))
 
-    def reference(item: Any) -> Any:
+    def place(item: Any) -> tuple[int, int] | None:
         if isinstance(item, dict):
-            for place, candidate in where.get(_key(item), ()):
+            for position, index, candidate in where.get(_key(item), ()):
                 if candidate == item:
-                    return {REFERENCE: place}
-        return item
+                    return position, index
+        return None
+
+    def references(items: list[Any]) -> dict[str, Any]:
+        steps: list[int] = []
+        indexes: list[int] = []
+        whole: list[Any] = []
+        previous = 0
+        for item in items:
+            found = place(item)
+            if found is None:
+                steps.append(0)
+                indexes.append(-1)
+                whole.append(item)
+            else:
+                steps.append(found[0] - previous)
+                indexes.append(found[1])
+                previous = found[0]
+        return {REFERENCE: [steps, indexes, whole]}
 
     def packed(value: Any, key: str | None = None) -> Any:
         if isinstance(value, dict):
             return {k: packed(v, k) for k, v in value.items()}
         if isinstance(value, list):
-            if key == "evidence":
-                return [reference(item) for item in value]
+            if key == "evidence" and value:
+                return references(value)
             return [packed(v) for v in value]
         return value
 
@@ -90,12 +113,20 @@ def _key(item: dict[str, Any]) -> tuple[Any, ...]:
 def unpack_document(body: bytes, sets: Sequence[list[dict[str, Any]]]) -> dict[str, Any]:
     """The report as it was saved; `sets` are the scan's evidence sets in position order."""
 
+    def items(steps: list[int], indexes: list[int], whole: list[Any]) -> list[Any]:
+        found: list[Any] = []
+        kept = iter(whole)
+        position = 0
+        for step, index in zip(steps, indexes, strict=True):
+            position += step
+            found.append(next(kept) if index < 0 else sets[position][index])
+        return found
+
     def unpacked(value: Any) -> Any:
         if isinstance(value, dict):
-            reference = value.get(REFERENCE)
-            if reference is not None and len(value) == 1:
-                position, index = reference
-                return sets[position][index]
+            columns = value.get(REFERENCE)
+            if columns is not None and len(value) == 1:
+                return items(*columns)
             return {k: unpacked(v) for k, v in value.items()}
         if isinstance(value, list):
             return [unpacked(v) for v in value]

@@ -86,6 +86,16 @@ def test_the_stored_report_refers_to_evidence_instead_of_repeating_it(store_url:
     assert store.document("s1") == report
 
 
+def test_report_items_that_are_not_stored_evidence_are_kept_whole(store_url: str) -> None:
+    store = Store(store_url)
+    report = document("s1", evidence=EVIDENCE)
+    derived = observed("repo:/srv/api", "dora.lead_time_hours", 30.0).to_dict()
+    rules = report["competencies"][0]["subcompetencies"][0]["cells"][0]["rules"]
+    rules[0]["evidence"] = [rules[0]["evidence"][1], derived, rules[0]["evidence"][0], derived]
+    store.save(report, EVIDENCE, [])
+    assert store.document("s1") == report
+
+
 def test_unchanged_evidence_is_stored_once_however_many_scans_see_it(store_url: str) -> None:
     store = Store(store_url)
     for day in range(1, 6):
