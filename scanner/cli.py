@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--clone", action="store_true",
                       help="clone Git host repositories (shallow, cut at the history window) "
                            "instead of reading them through the API: adds history evidence")
+    scan.add_argument("--fresh", action="store_true",
+                      help="read every Git host repository again, even one unchanged since "
+                           "the last scan (collect.reuse_days)")
     scan.add_argument("--recursive", action="store_true",
                       help="scan every git repository found under the given folders")
     scan.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -226,6 +229,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     config = _config(args.config)
     if args.model:
         config = replace(config, model_path=args.model)
+    if args.fresh:
+        config = replace(config, collect=replace(config.collect, reuse_days=0))
     gates = [_parse_gate(text) for text in args.fail_under]
     paths = [Path(p).expanduser().resolve() for p in args.paths]
     if args.recursive:
@@ -407,7 +412,7 @@ def _rescore(store: Any, scan_id: str, document: dict[str, Any], entities: list[
 
     A repository's slice includes its services.
     """
-    from datetime import date, datetime
+    from datetime import datetime
 
     from scanner.collectors.base import Problem
     from scanner.reports.document import ScanInfo, build_document
@@ -423,15 +428,12 @@ def _rescore(store: Any, scan_id: str, document: dict[str, Any], entities: list[
     groups = repository_groups(evidence)
     entities = list(dict.fromkeys(m for e in entities for m in groups.get(e, [e])))
     engine = load_engine(config)
-    waivers = [Waiver(tuple(w["entities"]), w["target"], w["reason"], w["owner"], w["source"],
-                      date.fromisoformat(w["expires"]) if w.get("expires") else None)
-               for w in document.get("waivers", [])]
+    waivers = [Waiver.from_dict(w) for w in document.get("waivers", [])]
     assessment, _ = judge(engine, evidence, config, entities, by_entity(waivers, entities))
     scan = document["scan"]
     info = ScanInfo(scan["id"], datetime.fromisoformat(scan["started_at"]),
                     datetime.fromisoformat(scan["finished_at"]), tuple(scan["targets"]),
-                    tuple(Problem(p["target"], p["message"], p["severity"], p.get("locator"))
-                          for p in scan["errors"] + scan["warnings"]),
+                    tuple(Problem.from_dict(p) for p in scan["errors"] + scan["warnings"]),
                     scan["config_fingerprint"], tuple(scan["rule_files"]),
                     tuple(scan.get("rule_packs", [])))
     return build_document(assessment, info, entities,

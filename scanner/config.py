@@ -90,7 +90,7 @@ def parse_config(data: Any, path: Path) -> Config:
 
     collect_raw = v.mapping(top.get("collect") or {}, where.at("collect"))
     v.keys(collect_raw, where.at("collect"),
-           optional=("production_pattern", "max_file_bytes", "history_days"))
+           optional=("production_pattern", "max_file_bytes", "history_days", "reuse_days"))
     defaults = CollectSettings()
     pattern = str(collect_raw.get("production_pattern", defaults.production_pattern))
     try:
@@ -105,6 +105,8 @@ def parse_config(data: Any, path: Path) -> Config:
         history_days=int(v.number(collect_raw.get("history_days", defaults.history_days),
                                   where.at("collect.history_days"), minimum=7,
                                   maximum=3650)),
+        reuse_days=v.integer(collect_raw.get("reuse_days", defaults.reuse_days),
+                             where.at("collect.reuse_days"), minimum=0, maximum=90),
     )
 
     store = v.mapping(top.get("store") or {}, where.at("store"))

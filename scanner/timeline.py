@@ -20,6 +20,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from scanner.evidence import Evidence
 
@@ -48,6 +49,20 @@ class DeployTimeline:
     restore_hours: tuple[float, ...]  # the host's own restore samples
     since: datetime
     attribution_hours: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"entity": self.entity, "names": list(self.names),
+                "deploys": [[d.at.isoformat(), d.failed, d.url] for d in self.deploys],
+                "restore_hours": list(self.restore_hours), "since": self.since.isoformat(),
+                "attribution_hours": self.attribution_hours}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DeployTimeline:
+        return cls(data["entity"], tuple(data["names"]),
+                   tuple(Deploy(datetime.fromisoformat(at), failed, url)
+                         for at, failed, url in data["deploys"]),
+                   tuple(data["restore_hours"]), datetime.fromisoformat(data["since"]),
+                   data["attribution_hours"])
 
 
 @dataclass(frozen=True)

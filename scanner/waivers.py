@@ -39,6 +39,12 @@ class Waiver:
             data["expires"] = self.expires.isoformat()
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Waiver:
+        return cls(tuple(data["entities"]), data["target"], data["reason"], data["owner"],
+                   data["source"], date.fromisoformat(data["expires"]) if data.get("expires")
+                   else None)
+
 
 def parse_waiver(raw: Any, where: v.Where, entities: tuple[str, ...]) -> Waiver:
     """One waiver entry; `entities` is used unless the entry names its own."""

@@ -20,6 +20,7 @@ def test_the_example_documents_every_key_and_loads() -> None:
     assert config.targets[0].options["path"] == str(EXAMPLE.parent.resolve())
     assert config.thresholds["most"] == 0.75
     assert config.scoring.stage_from_score == "floor"
+    assert config.collect.reuse_days == 7
     assert config.fingerprint
 
 
@@ -31,6 +32,8 @@ def test_the_example_documents_every_key_and_loads() -> None:
     ("thresholds: {most: lots}\n", "field thresholds.most: expected a number"),
     ("scoring: {stage_from_score: ceil}\n", "'ceil' is not one of: floor, round"),
     ("collect: {production_pattern: '(prod'}\n", "not a valid regular expression"),
+    ("collect: {reuse_days: 91}\n", "field collect.reuse_days: must be at most 90"),
+    ("collect: {reuse_days: 1.5}\n", "field collect.reuse_days: expected a whole number"),
     ("output: {format: pdf}\n", "'pdf' is not one of: table, json, markdown"),
     ("- just a list\n", "expected a mapping of settings"),
     ("targets:\n  local: [{path: ., depth: 2}]\n", "field targets.local[0].depth: unknown key"),

@@ -51,6 +51,10 @@ class Problem:
             data["locator"] = self.locator
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Problem:
+        return cls(data["target"], data["message"], data["severity"], data.get("locator"))
+
     def line(self) -> str:
         where = f"{self.locator}: " if self.locator else ""
         return f"{self.severity}: {self.target}: {where}{self.message}"
@@ -109,6 +113,9 @@ class CollectSettings:
     production_pattern: str = r"(?i)^(prod|production|live)([-_ ].*)?$"
     max_file_bytes: int = 2_000_000
     history_days: int = 365
+    # A Git-host repository unchanged since the last scan reuses what that scan read, for at
+    # most this many days (0: never): some evidence moves without a push.
+    reuse_days: int = 7
 
 
 #: Progress inside one target: (target label, items done, items in all), e.g. repositories

@@ -1,23 +1,30 @@
 """What the Git-host collectors do alike: the target options they share, the pool that
-reads a fleet's repositories, and a repository's files read from an archive of its head
-(recalled when the head has not moved since the last scan) or from a shallow clone."""
+reads a fleet's repositories (a repository the listing shows unchanged since the last scan
+gives what it gave then, without a request), and a repository's files read from an
+archive of its head (recalled when the head has not moved since the last scan) or from a
+shallow clone."""
 
 from __future__ import annotations
 
+import base64
+import copy
 import fnmatch
+import hashlib
 import json
 import os
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from scanner import __version__
 from scanner import validate as v
 from scanner.collectors.analysis import RepositoryAnalysis
-from scanner.collectors.api import ApiError
+from scanner.collectors.api import ApiError, parse_time
 from scanner.collectors.base import (
     ERROR,
     Collected,
@@ -32,11 +39,14 @@ from scanner.collectors.local.collector import read_clone
 from scanner.collectors.local.git import GitError, GitRepo, clone
 from scanner.evidence import Evidence
 from scanner.memory import Memory, Remembered
+from scanner.timeline import DeployTimeline
+from scanner.waivers import Waiver
 
 # Keys every host target takes besides the ones that name what to read and where.
 SHARED_KEYS = ("token_env", "include", "exclude", "topics", "archived", "forks", "workers",
                "window_days", "clone")
-FILES_KEY = "files {name}@{sha}"
+FILES_KEY = "tree {name}@{sha}"
+REPOSITORY_KEY = "repository {name}"
 
 Listing = TypeVar("Listing")
 
@@ -48,6 +58,14 @@ class HostApi(Protocol):
 
 
 Api = TypeVar("Api", bound=HostApi)
+
+
+def apart(api: Api, kept: dict[str, Remembered]) -> Api:
+    """The same client on the same connections, keeping what it remembers in `kept`: one
+    repository's own memory, carried along whole when the repository is reused."""
+    view = copy.copy(api)
+    view.kept = kept
+    return view
 
 
 def collect_with_token(target: Target, token_hint: str, open_api: Callable[[str], Api],
@@ -120,13 +138,87 @@ class RepositoryResult:
     remembered: dict[str, Remembered] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Listed:
+    """A repository as the listing of its organisation or group shows it, for free: its
+    name (host/path) and the state of its source, the time it last changed first."""
+
+    name: str
+    state: tuple[str | bool | None, ...]
+    # How long the time of the last change may stand still through further changes (GitLab
+    # moves last_activity_at at most hourly): a read that soon after it may have missed some.
+    granularity: timedelta = timedelta(0)
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """When a repository's whole contribution to the last scan stands for this one.
+
+    It does while the listing shows the repository in the same state and it would be
+    read the same way (target options, settings, scanner version), for at most `days`:
+    deployments, alerts and the DORA window move without a push. A contribution with an
+    error is never reused. Reused evidence keeps the time it was observed.
+    """
+
+    memory: Memory
+    now: datetime
+    days: int
+    reading: str  # what besides the repository decides what reading it gives
+
+    @classmethod
+    def of(cls, memory: Memory, now: datetime, settings: CollectSettings,
+           options: Mapping[str, Any]) -> Reuse:
+        reading = json.dumps([__version__, asdict(replace(settings, reuse_days=0)),
+                              dict(options)], sort_keys=True, default=str)
+        return cls(memory, now, settings.reuse_days, reading)
+
+    def recalled(self, listed: Listed) -> RepositoryResult | None:
+        key = REPOSITORY_KEY.format(name=listed.name)
+        before = self.memory.get(key)
+        if before is None or self.days <= 0 or before.etag != self._token(listed):
+            return None
+        data = unpacked(before.body)
+        collected = datetime.fromisoformat(data["collected_at"])
+        changed = parse_time(listed.state[0])
+        if (self.now - collected >= timedelta(days=self.days) or changed is None
+                or collected < changed + listed.granularity):
+            return None
+        kept = {name: self.memory[name] for name in data["memory"] if name in self.memory}
+        return RepositoryResult(_thawed(data["found"]), {**kept, key: before})
+
+    def remembered(self, listed: Listed, result: RepositoryResult) -> RepositoryResult:
+        """`result`, with what it gave kept whole for the next scan."""
+        token = self._token(listed)
+        if token is None or any(p.severity == ERROR for p in result.collected.problems):
+            return result
+        body = {"collected_at": self.now.isoformat(), "found": _frozen(result.collected),
+                "memory": sorted(result.remembered)}
+        result.remembered[REPOSITORY_KEY.format(name=listed.name)] = Remembered(
+            token, packed(body))
+        return result
+
+    def _token(self, listed: Listed) -> str | None:
+        """None when the listing does not say when the repository last changed."""
+        if not listed.state or listed.state[0] is None:
+            return None
+        state = json.dumps([self.reading, *listed.state])
+        return hashlib.sha256(state.encode()).hexdigest()
+
+
 def read_fleet(label: str, listings: Sequence[Listing],
-               read: Callable[[Listing], RepositoryResult], *, workers: int,
+               read: Callable[[Listing], RepositoryResult], *,
+               listed: Callable[[Listing], Listed], reuse: Reuse, workers: int,
                into: Collected, kept: dict[str, Remembered]) -> None:
-    """Read every repository in a bounded pool of threads, reporting progress as they end."""
+    """Read every repository in a bounded pool of threads, reporting progress as they end;
+    one unchanged since the last scan is recalled instead (see `Reuse`)."""
+
+    def one(listing: Listing) -> RepositoryResult:
+        repository = listed(listing)
+        return reuse.recalled(repository) or reuse.remembered(repository, read(listing))
+
     report_items(label, 0, len(listings))
     with ThreadPoolExecutor(max_workers=min(workers, max(1, len(listings)))) as pool:
-        for done, result in enumerate(pool.map(read, listings), 1):
+        for done, result in enumerate(pool.map(one, listings), 1):
             report_items(label, done, len(listings))
             into.absorb(result.collected)
             kept.update(result.remembered)
@@ -154,8 +246,8 @@ def read_head_files(files: HeadFiles, settings: CollectSettings, memory: Memory,
     """The files at the head through the same analysis as a local clone.
 
     From the archive, what they gave is remembered under the head's sha and reused
-    while the head stays put; a clone (history included) is read afresh each time,
-    since history signals move with the window.
+    while the head stays put; a clone (history included) is not, since history signals
+    move with the window (the whole repository's reuse is bounded in time).
     """
     if as_clone:
         since = now - timedelta(days=settings.history_days)
@@ -177,7 +269,7 @@ def read_head_files(files: HeadFiles, settings: CollectSettings, memory: Memory,
         found.entities.append(entity)
         found.problems.append(Problem(entity, f"files not read: the archive is {exc}", ERROR))
     result.collected.absorb(found)
-    result.remembered[key] = Remembered(files.head_sha, _frozen(found))
+    result.remembered[key] = Remembered(files.head_sha, packed(_frozen(found)))
 
 
 def _cloned(files: HeadFiles, settings: CollectSettings, since: datetime) -> Collected:
@@ -197,15 +289,34 @@ def _cloned(files: HeadFiles, settings: CollectSettings, since: datetime) -> Col
 
 def _recalled(before: Remembered, now: datetime) -> Collected:
     """What the files gave at this same commit last time: still true, observed again."""
-    data = json.loads(before.body)
-    found = Collected(entities=list(data["entities"]), evidence=[
-        replace(Evidence.from_dict(item), observed_at=now) for item in data["evidence"]])
-    found.problems = [Problem(p["target"], p["message"], p["severity"], p.get("locator"))
-                      for p in data["problems"]]
+    found = _thawed(unpacked(before.body))
+    found.evidence = [replace(item, observed_at=now) for item in found.evidence]
     return found
 
 
-def _frozen(found: Collected) -> str:
-    return json.dumps({"entities": found.entities,
-                       "evidence": [item.to_dict() for item in found.evidence],
-                       "problems": [p.to_dict() for p in found.problems]})
+def _frozen(found: Collected) -> dict[str, Any]:
+    """`found` (its memory aside) as JSON data; a repository's timeline is its deployments."""
+    return {"entities": found.entities,
+            "evidence": [item.to_dict() for item in found.evidence],
+            "problems": [p.to_dict() for p in found.problems],
+            "waivers": [w.to_dict() for w in found.waivers],
+            "timeline": [t.to_dict() for t in found.timeline if isinstance(t, DeployTimeline)]}
+
+
+def _thawed(data: dict[str, Any]) -> Collected:
+    return Collected(
+        evidence=[Evidence.from_dict(item) for item in data["evidence"]],
+        problems=[Problem.from_dict(p) for p in data["problems"]],
+        entities=list(data["entities"]),
+        waivers=[Waiver.from_dict(w) for w in data["waivers"]],
+        timeline=[DeployTimeline.from_dict(t) for t in data["timeline"]])
+
+
+def packed(data: dict[str, Any]) -> str:
+    """JSON, compressed: what a repository gave is tens of KB, kept for every repository
+    and written to the store on every scan."""
+    return base64.b64encode(zlib.compress(json.dumps(data).encode(), 6)).decode()
+
+
+def unpacked(body: str) -> Any:
+    return json.loads(zlib.decompress(base64.b64decode(body)))

@@ -6,7 +6,10 @@ the default branch's head read by the same parsers as a local clone (skipped
 when the head has not moved since the last scan: what it gave is remembered),
 and a few REST calls (code scanning analyses and alerts, secret scanning alerts,
 deploy workflow runs when the repository records no deployments), conditional
-on the ETags kept from the last scan.
+on the ETags kept from the last scan. A repository the organisation's listing
+shows unchanged since the last scan (last push and update, default branch,
+archived flag) costs no request at all: what it gave then is reused, for at most
+`collect.reuse_days`.
 """
 
 from __future__ import annotations
@@ -34,7 +37,10 @@ from scanner.collectors.hosts.fleet import (
     SHARED_KEYS,
     CloneFailed,
     HeadFiles,
+    Listed,
     RepositoryResult,
+    Reuse,
+    apart,
     collect_with_token,
     read_fleet,
     read_head_files,
@@ -117,9 +123,15 @@ class _Organisation:
 
     def scan(self) -> None:
         repositories = [r for r in self._repositories() if _wanted(self.options, r)]
-        read_fleet(self.target.label, repositories, self._repository,
+        read_fleet(self.target.label, repositories, self._repository, listed=self._listed,
+                   reuse=Reuse.of(self.memory, self.now, self.settings, self.options),
                    workers=int(self.options["workers"]), into=self.collected,
                    kept=self.api.kept)
+
+    def _listed(self, listing: dict[str, Any]) -> Listed:
+        return Listed(f"{self.host}/{listing.get('full_name') or ''}",
+                      (listing.get("pushed_at"), listing.get("updated_at"),
+                       listing.get("default_branch"), bool(listing.get("archived"))))
 
     def _repositories(self) -> list[dict[str, Any]]:
         if "org" in self.options:
@@ -156,12 +168,12 @@ class _RepositoryReader:
     def __init__(self, organisation: _Organisation, full_name: str,
                  listing: dict[str, Any]) -> None:
         self.org = organisation
-        self.api = organisation.api
+        self.result = RepositoryResult()
+        self.api = apart(organisation.api, self.result.remembered)
         self.full_name = full_name
         self.listing = listing
         self.name = f"{organisation.host}/{full_name}"
         self.entity = f"repo:{self.name}"
-        self.result = RepositoryResult()
 
     def read(self) -> None:
         owner, _, name = self.full_name.partition("/")

@@ -8,7 +8,9 @@ branch's head read by the same parsers as a local clone (skipped when the head
 has not moved since the last scan: what it gave is remembered), and a few REST
 calls conditional on the ETags kept from the last scan: protected branches,
 approval rules (Premium), deployments in the window (CI jobs that deploy when
-there are none).
+there are none). A project the group's listing shows unchanged since the last
+scan (last activity, default branch, archived flag) costs no request at all: what
+it gave then is reused, for at most `collect.reuse_days`.
 
 gitlab.com and self-managed instances (at a path prefix too) are the same to it;
 on Community Edition, which has no security or push-rule types in its GraphQL
@@ -41,7 +43,10 @@ from scanner.collectors.hosts.fleet import (
     SHARED_KEYS,
     CloneFailed,
     HeadFiles,
+    Listed,
     RepositoryResult,
+    Reuse,
+    apart,
     collect_with_token,
     read_fleet,
     read_head_files,
@@ -82,6 +87,8 @@ DORA_NOTES = {
     "dora.time_to_restore_hours": "median time incidents stayed open",
 }
 MAX_DEPLOYMENTS = 1000
+# GitLab moves a project's last_activity_at only when it is an hour old or more.
+ACTIVITY_GRANULARITY = timedelta(hours=1)
 # Jobs come newest first, every job of every pipeline: a bound keeps a busy project cheap.
 MAX_DEPLOY_JOBS = 1000
 
@@ -146,9 +153,16 @@ class _Group:
 
     def scan(self) -> None:
         projects = [p for p in self._projects() if _wanted(self.options, p)]
-        read_fleet(self.target.label, projects, self._project,
+        read_fleet(self.target.label, projects, self._project, listed=self._listed,
+                   reuse=Reuse.of(self.memory, self.now, self.settings, self.options),
                    workers=int(self.options["workers"]), into=self.collected,
                    kept=self.api.kept)
+
+    def _listed(self, listing: dict[str, Any]) -> Listed:
+        return Listed(f"{self.host}/{listing.get('path_with_namespace') or ''}",
+                      (listing.get("last_activity_at"), listing.get("updated_at"),
+                       listing.get("default_branch"), bool(listing.get("archived"))),
+                      ACTIVITY_GRANULARITY)
 
     def _projects(self) -> list[dict[str, Any]]:
         if "group" in self.options:
@@ -186,14 +200,14 @@ class _Group:
 class _ProjectReader:
     def __init__(self, group: _Group, listing: dict[str, Any]) -> None:
         self.group = group
-        self.api = group.api
+        self.result = RepositoryResult()
+        self.api = apart(group.api, self.result.remembered)
         self.listing = listing
         self.full_path = str(listing.get("path_with_namespace") or "")
         self.rest = f"/projects/{listing.get('id') or quote(self.full_path, safe='')}"
         self.name = f"{group.host}/{self.full_path}"
         self.entity = f"repo:{self.name}"
         self.window = timedelta(days=group.host_settings.window_days)
-        self.result = RepositoryResult()
 
     def read(self) -> None:
         project, errors = self._graphql()

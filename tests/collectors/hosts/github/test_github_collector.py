@@ -19,6 +19,9 @@ from fakes.github_api import FakeGitHub
 
 TOKEN = "ghp_collector_test_token_0123456789"
 NOW = datetime.now(UTC).replace(microsecond=0)
+DEFAULTS = CollectSettings()
+# The memory below whole-repository reuse: ETags and files at an unmoved head.
+NO_REUSE = CollectSettings(reuse_days=0)
 
 WORKFLOW = """\
 on: [pull_request]
@@ -51,8 +54,9 @@ def target(fake: FakeGitHub, **entry: Any) -> Any:
     return GitHubCollector.configure_target(raw, v.Where("config.yaml"), Path("."))
 
 
-def collect(fake: FakeGitHub, memory: Memory = NO_MEMORY, **entry: Any) -> Collected:
-    return GitHubCollector().collect(target(fake, **entry), CollectSettings(), memory)
+def collect(fake: FakeGitHub, memory: Memory = NO_MEMORY,
+            settings: CollectSettings = DEFAULTS, **entry: Any) -> Collected:
+    return GitHubCollector().collect(target(fake, **entry), settings, memory)
 
 
 def by_signal(collected: Collected, entity: str) -> dict[str, Evidence]:
@@ -168,7 +172,7 @@ def test_a_monorepo_gets_dora_metrics_per_service(fake: FakeGitHub) -> None:
                      "service:127.0.0.1/acme/shop/services/checkout"]
 
 
-def test_a_warm_scan_costs_one_counted_request_per_unchanged_repository(
+def test_without_reuse_a_warm_scan_costs_one_counted_request_per_unchanged_repository(
         fake: FakeGitHub) -> None:
     api_repo(fake)
     fake.add_repo("acme", "docs", {"README.md": "# docs\n"})
@@ -176,7 +180,7 @@ def test_a_warm_scan_costs_one_counted_request_per_unchanged_repository(
     cold_requests = fake.count()
     assert cold_requests / 2 <= 8
     fake.clear_log()
-    warm = collect(fake, memory=cold.memory)
+    warm = collect(fake, memory=cold.memory, settings=NO_REUSE)
     assert fake.count_for("acme/api") <= 1 and fake.count_for("acme/docs") <= 1
     assert not [r for r in fake.requests if "tarball" in r.path]
     assert {(e.entity, e.signal, str(e.value)) for e in warm.evidence} == \

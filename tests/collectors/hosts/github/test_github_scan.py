@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -37,24 +38,44 @@ def config(tmp_path: Path, fake: FakeGitHub, *extra: str) -> Path:
     return path
 
 
-def test_an_organisation_scan_is_stored_and_a_rescan_reuses_it(
+def observations(document: Any) -> set[tuple[str, str, str]]:
+    """(entity, signal, observed_at) of every evidence item the report cites."""
+    if isinstance(document, list):
+        return {found for item in document for found in observations(item)}
+    if not isinstance(document, dict):
+        return set()
+    if "observed_at" in document and "signal" in document:
+        return {(document["entity"], document["signal"], document["observed_at"])}
+    return {found for value in document.values() for found in observations(value)}
+
+
+def test_an_organisation_scan_is_stored_a_rescan_reuses_it_and_fresh_reads_it_again(
         cli: Cli, fake: FakeGitHub, tmp_path: Path) -> None:
     env = {"ACME_GITHUB_TOKEN": TOKEN}
-    first = cli("scan", "--config", str(config(tmp_path, fake)), "--format", "json",
-                "--progress", env=env)
+    path = str(config(tmp_path, fake))
+    first = cli("scan", "--config", path, "--format", "json", "--progress", env=env)
     assert first.code == 0, first.err
     assert "acme (2/2)" in first.err  # repositories of the organisation, as they are read
     document = json.loads(first.out)
     assert [r["entity"] for r in document["repositories"]] == [
         "repo:127.0.0.1/acme/api", "repo:127.0.0.1/acme/web"]
-    cold = fake.count()
+    seen = observations(document)
+    time.sleep(1)  # evidence observed again would show a later time
     fake.clear_log()
-    second = cli("scan", "--config", str(config(tmp_path, fake)), "--format", "json", env=env)
+    second = cli("scan", "--config", path, "--format", "json", env=env)
     assert second.code == 0, second.err
-    assert fake.count() <= 2 < cold  # one GraphQL request per unchanged repository
+    assert [r.path for r in fake.requests] == ["/orgs/acme/repos"]  # answered 304, free
     assert stages(json.loads(second.out)) == stages(document)
+    assert observations(json.loads(second.out)) == seen
+    fake.clear_log()
+    fresh = cli("scan", "--config", path, "--format", "json", "--fresh", env=env)
+    assert fresh.code == 0, fresh.err
+    assert fake.count_for("acme/api") >= 1 and fake.count_for("acme/web") >= 1
+    again = observations(json.loads(fresh.out))
+    assert {(e, s) for e, s, _ in again} == {(e, s) for e, s, _ in seen}
+    assert min(at for _, _, at in again) > max(at for _, _, at in seen)
     store = tmp_path / "store" / "maturity.db"
-    for text in (first.out, first.err, second.out, second.err,
+    for text in (first.out, first.err, second.out, second.err, fresh.out, fresh.err,
                  store.read_bytes().decode("latin-1")):
         assert TOKEN not in text
 

@@ -20,6 +20,9 @@ from fakes.gitlab_api import FakeGitLab
 
 TOKEN = "glpat-collector-test-token-0123456789"
 NOW = datetime.now(UTC).replace(microsecond=0)
+DEFAULTS = CollectSettings()
+# The memory below whole-repository reuse: ETags and files at an unmoved head.
+NO_REUSE = CollectSettings(reuse_days=0)
 
 PIPELINE = """\
 include:
@@ -62,8 +65,9 @@ def target(fake: FakeGitLab, **entry: Any) -> Any:
     return GitLabCollector.configure_target(raw, v.Where("config.yaml"), Path("."))
 
 
-def collect(fake: FakeGitLab, memory: Memory = NO_MEMORY, **entry: Any) -> Collected:
-    return GitLabCollector().collect(target(fake, **entry), CollectSettings(), memory)
+def collect(fake: FakeGitLab, memory: Memory = NO_MEMORY,
+            settings: CollectSettings = DEFAULTS, **entry: Any) -> Collected:
+    return GitLabCollector().collect(target(fake, **entry), settings, memory)
 
 
 def by_signal(collected: Collected, entity: str) -> dict[str, Evidence]:
@@ -203,7 +207,8 @@ def test_more_than_a_hundred_projects_are_listed_over_several_pages(fake: FakeGi
     assert len([r for r in fake.requests if r.path == "/groups/platform/projects"]) == 2
 
 
-def test_a_warm_scan_costs_at_most_one_request_per_unchanged_project(fake: FakeGitLab) -> None:
+def test_without_reuse_a_warm_scan_costs_one_request_per_unchanged_project(
+        fake: FakeGitLab) -> None:
     api_project(fake, tier="ultimate", dora={"lead_time_for_changes": 5400.0})
     fake.add_project("platform/docs", {"README.md": "# docs\n"}, tier="free")
     cold = collect(fake)
@@ -212,7 +217,7 @@ def test_a_warm_scan_costs_at_most_one_request_per_unchanged_project(fake: FakeG
     # … approval rules refused, and no deployments: CI jobs asked instead
     assert fake.count_for("platform/docs") == 6
     fake.clear_log()
-    warm = collect(fake, memory=cold.memory)
+    warm = collect(fake, memory=cold.memory, settings=NO_REUSE)
     assert fake.count_for("platform/api") == 1 and fake.count_for("platform/docs") == 1
     assert [r.path for r in fake.requests if r.status != 304] == ["/graphql", "/graphql"]
     assert not [r for r in fake.requests if "archive" in r.path]
@@ -223,7 +228,7 @@ def test_a_warm_scan_costs_at_most_one_request_per_unchanged_project(fake: FakeG
         {(e.entity, e.signal, str(e.value)) for e in cold.evidence}
     fake.project("platform/api").files["SECURITY.md"] = "Report to security@example.com\n"
     fake.clear_log()
-    moved = collect(fake, memory=warm.memory)
+    moved = collect(fake, memory=warm.memory, settings=NO_REUSE)
     assert [r.path for r in fake.requests if r.project == "platform/api" and r.status != 304] \
         == ["/graphql", "/projects/platform/api/repository/archive.tar.gz"]
     assert by_signal(moved, entity("platform/api"))["repo.security_policy"].value is True
