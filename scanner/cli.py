@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="90d: scans of the last 90 days; 30: the newest 30 scans of each "
                             "config (the newest scan of a config is always kept)")
     prune.add_argument("--dry-run", action="store_true", help="only say what would go")
+    prune.add_argument("--vacuum", action="store_true",
+                       help="then give the freed space back (SQLite shrinks its file)")
     prune.add_argument("--db", metavar="PATH_OR_URL", help="the store")
     prune.add_argument("--config", type=Path, help="the configuration naming the store")
     _log_option(prune)
@@ -494,7 +496,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_prune(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from scanner.store.prune import doomed, parse_keep, prune
+    from scanner.store.prune import doomed, parse_keep, prune, vacuum
     from scanner.store.store import Store, database_url, describe_url
 
     keep = parse_keep(args.keep)
@@ -506,6 +508,9 @@ def cmd_prune(args: argparse.Namespace) -> int:
     verb = "would remove" if args.dry_run else "removed"
     emit(logging.INFO, "pruned", f"{verb} {len(drop)} scan(s) from {describe_url(store.url)}",
          scans=len(drop), dry_run=args.dry_run)
+    if args.vacuum and not args.dry_run:
+        vacuum(store)
+        emit(logging.INFO, "vacuumed", f"vacuumed {describe_url(store.url)}")
     return EXIT_OK
 
 

@@ -83,3 +83,17 @@ def prune(store: Store, scan_ids: list[str]) -> None:
         raise UserError(f"cannot prune {describe_url(store.url)}: "
                         f"{str(getattr(exc, 'orig', exc)).splitlines()[0]}; "
                         "nothing was removed") from None
+
+
+def vacuum(store: Store) -> None:
+    """Give the space freed by pruning back: SQLite rewrites its file (it otherwise only
+    reuses the pages); PostgreSQL marks it reusable and refreshes its statistics (without
+    VACUUM FULL, which would lock out scans)."""
+    statement = "VACUUM" if store.dialect == "sqlite" else "VACUUM (ANALYZE)"
+    try:
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(statement)
+    except sa.exc.SQLAlchemyError as exc:
+        raise UserError(f"cannot vacuum {describe_url(store.url)}: "
+                        f"{str(getattr(exc, 'orig', exc)).splitlines()[0]}; the scans were "
+                        "pruned") from None

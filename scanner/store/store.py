@@ -342,8 +342,10 @@ def _sqlite_connected(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
-    writes = conn.get_execution_options().get(_WRITES)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+    options = conn.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":  # VACUUM: outside any transaction
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITES) else "BEGIN")
 
 
 def _stage_rows(scan_id: str, document: dict[str, Any]) -> Iterable[dict[str, Any]]:
