@@ -72,7 +72,7 @@ def describe_url(url: str) -> str:
         return url.removeprefix("sqlite:///")
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is no number
         return url.rsplit("@", maxsplit=1)[-1]
 
 
@@ -315,7 +315,7 @@ def store_engine(url: str) -> sa.Engine:
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     try:
         parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is no number
         raise UserError(f"the store {describe_url(url)} is not a database URL; give a file "
                         "path or postgresql://user@host/database") from None
     backend = parsed.get_backend_name()

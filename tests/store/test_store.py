@@ -289,3 +289,9 @@ def test_vacuum_after_pruning_gives_the_space_back(store_url: str) -> None:
         vacuum(store)  # VACUUM (ANALYZE): no file to measure, but it must run outside a
     assert [s.id for s in store.scans()] == ["s8"]  # transaction and leave the store whole
     assert len(store.evidence("s8")) == 200
+
+
+def test_a_malformed_url_is_one_line_without_its_password() -> None:
+    with pytest.raises(UserError, match="is not a database URL") as raised:
+        Store("postgresql://scanner:pw-77@db.internal:fivefour/estate")
+    assert "pw-77" not in str(raised.value)
