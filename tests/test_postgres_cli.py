@@ -31,8 +31,7 @@ def test_a_year_of_scheduled_scans_works_the_same_on_postgresql(
 
     listed = cli("report", "--list", env=env)
     assert all(scan_id in listed.out for scan_id in ids)
-    assert json.loads(cli("report", ids[0], "--format", "json", env=env).out) == \
-        json.loads(first.out)  # re-rendered exactly from the packed report
+    assert cli("report", ids[0], "--format", "json", env=env).out == first.out  # as printed
     history = json.loads(cli("history", "--format", "json", env=env).out)
     assert [s["id"] for s in history["scans"]] == ids
     assert [s["stages"]["build_test"]["stage"] for s in history["scans"]] == [

@@ -25,7 +25,7 @@ REFERENCE = "$evidence"
 
 @dataclass(frozen=True)
 class EvidenceSet:
-    """One entity's evidence in one scan: the items, and their canonical JSON."""
+    """One entity's evidence in one scan: the items, and their JSON."""
 
     entity: str
     digest: str
@@ -43,7 +43,8 @@ def evidence_sets(evidence: Iterable[Evidence]) -> list[EvidenceSet]:
         by_entity.setdefault(item.entity, []).append(item.to_dict())
     sets = []
     for entity, items in by_entity.items():
-        text = json.dumps(items, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        # In to_dict's own key order, so a re-rendered report reads exactly as printed.
+        text = json.dumps(items, separators=(",", ":"), ensure_ascii=False)
         digest = hashlib.sha256(f"{entity}\n{text}".encode()).hexdigest()
         sets.append(EvidenceSet(entity, digest, tuple(items), text))
     return sets
