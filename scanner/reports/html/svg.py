@@ -76,10 +76,9 @@ def radar(title: str, axes: Sequence[str], series: Sequence[Series]) -> str:
         parts.append(f'<text class="radar-axis" x="{_number(lx)}" y="{_number(ly + 4)}" '
                      f'text-anchor="{anchor}">{escape(label)}</text>')
     for item in series:
-        shape = " ".join(f"{_number(x)},{_number(y)}" for x, y in
-                         (point(a, v or 0) for a, v in enumerate(item.values)))
+        corners = [None if v is None else point(a, v) for a, v in enumerate(item.values)]
         parts.append(f'<g class="series {item.css}" data-series="{escape(item.name)}">'
-                     f'<polygon points="{shape}"/>')
+                     f'{_outline(corners)}')
         for axis, value in enumerate(item.values):
             if value is not None:
                 x, y = point(axis, value)
@@ -91,6 +90,21 @@ def radar(title: str, axes: Sequence[str], series: Sequence[Series]) -> str:
     legend = "".join(f'<li class="{item.css}"><span class="swatch" aria-hidden="true">'
                      f'</span>{escape(item.name)}</li>' for item in series)
     return "".join(parts) + f'<ul class="legend" aria-label="Legend">{legend}</ul>'
+
+
+def _outline(points: Sequence[tuple[float, float] | None]) -> str:
+    """A series' shape: closed when every axis is known; otherwise only the sides between
+    known neighbours, so an unknown competency is a gap, not a line to zero."""
+    known = [p for p in points if p is not None]
+    if len(known) == len(points):
+        shape = " ".join(f"{_number(x)},{_number(y)}" for x, y in known)
+        return f'<polygon points="{shape}"/>'
+    sides = []
+    for here, there in zip(points, [*points[1:], points[0]], strict=True):
+        if here is not None and there is not None:
+            sides.append(f"M{_number(here[0])},{_number(here[1])} "
+                         f"L{_number(there[0])},{_number(there[1])}")
+    return f'<path d="{" ".join(sides)}"/>' if sides else ""
 
 
 def _radar_text(axes: Sequence[str], series: Sequence[Series]) -> str:

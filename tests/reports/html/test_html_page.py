@@ -48,3 +48,18 @@ def test_links_for_file_url_and_arn_locators(cli: Callable[..., Any],
         '<a href="https://console.aws.amazon.com/go/view?arn=arn:aws:guardduty')
     assert _link("repo:github.com/a/b", "https://github.com/a/b/blob/main/x", scan) == (
         '<a href="https://github.com/a/b/blob/main/x">https://github.com/a/b/blob/main/x</a>')
+
+
+def test_an_unknown_competency_is_a_gap_in_the_radar_not_a_line_to_zero() -> None:
+    from scanner.reports.html.svg import Series, radar
+
+    axes = ["Plan", "Build", "Release", "Operate"]
+    chart = radar("t", axes, [Series("Observed", "observed", (1.0, None, 3.0, 2.0)),
+                              Series("Target", "target", (2.0, 2.0, 3.0, 3.0))])
+    observed, target = re.findall(r'<g class="series [^"]+"[^>]*>(.*?)</g>', chart)
+    assert "<polygon" not in observed
+    sides = re.findall(r"M[\d.]+,[\d.]+ L[\d.]+,[\d.]+", observed)
+    assert len(sides) == 2  # Release-Operate and Operate-Plan; Build is unknown
+    assert "320.0,210.0" not in observed  # nothing drawn at the centre
+    assert observed.count("<circle") == 3 and "Build unknown" in chart  # said in the desc
+    assert "<polygon" in target and "<path" not in target
