@@ -45,7 +45,7 @@ from scanner.collectors.local import LocalRepoCollector
 from scanner.config import Config
 from scanner.evidence import Evidence
 from scanner.scan import drill_down, judge, load_engine, run_scan
-from scanner.store.store import Store, database_url
+from scanner.store.store import Store, database_url, sqlite_file, store_engine
 
 import pgserver
 from gitrepo import GitRepo
@@ -162,9 +162,8 @@ def timed(args: list[str], env: dict[str, str], runs: int = 3) -> float:
 
 
 def size_of(url: str) -> int:
-    if url.startswith("sqlite:///"):
-        return Path(url.removeprefix("sqlite:///")).stat().st_size
-    from scanner.store.store import store_engine
+    if (file := sqlite_file(url)) is not None:
+        return file.stat().st_size
 
     with store_engine(url).connect() as conn:
         return int(conn.execute(sa.text("select pg_database_size(current_database())"))

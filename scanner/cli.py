@@ -297,8 +297,10 @@ def _one_scan_at_a_time(store: Any, fingerprint: str) -> AbstractContextManager[
 
         return config_lock(store, fingerprint)
     from scanner.lock import lock_path, scan_lock
+    from scanner.store.store import sqlite_file
 
-    return scan_lock(lock_path(store.url if store else None, fingerprint), fingerprint)
+    return scan_lock(lock_path(sqlite_file(store.url) if store else None, fingerprint),
+                     fingerprint)
 
 
 def _exit_on_sigterm() -> None:
@@ -355,10 +357,10 @@ def _regression(store: Any, result: Any) -> str | None:
 def _stored_side(store: Any, scan_id: str, other: str | None = None) -> Any:
     """A stored scan as a diff reads it; against `other` (also stored), entities whose
     evidence is the same in both are skipped, since they cannot differ."""
-    from scanner.diff import Observation, Side
+    from scanner.diff import Side, observation
 
     return Side(scan_id, store.outline(scan_id),
-                lambda signals: [Observation(*found) for found in
+                lambda signals: [observation(*found) for found in
                                  store.observations(scan_id, signals, besides=other)])
 
 

@@ -115,8 +115,8 @@ def diff_scans(before: Side, after: Side) -> ScanDiff:
 
 
 def observation(entity: str, signal: str, value: Any) -> Observation:
-    """An observation of a scan not yet stored, its value encoded as the store encodes it,
-    so stored observations are compared as they are read, without decoding."""
+    """An observation, its value as JSON so that values of any shape compare and hash
+    alike, whether read from the store or from a scan not yet stored."""
     return Observation(entity, signal, json.dumps(value))
 
 

@@ -18,12 +18,11 @@ from typing import IO
 from scanner.errors import UserError
 
 
-def lock_path(sqlite_url: str | None, fingerprint: str) -> Path:
+def lock_path(sqlite_file: Path | None, fingerprint: str) -> Path:
     """Next to a SQLite store; without a store (--no-store), in the user cache folder.
     (A PostgreSQL store is locked in the database: scanner/store/lock.py.)"""
-    if sqlite_url:
-        folder = Path(sqlite_url.removeprefix("sqlite:///")).parent
-        return folder / f"maturity-{fingerprint}.lock"
+    if sqlite_file is not None:
+        return sqlite_file.parent / f"maturity-{fingerprint}.lock"
     from platformdirs import user_cache_path
 
     return user_cache_path("maturity-scanner", appauthor=False) / "locks" / \

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from scanner.errors import UserError
-from scanner.store.store import Store, describe_url
+from scanner.store.store import BATCH, Store, describe_url, first_line
 from scanner.store.tables import (
     NEWEST_FIRST,
     SCANS_WITH_DETAILS,
@@ -26,8 +26,6 @@ from scanner.store.tables import (
     scans_table,
     stages_table,
 )
-
-_BATCH = 500  # ids per DELETE … IN (…): under every backend's bound-parameter limit
 
 
 @dataclass(frozen=True)
@@ -71,8 +69,8 @@ def prune(store: Store, scan_ids: list[str]) -> None:
                 scan_details_table, documents_table)
     try:
         with store.writing(alone=True) as conn:
-            for start in range(0, len(scan_ids), _BATCH):
-                batch = scan_ids[start:start + _BATCH]
+            for start in range(0, len(scan_ids), BATCH):
+                batch = scan_ids[start:start + BATCH]
                 for table in children:
                     conn.execute(table.delete().where(table.c.scan_id.in_(batch)))
                 conn.execute(scans_table.delete().where(scans_table.c.id.in_(batch)))
@@ -81,8 +79,7 @@ def prune(store: Store, scan_ids: list[str]) -> None:
             conn.execute(evidence_sets_table.delete().where(~used))
     except sa.exc.SQLAlchemyError as exc:
         raise UserError(f"cannot prune {describe_url(store.url)}: "
-                        f"{str(getattr(exc, 'orig', exc)).splitlines()[0]}; "
-                        "nothing was removed") from None
+                        f"{first_line(exc)}; nothing was removed") from None
 
 
 def vacuum(store: Store) -> None:
@@ -95,5 +92,4 @@ def vacuum(store: Store) -> None:
             conn.exec_driver_sql(statement)
     except sa.exc.SQLAlchemyError as exc:
         raise UserError(f"cannot vacuum {describe_url(store.url)}: "
-                        f"{str(getattr(exc, 'orig', exc)).splitlines()[0]}; the scans were "
-                        "pruned") from None
+                        f"{first_line(exc)}; the scans were pruned") from None

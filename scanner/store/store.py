@@ -66,10 +66,15 @@ def database_url(given: str | None) -> str:
     return f"sqlite:///{path.resolve()}"
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite store's URL; None for any other database."""
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
 def describe_url(url: str) -> str:
     """The store as messages name it: a SQLite file's path, else the URL without password."""
-    if url.startswith("sqlite:///"):
-        return url.removeprefix("sqlite:///")
+    if (file := sqlite_file(url)) is not None:
+        return str(file)
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is no number
@@ -100,15 +105,15 @@ _WRITES = "maturity_writes"
 # PostgreSQL advisory lock ("mtrywrt"): saves share it, pruning takes it alone, so no
 # evidence set is removed while a scan being saved still refers to it.
 _WRITE_LOCK = 0x6D747279777274
-_BATCH = 500  # rows per IN (…) or multi-row insert: under every backend's parameter limit
+BATCH = 500  # rows per IN (…) or multi-row insert: under every backend's parameter limit
 
 
 class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         where = describe_url(url)
-        if url.startswith("sqlite:///"):
-            folder = Path(url.removeprefix("sqlite:///")).parent
+        if (file := sqlite_file(url)) is not None:
+            folder = file.parent
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -122,7 +127,7 @@ class Store:
                 with self.writing() as conn:
                     bring_up_to_date(conn, where)
         except sa.exc.SQLAlchemyError as exc:
-            raise UserError(f"cannot open the store {where}: {_first_line(exc)}; "
+            raise UserError(f"cannot open the store {where}: {first_line(exc)}; "
                             f"check --db or {ENV_DB}") from None
 
     @property
@@ -177,22 +182,22 @@ class Store:
                     self._save_memory(conn, collector, target, kept)
         except sa.exc.SQLAlchemyError as exc:
             raise UserError(f"cannot write the scan to {describe_url(self.url)}: "
-                            f"{_first_line(exc)}; nothing was stored") from None
+                            f"{first_line(exc)}; nothing was stored") from None
 
     def _save_sets(self, conn: sa.Connection, scan_id: str, sets: list[EvidenceSet]) -> None:
         """Only sets no earlier scan stored are compressed and written; another scan saving
         the same set at the same moment is no conflict (same digest, same content)."""
         known: set[str] = set()
-        for start in range(0, len(sets), _BATCH):
-            digests = [s.digest for s in sets[start:start + _BATCH]]
+        for start in range(0, len(sets), BATCH):
+            digests = [s.digest for s in sets[start:start + BATCH]]
             known.update(conn.execute(
                 sa.select(evidence_sets_table.c.digest)
                 .where(evidence_sets_table.c.digest.in_(digests))).scalars())
         fresh = list({s.digest: s for s in sets if s.digest not in known}.values())
-        for start in range(0, len(fresh), _BATCH):
+        for start in range(0, len(fresh), BATCH):
             conn.execute(self._insert(evidence_sets_table).on_conflict_do_nothing(), [
                 {"digest": s.digest, "entity": s.entity, "items": len(s.items),
-                 "body": s.body()} for s in fresh[start:start + _BATCH]])
+                 "body": s.body()} for s in fresh[start:start + BATCH]])
         if sets:
             conn.execute(scan_entities_table.insert(), [
                 {"scan_id": scan_id, "position": position, "entity": s.entity,
@@ -278,14 +283,14 @@ class Store:
         return outline
 
     def observations(self, scan_id: str, signals: Iterable[str], *,
-                     besides: str | None = None) -> list[tuple[str, str, str]]:
-        """(entity, signal, value as JSON) of a scan's evidence of these signals.
+                     besides: str | None = None) -> list[tuple[str, str, Any]]:
+        """(entity, signal, value) of a scan's evidence of these signals.
 
         With `besides` (another scan), entities whose evidence set is the same in both
         scans are left out: what they observed cannot differ.
         """
         wanted = set(signals)
-        return [(item["entity"], item["signal"], json.dumps(item["value"]))
+        return [(item["entity"], item["signal"], item["value"])
                 for _, items in self._sets(scan_id, besides=besides)
                 for item in items if item["signal"] in wanted]
 
@@ -362,6 +367,6 @@ def _stage_rows(scan_id: str, document: dict[str, Any]) -> Iterable[dict[str, An
                    "score": None, "confidence": sub["confidence"]}
 
 
-def _first_line(exc: Exception) -> str:
+def first_line(exc: Exception) -> str:
     text = str(getattr(exc, "orig", None) or exc)
     return text.strip().splitlines()[0] if text.strip() else type(exc).__name__

@@ -17,7 +17,7 @@ from scanner.errors import UserError
 from scanner.evidence import Evidence
 from scanner.memory import Remembered
 from scanner.store.prune import prune, vacuum
-from scanner.store.store import Store, database_url
+from scanner.store.store import Store, database_url, sqlite_file
 
 import pgserver
 
@@ -110,8 +110,8 @@ def test_unchanged_evidence_is_stored_once_however_many_scans_see_it(store_url: 
     # A diff reads only the entities whose evidence differs between the two scans.
     assert store.observations("s6", ["vcs.signed_commits_share", "ci.sast.tools"],
                               besides="s5") == [
-        ("repo:/srv/api", "ci.sast.tools", '["codeql"]'),
-        ("repo:/srv/api", "vcs.signed_commits_share", "0.9")]
+        ("repo:/srv/api", "ci.sast.tools", ["codeql"]),
+        ("repo:/srv/api", "vcs.signed_commits_share", 0.9)]
     assert len(store.observations("s6", ["ci.sast.tools"])) == 2
 
 
@@ -281,7 +281,8 @@ def test_vacuum_after_pruning_gives_the_space_back(store_url: str) -> None:
         store.save(document(f"s{day}", f"2026-11-0{day}T10:00:00+00:00", many), many, [])
     prune(store, [f"s{day}" for day in range(1, 8)])
     if store.dialect == "sqlite":
-        path = Path(store.url.removeprefix("sqlite:///"))
+        path = sqlite_file(store.url)
+        assert path is not None
         before = path.stat().st_size
         vacuum(store)
         assert path.stat().st_size < before / 2
