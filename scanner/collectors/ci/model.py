@@ -48,6 +48,12 @@ class Reference:
     inputs: tuple[tuple[str, str], ...] = ()
     version: str = ""  # the @ref of an action, reusable workflow or component
     label: str = ""  # the step's name, where the CI system gives one
+    # The folder, relative to the repository root, a command runs in ("" = the root):
+    # a step's `working-directory`, a job's default, Cloud Build's `dir`, Jenkins `dir()`.
+    directory: str = ""
+    # Where CI reached this reference from, outermost first, when it was found by following
+    # wrappers: ("ci.yml:38", "Makefile:8") for a tool run by a make target the step calls.
+    via: tuple[str, ...] = ()
 
     def input(self, name: str) -> str:
         return next((val for key, val in self.inputs if key == name), "")
