@@ -18,13 +18,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scanner import __version__, leaders
-from scanner.errors import EXIT_GATE_FAILED, EXIT_OK, EXIT_PARTIAL, UserError
+from scanner.errors import (
+    EXIT_GATE_FAILED,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    InternalError,
+    UserError,
+)
 from scanner.logs import emit
 
 if TYPE_CHECKING:
     from scanner.config import Config
 
-EXIT_INTERNAL = 4
 FORMATS = ("table", "json", "markdown", "html")
 STAGE_CHOICES = ("beginner", "intermediate", "advanced", "expert")
 
@@ -174,8 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("MATURITY_DEBUG"):
             raise
+        cause = str(exc) if isinstance(exc, InternalError) else f"{type(exc).__name__}: {exc}"
         emit(logging.ERROR, "internal_error", f"maturity: internal error: "
-             f"{type(exc).__name__}: {exc} (set MATURITY_DEBUG=1 for details; please report it)")
+             f"{cause} (set MATURITY_DEBUG=1 for details; please report it)")
         return EXIT_INTERNAL
 
 
@@ -286,6 +293,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         emit(logging.ERROR, "gate_failed", f"maturity: gate failed: {message}")
     if failed:
         return EXIT_GATE_FAILED
+    if any(p.internal for p in result.info.problems if p.severity == "error"):
+        return EXIT_INTERNAL  # stored and reported, but a bug of ours lost a source
     return EXIT_PARTIAL if result.info.partial else EXIT_OK
 
 

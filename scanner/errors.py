@@ -6,6 +6,13 @@ EXIT_OK = 0
 EXIT_GATE_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_PARTIAL = 3
+EXIT_INTERNAL = 4
+
+
+class InternalError(Exception):
+    """A bug of the scanner's own (not the user's input): exit code 4."""
+
+    exit_code = EXIT_INTERNAL
 
 
 class UserError(Exception):

@@ -30,7 +30,7 @@ from scanner.collectors.base import (
 from scanner.config import Config, fingerprint
 from scanner.engine.evaluate import Evaluator, RuleResult
 from scanner.engine.loader import RuleSet, builtin_rule_files, load_rules
-from scanner.errors import FileProblem, UserError
+from scanner.errors import FileProblem, InternalError, UserError
 from scanner.evidence import Evidence, EvidenceIndex, now_utc
 from scanner.memory import NO_MEMORY, Memory, Remembered
 from scanner.model import Model, load_model
@@ -141,7 +141,10 @@ def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None
     entities = [e for c in collected for e in c.entities]
     if not entities:
         errors = [p for p in problems if p.severity == ERROR]
-        raise UserError("; ".join(p.message for p in errors) or "nothing to scan")
+        message = "; ".join(p.message for p in errors) or "nothing to scan"
+        if any(p.internal for p in errors):
+            raise InternalError(message)
+        raise UserError(message)
     evidence, link_problems = joined(collected)
     problems += link_problems
     waivers, waiver_problems = _waivers(engine, config, collected, entities)
@@ -285,7 +288,8 @@ def collect_one(target: Target, settings: CollectSettings, memory: Memory = NO_M
     except Exception as exc:
         return Collected(problems=[Problem(
             target.label, f"collector '{target.collector}' failed: "
-            f"{type(exc).__name__}: {exc}", ERROR)])
+            f"{type(exc).__name__}: {exc} (a bug in the scanner; please report it)", ERROR,
+            internal=True)])
 
 
 def new_scan_id(started: Any) -> str:

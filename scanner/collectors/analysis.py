@@ -9,6 +9,8 @@ the source. History is the caller's: a clone has it, an API snapshot does not.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -18,7 +20,7 @@ from scanner.collectors.ci.model import Job
 from scanner.collectors.ci.signals import SIGNALS as CI_SIGNALS
 from scanner.collectors.ci.signals import CiReading, delivery_frequency, emit_ci_signals
 from scanner.collectors.ci.tools import load_catalogue
-from scanner.collectors.files import DETECTORS
+from scanner.collectors.files import detectors
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.files.kubernetes import workloads_by_name
 from scanner.collectors.repo_files import SIGNALS as FILE_SIGNALS
@@ -36,7 +38,7 @@ SIGNALS: tuple[SignalSpec, ...] = (
     *FILE_SIGNALS,
     *CI_SIGNALS,
     *SERVICE_SIGNALS,
-    *(spec for detector in DETECTORS for spec in detector.SIGNALS),
+    *(spec for detector in detectors() for spec in detector.signals),
 )
 _SERVICE_KIND = frozenset(spec.name for spec in SIGNALS if "service" in spec.entity_kinds)
 
@@ -69,6 +71,26 @@ class RepositoryAnalysis:
         self.collected.problems.append(Problem(entity or self.entity, message,
                                                locator=locator))
 
+    @contextmanager
+    def isolated(self, part: str, out: Emitter,
+                 where: Callable[[], str | None] = lambda: None) -> Iterator[None]:
+        """Run one part of the analysis so that a bug in it costs only its own signals:
+        what it emitted is dropped (left unknown) and a warning names it and the file."""
+        kept = len(out.evidence)
+        try:
+            yield
+        except Exception as exc:  # any bug in one detector; the rest of the scan goes on
+            del out.evidence[kept:]
+            self.note(f"{part} failed ({type(exc).__name__}: {exc}); its signals are left "
+                      "unknown (a bug in the scanner; please report it)", where(),
+                      entity=out.entity)
+
+    def detect(self, files: FileIndex, out: Emitter) -> None:
+        """Every registered file detector, each on its own."""
+        for detector in detectors():
+            with self.isolated(f"detector '{detector.id}'", out, lambda: files.last_read):
+                detector.detect(files, out)
+
     def run(self, out: Emitter, history: History | None) -> None:
         """Read the tree into `out` (the repository's emitter), then each service."""
         self.collected.entities.append(self.entity)
@@ -80,8 +102,7 @@ class RepositoryAnalysis:
         deployable(findings.service_artifacts, summary.deploys, out)
         iac_applied(findings.iac, summary.iac_applied, out)
         files = FileIndex(self.tree)
-        for detector in DETECTORS:
-            detector.detect(files, out)
+        self.detect(files, out)
         if history is not None:
             for message in history.finish(out):
                 self.note(message)
@@ -147,8 +168,7 @@ class RepositoryAnalysis:
         files_out.emit("service.path", service.path or ".", [service.locator], service.reason)
         findings = RepoFiles(subtree, self.catalogue, files_out).collect_service()
         files = FileIndex(subtree)
-        for detector in DETECTORS:
-            detector.detect(files, files_out)
+        self.detect(files, files_out)
         ci_out = Emitter(entity, self.source)
         own = CiReading(results=reading.results, unparsed_systems=reading.unparsed_systems,
                         external=reading.external, extra_jobs=reading.extra_jobs,

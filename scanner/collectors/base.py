@@ -37,23 +37,29 @@ class Problem:
     """Something that went wrong or was skipped, with where to look.
 
     `error` means a source or entity could not be scanned (the scan is
-    partial); `warning` means one input was skipped with a note.
+    partial); `warning` means one input was skipped with a note.  `internal`
+    marks a failure of the scanner's own code rather than of the source.
     """
 
     target: str
     message: str
     severity: str = WARNING
     locator: str | None = None
+    internal: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        data = {"target": self.target, "severity": self.severity, "message": self.message}
+        data: dict[str, Any] = {"target": self.target, "severity": self.severity,
+                                "message": self.message}
         if self.locator:
             data["locator"] = self.locator
+        if self.internal:
+            data["internal"] = True
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Problem:
-        return cls(data["target"], data["message"], data["severity"], data.get("locator"))
+        return cls(data["target"], data["message"], data["severity"], data.get("locator"),
+                   bool(data.get("internal")))
 
     def line(self) -> str:
         where = f"{self.locator}: " if self.locator else ""

@@ -51,6 +51,25 @@ class SubTree:
         return self.tree.read_text(self.prefix + path)
 
 
+class ReadRecorder:
+    """A tree that remembers the last file read through it: the file a failing parser was
+    on, for the warning that names it."""
+
+    def __init__(self, tree: RepoTree) -> None:
+        self.tree = tree
+        self.last_read: str | None = None
+
+    def paths(self) -> Sequence[str]:
+        return self.tree.paths()
+
+    def has(self, path: str) -> bool:
+        return self.tree.has(path)
+
+    def read_text(self, path: str) -> str:
+        self.last_read = path
+        return self.tree.read_text(path)
+
+
 def matching(tree: RepoTree, *patterns: str) -> list[str]:
     """Paths matching any glob (fnmatch; `*` crosses folders), in tree order."""
     return [p for p in tree.paths() if any(fnmatch.fnmatchcase(p, pat) for pat in patterns)]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from types import ModuleType
 from typing import Any
 
 from scanner.collectors.ci import (
@@ -28,13 +29,14 @@ from scanner.collectors.ci.model import (
     PULL_REQUEST,
     PUSH,
     Job,
+    ParseResult,
     Reference,
     scalar_text,
 )
 from scanner.collectors.ci.signals import CiReading
 from scanner.collectors.ci.tools import Catalogue
 from scanner.collectors.repo_files import PRECOMMIT_CONFIG, PROW_OWNERS
-from scanner.collectors.tree import RepoTree, SkippedFile
+from scanner.collectors.tree import ReadRecorder, RepoTree, SkippedFile
 from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml
 
 PRE_COMMIT_TOOL = "pre-commit"
@@ -69,10 +71,8 @@ UNPARSED_CI = (
 def read_ci(tree: RepoTree, catalogue: Catalogue, precommit_hooks: Sequence[Reference],
             precommit_ci_service: bool) -> CiReading:
     """Parse every CI system the repository uses, plus what CI runs indirectly."""
-    reading = CiReading(results=[parser.parse(tree) for parser in PARSERS])
     wrappers = Wrappers(tree)
-    for result in reading.results:
-        result.jobs = [wrappers.expand_job(job) for job in result.jobs]
+    reading = CiReading(results=[_parsed(parser, tree, wrappers) for parser in PARSERS])
     for path in tree.paths():
         for system, pattern in UNPARSED_CI:
             if pattern.search(path):
@@ -102,6 +102,21 @@ def read_ci(tree: RepoTree, catalogue: Catalogue, precommit_hooks: Sequence[Refe
                                               f"{job.name} (goreleaser)", job.locator,
                                               job.triggers, steps))
     return reading
+
+
+def _parsed(parser: ModuleType, tree: RepoTree, wrappers: Wrappers) -> ParseResult:
+    """One CI system's jobs with their commands resolved; a bug in its parser costs only
+    that system (its files count as unread, so negatives are left unsaid)."""
+    recorder = ReadRecorder(tree)
+    try:
+        result: ParseResult = parser.parse(recorder)
+        result.jobs = [wrappers.expand_job(job) for job in result.jobs]
+    except Exception as exc:  # any bug in one parser; the other CI systems still count
+        result = ParseResult(parser.SYSTEM)
+        result.unreadable.append((recorder.last_read or parser.SYSTEM,
+                                  f"the {parser.SYSTEM} reader failed ({type(exc).__name__}: "
+                                  f"{exc}; a bug in the scanner, please report it)"))
+    return result
 
 
 def analysis_apps(tree: RepoTree, catalogue: Catalogue) -> Iterable[Job]:

@@ -50,6 +50,7 @@ class FileIndex:
     def __init__(self, tree: RepoTree) -> None:
         self.tree = tree
         self.skipped: dict[str, str] = {}
+        self.last_read: str | None = None  # the file a failing detector was most likely on
         self._text: dict[str, str | None] = {}
         self._yaml: dict[str, list[Any]] = {}
 
@@ -60,6 +61,7 @@ class FileIndex:
         return self.tree.has(path)
 
     def text(self, path: str) -> str | None:
+        self.last_read = path
         if path not in self._text:
             try:
                 self._text[path] = self.tree.read_text(path)
@@ -89,6 +91,7 @@ class FileIndex:
                         if "{{" in text:
                             documents = self._templated(text)
             self._yaml[path] = [d for d in documents if d is not None]
+        self.last_read = path
         return self._yaml[path]
 
     @staticmethod

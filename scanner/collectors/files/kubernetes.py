@@ -363,8 +363,8 @@ class Helm:
                     continue
                 text = self.files.text(path) or ""
                 marks = list(_DEFINE.finditer(text))
-                for mark, following in zip(marks, [*marks[1:], None], strict=True):
-                    end = following.start() if following else len(text)
+                for index, mark in enumerate(marks):
+                    end = marks[index + 1].start() if index + 1 < len(marks) else len(text)
                     self._defines.setdefault(mark.group(1), text[mark.end():end])
         return self._defines
 
