@@ -13,6 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 SignalValue = bool | int | float | str | list[Any] | None
+# Joins the places of a chain in a locator, outermost first: how CI reaches a tool through
+# wrappers (`.github/workflows/ci.yml:38 → Makefile:8 → pytest`).
+TRAIL = " → "
 
 
 def entity_kind(entity: str) -> str:
@@ -61,8 +64,10 @@ class Evidence:
     """One observation.
 
     `locators` are places a person can open to check it (`path:line`, URL,
-    ARN), the most telling first; for a negative value they are the places
-    that were looked at.  `note` says in words what was seen.
+    ARN, or a chain of them joined by TRAIL), the most telling first; for a
+    negative value they are the places that were looked at.  `occurrences` is
+    the number of places in all when more were seen than are kept.  `note` says
+    in words what was seen.
     """
 
     entity: str
@@ -72,6 +77,7 @@ class Evidence:
     locators: tuple[str, ...] = ()
     note: str | None = None
     observed_at: datetime = field(default_factory=now_utc)
+    occurrences: int | None = None
 
     @property
     def locator(self) -> str | None:
@@ -92,6 +98,8 @@ class Evidence:
         }
         if len(self.locators) > 1:
             data["locators"] = list(self.locators)
+        if self.occurrences:
+            data["occurrences"] = self.occurrences
         if self.note:
             data["note"] = self.note
         return data
@@ -107,6 +115,7 @@ class Evidence:
             locators=tuple(locators),
             note=data.get("note"),
             observed_at=datetime.fromisoformat(data["observed_at"]),
+            occurrences=data.get("occurrences"),
         )
 
 

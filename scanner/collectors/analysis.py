@@ -17,8 +17,9 @@ from typing import Any, Protocol
 from scanner.collectors.base import Collected, CollectSettings, Emitter, Problem
 from scanner.collectors.ci.delegated import read_ci
 from scanner.collectors.ci.model import Job
+from scanner.collectors.ci.reading import CiReading
 from scanner.collectors.ci.signals import SIGNALS as CI_SIGNALS
-from scanner.collectors.ci.signals import CiReading, delivery_frequency, emit_ci_signals
+from scanner.collectors.ci.signals import delivery_frequency, emit_ci_signals
 from scanner.collectors.ci.tools import load_catalogue
 from scanner.collectors.files import detectors
 from scanner.collectors.files.index import FileIndex
@@ -120,10 +121,12 @@ class RepositoryAnalysis:
         for result in reading.results:
             for where, why in result.unreadable:
                 self.note(f"CI file skipped: {why}", where)
+        for where, why in reading.notes:
+            self.note(why, where)
         if summary.gaps:
-            reasons = "; ".join(f"{where}: {why}" for where, why in summary.gaps[:3])
+            reasons = "; ".join(f"{gap.locator}: {gap.why}" for gap in summary.gaps[:3])
             more = f" (and {len(summary.gaps) - 3} more)" if len(summary.gaps) > 3 else ""
-            self.note("CI evidence is incomplete, so missing CI tools are reported as "
+            self.note("CI evidence is incomplete, so some missing CI tools are reported as "
                       f"unknown rather than absent: {reasons}{more}")
         if len(services) == 1 and not services[0].path:
             self._whole_repository_service(out.evidence)
@@ -170,7 +173,7 @@ class RepositoryAnalysis:
         files = FileIndex(subtree)
         self.detect(files, files_out)
         ci_out = Emitter(entity, self.source)
-        own = CiReading(results=reading.results, unparsed_systems=reading.unparsed_systems,
+        own = CiReading(results=reading.results,
                         external=reading.external, extra_jobs=reading.extra_jobs,
                         only=lambda job: self._serves(job, service, services))
         summary = emit_ci_signals(own, self.catalogue, self.production, ci_out)

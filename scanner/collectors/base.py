@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from scanner.evidence import Evidence, SignalValue
+from scanner.evidence import TRAIL, Evidence, SignalValue
 from scanner.memory import NO_MEMORY, Memory, Remembered
 from scanner.signals import SignalSpec
 from scanner.timeline import DeployTimeline, IncidentEvent
@@ -66,11 +66,15 @@ class Problem:
         return f"{self.severity}: {self.target}: {where}{self.message}"
 
 
+MAX_LOCATORS = 5  # places kept per signal and entity; the evidence counts the rest
+
+
 class Emitter:
     """Builds the evidence of one entity from one source.
 
     `locator_prefix` is prepended to file locators, for detectors that read a
-    folder of the repository as if it were its root.
+    folder of the repository as if it were its root.  Locators come strongest
+    first; at most MAX_LOCATORS are kept, with the number of places in all.
     """
 
     def __init__(self, entity: str, source: str, locator_prefix: str = "") -> None:
@@ -83,10 +87,21 @@ class Emitter:
              note: str | None = None) -> None:
         if self.locator_prefix:
             locators = [self._prefixed(locator) for locator in locators]
+        places = tuple(dict.fromkeys(locators))
         self.evidence.append(Evidence(self.entity, signal, value, self.source,
-                                      tuple(dict.fromkeys(locators)), note))
+                                      places[:MAX_LOCATORS], note,
+                                      occurrences=len(places) if len(places) > MAX_LOCATORS
+                                      else None))
 
     def _prefixed(self, locator: str) -> str:
+        """A file locator seen from the repository root; in a chain, every place but the
+        tool's name at its end."""
+        *places, last = locator.split(TRAIL)
+        if places:
+            return TRAIL.join([*(self._prefixed_place(p) for p in places), last])
+        return self._prefixed_place(last)
+
+    def _prefixed_place(self, locator: str) -> str:
         if "://" in locator or " " in locator.split(":", 1)[0]:
             return locator  # a URL, or words such as "commit 1a2b3c"
         return self.locator_prefix + locator

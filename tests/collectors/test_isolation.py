@@ -11,8 +11,8 @@ import pytest
 
 from scanner.cli import main
 from scanner.collectors.base import Emitter
-from scanner.collectors.ci.commands import Wrappers
 from scanner.collectors.ci.delegated import _parsed
+from scanner.collectors.ci.resolve import Resolver
 from scanner.collectors.files import Detector, register, unregister
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.local.git import GitRepo as LocalGit
@@ -81,7 +81,7 @@ def test_a_failing_ci_reader_costs_only_its_own_system(tree: Callable[[dict[str,
         raise IndexError("list index out of range")
 
     broken = SimpleNamespace(SYSTEM="travis", parse=parse)
-    result = _parsed(broken, files, Wrappers(files))  # type: ignore[arg-type]
+    result = _parsed(broken, files, Resolver(files))  # type: ignore[arg-type]
     assert result.jobs == []
     assert result.unreadable[0][0] == ".travis.yml"
     assert "the travis reader failed (IndexError" in result.unreadable[0][1]

@@ -459,8 +459,10 @@ class _Reader:
                 continue
             key = next((k for k in SCRIPT_KEYS if k in step), None)
             if key is not None and isinstance(step[key], str):
+                folder = _working_directory(step.get("workingDirectory"))
                 job.references += [
-                    Reference(COMMAND, line, step.locate(key, offset), label=label)
+                    Reference(COMMAND, line, step.locate(key, offset), label=label,
+                              directory=folder)
                     for offset, line in shell_lines(step[key])]
             task = step.get("task")
             if isinstance(task, str) and task.strip():
@@ -621,3 +623,15 @@ def parse(tree: RepoTree) -> ParseResult:
                             tuple(job.references), job.environment, job.stage,
                             tuple(job.variables.items()), job.needs) for job in jobs]
     return result
+
+
+def _working_directory(value: Any) -> str:
+    """A step's `workingDirectory` as a repository folder: relative to the sources
+    (`$(Build.SourcesDirectory)/web` -> `web`); "" when it is the root or computed."""
+    if not isinstance(value, str):
+        return ""
+    for root in ("$(Build.SourcesDirectory)", "$(System.DefaultWorkingDirectory)",
+                 "$(Pipeline.Workspace)/s"):
+        value = value.replace(root, "")
+    folder = posixpath.normpath(value.strip().lstrip("/").removeprefix("./") or ".")
+    return "" if folder == "." or "$" in folder or folder.startswith("..") else folder

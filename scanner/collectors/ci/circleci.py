@@ -31,6 +31,7 @@ from scanner.collectors.ci.model import (
     PUSH,
     SCHEDULE,
     TAG,
+    TEST_REPORT,
     Job,
     ParseResult,
     Reference,
@@ -45,6 +46,7 @@ from scanner.yaml_source import LineDict, LineList, stamp_file
 SYSTEM = "circleci"
 CONFIG_FILES = (".circleci/config.yml", ".circleci/config.yaml")
 DEFAULT_CONTINUATION = ".circleci/continue_config.yml"
+DEFAULT_CHECKOUT = "~/project"  # where a job checks the repository out, unless it says
 EVERY_BRANCH = frozenset({PUSH, DEFAULT_BRANCH})
 MAX_DEPTH = 6
 # Keys of a workflow entry that configure the entry, not the job's parameters.
@@ -148,6 +150,7 @@ class _Config:
         self.executors = self.section(data, "executors")
         self.jobs = self.section(data, "jobs")
         self.orb_references: list[Reference] = []
+        self.checkout = DEFAULT_CHECKOUT  # the job being read checks out here
         parameters = self.section(data, "parameters")
         self.pipeline_defaults = {
             str(k): v.get("default") for k, v in parameters.items() if isinstance(v, dict)}
@@ -192,6 +195,8 @@ class _Config:
         if name in ("when", "unless"):
             return self.steps(body.get("steps") if isinstance(body, dict) else None,
                               parameters, depth + 1, commands)
+        if name == "store_test_results":  # the job publishes test results
+            return [Reference(TEST_REPORT, "junit", where)]
         if name in BUILT_IN_STEPS or "<<" in name:
             return []
         arguments = self.arguments(body, parameters)
@@ -227,7 +232,10 @@ class _Config:
         else:
             return []
         script = _fill(container[field_name], parameters)
-        return [Reference(COMMAND, line, container.locate(field_name, offset), label=label)
+        folder = _inside(body.get("working_directory"), self.checkout) \
+            if isinstance(body, LineDict) else ""
+        return [Reference(COMMAND, line, container.locate(field_name, offset), label=label,
+                          directory=folder)
                 for offset, line in shell_lines(script)]
 
     @staticmethod
@@ -272,6 +280,8 @@ class _Config:
         body = self.jobs.get(name)
         if isinstance(body, LineDict):
             parameters = self.defaults(body, arguments)
+            checkout = body.get("working_directory")
+            self.checkout = checkout if isinstance(checkout, str) else DEFAULT_CHECKOUT
             references = self.images(body) + self.steps(body.get("steps"), parameters, 0)
             return references, body, self.jobs.locate(name)
         alias, _, job = name.partition("/")
@@ -494,3 +504,17 @@ def parse(tree: RepoTree) -> ParseResult:
                     f"continuation configuration {candidate} is generated at run time or "
                     "not in the repository; not read")))
     return result
+
+
+def _inside(value: Any, checkout: str) -> str:
+    """A step's `working_directory` as a folder of the repository, which CircleCI checks
+    out into the job's own working directory ("" when it is that folder or elsewhere)."""
+    if not isinstance(value, str):
+        return ""
+    base = checkout.rstrip("/") + "/"
+    if value.startswith(base):
+        value = value[len(base):]
+    elif value.startswith(("~", "/", "$")):
+        return ""
+    folder = posixpath.normpath(value.removeprefix("./"))
+    return "" if folder == "." or folder.startswith("..") else folder

@@ -22,7 +22,6 @@ from scanner.collectors.ci import (
     gitlab_ci,
     jenkins,
 )
-from scanner.collectors.ci.commands import Wrappers
 from scanner.collectors.ci.model import (
     COMMAND,
     FILE,
@@ -33,7 +32,9 @@ from scanner.collectors.ci.model import (
     Reference,
     scalar_text,
 )
-from scanner.collectors.ci.signals import CiReading
+from scanner.collectors.ci.plain import read_plain
+from scanner.collectors.ci.reading import CiReading
+from scanner.collectors.ci.resolve import Resolver
 from scanner.collectors.ci.tools import Catalogue
 from scanner.collectors.repo_files import PRECOMMIT_CONFIG, PROW_OWNERS
 from scanner.collectors.tree import ReadRecorder, RepoTree, SkippedFile
@@ -52,7 +53,8 @@ GORELEASER_DEFAULTS = {
 #: CI systems parsed into jobs.
 PARSERS = (github_actions, gitlab_ci, jenkins, circleci, azure_pipelines, bitbucket)
 
-#: CI systems recognised by their files but not parsed yet: (system, path pattern).
+#: CI systems recognised by their files but not parsed: read as plain commands (see
+#: `plain`), (system, path pattern).
 UNPARSED_CI = (
     ("travis", re.compile(r"^\.travis\.ya?ml$")),
     ("drone", re.compile(r"^\.drone\.ya?ml$")),
@@ -71,16 +73,19 @@ UNPARSED_CI = (
 def read_ci(tree: RepoTree, catalogue: Catalogue, precommit_hooks: Sequence[Reference],
             precommit_ci_service: bool) -> CiReading:
     """Parse every CI system the repository uses, plus what CI runs indirectly."""
-    wrappers = Wrappers(tree)
-    reading = CiReading(results=[_parsed(parser, tree, wrappers) for parser in PARSERS])
+    resolver = Resolver(tree)
+    reading = CiReading(results=[_parsed(parser, tree, resolver) for parser in PARSERS])
     for path in tree.paths():
         for system, pattern in UNPARSED_CI:
             if pattern.search(path):
-                reading.unparsed_systems.append((system, path))
+                plain = read_plain(tree, system, path)
+                plain.jobs = [resolver.expand_job(job) for job in plain.jobs]
+                reading.results.append(plain)
     if tree.has(PROW_OWNERS):
         reading.external.append((PROW_OWNERS, "an OWNERS file suggests Prow, whose jobs are "
                                  "configured outside the repository"))
     reading.extra_jobs += list(analysis_apps(tree, catalogue))
+    reading.notes = resolver.notes
     runners = {tool: [job for job in reading.jobs
                       if any(hit.tool == tool for hit in catalogue.match_job(job))]
                for tool in (PRE_COMMIT_TOOL, GORELEASER_TOOL)}
@@ -104,13 +109,13 @@ def read_ci(tree: RepoTree, catalogue: Catalogue, precommit_hooks: Sequence[Refe
     return reading
 
 
-def _parsed(parser: ModuleType, tree: RepoTree, wrappers: Wrappers) -> ParseResult:
+def _parsed(parser: ModuleType, tree: RepoTree, resolver: Resolver) -> ParseResult:
     """One CI system's jobs with their commands resolved; a bug in its parser costs only
     that system (its files count as unread, so negatives are left unsaid)."""
     recorder = ReadRecorder(tree)
     try:
         result: ParseResult = parser.parse(recorder)
-        result.jobs = [wrappers.expand_job(job) for job in result.jobs]
+        result.jobs = [resolver.expand_job(job) for job in result.jobs]
     except Exception as exc:  # any bug in one parser; the other CI systems still count
         result = ParseResult(parser.SYSTEM)
         result.unreadable.append((recorder.last_read or parser.SYSTEM,

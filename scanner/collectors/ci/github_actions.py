@@ -40,6 +40,19 @@ from scanner.yaml_source import LineDict, LineList
 SYSTEM = "github_actions"
 WORKFLOW_FOLDER = ".github/workflows"
 MAX_DEPTH = 4
+# Inputs through which an action runs a command line of the caller's choosing (retry and
+# shell-runner actions, `xvfb` wrappers, container runners, emulator runners).
+COMMAND_INPUTS = ("run", "command", "commands", "script", "shell-command", "cmd",
+                  "custom_command", "command_line", "entrypoint-command")
+# Build actions whose arguments are a build tool's task list: (input, tool).
+BUILD_ARGUMENTS = {
+    "gradle/gradle-build-action": ("arguments", "gradle"),
+    "gradle/actions/setup-gradle": ("arguments", "gradle"),
+    "eskatos/gradle-command-action": ("arguments", "gradle"),
+    "qcastel/github-actions-maven-cmd": ("maven-args", "mvn"),
+    "xom9ikk/maven-build-action": ("args", "mvn"),
+}
+BUILD_IMAGE_ACTIONS = ("docker/build-push-action",)
 
 MAIN_LINE_BRANCH = re.compile(
     r"^(main|master|trunk|develop|development|dev|stable|default|prod|production|"
@@ -138,6 +151,7 @@ class _Reader:
         if triggers is None:
             triggers = workflow_triggers(data.get("on"))
         jobs: LineDict = data["jobs"]
+        directory = _default_directory(data)  # a called workflow has defaults of its own
         top_permissions = "permissions" in data
         all_jobs_declare = True
         for name, body in jobs.items():
@@ -147,13 +161,13 @@ class _Reader:
                 continue
             all_jobs_declare = all_jobs_declare and "permissions" in body
             self.job(path, prefix + str(name), body, jobs.line_of(name),
-                     triggers=triggers, depth=depth)
+                     triggers=triggers, depth=depth, directory=directory)
         if not prefix:
             self.result.permissions_declared[path] = top_permissions or (
                 all_jobs_declare and bool(jobs))
 
     def job(self, path: str, name: str, body: LineDict, line: int, *,
-            triggers: frozenset[str], depth: int) -> None:
+            triggers: frozenset[str], depth: int, directory: str = "") -> None:
         references: list[Reference] = []
         uses = body.get("uses")
         if isinstance(uses, str):
@@ -183,7 +197,8 @@ class _Reader:
                                                 f"{path}:{services.line_of(service_name)}"))
         steps = body.get("steps")
         if isinstance(steps, LineList):
-            references.extend(self.steps(path, steps, depth))
+            references.extend(self.steps(path, steps, depth,
+                                         _default_directory(body) or directory))
         environment = body.get("environment")
         if isinstance(environment, dict):
             environment = environment.get("name")
@@ -195,12 +210,14 @@ class _Reader:
             needs=tuple(prefix + need for need in names(body.get("needs"))),
         ))
 
-    def steps(self, path: str, steps: LineList, depth: int) -> list[Reference]:
+    def steps(self, path: str, steps: LineList, depth: int,
+              directory: str = "") -> list[Reference]:
         references: list[Reference] = []
         for index, step in enumerate(steps):
             if not isinstance(step, LineDict):
                 continue
             label = scalar_text(step.get("name"))
+            here = _folder(step.get("working-directory")) or directory
             uses = step.get("uses")
             if isinstance(uses, str):
                 where = f"{path}:{step.line_of('uses')}"
@@ -210,14 +227,18 @@ class _Reader:
                 elif uses.startswith("./"):
                     references.extend(self.composite(uses, where, depth))
                 else:
-                    references.append(_remote(ACTION, uses, where, _inputs(step), label))
+                    action = _remote(ACTION, uses, where, _inputs(step), label)
+                    references.append(action)
+                    references.extend(_commands_of_action(action, step, path))
+                references.extend(_input_commands(step, path, label,
+                                                  uses.startswith("docker://")))
             run = step.get("run")
             if isinstance(run, str):
                 position = step.position_of("run")
                 for offset, command in shell_lines(run):
                     references.append(Reference(COMMAND, command,
                                                 f"{path}:{position.line_of(offset)}",
-                                                label=label))
+                                                label=label, directory=here))
             elif run is not None:
                 self.result.notes.append((f"{path}:{steps.line_of(index)}",
                                           "step 'run' is not text; skipped"))
@@ -246,6 +267,74 @@ class _Reader:
             return [Reference(IMAGE, image.removeprefix("docker://"),
                               f"{action_path}:{runs.line_of('image')}")]
         return []
+
+
+def _default_directory(body: Any) -> str:
+    """`defaults: {run: {working-directory: DIR}}` of a workflow or job."""
+    defaults = body.get("defaults") if isinstance(body, dict) else None
+    run = defaults.get("run") if isinstance(defaults, dict) else None
+    return _folder(run.get("working-directory")) if isinstance(run, dict) else ""
+
+
+def _folder(value: Any) -> str:
+    """A working directory as a repository folder ("" for the root or an expression)."""
+    if not isinstance(value, str) or "${{" in value or value.startswith(("/", "~")):
+        return ""
+    folder = posixpath.normpath(value.removeprefix("./"))
+    return "" if folder in (".", "") or folder.startswith("..") else folder
+
+
+def _action_directory(inputs: LineDict) -> str:
+    """The folder an action runs its commands in: its own input for it, else the root
+    (a step's `working-directory` applies to `run` only)."""
+    for name in ("working-directory", "working_directory", "build-root-directory"):
+        if isinstance(inputs.get(name), str):
+            return _folder(inputs[name])
+    return ""
+
+
+def _input_commands(step: LineDict, path: str, label: str,
+                    container: bool) -> list[Reference]:
+    """Command lines given to an action through its inputs (`with: command: …`), or the
+    arguments of a `docker://` step, which are the command its container runs."""
+    inputs = step.get("with")
+    if not isinstance(inputs, LineDict):
+        return []
+    directory = _action_directory(inputs)
+    names = [*COMMAND_INPUTS, "args"] if container else list(COMMAND_INPUTS)
+    found: list[Reference] = []
+    for name in names:
+        value = inputs.get(name)
+        if not isinstance(value, str):
+            continue
+        position = inputs.position_of(name)
+        for offset, command in shell_lines(value):
+            line = position.line_of(offset) if position.literal_block else inputs.line_of(name)
+            found.append(Reference(COMMAND, command, f"{path}:{line}", label=label,
+                                   directory=directory))
+    return found
+
+
+def _commands_of_action(action: Reference, step: LineDict, path: str) -> list[Reference]:
+    """The command a build action stands for: a Gradle or Maven action's task list, an
+    image build's target stage."""
+    inputs = step.get("with")
+    if not isinstance(inputs, LineDict):
+        return []
+    directory = _action_directory(inputs)
+    where = f"{path}:{step.line_of('with')}"
+    for prefix, (name, tool) in BUILD_ARGUMENTS.items():
+        if action.value.startswith(prefix) and isinstance(inputs.get(name), str):
+            return [Reference(COMMAND, f"{tool} {inputs[name].strip()}",
+                              f"{path}:{inputs.line_of(name)}", label=action.label,
+                              directory=directory)]
+    if action.value.startswith(BUILD_IMAGE_ACTIONS) and isinstance(inputs.get("target"), str):
+        context = _folder(inputs.get("context")) or "."
+        file = inputs.get("file")
+        dockerfile = f" -f {file}" if isinstance(file, str) and "${{" not in file else ""
+        return [Reference(COMMAND, f"docker build --target {inputs['target']}{dockerfile} "
+                          f"{context}", where, label=action.label, directory=directory)]
+    return []
 
 
 def parse(tree: RepoTree) -> ParseResult:

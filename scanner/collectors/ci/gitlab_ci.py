@@ -27,6 +27,7 @@ from scanner.collectors.ci.model import (
     PUSH,
     SCHEDULE,
     TAG,
+    TEST_REPORT,
     Job,
     ParseResult,
     Reference,
@@ -418,7 +419,8 @@ class _Jobs:
             jobs.append(Job(
                 system=SYSTEM, file=self.config.file_of(name), name=name,
                 locator=self.config.locate(name), triggers=triggers,
-                references=tuple(self.images(body) + self.commands(body)),
+                references=tuple(self.images(body) + self.commands(body) +
+                                 _test_reports(body)),
                 environment=scalar_text(env_name) or None,
                 stage=scalar_text(body.get("stage")) or None,
                 variables=tuple(job_variables.items()),
@@ -483,3 +485,12 @@ def parse(tree: RepoTree) -> ParseResult:
             result.jobs.extend(child_builder.synthetic(child_loader.templates, "template"))
             result.jobs.extend(child_builder.synthetic(child_loader.components, "component"))
     return result
+
+
+def _test_reports(body: LineDict) -> list[Reference]:
+    """`artifacts: reports: junit:`: the job publishes test results, whatever ran them."""
+    artifacts = body.get("artifacts")
+    reports = artifacts.get("reports") if isinstance(artifacts, LineDict) else None
+    if not isinstance(reports, LineDict) or "junit" not in reports:
+        return []
+    return [Reference(TEST_REPORT, "junit", reports.locate("junit"))]

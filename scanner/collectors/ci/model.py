@@ -36,6 +36,9 @@ PRECOMMIT = "precommit"
 COMMAND = "command"
 FILE = "file"  # a repository file whose presence means an app analyses the repository
 ORB = "orb"  # a CircleCI orb command or job, e.g. `snyk/scan` (namespace/orb/command)
+# Test results a job publishes in a format of its own (GitLab `artifacts:reports:junit`,
+# CodeBuild `reports:`): the value names the format, e.g. `junit`.
+TEST_REPORT = "test_report"
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,9 @@ class ParseResult:
     # Configuration pulled in from outside the repository and not read (locator, what).
     external: list[tuple[str, str]] = field(default_factory=list)
     permissions_declared: dict[str, bool] = field(default_factory=dict)
+    # Read as plain commands (a CI system this scanner does not parse): what the jobs
+    # run is known, when they run is not.
+    plain: bool = False
 
 
 def names(value: Any, key: str = "job") -> tuple[str, ...]:

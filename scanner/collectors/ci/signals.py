@@ -1,24 +1,33 @@
 """Source-neutral CI signals from parsed pipelines.
 
-The same function serves every CI system and every source of CI files (a
-local clone now, a Git host's API later).  Negative values are emitted only
-when the whole CI configuration was read: an unreadable workflow, an unparsed
-CI system or configuration included from outside the repository leaves the
-negative unsaid (no evidence), while positives still count.
+The same function serves every CI system and every source of CI files (a local
+clone, a Git host's archive).  Positives always count.  A negative is claimed
+only where nothing unread could hide what it denies: an unreadable file or
+configuration from outside the repository leaves every negative unsaid; a CI
+system read as plain commands leaves unsaid only what depends on when its jobs
+run, and only for the tools it shows.  A negative cites what was examined.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from scanner.collectors.base import Emitter
+from scanner.collectors.ci.hits import (
+    e2e_by_name,
+    find_hits,
+    inferred_from_names,
+    places,
+    test_points,
+    test_regimes,
+    tests_by_name,
+)
 from scanner.collectors.ci.model import (
     AFTER_MERGE,
     BEFORE_MERGE,
-    COMMAND,
     DEFAULT_BRANCH,
     GITLAB_COMPONENT,
     PUSH,
@@ -26,8 +35,8 @@ from scanner.collectors.ci.model import (
     REUSABLE_WORKFLOW,
     TAG,
     Job,
-    ParseResult,
 )
+from scanner.collectors.ci.reading import CONTENT, CiReading, Gap
 from scanner.collectors.ci.tools import Catalogue, Hit
 from scanner.signals import SignalSpec
 
@@ -58,19 +67,8 @@ _CATEGORY_WORDS = {
 }
 TEARDOWN_JOB_NAME = re.compile(r"(?i)(clean[-_ ]?up|tear[-_ ]?down|destroy|delete|prune)")
 PINNED = re.compile(r"^[0-9a-f]{40}$")
-E2E_JOB_NAME = re.compile(r"(?i)(^|[^a-z])(e2e|end[-_ ]?to[-_ ]?end|smoke|acceptance|"
-                          r"system[-_ ]tests?|browser[-_ ]tests?)([^a-z]|$)")
 NOT_DEPLOY_ENVIRONMENT = re.compile(r"(?i)(pypi|npm|crates|rubygems|maven|nuget|"
                                     r"release|publish|github-pages|pages|docs|documentation)")
-# Jobs that exercise signing, publishing or deploying as a test (e2e on a kind
-# cluster, a throwaway registry) are not evidence of how releases are built.
-TEST_JOB = re.compile(r"(?i)(^|[-_./ ])(e2e|tests?|testing|kind|smoke|conformance|integration)"
-                      r"([-_./ ]|$)")
-RELEASE_JOB = re.compile(r"(?i)(release|publish|push)")
-RELEASE_CATEGORIES = frozenset({"signing", "provenance", "verification", "sbom", "packaging",
-                                "deploy"})
-
-
 def _spec(name: str, kind: str, description: str) -> SignalSpec:
     return SignalSpec(name, kind, description, ("repo", "service"))
 
@@ -87,6 +85,12 @@ SIGNALS: tuple[SignalSpec, ...] = (
           "Dependency scanning or review runs on pull / merge requests or every branch push"),
     _spec("ci.tests.before_merge", "bool",
           "Tests run on pull / merge requests or on every branch push, before merge"),
+    _spec("ci.tests.regimes", "list",
+          "Kinds of automated tests CI runs: unit, integration (API, functional), e2e "
+          "(browser, smoke, acceptance), performance (load), contract"),
+    _spec("ci.tests.points", "list",
+          "Points of the lifecycle where CI runs tests automatically: change (before merge), "
+          "merge (main line), release (tags, releases, deployments), schedule"),
     _spec("ci.e2e.automatic", "bool",
           "End-to-end or smoke tests run automatically (on change, after merge or on a "
           "schedule), not only by hand"),
@@ -120,125 +124,104 @@ SIGNALS: tuple[SignalSpec, ...] = (
 )
 
 
-@dataclass
-class CiReading:
-    """Everything read from a repository's CI configuration."""
-
-    results: list[ParseResult] = field(default_factory=list)
-    unparsed_systems: list[tuple[str, str]] = field(default_factory=list)  # (system, file)
-    external: list[tuple[str, str]] = field(default_factory=list)  # CI defined elsewhere
-    extra_jobs: list[Job] = field(default_factory=list)
-    only: Callable[[Job], bool] | None = None  # the jobs that concern one service
-
-    @property
-    def jobs(self) -> list[Job]:
-        jobs = [job for result in self.results for job in result.jobs] + self.extra_jobs
-        return [job for job in jobs if self.only(job)] if self.only else jobs
-
-    @property
-    def files(self) -> list[str]:
-        return [path for result in self.results for path in result.files]
-
-    def gaps(self, unrecognised: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-        """Why negatives cannot be trusted: (locator, reason)."""
-        found = [(path, f"CI file not read: {why}") for result in self.results
-                 for path, why in result.unreadable]
-        found += [(path, f"{system} configuration is not parsed yet")
-                  for system, path in self.unparsed_systems]
-        found += [(where, f"{what} is not read") for result in self.results
-                  for where, what in result.external]
-        found += self.external + list(unrecognised)
-        return found
-
-
 class _Output:
-    """Emits positives always, negatives only when the whole CI configuration was read."""
+    """Emits positives always; a negative only where no gap could hide what it denies."""
 
-    def __init__(self, out: Emitter, files: list[str], complete: bool) -> None:
+    def __init__(self, out: Emitter, reading: CiReading, gaps: list[Gap],
+                 hits: list[Hit]) -> None:
         self.out = out
-        self.files = files
-        self.complete = complete
+        self.examined = reading.examined()
+        self.content_known = not any(gap.scope == CONTENT for gap in gaps)
+        untimed = reading.untimed_files
+        # Categories with tools in jobs whose triggers are not known: whether those run
+        # before merge or automatically cannot be denied.
+        self.untimed = {h.category for h in hits if h.job and h.job.file in untimed}
 
     def tools(self, signal: str, found: list[Hit], absent_note: str) -> None:
         tools = sorted({h.tool for h in found})
         if tools:
-            locators = [next(h.locator for h in found if h.tool == tool) for tool in tools]
-            self.out.emit(signal, tools, locators)
-        elif self.complete:
-            self.out.emit(signal, [], self.files, absent_note)
+            notes = sorted({h.note for h in found if h.note})
+            self.out.emit(signal, tools, places(found), "; ".join(notes) or None)
+        elif self.content_known:
+            self.out.emit(signal, [], self.examined, absent_note)
 
-    def flag(self, signal: str, locators: list[str], absent_note: str) -> None:
-        if locators:
-            self.out.emit(signal, True, locators)
-        elif self.complete:
-            self.out.emit(signal, False, self.files, absent_note)
+    def flag(self, signal: str, found: Sequence[Hit | Job], absent_note: str,
+             categories: Sequence[str] = ()) -> None:
+        if found:
+            self.out.emit(signal, True, [_place(item) for item in found])
+        elif self.content_known and not self.untimed & set(categories):
+            self.out.emit(signal, False, self.examined, absent_note)
+
+
+def _place(item: Hit | Job) -> str:
+    return item.trail if isinstance(item, Hit) else item.locator
 
 
 @dataclass(frozen=True)
 class CiSummary:
-    gaps: list[tuple[str, str]]  # (locator, why) that kept negatives unsaid
+    gaps: list[Gap]  # what kept negatives unsaid
     deploys: bool | None  # a deploy job was found; None when that cannot be said
     iac_applied: list[str] | None  # IaC kinds applied after merge; None when unknown
     delivers_on_merge: bool  # a deploy or publish job runs on pushes to the main line
     delivers_on_tag: bool  # a deploy or publish job runs on tags or releases
+    deploy_places: tuple[str, ...] = ()  # where CI deploys, for `deployable`
 
 
 def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pattern[str],
                     out: Emitter) -> CiSummary:
     """Emit the CI signals and say what kept negatives unsaid."""
     jobs = reading.jobs
-    hits = [hit for job in jobs for hit in catalogue.match_job(job)
-            if not (hit.category in RELEASE_CATEGORIES and _is_a_test_job(job))]
-    unrecognised = [(ref.locator, f"{ref.value} (not a known tool; its jobs are not read)")
-                    for job in jobs for ref in job.references
-                    if ref.kind in (REUSABLE_WORKFLOW, GITLAB_COMPONENT)
-                    and not catalogue.match_reference(ref)]
+    hits = find_hits(jobs, catalogue)
+    inferred, unrecognised = inferred_from_names(jobs, catalogue)
+    hits += inferred
     gaps = reading.gaps(unrecognised)
     files = reading.files
-    output = _Output(out, files, complete=not gaps)
-    systems = sorted({r.system for r in reading.results if r.files} |
-                     {system for system, _ in reading.unparsed_systems})
-    out.emit("ci.present", bool(systems), files or [p for _, p in reading.unparsed_systems])
-    out.emit("ci.systems", systems, files)
-    if output.complete or jobs:
-        out.emit("ci.jobs", len(jobs), files)
+    systems = reading.systems
+    output = _Output(out, reading, gaps, hits)
+    out.emit("ci.present", bool(systems), output.examined)
+    out.emit("ci.systems", systems, output.examined)
+    if output.content_known or jobs:
+        out.emit("ci.jobs", len(jobs), output.examined)
     looked = f"looked in {len(files)} CI file(s)" if files else "no CI configuration"
 
     deploy_jobs = _deploy_jobs(jobs, hits)
     hits += [Hit("environment", "deploy", job.locator, job) for job in deploy_jobs
              if not any(h.job is job and h.category == "deploy" for h in hits)]
-    hits += _e2e_by_name(jobs, hits)
+    hits += e2e_by_name(jobs, hits)
+    hits += tests_by_name(jobs, hits)
+    output.untimed |= {h.category for h in hits
+                       if h.job and h.job.file in reading.untimed_files}
     for category in TOOL_CATEGORIES:
         output.tools(f"ci.{category}.tools", [h for h in hits if h.category == category],
                      f"no {_CATEGORY_WORDS[category]}; {looked}")
 
-    def where(categories: Sequence[str], triggers: frozenset[str] | None = None) -> list[str]:
-        return [h.locator for h in hits if h.category in categories and h.job
+    def where(categories: Sequence[str], triggers: frozenset[str] | None = None) -> list[Hit]:
+        return [h for h in hits if h.category in categories and h.job
                 and (h.job.triggers & triggers if triggers is not None else h.job.automatic)]
 
     output.flag("ci.sast.before_merge", where(["sast"], BEFORE_MERGE),
-                "no SAST job runs before merge")
+                "no SAST job runs before merge", ["sast"])
     output.flag("ci.sca.before_merge", where(["sca"], BEFORE_MERGE),
-                "no dependency scanning before merge")
+                "no dependency scanning before merge", ["sca"])
     output.flag("ci.tests.before_merge", where(["tests"], BEFORE_MERGE),
-                "no test job runs before merge")
-    output.flag("ci.e2e.automatic", where(["e2e"]), "no automatic end-to-end tests")
-    output.flag("ci.deploy.present", [job.locator for job in deploy_jobs], "no deploy job")
-    output.flag("ci.deploy.automatic",
-                [job.locator for job in deploy_jobs if job.triggers & AFTER_MERGE],
-                "no deploy job starts automatically")
+                "no test job runs before merge", ["tests"])
+    _emit_test_regimes(hits, deploy_jobs, output)
+    output.flag("ci.e2e.automatic", where(["e2e"]), "no automatic end-to-end tests", ["e2e"])
+    output.flag("ci.deploy.present", deploy_jobs, "no deploy job")
+    output.flag("ci.deploy.automatic", [job for job in deploy_jobs if job.triggers & AFTER_MERGE],
+                "no deploy job starts automatically", ["deploy"])
     production_jobs = [job for job in deploy_jobs
                        if job.environment and production.search(job.environment)]
-    output.flag("ci.deploy.production", [job.locator for job in production_jobs],
-                "no deploy job targets production")
+    output.flag("ci.deploy.production", production_jobs, "no deploy job targets production")
     output.flag("ci.deploy.production_automatic",
-                [job.locator for job in production_jobs if job.triggers & AFTER_MERGE],
-                "no automatic production deploy")
+                [job for job in production_jobs if job.triggers & AFTER_MERGE],
+                "no automatic production deploy", ["deploy"])
     applied = [h for h in hits if h.applies and h.job and h.job.triggers & AFTER_MERGE]
     kinds = sorted({kind for h in applied for kind in h.applies})
-    if kinds or output.complete:
+    if kinds or output.content_known:
         out.emit("ci.iac.applied", kinds,
-                 [next(h.locator for h in applied if k in h.applies) for k in kinds] or files,
+                 [next(h.trail for h in applied if k in h.applies) for k in kinds]
+                 or output.examined,
                  None if kinds else "no automatic terraform apply, helm upgrade, kubectl apply "
                  "or similar after merge")
     ungated = [job for job in deploy_jobs if not _gated(job, jobs, hits)]
@@ -248,12 +231,12 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
                  f"{len(ungated)} of {len(deploy_jobs)} deploy jobs run without a security or "
                  "policy check first" if ungated else None)
     environments = sorted({job.environment for job in deploy_jobs if job.environment})
-    if environments or output.complete:
+    if environments or output.content_known:
         out.emit("ci.deploy.environments", environments,
-                 [job.locator for job in deploy_jobs if job.environment] or files)
+                 [job.locator for job in deploy_jobs if job.environment] or output.examined)
     output.flag("ci.release.automatic", where(["packaging"], AFTER_MERGE),
-                "no automatic release job")
-    if output.complete or jobs:
+                "no automatic release job", ["packaging"])
+    if output.content_known or jobs:
         _emit_pinning(jobs, out)
     declared = [(path, ok) for result in reading.results
                 for path, ok in result.permissions_declared.items()]
@@ -263,10 +246,27 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
                  [path for path, ok in declared if not ok] or [p for p, _ in declared])
     delivering = [job for job in deploy_jobs] + [
         h.job for h in hits if h.category == "packaging" and h.job]
-    return CiSummary(gaps, True if deploy_jobs else (False if output.complete else None),
-                     kinds if kinds or output.complete else None,
+    return CiSummary(gaps, True if deploy_jobs else (False if output.content_known else None),
+                     kinds if kinds or output.content_known else None,
                      any(j.triggers & {PUSH, DEFAULT_BRANCH} for j in delivering),
-                     any(j.triggers & {TAG, RELEASE} for j in delivering))
+                     any(j.triggers & {TAG, RELEASE} for j in delivering),
+                     tuple(places(h for h in hits if h.category == "deploy")))
+
+
+def _emit_test_regimes(hits: list[Hit], deploy_jobs: list[Job], output: _Output) -> None:
+    """Which kinds of tests run, and at which points of the lifecycle."""
+    automatic = [h for h in hits if h.job and h.job.automatic]
+    regimes = test_regimes(automatic)
+    points = test_points(automatic, deploy_jobs)
+    for signal, found, what in (("ci.tests.regimes", regimes, "kinds of automated tests"),
+                                ("ci.tests.points", points, "points where tests run")):
+        if found:
+            output.out.emit(signal, list(found),
+                            [places(group)[0] for group in found.values()],
+                            "; ".join(f"{name}: {len(group)} place(s)"
+                                      for name, group in found.items()))
+        elif output.content_known and not output.untimed & {"tests", "e2e", "load_test"}:
+            output.out.emit(signal, [], output.examined, f"no {what} found")
 
 
 def _deploy_jobs(jobs: list[Job], hits: list[Hit]) -> list[Job]:
@@ -314,30 +314,6 @@ def _names_an_environment(job: Job) -> bool:
     """An environment job deploys, unless its name says it tears one down."""
     return bool(job.environment) and not NOT_DEPLOY_ENVIRONMENT.search(job.environment or "") \
         and not TEARDOWN_JOB_NAME.search(job.name)
-
-
-def _is_a_test_job(job: Job) -> bool:
-    name = job.name if TEST_JOB.search(job.name) else job.file.rsplit("/", 1)[-1]
-    return bool(TEST_JOB.search(name)) and not RELEASE_JOB.search(job.name)
-
-
-def _e2e_by_name(jobs: list[Job], hits: list[Hit]) -> list[Hit]:
-    """Jobs and steps named e2e / smoke / acceptance that run commands are end-to-end tests,
-    unless a tool in them is already recognised as one."""
-    found: list[Hit] = []
-    for job in jobs:
-        if any(h.job is job and h.category == "e2e" for h in hits):
-            continue
-        commands = [r for r in job.references if r.kind == COMMAND]
-        if commands and (E2E_JOB_NAME.search(job.name) or
-                         E2E_JOB_NAME.search(job.file.rsplit("/", 1)[-1])):
-            telling = next((r for r in commands if E2E_JOB_NAME.search(r.value)), commands[0])
-            found.append(Hit(f"'{job.name}' job", "e2e", telling.locator, job))
-            continue
-        named = next((r for r in commands if r.label and E2E_JOB_NAME.search(r.label)), None)
-        if named:
-            found.append(Hit(f"'{named.label}' step", "e2e", named.locator, job))
-    return found
 
 
 def _emit_pinning(jobs: list[Job], out: Emitter) -> None:

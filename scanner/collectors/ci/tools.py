@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 
 from scanner import validate as v
-from scanner.collectors.ci.commands import segments
 from scanner.collectors.ci.model import (
     ACTION,
     COMMAND,
@@ -26,12 +25,16 @@ from scanner.collectors.ci.model import (
     ORB,
     PRECOMMIT,
     REUSABLE_WORKFLOW,
+    TEST_REPORT,
     Job,
     Reference,
 )
+from scanner.collectors.ci.resolve.words import segments
+from scanner.evidence import TRAIL
 
 PREFIX_KINDS = (ACTION, REUSABLE_WORKFLOW, ORB)
-PATTERN_KINDS = (COMMAND, IMAGE, PRECOMMIT, GITLAB_TEMPLATE, GITLAB_COMPONENT, FILE)
+PATTERN_KINDS = (COMMAND, IMAGE, PRECOMMIT, GITLAB_TEMPLATE, GITLAB_COMPONENT, FILE,
+                 TEST_REPORT)
 MATCHER_KINDS = PREFIX_KINDS + PATTERN_KINDS
 # How a GitLab `*_DISABLED` variable switches a template's jobs off: the Secure
 # templates compare with 'true' or '1' exactly; older ones accept any value.
@@ -77,13 +80,26 @@ class Matcher:
 
 @dataclass(frozen=True)
 class Hit:
-    """A tool recognised in a job: which, as what, and where."""
+    """A tool recognised in a job: which, as what, and where.
+
+    `locator` is the line that runs it; `via` the places CI reached that line through
+    (a step calling `make ci`, the make target), outermost first.
+    """
 
     tool: str
     category: str
     locator: str
     job: Job | None
     applies: tuple[str, ...] = ()
+    via: tuple[str, ...] = ()
+    note: str = ""  # how it was recognised, where that is not plain (inferred from a name)
+
+    @property
+    def trail(self) -> str:
+        """Where a person checks it: the line, or the chain from CI to the tool."""
+        if not self.via:
+            return self.locator
+        return TRAIL.join((*self.via, self.locator, self.tool))
 
 
 @dataclass(frozen=True)
@@ -125,7 +141,7 @@ class Catalogue:
         for reference in job.references:
             for matcher in self.match_reference(reference, job.variables):
                 hits.append(Hit(matcher.tool, matcher.category, reference.locator, job,
-                                matcher.applies))
+                                matcher.applies, reference.via))
         return hits
 
 

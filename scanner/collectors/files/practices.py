@@ -7,7 +7,7 @@ runbooks, threat models, and the debt that code carries in its comments
 
 Everything here is read through the shared `FileIndex`; a file that cannot be
 read (binary, too large, not UTF-8) is left out, never fatal.  Makefile and
-justfile recipes are read with the CI command parser (`ci.commands.Wrappers`),
+justfile recipes are read with the CI command parser (`ci.resolve.Resolver`),
 so both agree on what a target runs.
 """
 
@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from scanner.collectors.base import Emitter
-from scanner.collectors.ci.commands import JUSTFILES, MAKEFILES, Wrappers
 from scanner.collectors.ci.model import COMMAND, Reference
+from scanner.collectors.ci.resolve import JUSTFILES, MAKEFILES, Resolver
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.repo_files import SOURCE_SUFFIXES
 from scanner.collectors.tree import SkippedFile
@@ -446,14 +446,14 @@ def _dev_compose(files: FileIndex, path: str, rest: str) -> str | None:
 
 def _bootstrap(files: FileIndex, out: Emitter) -> None:
     tree = _IndexTree(files)
-    wrappers = Wrappers(tree)
+    resolver = Resolver(tree)
     found: list[tuple[str, int]] = []
     makefile = next((name for name in MAKEFILES if files.has(name)), None)
     if makefile is not None:
-        found += _make_targets(files, wrappers, makefile)
+        found += _make_targets(files, resolver, makefile)
     justfile = next((name for name in JUSTFILES if files.has(name)), None)
     if justfile is not None:
-        found += _just_recipes(files, wrappers, justfile)
+        found += _just_recipes(files, resolver, justfile)
     found += [(path, 0) for path in files.paths() if BOOTSTRAP_SCRIPTS.match(path)]
     locators = [f"{path}:{line}" if line else path for path, line in sorted(set(found))]
     out.emit("dev.bootstrap", locators, locators,
@@ -461,7 +461,7 @@ def _bootstrap(files: FileIndex, out: Emitter) -> None:
              "justfile, and no script/bootstrap, scripts/setup*, bin/setup or setup.sh")
 
 
-def _make_targets(files: FileIndex, wrappers: Wrappers, makefile: str) -> list[tuple[str, int]]:
+def _make_targets(files: FileIndex, resolver: Resolver, makefile: str) -> list[tuple[str, int]]:
     """Bootstrap-named targets that run at least one command (theirs or a prerequisite's)."""
     text = _text(files, makefile)
     if text is None:
@@ -471,7 +471,7 @@ def _make_targets(files: FileIndex, wrappers: Wrappers, makefile: str) -> list[t
     for target in BOOTSTRAP_TARGETS:
         if target not in lines:
             continue
-        commands = [ref.value for ref in _expand(wrappers, f"make {target}")
+        commands = [ref.value for ref in _expand(resolver, f"make {target}")
                     if ref.locator.startswith(f"{makefile}:")]
         if not commands or (target == "install" and any(SYSTEM_INSTALL.search(c)
                                                         for c in commands)):
@@ -493,7 +493,7 @@ def _rule_lines(text: str) -> dict[str, int]:
     return lines
 
 
-def _just_recipes(files: FileIndex, wrappers: Wrappers, justfile: str) -> list[tuple[str, int]]:
+def _just_recipes(files: FileIndex, resolver: Resolver, justfile: str) -> list[tuple[str, int]]:
     """Bootstrap-named recipes with a command line or a dependency."""
     text = _text(files, justfile)
     if text is None:
@@ -512,13 +512,13 @@ def _just_recipes(files: FileIndex, wrappers: Wrappers, justfile: str) -> list[t
             continue
         line, has_dependencies = headers[recipe]
         if has_dependencies or any(ref.locator.startswith(f"{justfile}:")
-                                   for ref in _expand(wrappers, f"just {recipe}")):
+                                   for ref in _expand(resolver, f"just {recipe}")):
             found.append((justfile, line))
     return found
 
 
-def _expand(wrappers: Wrappers, command: str) -> list[Reference]:
-    return list(wrappers.expand(Reference(COMMAND, command, "practices"), 0, set()))
+def _expand(resolver: Resolver, command: str) -> list[Reference]:
+    return resolver.resolve(Reference(COMMAND, command, "practices"))
 
 
 # --- post-mortems --------------------------------------------------------------------------

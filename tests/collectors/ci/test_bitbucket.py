@@ -219,7 +219,7 @@ def test_catalogue_recognises_pipes(parsed: bitbucket.ParseResult) -> None:
     assert {
         ("default", "Security scan", "snyk-ci-integrations", "sca"),
         ("default", "Security scan", "git-secrets-scan-pipe", "secrets"),
-        ("default", "Test", "js-package-test", "tests"),
+        ("default", "Test", "unidentified", "tests"),
         ("branches/main", "Push image", "bitbucket-publish-pipes", "packaging"),
         ("branches/main", "Deploy service", "bitbucket-deploy-pipes", "deploy"),
         ("pull-requests/**", "PR checks", "sonarqube-ci-integrations", "sast"),

@@ -17,6 +17,7 @@ from scanner.collectors.ci.model import (
     PUSH,
     SCHEDULE,
     TAG,
+    TEST_REPORT,
     Job,
 )
 from scanner.collectors.ci.tools import load_catalogue
@@ -171,9 +172,10 @@ def test_jobs_steps_commands_and_images_with_lines(parsed: circleci.ParseResult)
         (COMMAND, "coverage xml", ".circleci/config.yml:48"),
         (COMMAND, "python -m build", ".circleci/config.yml:52"),
         (ORB, "codecov/codecov/upload", ".circleci/config.yml:53"),
+        (TEST_REPORT, "junit", ".circleci/config.yml:54"),
     ]
     assert test.references[3].label == "Unit tests"
-    assert test.references[-1].version == "4.1.0"
+    assert test.references[-2].version == "4.1.0"
 
 
 def test_orb_commands_and_orb_jobs_resolve_through_orbs(parsed: circleci.ParseResult) -> None:

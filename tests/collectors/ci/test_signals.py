@@ -103,8 +103,26 @@ def test_ci_defined_elsewhere_keeps_negatives_unsaid(make_repo: MakeRepo,
     assert "ci.tests.tools" not in found
     assert found["repo.codeowners"].value is True
     assert found["repo.codeowners"].locators == ("OWNERS:2",)
-    gcb = make_repo({"release/cloudbuild.yaml": "steps: []\n"}, name="gcb")
-    assert "ci.signing.tools" not in values(gcb)
+
+
+def test_an_unparsed_ci_system_costs_only_what_depends_on_when_it_runs(
+        make_repo: MakeRepo) -> None:
+    """One file of a CI system this scanner does not parse once turned every negative of
+    the repository into unknown; read as plain commands, it costs only the timing of the
+    tools it shows."""
+    repo = make_repo({
+        "appveyor.yml": "image: Visual Studio 2022\ninstall:\n  - pip install -e .\n"
+                        "test_script:\n  - cmd: python -m pytest -q\n",
+        **workflow("lint.yml", "pull_request", "  l:\n    steps: [{run: ruff check .}]\n"),
+    }, name="appveyor")
+    found = values(repo)
+    assert found["ci.tests.tools"].value == ["pytest"]
+    assert found["ci.tests.tools"].locators == ("appveyor.yml:5",)
+    assert found["ci.signing.tools"].value == []  # nothing unread could sign
+    assert found["ci.sast.before_merge"].value is False
+    assert "ci.tests.before_merge" not in found  # when AppVeyor runs pytest is not known
+    assert set(found["ci.systems"].value) == {"appveyor", "github_actions"}
+    assert found["ci.signing.tools"].locators == (".github/workflows/", "appveyor.yml")
 
 
 def test_deployment_tests_on_a_ci_cluster_are_not_deployments(make_repo: MakeRepo) -> None:

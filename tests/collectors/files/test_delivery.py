@@ -12,6 +12,8 @@ from scanner.collectors.files.index import FileIndex
 from scanner.collectors.local.worktree import WorkTree
 from scanner.evidence import Evidence
 
+from kept import assert_kept
+
 Tree = Callable[[dict[str, str]], WorkTree]
 
 
@@ -160,10 +162,10 @@ def test_progressive_delivery(tree: Tree) -> None:
     assert progressive.value == ["argo-rollouts", "codedeploy", "flagger",
                                  "gateway-api-traffic-split", "istio-traffic-split",
                                  "knative-traffic-split", "spinnaker"]
-    assert progressive.locators == (
+    assert_kept(progressive, (
         "deploy/rollout.yaml:8", "ecs/appspec.yaml:12", "deploy/mesh.yaml:1",
         "deploy/mesh.yaml:32", "deploy/mesh.yaml:19", "deploy/mesh.yaml:44",
-        "pipelines/dinghyfile:11")
+        "pipelines/dinghyfile:11"))
     sam = scan(tree, {"lambda/template.yaml": SAM})
     assert sam["deploy.progressive.tools"].locators == ("lambda/template.yaml:11",)
 
@@ -342,11 +344,11 @@ def test_feature_flag_sdks_in_dependency_manifests(tree: Tree) -> None:
     assert flags.value == ["configcat", "devcycle", "flagsmith", "flipt", "growthbook",
                            "harness-ff", "launchdarkly", "openfeature", "optimizely", "posthog",
                            "split", "statsig", "unleash"]
-    assert flags.locators == (
+    assert_kept(flags, (
         "android/app/build.gradle.kts:2", "mobile/package.json:1", "worker/pyproject.toml:6",
         "edge/Cargo.toml:6", "gateway/go.mod:7", "billing/pom.xml:5", "web/package.json:5",
         "web/package.json:8", "shop/Shop.csproj:3", "cms/composer.json:4",
-        "mobile/package.json:2", "admin/Gemfile:3", "api/requirements.txt:3")
+        "mobile/package.json:2", "admin/Gemfile:3", "api/requirements.txt:3"))
 
 
 def test_unrelated_and_broken_manifests(tree: Tree) -> None:

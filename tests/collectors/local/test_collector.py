@@ -62,10 +62,12 @@ def test_locators_point_at_the_line_that_shows_it(make_repo: MakeRepo) -> None:
         "repo.codeowners.security": ["@acme/security"],
     }
     for signal, needles in expectations.items():
-        for locator, needle in zip(found[signal].locators, needles, strict=False):
+        lines = []
+        for locator in found[signal].locators:
             path, _, line = locator.rpartition(":")
-            text = (repo.root / path).read_text().splitlines()[int(line) - 1]
-            assert needle in text, (signal, locator, text)
+            lines.append((repo.root / path).read_text().splitlines()[int(line) - 1])
+        for needle in needles:  # each tool's place is cited
+            assert any(needle in text for text in lines), (signal, needle, lines)
 
 
 def test_not_a_repository_or_missing_path_is_an_error(tmp_path: Path) -> None:
@@ -103,13 +105,6 @@ def test_a_broken_workflow_keeps_negatives_unsaid_but_positives_count(
     assert any(loc == ".github/workflows/bad.yml" and "not valid YAML" in msg
                for loc, msg in messages)
     assert any("CI evidence is incomplete" in msg for _, msg in messages)
-
-
-def test_an_unparsed_ci_system_keeps_negatives_unsaid(make_repo: MakeRepo) -> None:
-    repo = make_repo({".travis.yml": "language: python\nscript: pytest\n"})
-    found = signals(collect(repo.root))
-    assert found["ci.systems"].value == ["travis"]
-    assert "ci.sast.tools" not in found
 
 
 def test_a_jenkinsfile_is_evidence(make_repo: MakeRepo) -> None:

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from scanner.collectors.ci.commands import Wrappers, segments, strip_launchers
 from scanner.collectors.ci.model import COMMAND, Job, Reference
+from scanner.collectors.ci.resolve import Resolver, segments, strip_launchers
 from scanner.collectors.ci.tools import load_catalogue
 from scanner.collectors.local.worktree import WorkTree
 
@@ -55,7 +55,7 @@ release: ; goreleaser release --clean
 def expand(tree: WorkTree, command: str) -> list[tuple[str, str]]:
     job = Job("github_actions", "ci.yml", "t", "ci.yml:1", frozenset(),
               (Reference(COMMAND, command, "ci.yml:9", label="Run checks"),))
-    expanded = Wrappers(tree).expand_job(job)
+    expanded = Resolver(tree).expand_job(job)
     return [(r.value, r.locator) for r in expanded.references[1:]]
 
 

@@ -1,0 +1,235 @@
+"""Tools recognised in CI jobs: by the catalogue, by a job's or step's plain name, or by
+the name of a reusable workflow from another repository; ranked for citing.
+
+Every hit keeps the line that runs the tool and the chain CI reached it through.
+Places are cited strongest first: release and main-line jobs before others, and the
+repository's own pipeline before tests, examples and fixtures.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+
+from scanner.collectors.ci.model import (
+    AFTER_MERGE,
+    BEFORE_MERGE,
+    COMMAND,
+    DEFAULT_BRANCH,
+    GITLAB_COMPONENT,
+    RELEASE,
+    REUSABLE_WORKFLOW,
+    SCHEDULE,
+    TAG,
+    Job,
+)
+from scanner.collectors.ci.tools import Catalogue, Hit
+
+UNIDENTIFIED = "unidentified"  # a test run seen by its name or its published results
+MAX_LABEL = 200  # longer names are not read as names
+
+# Jobs that exercise signing, publishing or deploying as a test (e2e on a kind
+# cluster, a throwaway registry) are not evidence of how releases are built.
+TEST_JOB = re.compile(r"(?i)(^|[-_./ ])(e2e|tests?|testing|kind|smoke|conformance|integration)"
+                      r"([-_./ ]|$)")
+RELEASE_JOB = re.compile(r"(?i)(release|publish|push)")
+RELEASE_CATEGORIES = frozenset({"signing", "provenance", "verification", "sbom", "packaging",
+                                "deploy"})
+E2E_NAME = re.compile(r"(?i)(^|[^a-z])(e2e|end[-_ ]?to[-_ ]?end|smoke|acceptance|"
+                      r"system[-_ ]tests?|browser[-_ ]tests?)([^a-z]|$)")
+# A step, job, stage or make target that plainly runs tests: "Run tests", "unit-tests",
+# "test (3.12)", "Backend tests".
+TEST_RUN_NAME = re.compile(
+    r"(?i)^(?:run|running|execute)?[\s_-]*(?:the[\s_-]+)?(?:[a-z0-9.+#]{1,20}[\s_-]+)?"
+    r"(?:unit[\s_-]*|integration[\s_-]*)?tests?(?:[\s_-]+suite)?[\s_-]*(?:\(.{0,80}\))?$")
+INTEGRATION = re.compile(r"(?i)(^|[^a-z])(integration|integ|it|api[-_ ]?tests?|functional|"
+                         r"component[-_ ]tests?)([^a-z]|$)")
+WEAK_PLACE = re.compile(r"(?i)(^|/)(tests?|testing|testdata|test-data|fixtures?|examples?|"
+                        r"samples?|docs?|e2e|hack|__tests__|spec)(/|$)|(^|/)[^/]*test[^/]*\.mk:")
+# Reusable workflows and components from other repositories, recognised by their file name
+# when their content cannot be read: name words -> category.
+WORKFLOW_NAME_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?i)codeql|code[-_]?scan|sast|semgrep|sonar|static[-_]analysis"), "sast"),
+    (re.compile(r"(?i)dependency[-_]review|dependency[-_]scan|osv|snyk|audit|sca\b"), "sca"),
+    (re.compile(r"(?i)secret[-_]?scan|gitleaks|trufflehog|secrets?[-_]detect"), "secrets"),
+    (re.compile(r"(?i)container[-_]scan|image[-_]scan|trivy|grype"), "container_scan"),
+    (re.compile(r"(?i)slsa|provenance|attest"), "provenance"),
+    (re.compile(r"(?i)(^|[-_/])sign(ing)?([-_.]|$)|cosign"), "signing"),
+    (re.compile(r"(?i)sbom"), "sbom"),
+    (re.compile(r"(?i)(^|[-_/])(e2e|smoke|end[-_]to[-_]end)([-_.]|$)"), "e2e"),
+    (re.compile(r"(?i)(^|[-_/])(unit[-_])?tests?([-_.]|$)"), "tests"),
+    (re.compile(r"(?i)(^|[-_/])deploy"), "deploy"),
+    (re.compile(r"(?i)(^|[-_/])(release|publish)"), "packaging"),
+    (re.compile(r"(?i)(^|[-_/])lint"), "lint"),
+)
+# Reusable workflows whose name says they cannot run a build, test or scan tool.
+HOUSEKEEPING = re.compile(r"(?i)(label|stale|greet|welcome|lock|close|triage|assign|"
+                          r"automerge|auto-merge|changelog|release-drafter|backport|"
+                          r"notify|slack|comment|cla|issue)")
+
+
+def find_hits(jobs: Sequence[Job], catalogue: Catalogue) -> list[Hit]:
+    """Every tool the catalogue recognises in the jobs; a named test run of an
+    unidentified tool only where the job shows no identified one."""
+    hits = [hit for job in jobs for hit in catalogue.match_job(job)
+            if not (hit.category in RELEASE_CATEGORIES and is_a_test_job(job))]
+    identified = {id(h.job) for h in hits if h.category == "tests" and h.tool != UNIDENTIFIED}
+    return [h for h in hits if not (h.tool == UNIDENTIFIED and id(h.job) in identified)]
+
+
+def inferred_from_names(jobs: Sequence[Job], catalogue: Catalogue
+                        ) -> tuple[list[Hit], list[tuple[str, str]]]:
+    """Hits for unknown reusable workflows and components whose name tells what they do,
+    and the ones whose content stays unknown (locator, why)."""
+    hits: list[Hit] = []
+    unknown: list[tuple[str, str]] = []
+    for job in jobs:
+        for ref in job.references:
+            if ref.kind not in (REUSABLE_WORKFLOW, GITLAB_COMPONENT) or \
+                    catalogue.match_reference(ref):
+                continue
+            name = posixpath.basename(ref.value.rstrip("/"))
+            categories = [category for pattern, category in WORKFLOW_NAME_HINTS
+                          if pattern.search(name)]
+            for category in categories:
+                hits.append(Hit(f"{name} (reusable)", category, ref.locator, job,
+                                note=f"inferred from the name of {ref.value}; its jobs "
+                                     "were not read"))
+            if not categories and not HOUSEKEEPING.search(name):
+                unknown.append((ref.locator, f"{ref.value} (not a known tool; its jobs are "
+                                             "not read)"))
+    return hits, unknown
+
+
+def e2e_by_name(jobs: Sequence[Job], hits: Sequence[Hit]) -> list[Hit]:
+    """Jobs and steps named e2e / smoke / acceptance that run commands are end-to-end tests,
+    unless a tool in them is already recognised as one."""
+    found: list[Hit] = []
+    for job in jobs:
+        if any(h.job is job and h.category == "e2e" for h in hits):
+            continue
+        commands = [r for r in job.references if r.kind == COMMAND]
+        if commands and (E2E_NAME.search(job.name[:MAX_LABEL]) or
+                         E2E_NAME.search(job.file.rsplit("/", 1)[-1])):
+            telling = next((r for r in commands if E2E_NAME.search(r.value[:MAX_LABEL])),
+                           commands[0])
+            found.append(Hit(f"'{job.name}' job", "e2e", telling.locator, job, (),
+                             telling.via))
+            continue
+        named = next((r for r in commands if r.label and E2E_NAME.search(r.label[:MAX_LABEL])),
+                     None)
+        if named:
+            found.append(Hit(f"'{named.label}' step", "e2e", named.locator, job, (), named.via))
+    return found
+
+
+def tests_by_name(jobs: Sequence[Job], hits: Sequence[Hit]) -> list[Hit]:
+    """A job, stage or step plainly named as a test run that runs commands counts as tests
+    of an unidentified tool, where no test tool was recognised in it: absence is never
+    claimed where a test run is visible."""
+    found: list[Hit] = []
+    for job in jobs:
+        if any(h.job is job and h.category == "tests" for h in hits):
+            continue
+        commands = [r for r in job.references if r.kind == COMMAND and not r.via]
+        if not commands:
+            continue
+        named = next((r for r in commands if _plain_test_name(r.label)), None)
+        if named is None and (_plain_test_name(job.name.rsplit("/", 1)[-1])
+                              or _plain_test_name(job.stage or "")):
+            named = commands[0]
+        if named is not None:
+            found.append(Hit(UNIDENTIFIED, "tests", named.locator, job,
+                             note="a test run recognised by its name"))
+    return found
+
+
+def _plain_test_name(label: str) -> bool:
+    return bool(label) and len(label) <= MAX_LABEL and bool(TEST_RUN_NAME.match(label.strip()))
+
+
+def is_a_test_job(job: Job) -> bool:
+    name = job.name if TEST_JOB.search(job.name[:MAX_LABEL]) else job.file.rsplit("/", 1)[-1]
+    return bool(TEST_JOB.search(name[:MAX_LABEL])) and not RELEASE_JOB.search(job.name)
+
+
+# --- citing ------------------------------------------------------------------------------
+
+def strength(hit: Hit) -> tuple[int, int, int]:
+    """Lower is stronger: the repository's own pipeline before tests, examples and
+    fixtures; for release work, jobs that run on tags, releases or the main line first;
+    shorter chains first."""
+    weak_place = any(WEAK_PLACE.search(place[:500]) for place in (*hit.via, hit.locator))
+    triggers = hit.job.triggers if hit.job else frozenset()
+    releasing = bool(triggers & {TAG, RELEASE, DEFAULT_BRANCH})
+    if hit.category in RELEASE_CATEGORIES:
+        timing = 0 if releasing else 1
+    else:
+        timing = 0 if triggers & (BEFORE_MERGE | AFTER_MERGE) else 1
+    return int(weak_place), timing, len(hit.via)
+
+
+def places(hits: Iterable[Hit]) -> list[str]:
+    """Where to check the hits, strongest first: the strongest place of each tool, then
+    the other places in order of strength."""
+    ordered = sorted(hits, key=strength)
+    first: dict[str, str] = {}
+    for hit in ordered:
+        first.setdefault(hit.tool, hit.trail)
+    rest = [hit.trail for hit in ordered if hit.trail not in first.values()]
+    return list(dict.fromkeys([*first.values(), *rest]))
+
+
+# --- test regimes and the points they run at --------------------------------------------
+
+REGIMES = ("unit", "integration", "e2e", "performance", "contract")
+POINTS = ("change", "merge", "release", "schedule")
+
+
+def test_regimes(hits: Sequence[Hit]) -> dict[str, list[Hit]]:
+    """Kinds of automated tests, each with the hits that show it."""
+    found: dict[str, list[Hit]] = {}
+    for hit in hits:
+        regime = _regime(hit)
+        if regime:
+            found.setdefault(regime, []).append(hit)
+    return {regime: found[regime] for regime in REGIMES if regime in found}
+
+
+def _regime(hit: Hit) -> str | None:
+    if hit.category == "load_test":
+        return "performance"
+    if hit.category == "e2e":
+        return "contract" if "pact" in hit.tool.lower() else "e2e"
+    if hit.category != "tests":
+        return None
+    job_names = [hit.job.name, hit.job.stage or ""] if hit.job else []
+    named = " ".join([hit.locator, *hit.via, *job_names, *_labels_at(hit)])
+    return "integration" if INTEGRATION.search(named[:2000]) else "unit"
+
+
+def _labels_at(hit: Hit) -> list[str]:
+    if hit.job is None:
+        return []
+    return [f"{r.label} {r.value}"[:MAX_LABEL] for r in hit.job.references
+            if r.locator == hit.locator and r.kind == COMMAND]
+
+
+def test_points(hits: Sequence[Hit], deploy_jobs: Sequence[Job]) -> dict[str, list[Hit]]:
+    """Points of the lifecycle where tests run automatically: on a change before merge,
+    after merge on the main line, on a release or with a deployment, on a schedule."""
+    deploying = {id(job) for job in deploy_jobs}
+    found: dict[str, list[Hit]] = {}
+    for hit in hits:
+        if hit.category not in ("tests", "e2e", "load_test") or hit.job is None:
+            continue
+        triggers = hit.job.triggers
+        points = {"change"} if triggers & BEFORE_MERGE else set()
+        points |= {"merge"} if triggers & {DEFAULT_BRANCH} else set()
+        points |= {"release"} if triggers & {TAG, RELEASE} or id(hit.job) in deploying \
+            else set()
+        points |= {"schedule"} if SCHEDULE in triggers else set()
+        for point in points:
+            found.setdefault(point, []).append(hit)
+    return {point: found[point] for point in POINTS if point in found}
