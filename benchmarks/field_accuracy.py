@@ -165,7 +165,7 @@ def scan(command: Sequence[str], clone: Path, timeout: float) -> Scan:
             done = subprocess.run(argv, cwd=work, env=CHILD_ENV, capture_output=True,
                                   text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
-            return Scan({}, failure=f"scan timed out after {timeout:.0f} s")
+            return Scan({}, failure=f"scan timed out after {timeout:g} s")
         except OSError as error:
             return Scan({}, failure=f"scanner could not start: {error}")
         if done.returncode not in (0, 1, 3) or not report.is_file():
