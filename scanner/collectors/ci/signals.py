@@ -43,7 +43,7 @@ from scanner.signals import SignalSpec
 TOOL_CATEGORIES = (
     "sast", "dast", "sca", "secrets", "container_scan", "iac_scan", "signing", "provenance",
     "verification", "sbom", "tests", "coverage", "e2e", "lint", "deploy", "packaging",
-    "load_test", "rollback",
+    "load_test", "rollback", "fuzz",
 )
 _CATEGORY_WORDS = {
     "sast": "static application security testing (SAST)",
@@ -64,6 +64,7 @@ _CATEGORY_WORDS = {
     "packaging": "publishing release artifacts",
     "load_test": "load or performance tests",
     "rollback": "scripted or automatic rollback of a deployment",
+    "fuzz": "coverage-guided fuzzing",
 }
 TEARDOWN_JOB_NAME = re.compile(r"(?i)(clean[-_ ]?up|tear[-_ ]?down|destroy|delete|prune)")
 PINNED = re.compile(r"^[0-9a-f]{40}$")
