@@ -40,8 +40,8 @@ class Change:
 
     @property
     def direction(self) -> Direction:
-        if "unknown" in (self.before, self.after):
-            return "unknown"
+        if {"unknown", "not_applicable"} & {self.before, self.after}:
+            return "unknown"  # neither is a measured stage: never a regression
         return "up" if stage_index(self.after) > stage_index(self.before) else "down"
 
 

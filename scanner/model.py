@@ -15,18 +15,20 @@ from typing import Any
 from scanner import validate as v
 
 STAGES: tuple[str, ...] = ("beginner", "intermediate", "advanced", "expert")
-UNKNOWN = "unknown"
+UNKNOWN = "unknown"  # could not be judged: evidence is missing
+NOT_APPLICABLE = "not_applicable"  # nothing scanned is of the kind the cells speak of
 STAGE_NAMES = {
     "beginner": "Beginner",
     "intermediate": "Intermediate",
     "advanced": "Advanced",
     "expert": "Expert",
     UNKNOWN: "Unknown",
+    NOT_APPLICABLE: "Not applicable",
 }
 
 
 def stage_index(stage: str) -> int:
-    """beginner -> 1 ... expert -> 4; unknown -> 0."""
+    """beginner -> 1 ... expert -> 4; unknown and not applicable -> 0."""
     return STAGES.index(stage) + 1 if stage in STAGES else 0
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.model import STAGES, stage_index
+from scanner.model import NOT_APPLICABLE, STAGES, stage_index
 from scanner.targets import Target
 
 # Only these outcomes leave a cell unmet: "fail", or "no_evidence" (nobody looked).
@@ -105,6 +105,8 @@ def _steps(competency: str, sub: dict[str, Any], target: Target) -> list[Step]:
     sub_id = f"{competency}.{sub['id']}"
     cells = {cell["stage"]: cell for cell in sub["cells"]}
     observed = sub["stage"]
+    if observed == NOT_APPLICABLE:
+        return []  # nothing scanned is of the kind this sub-competency speaks of
     if observed not in STAGES:
         if target.stage == STAGES[0]:  # every team starts at Beginner: nothing to reach
             return []

@@ -25,7 +25,7 @@ from scanner.collectors.files import detectors
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.files.kubernetes import workloads_by_name
 from scanner.collectors.repo_files import SIGNALS as FILE_SIGNALS
-from scanner.collectors.repo_files import RepoFiles, deployable, iac_applied
+from scanner.collectors.repo_files import RepoFiles, classify, iac_applied
 from scanner.collectors.services import SIGNALS as SERVICE_SIGNALS
 from scanner.collectors.services import ServiceRoot, attributed, find_services
 from scanner.collectors.tree import RepoTree, SubTree
@@ -100,10 +100,10 @@ class RepositoryAnalysis:
         reading = read_ci(self.tree, self.catalogue, findings.precommit_references,
                           findings.precommit_in_ci_service)
         summary = emit_ci_signals(reading, self.catalogue, self.production, out)
-        deployable(findings.service_artifacts, summary.deploys, out)
         iac_applied(findings.iac, summary.iac_applied, out)
         files = FileIndex(self.tree)
         self.detect(files, out)
+        classify(findings.service_artifacts, _app_kinds(out), summary, out)
         if history is not None:
             for message in history.finish(out):
                 self.note(message)
@@ -177,7 +177,7 @@ class RepositoryAnalysis:
                         external=reading.external, extra_jobs=reading.extra_jobs,
                         only=lambda job: self._serves(job, service, services))
         summary = emit_ci_signals(own, self.catalogue, self.production, ci_out)
-        deployable(findings.service_artifacts, summary.deploys, files_out)
+        classify(findings.service_artifacts, _app_kinds(files_out), summary, files_out)
         iac_applied(findings.iac, summary.iac_applied, files_out)
         delivery_frequency(self.cadence, summary, ci_out)
         kept = [_deployed_by_shared_manifests(item, service, shared) for item in files_out.evidence]
@@ -188,6 +188,12 @@ class RepositoryAnalysis:
         """A job serves a service when it names it, or names no service at all."""
         named = attributed(job, services)
         return not named or service.path in named
+
+
+def _app_kinds(out: Emitter) -> list[str] | None:
+    """The application kinds the detectors found (None when that detector failed)."""
+    found = next((item.value for item in out.evidence if item.signal == "app.kinds"), None)
+    return [str(kind) for kind in found] if isinstance(found, list) else None
 
 
 def _deployed_by_shared_manifests(item: Evidence, service: ServiceRoot,

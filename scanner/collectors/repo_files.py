@@ -11,6 +11,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from scanner.collectors.base import Emitter
 from scanner.collectors.ci.model import PRECOMMIT, Reference
@@ -21,7 +22,7 @@ from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml, load_y
 
 SECURITY_POLICY_FOLDERS = ("", ".github/", "docs/", "doc/")
 SECURITY_POLICY_NAMES = ("SECURITY.md", "SECURITY.markdown", "SECURITY.adoc", "SECURITY.rst",
-                         "SECURITY.txt", "SECURITY")
+                         "SECURITY.txt", "SECURITY", "SECURITY_CONTACTS")
 CODEOWNERS_PATHS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
 DEPENDENCY_UPDATE_FILES = {
     ".github/dependabot.yml": "dependabot",
@@ -106,7 +107,7 @@ NOT_INFRASTRUCTURE_FOLDER = re.compile(r"(?i)(^|/)(docs?|examples?|samples?|test
 NOT_A_SERVICE_FOLDER = re.compile(r"(?i)(^|/)(\.devcontainer|docs?|examples?|samples?|tests?|"
                                   r"testdata|test-data|fixtures|e2e|\.github|\.gitlab|"
                                   r"\.gitlab-ci|\.ci|ci|\.circleci|\.buildkite|hack|tools|"
-                                  r"scripts)/")
+                                  r"scripts|its|build[-_]?tools|buildtools|benchmarks?)/")
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Rollout", "CronJob",
                             "Service", "Ingress", "HTTPRoute"})
 SNIFF_SUFFIXES = (".yml", ".yaml", ".json", ".template")
@@ -144,7 +145,14 @@ SIGNALS: tuple[SignalSpec, ...] = (
     _part("service.artifacts", "list",
           "Artifacts of a deployable service (container image, Kubernetes workload, …)"),
     _part("deployable", "bool",
-          "The repository holds a deployable service (service artifacts or deploy jobs)"),
+          "Something here is deployed or shipped to run: a service, an application (program, "
+          "desktop, mobile or web app, web archive, serving image) or a site CI deploys"),
+    _part("application", "bool",
+          "A runnable application lives here (a service, a program with an entry point, a "
+          "desktop, mobile or web app, a web archive); libraries are not"),
+    _part("runs_as_service", "bool",
+          "The code runs as a service somewhere (workloads, serverless, PaaS, a serving "
+          "image, or CI deploys it to an environment)"),
     _part("tests.files", "int", "Test files tracked in the repository"),
     _part("source.files", "int", "Source code files that are not tests"),
     _part("tests.ratio", "float", "Test files per source file"),
@@ -427,13 +435,61 @@ def iac_applied(iac: dict[str, str], applied: Sequence[str] | None, out: Emitter
              f"not applied: {', '.join(k for k in kinds if k not in done) or 'none'}")
 
 
-def deployable(service_artifacts: Sequence[tuple[str, str]], deploys_in_ci: bool | None,
-               out: Emitter) -> None:
-    """`deployable` and `service.artifacts`, once CI deploy jobs are known."""
+APPLICATION_KINDS_SHIPPED = frozenset({"cli", "desktop", "mobile", "web", "web-archive",
+                                       "container"})
+# Artifacts that run a service by themselves; a Dockerfile alone may only build tooling.
+RUNTIME_ARTIFACTS = frozenset({"helm", "serverless", "procfile", "fly", "codedeploy", "compose",
+                               "kubernetes", "app-engine"})
+
+
+def classify(service_artifacts: Sequence[tuple[str, str]], app_kinds: Sequence[str] | None,
+             ci: CiFacts, out: Emitter) -> None:
+    """Whether the code runs as a service, ships an application, is deployable at all.
+
+    A Dockerfile counts as a service when its image serves on a port or CI publishes
+    images; a documentation site deployed by CI makes a library deployable, not an
+    application.  Unknown stays unknown: a CI configuration that could not be read
+    leaves a `False` unsaid.
+    """
     kinds = [kind for kind, _ in service_artifacts]
     out.emit("service.artifacts", kinds, [path for _, path in service_artifacts],
              None if kinds else "no Dockerfile, Kubernetes workload, Helm chart or similar")
-    if kinds or deploys_in_ci:
-        out.emit("deployable", True, [path for _, path in service_artifacts])
-    elif deploys_in_ci is False:
-        out.emit("deployable", False, (), "no service artifacts and no deploy jobs")
+    runtime = [path for kind, path in service_artifacts if kind in RUNTIME_ARTIFACTS or (
+        kind == "container" and (ci.pushes_images or "container" in (app_kinds or ())))]
+    shipped = sorted(set(app_kinds or ()) & APPLICATION_KINDS_SHIPPED)
+    _decide(out, "runs_as_service", bool(runtime) or ci.deploys_service,
+            [*runtime, *ci.deploy_places], "no service artifacts that run, and no deploy jobs")
+    looked = app_kinds is not None  # the detector of application kinds did its work
+    _decide(out, "application", bool(runtime or shipped) or (
+        ci.deploys_service if looked else ci.deploys_service or None),
+            [*runtime, *ci.deploy_places],
+            "no runnable application: a library or a collection of files",
+            note=f"ships: {', '.join(shipped)}" if shipped else None)
+    _decide(out, "deployable", bool(runtime or shipped) or (
+        ci.deploys if looked else ci.deploys or None),
+            [*runtime, *ci.deploy_places], "nothing runs, ships or is deployed")
+
+
+def _decide(out: Emitter, signal: str, known: bool | None, places: Sequence[str],
+            absent: str, *, note: str | None = None) -> None:
+    """True with where it shows; False only when nothing unread could make it true."""
+    if known:
+        out.emit(signal, True, places, note)
+    elif known is False:
+        out.emit(signal, False, (), absent)
+
+
+class CiFacts(Protocol):
+    """What classification needs from CI (`ci.signals.CiSummary` provides it)."""
+
+    @property
+    def deploys(self) -> bool | None: ...
+
+    @property
+    def deploys_service(self) -> bool | None: ...
+
+    @property
+    def pushes_images(self) -> bool: ...
+
+    @property
+    def deploy_places(self) -> tuple[str, ...]: ...

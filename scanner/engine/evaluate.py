@@ -67,6 +67,13 @@ class RuleResult:
         return [check.entity for check in self.checks if check.result is result]
 
     @property
+    def nothing_scanned(self) -> bool:
+        """No entity of the rule's kind was scanned at all (no AWS account, no Datadog
+        organisation): the rule neither applies nor fails."""
+        return self.outcome == NO_EVIDENCE and not (self.checks or self.excluded
+                                                    or self.waived)
+
+    @property
     def unobserved(self) -> bool:
         """No evidence because nobody looked: no counted entity reported any signal the
         rule judges by (its source was not scanned)."""
@@ -120,6 +127,8 @@ class Evaluator:
         if not checks:
             if waived and not excluded:
                 reason = "every one is waived"
+            elif rule.scope:
+                reason = f"none is among the {rule.scope}"
             else:
                 scope = describe_condition(rule.applies_to, self.thresholds) \
                     if rule.applies_to else "in scope"

@@ -35,7 +35,8 @@ RULE_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z0-9][a-z0-9_.-]*$"
 ENTITY_KIND = re.compile(r"^[a-z][a-z0-9_]*$")
 QUANTIFIER_WORDS = ("none", "some", "most", "all")
 RULE_KEYS_REQUIRED = ("id", "cell", "summary", "over")
-RULE_KEYS_OPTIONAL = ("applies_to", "each", "quantifier", "aggregate", "remedy", "requirement")
+RULE_KEYS_OPTIONAL = ("applies_to", "each", "quantifier", "aggregate", "remedy", "requirement",
+                      "scope")
 
 #: Built-in thresholds; rule packs add their own, config overrides any.
 BUILTIN_THRESHOLDS: dict[str, tuple[float, str]] = {
@@ -60,6 +61,8 @@ class RuleSet:
     rules: dict[str, Rule] = field(default_factory=dict)
     thresholds: dict[str, Threshold] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    # Why a cell's rules fit the model's wording: (sub-competency, stage) -> one line.
+    fits: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def for_cell(self, subcompetency: str, stage: str) -> list[Rule]:
         return [r for r in self.rules.values() if r.cell == (subcompetency, stage)]
@@ -92,6 +95,7 @@ def load_rules(paths: Iterable[Path], model: Model, catalogue: SignalCatalogue |
         _add_thresholds(pack, ruleset)
     for pack in packs:
         _add_rules(pack, model, catalogue, ruleset)
+        _add_fits(pack, model, ruleset)
     for rule_id in disabled:
         if rule_id not in ruleset.rules:
             raise FileProblem("config", f"rules.disable names unknown rule '{rule_id}'")
@@ -105,6 +109,7 @@ class _Pack:
     where: v.Where
     thresholds: Mapping[str, Any]
     rules: list[Any]
+    fits: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _read_pack(path: Path) -> _Pack:
@@ -113,9 +118,10 @@ def _read_pack(path: Path) -> _Pack:
     if isinstance(data, list):
         return _Pack(path, where, {}, data)
     top = v.mapping(data, where, "a list of rules, or a mapping with 'rules'")
-    v.keys(top, where, required=("rules",), optional=("pack", "thresholds"))
+    v.keys(top, where, required=("rules",), optional=("pack", "thresholds", "fits"))
     return _Pack(path, where, v.mapping(top.get("thresholds") or {}, where.at("thresholds")),
-                 v.sequence(top["rules"], where.at("rules")))
+                 v.sequence(top["rules"], where.at("rules")),
+                 v.mapping(top.get("fits") or {}, where.at("fits")))
 
 
 def _add_thresholds(pack: _Pack, ruleset: RuleSet) -> None:
@@ -130,6 +136,17 @@ def _add_thresholds(pack: _Pack, ruleset: RuleSet) -> None:
         ruleset.thresholds[str(name)] = Threshold(
             str(name), v.number(entry["default"], here.at("default")),
             v.text(entry["description"], here.at("description")), str(pack.path))
+
+
+def _add_fits(pack: _Pack, model: Model, ruleset: RuleSet) -> None:
+    """`fits: {sub.competency.stage: why the rules fit the model's wording}`."""
+    for key, raw in pack.fits.items():
+        here = pack.where.at("fits").at(str(key))
+        subcompetency, _, stage = str(key).rpartition(".")
+        if model.subcompetency(subcompetency) is None or stage not in STAGES:
+            raise here.problem("must be a sub-competency id and a stage, e.g. "
+                               "build_test.test_automation.expert")
+        ruleset.fits[(subcompetency, stage)] = v.text(raw, here)
 
 
 def _add_rules(pack: _Pack, model: Model, catalogue: SignalCatalogue | None,
@@ -190,6 +207,7 @@ def _parse_rule(raw: Any, where: v.Where, model: Model, catalogue: SignalCatalog
             remedy=str(entry.get("remedy") or ""), source=where.path, line=line,
             requirement=v.text(entry["requirement"], here.at("requirement"))
             if "requirement" in entry else None,
+            scope=v.text(entry["scope"], here.at("scope")) if "scope" in entry else None,
         )
     except FileProblem as problem:
         if line and ":" not in problem.path.removeprefix(where.path):

@@ -99,6 +99,9 @@ class Rule:
     # Rules of one cell sharing a requirement are alternatives: any one passing meets it
     # (the same criterion shown by different sources, e.g. IaC files or the cloud account).
     requirement: str | None = None
+    # What `applies_to` selects, in plain words ("deployable services or applications"):
+    # says why the rule applies to nothing when it does not.
+    scope: str | None = None
 
     def signals(self) -> list[str]:
         found = condition_signals(self.applies_to) + condition_signals(self.each)

@@ -24,6 +24,9 @@ def explain_rule(rule: Rule, engine: Engine) -> str:
     ]
     if sub:
         lines.append(f"  criterion:  {sub.cells[rule.stage]}")
+    fits = engine.rules.fits.get((rule.subcompetency, rule.stage))
+    if fits:
+        lines.append(f"  why it fits: {fits}")
     lines += [f"  checks:     {rule.summary}", f"  counts:     {kind_plural(rule.over)}"]
     if rule.applies_to:
         lines.append(f"  in scope:   {describe_condition(rule.applies_to, thresholds)}")

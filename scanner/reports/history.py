@@ -15,7 +15,8 @@ from typing import Any
 
 from scanner.store.history import History, ScanRecord
 
-LETTERS = {"beginner": "B", "intermediate": "I", "advanced": "A", "expert": "E"}
+LETTERS = {"beginner": "B", "intermediate": "I", "advanced": "A", "expert": "E",
+           "not_applicable": "-"}
 UNKNOWN = "?"
 ABSENT = " "  # the item was not part of that scan (another model, or an entity not yet seen)
 NAME_WIDTH = 34
@@ -35,7 +36,8 @@ def render_history_table(history: History, width: int | None = None) -> str:
     scope = f" of {history.entity}" if history.entity else ""
     lines = [f"History{scope}: {len(scans)} scan(s) of config {history.config_fingerprint}, "
              f"{first.started_at[:10]} to {last.started_at[:10]}",
-             "Stages: B beginner, I intermediate, A advanced, E expert, ? unknown; "
+             "Stages: B beginner, I intermediate, A advanced, E expert, ? unknown, "
+             "- not applicable; "
              "oldest on the left" + (f" (last {len(shown)} shown)" if len(shown) < len(scans)
                                      else ""),
              ""]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scanner.model import STAGES
 from scanner.reports.view import DocumentView, percent, score_text, stage_name
 
 
@@ -25,7 +26,7 @@ def render_markdown(document: dict[str, Any]) -> str:
                   "| Sub-competency | Stage | Confidence | Evidence |", "|---|---|---|---|"]
         for sub in subs:
             where = "; ".join(f"`{loc}`" for b in sub.backing for loc in b.locators[:2])
-            confidence = percent(sub.confidence) if sub.stage != "unknown" else "-"
+            confidence = percent(sub.confidence) if sub.stage in STAGES else "-"
             lines.append(f"| {_cell(sub.name)} | {stage_name(sub.stage, sub.lower_bound)} | "
                          f"{confidence} | "
                          f"{_cell(where or sub.reason)} |")

@@ -7,6 +7,7 @@ import shutil
 import textwrap
 from typing import Any
 
+from scanner.model import STAGES
 from scanner.reports.view import DocumentView, percent, score_text, stage_name
 
 NAME_WIDTH = 44
@@ -33,7 +34,7 @@ def render_table(document: dict[str, Any], width: int | None = None) -> str:
                      f"{score_text(competency['score']):>5} "
                      f"{percent(competency['confidence']):>5}")
         for sub in subs:
-            confidence = percent(sub.confidence) if sub.stage != "unknown" else "-"
+            confidence = percent(sub.confidence) if sub.stage in STAGES else "-"
             stage = stage_name(sub.stage, sub.lower_bound)
             lines.append(f"  {sub.name:<{NAME_WIDTH - 2}} {stage:<{STAGE_WIDTH}} "
                          f"{'':>5} {confidence:>5}")
@@ -43,7 +44,7 @@ def render_table(document: dict[str, Any], width: int | None = None) -> str:
                 where = f" at {', '.join(backing.locators)}" if backing.locators else ""
                 lines += wrap(f"{stage_name(backing.stage)}: {backing.summary} "
                               f"({backing.detail}){where}", indent + "+ ")
-            if sub.next_stage and sub.stage != "unknown":
+            if sub.next_stage and sub.stage in STAGES:
                 for missing in sub.missing:
                     lines += wrap(f"for {stage_name(sub.next_stage)}: {missing}", indent + "- ")
         lines.append("")

@@ -8,8 +8,13 @@
   shows the Intermediate cell is not met; when Intermediate cannot be judged
   the stage is `unknown` (missing data never pulls a score down).  A stage
   reached below an undecidable cell is a lower bound.
+* A sub-competency none of whose cells applies to anything scanned (a library
+  has no deployments) is `not_applicable`, with the reason in plain words; it
+  is left out of scores and of confidence.  Inside a cell, a rule that applies
+  to nothing is ignored, so the rules of a cell must together cover every kind
+  of entity the cell speaks of: not applicable never meets a cell alone.
 * Competency and overall scores are the mean of known stage indices (1-4);
-  confidence is the share of sub-competencies with a known stage.
+  confidence is the share of applicable sub-competencies with a known stage.
 """
 
 from __future__ import annotations
@@ -20,7 +25,15 @@ from dataclasses import dataclass, field
 
 from scanner.engine.evaluate import FAIL, NO_EVIDENCE, NOT_APPLICABLE, PASS, RuleResult
 from scanner.evidence import Evidence, EvidenceIndex
-from scanner.model import STAGE_NAMES, STAGES, UNKNOWN, Model, SubCompetency, stage_index
+from scanner.model import NOT_APPLICABLE as STAGE_NOT_APPLICABLE
+from scanner.model import (
+    STAGE_NAMES,
+    STAGES,
+    UNKNOWN,
+    Model,
+    SubCompetency,
+    stage_index,
+)
 from scanner.signals import SignalCatalogue
 
 MET = "met"
@@ -122,16 +135,18 @@ class Scorer:
         else:
             known = [c.score for c in competencies if c.score is not None]
             score = round(sum(known) / len(known), 2) if known else None
-            all_subs = [s for c in competencies for s in c.subs]
-            confidence = round(sum(1 for s in all_subs if s.stage != UNKNOWN)
-                               / max(1, len(all_subs)), 2)
+            applicable = [s for c in competencies for s in c.subs
+                          if s.stage != STAGE_NOT_APPLICABLE]
+            confidence = round(sum(1 for s in applicable if s.stage != UNKNOWN)
+                               / max(1, len(applicable)), 2)
         return Assessment(self.model, stage_for_score(score, self.options.stage_from_score),
                           score, confidence, tuple(competencies), tuple(index.entities()))
 
     @staticmethod
     def _mean(stages: Sequence[str]) -> tuple[float | None, float]:
-        known = [stage_index(s) for s in stages if s != UNKNOWN]
-        confidence = round(len(known) / len(stages), 2) if stages else 0.0
+        applicable = [s for s in stages if s != STAGE_NOT_APPLICABLE]
+        known = [stage_index(s) for s in applicable if s != UNKNOWN]
+        confidence = round(len(known) / len(applicable), 2) if applicable else 1.0
         if not known:
             return None, confidence
         return round(sum(known) / len(known), 2), confidence
@@ -144,10 +159,10 @@ class Scorer:
         if not results:
             return SubScore(sub, UNKNOWN, 0.0, cells, None,
                             "no rule judges this sub-competency yet")
-        if all(c.status == CELL_NOT_APPLICABLE for c in upper):
-            reasons = {r.message for c in upper for r in c.results}
-            return SubScore(sub, UNKNOWN, 0.0, cells, None,
-                            "not applicable: " + "; ".join(sorted(reasons)))
+        if _applies_to_nothing(results):
+            return SubScore(sub, STAGE_NOT_APPLICABLE, 1.0, cells, None,
+                            _not_applicable_reason([r for r in results
+                                                    if r.rule.stage == STAGES[1]]))
         stage = UNKNOWN
         stopped: CellVerdict | None = None
         for cell in upper:
@@ -265,6 +280,23 @@ def _cell_status(results: Sequence[RuleResult]) -> str:
     if NO_EVIDENCE in applicable:
         return UNDETERMINED
     return MET
+
+
+def _applies_to_nothing(results: Sequence[RuleResult]) -> bool:
+    """No rule of the sub-competency applies to anything scanned: each excluded every
+    entity of its kind, or no entity of its kind was scanned at all."""
+    return any(r.outcome == NOT_APPLICABLE for r in results) and all(
+        r.outcome == NOT_APPLICABLE or r.nothing_scanned for r in results)
+
+
+def _not_applicable_reason(results: Sequence[RuleResult]) -> str:
+    """Why none of a sub-competency's cells applies, in the rules' own plain words: what
+    its first cell speaks of, and that nothing scanned is of that kind."""
+    scopes = sorted({r.rule.scope for r in results
+                     if r.rule.scope and r.outcome == NOT_APPLICABLE}, key=len)
+    if scopes:
+        return f"no {scopes[0]} among what was scanned"
+    return "; ".join(sorted({r.message for r in results if r.outcome == NOT_APPLICABLE}))
 
 
 def _names(entities: Sequence[str]) -> str:

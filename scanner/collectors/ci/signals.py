@@ -68,8 +68,17 @@ _CATEGORY_WORDS = {
 }
 TEARDOWN_JOB_NAME = re.compile(r"(?i)(clean[-_ ]?up|tear[-_ ]?down|destroy|delete|prune)")
 PINNED = re.compile(r"^[0-9a-f]{40}$")
-NOT_DEPLOY_ENVIRONMENT = re.compile(r"(?i)(pypi|npm|crates|rubygems|maven|nuget|"
-                                    r"release|publish|github-pages|pages|docs|documentation)")
+# Environments that name a package registry or a release: publishing, not deploying.
+NOT_DEPLOY_ENVIRONMENT = re.compile(r"(?i)(pypi|npm|crates|rubygems|maven|nuget|release|"
+                                    r"publish)")
+# A deployment of a documentation or static site (GitHub Pages and the like).
+SITE_ENVIRONMENT = re.compile(r"(?i)(github-pages|(^|[-_ ])pages([-_ ]|$)|docs|documentation)")
+SITE_DEPLOY_TOOLS = frozenset({"static-pages-deploy"})
+IMAGE_PUSH_TOOLS = frozenset({"container-push"})
+# Names of environments and jobs that are not the live one.
+NOT_PRODUCTION = re.compile(r"(?i)(^|[-_ /(])(stag(e|ing)|preview|dev(elop(ment)?)?|test(ing)?|"
+                            r"qa|uat|sandbox|review|pr|nightly|canary|demo|int(egration)?)"
+                            r"([-_ /)0-9]|$)")
 def _spec(name: str, kind: str, description: str) -> SignalSpec:
     return SignalSpec(name, kind, description, ("repo", "service"))
 
@@ -102,14 +111,17 @@ SIGNALS: tuple[SignalSpec, ...] = (
           "A deploy job targets an environment matching the production pattern"),
     _spec("ci.deploy.production_automatic", "bool",
           "A production deploy job runs automatically after merge or on a tag"),
+    _spec("ci.deploy.site_automatic", "bool",
+          "A documentation or static site (GitHub Pages and the like) is deployed "
+          "automatically after merge or on a tag"),
     _spec("ci.deploy.environments", "list", "Environments CI jobs deploy to"),
     _spec("delivery.days_per_week", "float",
           "Days per week on which changes reach users: main-line change days where CI delivers "
           "on merge, release days where it delivers on tags (release tags as a proxy "
           "otherwise)"),
     _spec("ci.deploy.gated", "bool",
-          "Every deploy job can only run after a security or policy check passes (in the job "
-          "before the deploy step, or in a job it needs)"),
+          "Every deploy or publish job can only run after a security or policy check passes "
+          "(in the job before the deploy step, or in a job it needs)"),
     _spec("ci.iac.applied", "list",
           "Infrastructure-as-code kinds that CI applies automatically after merge "
           "(terraform apply, helm upgrade, kubectl apply, …)"),
@@ -166,6 +178,9 @@ class CiSummary:
     delivers_on_merge: bool  # a deploy or publish job runs on pushes to the main line
     delivers_on_tag: bool  # a deploy or publish job runs on tags or releases
     deploy_places: tuple[str, ...] = ()  # where CI deploys, for `deployable`
+    # CI deploys something other than a documentation or static site (a running service).
+    deploys_service: bool | None = None
+    pushes_images: bool = False  # CI publishes container images
 
 
 def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pattern[str],
@@ -211,12 +226,16 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
     output.flag("ci.deploy.present", deploy_jobs, "no deploy job")
     output.flag("ci.deploy.automatic", [job for job in deploy_jobs if job.triggers & AFTER_MERGE],
                 "no deploy job starts automatically", ["deploy"])
-    production_jobs = [job for job in deploy_jobs
-                       if job.environment and production.search(job.environment)]
+    site_jobs = [job for job in deploy_jobs if _deploys_a_site(job, hits)]
+    service_jobs = [job for job in deploy_jobs if job not in site_jobs]
+    production_jobs = [job for job in service_jobs if _is_production(job, production)]
     output.flag("ci.deploy.production", production_jobs, "no deploy job targets production")
     output.flag("ci.deploy.production_automatic",
                 [job for job in production_jobs if job.triggers & AFTER_MERGE],
                 "no automatic production deploy", ["deploy"])
+    output.flag("ci.deploy.site_automatic",
+                [job for job in site_jobs if job.triggers & AFTER_MERGE],
+                "no automatic site deploy", ["deploy"])
     applied = [h for h in hits if h.applies and h.job and h.job.triggers & AFTER_MERGE]
     kinds = sorted({kind for h in applied for kind in h.applies})
     if kinds or output.content_known:
@@ -225,12 +244,14 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
                  or output.examined,
                  None if kinds else "no automatic terraform apply, helm upgrade, kubectl apply "
                  "or similar after merge")
-    ungated = [job for job in deploy_jobs if not _gated(job, jobs, hits)]
-    if deploy_jobs:
+    publishing = [h.job for h in hits if h.category == "packaging" and h.job]
+    delivery_jobs = list({id(job): job for job in [*deploy_jobs, *publishing]}.values())
+    ungated = [job for job in delivery_jobs if not _gated(job, jobs, hits)]
+    if delivery_jobs:
         out.emit("ci.deploy.gated", not ungated,
-                 [job.locator for job in ungated] or [job.locator for job in deploy_jobs],
-                 f"{len(ungated)} of {len(deploy_jobs)} deploy jobs run without a security or "
-                 "policy check first" if ungated else None)
+                 [job.locator for job in ungated] or [job.locator for job in delivery_jobs],
+                 f"{len(ungated)} of {len(delivery_jobs)} deploy or publish jobs run without a "
+                 "security or policy check first" if ungated else None)
     environments = sorted({job.environment for job in deploy_jobs if job.environment})
     if environments or output.content_known:
         out.emit("ci.deploy.environments", environments,
@@ -251,7 +272,31 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
                      kinds if kinds or output.content_known else None,
                      any(j.triggers & {PUSH, DEFAULT_BRANCH} for j in delivering),
                      any(j.triggers & {TAG, RELEASE} for j in delivering),
-                     tuple(places(h for h in hits if h.category == "deploy")))
+                     tuple(places(h for h in hits if h.category == "deploy")),
+                     True if service_jobs else (False if output.content_known else None),
+                     any(h.tool in IMAGE_PUSH_TOOLS for h in hits))
+
+
+def _deploys_a_site(job: Job, hits: list[Hit]) -> bool:
+    """A job that publishes a documentation or static site, not a running service."""
+    if job.environment and SITE_ENVIRONMENT.search(job.environment[:200]):
+        return True
+    tools = {h.tool for h in hits if h.job is job and h.category == "deploy"}
+    return bool(tools) and tools <= SITE_DEPLOY_TOOLS
+
+
+def _is_production(job: Job, production: re.Pattern[str]) -> bool:
+    """A deploy job that reaches the live environment: named so, or (named neither way)
+    run from the main line or a tag."""
+    names = [name[:200] for name in (job.environment or "", job.name) if name]
+    if any(production.search(name) for name in names):
+        return True
+    if job.environment:
+        if NOT_PRODUCTION.search(job.environment[:200]):
+            return False
+    elif NOT_PRODUCTION.search(job.name[:200]):
+        return False
+    return bool(job.triggers & {DEFAULT_BRANCH, TAG, RELEASE})
 
 
 def _emit_test_regimes(hits: list[Hit], deploy_jobs: list[Job], output: _Output) -> None:
@@ -293,7 +338,8 @@ def _gated(job: Job, jobs: list[Job], hits: list[Hit]) -> bool:
     job itself, or in a job it needs (directly or through others)."""
     position = {ref.locator: index for index, ref in enumerate(job.references)}
     deploy_at = min((position.get(h.locator, 0) for h in hits
-                     if h.job is job and h.category == "deploy"), default=len(job.references))
+                     if h.job is job and h.category in ("deploy", "packaging")),
+                    default=len(job.references))
     if any(h.job is job and h.category in GATE_CATEGORIES
            and position.get(h.locator, deploy_at) < deploy_at for h in hits):
         return True

@@ -50,6 +50,7 @@ def detectors() -> tuple[Detector, ...]:
 
 def _register_builtin() -> None:
     from scanner.collectors.files import (
+        applications,
         cloud_iac,
         delivery,
         kubernetes,
@@ -57,7 +58,7 @@ def _register_builtin() -> None:
         practices,
     )
 
-    for module in (practices, cloud_iac, kubernetes, delivery, observability):
+    for module in (practices, cloud_iac, kubernetes, delivery, observability, applications):
         register(Detector(module.__name__.rsplit(".", 1)[-1], module.SIGNALS, module.detect))
 
 

@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import PurePosixPath
 from typing import Any
 
-from scanner.model import stage_index
+from scanner.model import STAGES, stage_index
 from scanner.reports.html.svg import HeatCell, HeatRow, Series, heatmap, radar, trend
 from scanner.reports.view import DocumentView, percent, score_text, stage_name
 from scanner.survey.questions import answer_name
@@ -123,7 +123,7 @@ def _stage_list(scan: dict[str, Any]) -> str:
     """The heatmap as text: for print and for readers who cannot use the chart."""
     rows = "".join(f"<tr><td>{escape(c['name'])}</td><td>{escape(s['name'])}</td>"
                    f"<td>{stage_name(s['stage'], bool(s.get('lower_bound')))}</td>"
-                   f"<td>{percent(s['confidence']) if s['stage'] != 'unknown' else '-'}</td></tr>"
+                   f"<td>{percent(s['confidence']) if s['stage'] in STAGES else '-'}</td></tr>"
                    for c in scan["competencies"] for s in c["subcompetencies"])
     return ('<details class="stage-list"><summary>Every sub-competency as a table</summary>'
             '<table><thead><tr><th scope="col">Competency</th><th scope="col">Sub-competency'

@@ -1,0 +1,246 @@
+"""What runnable application a repository ships, if any.
+
+A repository is an application when it ships something people run: a program
+with an entry point (a Go `main` package, a Rust binary, a .NET executable, a
+command declared in a package manifest), a desktop or mobile app, a web
+application or site, a web archive for a servlet container, or a container image
+that serves on a port.  Packages with none of these are libraries: deployment
+and quality-assurance cells speak of applications, so they do not apply to them.
+
+Each kind is cited at the file that shows it.  Examples, tests, fixtures and build
+tooling never count.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import tomllib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from scanner.collectors.base import Emitter
+from scanner.collectors.files.index import FileIndex
+from scanner.signals import SignalSpec
+
+SIGNALS: tuple[SignalSpec, ...] = (
+    SignalSpec("app.kinds", "list",
+               "Kinds of runnable application the repository ships: cli (a program with an "
+               "entry point), desktop, mobile, web (a web application or site), web-archive "
+               "(WAR), container (an image that serves on a port)", ("repo", "service")),
+    SignalSpec("delivery.scripts", "list",
+               "Release, deploy or publish tasks scripted in the repository (make, just, "
+               "rake, npm targets or scripts named so), run by hand or by CI",
+               ("repo", "service")),
+)
+
+MAX_READ = 256_000  # bytes of a manifest read to classify it
+# Folders whose programs are tooling, examples or tests, not what the repository ships.
+NOT_SHIPPED = re.compile(
+    r"(?i)(^|/)(docs?|examples?|samples?|tests?|testing|testdata|test-data|fixtures|e2e|"
+    r"__tests__|hack|tools|tool|scripts|build[-_]?tools|buildtools|benchmarks?|bench|"
+    r"internal/tools|third_party|vendor|node_modules|its|contrib|\.github|\.gitlab|"
+    r"\.circleci|\.devcontainer|ci|\.ci|demo)/")
+_GO_MAIN = re.compile(r"^package\s+main\s*$", re.M)
+_DOCKER_EXPOSE = re.compile(r"(?im)^\s*EXPOSE\s+\S")
+_WAR = re.compile(r"<packaging>\s*war\s*</packaging>")
+_GRADLE_WAR = re.compile(r"""(id\s*\(?\s*['"]war['"]|apply\s+plugin:\s*['"]war['"])""")
+_GRADLE_ANDROID_APP = re.compile(r"com\.android\.application")
+_ANDROID_LAUNCHER = "android.intent.category.LAUNCHER"
+_EXE = re.compile(r"<OutputType>\s*(Win)?Exe\s*</OutputType>", re.I)
+_LIBRARY_CLASSIFIER = "Topic :: Software Development :: Libraries"
+_WEB_FRAMEWORKS = ("next", "nuxt", "react-scripts", "@angular/core", "@sveltejs/kit", "astro",
+                   "gatsby", "@remix-run/react", "vite", "@vue/cli-service", "ember-cli")
+_TASK_LINE = re.compile(r"^(?:task\s+:?|@?)([A-Za-z][\w-]*)(?:\s*=>.*|\s*:(?!=).*)$")
+_SHIPPING = re.compile(r"(?i)(release|deploy|publish|ship|dist-upload|upload-release|"
+                       r"cut-release|make-release|do-release)([-_][\w-]*)?")
+_SITE_FILES = re.compile(r"^(mkdocs\.ya?ml|docusaurus\.config\.[cm]?[jt]s|antora-playbook\.ya?ml|"
+                         r"hugo\.(toml|ya?ml|json)|_config\.ya?ml|gatsby-config\.[jt]s|"
+                         r"astro\.config\.[cm]?[jt]s|book\.toml|conf\.py)$")
+
+
+def detect(files: FileIndex, out: Emitter) -> None:
+    found: dict[str, str] = {}
+    paths = [p for p in files.paths() if not NOT_SHIPPED.search(p)]
+    for kind, finder in _FINDERS:
+        where = finder(files, paths)
+        if where:
+            found.setdefault(kind, where)
+    kinds = sorted(found)
+    out.emit("app.kinds", kinds, [found[k] for k in kinds],
+             None if kinds else "no program entry point, desktop, mobile or web application, "
+             "web archive or serving container image: a library or a collection of files")
+    scripts = _delivery_scripts(files, paths)
+    out.emit("delivery.scripts", [name for name, _ in scripts], [where for _, where in scripts],
+             None if scripts else "no release, deploy or publish task or script")
+
+
+def _delivery_scripts(files: FileIndex, paths: list[str]) -> list[tuple[str, str]]:
+    """(task, where) of tasks that ship: Makefile, justfile and Rakefile targets, package
+    scripts, and scripts named for releasing or deploying."""
+    found: list[tuple[str, str]] = []
+    for path in ("Makefile", "GNUmakefile", "makefile", "justfile", "Justfile", "Rakefile"):
+        if not files.has(path):
+            continue
+        for number, line in enumerate(_read(files, path).splitlines(), 1):
+            match = _TASK_LINE.match(line)
+            if match and _SHIPPING.fullmatch(match[1]):
+                found.append((f"{path} {match[1]}", f"{path}:{number}"))
+    package = _package(files, "package.json") if files.has("package.json") else None
+    scripts = package.get("scripts") if package else None
+    for name in scripts if isinstance(scripts, dict) else {}:
+        if _SHIPPING.fullmatch(str(name).split(":", 1)[0]):
+            found.append((f"npm {name}", "package.json"))
+    for path in paths:
+        if path.startswith(("scripts/", "script/", "bin/", "tools/")) or "/" not in path:
+            stem = posixpath.basename(path).rsplit(".", 1)[0]
+            if path.endswith((".sh", ".ps1", ".py", ".rb")) and _SHIPPING.fullmatch(stem):
+                found.append((path, path))
+    return found[:20]
+
+
+def _read(files: FileIndex, path: str) -> str:
+    text = files.text(path)
+    return text[:MAX_READ] if text else ""
+
+
+def _cli(files: FileIndex, paths: list[str]) -> str | None:
+    for path in paths:
+        name = posixpath.basename(path)
+        if name == "main.go" and _GO_MAIN.search(_read(files, path)):
+            return path
+        if path == "src/main.rs" or (name.endswith(".csproj") and _EXE.search(_read(files, path))
+                                     and "test" not in name.lower()):
+            return path
+    for path in ("Cargo.toml", "pyproject.toml", "package.json"):
+        if files.has(path) and _declares_a_command(path, _read(files, path)):
+            return path
+    if files.has("setup.py"):
+        setup = _read(files, "setup.py")
+        if "console_scripts" in setup and _LIBRARY_CLASSIFIER not in setup:
+            return "setup.py"
+    gemspec = next((p for p in paths if p.endswith(".gemspec") and "/" not in p), None)
+    if gemspec and re.search(r"\.executables\s*=|\bbindir\s*=", _read(files, gemspec)):
+        return gemspec
+    return next((p for p in paths if re.match(r"^\.?goreleaser\.ya?ml$", p)), None)
+
+
+def _declares_a_command(path: str, text: str) -> bool:
+    """A package manifest that installs a command (and, for Python, does not call itself
+    a library in its classifiers)."""
+    try:
+        if path == "package.json":
+            data: Any = json.loads(text)
+            return isinstance(data, dict) and bool(data.get("bin")) and not data.get("exports")
+        data = tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError, RecursionError):
+        return False
+    if path == "Cargo.toml":
+        return bool(data.get("bin"))
+    project = data.get("project") if isinstance(data.get("project"), dict) else {}
+    classifiers = project.get("classifiers") or []
+    scripts = project.get("scripts") or data.get("tool", {}).get("poetry", {}).get("scripts")
+    return bool(scripts) and not any(_LIBRARY_CLASSIFIER in str(c) for c in classifiers)
+
+
+def _desktop(files: FileIndex, paths: list[str]) -> str | None:
+    for path in paths:
+        name = posixpath.basename(path)
+        if name in ("tauri.conf.json", "snapcraft.yaml", "electron-builder.yml",
+                    "electron-builder.json") or name.endswith((".desktop", ".desktop.in",
+                                                               ".metainfo.xml", ".appdata.xml",
+                                                               ".metainfo.xml.in",
+                                                               ".appdata.xml.in")):
+            return path
+        if name.endswith((".json", ".yml", ".yaml")) and "flatpak" in path.lower():
+            text = _read(files, path)
+            if ("app-id" in text or '"id"' in text) and "modules" in text:
+                return path
+    package = _package(files, "package.json")
+    if package and _depends_on(package, ("electron",)):
+        return "package.json"
+    return None
+
+
+def _mobile(files: FileIndex, paths: list[str]) -> str | None:
+    for path in paths:
+        name = posixpath.basename(path)
+        if name == "AndroidManifest.xml" and _ANDROID_LAUNCHER in _read(files, path):
+            return path
+        if name in ("build.gradle", "build.gradle.kts") and \
+                _GRADLE_ANDROID_APP.search(_read(files, path)):
+            return path
+        if name == "project.pbxproj" and \
+                "com.apple.product-type.application" in _read(files, path):
+            return path
+    return None
+
+
+def _web(files: FileIndex, paths: list[str]) -> str | None:
+    for path in paths:
+        name = posixpath.basename(path)
+        if name == "package.json":
+            package = _package(files, path)
+            if package and package.get("private") and _depends_on(package, _WEB_FRAMEWORKS):
+                return path
+        elif (name == "manage.py" and "django" in _read(files, path)) or (
+                "/" not in path and _SITE_FILES.match(name) and _is_site(files, path)):
+            return path
+    return None
+
+
+def _is_site(files: FileIndex, path: str) -> bool:
+    """A site configuration at the root: the repository is the site (a Sphinx `conf.py`
+    or a Jekyll `_config.yml` at the root, not under docs/)."""
+    if path == "conf.py":
+        return "html_theme" in _read(files, path)
+    if path.startswith("_config"):
+        return files.has("Gemfile") and "jekyll" in _read(files, "Gemfile").lower()
+    return True
+
+
+def _web_archive(files: FileIndex, paths: list[str]) -> str | None:
+    for path in paths:
+        name = posixpath.basename(path)
+        if name == "pom.xml" and _WAR.search(_read(files, path)):
+            return path
+        if name in ("build.gradle", "build.gradle.kts") and _GRADLE_WAR.search(_read(files, path)):
+            return path
+    return None
+
+
+def _container(files: FileIndex, paths: list[str]) -> str | None:
+    for path in paths:
+        name = posixpath.basename(path)
+        if (name.startswith(("Dockerfile", "Containerfile")) or name.endswith(".Dockerfile")) \
+                and _DOCKER_EXPOSE.search(_read(files, path)):
+            return path
+    return None
+
+
+def _package(files: FileIndex, path: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(_read(files, path) or "null")
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _depends_on(package: dict[str, Any], names: Iterable[str]) -> bool:
+    wanted = set(names)
+    for key in ("dependencies", "devDependencies"):
+        section = package.get(key)
+        if isinstance(section, dict) and wanted & set(section):
+            return True
+    return False
+
+
+_FINDERS: tuple[tuple[str, Callable[[FileIndex, list[str]], str | None]], ...] = (
+    ("cli", _cli),
+    ("desktop", _desktop),
+    ("mobile", _mobile),
+    ("web", _web),
+    ("web-archive", _web_archive),
+    ("container", _container),
+)
