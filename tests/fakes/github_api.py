@@ -165,6 +165,7 @@ class FakeRepo:
     rulesets: list[dict[str, Any]] = field(default_factory=list)
     pulls: list[dict[str, Any]] = field(default_factory=list)
     deployments: list[dict[str, Any]] = field(default_factory=list)
+    environments: list[str] = field(default_factory=list)
     releases: list[dict[str, Any]] = field(default_factory=list)
     issues: list[dict[str, Any]] = field(default_factory=list)
     dependabot_alerts: list[dict[str, Any]] | None = field(default_factory=list)
@@ -331,6 +332,8 @@ class FakeGitHub:
         pulls: [{number, merged_at, author, approvers, first_commit_at, merge_sha, labels,
           created_at, updated_at, title, base_ref, head_ref}];
         deployments: [{environment, created_at, state, status_at, sha, log_url, description}];
+        environments: names of environments besides those deployments name (GitHub makes an
+          environment for every name a deployment gives);
         releases: [{tag, published_at, created_at, assets, draft, prerelease, name}];
         issues: [{number, created_at, closed_at, labels, updated_at, title}];
         dependabot_alerts: [{created_at, fixed_at, dismissed_at, auto_dismissed_at, severity,
@@ -374,7 +377,7 @@ class FakeGitHub:
         self._repo_json(repo, detailed=True)
         self._graphql_repository(repo)
         for kind in ("branchProtectionRules", "rulesets", "pullRequests", "deployments",
-                     "releases", "issues"):
+                     "environments", "releases", "issues"):
             connection = self._graphql_repository(repo)[kind]({"includeParents": True})
             for node in connection.items:
                 for value in node.values():
@@ -1241,6 +1244,7 @@ class FakeGitHub:
                 or str(ruleset.get("source", "REPOSITORY")).upper() == "REPOSITORY"]),
             "pullRequests": lambda args: self._graphql_pulls(repo, args),
             "deployments": lambda args: self._graphql_deployments(repo, args),
+            "environments": lambda args: self._graphql_environments(repo, args),
             "releases": lambda args: self._graphql_releases(repo, args),
             "issues": lambda args: self._graphql_issues(repo, args),
             "vulnerabilityAlerts": lambda args: self._graphql_alerts(repo, args),
@@ -1364,6 +1368,22 @@ class FakeGitHub:
         deployments = _ordered(deployments, args.get("orderBy"), {"CREATED_AT": "createdAt"},
                                "createdAt")
         return gql.Connection("DeploymentConnection", deployments)
+
+    def _graphql_environments(self, repo: FakeRepo, args: Mapping[str, Any]) -> gql.Connection:
+        """Declared environments and those deployments name, oldest first (by id)."""
+        names = list(dict.fromkeys([*repo.environments, *(
+            str(item.get("environment", "production")) for item in repo.deployments)]))
+        wanted = args.get("names")
+        if wanted:
+            names = [n for n in names if n in _as_list(wanted)]
+        environments = [{
+            "__typename": "Environment", "__implements": ("Node",),
+            "id": _node_id("Environment", repo.id * 1000 + index),
+            "databaseId": repo.id * 1000 + index, "name": name, "isPinned": False,
+            "pinnedPosition": None} for index, name in enumerate(names)]
+        if (args.get("orderBy") or {}).get("field") == "NAME":
+            environments = _ordered(environments, args["orderBy"], {"NAME": "name"}, "name")
+        return gql.Connection("EnvironmentConnection", environments)
 
     def _graphql_releases(self, repo: FakeRepo, args: Mapping[str, Any]) -> gql.Connection:
         releases = []

@@ -132,6 +132,13 @@ def environment_tiers(project: Mapping[str, Any]) -> dict[str, str] | None:
     return {str(e.get("name")): str(e.get("tier") or "").lower() for e in found if e.get("name")}
 
 
+def production_environments(tiers: Mapping[str, str], production: re.Pattern[str]
+                            ) -> list[str]:
+    """The environments whose deployments count as production (see `deployments`)."""
+    return sorted(name for name, tier in tiers.items()
+                  if (tier == "production" if tier else bool(production.search(name))))
+
+
 # --- GraphQL: security analyzers and vulnerabilities -------------------------------------
 
 
