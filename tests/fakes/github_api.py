@@ -338,7 +338,8 @@ class FakeGitHub:
         issues: [{number, created_at, closed_at, labels, updated_at, title}];
         dependabot_alerts: [{created_at, fixed_at, dismissed_at, auto_dismissed_at, severity,
           state, package, ecosystem, ghsa_id, number}] or None (not readable: FORBIDDEN);
-        code_scanning: None (not enabled: 403) or [{tool, analysis_key, created_at, ref,
+        code_scanning: None (not enabled: 403) or [{tool (None: no name), analysis_key,
+          created_at, ref,
           commit_sha, category, environment, results_count, rules_count, tool_version,
           tool_guid, id, error, warning}] ([] means enabled but never analysed: 404);
         code_scanning_alerts: [{number, created_at, updated_at, state, fixed_at,
@@ -801,7 +802,7 @@ class FakeGitHub:
         for name_, key in (("ref", "ref"), ("tool_name", "tool")):
             wanted = call.param(name_)
             if wanted:
-                analyses = [a for a in analyses if (a["tool"]["name"] if key == "tool"
+                analyses = [a for a in analyses if (a["tool"].get("name") if key == "tool"
                                                     else a["ref"]) == wanted]
         analyses.sort(key=lambda a: (a["created_at"], a["id"]),
                       reverse=call.param("direction", "desc") == "desc")
@@ -1024,7 +1025,9 @@ class FakeGitHub:
             "id": analysis_id,
             "url": f"{self.base_url}/repos/{repo.full_name}/code-scanning/analyses/{analysis_id}",
             "sarif_id": f"{analysis_id:08x}-0000-4000-8000-{repo.id:012x}",
-            "tool": {"name": a["tool"], "guid": a["tool_guid"], "version": a["tool_version"]},
+            # `name` is not required: an upload may leave it out (tool: None here).
+            "tool": {**({} if a["tool"] is None else {"name": a["tool"]}),
+                     "guid": a["tool_guid"], "version": a["tool_version"]},
             "deletable": True, "warning": a["warning"]}
 
     def _code_alert_json(self, repo: FakeRepo, item: Mapping[str, Any],
@@ -1565,16 +1568,14 @@ _RULE_PARAMETERS: dict[str, tuple[str, dict[str, Any]]] = {
     "PULL_REQUEST": ("PullRequestParameters", {
         "requiredApprovingReviewCount": 0, "requireCodeOwnerReview": False,
         "dismissStaleReviewsOnPush": False, "requireLastPushApproval": False,
-        "requiredReviewThreadResolution": False,
-        "allowedMergeMethods": ["MERGE", "SQUASH", "REBASE"]}),
+        "requiredReviewThreadResolution": False}),
     "REQUIRED_STATUS_CHECKS": ("RequiredStatusChecksParameters", {
-        "requiredStatusChecks": [], "strictRequiredStatusChecksPolicy": False,
-        "doNotEnforceOnCreate": False}),
+        "requiredStatusChecks": [], "strictRequiredStatusChecksPolicy": False}),
     "REQUIRED_DEPLOYMENTS": ("RequiredDeploymentsParameters", {
         "requiredDeploymentEnvironments": []}),
     "UPDATE": ("UpdateParameters", {"updateAllowsFetchAndMerge": False}),
     "CODE_SCANNING": ("CodeScanningParameters", {"codeScanningTools": []}),
-    "WORKFLOWS": ("WorkflowsParameters", {"workflows": [], "doNotEnforceOnCreate": False}),
+    "WORKFLOWS": ("WorkflowsParameters", {"workflows": []}),
 }
 
 
