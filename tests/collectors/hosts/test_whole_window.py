@@ -241,6 +241,18 @@ def test_gitlab_budget_limited_reading_counts_over_the_span_read_and_says_so(
     assert any(m.startswith("deployments read back to ") for m in notes(collected, entity))
 
 
+def test_gitlab_deployments_the_budget_left_no_request_for_are_no_evidence(
+        gitlab: FakeGitLab) -> None:
+    busy_gitlab_project(gitlab)
+    collected = collect_gitlab(gitlab, request_budget=1)  # the whole query only
+    entity = "repo:127.0.0.1/platform/shop"
+    found = signals(collected, entity)
+    assert "dora.deployment_days_per_week" not in found and "dora.source" not in found
+    assert "deployments not read: the request budget ran out first (raise request_budget)" \
+        in notes(collected, entity)
+    assert not [r for r in gitlab.requests if r.path.endswith(("/deployments", "/jobs"))]
+
+
 def test_gitlab_merge_requests_releases_and_issues_beyond_one_page_all_count(
         gitlab: FakeGitLab) -> None:
     gitlab.add_project(

@@ -379,6 +379,10 @@ class _ProjectReader:
             host.notes.append(f"deployments not readable: {answer.message}")
             return
         items = [d for d in answer.data if isinstance(d, dict)]
+        if not items and not complete:
+            host.notes.append("deployments not read: the request budget ran out first "
+                              "(raise request_budget)")
+            return
         records = parse.deployments(items, tiers, production, host.url)
         cut: datetime | None = None if complete else _oldest_update(items, self.group.now)
         if not complete and narrow:
