@@ -165,6 +165,7 @@ class FakeRepo:
     rulesets: list[dict[str, Any]] = field(default_factory=list)
     pulls: list[dict[str, Any]] = field(default_factory=list)
     deployments: list[dict[str, Any]] = field(default_factory=list)
+    environments: list[str] = field(default_factory=list)
     releases: list[dict[str, Any]] = field(default_factory=list)
     issues: list[dict[str, Any]] = field(default_factory=list)
     dependabot_alerts: list[dict[str, Any]] | None = field(default_factory=list)
@@ -331,11 +332,14 @@ class FakeGitHub:
         pulls: [{number, merged_at, author, approvers, first_commit_at, merge_sha, labels,
           created_at, updated_at, title, base_ref, head_ref}];
         deployments: [{environment, created_at, state, status_at, sha, log_url, description}];
+        environments: names of environments besides those deployments name (GitHub makes an
+          environment for every name a deployment gives);
         releases: [{tag, published_at, created_at, assets, draft, prerelease, name}];
         issues: [{number, created_at, closed_at, labels, updated_at, title}];
         dependabot_alerts: [{created_at, fixed_at, dismissed_at, auto_dismissed_at, severity,
           state, package, ecosystem, ghsa_id, number}] or None (not readable: FORBIDDEN);
-        code_scanning: None (not enabled: 403) or [{tool, analysis_key, created_at, ref,
+        code_scanning: None (not enabled: 403) or [{tool (None: no name), analysis_key,
+          created_at, ref,
           commit_sha, category, environment, results_count, rules_count, tool_version,
           tool_guid, id, error, warning}] ([] means enabled but never analysed: 404);
         code_scanning_alerts: [{number, created_at, updated_at, state, fixed_at,
@@ -374,7 +378,7 @@ class FakeGitHub:
         self._repo_json(repo, detailed=True)
         self._graphql_repository(repo)
         for kind in ("branchProtectionRules", "rulesets", "pullRequests", "deployments",
-                     "releases", "issues"):
+                     "environments", "releases", "issues"):
             connection = self._graphql_repository(repo)[kind]({"includeParents": True})
             for node in connection.items:
                 for value in node.values():
@@ -798,7 +802,7 @@ class FakeGitHub:
         for name_, key in (("ref", "ref"), ("tool_name", "tool")):
             wanted = call.param(name_)
             if wanted:
-                analyses = [a for a in analyses if (a["tool"]["name"] if key == "tool"
+                analyses = [a for a in analyses if (a["tool"].get("name") if key == "tool"
                                                     else a["ref"]) == wanted]
         analyses.sort(key=lambda a: (a["created_at"], a["id"]),
                       reverse=call.param("direction", "desc") == "desc")
@@ -1021,7 +1025,9 @@ class FakeGitHub:
             "id": analysis_id,
             "url": f"{self.base_url}/repos/{repo.full_name}/code-scanning/analyses/{analysis_id}",
             "sarif_id": f"{analysis_id:08x}-0000-4000-8000-{repo.id:012x}",
-            "tool": {"name": a["tool"], "guid": a["tool_guid"], "version": a["tool_version"]},
+            # `name` is not required: an upload may leave it out (tool: None here).
+            "tool": {**({} if a["tool"] is None else {"name": a["tool"]}),
+                     "guid": a["tool_guid"], "version": a["tool_version"]},
             "deletable": True, "warning": a["warning"]}
 
     def _code_alert_json(self, repo: FakeRepo, item: Mapping[str, Any],
@@ -1241,6 +1247,7 @@ class FakeGitHub:
                 or str(ruleset.get("source", "REPOSITORY")).upper() == "REPOSITORY"]),
             "pullRequests": lambda args: self._graphql_pulls(repo, args),
             "deployments": lambda args: self._graphql_deployments(repo, args),
+            "environments": lambda args: self._graphql_environments(repo, args),
             "releases": lambda args: self._graphql_releases(repo, args),
             "issues": lambda args: self._graphql_issues(repo, args),
             "vulnerabilityAlerts": lambda args: self._graphql_alerts(repo, args),
@@ -1364,6 +1371,22 @@ class FakeGitHub:
         deployments = _ordered(deployments, args.get("orderBy"), {"CREATED_AT": "createdAt"},
                                "createdAt")
         return gql.Connection("DeploymentConnection", deployments)
+
+    def _graphql_environments(self, repo: FakeRepo, args: Mapping[str, Any]) -> gql.Connection:
+        """Declared environments and those deployments name, oldest first (by id)."""
+        names = list(dict.fromkeys([*repo.environments, *(
+            str(item.get("environment", "production")) for item in repo.deployments)]))
+        wanted = args.get("names")
+        if wanted:
+            names = [n for n in names if n in _as_list(wanted)]
+        environments = [{
+            "__typename": "Environment", "__implements": ("Node",),
+            "id": _node_id("Environment", repo.id * 1000 + index),
+            "databaseId": repo.id * 1000 + index, "name": name, "isPinned": False,
+            "pinnedPosition": None} for index, name in enumerate(names)]
+        if (args.get("orderBy") or {}).get("field") == "NAME":
+            environments = _ordered(environments, args["orderBy"], {"NAME": "name"}, "name")
+        return gql.Connection("EnvironmentConnection", environments)
 
     def _graphql_releases(self, repo: FakeRepo, args: Mapping[str, Any]) -> gql.Connection:
         releases = []
@@ -1545,16 +1568,14 @@ _RULE_PARAMETERS: dict[str, tuple[str, dict[str, Any]]] = {
     "PULL_REQUEST": ("PullRequestParameters", {
         "requiredApprovingReviewCount": 0, "requireCodeOwnerReview": False,
         "dismissStaleReviewsOnPush": False, "requireLastPushApproval": False,
-        "requiredReviewThreadResolution": False,
-        "allowedMergeMethods": ["MERGE", "SQUASH", "REBASE"]}),
+        "requiredReviewThreadResolution": False}),
     "REQUIRED_STATUS_CHECKS": ("RequiredStatusChecksParameters", {
-        "requiredStatusChecks": [], "strictRequiredStatusChecksPolicy": False,
-        "doNotEnforceOnCreate": False}),
+        "requiredStatusChecks": [], "strictRequiredStatusChecksPolicy": False}),
     "REQUIRED_DEPLOYMENTS": ("RequiredDeploymentsParameters", {
         "requiredDeploymentEnvironments": []}),
     "UPDATE": ("UpdateParameters", {"updateAllowsFetchAndMerge": False}),
     "CODE_SCANNING": ("CodeScanningParameters", {"codeScanningTools": []}),
-    "WORKFLOWS": ("WorkflowsParameters", {"workflows": [], "doNotEnforceOnCreate": False}),
+    "WORKFLOWS": ("WorkflowsParameters", {"workflows": []}),
 }
 
 

@@ -391,6 +391,7 @@ def test_graphql_answers_exactly_the_selected_fields_with_a_forbidden_partial_er
     assert answer["data"]["rateLimit"]["remaining"] == 4995
     assert GITHUB_TIME.match(answer["data"]["rateLimit"]["resetAt"])
     web = "https://github.com/acme/api"
+    last_page = {"hasNextPage": False, "endCursor": "Y3Vyc29yOnYyOjA="}
     assert answer["data"]["repository"] == {
         "url": web, "isArchived": False, "pushedAt": "2026-11-02T10:00:00Z",
         "defaultBranchRef": {"name": "main", "target": {"oid": "a" * 40}},
@@ -411,23 +412,28 @@ def test_graphql_answers_exactly_the_selected_fields_with_a_forbidden_partial_er
                 {"type": "NON_FAST_FORWARD", "parameters": None}]}}]},
         "pullRequests": {"nodes": [{
             "number": 7, "url": f"{web}/pull/7", "mergedAt": "2026-11-02T10:00:00Z",
+            "updatedAt": "2026-11-02T10:00:00Z",
             "author": {"login": "alice"}, "mergeCommit": {"oid": "b" * 40},
             "labels": {"nodes": [{"name": "feature"}]},
             "commits": {"nodes": [{"commit": {"authoredDate": "2026-10-31T10:00:00Z",
                                               "committedDate": "2026-10-31T10:00:00Z"}}]},
-            "reviews": {"nodes": [{"author": {"login": "bob"}}]}}]},
+            "reviews": {"nodes": [{"author": {"login": "bob"}}]}}], "pageInfo": last_page},
         "deployments": {"nodes": [{
             "createdAt": "2026-11-02T10:00:00Z", "environment": "production",
             "commitOid": "b" * 40,
             "latestStatus": {"state": "SUCCESS", "createdAt": "2026-11-02T10:05:00Z",
-                             "logUrl": "https://ci.example/1"}}]},
+                             "logUrl": "https://ci.example/1"}}], "pageInfo": last_page},
+        "environments": {"nodes": [{"name": "production"}], "pageInfo": last_page},
         "releases": {"nodes": [{
             "tagName": "v1.0.0", "url": f"{web}/releases/tag/v1.0.0",
+            "createdAt": "2026-11-02T10:00:00Z",
             "publishedAt": "2026-11-02T10:00:00Z", "isDraft": False, "isPrerelease": False,
-            "releaseAssets": {"nodes": [{"name": "app.tar.gz"}]}}]},
+            "releaseAssets": {"nodes": [{"name": "app.tar.gz"}]}}], "pageInfo": last_page},
         "issues": {"nodes": [{
             "number": 3, "url": f"{web}/issues/3", "createdAt": "2026-11-02T10:00:00Z",
-            "closedAt": "2026-11-02T12:00:00Z", "labels": {"nodes": [{"name": "incident"}]}}]},
+            "updatedAt": "2026-11-02T12:00:00Z",
+            "closedAt": "2026-11-02T12:00:00Z", "labels": {"nodes": [{"name": "incident"}]}}],
+            "pageInfo": last_page},
         "vulnerabilityAlerts": None,
     }
     lines = REPOSITORY.split("\n")
@@ -480,8 +486,17 @@ def test_graphql_lists_are_sorted_descending_truncated_and_issues_filtered_by_si
     assert [d["latestStatus"]["state"] for d in repository["deployments"]["nodes"]] == [
         "SUCCESS", "IN_PROGRESS", "FAILURE"]
     releases = repository["releases"]["nodes"]
-    assert len(releases) == 50 and releases[0]["tagName"] == "v0"
+    assert len(releases) == 60 and releases[0]["tagName"] == "v0"
     assert [i["number"] for i in repository["issues"]["nodes"]] == [3, 2]
+    # the rest comes by cursor, the query run again for that connection alone
+    info = repository["pullRequests"]["pageInfo"]
+    assert info["hasNextPage"] is True
+    rest = graphql(fake, owner="acme", name="busy", whole=False, deployments=False,
+                   environments=False, releases=False, issues=False,
+                   pullRequestsAfter=info["endCursor"]).json()["data"]["repository"]
+    assert list(rest) == ["pullRequests"]
+    assert [p["number"] for p in rest["pullRequests"]["nodes"]] == list(range(101, 121))
+    assert rest["pullRequests"]["pageInfo"]["hasNextPage"] is False
 
 
 def test_graphql_unknown_repository_operation_and_field_answer_errors_with_200(

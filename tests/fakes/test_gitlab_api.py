@@ -435,7 +435,8 @@ def test_the_collectors_query_is_answered_field_by_field(fake: FakeGitLab) -> No
     assert [(r["tagName"], r["upcomingRelease"]) for r in releases] == [("v2.0", True),
                                                                          ("v1.0", False)]
     assert releases[1]["assets"] == {"links": {"nodes": [{"name": "api.tar.gz.sig"}]}}
-    assert project["environments"] == {"nodes": [{"name": "prod-eu", "tier": "PRODUCTION"}]}
+    assert project["environments"]["nodes"] == [{"name": "prod-eu", "tier": "PRODUCTION"}]
+    assert project["environments"]["pageInfo"]["hasNextPage"] is False
     assert project["pushRules"] == {"rejectUnsignedCommits": True}
     assert project["securityScanners"]["enabled"] == ["SAST", "SECRET_DETECTION"]
     assert "DEPENDENCY_SCANNING" in project["securityScanners"]["available"]

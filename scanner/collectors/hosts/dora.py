@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from scanner.collectors.hosts.records import (
@@ -49,6 +49,7 @@ SOURCE_DEPLOYMENTS = "deployments"
 SOURCE_RELEASES = "releases"
 MAX_EVIDENCE_URLS = 5
 HOURS = 3600.0
+DAY = 86400.0
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,9 @@ class DoraMetrics:
     """The metrics of one repository; None wherever the records cannot decide.
 
     `deployments` counts successful production deployments in the window (or
-    published releases when `source` is "releases").
+    published releases when `source` is "releases"). `spans`: the metrics (by signal)
+    counted over less than the window, because the records they need were read only
+    back to a later moment, with the span they cover.
     """
 
     source: str | None
@@ -66,29 +69,48 @@ class DoraMetrics:
     change_failure_rate: float | None
     time_to_restore_hours: float | None
     evidence_urls: tuple[str, ...] = ()
-
-
-UNDECIDED = DoraMetrics(None, None, None, None, None, None)
+    spans: Mapping[str, Window] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Window:
-    """The days looked back over, closed at both ends."""
+    """The time looked back over, closed at both ends."""
 
     since: datetime
     now: datetime
-    days: int
 
     @classmethod
     def ending(cls, now: datetime, days: int) -> Window:
-        return cls(now - timedelta(days=days), now, days)
+        return cls(now - timedelta(days=days), now)
 
     def __contains__(self, moment: object) -> bool:
         return isinstance(moment, datetime) and self.since <= moment <= self.now
 
     @property
+    def days(self) -> int:
+        return round((self.now - self.since).total_seconds() / DAY)
+
+    @property
     def weeks(self) -> float:
-        return max(self.days, 1) / 7
+        return max((self.now - self.since).total_seconds(), DAY) / (7 * DAY)
+
+    def cut(self, *moments: datetime | None) -> Window:
+        """The part of the window after every moment given (the records read back to
+        them only); the whole window when none is later than its start."""
+        since = max([self.since, *(m for m in moments if m is not None)])
+        return Window(min(since, self.now), self.now)
+
+    def shortfall(self, part: Window) -> str | None:
+        """What a note must say when `part` of this window is all that was read."""
+        if part.since <= self.since:
+            return None
+        return (f"counted over the {part.days} days back to {part.since:%Y-%m-%d} only, not "
+                f"the whole {self.days}: the request budget ran out before the records "
+                "reached the window's start (request_budget)")
+
+
+Cuts = Mapping[str, datetime]
+UNDECIDED = DoraMetrics(None, None, None, None, None, None)
 
 
 def deployed_at(deployment: Deployment) -> datetime:
@@ -109,73 +131,92 @@ def labelled(labels: Iterable[str], pattern: str) -> bool:
 def repository_dora(repo: HostRepository, settings: HostSettings, now: datetime) -> DoraMetrics:
     """`compute_dora` over the parts of one repository that were read."""
     return compute_dora(deployments=repo.deployments, changes=repo.changes,
-                        releases=repo.releases, issues=repo.issues, settings=settings, now=now)
+                        releases=repo.releases, issues=repo.issues, settings=settings, now=now,
+                        read_since=repo.read_since)
 
 
 def compute_dora(*, deployments: Sequence[Deployment] | None,
                  changes: Sequence[MergedChange] | None,
                  releases: Sequence[Release] | None,
                  issues: Sequence[Issue] | None,
-                 settings: HostSettings, now: datetime) -> DoraMetrics:
+                 settings: HostSettings, now: datetime,
+                 read_since: Cuts | None = None) -> DoraMetrics:
     """The four metrics; a part passed as None was not read and decides nothing.
 
     Deployments not read decide nothing at all (releases would be a guess about
-    a repository whose deployments nobody could see).
+    a repository whose deployments nobody could see). `read_since`: kinds of records
+    (deployments, changes, releases, issues) read only back to a moment; each metric
+    counts over the part of the window that all the records it needs cover.
     """
     if deployments is None:
         return UNDECIDED
     window = Window.ending(now, settings.window_days)
     incidents = [i for i in issues or () if is_incident(i, settings)]
     production = sorted((d for d in deployments if d.production), key=deployed_at)
+    cuts = read_since or {}
     if production:
-        return _from_deployments(production, changes, incidents, settings, window)
+        return _from_deployments(production, changes, incidents, settings, window, cuts=cuts)
     if releases is not None:
         published = [r for r in releases if r.published_at is not None and not r.draft
                      and not r.prerelease]
         if published:
-            return _from_releases(published, incidents, window)
+            return _from_releases(published, incidents, window, cuts)
     return UNDECIDED
 
 
 def _from_deployments(production: list[Deployment], changes: Sequence[MergedChange] | None,
                       incidents: list[Issue], settings: HostSettings,
-                      window: Window) -> DoraMetrics:
+                      window: Window, *, cuts: Cuts) -> DoraMetrics:
+    shipped = window.cut(cuts.get("deployments"))
+    led = shipped.cut(cuts.get("changes"))
+    incidental = shipped.cut(cuts.get("issues"))
     succeeded = [d for d in production if d.status == SUCCESS]
-    in_window = [d for d in succeeded if deployed_at(d) in window]
-    final = [d for d in production if d.status in (SUCCESS, FAILURE) and deployed_at(d) in window]
+    in_window = [d for d in succeeded if deployed_at(d) in shipped]
+    final = [d for d in production if d.status in (SUCCESS, FAILURE)
+             and deployed_at(d) in incidental]
     failed = failed_deployments(final, incidents, settings)
     restore = (restore_hours_after_failures(final, succeeded)
-               + incident_restore_hours(incidents, window))
+               + incident_restore_hours(incidents, incidental))
     urls = _first_urls(
         [d.url for d in reversed(in_window)][:3],
         [d.url for d in final if d in failed],
-        [i.url for i in incidents if i.created_at in window],
+        [i.url for i in incidents if i.created_at in incidental],
     )
+    spans = {"dora.deployments": shipped, "dora.deployment_days_per_week": shipped,
+             "dora.lead_time_hours_p50": led, "dora.change_failure_rate": incidental,
+             "dora.time_to_restore_hours": incidental}
     return DoraMetrics(
         source=SOURCE_DEPLOYMENTS,
         deployments=len(in_window),
-        deployment_days_per_week=_per_week(deployment_days(map(deployed_at, in_window)), window),
-        lead_time_hours_p50=_median(lead_times_hours(changes or (), succeeded, window)),
+        deployment_days_per_week=_per_week(deployment_days(map(deployed_at, in_window)),
+                                           shipped),
+        lead_time_hours_p50=_median(lead_times_hours(changes or (), succeeded, led)),
         change_failure_rate=round(len(failed) / len(final), 2) if final else None,
         time_to_restore_hours=_median(restore),
         evidence_urls=urls,
+        spans={signal: span for signal, span in spans.items() if span != window},
     )
 
 
 def _from_releases(published: list[Release], incidents: list[Issue],
-                   window: Window) -> DoraMetrics:
+                   window: Window, cuts: Cuts) -> DoraMetrics:
     """Releases stand in for deployments, for frequency only; incidents still time restores."""
-    in_window = sorted((r for r in published if r.published_at in window),
-                       key=lambda r: r.published_at or window.since)
+    released = window.cut(cuts.get("releases"))
+    incidental = window.cut(cuts.get("issues"))
+    in_window = sorted((r for r in published if r.published_at in released),
+                       key=lambda r: r.published_at or released.since)
     days = deployment_days(r.published_at for r in in_window if r.published_at is not None)
+    spans = {"dora.deployments": released, "dora.deployment_days_per_week": released,
+             "dora.time_to_restore_hours": incidental}
     return DoraMetrics(
         source=SOURCE_RELEASES,
         deployments=len(in_window),
-        deployment_days_per_week=_per_week(days, window),
+        deployment_days_per_week=_per_week(days, released),
         lead_time_hours_p50=None,
         change_failure_rate=None,
-        time_to_restore_hours=_median(incident_restore_hours(incidents, window)),
+        time_to_restore_hours=_median(incident_restore_hours(incidents, incidental)),
         evidence_urls=_first_urls([r.url for r in reversed(in_window)]),
+        spans={signal: span for signal, span in spans.items() if span != window},
     )
 
 
@@ -244,7 +285,7 @@ def deploy_timeline(repo: HostRepository, settings: HostSettings, now: datetime,
     incidents to be joined with after collection (None without any)."""
     if repo.deployments is None:
         return None
-    window = Window.ending(now, settings.window_days)
+    window = Window.ending(now, settings.window_days).cut(repo.read_since.get("deployments"))
     production = sorted((d for d in repo.deployments if d.production), key=deployed_at)
     final = [d for d in production if d.status in (SUCCESS, FAILURE)
              and deployed_at(d) in window]
@@ -282,8 +323,9 @@ def incident_restore_hours(incidents: Iterable[Issue], window: Window) -> list[f
             if i.created_at in window and i.closed_at is not None]
 
 
-def _per_week(days: set[date], window: Window) -> float:
-    return round(len(days) / window.weeks, 2)
+def _per_week(days: set[date], window: Window) -> float | None:
+    """Days per week of the window; None for a window with nothing in it to count over."""
+    return round(len(days) / window.weeks, 2) if window.since < window.now else None
 
 
 def _hours(delta: timedelta) -> float:

@@ -35,6 +35,7 @@ from scanner.collectors.base import (
     report_items,
 )
 from scanner.collectors.hosts.archive import ArchiveTooLarge, ArchiveTree
+from scanner.collectors.hosts.paging import DEFAULT_REQUEST_BUDGET
 from scanner.collectors.local.collector import read_clone
 from scanner.collectors.local.git import GitError, GitRepo, clone
 from scanner.evidence import Evidence
@@ -44,7 +45,7 @@ from scanner.waivers import Waiver
 
 # Keys every host target takes besides the ones that name what to read and where.
 SHARED_KEYS = ("token_env", "include", "exclude", "topics", "archived", "forks", "workers",
-               "window_days", "clone")
+               "window_days", "request_budget", "clone")
 FILES_KEY = "tree {name}@{sha}"
 REPOSITORY_KEY = "repository {name}"
 
@@ -107,6 +108,8 @@ def shared_options(entry: Any, where: v.Where, token_env: str) -> dict[str, Any]
                              maximum=64),
         "window_days": v.integer(entry.get("window_days", 90), where.at("window_days"),
                                  minimum=7, maximum=730),
+        "request_budget": v.integer(entry.get("request_budget", DEFAULT_REQUEST_BUDGET),
+                                    where.at("request_budget"), minimum=1, maximum=1000),
         "clone": v.boolean(entry.get("clone", False), where.at("clone")),
     }
     return options

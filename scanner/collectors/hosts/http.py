@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scanner.collectors.api import Answer
+from scanner.collectors.hosts.paging import Budget
 from scanner.memory import Memory, Remembered
 
 CHUNK_BYTES = 1 << 16
@@ -19,26 +20,29 @@ REFUSAL_DAYS = 7
 
 
 def read_pages(first: str, page: Callable[[str], tuple[Answer, str | None]], *, limit: int,
-               until: Callable[[Any], bool] | None = None) -> Answer:
-    """Every item of a paginated list from `first` on, up to `limit` (at most MAX_PAGES).
+               until: Callable[[Any], bool] | None = None,
+               budget: Budget | None = None) -> tuple[Answer, bool]:
+    """Every item of a paginated list from `first` on, up to `limit` (at most MAX_PAGES),
+    and whether the list was read to its end.
 
     `page` answers one page and the URL of the next; `until`: no further page is asked
-    for once an item satisfies it (a list sorted newest first, read back to a date).
+    for once an item satisfies it (a list sorted newest first, read back to a date);
+    `budget`: each page spends a request of it, and the reading stops when none is left.
     A refusal of the first page is the answer; of a later one, what came before it.
     """
     items: list[Any] = []
     url: str | None = first
     for _ in range(MAX_PAGES):
-        if url is None or len(items) >= limit:
+        if url is None or len(items) >= limit or (budget is not None and not budget.take()):
             break
         answer, url = page(url)
         if not answer.ok:
-            return answer if not items else Answer(200, items[:limit])
+            return (answer, False) if not items else (Answer(200, items[:limit]), False)
         found = answer.data if isinstance(answer.data, list) else [answer.data]
         items += found
         if until is not None and any(until(item) for item in found):
-            break
-    return Answer(200, items[:limit])
+            url = None
+    return Answer(200, items[:limit]), url is None and len(items) <= limit
 
 
 def refused_before(memory: Memory, kept: dict[str, Remembered], key: str) -> Answer | None:

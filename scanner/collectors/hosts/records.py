@@ -126,3 +126,12 @@ class HostRepository:
     features: dict[str, Feature] = field(default_factory=dict)
     code_scanning_tools: list[str] | None = None
     notes: list[str] = field(default_factory=list)
+    # Kinds of records (deployments, changes, releases, issues) read only back to a moment
+    # after the window's start, because the request budget ran out: that moment.
+    read_since: dict[str, datetime] = field(default_factory=dict)
+
+    def cut(self, kind: str, moment: datetime) -> None:
+        """Records of `kind` were read only back to `moment`."""
+        self.read_since[kind] = moment
+        self.notes.append(f"{kind} read back to {moment:%Y-%m-%d %H:%M} UTC only: the request "
+                          "budget ran out first (raise request_budget to read further)")

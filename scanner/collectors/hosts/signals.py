@@ -190,23 +190,30 @@ def _branch_rules(repo: HostRepository, rules: BranchRules, out: Emitter) -> Non
     out.emit("host.signed_commits_required", rules.signed_commits, where, unprotected)
 
 
-def _changes(repo: HostRepository, window: Window, out: Emitter) -> None:
+def _changes(repo: HostRepository, whole: Window, out: Emitter) -> None:
     if repo.changes is None:
         return
+    window = whole.cut(repo.read_since.get("changes"))
+    short = whole.shortfall(window)
     merged = sorted((c for c in repo.changes if c.merged_at in window),
                     key=lambda c: c.merged_at, reverse=True)
     if not merged:
-        out.emit("host.changes_merged", 0, [repo.url],
-                 f"no pull or merge request merged into {repo.default_branch} in the last "
-                 f"{window.days} days")
+        out.emit("host.changes_merged", 0, [repo.url], _joined(
+            f"no pull or merge request merged into {repo.default_branch} in the last "
+            f"{window.days} days", short))
         return
-    out.emit("host.changes_merged", len(merged), _locators(c.url for c in merged))
+    out.emit("host.changes_merged", len(merged), _locators(c.url for c in merged), short)
     reviewed = [c for c in merged if _reviewed_by_another(c.author, c.approvers)]
     unreviewed = [c for c in merged if c not in reviewed]
     out.emit("host.review_share", round(len(reviewed) / len(merged), 2),
-             _locators([c.url for c in unreviewed][:3], (c.url for c in reviewed)),
-             f"{len(reviewed)} of {len(merged)} merged changes approved by someone other than "
-             f"their author")
+             _locators([c.url for c in unreviewed][:3], (c.url for c in reviewed)), _joined(
+                 f"{len(reviewed)} of {len(merged)} merged changes approved by someone other "
+                 "than their author", short))
+
+
+def _joined(*notes: str | None) -> str | None:
+    """Notes in order, the missing ones left out; None when none is left."""
+    return "; ".join(n for n in notes if n) or None
 
 
 def _reviewed_by_another(author: str | None, approvers: Sequence[str]) -> bool:
@@ -214,26 +221,28 @@ def _reviewed_by_another(author: str | None, approvers: Sequence[str]) -> bool:
     return any(a.lower() != own and not is_bot(a) for a in approvers)
 
 
-def _releases(repo: HostRepository, window: Window, out: Emitter) -> None:
+def _releases(repo: HostRepository, whole: Window, out: Emitter) -> None:
     if repo.releases is None:
         return
+    window = whole.cut(repo.read_since.get("releases"))
+    short = whole.shortfall(window)
     published = sorted((r for r in repo.releases if not r.draft and r.published_at in window),
                        key=lambda r: r.published_at or window.since, reverse=True)
     if not published:
-        note = f"no release published in the last {window.days} days"
+        note = _joined(f"no release published in the last {window.days} days", short)
         out.emit("host.releases", 0, [repo.url], note)
         out.emit("host.release_evidence", [], [repo.url], note)
         return
-    out.emit("host.releases", len(published), _locators(r.url for r in published))
+    out.emit("host.releases", len(published), _locators(r.url for r in published), short)
     kinds_of = {r.url: release_evidence(r) for r in published}
     kinds = [k for k in EVIDENCE_KINDS if any(k in found for found in kinds_of.values())]
     assets = sum(len(r.assets) for r in published)
     out.emit("host.release_evidence", kinds,
              _locators((url for url, found in kinds_of.items() if found),
                        (r.url for r in published)),
-             None if kinds else
-             f"no signature, provenance, SBOM or checksum among {assets} assets of "
-             f"{len(published)} releases")
+             _joined(None if kinds else
+                     f"no signature, provenance, SBOM or checksum among {assets} assets of "
+                     f"{len(published)} releases", short))
 
 
 def dora_by_service(repo: HostRepository, evidence: Sequence[Evidence], settings: HostSettings,
@@ -282,27 +291,31 @@ def _dora(repo: HostRepository, settings: HostSettings, now: datetime, out: Emit
         "dora.change_failure_rate": metrics.change_failure_rate,
         "dora.time_to_restore_hours": metrics.time_to_restore_hours,
     }
+    whole = Window.ending(now, settings.window_days)
     for signal, value in decided.items():
         if value is not None:
-            out.emit(signal, value, where)
+            span = metrics.spans.get(signal)
+            out.emit(signal, value, where, None if span is None else whole.shortfall(span))
 
 
-def _issues(repo: HostRepository, settings: HostSettings, window: Window,
+def _issues(repo: HostRepository, settings: HostSettings, whole: Window,
             out: Emitter) -> None:
     if repo.issues is None:
         return
+    window = whole.cut(repo.read_since.get("issues"))
+    short = whole.shortfall(window)
     incidents = [i for i in repo.issues if i.created_at in window and is_incident(i, settings)]
     out.emit("host.incidents", len(incidents), _locators((i.url for i in incidents), [repo.url]),
-             None if incidents else f"no issue labelled as an incident opened in the last "
-             f"{window.days} days")
+             _joined(None if incidents else f"no issue labelled as an incident opened in the "
+                     f"last {window.days} days", short))
     closed = [i for i in repo.issues if i.closed_at in window]
     bugs = [i for i in closed if labelled(i.labels, settings.bug_labels)]
     features = [i for i in closed if i not in bugs and labelled(i.labels, settings.feature_labels)]
     if len(bugs) + len(features) >= MINIMUM_CLASSIFIED_ISSUES:
         out.emit("host.bug_share", round(len(bugs) / (len(bugs) + len(features)), 2),
                  _locators((i.url for i in bugs), [repo.url]),
-                 f"{len(bugs)} bug and {len(features)} feature issues closed in the last "
-                 f"{window.days} days")
+                 _joined(f"{len(bugs)} bug and {len(features)} feature issues closed in the "
+                         f"last {window.days} days", short))
 
 
 def _features(repo: HostRepository, out: Emitter) -> None:

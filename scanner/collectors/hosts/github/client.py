@@ -27,6 +27,7 @@ from scanner.collectors.hosts.http import (
     refused_before,
     remember_refusal,
 )
+from scanner.collectors.hosts.paging import Budget
 from scanner.memory import Memory, Remembered
 
 DEFAULT_BASE_URL = "https://api.github.com"
@@ -93,15 +94,28 @@ class GitHubApi:
     def pages(self, path: str, params: Mapping[str, Any] | None = None,
               limit: int = 100 * MAX_PAGES, feature: bool = False) -> Answer:
         """Every item of a paginated list (following `Link: rel="next"`), up to `limit`."""
-        return read_pages(with_query(path, {"per_page": 100, **(params or {})}),
-                          lambda url: self._page(url, feature), limit=limit)
+        return self.listing(path, params, limit=limit, feature=feature)[0]
 
-    def _page(self, url: str, feature: bool) -> tuple[Answer, str | None]:
+    def listing(self, path: str, params: Mapping[str, Any] | None = None, *,
+                limit: int = 100 * MAX_PAGES, feature: bool = False,
+                budget: Budget | None = None, unwrap: str | None = None
+                ) -> tuple[Answer, bool]:
+        """`pages` within `budget`, and whether the list was read to its end (see
+        `read_pages`). `unwrap`: each page is an object holding the list under this key
+        (`{"total_count": …, "workflow_runs": […]}`)."""
+        return read_pages(with_query(path, {"per_page": 100, **(params or {})}),
+                          lambda url: self._page(url, feature, unwrap), limit=limit,
+                          budget=budget)
+
+    def _page(self, url: str, feature: bool, unwrap: str | None
+              ) -> tuple[Answer, str | None]:
         key = f"GET {url}"
         refused = refused_before(self._memory, self.kept, key) if feature else None
         if refused is not None:
             return refused, None
         before = self._memory.get(key) or self.kept.get(key)
+        if before is not None and '"items"' not in before.body[:12]:
+            before = None  # kept by an older scanner as one object: not a page
         status, response_headers, body = self._call("GET", url, headers=conditional(before))
         if status == 304 and before is not None:
             self.kept[key] = before
@@ -113,6 +127,9 @@ class GitHubApi:
             if feature:
                 self._remember_refusal(key, answer)
             return answer, None
+        if unwrap is not None:
+            data = data.get(unwrap) if isinstance(data, dict) else None
+            data = data if isinstance(data, list) else []
         following = next_link(_header(response_headers, "link"))
         etag = _header(response_headers, "etag")
         if etag:

@@ -1,7 +1,9 @@
 """GitHub organisations and repositories, read through the API without cloning.
 
 For each repository: one GraphQL request (protection, merged pull requests with
-their reviews, deployments, releases, issues, Dependabot alerts), the tarball of
+their reviews, deployments, environments, releases, issues, Dependabot alerts),
+then more pages of those lists back to the window's start within the repository's
+request budget (see `windowed`), the tarball of
 the default branch's head read by the same parsers as a local clone (skipped
 when the head has not moved since the last scan: what it gave is remembered),
 and a few REST calls (code scanning analyses and alerts, secret scanning alerts,
@@ -54,6 +56,8 @@ from scanner.collectors.hosts.github.client import (
     GitHubApi,
 )
 from scanner.collectors.hosts.github.queries import REPOSITORY
+from scanner.collectors.hosts.github.windowed import WindowedRecords
+from scanner.collectors.hosts.paging import Budget, further_page
 from scanner.collectors.hosts.records import Feature, HostRepository
 from scanner.collectors.hosts.settings import HostSettings
 from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
@@ -174,29 +178,45 @@ class _RepositoryReader:
         self.listing = listing
         self.name = f"{organisation.host}/{full_name}"
         self.entity = f"repo:{self.name}"
+        self.budget = Budget(int(organisation.options["request_budget"]))
+        self.since = organisation.now
+        self.variables: dict[str, Any] = {}
 
     def read(self) -> None:
         owner, _, name = self.full_name.partition("/")
-        since = self.org.now - timedelta(days=self.org.host_settings.window_days)
-        data, errors = self.api.graphql(REPOSITORY, {"owner": owner, "name": name,
-                                                     "since": since.isoformat()})
+        settings = self.org.host_settings
+        self.since = self.org.now - timedelta(days=settings.window_days)
+        self.variables = {"owner": owner, "name": name, "since": self.since.isoformat()}
+        self.budget.take()  # the whole query
+        data, errors = self.api.graphql(REPOSITORY, self.variables)
         repository = (data or {}).get("repository")
         if not isinstance(repository, dict):
             reason = "; ".join(str(e.get("message")) for e in errors) or "no answer"
             raise ApiError(f"the repository is gone or hidden ({reason})")
-        host = self._records(repository, errors)
+        records = WindowedRecords(repository, since=self.since, now=self.org.now,
+                                  budget=self.budget,
+                                  production=re.compile(settings.production_pattern),
+                                  follow=self.follow)
+        host = self._records(records.read(), errors)
+        host.notes += records.notes
+        for kind, moment in records.cuts.items():
+            host.cut(kind, moment)
         self._files(host)
         self._rest(host)
         out = Emitter(self.entity, GitHubCollector.id)
-        emit_host_signals(host, self.org.host_settings, self.org.now, out)
+        emit_host_signals(host, settings, self.org.now, out)
         services, timelines = dora_by_service(host, self.result.collected.evidence,
-                                              self.org.host_settings, self.org.now,
-                                              GitHubCollector.id)
+                                              settings, self.org.now, GitHubCollector.id)
         self.result.collected.evidence += services
         self.result.collected.timeline += timelines
         self.result.collected.evidence += out.evidence
         for note in host.notes:
             self.result.collected.problems.append(Problem(self.entity, note))
+
+    def follow(self, paging: dict[str, Any], notes: list[str]) -> dict[str, Any] | None:
+        """The repository in the answer to the query run again for further pages."""
+        return further_page(lambda: self.api.graphql(REPOSITORY, {**self.variables, **paging}),
+                            "repository", notes)
 
     def _records(self, repository: dict[str, Any], errors: list[dict[str, Any]]
                  ) -> HostRepository:
@@ -265,19 +285,24 @@ class _RepositoryReader:
 
     def _deploy_runs(self, host: HostRepository) -> None:
         """No deployments recorded: deploy workflow runs stand in for them (DevLake)."""
-        since = (self.org.now - timedelta(days=self.org.host_settings.window_days)).date()
-        answer = self.api.get(f"/repos/{self.full_name}/actions/runs",
-                              {"per_page": 100, "branch": host.default_branch,
-                               "status": "completed", "created": f">={since.isoformat()}"})
-        if not answer.ok or not isinstance(answer.data, dict):
+        since = self.since.date()
+        answer, complete = self.api.listing(
+            f"/repos/{self.full_name}/actions/runs",
+            {"branch": host.default_branch, "status": "completed",
+             "created": f">={since.isoformat()}"}, budget=self.budget,
+            unwrap="workflow_runs")
+        if not answer.ok:
             return
-        runs = [r for r in answer.data.get("workflow_runs") or [] if isinstance(r, dict)]
+        runs = [r for r in answer.data if isinstance(r, dict)]
         found = parse.deploy_runs(runs, host.default_branch,
                                   re.compile(self.org.host_settings.deploy_run_pattern))
         if found:
             host.deployments = found
             host.deployment_source = "workflow_runs"
-
+            if not complete:
+                host.cut("deployments", min(
+                    (moment for r in runs if (moment := parse_time(r.get("created_at")))),
+                    default=self.org.now))
 
 
 def _wanted(options: Mapping[str, Any], repository: dict[str, Any]) -> bool:

@@ -196,7 +196,7 @@ def code_scanning_tools(analyses: list[dict[str, Any]]) -> list[str]:
     """Tools that uploaded analyses; CodeQL's default setup (no workflow file) is named so."""
     tools: set[str] = set()
     for analysis in analyses:
-        name = str((analysis.get("tool") or {}).get("name") or analysis.get("tool_name") or "")
+        name = str((analysis.get("tool") or {}).get("name") or "")
         if not name:
             continue
         default = str(analysis.get("analysis_key") or "").startswith(DEFAULT_SETUP_KEY)

@@ -37,6 +37,7 @@ from scanner.collectors.hosts.http import (
     refused_before,
     remember_refusal,
 )
+from scanner.collectors.hosts.paging import Budget
 from scanner.memory import Memory, Remembered
 
 DEFAULT_URL = "https://gitlab.com"
@@ -122,8 +123,17 @@ class GitLabApi:
         `until`: no further page is asked for once an item satisfies it (a list sorted
         newest first, read back to the window's start).
         """
+        return self.listing(path, params, limit=limit, feature=feature, until=until)[0]
+
+    def listing(self, path: str, params: Mapping[str, Any] | None = None, *,
+                limit: int = 100 * MAX_PAGES, feature: bool = False,
+                until: Callable[[Any], bool] | None = None,
+                budget: Budget | None = None) -> tuple[Answer, bool]:
+        """`pages` within `budget`, and whether the list was read to its end (see
+        `read_pages`)."""
         return read_pages(with_query(path, {"per_page": 100, **(params or {})}),
-                          lambda url: self._page(url, feature), limit=limit, until=until)
+                          lambda url: self._page(url, feature), limit=limit, until=until,
+                          budget=budget)
 
     def _page(self, url: str, feature: bool) -> tuple[Answer, str | None]:
         key = f"GET {url}"

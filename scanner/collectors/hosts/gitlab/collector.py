@@ -3,7 +3,8 @@
 For each project: one GraphQL request (the default branch's head, merged merge
 requests with their approvers, issues, releases, environments' tiers, security
 analyzers and vulnerabilities, and GitLab's own DORA metrics on Ultimate, whose
-numbers replace the ones computed from deployments), the archive of the default
+numbers replace the ones computed from deployments), then more pages of its lists
+back to the window's start within the project's request budget, the archive of the default
 branch's head read by the same parsers as a local clone (skipped when the head
 has not moved since the last scan: what it gave is remembered), and a few REST
 calls conditional on the ETags kept from the last scan: protected branches,
@@ -65,6 +66,14 @@ from scanner.collectors.hosts.gitlab.queries import (
     PROJECT_COMMUNITY,
     PROJECT_WITH_DORA,
 )
+from scanner.collectors.hosts.http import MAX_PAGES
+from scanner.collectors.hosts.paging import (
+    Budget,
+    Connection,
+    ConnectionReader,
+    at,
+    further_page,
+)
 from scanner.collectors.hosts.records import HostRepository
 from scanner.collectors.hosts.settings import HostSettings
 from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
@@ -86,11 +95,12 @@ DORA_NOTES = {
     "dora.change_failure_rate": "incidents per production deployment",
     "dora.time_to_restore_hours": "median time incidents stayed open",
 }
-MAX_DEPLOYMENTS = 1000
 # GitLab moves a project's last_activity_at only when it is an hour old or more.
 ACTIVITY_GRANULARITY = timedelta(hours=1)
-# Jobs come newest first, every job of every pipeline: a bound keeps a busy project cheap.
-MAX_DEPLOY_JOBS = 1000
+# The connections read page by page, and the kind of record each holds.
+CONNECTIONS = (Connection("mergeRequests", at("mergedAt")), Connection("issues", at("updatedAt")),
+               Connection("releases", at("releasedAt")), Connection("environments"))
+KINDS = {"mergeRequests": "changes", "issues": "issues", "releases": "releases"}
 
 
 class GitLabCollector:
@@ -208,10 +218,18 @@ class _ProjectReader:
         self.name = f"{group.host}/{self.full_path}"
         self.entity = f"repo:{self.name}"
         self.window = timedelta(days=group.host_settings.window_days)
+        self.since = group.now - self.window
+        self.budget = Budget(int(group.options["request_budget"]))
+        self.query, self.variables = PROJECT, dict[str, Any]()
+        self.environments_complete = True
+        self.notes: list[str] = []  # what failed while reading further pages
 
     def read(self) -> None:
         project, errors = self._graphql()
+        project, cuts = self._paged(project)
         host = self._records(project, errors)
+        for kind, moment in cuts.items():
+            host.cut(kind, moment)
         self._files(host)
         self._branch_rules(host, project)
         self._deployments(host, project)
@@ -230,8 +248,7 @@ class _ProjectReader:
             self.result.collected.problems.append(Problem(self.entity, note))
 
     def _graphql(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        since = self.group.now - self.window
-        variables = {"fullPath": self.full_path, "since": since.isoformat(),
+        variables = {"fullPath": self.full_path, "since": self.since.isoformat(),
                      "branch": str(self.listing.get("default_branch") or "main")}
         community = self.group.community.is_set()
         query = PROJECT_COMMUNITY if community else PROJECT
@@ -239,17 +256,35 @@ class _ProjectReader:
             end = self.group.now.date()
             variables.update(doraStart=(end - self.window).isoformat(), doraEnd=end.isoformat())
             query = PROJECT_WITH_DORA
+        self.budget.take()  # the whole query
         data, errors = self.api.graphql(query, variables)
         if data is None and not community and _without_enterprise_types(errors):
             self.group.community.set()
-            data, errors = self.api.graphql(PROJECT_COMMUNITY, {
-                name: value for name, value in variables.items() if not name.startswith("dora")})
+            query = PROJECT_COMMUNITY
+            variables = {name: value for name, value in variables.items()
+                         if not name.startswith("dora")}
+            data, errors = self.api.graphql(query, variables)
         project = (data or {}).get("project")
         if not isinstance(project, dict):
             reason = "; ".join(str(e.get("message")) for e in errors) or (
                 "not found, or the token may not read it")
             raise ApiError(f"the project is gone or hidden ({reason})")
+        self.query, self.variables = query, variables
         return project, errors
+
+    def _paged(self, project: dict[str, Any]) -> tuple[dict[str, Any], dict[str, datetime]]:
+        """The project's answer with its merge requests, issues, releases and environments
+        read back to the window's start (or as far as the budget went)."""
+        reader = ConnectionReader(self._follow, self.since, self.group.now, self.budget)
+        reader.first(project, CONNECTIONS)
+        reader.read()
+        merged, cuts = reader.answer(project, KINDS)
+        self.environments_complete = reader.paged["environments"].complete
+        return merged, cuts
+
+    def _follow(self, paging: dict[str, Any]) -> dict[str, Any] | None:
+        return further_page(lambda: self.api.graphql(self.query, {**self.variables, **paging}),
+                            "project", self.notes)
 
     def _records(self, project: dict[str, Any], errors: list[dict[str, Any]]
                  ) -> HostRepository:
@@ -270,7 +305,7 @@ class _ProjectReader:
         host.features.update(found.features)
         host.alerts.update(found.alerts)
         host.code_scanning_tools = found.tools
-        host.notes += found.notes
+        host.notes += found.notes + self.notes
         for error in errors:
             path = ".".join(str(p) for p in error.get("path") or [])
             host.notes.append(f"{path or 'GraphQL'}: {error.get('message')}")
@@ -327,37 +362,63 @@ class _ProjectReader:
         return checks
 
     def _deployments(self, host: HostRepository, project: dict[str, Any]) -> None:
+        """Deployments in the window, newest first: one page for every environment (review
+        apps included); when it falls short of the window's start, on through the
+        production environments only, each listed by name. Without a complete list of
+        environments, every deployment is read on."""
+        tiers = parse.environment_tiers(project)
+        production = re.compile(self.group.host_settings.production_pattern)
+        path = f"{self.rest}/deployments"
         # Whole days, so that scans on the same day ask the same URL (and get a 304).
-        since = (self.group.now - self.window).date()
-        answer = self.api.pages(f"{self.rest}/deployments",
-                                {"updated_after": f"{since.isoformat()}T00:00:00Z",
-                                 "order_by": "updated_at", "sort": "desc"},
-                                limit=MAX_DEPLOYMENTS, feature=True)
+        window = {"updated_after": f"{self.since.date().isoformat()}T00:00:00Z",
+                  "order_by": "updated_at", "sort": "desc"}
+        narrow = tiers is not None and self.environments_complete
+        answer, complete = self.api.listing(path, window, feature=True, budget=self.budget,
+                                            limit=100 if narrow else 100 * MAX_PAGES)
         if not answer.ok:
             host.notes.append(f"deployments not readable: {answer.message}")
             return
-        production = re.compile(self.group.host_settings.production_pattern)
-        host.deployments = parse.deployments(
-            [d for d in answer.data if isinstance(d, dict)], parse.environment_tiers(project),
-            production, host.url)
+        items = [d for d in answer.data if isinstance(d, dict)]
+        if not items and not complete:
+            host.notes.append("deployments not read: the request budget ran out first "
+                              "(raise request_budget)")
+            return
+        records = parse.deployments(items, tiers, production, host.url)
+        cut: datetime | None = None if complete else _oldest_update(items, self.group.now)
+        if not complete and narrow:
+            records = [d for d in records if not d.production]
+            cut = None
+            for name in parse.production_environments(tiers or {}, production):
+                found, whole = self.api.listing(path, {**window, "environment": name},
+                                                feature=True, budget=self.budget)
+                listed = [d for d in found.data if isinstance(d, dict)] if found.ok else []
+                records += parse.deployments(listed, tiers, production, host.url)
+                if not whole:
+                    cut = max(filter(None, [cut, _oldest_update(listed, self.group.now)]))
+        host.deployments = records
+        if cut is not None:
+            host.cut("deployments", cut)
         if not host.deployments:
             self._deploy_jobs(host)
 
     def _deploy_jobs(self, host: HostRepository) -> None:
         """No deployments recorded: CI jobs that deploy stand in for them (DevLake)."""
-        since = self.group.now - self.window
-        answer = self.api.pages(f"{self.rest}/jobs", {"scope[]": ["success", "failed"]},
-                                limit=MAX_DEPLOY_JOBS, feature=True,
-                                until=lambda job: _created_before(job, since))
+        answer, complete = self.api.listing(
+            f"{self.rest}/jobs", {"scope[]": ["success", "failed"]}, feature=True,
+            budget=self.budget, until=lambda job: _created_before(job, self.since))
         if not answer.ok:
             host.notes.append(f"CI jobs not readable: {answer.message}")
             return
-        jobs = [j for j in answer.data if isinstance(j, dict) and not _created_before(j, since)]
+        jobs = [j for j in answer.data if isinstance(j, dict)
+                and not _created_before(j, self.since)]
         found = parse.deploy_jobs(jobs, host.default_branch,
                                   re.compile(self.group.host_settings.deploy_run_pattern))
         if found:
             host.deployments = found
             host.deployment_source = "ci_jobs"
+            if not complete:
+                host.cut("deployments", min((moment for j in jobs if (
+                    moment := parse_time(j.get("created_at")))), default=self.group.now))
 
     def _dora(self, host: HostRepository, project: dict[str, Any]) -> parse.DoraApi | None:
         """GitLab's own DORA metrics (Ultimate), or None: then they are computed."""
@@ -398,6 +459,12 @@ def _prefer_dora_api(out: Emitter, dora: parse.DoraApi, project_url: str) -> Non
         out.evidence[index["dora.source"]] = replace(item, value="deployments", note=note)
     else:
         out.emit("dora.source", "deployments", [where], note)
+
+
+def _oldest_update(deployments: list[dict[str, Any]], now: datetime) -> datetime:
+    """How far back a listing of deployments sorted by update reached (now: nowhere)."""
+    return min((moment for d in deployments if (moment := parse_time(d.get("updated_at")))),
+               default=now)
 
 
 def _created_before(job: Any, since: datetime) -> bool:

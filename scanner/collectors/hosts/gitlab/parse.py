@@ -132,6 +132,13 @@ def environment_tiers(project: Mapping[str, Any]) -> dict[str, str] | None:
     return {str(e.get("name")): str(e.get("tier") or "").lower() for e in found if e.get("name")}
 
 
+def production_environments(tiers: Mapping[str, str], production: re.Pattern[str]
+                            ) -> list[str]:
+    """The environments whose deployments count as production (see `deployments`)."""
+    return sorted(name for name, tier in tiers.items()
+                  if (tier == "production" if tier else bool(production.search(name))))
+
+
 # --- GraphQL: security analyzers and vulnerabilities -------------------------------------
 
 
@@ -260,8 +267,9 @@ def _rule_covers(rule: dict[str, Any], branch: str, protected: bool) -> bool:
 
 def deployments(items: list[dict[str, Any]], tiers: Mapping[str, str] | None,
                 production: re.Pattern[str], project_url: str) -> list[Deployment]:
-    """REST deployments. Production: the environment's tier when GitLab gave it, else the
-    production pattern on its name."""
+    """REST deployments. Production: the environment's tier (from GraphQL: the REST
+    deployment's environment has no tier), else the production pattern on its name. A
+    deployment has no end time of its own: its job's, else its last update once final."""
     records: list[Deployment] = []
     for item in items:
         created = parse_time(item.get("created_at"))
@@ -271,9 +279,9 @@ def deployments(items: list[dict[str, Any]], tiers: Mapping[str, str] | None,
         name = str(environment.get("name") or "")
         status = str(item.get("status") or "")
         job = item.get("deployable") or {}
-        finished = parse_time(item.get("finished_at")) or parse_time(job.get("finished_at")) or (
+        finished = parse_time(job.get("finished_at")) or (
             parse_time(item.get("updated_at")) if status in _FINAL_STATES else None)
-        tier = (tiers or {}).get(name) or str(environment.get("tier") or "")
+        tier = (tiers or {}).get(name, "")
         records.append(Deployment(
             environment=name, created_at=created, finished_at=finished,
             status=_DEPLOYMENT_STATES.get(status, OTHER), sha=item.get("sha"),

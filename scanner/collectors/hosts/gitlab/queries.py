@@ -14,13 +14,17 @@ form of the query leaves them out.
 
 GitLab caps a query's complexity (250 for a signed-in user) and answers a query
 over it with an error and no data; `queryComplexity` reports the score, which
-this query keeps near 160. A connection without `first` gets GitLab's page size
+this query keeps under 200. A connection without `first` gets GitLab's page size
 of 100.
+
+The whole query runs once; merge requests, issues, releases and environments then
+continue with the same document (see `hosts.paging`): `$whole: false` leaves out
+everything but the connections switched on, each from its `…After` cursor.
 """
 
 from __future__ import annotations
 
-_COMMON = """
+_WHOLE = """
     webUrl
     archived
     onlyAllowMergeIfPipelineSucceeds
@@ -29,8 +33,13 @@ _COMMON = """
       empty
       tree { lastCommit { sha } }
     }
+"""
+
+# Read newest first back to the window's start, a page at a time (see `hosts.paging`).
+_PAGED = """
     mergeRequests(state: merged, mergedAfter: $since, targetBranches: [$branch],
-                  sort: MERGED_AT_DESC, first: 100) {
+                  sort: MERGED_AT_DESC, first: 100, after: $mergeRequestsAfter)
+        @include(if: $mergeRequests) {
       nodes {
         iid
         webUrl
@@ -41,18 +50,23 @@ _COMMON = """
         commits(last: 1) { nodes { authoredDate } }
         labels { nodes { title } }
       }
+      pageInfo { hasNextPage endCursor }
     }
-    issues(updatedAfter: $since, sort: UPDATED_DESC, first: 100) {
+    issues(updatedAfter: $since, sort: UPDATED_DESC, first: 100, after: $issuesAfter)
+        @include(if: $issues) {
       nodes {
         iid
         webUrl
         createdAt
+        updatedAt
         closedAt
         type
         labels { nodes { title } }
       }
+      pageInfo { hasNextPage endCursor }
     }
-    releases(sort: RELEASED_AT_DESC, first: 20) {
+    releases(sort: RELEASED_AT_DESC, first: 100, after: $releasesAfter)
+        @include(if: $releases) {
       nodes {
         tagName
         releasedAt
@@ -60,8 +74,12 @@ _COMMON = """
         links { selfUrl }
         assets { links(first: 50) { nodes { name } } }
       }
+      pageInfo { hasNextPage endCursor }
     }
-    environments(first: 100) { nodes { name tier } }
+    environments(first: 100, after: $environmentsAfter) @include(if: $environments) {
+      nodes { name tier }
+      pageInfo { hasNextPage endCursor }
+    }
 """
 
 # Enterprise Edition only (gitlab.com, and self-managed gitlab-ee with or without a licence).
@@ -100,14 +118,20 @@ _DORA = """
 """
 
 _QUERY = """
-query MaturityProject($fullPath: ID!, $since: Time!, $branch: String!%s) {
+query MaturityProject($fullPath: ID!, $since: Time!, $branch: String!%s,
+    $whole: Boolean = true,
+    $mergeRequests: Boolean = true, $mergeRequestsAfter: String,
+    $issues: Boolean = true, $issuesAfter: String,
+    $releases: Boolean = true, $releasesAfter: String,
+    $environments: Boolean = true, $environmentsAfter: String) {
   queryComplexity { score limit }
-  project(fullPath: $fullPath) {%s  }
+  project(fullPath: $fullPath) {
+    ... @include(if: $whole) {%s    }%s  }
 }
 """
 
 PROJECT_WITH_DORA = _QUERY % (", $doraStart: Date!, $doraEnd: Date!",
-                              _COMMON + _ENTERPRISE + _DORA)
-PROJECT = _QUERY % ("", _COMMON + _ENTERPRISE)
-PROJECT_COMMUNITY = _QUERY % ("", _COMMON)
+                              _WHOLE + _ENTERPRISE + _DORA, _PAGED)
+PROJECT = _QUERY % ("", _WHOLE + _ENTERPRISE, _PAGED)
+PROJECT_COMMUNITY = _QUERY % ("", _WHOLE, _PAGED)
 ENTERPRISE_FIELDS = ("pushRules", "securityScanners", "vulnerabilities", "dora")
