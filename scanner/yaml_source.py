@@ -186,10 +186,43 @@ _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 _LineLoader.add_constructor(None, _construct_tagged)
 
 
+class _RedefiningLoader(yaml.SafeLoader):
+    """The same loading, where an anchor may be defined again (YAML 1.2 allows it and CI
+    systems such as CircleCI accept it; an alias then means the latest definition).
+    Pure Python, so used only for files the fast loader refuses for that reason."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None and not isinstance(event, yaml.AliasEvent):
+            self.anchors.pop(anchor, None)
+        return super().compose_node(parent, index)
+
+
+_RedefiningLoader.yaml_implicit_resolvers = _LineLoader.yaml_implicit_resolvers
+_RedefiningLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_RedefiningLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+_RedefiningLoader.add_constructor(None, _construct_tagged)
+_DUPLICATE_ANCHOR = "found duplicate anchor"
+
+
+def _loaded(text: str, loader: Any, many: bool) -> Any:
+    return list(yaml.load_all(text, Loader=loader)) if many else yaml.load(text, Loader=loader)
+
+
+def _load(text: str, many: bool) -> Any:
+    try:
+        return _loaded(text, _LineLoader, many)
+    except yaml.MarkedYAMLError as exc:
+        if _DUPLICATE_ANCHOR not in str(exc.context or ""):
+            raise
+    return _loaded(text, _RedefiningLoader, many)
+
+
 def load_yaml(text: str) -> Any:
     """Load one YAML document with line information; raise YamlError on bad YAML."""
     try:
-        return yaml.load(text, Loader=_LineLoader)
+        return _load(text, many=False)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}" if mark else "unknown line"
@@ -204,7 +237,7 @@ def load_yaml(text: str) -> Any:
 def load_yaml_documents(text: str) -> list[Any]:
     """Load every document of a multi-document stream (Kubernetes manifests)."""
     try:
-        return list(yaml.load_all(text, Loader=_LineLoader))
+        return list(_load(text, many=True))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}" if mark else "unknown line"

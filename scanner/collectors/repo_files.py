@@ -68,7 +68,14 @@ TEST_PATH = re.compile(
     r"|(Tests?|IT|Spec)\.(java|kt|scala|groovy|cs|swift)$|_spec\.rb$|(^|/)src/test/)")
 SOURCE_SUFFIXES = (".py", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".go", ".java", ".kt",
                    ".rb", ".rs", ".cs", ".php", ".c", ".cc", ".cpp", ".h", ".hpp", ".swift",
-                   ".scala", ".ex", ".exs", ".clj", ".dart", ".vue", ".m", ".lua", ".tf")
+                   ".scala", ".ex", ".exs", ".clj", ".dart", ".vue", ".m", ".lua", ".tf",
+                   ".sh", ".bash", ".bats", ".ps1", ".psm1", ".vala", ".sol", ".fs", ".hs",
+                   ".ml", ".erl", ".zig", ".nim", ".jl", ".pl", ".groovy", ".cxx", ".hh")
+# Files without a suffix that are code all the same.
+SOURCE_NAMES = re.compile(r"(^|/)(Dockerfile|Containerfile)(\.[\w.-]+)?$")
+# Examples, documentation and fixtures are not the code under test.
+NOT_CODE_FOLDER = re.compile(r"(?i)(^|/)(docs?|examples?|samples?|fixtures|testdata|test-data|"
+                             r"node_modules|vendor|third_party)/")
 E2E_FILES = {
     "cypress": re.compile(r"(^|/)cypress\.(config\.[cm]?[jt]s|json)$"),
     "playwright": re.compile(r"(^|/)playwright\.config\.[cm]?[jt]s$"),
@@ -374,11 +381,14 @@ class RepoFiles:
             for tool, pattern in E2E_FILES.items():
                 if tool not in suites and pattern.search(path):
                     suites[tool] = path
+            if NOT_CODE_FOLDER.search(path):
+                continue
+            code = path.endswith(SOURCE_SUFFIXES) or bool(SOURCE_NAMES.search(path))
             if TEST_PATH.search(path):
-                if path.endswith(SOURCE_SUFFIXES):
+                if code:
                     tests += 1
                     first_test = first_test or path
-            elif path.endswith(SOURCE_SUFFIXES):
+            elif code:
                 sources += 1
         self.out.emit("tests.files", tests, [first_test] if first_test else [])
         self.out.emit("source.files", sources)

@@ -215,7 +215,12 @@ class _Config:
         if resolved is not None:
             reference = Reference(ORB, resolved[0], where, tuple(arguments.items()), resolved[1])
             self.orb_references.append(reference)
-            return [reference]
+            # Steps handed to an orb command (`go/with-cache: {steps: [...]}`) are the
+            # repository's own, run inside it.
+            handed = [found for value in (body.values() if isinstance(body, dict) else [])
+                      if isinstance(value, LineList)
+                      for found in self.steps(value, parameters, depth + 1, commands)]
+            return [reference, *handed]
         if command:
             self.result.notes.append((where, f"orb '{alias}' is not declared in orbs:"))
         else:

@@ -19,6 +19,7 @@ from scanner.collectors.ci.model import (
     COMMAND,
     DEFAULT_BRANCH,
     GITLAB_COMPONENT,
+    GITLAB_INCLUDE,
     GITLAB_TEMPLATE,
     IMAGE,
     MANUAL,
@@ -193,6 +194,8 @@ class _Config:
         self.included = 0
         self.templates: list[Reference] = []
         self.components: list[Reference] = []
+        # Files included from other projects or URLs: judged by the catalogue or by name.
+        self.remote: list[Reference] = []
 
     def load_file(self, path: str) -> LineDict | None:
         read, loaded = read_yaml(self.tree, path, self.result, load_yaml_documents)
@@ -255,12 +258,12 @@ class _Config:
             elif "project" in item:
                 files = item.get("file")
                 names = files if isinstance(files, list) else [files]
-                for name in names:
-                    self.result.external.append((where, f"include of {scalar_text(name)} from "
-                                                 f"project {scalar_text(item['project'])}"))
+                project = scalar_text(item["project"]).strip("/").lower()
+                self.remote.extend(Reference(GITLAB_INCLUDE,
+                                             f"{project}/{scalar_text(name).lstrip('/')}", where)
+                                   for name in names if name)
             elif "remote" in item:
-                self.result.external.append((where, f"remote include "
-                                             f"{scalar_text(item['remote'])}"))
+                self.remote.append(Reference(GITLAB_INCLUDE, scalar_text(item["remote"]), where))
             else:
                 self.result.notes.append((where, "include entry not understood; skipped"))
 
@@ -472,6 +475,7 @@ def parse(tree: RepoTree) -> ParseResult:
     result.jobs.extend(builder.jobs())
     result.jobs.extend(builder.synthetic(loader.templates, "template"))
     result.jobs.extend(builder.synthetic(loader.components, "component"))
+    result.jobs.extend(builder.synthetic(loader.remote, "include"))
     for child, where, triggers in builder.child_pipelines():
         child_path = posixpath.normpath(child.lstrip("/"))
         if not tree.has(child_path):
@@ -484,6 +488,7 @@ def parse(tree: RepoTree) -> ParseResult:
             result.jobs.extend(child_builder.jobs(inherited=triggers))
             result.jobs.extend(child_builder.synthetic(child_loader.templates, "template"))
             result.jobs.extend(child_builder.synthetic(child_loader.components, "component"))
+            result.jobs.extend(child_builder.synthetic(child_loader.remote, "include"))
     return result
 
 

@@ -18,6 +18,7 @@ from scanner.collectors.ci.model import (
     COMMAND,
     DEFAULT_BRANCH,
     GITLAB_COMPONENT,
+    GITLAB_INCLUDE,
     RELEASE,
     REUSABLE_WORKFLOW,
     SCHEDULE,
@@ -66,14 +67,18 @@ WORKFLOW_NAME_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
 # Reusable workflows whose name says they cannot run a build, test or scan tool.
 HOUSEKEEPING = re.compile(r"(?i)(label|stale|greet|welcome|lock|close|triage|assign|"
                           r"automerge|auto-merge|changelog|release-drafter|backport|"
-                          r"notify|slack|comment|cla|issue)")
+                          r"notify|slack|comment|cla|issue|pr-automation|first-time|"
+                          r"scorecard|semantic-pr|pr-title|conventional|size)")
 
 
 def find_hits(jobs: Sequence[Job], catalogue: Catalogue) -> list[Hit]:
     """Every tool the catalogue recognises in the jobs; a named test run of an
-    unidentified tool only where the job shows no identified one."""
+    unidentified tool only where the job shows no identified one.  Signing, publishing
+    or deploying done by a test job or from a test or example folder (a throwaway key, a
+    local registry) is testing those steps, not how releases are made."""
     hits = [hit for job in jobs for hit in catalogue.match_job(job)
-            if not (hit.category in RELEASE_CATEGORIES and is_a_test_job(job))]
+            if not (hit.category in RELEASE_CATEGORIES and
+                    (is_a_test_job(job) or _in_weak_place(hit)))]
     identified = {id(h.job) for h in hits if h.category == "tests" and h.tool != UNIDENTIFIED}
     return [h for h in hits if not (h.tool == UNIDENTIFIED and id(h.job) in identified)]
 
@@ -86,7 +91,7 @@ def inferred_from_names(jobs: Sequence[Job], catalogue: Catalogue
     unknown: list[tuple[str, str]] = []
     for job in jobs:
         for ref in job.references:
-            if ref.kind not in (REUSABLE_WORKFLOW, GITLAB_COMPONENT) or \
+            if ref.kind not in (REUSABLE_WORKFLOW, GITLAB_COMPONENT, GITLAB_INCLUDE) or \
                     catalogue.match_reference(ref):
                 continue
             name = posixpath.basename(ref.value.rstrip("/"))
@@ -156,6 +161,11 @@ def is_a_test_job(job: Job) -> bool:
 
 # --- citing ------------------------------------------------------------------------------
 
+def _in_weak_place(hit: Hit) -> bool:
+    return any(WEAK_PLACE.search(place[:500]) for place in (*hit.via, hit.locator)
+               if not place.startswith((".github/", ".gitlab", ".circleci/", "Jenkinsfile")))
+
+
 def strength(hit: Hit) -> tuple[int, int, int]:
     """Lower is stronger: the repository's own pipeline before tests, examples and
     fixtures; for release work, jobs that run on tags, releases or the main line first;
@@ -175,10 +185,12 @@ def places(hits: Iterable[Hit]) -> list[str]:
     the other places in order of strength."""
     ordered = sorted(hits, key=strength)
     first: dict[str, str] = {}
+    by_file: dict[str, str] = {}
     for hit in ordered:
         first.setdefault(hit.tool, hit.trail)
-    rest = [hit.trail for hit in ordered if hit.trail not in first.values()]
-    return list(dict.fromkeys([*first.values(), *rest]))
+        by_file.setdefault(hit.trail.split(":", 1)[0], hit.trail)
+    return list(dict.fromkeys([*first.values(), *by_file.values(),
+                               *(hit.trail for hit in ordered)]))
 
 
 # --- test regimes and the points they run at --------------------------------------------

@@ -32,6 +32,7 @@ REUSABLE_WORKFLOW = "reusable_workflow"
 IMAGE = "image"
 GITLAB_TEMPLATE = "gitlab_template"
 GITLAB_COMPONENT = "gitlab_component"
+GITLAB_INCLUDE = "gitlab_include"  # `include: project:` (project/file) or `remote:` (URL)
 PRECOMMIT = "precommit"
 COMMAND = "command"
 FILE = "file"  # a repository file whose presence means an app analyses the repository

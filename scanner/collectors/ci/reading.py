@@ -67,15 +67,17 @@ class CiReading:
                 places.append(place)
         return places
 
-    def gaps(self, unrecognised: Sequence[tuple[str, str]]) -> list[Gap]:
-        """Why some negatives cannot be trusted."""
+    def gaps(self, unrecognised: Sequence[tuple[str, str]],
+             recognised: frozenset[str] = frozenset()) -> list[Gap]:
+        """Why some negatives cannot be trusted; configuration from elsewhere that the
+        catalogue recognises at its call (`recognised` locators) is known, not a gap."""
         found = [Gap(path, f"CI file not read: {why}") for result in self.results
                  for path, why in result.unreadable]
         found += [Gap(path, f"{result.system} is not parsed by this scanner: its commands "
                             "were read as plain text, so when they run is not known", TIMING)
                   for result in self.results if result.plain for path in result.files]
         found += [Gap(where, f"{what} is not read") for result in self.results
-                  for where, what in result.external]
+                  for where, what in result.external if where not in recognised]
         found += [Gap(where, why) for where, why in [*self.external, *unrecognised]]
         return found
 

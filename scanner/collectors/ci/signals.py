@@ -190,7 +190,7 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
     hits = find_hits(jobs, catalogue)
     inferred, unrecognised = inferred_from_names(jobs, catalogue)
     hits += inferred
-    gaps = reading.gaps(unrecognised)
+    gaps = reading.gaps(unrecognised, frozenset(h.locator for h in hits))
     files = reading.files
     systems = reading.systems
     output = _Output(out, reading, gaps, hits)

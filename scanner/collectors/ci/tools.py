@@ -20,6 +20,7 @@ from scanner.collectors.ci.model import (
     COMMAND,
     FILE,
     GITLAB_COMPONENT,
+    GITLAB_INCLUDE,
     GITLAB_TEMPLATE,
     IMAGE,
     ORB,
@@ -33,8 +34,8 @@ from scanner.collectors.ci.resolve.words import segments
 from scanner.evidence import TRAIL
 
 PREFIX_KINDS = (ACTION, REUSABLE_WORKFLOW, ORB)
-PATTERN_KINDS = (COMMAND, IMAGE, PRECOMMIT, GITLAB_TEMPLATE, GITLAB_COMPONENT, FILE,
-                 TEST_REPORT)
+PATTERN_KINDS = (COMMAND, IMAGE, PRECOMMIT, GITLAB_TEMPLATE, GITLAB_COMPONENT, GITLAB_INCLUDE,
+                 FILE, TEST_REPORT)
 MATCHER_KINDS = PREFIX_KINDS + PATTERN_KINDS
 # How a GitLab `*_DISABLED` variable switches a template's jobs off: the Secure
 # templates compare with 'true' or '1' exactly; older ones accept any value.

@@ -43,6 +43,9 @@ NOT_SHIPPED = re.compile(
     r"internal/tools|third_party|vendor|node_modules|its|contrib|\.github|\.gitlab|"
     r"\.circleci|\.devcontainer|ci|\.ci|demo)/")
 _GO_MAIN = re.compile(r"^package\s+main\s*$", re.M)
+_DEV_HELPERS = frozenset({"setup", "console", "dev", "test", "lint", "bootstrap", "rake", "rails",
+                          "rspec", "bundle", "update", "server", "ci", "build", "release",
+                          "format", "check", "webpack", "yarn", "spring", "importmap"})
 _DOCKER_EXPOSE = re.compile(r"(?im)^\s*EXPOSE\s+\S")
 _WAR = re.compile(r"<packaging>\s*war\s*</packaging>")
 _GRADLE_WAR = re.compile(r"""(id\s*\(?\s*['"]war['"]|apply\s+plugin:\s*['"]war['"])""")
@@ -120,10 +123,22 @@ def _cli(files: FileIndex, paths: list[str]) -> str | None:
         setup = _read(files, "setup.py")
         if "console_scripts" in setup and _LIBRARY_CLASSIFIER not in setup:
             return "setup.py"
+    launcher = next((p for p in paths if _is_launcher(files, p)), None)
+    if launcher:
+        return launcher
     gemspec = next((p for p in paths if p.endswith(".gemspec") and "/" not in p), None)
     if gemspec and re.search(r"\.executables\s*=|\bbindir\s*=", _read(files, gemspec)):
         return gemspec
     return next((p for p in paths if re.match(r"^\.?goreleaser\.ya?ml$", p)), None)
+
+
+def _is_launcher(files: FileIndex, path: str) -> bool:
+    """A program's start script in a `bin/` folder (`bin/travis`, `dist/bin/mvn`), not a
+    development helper such as `bin/setup` or `bin/console`."""
+    folder, name = posixpath.split(path)
+    if posixpath.basename(folder) != "bin" or "." in name or name in _DEV_HELPERS:
+        return False
+    return _read(files, path).startswith("#!")
 
 
 def _declares_a_command(path: str, text: str) -> bool:
