@@ -36,6 +36,10 @@ PRECOMMIT = "precommit"
 COMMAND = "command"
 FILE = "file"  # a repository file whose presence means an app analyses the repository
 ORB = "orb"  # a CircleCI orb command or job, e.g. `snyk/scan` (namespace/orb/command)
+# A step a CI system provides by name rather than as a command, written `<system>/<name>`:
+# a Travis deploy provider (`travis-deploy/heroku`), Cloud Build's image push
+# (`cloud-build/images`), a CodeBuild test report, a Tekton catalogue task.
+NAMED_STEP = "named_step"
 
 
 @dataclass(frozen=True)
