@@ -10,7 +10,7 @@ locators in the file that configures them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from scanner.collectors.ci import (
@@ -20,6 +20,7 @@ from scanner.collectors.ci import (
     github_actions,
     gitlab_ci,
     jenkins,
+    travis,
 )
 from scanner.collectors.ci.commands import Wrappers
 from scanner.collectors.ci.model import (
@@ -28,6 +29,7 @@ from scanner.collectors.ci.model import (
     PULL_REQUEST,
     PUSH,
     Job,
+    ParseResult,
     Reference,
     scalar_text,
 )
@@ -47,12 +49,14 @@ GORELEASER_DEFAULTS = {
     "sboms": ("syft", ["$artifact", "--output", "spdx-json=$document"]),
 }
 
-#: CI systems parsed into jobs.
-PARSERS = (github_actions, gitlab_ci, jenkins, circleci, azure_pipelines, bitbucket)
+#: CI systems parsed into jobs: each reads its files from a tree.
+PARSERS: tuple[Callable[[RepoTree], ParseResult], ...] = (
+    github_actions.parse, gitlab_ci.parse, jenkins.parse, circleci.parse, azure_pipelines.parse,
+    bitbucket.parse, travis.parse,
+)
 
 #: CI systems recognised by their files but not parsed yet: (system, path pattern).
 UNPARSED_CI = (
-    ("travis", re.compile(r"^\.travis\.ya?ml$")),
     ("drone", re.compile(r"^\.drone\.ya?ml$")),
     ("buildkite", re.compile(r"^\.buildkite/pipeline\.ya?ml$")),
     ("woodpecker", re.compile(r"^\.woodpecker(\.ya?ml|/[^/]+\.ya?ml)$")),
@@ -69,7 +73,7 @@ UNPARSED_CI = (
 def read_ci(tree: RepoTree, catalogue: Catalogue, precommit_hooks: Sequence[Reference],
             precommit_ci_service: bool) -> CiReading:
     """Parse every CI system the repository uses, plus what CI runs indirectly."""
-    reading = CiReading(results=[parser.parse(tree) for parser in PARSERS])
+    reading = CiReading(results=[parse(tree) for parse in PARSERS])
     wrappers = Wrappers(tree)
     for result in reading.results:
         result.jobs = [wrappers.expand_job(job) for job in result.jobs]

@@ -106,9 +106,9 @@ def test_a_broken_workflow_keeps_negatives_unsaid_but_positives_count(
 
 
 def test_an_unparsed_ci_system_keeps_negatives_unsaid(make_repo: MakeRepo) -> None:
-    repo = make_repo({".travis.yml": "language: python\nscript: pytest\n"})
+    repo = make_repo({".cirrus.yml": "task:\n  script: pytest\n"})
     found = signals(collect(repo.root))
-    assert found["ci.systems"].value == ["travis"]
+    assert found["ci.systems"].value == ["cirrus"]
     assert "ci.sast.tools" not in found
 
 
