@@ -17,6 +17,7 @@ from scanner.collectors.ci import (
     azure_pipelines,
     bitbucket,
     circleci,
+    cloud_build,
     github_actions,
     gitlab_ci,
     jenkins,
@@ -52,7 +53,7 @@ GORELEASER_DEFAULTS = {
 #: CI systems parsed into jobs: each reads its files from a tree.
 PARSERS: tuple[Callable[[RepoTree], ParseResult], ...] = (
     github_actions.parse, gitlab_ci.parse, jenkins.parse, circleci.parse, azure_pipelines.parse,
-    bitbucket.parse, travis.parse,
+    bitbucket.parse, travis.parse, cloud_build.parse,
 )
 
 #: CI systems recognised by their files but not parsed yet: (system, path pattern).
@@ -61,7 +62,6 @@ UNPARSED_CI = (
     ("buildkite", re.compile(r"^\.buildkite/pipeline\.ya?ml$")),
     ("woodpecker", re.compile(r"^\.woodpecker(\.ya?ml|/[^/]+\.ya?ml)$")),
     ("aws_codebuild", re.compile(r"^buildspec\.ya?ml$")),
-    ("google_cloud_build", re.compile(r"(^|/)(cloudbuild[^/]*|gcb/[^/]+)\.ya?ml$")),
     ("prow", re.compile(r"^(\.prow\.ya?ml|\.prow/[^/]+\.ya?ml)$")),
     ("tekton", re.compile(r"^\.tekton/[^/]+\.ya?ml$")),
     ("appveyor", re.compile(r"^\.?appveyor\.ya?ml$")),
