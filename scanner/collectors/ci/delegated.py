@@ -18,6 +18,7 @@ from scanner.collectors.ci import (
     bitbucket,
     circleci,
     cloud_build,
+    codebuild,
     github_actions,
     gitlab_ci,
     jenkins,
@@ -53,7 +54,7 @@ GORELEASER_DEFAULTS = {
 #: CI systems parsed into jobs: each reads its files from a tree.
 PARSERS: tuple[Callable[[RepoTree], ParseResult], ...] = (
     github_actions.parse, gitlab_ci.parse, jenkins.parse, circleci.parse, azure_pipelines.parse,
-    bitbucket.parse, travis.parse, cloud_build.parse,
+    bitbucket.parse, travis.parse, cloud_build.parse, codebuild.parse,
 )
 
 #: CI systems recognised by their files but not parsed yet: (system, path pattern).
@@ -61,7 +62,6 @@ UNPARSED_CI = (
     ("drone", re.compile(r"^\.drone\.ya?ml$")),
     ("buildkite", re.compile(r"^\.buildkite/pipeline\.ya?ml$")),
     ("woodpecker", re.compile(r"^\.woodpecker(\.ya?ml|/[^/]+\.ya?ml)$")),
-    ("aws_codebuild", re.compile(r"^buildspec\.ya?ml$")),
     ("prow", re.compile(r"^(\.prow\.ya?ml|\.prow/[^/]+\.ya?ml)$")),
     ("tekton", re.compile(r"^\.tekton/[^/]+\.ya?ml$")),
     ("appveyor", re.compile(r"^\.?appveyor\.ya?ml$")),
