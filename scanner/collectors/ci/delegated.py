@@ -16,6 +16,7 @@ from typing import Any
 from scanner.collectors.ci import (
     azure_pipelines,
     bitbucket,
+    buildkite,
     circleci,
     cloud_build,
     codebuild,
@@ -54,13 +55,12 @@ GORELEASER_DEFAULTS = {
 #: CI systems parsed into jobs: each reads its files from a tree.
 PARSERS: tuple[Callable[[RepoTree], ParseResult], ...] = (
     github_actions.parse, gitlab_ci.parse, jenkins.parse, circleci.parse, azure_pipelines.parse,
-    bitbucket.parse, travis.parse, cloud_build.parse, codebuild.parse,
+    bitbucket.parse, travis.parse, cloud_build.parse, codebuild.parse, buildkite.parse,
 )
 
 #: CI systems recognised by their files but not parsed yet: (system, path pattern).
 UNPARSED_CI = (
     ("drone", re.compile(r"^\.drone\.ya?ml$")),
-    ("buildkite", re.compile(r"^\.buildkite/pipeline\.ya?ml$")),
     ("woodpecker", re.compile(r"^\.woodpecker(\.ya?ml|/[^/]+\.ya?ml)$")),
     ("prow", re.compile(r"^(\.prow\.ya?ml|\.prow/[^/]+\.ya?ml)$")),
     ("tekton", re.compile(r"^\.tekton/[^/]+\.ya?ml$")),
