@@ -20,6 +20,7 @@ from scanner.collectors.ci import (
     circleci,
     cloud_build,
     codebuild,
+    drone,
     github_actions,
     gitlab_ci,
     jenkins,
@@ -56,12 +57,12 @@ GORELEASER_DEFAULTS = {
 PARSERS: tuple[Callable[[RepoTree], ParseResult], ...] = (
     github_actions.parse, gitlab_ci.parse, jenkins.parse, circleci.parse, azure_pipelines.parse,
     bitbucket.parse, travis.parse, cloud_build.parse, codebuild.parse, buildkite.parse,
+    drone.parse, drone.parse_woodpecker,
 )
 
 #: CI systems recognised by their files but not parsed yet: (system, path pattern).
 UNPARSED_CI = (
-    ("drone", re.compile(r"^\.drone\.ya?ml$")),
-    ("woodpecker", re.compile(r"^\.woodpecker(\.ya?ml|/[^/]+\.ya?ml)$")),
+    ("drone", re.compile(r"^\.drone\.(jsonnet|star)$")),  # programs that generate the pipeline
     ("prow", re.compile(r"^(\.prow\.ya?ml|\.prow/[^/]+\.ya?ml)$")),
     ("tekton", re.compile(r"^\.tekton/[^/]+\.ya?ml$")),
     ("appveyor", re.compile(r"^\.?appveyor\.ya?ml$")),
