@@ -24,6 +24,7 @@ from scanner.collectors.ci import (
     github_actions,
     gitlab_ci,
     jenkins,
+    tekton,
     travis,
 )
 from scanner.collectors.ci.commands import Wrappers
@@ -57,14 +58,13 @@ GORELEASER_DEFAULTS = {
 PARSERS: tuple[Callable[[RepoTree], ParseResult], ...] = (
     github_actions.parse, gitlab_ci.parse, jenkins.parse, circleci.parse, azure_pipelines.parse,
     bitbucket.parse, travis.parse, cloud_build.parse, codebuild.parse, buildkite.parse,
-    drone.parse, drone.parse_woodpecker,
+    drone.parse, drone.parse_woodpecker, tekton.parse,
 )
 
 #: CI systems recognised by their files but not parsed yet: (system, path pattern).
 UNPARSED_CI = (
     ("drone", re.compile(r"^\.drone\.(jsonnet|star)$")),  # programs that generate the pipeline
     ("prow", re.compile(r"^(\.prow\.ya?ml|\.prow/[^/]+\.ya?ml)$")),
-    ("tekton", re.compile(r"^\.tekton/[^/]+\.ya?ml$")),
     ("appveyor", re.compile(r"^\.?appveyor\.ya?ml$")),
     ("cirrus", re.compile(r"^\.cirrus\.ya?ml$")),
     ("semaphore", re.compile(r"^\.semaphore/semaphore\.ya?ml$")),
