@@ -51,16 +51,18 @@ from scanner.collectors.ci.model import (
     scalar_text,
 )
 from scanner.collectors.ci.shapes import (
+    EMPTY,
     Budget,
+    branch_admits,
     branch_reach,
     commands,
+    cut,
     environment_named,
     files_matching,
-    main_line,
     texts,
 )
 from scanner.collectors.tree import RepoTree
-from scanner.yaml_source import LineDict, LineList, stamp_file
+from scanner.yaml_source import LineDict, LineList, load_yaml_documents, stamp_file
 
 SYSTEM = "buildkite"
 CONFIG = re.compile(r"^(\.buildkite/(pipeline[^/]*|pipelines/[^/]+)|buildkite/pipeline|"
@@ -71,6 +73,7 @@ PLUGIN_PREFIX = "buildkite-plugin/"
 DEFAULT_PLUGIN_ORG = "buildkite-plugins"
 MAX_FILES = 50
 MAX_STEPS = 500
+MAX_DOCUMENTS = 20
 USUAL = frozenset({PUSH, DEFAULT_BRANCH, PULL_REQUEST})
 EVERYTHING = USUAL | {TAG, SCHEDULE, MANUAL, OTHER}
 SETTINGS_NOTE = ("Buildkite builds this pipeline for the events its pipeline settings allow "
@@ -95,11 +98,11 @@ def buildkite_atom(term: str) -> Admits | None:
     value = conditions.unquote(rhs)
     negated = op in ("!=", "!~")
     admits: Admits
-    if lhs == "build.branch":
-        main = rhs == "pipeline.default_branch" or main_line(value, op in ("=~", "!~"))
-        possible = {SCHEDULE, MANUAL, OTHER} | ({DEFAULT_BRANCH} if main else {PUSH, PULL_REQUEST})
-        certain = {DEFAULT_BRANCH} if main and op in ("==", "!=") else set()
-        admits = Admits(frozenset(possible), frozenset(certain))
+    if lhs == "build.branch":  # a pull request's head branch
+        admits = branch_admits(["main" if rhs == "pipeline.default_branch" else value],
+                               op in ("=~", "!~"), always=frozenset({SCHEDULE, MANUAL, OTHER}),
+                               main=frozenset({DEFAULT_BRANCH}),
+                               other=frozenset({PUSH, PULL_REQUEST}))
     elif lhs in ("build.tag", "build.pull_request.id") and value == "null":
         kind = frozenset({TAG if lhs == "build.tag" else PULL_REQUEST})
         present = Admits(kind, kind, kind)
@@ -333,19 +336,28 @@ def parse(tree: RepoTree) -> ParseResult:
 
 def _read(tree: RepoTree, path: str, base: frozenset[str],
           result: ParseResult) -> _Pipeline | None:
-    read, data = read_yaml(tree, path, result)
+    """A pipeline file's steps, from each of its YAML documents."""
+    read, documents = read_yaml(tree, path, result, loader=load_yaml_documents)
     if not read:
         return None
-    steps = data.get("steps") if isinstance(data, LineDict) else data
-    if not isinstance(steps, LineList):
+    documents = [d for d in cut(documents, MAX_DOCUMENTS, path, "YAML documents", result)
+                 if d is not None]
+    if not documents:
+        result.notes.append((path, EMPTY))
+        return None
+    found = [d.get("steps") if isinstance(d, LineDict) else d for d in documents]
+    steps = [items for items in found if isinstance(items, LineList)]
+    if len(steps) < len(found):
         result.unreadable.append((path, "not a Buildkite pipeline: no 'steps' list"))
         return None
-    stamp_file(data, path)
+    for document in documents:
+        stamp_file(document, path)
     result.files.append(path)
     result.notes.append((path, SETTINGS_NOTE))
-    pipeline = _Pipeline(path, result, base, _env(data))
+    pipeline = _Pipeline(path, result, base, _env(documents[0]))
     try:
-        pipeline.steps(steps)
+        for items in steps:
+            pipeline.steps(items)
     except RecursionError:
         result.unreadable.append((path, "nesting too deep"))
     return pipeline

@@ -35,6 +35,7 @@ from scanner.collectors.ci.model import (
     scalar_text,
 )
 from scanner.collectors.ci.shapes import (
+    EMPTY,
     Budget,
     argv_commands,
     cut,
@@ -123,6 +124,9 @@ def parse(tree: RepoTree) -> ParseResult:
         strict = bool(CONFIG.search(path))
         read, data = read_yaml(tree, path, result) if strict else _quiet(tree, path)
         if not read:
+            continue
+        if data is None:
+            result.notes.append((path, EMPTY))
             continue
         if not isinstance(data, LineDict) or not isinstance(data.get("steps"), LineList):
             if strict:

@@ -31,6 +31,7 @@ from scanner.collectors.ci.model import (
     scalar_text,
 )
 from scanner.collectors.ci.shapes import (
+    EMPTY,
     Budget,
     commands,
     environment_named,
@@ -110,6 +111,9 @@ def parse(tree: RepoTree) -> ParseResult:
         seen.add(path)
         read, data = read_yaml(tree, path, result)
         if not read:
+            continue
+        if data is None:
+            result.notes.append((path, EMPTY))
             continue
         if not isinstance(data, LineDict) or not (
                 isinstance(data.get("phases"), dict) or isinstance(data.get("batch"), dict)):

@@ -1,4 +1,4 @@
-"""Drone (`.drone.yml`) and Woodpecker (`.woodpecker.yml`, `.woodpecker/*.yml`) -> jobs.
+"""Drone (`.drone*.yml`) and Woodpecker (`.woodpecker.yml`, `.woodpecker/*.yml`) -> jobs.
 
 Both run pipelines of container steps.  Each step is a job: its `image` is an
 image reference whose inputs are the plugin's `settings` (`plugins/docker`
@@ -47,6 +47,7 @@ from scanner.collectors.ci.model import (
     scalar_text,
 )
 from scanner.collectors.ci.shapes import (
+    EMPTY,
     Budget,
     branch_reach,
     commands,
@@ -60,7 +61,8 @@ from scanner.collectors.ci.shapes import (
 from scanner.collectors.tree import RepoTree
 from scanner.yaml_source import LineDict, LineList, load_yaml_documents, stamp_file
 
-DRONE_FILES = (".drone.yml", ".drone.yaml")
+# `.drone.yml`, or another name the repository's Drone settings point at (`.drone-1.0.yml`).
+DRONE_FILES = re.compile(r"^\.drone[^/]*\.ya?ml$")
 WOODPECKER_FILES = re.compile(r"^\.woodpecker(\.ya?ml|/[^/]+\.ya?ml)$")
 MAX_DOCUMENTS = 50
 MAX_FILES = 50
@@ -272,15 +274,16 @@ def _read(tree: RepoTree, system: str, path: str, result: ParseResult) -> None:
             result.unreadable.append((path, "nesting too deep"))
     if pipelines:
         result.files.append(path)
+    elif all(document is None for document in documents):
+        result.notes.append((path, EMPTY))
     else:
         result.unreadable.append((path, f"no {system} pipeline with steps in this file"))
 
 
 def parse(tree: RepoTree) -> ParseResult:
-    """Drone's `.drone.yml`."""
+    """Drone's `.drone.yml` (and root `.drone*.yml` files named in Drone's settings)."""
     result = ParseResult("drone")
-    path = next((p for p in DRONE_FILES if tree.has(p)), None)
-    if path is not None:
+    for path in files_matching(tree, DRONE_FILES, MAX_FILES, "Drone files", result):
         _read(tree, "drone", path, result)
     return result
 

@@ -16,13 +16,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from scanner.collectors.ci.conditions import Admits
 from scanner.collectors.ci.github_actions import MAIN_LINE_BRANCH
-from scanner.collectors.ci.model import COMMAND, ParseResult, Reference, scalar_text, shell_lines
+from scanner.collectors.ci.model import (
+    COMMAND,
+    DEFAULT_BRANCH,
+    TAG,
+    ParseResult,
+    Reference,
+    scalar_text,
+    shell_lines,
+)
 from scanner.collectors.tree import RepoTree
 from scanner.yaml_source import LineDict, LineList
 
 T = TypeVar("T")
 MAX_COMMANDS = 500  # command lines kept per step
+EMPTY = "empty file (only comments or nothing): nothing runs from it"
 # References kept per file: YAML anchors can repeat one long script many times over.
 MAX_REFERENCES = 20_000
 _EVERYTHING = frozenset({"*", "**", ".*", ".+", "^.*$", "^.+$", "refs/heads/*", "refs/heads/**"})
@@ -202,6 +212,8 @@ def branch_reach(include: Sequence[str], exclude: Sequence[str] = ()) -> BranchR
     A version-like pattern (`v*`, `/^v\\d/`) also reaches tags, which some systems
     match against the same filter.
     """
+    include = [alt for pattern in include for alt in _alternatives(pattern)]
+    exclude = [alt for pattern in exclude for alt in _alternatives(pattern)]
     main, other, tags = True, True, True
     if include:
         main = any(_everything(p) or main_line(p) for p in include)
@@ -212,6 +224,34 @@ def branch_reach(include: Sequence[str], exclude: Sequence[str] = ()) -> BranchR
     if any(main_line(p) for p in exclude):
         main = False
     return BranchReach(main, other, tags)
+
+
+def branch_admits(values: Sequence[str], regex: bool, *, always: frozenset[str],
+                  main: frozenset[str], other: frozenset[str]) -> Admits:
+    """What comparing the branch with each of `values` (names or, with `regex`, regular
+    expressions) admits: the `main` triggers where a value names the main line, the
+    `other` ones where it names other branches, tags where it looks like a version, and
+    `always` the triggers that carry whatever branch (schedules, manual runs)."""
+    possible, mains, others = set(always), 0, 0
+    for value in values:
+        reach = branch_reach([f"/{value}/" if regex else value])
+        possible |= (main if reach.main else set()) | (other if reach.other else set())
+        possible |= {TAG} if reach.tags else set()
+        mains, others = mains + reach.main, others + reach.other
+    # `branch == main` is surely true for a push to the main line; a regex may not be
+    surely = len(values) == 1 and not regex and mains and not others
+    return Admits(frozenset(possible), frozenset({DEFAULT_BRANCH}) if surely else frozenset())
+
+
+def _alternatives(pattern: str) -> list[str]:
+    r"""A regex in slashes written as alternatives (`/^(main|release\/.*)$/`) as one
+    pattern per alternative."""
+    body = _pattern_body(pattern)
+    if body == pattern or "|" not in body:
+        return [pattern]
+    if body.startswith("(") and body.endswith(")"):
+        body = body[1:-1]
+    return [f"/{part}/" for part in body.split("|") if part]
 
 
 def _pattern_body(pattern: str) -> str:
@@ -228,10 +268,10 @@ def _everything(pattern: str) -> bool:
     return _pattern_body(pattern) in _EVERYTHING or pattern in _EVERYTHING
 
 
-def main_line(pattern: str, regex: bool = False) -> bool:
-    """Whether a branch name, glob or regex (in slashes, or with `regex`) names only
-    main-line branches (main, master, develop, release/*, ...)."""
-    body = _pattern_body(f"/{pattern}/" if regex else pattern)
+def main_line(pattern: str) -> bool:
+    """Whether a branch name, glob or regex (in slashes) names only main-line branches
+    (main, master, develop, release/*, ...)."""
+    body = _pattern_body(pattern)
     parts = [part.replace("\\", "").rstrip("$") for part in
              body.removeprefix("refs/heads/").strip("()").split("|")]
     return all(MAIN_LINE_BRANCH.match(part) for part in parts if part) and any(parts)

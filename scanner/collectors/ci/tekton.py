@@ -54,11 +54,11 @@ from scanner.collectors.ci.model import (
 from scanner.collectors.ci.shapes import (
     Budget,
     argv_commands,
+    branch_admits,
     branch_reach,
     cut,
     environment_named,
     image_tool,
-    main_line,
     scalar,
     script_commands,
     texts,
@@ -117,18 +117,14 @@ def _bracketed(value: str) -> list[str]:
     return [v.strip().strip("\"'") for v in value.strip().strip("[]").split(",") if v.strip()]
 
 
-def _branch_admits(values: list[str]) -> Admits:
-    possible: set[str] = {MANUAL, OTHER}
-    certain: set[str] = set()
-    for value in values:
-        if value.startswith("refs/tags/"):
-            possible.add(TAG)
-        elif main_line(value):
-            possible |= {DEFAULT_BRANCH, PULL_REQUEST}
-            certain.add(DEFAULT_BRANCH)
-        else:
-            possible |= {PUSH, PULL_REQUEST}
-    return Admits(frozenset(possible), frozenset(certain) if len(values) == 1 else frozenset())
+def _target_admits(values: list[str], regex: bool = False) -> Admits:
+    """A target branch comparison: the branch pushed to, or a pull request's base."""
+    if values and all(v.removeprefix("^").startswith("refs/tags") for v in values):
+        return Admits(frozenset({TAG, MANUAL, OTHER}), named=frozenset({TAG}))
+    return branch_admits([v.removeprefix("refs/heads/") for v in values], regex,
+                         always=frozenset({MANUAL, OTHER}),
+                         main=frozenset({DEFAULT_BRANCH, PULL_REQUEST}),
+                         other=frozenset({PUSH, PULL_REQUEST}))
 
 
 def cel_atom(term: str) -> Admits | None:
@@ -137,16 +133,16 @@ def cel_atom(term: str) -> Admits | None:
     call = _CEL_CALL.match(term)
     if call:
         argument = conditions.unquote(call["arg"])
-        if argument.startswith("refs/tags"):
-            return Admits(frozenset({TAG, MANUAL, OTHER}), named=frozenset({TAG}))
-        return _branch_admits([argument])
+        if call["call"] == "startsWith":
+            return _target_admits([argument + "*"])
+        return _target_admits([argument], regex=call["call"] == "matches")
     match = _CEL_COMPARISON.match(term)
     if not match:
         return None
     values = _bracketed(match["rhs"]) if match["op"] == "in" else \
         [conditions.unquote(match["rhs"])]
     if match["lhs"] == "target_branch":
-        admits = _branch_admits(values)
+        admits = _target_admits(values)
     else:
         chosen = frozenset().union(*(_EVENTS.get(v.lower(), frozenset()) for v in values))
         admits = Admits(chosen, chosen, chosen)

@@ -33,7 +33,6 @@ from typing import Any
 
 from scanner.collectors.ci import conditions
 from scanner.collectors.ci.conditions import Admits
-from scanner.collectors.ci.github_actions import MAIN_LINE_BRANCH
 from scanner.collectors.ci.model import (
     COMMAND,
     DEFAULT_BRANCH,
@@ -52,6 +51,7 @@ from scanner.collectors.ci.model import (
 from scanner.collectors.ci.shapes import (
     Budget,
     as_list,
+    branch_admits,
     branch_reach,
     commands,
     cut,
@@ -101,20 +101,6 @@ def _values(op: str, rhs: str) -> list[str]:
     return [conditions.unquote(rhs)]
 
 
-def _branch_admits(values: list[str], regex: bool) -> Admits:
-    possible, certain = {PULL_REQUEST, SCHEDULE, OTHER}, set()
-    for value in values:
-        if main_line(value, regex):
-            possible.add(DEFAULT_BRANCH)
-            if not regex:
-                certain.add(DEFAULT_BRANCH)
-        else:
-            possible.add(PUSH)
-        if re.match(r"^\^?v?(\\d|\d)", value):
-            possible.add(TAG)  # a tag build's branch is the tag's name
-    return Admits(frozenset(possible), frozenset(certain))
-
-
 def travis_atom(term: str) -> Admits | None:
     """What one Travis condition term says about the triggers."""
     match = _TERM.match(term.strip())
@@ -133,8 +119,10 @@ def travis_atom(term: str) -> Admits | None:
             events = [value.lower() for value in values]
         chosen = frozenset().union(*(_EVENTS.get(e, frozenset()) for e in events))
         admits = Admits(chosen, chosen, chosen)
-    elif lhs in ("branch", "travis_branch"):
-        admits = _branch_admits(values, op in ("=~", "!~"))
+    elif lhs in ("branch", "travis_branch"):  # a pull request's base; a tag build's tag
+        admits = branch_admits(values, op in ("=~", "!~"),
+                               always=frozenset({PULL_REQUEST, SCHEDULE, OTHER}),
+                               main=frozenset({DEFAULT_BRANCH}), other=frozenset({PUSH}))
     elif lhs in ("tag", "travis_tag") and op.startswith("is"):  # tag IS [NOT] present / blank
         state = values[0].lower()
         if state not in ("present", "blank"):
@@ -198,7 +186,7 @@ def deploy_triggers(on: Any) -> frozenset[str]:
         return frozenset({TAG})
     branch = re.search(r"\$TRAVIS_BRANCH\"?\s*(?:==?|=~)\s*\"?\^?([\w./-]+)", condition)
     if branch:
-        admitted &= {DEFAULT_BRANCH} if MAIN_LINE_BRANCH.match(branch[1]) else {PUSH}
+        admitted &= {DEFAULT_BRANCH} if main_line(branch[1]) else {PUSH}
     return frozenset(admitted)
 
 
@@ -268,7 +256,7 @@ class _Reader:
 
     def default_script(self, entry: LineDict) -> list[Reference]:
         container = entry if "language" in entry else self.data
-        language = scalar_text(container.get("language")).lower()
+        language = scalar(container.get("language")).lower() or "ruby"  # Travis's default
         script = DEFAULT_SCRIPTS.get(language)
         if language in ("java", "jvm"):
             script = "./gradlew check" if self.tree.has("gradlew") else \
@@ -344,6 +332,9 @@ def parse(tree: RepoTree) -> ParseResult:
     read, data = read_yaml(tree, path, result)
     if not read:
         return result
+    if data is None:  # Travis runs its default (Ruby) build for an empty file
+        data = LineDict()
+        data.line = 1
     if not isinstance(data, LineDict):
         result.unreadable.append((path, "not a Travis CI configuration: not a mapping"))
         return result

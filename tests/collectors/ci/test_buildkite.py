@@ -21,6 +21,7 @@ from scanner.collectors.ci.model import (
     TAG,
     Job,
 )
+from scanner.collectors.ci.shapes import EMPTY
 from scanner.collectors.ci.tools import load_catalogue
 from scanner.collectors.local.worktree import WorkTree
 
@@ -173,6 +174,7 @@ def test_triggers_waits_blocks_and_uploads(parsed: buildkite.ParseResult) -> Non
     ("build.pull_request.id == null && build.branch =~ /^release\\//", {DEFAULT_BRANCH}),
     ("build.tag =~ /^v/ || build.source == 'ui'", {TAG, MANUAL}),
     ("build.source == \"api\"", {OTHER}),
+    ("build.branch =~ /^(main|feature\\/.+)$/", {PUSH, DEFAULT_BRANCH, PULL_REQUEST}),
     ("build.env(\"DEPLOY\") == \"1\"", {PUSH, DEFAULT_BRANCH, PULL_REQUEST}),
 ])
 def test_conditions(condition: str, expected: set[str]) -> None:
@@ -277,3 +279,15 @@ def test_an_image_plugin_names_its_image(tree: Tree) -> None:
         (ACTION, "buildkite-plugin/buildkite-plugins/docker", ".buildkite/pipeline.yml:4"),
         (IMAGE, "node:20-alpine", ".buildkite/pipeline.yml:4"),
         (COMMAND, "npm run e2e", ".buildkite/pipeline.yml:4")]
+
+
+def test_documents_of_one_file_and_commented_out_files(tree: Tree) -> None:
+    parsed = buildkite.parse(tree({
+        ".buildkite/pipeline.yml": "steps:\n  - command: ./upload.sh\n---\nsteps:\n"
+                                   "  - label: build\n    command: make build\n",
+        ".buildkite/pipeline-arm.yml": "# steps:\n#   - command: make arm\n",
+    }))
+    assert parsed.unreadable == []
+    assert [(job.name, job.locator) for job in parsed.jobs] == [
+        ("step 1", ".buildkite/pipeline.yml:2"), ("build", ".buildkite/pipeline.yml:5")]
+    assert (".buildkite/pipeline-arm.yml", EMPTY) in parsed.notes

@@ -8,6 +8,7 @@ import pytest
 
 from scanner.collectors.ci import cloud_build
 from scanner.collectors.ci.model import COMMAND, IMAGE, NAMED_STEP, OTHER, Job
+from scanner.collectors.ci.shapes import EMPTY
 from scanner.collectors.ci.tools import load_catalogue
 from scanner.collectors.local.worktree import WorkTree
 
@@ -189,8 +190,10 @@ images: gcr.io/x/y
 artifacts: [1, 2]
 """
     parsed = cloud_build.parse(tree({"cloudbuild.yaml": wrong_types,
-                                     "gcb/substitutions.yaml": "_REGION: eu\n"}))
+                                     "gcb/substitutions.yaml": "_REGION: eu\n",
+                                     "old/cloudbuild.yaml": "# steps: []\n"}))
     assert parsed.files == ["cloudbuild.yaml"]  # a gcb/ file without steps is not a build
+    assert ("old/cloudbuild.yaml", EMPTY) in parsed.notes  # nor is an empty one a gap
     assert ("cloudbuild.yaml:2", "step is not a mapping; skipped") in parsed.notes
     assert [(r.kind, r.value) for r in parsed.jobs[0].references] == [
         (IMAGE, "gcr.io/cloud-builders/docker"), (COMMAND, "bash -c")]

@@ -8,6 +8,7 @@ import pytest
 
 from scanner.collectors.ci import codebuild
 from scanner.collectors.ci.model import COMMAND, NAMED_STEP, OTHER, Job
+from scanner.collectors.ci.shapes import EMPTY
 from scanner.collectors.ci.tools import load_catalogue
 from scanner.collectors.local.worktree import WorkTree
 
@@ -173,7 +174,8 @@ artifacts: {files: {x: 1}}
 batch: {build-list: 5, build-graph: [1, {buildspec: ../outside.yml}]}
 env: {variables: [A=1]}
 """
-    parsed = codebuild.parse(tree({"buildspec.yml": wrong_types}))
+    parsed = codebuild.parse(tree({"buildspec.yml": wrong_types, "old/buildspec.yml": ""}))
+    assert ("old/buildspec.yml", EMPTY) in parsed.notes and len(parsed.unreadable) == 0
     assert [(r.value, r.locator) for r in parsed.jobs[0].references] == [
         ("nested", "buildspec.yml:5"), ("3", "buildspec.yml:5")]
     assert parsed.jobs[0].variables == ()

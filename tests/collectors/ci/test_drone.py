@@ -20,6 +20,7 @@ from scanner.collectors.ci.model import (
     TAG,
     Job,
 )
+from scanner.collectors.ci.shapes import EMPTY
 from scanner.collectors.ci.tools import load_catalogue
 from scanner.collectors.local.worktree import WorkTree
 
@@ -268,7 +269,7 @@ pipeline:
       event: deployment
       environment: preprod
 """
-    jobs = by_name(drone.parse(tree({".drone.yml": older})).jobs)
+    jobs = by_name(drone.parse(tree({".drone-1.0.yml": older})).jobs)
     assert jobs["publish"].references[0].inputs == (
         ("repo", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/site"),)
     assert (jobs["deploy"].triggers, jobs["deploy"].environment) == ({MANUAL}, "preprod")
@@ -304,9 +305,10 @@ steps: {}
 ---
 - a list document
 """
-    parsed = drone.parse(tree({".drone.yml": wrong_types}))
+    parsed = drone.parse(tree({".drone.yml": wrong_types, ".drone-old.yml": "---\n# off\n"}))
+    assert parsed.unreadable == [] and (".drone-old.yml", EMPTY) in parsed.notes
     assert [(job.name, job.references) for job in parsed.jobs] == [("step 2", ())]
-    assert [note for _, note in parsed.notes] == [
+    assert [note for _, note in parsed.notes][1:] == [
         "step is not a mapping; skipped", "YAML document of kind '?' skipped"]
 
 

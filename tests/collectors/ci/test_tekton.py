@@ -221,6 +221,10 @@ def test_pipelines_as_code_events_and_what_lies_outside(parsed: tekton.ParseResu
     ({"on-cel-expression": 'event != "pull_request" && target_branch.startsWith("refs/tags/")'},
      {TAG}),
     ({"on-cel-expression": 'event in ["push"] && target_branch != "main"'}, {PUSH, TAG}),
+    ({"on-cel-expression": 'event == "push" && target_branch.matches("^(main|renovate/.*)$")'},
+     {DEFAULT_BRANCH, PUSH}),
+    ({"on-cel-expression": 'event == "push" && target_branch.startsWith("release-")'},
+     {DEFAULT_BRANCH}),
 ])
 def test_pipelines_as_code_annotations(annotations: dict[str, str], expected: set[str]) -> None:
     read = tekton.pac_triggers({tekton.PAC + key: value for key, value in annotations.items()})

@@ -178,6 +178,7 @@ def test_signals_through_the_real_reading(make_repo: MakeRepo) -> None:
     ("(NOT (TRAVIS_EVENT_TYPE = cron)) AND branch =~ ^release/", {DEFAULT_BRANCH, PULL_REQUEST}),
     ("TRAVIS_PULL_REQUEST != false", {PULL_REQUEST}),
     ("tag IS NOT present", {PUSH, DEFAULT_BRANCH, PULL_REQUEST}),
+    ("branch =~ /^(master|feature\\/.*)$/", {PUSH, DEFAULT_BRANCH, PULL_REQUEST}),
     ("fork = false", {PUSH, DEFAULT_BRANCH, PULL_REQUEST, TAG}),
     ("branch = main AND (type = push", {PUSH, DEFAULT_BRANCH, PULL_REQUEST, TAG}),
     ("x" * 5000, {PUSH, DEFAULT_BRANCH, PULL_REQUEST, TAG}),
@@ -258,3 +259,10 @@ def test_anchors_repeating_long_scripts_stop_at_the_budget(tree: Tree) -> None:
     assert sum(len(job.references) for job in parsed.jobs) == 20_000
     assert parsed.unreadable == [(".travis.yml", "more than 20000 commands and other "
                                   "references; the rest were not read")]
+
+
+def test_an_empty_file_runs_the_default_ruby_build(tree: Tree) -> None:
+    parsed = travis.parse(tree({".travis.yml": "# nothing configured yet\n"}))
+    assert parsed.unreadable == [] and parsed.files == [".travis.yml"]
+    assert [(job.name, refs(job)) for job in parsed.jobs] == [
+        ("build", [(COMMAND, "bundle exec rake", ".travis.yml:1")])]
