@@ -1,5 +1,5 @@
-"""Tekton (`.tekton/*.yaml`, and Tekton resources anywhere outside examples, tests
-and docs) -> jobs.
+"""Tekton (`.tekton/*.yaml`, and Tekton resources anywhere outside examples, tests,
+docs and catalogue folders such as `task/<name>/<version>/`) -> jobs.
 
 Each task of a pipeline (`spec.tasks` and `spec.finally`) is a job, needing
 the tasks in its `runAfter`.  A task's steps come from its inline `taskSpec`,
@@ -70,11 +70,14 @@ from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml_documen
 SYSTEM = "tekton"
 PAC_FOLDER = ".tekton/"
 PAC = "pipelinesascode.tekton.dev/"
-NOT_CI = re.compile(r"(?i)(^|/)(examples?|samples?|tests?|testdata|test-data|e2e|fixtures?|"
-                    r"docs?|vendor|third_party|node_modules)/")
+NOT_CI = re.compile(r"(?i)(^|/)(examples?|samples?|demos?|tests?|testdata|test-data|e2e|"
+                    r"fixtures?|docs?|vendor|third_party|node_modules)/")
+# A catalogue's layout (`task/git-clone/0.9/git-clone.yaml`): tasks and pipelines the
+# repository publishes for others to run, not its own CI.
+CATALOGUE = re.compile(r"(^|/)(tasks?|pipelines?|stepactions?)/[^/]+/v?\d+(\.\d+)+/")
 RESOURCE_KINDS = frozenset({"Pipeline", "Task", "ClusterTask", "PipelineRun", "TaskRun",
                             "StepAction"})
-MAX_CANDIDATES = 500
+MAX_CANDIDATES = 5000
 MAX_DOCUMENTS = 100
 MAX_TASKS = 200
 MAX_STEPS = 100
@@ -382,16 +385,22 @@ def _directory(working_dir: str) -> str:
     return working_directory(working_dir)
 
 
-def _candidates(tree: RepoTree) -> list[str]:
+def _candidates(tree: RepoTree, result: ParseResult) -> list[str]:
+    """`.tekton/` files, and YAML files elsewhere that may hold the repository's own CI."""
     yaml_files = [p for p in tree.paths() if p.endswith((".yaml", ".yml"))]
     pac = [p for p in yaml_files if p.startswith(PAC_FOLDER)]
-    elsewhere = [p for p in yaml_files if not p.startswith(PAC_FOLDER) and not NOT_CI.search(p)]
+    elsewhere = [p for p in yaml_files if not p.startswith(PAC_FOLDER)
+                 and not NOT_CI.search(p) and not CATALOGUE.search(p)]
+    if len(elsewhere) > MAX_CANDIDATES:
+        result.notes.append((elsewhere[MAX_CANDIDATES], (
+            f"{len(elsewhere)} YAML files outside .tekton/; only the first {MAX_CANDIDATES} "
+            "were searched for Tekton resources")))
     return pac + elsewhere[:MAX_CANDIDATES]
 
 
 def _resources(tree: RepoTree, result: ParseResult) -> list[_Resource]:
     found: list[_Resource] = []
-    for path in _candidates(tree):
+    for path in _candidates(tree, result):
         ours = path.startswith(PAC_FOLDER)  # elsewhere, a file that fails is not CI's loss
         try:
             text = tree.read_text(path)

@@ -309,3 +309,11 @@ def test_many_documents_and_tasks_are_cut_and_said(tree: Tree) -> None:
     assert len(parsed.jobs) == tekton.MAX_TASKS
     assert parsed.unreadable == [(f"ci/p.yaml:{6 + tekton.MAX_TASKS}", (
         f"{tekton.MAX_TASKS + 1} pipeline tasks; only the first {tekton.MAX_TASKS} were read"))]
+
+
+def test_a_catalogue_the_repository_publishes_is_not_its_ci(tree: Tree) -> None:
+    published = PIPELINES.replace("ledger-release", "build-push-deploy")
+    parsed = tekton.parse(tree({"pipeline/build-push-deploy/0.2/build-push-deploy.yaml": published,
+                                "task/buildah/0.9/samples/run.yaml": PUSH_RUN,
+                                "demo/pipeline.yaml": published}))
+    assert (parsed.jobs, parsed.files, parsed.unreadable) == ([], [], [])
