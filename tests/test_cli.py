@@ -168,9 +168,9 @@ def test_rules_validate(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_inspection_commands(cli: Cli) -> None:
-    explained = cli("rules", "explain", "build_test.code_scanning.dast-on-some")
+    explained = cli("rules", "explain", "build_test.code_scanning.dast-on-all-services")
     assert explained.code == 0
-    assert "in scope:   deployable equals True" in explained.out
+    assert "in scope:   runs_as_service equals True" in explained.out
     assert "ci.dast.tools (list; from GitHub API (organisations and repositories), GitLab " \
         "API (groups and projects), local git repository)" in explained.out
     listed = cli("rules", "list")

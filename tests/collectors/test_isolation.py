@@ -5,18 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from scanner.cli import main
 from scanner.collectors.base import Emitter
 from scanner.collectors.ci.delegated import _parsed
+from scanner.collectors.ci.model import ParseResult
 from scanner.collectors.ci.resolve import Resolver
 from scanner.collectors.files import Detector, register, unregister
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.local.git import GitRepo as LocalGit
 from scanner.collectors.local.worktree import WorkTree
+from scanner.collectors.tree import RepoTree
 
 from gitrepo import GitRepo
 from local_scan import collect
@@ -76,15 +77,14 @@ def test_a_failing_ci_reader_costs_only_its_own_system(tree: Callable[[dict[str,
                                                                        WorkTree]) -> None:
     files = tree({".travis.yml": "script: make test\n"})
 
-    def parse(read: WorkTree) -> object:
+    def parse(read: RepoTree) -> ParseResult:
         read.read_text(".travis.yml")
         raise IndexError("list index out of range")
 
-    broken = SimpleNamespace(SYSTEM="travis", parse=parse)
-    result = _parsed(broken, files, Resolver(files))  # type: ignore[arg-type]
+    result = _parsed(parse, files, Resolver(files))
     assert result.jobs == []
     assert result.unreadable[0][0] == ".travis.yml"
-    assert "the travis reader failed (IndexError" in result.unreadable[0][1]
+    assert "reader failed (IndexError" in result.unreadable[0][1]
 
 
 def test_a_helm_helper_file_without_defines(make_repo: MakeRepo) -> None:

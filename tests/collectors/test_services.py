@@ -53,11 +53,12 @@ def test_a_monorepo_is_judged_service_by_service(make_repo: MakeRepo) -> None:
     assert web["service.artifacts"].value == ["container"]
     assert web["service.artifacts"].locators == ("src/web/docker/Dockerfile",)
     assert web["service.repo"].value == f"repo:{root}"
-    assert cart["source.files"].value == 1
+    assert cart["source.files"].value == 2  # main.go and its Dockerfile
 
 
 def test_a_plain_repository_is_one_service(make_repo: MakeRepo) -> None:
-    repo = make_repo({"Dockerfile": "FROM python\n", "app.py": "x = 1\n"})
+    repo = make_repo({"Dockerfile": "FROM python\nCMD [\"python\", \"app.py\"]\n",
+                      "app.py": "x = 1\n"})
     root = repo.root.resolve()
     collected = collect(repo.root)
     assert collected.entities == [f"repo:{root}", f"service:{root}"]

@@ -10,17 +10,22 @@ locators in the file that configures them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from types import ModuleType
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from scanner.collectors.ci import (
     azure_pipelines,
     bitbucket,
+    buildkite,
     circleci,
+    cloud_build,
+    codebuild,
+    drone,
     github_actions,
     gitlab_ci,
     jenkins,
+    tekton,
+    travis,
 )
 from scanner.collectors.ci.model import (
     COMMAND,
@@ -50,23 +55,27 @@ GORELEASER_DEFAULTS = {
     "sboms": ("syft", ["$artifact", "--output", "spdx-json=$document"]),
 }
 
-#: CI systems parsed into jobs.
-PARSERS = (github_actions, gitlab_ci, jenkins, circleci, azure_pipelines, bitbucket)
+#: CI systems parsed into jobs: each reads its files from a tree.
+Parse = Callable[[RepoTree], ParseResult]
+PARSERS: tuple[Parse, ...] = (
+    github_actions.parse, gitlab_ci.parse, jenkins.parse, circleci.parse, azure_pipelines.parse,
+    bitbucket.parse, travis.parse, cloud_build.parse, codebuild.parse, buildkite.parse,
+    drone.parse, drone.parse_woodpecker, tekton.parse,
+)
 
 #: CI systems recognised by their files but not parsed: read as plain commands (see
 #: `plain`), (system, path pattern).
 UNPARSED_CI = (
-    ("travis", re.compile(r"^\.travis\.ya?ml$")),
-    ("drone", re.compile(r"^\.drone\.ya?ml$")),
-    ("buildkite", re.compile(r"^\.buildkite/pipeline\.ya?ml$")),
-    ("woodpecker", re.compile(r"^\.woodpecker(\.ya?ml|/[^/]+\.ya?ml)$")),
-    ("aws_codebuild", re.compile(r"^buildspec\.ya?ml$")),
-    ("google_cloud_build", re.compile(r"(^|/)(cloudbuild[^/]*|gcb/[^/]+)\.ya?ml$")),
     ("prow", re.compile(r"^(\.prow\.ya?ml|\.prow/[^/]+\.ya?ml)$")),
-    ("tekton", re.compile(r"^\.tekton/[^/]+\.ya?ml$")),
     ("appveyor", re.compile(r"^\.?appveyor\.ya?ml$")),
     ("cirrus", re.compile(r"^\.cirrus\.ya?ml$")),
     ("semaphore", re.compile(r"^\.semaphore/semaphore\.ya?ml$")),
+)
+
+
+#: Programs that generate the pipeline when CI runs: what they run cannot be read.
+GENERATED_CI = (
+    ("drone", re.compile(r"^\.drone\.(jsonnet|star)$")),
 )
 
 
@@ -81,6 +90,11 @@ def read_ci(tree: RepoTree, catalogue: Catalogue, precommit_hooks: Sequence[Refe
                 plain = read_plain(tree, system, path)
                 plain.jobs = [resolver.expand_job(job) for job in plain.jobs]
                 reading.results.append(plain)
+        for system, pattern in GENERATED_CI:
+            if pattern.search(path):
+                reading.results.append(ParseResult(system, [path], unreadable=[(
+                    path, "a program that generates the pipeline when CI runs; what it runs "
+                          "cannot be read from the repository")]))
     if tree.has(PROW_OWNERS):
         reading.external.append((PROW_OWNERS, "an OWNERS file suggests Prow, whose jobs are "
                                  "configured outside the repository"))
@@ -109,17 +123,18 @@ def read_ci(tree: RepoTree, catalogue: Catalogue, precommit_hooks: Sequence[Refe
     return reading
 
 
-def _parsed(parser: ModuleType, tree: RepoTree, resolver: Resolver) -> ParseResult:
-    """One CI system's jobs with their commands resolved; a bug in its parser costs only
+def _parsed(parse: Parse, tree: RepoTree, resolver: Resolver) -> ParseResult:
+    """One CI system's jobs with their commands resolved; a bug in its reader costs only
     that system (its files count as unread, so negatives are left unsaid)."""
     recorder = ReadRecorder(tree)
     try:
-        result: ParseResult = parser.parse(recorder)
+        result = parse(recorder)
         result.jobs = [resolver.expand_job(job) for job in result.jobs]
-    except Exception as exc:  # any bug in one parser; the other CI systems still count
-        result = ParseResult(parser.SYSTEM)
-        result.unreadable.append((recorder.last_read or parser.SYSTEM,
-                                  f"the {parser.SYSTEM} reader failed ({type(exc).__name__}: "
+    except Exception as exc:  # any bug in one reader; the other CI systems still count
+        system = parse.__module__.rsplit(".", 1)[-1]
+        result = ParseResult(system)
+        result.unreadable.append((recorder.last_read or system,
+                                  f"the {system} reader failed ({type(exc).__name__}: "
                                   f"{exc}; a bug in the scanner, please report it)"))
     return result
 

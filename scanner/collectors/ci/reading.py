@@ -13,7 +13,7 @@ import posixpath
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from scanner.collectors.ci.model import Job, ParseResult
+from scanner.collectors.ci.model import OTHER, Job, ParseResult
 
 CONTENT = "content"  # what CI runs there is not known
 TIMING = "timing"  # what CI runs there is read; when it runs is not known
@@ -52,9 +52,13 @@ class CiReading:
 
     @property
     def untimed_files(self) -> frozenset[str]:
-        """Files of CI systems read as plain commands: when their jobs run is unknown."""
-        return frozenset(path for result in self.results if result.plain
-                         for path in result.files)
+        """Files whose jobs run at times the repository does not say: CI systems read as
+        plain commands, and systems whose triggers live outside the repository (Cloud
+        Build, CodeBuild): their tools count, whether they run before merge does not."""
+        plain = {path for result in self.results if result.plain for path in result.files}
+        elsewhere = {job.file for result in self.results for job in result.jobs
+                     if job.triggers and job.triggers <= {OTHER}}
+        return frozenset(plain | elsewhere)
 
     def examined(self) -> list[str]:
         """What was looked at, for a negative finding to cite: each CI folder read as a
@@ -76,6 +80,10 @@ class CiReading:
         found += [Gap(path, f"{result.system} is not parsed by this scanner: its commands "
                             "were read as plain text, so when they run is not known", TIMING)
                   for result in self.results if result.plain for path in result.files]
+        plain = {path for result in self.results if result.plain for path in result.files}
+        found += [Gap(path, "its triggers are configured outside the repository, so when its "
+                            "jobs run is not known", TIMING)
+                  for path in sorted(self.untimed_files - plain)]
         found += [Gap(where, f"{what} is not read") for result in self.results
                   for where, what in result.external if where not in recognised]
         found += [Gap(where, why) for where, why in [*self.external, *unrecognised]]

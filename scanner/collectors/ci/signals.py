@@ -145,10 +145,10 @@ class _Output:
         self.out = out
         self.examined = reading.examined()
         self.content_known = not any(gap.scope == CONTENT for gap in gaps)
-        untimed = reading.untimed_files
+        self.untimed_files = reading.untimed_files
         # Categories with tools in jobs whose triggers are not known: whether those run
         # before merge or automatically cannot be denied.
-        self.untimed = {h.category for h in hits if h.job and h.job.file in untimed}
+        self.untimed = {h.category for h in hits if h.job and h.job.file in self.untimed_files}
 
     def tools(self, signal: str, found: list[Hit], absent_note: str) -> None:
         tools = sorted({h.tool for h in found})
@@ -205,14 +205,17 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
              if not any(h.job is job and h.category == "deploy" for h in hits)]
     hits += e2e_by_name(jobs, hits)
     hits += tests_by_name(jobs, hits)
-    output.untimed |= {h.category for h in hits
-                       if h.job and h.job.file in reading.untimed_files}
+    untimed = output.untimed_files
+    output.untimed |= {h.category for h in hits if h.job and h.job.file in untimed}
     for category in TOOL_CATEGORIES:
         output.tools(f"ci.{category}.tools", [h for h in hits if h.category == category],
                      f"no {_CATEGORY_WORDS[category]}; {looked}")
 
     def where(categories: Sequence[str], triggers: frozenset[str] | None = None) -> list[Hit]:
+        """Hits in jobs that run at these times (automatically, when none are named); a job
+        whose timing the repository does not show never counts for timing."""
         return [h for h in hits if h.category in categories and h.job
+                and h.job.file not in untimed
                 and (h.job.triggers & triggers if triggers is not None else h.job.automatic)]
 
     output.flag("ci.sast.before_merge", where(["sast"], BEFORE_MERGE),
@@ -224,19 +227,21 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
     _emit_test_regimes(hits, deploy_jobs, output)
     output.flag("ci.e2e.automatic", where(["e2e"]), "no automatic end-to-end tests", ["e2e"])
     output.flag("ci.deploy.present", deploy_jobs, "no deploy job")
-    output.flag("ci.deploy.automatic", [job for job in deploy_jobs if job.triggers & AFTER_MERGE],
+    timed = [job for job in deploy_jobs if job.file not in untimed]
+    output.flag("ci.deploy.automatic", [job for job in timed if job.triggers & AFTER_MERGE],
                 "no deploy job starts automatically", ["deploy"])
     site_jobs = [job for job in deploy_jobs if _deploys_a_site(job, hits)]
     service_jobs = [job for job in deploy_jobs if job not in site_jobs]
     production_jobs = [job for job in service_jobs if _is_production(job, production)]
     output.flag("ci.deploy.production", production_jobs, "no deploy job targets production")
     output.flag("ci.deploy.production_automatic",
-                [job for job in production_jobs if job.triggers & AFTER_MERGE],
+                [job for job in production_jobs if job in timed and job.triggers & AFTER_MERGE],
                 "no automatic production deploy", ["deploy"])
     output.flag("ci.deploy.site_automatic",
-                [job for job in site_jobs if job.triggers & AFTER_MERGE],
+                [job for job in site_jobs if job in timed and job.triggers & AFTER_MERGE],
                 "no automatic site deploy", ["deploy"])
-    applied = [h for h in hits if h.applies and h.job and h.job.triggers & AFTER_MERGE]
+    applied = [h for h in hits if h.applies and h.job and h.job.file not in untimed
+               and h.job.triggers & AFTER_MERGE]
     kinds = sorted({kind for h in applied for kind in h.applies})
     if kinds or output.content_known:
         out.emit("ci.iac.applied", kinds,
@@ -244,8 +249,10 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
                  or output.examined,
                  None if kinds else "no automatic terraform apply, helm upgrade, kubectl apply "
                  "or similar after merge")
+    # What must be gated: the deployments, or where nothing deploys, the publishing of
+    # what users run (a program's release is its deployment).
     publishing = [h.job for h in hits if h.category == "packaging" and h.job]
-    delivery_jobs = list({id(job): job for job in [*deploy_jobs, *publishing]}.values())
+    delivery_jobs = deploy_jobs or list({id(job): job for job in publishing}.values())
     ungated = [job for job in delivery_jobs if not _gated(job, jobs, hits)]
     if delivery_jobs:
         out.emit("ci.deploy.gated", not ungated,
@@ -302,8 +309,9 @@ def _is_production(job: Job, production: re.Pattern[str]) -> bool:
 def _emit_test_regimes(hits: list[Hit], deploy_jobs: list[Job], output: _Output) -> None:
     """Which kinds of tests run, and at which points of the lifecycle."""
     automatic = [h for h in hits if h.job and h.job.automatic]
-    regimes = test_regimes(automatic)
-    points = test_points(automatic, deploy_jobs)
+    regimes = test_regimes(automatic)  # what CI runs, whenever it runs it
+    points = test_points([h for h in automatic if h.job and h.job.file not in output.untimed_files],
+                         deploy_jobs)
     for signal, found, what in (("ci.tests.regimes", regimes, "kinds of automated tests"),
                                 ("ci.tests.points", points, "points where tests run")):
         if found:

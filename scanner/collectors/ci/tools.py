@@ -23,6 +23,7 @@ from scanner.collectors.ci.model import (
     GITLAB_INCLUDE,
     GITLAB_TEMPLATE,
     IMAGE,
+    NAMED_STEP,
     ORB,
     PRECOMMIT,
     REUSABLE_WORKFLOW,
@@ -35,7 +36,7 @@ from scanner.evidence import TRAIL
 
 PREFIX_KINDS = (ACTION, REUSABLE_WORKFLOW, ORB)
 PATTERN_KINDS = (COMMAND, IMAGE, PRECOMMIT, GITLAB_TEMPLATE, GITLAB_COMPONENT, GITLAB_INCLUDE,
-                 FILE, TEST_REPORT)
+                 FILE, TEST_REPORT, NAMED_STEP)
 MATCHER_KINDS = PREFIX_KINDS + PATTERN_KINDS
 # How a GitLab `*_DISABLED` variable switches a template's jobs off: the Secure
 # templates compare with 'true' or '1' exactly; older ones accept any value.

@@ -28,7 +28,8 @@ SIGNALS: tuple[SignalSpec, ...] = (
     SignalSpec("app.kinds", "list",
                "Kinds of runnable application the repository ships: cli (a program with an "
                "entry point), desktop, mobile, web (a web application or site), web-archive "
-               "(WAR), container (an image that serves on a port)", ("repo", "service")),
+               "(WAR), container (an image that serves on a port or starts a program)",
+               ("repo", "service")),
     SignalSpec("delivery.scripts", "list",
                "Release, deploy or publish tasks scripted in the repository (make, just, "
                "rake, npm targets or scripts named so), run by hand or by CI",
@@ -46,7 +47,8 @@ _GO_MAIN = re.compile(r"^package\s+main\s*$", re.M)
 _DEV_HELPERS = frozenset({"setup", "console", "dev", "test", "lint", "bootstrap", "rake", "rails",
                           "rspec", "bundle", "update", "server", "ci", "build", "release",
                           "format", "check", "webpack", "yarn", "spring", "importmap"})
-_DOCKER_EXPOSE = re.compile(r"(?im)^\s*EXPOSE\s+\S")
+# An image that runs something of its own: it serves on a port or starts a program.
+_DOCKER_EXPOSE = re.compile(r"(?im)^\s*(EXPOSE|CMD|ENTRYPOINT)\s+\S")
 _WAR = re.compile(r"<packaging>\s*war\s*</packaging>")
 _GRADLE_WAR = re.compile(r"""(id\s*\(?\s*['"]war['"]|apply\s+plugin:\s*['"]war['"])""")
 _GRADLE_ANDROID_APP = re.compile(r"com\.android\.application")

@@ -34,14 +34,19 @@ def test_signing_and_publishing_inside_test_jobs_are_not_release_evidence(
     assert found["ci.signing.tools"].locators == (".github/workflows/release.yml:5",)
 
 
-def test_a_deploy_stage_alone_or_a_pages_job_is_not_a_deployment(make_repo: MakeRepo) -> None:
-    repo = make_repo({".gitlab-ci.yml": "stages: [test, deploy]\n"
-                                        "refresh-doc:\n  stage: deploy\n"
-                                        "  script: curl -X POST https://docs.example/hook\n"
-                                        "pages:\n  stage: deploy\n  script: mv public out\n"
-                                        "  environment: pages\n"})
-    found = values(repo)
-    assert found["ci.deploy.present"].value is False
+def test_a_deploy_stage_alone_is_not_a_deployment_a_pages_job_deploys_a_site(
+        make_repo: MakeRepo) -> None:
+    stage_only = make_repo({".gitlab-ci.yml": "stages: [test, deploy]\n"
+                                              "refresh-doc:\n  stage: deploy\n"
+                                              "  script: curl -X POST https://docs.example/hook\n"})
+    assert values(stage_only)["ci.deploy.present"].value is False
+    pages = make_repo({".gitlab-ci.yml": "stages: [test, deploy]\n"
+                                         "pages:\n  stage: deploy\n  script: mv public out\n"
+                                         "  environment: pages\n"})
+    found = values(pages)
+    assert found["ci.deploy.present"].value is True  # the site is live once it runs
+    assert found["ci.deploy.site_automatic"].value is True
+    assert found["ci.deploy.production"].value is False  # a site, not a running service
 
 
 def test_tearing_an_environment_down_is_not_a_deployment(make_repo: MakeRepo) -> None:
@@ -151,8 +156,8 @@ def test_deploys_gated_by_a_security_check_in_the_job_or_a_needed_job(
                                  "      - run: trivy image app:1\n"), name="ungated")
     found = values(ungated)
     assert found["ci.deploy.gated"].value is False  # the scan runs after the deploy
-    assert found["ci.deploy.gated"].note == "1 of 1 deploy jobs run without a security or " \
-        "policy check first"
+    assert found["ci.deploy.gated"].note == \
+        "1 of 1 deploy or publish jobs run without a security or policy check first"
 
 
 def test_delivery_frequency_follows_how_ci_delivers(make_repo: MakeRepo) -> None:

@@ -55,7 +55,7 @@ def test_empty_values_for_a_repository_without_practices(tree: Tree) -> None:
     for signal in ("postmortems.documents", "runbooks.count", "threat_models.count"):
         assert found[signal].value == 0, signal
     assert "postmortems.action_items_share" not in found
-    assert "debt.markers_per_kloc" not in found  # no source code to rate
+    assert found["debt.markers_per_kloc"].value == 0  # a script is code, with no markers
 
 
 # --- contributor docs and onboarding -------------------------------------------------------

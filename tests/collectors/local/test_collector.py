@@ -47,7 +47,7 @@ def test_a_well_equipped_repository(make_repo: MakeRepo) -> None:
     assert value["repo.security_policy.contact"] is True
     assert value["repo.security_policy.fix_timeline"] is True
     assert value["repo.codeowners.security"] is True
-    assert value["tests.files"] == 1 and value["source.files"] == 1
+    assert value["tests.files"] == 1 and value["source.files"] == 2  # app.py, Dockerfile
     assert not [p for p in collected.problems if p.severity == ERROR]
 
 
