@@ -319,6 +319,23 @@ def experience(monitors: int, slos: int, incidents: int) -> dict[str, Answer]:
             "ssm-incidents.ListIncidentRecords": records}
 
 
+def canaries(count: int, page: int = 20) -> dict[str, Answer]:
+    """Synthetics canaries, `page` at a time with a NextToken, as DescribeCanaries pages
+    (moto answers every canary at once)."""
+    def listed(params: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
+        start = int(str(params.get("NextToken") or "page-0").removeprefix("page-"))
+        body: dict[str, Any] = {"Canaries": [{
+            "Id": f"{n:08d}-0000-4000-8000-000000000000", "Name": f"journey-{n}",
+            "Status": {"State": "RUNNING" if n % 2 == 0 else "STOPPED"},
+            "RuntimeVersion": "syn-nodejs-puppeteer-9.1"}
+            for n in range(start, min(start + page, count))]}
+        if start + page < count:
+            body["NextToken"] = f"page-{start + page}"
+        return 200, body
+
+    return {"synthetics.DescribeCanaries": listed}
+
+
 def selections(*patterns: str) -> dict[str, Answer]:
     """AWS Backup selections (moto keeps none): every plan selects these ARN patterns."""
     def listed(params: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -345,8 +362,11 @@ def refuse(code: str, status: int = 403) -> Answer:
 def answering(answers: Mapping[str, Answer]) -> Iterator[list[str]]:
     """Every boto3 session made inside answers these operations ('ssm.DescribeX') itself,
     after checking each answer against the operation's output shape; yields the list of
-    operations called ('service.Operation'), whoever answered them."""
+    operations called ('service.Operation'), whoever answered them. An answer the real
+    shape would not allow fails the test when the block ends (the collector itself
+    would only have seen a failed call)."""
     called: list[str] = []
+    misshapen: list[str] = []
 
     def keep_params(params: Mapping[str, Any], context: dict[str, Any], **_: Any) -> None:
         context["api_params"] = dict(params)
@@ -360,7 +380,8 @@ def answering(answers: Mapping[str, Answer]) -> Iterator[list[str]]:
         status, body = answers[key](context.get("api_params") or {})
         if status < 300:
             report = ParamValidator().validate(body, model.output_shape)
-            assert not report.has_errors(), report.generate_report()
+            if report.has_errors():
+                misshapen.append(f"{key}: {report.generate_report()}")
         return AWSResponse(f"https://{service}.amazonaws.com/", status, {}, None), body
 
     entries = [("before-parameter-build", keep_params), ("before-call", before_call)]
@@ -370,6 +391,7 @@ def answering(answers: Mapping[str, Answer]) -> Iterator[list[str]]:
     finally:
         for entry in entries:
             handlers.BUILTIN_HANDLERS.remove(entry)
+    assert not misshapen, "\n".join(misshapen)
 
 
 @contextmanager
