@@ -232,10 +232,13 @@ class Builder:
             MetricName="ConsoleLoginFailures", Statistic="Sum", Period=300,
             EvaluationPeriods=1, Threshold=3, ComparisonOperator="GreaterThanThreshold")
         fis = self.client("fis")
-        fis.create_experiment_template(
+        template = fis.create_experiment_template(
             clientToken="t1", description="stop an instance", roleArn="arn:aws:iam::1:role/fis",
             stopConditions=[{"source": "none"}],
             actions={"stop": {"actionId": "aws:ec2:stop-instances"}})
+        fis.start_experiment(clientToken="run-1",
+                             experimentTemplateId=template["experimentTemplate"]["id"])
+        self.client("resiliencehub").create_app(name="checkout")
 
     def trail(self, bucket: str) -> None:
         """One multi-region trail for the whole account (created in its home region)."""

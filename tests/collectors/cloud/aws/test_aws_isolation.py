@@ -65,7 +65,7 @@ def test_resilience_hub_apps_are_read_past_the_first_page_of_a_hundred(
     for n in range(130):
         hub.create_app(name=f"app-{n}")
     _, seen, _ = scan()
-    assert seen["aws.resilience_hub_apps"] == 130
+    assert seen["aws.resilience_hub_apps"] == 131  # and the estate's own
 
 
 def test_a_listing_longer_than_the_page_bound_is_cut_with_a_note(
