@@ -33,7 +33,10 @@ class Api:
     def name(self) -> str:
         return f"{self.service}.{self.method}"
 
-    def check(self, params: Mapping[str, Any]) -> None:
+    def check(self, params: Mapping[str, Any], *, listed: bool = False) -> None:
+        """Refuses, before anything is sent, a parameter or a listing not declared."""
+        if listed and self.items is None:
+            raise Undeclared(f"{self.name} is listed, but declares no items")
         extra = sorted(set(params) - set(self.params))
         if extra:
             raise Undeclared(f"{self.name} is passed {', '.join(extra)}, which it does not "
@@ -51,7 +54,5 @@ class Api:
         return found
 
     def items_of(self, page: Mapping[str, Any]) -> Iterator[Any]:
-        if self.items is None:
-            raise Undeclared(f"{self.name} is listed, but declares no items")
-        for item in page.get(self.items) or []:
+        for item in page.get(self.items or "") or []:
             yield view(item, self.allowed, self.name, f"{self.items}{EACH}")

@@ -127,7 +127,7 @@ class Reader:
         client = self.client(api.service, region)
         name = client.meta.method_to_api_mapping.get(api.method, api.method)
         self._check_region(api.service, region, name)
-        api.check(params)
+        api.check(params, listed=True)
         read = 0
         try:
             for page in self._pages(client, api, name, params):
