@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,9 +24,12 @@ from datadog_api_client import ApiClient, Configuration
 from datadog_api_client.api_client import Endpoint as ClientEndpoint
 from datadog_api_client.model_utils import ModelComposed, ModelNormal
 
+from scanner.collectors.base import CollectSettings
 from scanner.collectors.declared import ANY_KEY, EACH
-from scanner.collectors.monitoring import datadog, pagerduty  # noqa: F401  (declare endpoints)
+from scanner.collectors.monitoring.datadog import DatadogCollector
 from scanner.collectors.monitoring.endpoints import CATALOGUE, Endpoint
+from scanner.collectors.monitoring.pagerduty import PagerDutyCollector
+from scanner.validate import Where
 
 from fakes.datadog_api import FakeDatadog
 from fakes.pagerduty_api import FakePagerDuty
@@ -135,7 +139,9 @@ def stand_in() -> Iterator[tuple[FakeDatadog, dict[str, str]]]:
         slo = fake.add_slo("checkout", ["service:checkout", "env:prod", "team:pay"])
         fake.add_monitor("cpu", tags=["service:checkout"])
         fake.add_burn_alert(slo, "@pagerduty-checkout", ["service:checkout"])
-        fake.add_test("login", subtype="multi", tags=["service:checkout"])
+        fake.add_test("login", tags=["service:checkout"])
+        fake.add_test("checkout api", test_type="api", subtype="multi",
+                      tags=["service:checkout"])
         fake.add_rum_app("checkout")
         fake.add_rule("brute force", "@service:checkout", tags=["service:checkout"])
         fake.add_signal(["service:checkout"], NOW - timedelta(hours=2))
@@ -195,3 +201,46 @@ def test_the_pagerduty_stand_in_answers_under_the_published_wrapper(endpoint: En
     assert answer.ok, answer.text
     _, wrapper = _pagerduty_client().entity_wrappers("GET", endpoint.path)
     assert isinstance(answer.json().get(wrapper), list) and answer.json()[wrapper]
+
+
+def _unread(tool: str, read: set[tuple[str, str]]) -> dict[str, list[str]]:
+    return {endpoint.path: missing for endpoint in CATALOGUE.values() if endpoint.tool == tool
+            if (missing := [path for path in endpoint.reads if
+                            (f"{tool} {endpoint.path}", path.removesuffix(EACH)) not in read])}
+
+
+def test_every_declared_datadog_read_is_made_by_a_scan(
+        stand_in: tuple[FakeDatadog, dict[str, str]], monkeypatch: pytest.MonkeyPatch,
+        reads_made: set[tuple[str, str]]) -> None:
+    """The declared-read guard binds the code only where it runs: a scan of the
+    stand-in's organisation must look for every key declared."""
+    fake, _ = stand_in
+    monkeypatch.setenv("DD_API_KEY", KEY)
+    monkeypatch.setenv("DD_APP_KEY", KEY)
+    target = DatadogCollector.configure_target({"api_url": fake.origin}, Where("c.yaml"),
+                                               Path("."))
+    found = DatadogCollector().collect(target, CollectSettings())
+    assert found.evidence and not found.problems, found.problems
+    assert not _unread("datadog", reads_made)
+
+
+def test_every_declared_pagerduty_read_is_made_by_a_scan(
+        monkeypatch: pytest.MonkeyPatch, reads_made: set[tuple[str, str]]) -> None:
+    """Two accounts: one with a resolved, acknowledged, prioritised incident and its
+    note, and one with no incident, named from its services."""
+    monkeypatch.setenv("PAGERDUTY_TOKEN", KEY)
+    for busy in (True, False):
+        with FakePagerDuty(KEY) as fake:
+            if busy:
+                fake.add_incident(NOW - timedelta(days=3), acknowledged=NOW - timedelta(days=3),
+                                  resolved=NOW - timedelta(days=2), priority="P1",
+                                  note="post-mortem: https://wiki.example.com/pm/1")
+                # Resolved with neither resolved_at nor a resolve log entry to show when.
+                bare = fake.add_incident(NOW - timedelta(days=5), resolved=NOW - timedelta(days=4))
+                fake.incidents[-1]["resolved_at"] = None
+                fake.log_entries = [e for e in fake.log_entries if e["incident"]["id"] != bare]
+            target = PagerDutyCollector.configure_target({"api_url": fake.origin},
+                                                         Where("c.yaml"), Path("."))
+            found = PagerDutyCollector().collect(target, CollectSettings())
+        assert found.entities and not found.problems, found.problems
+    assert not _unread("pagerduty", reads_made)

@@ -280,7 +280,8 @@ class _Organisation:
             answer = SIGNALS.get(self.api, params)
             yield answer
             data = answer.data if isinstance(answer.data, Mapping) else {}
-            after = ((data.get("meta") or {}).get("page") or {}).get("after")
+            page = (data.get("meta") or {}).get("page")
+            after = page.get("after") if isinstance(page, Mapping) else None
             if not answer.ok or not after or not data.get("data"):
                 return
             params = {**params, "page[cursor]": after}

@@ -37,8 +37,7 @@ TARGET_POLICIES = Api("application-autoscaling", "describe_scaling_policies", (
     "ScalingPolicies[].PolicyType", "ScalingPolicies[].PolicyARN"), ("ServiceNamespace",),
     items="ScalingPolicies")
 TARGET_SCHEDULES = Api("application-autoscaling", "describe_scheduled_actions", (
-    "ScheduledActions[].ScheduledActionARN", "ScheduledActions[].ResourceId",
-    "ScheduledActions[].ScalableDimension"), ("ServiceNamespace",), items="ScheduledActions")
+    "ScheduledActions[].ScheduledActionARN",), ("ServiceNamespace",), items="ScheduledActions")
 
 Key = tuple[Any, Any]  # (ResourceId, ScalableDimension) of a scalable target
 
@@ -112,7 +111,7 @@ def _application(c: Context, region: str, namespace: str, found: _Found) -> None
               lambda p: by_key.get((p.get("ResourceId"), p.get("ScalableDimension"))), found,
               ServiceNamespace=namespace)
     try:
-        found.scheduled += [str(a.get("ScheduledActionARN") or name(a))
+        found.scheduled += [str(a["ScheduledActionARN"])  # required by the API's model
                             for a in c.reader.iterate(TARGET_SCHEDULES, region,
                                                       ServiceNamespace=namespace)]
     except Unanswered as gap:

@@ -289,7 +289,9 @@ def restore_tests(jobs: int) -> dict[str, Answer]:
         return 200, {"RestoreJobs": [{
             "RestoreJobId": f"job-{n}", "Status": "COMPLETED",
             "CreationDate": NOW - timedelta(days=7 * n + 1),
-            "CreatedResourceArn": f"arn:aws:rds:eu-west-1:111111111111:db:restored-{n}",
+            # Every other job without the resource it made: located by its job id.
+            **({"CreatedResourceArn": f"arn:aws:rds:eu-west-1:111111111111:db:restored-{n}"}
+               if n % 2 == 0 else {}),
             "CreatedBy": {"RestoreTestingPlanArn": "arn:aws:backup:eu-west-1:111111111111:"
                                                    "restore-testing-plan:weekly-abc"}}
             for n in range(jobs)]}
@@ -339,8 +341,9 @@ def canaries(count: int, page: int = 20) -> dict[str, Answer]:
     return {"synthetics.DescribeCanaries": listed}
 
 
-def selections(*patterns: str) -> dict[str, Answer]:
-    """AWS Backup selections (moto keeps none): every plan selects these ARN patterns."""
+def selections(*patterns: str, **narrowed: Any) -> dict[str, Answer]:
+    """AWS Backup selections (moto keeps none): every plan selects these ARN patterns,
+    narrowed by `ListOfTags`, `Conditions` or `NotResources` when given."""
     def listed(params: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
         return 200, {"BackupSelectionsList": [{
             "SelectionId": f"sel-{params['BackupPlanId']}", "SelectionName": "stateful",
@@ -350,7 +353,7 @@ def selections(*patterns: str) -> dict[str, Answer]:
         return 200, {"BackupPlanId": params["BackupPlanId"],
                      "SelectionId": params["SelectionId"], "BackupSelection": {
                          "SelectionName": "stateful", "IamRoleArn": "arn:aws:iam::1:role/b",
-                         "Resources": list(patterns)}}
+                         "Resources": list(patterns), **narrowed}}
 
     return {"backup.ListBackupSelections": listed, "backup.GetBackupSelection": one}
 
