@@ -131,14 +131,14 @@ class Reader:
         read = 0
         try:
             for page in self._pages(client, api, name, params):
-                yield from api.items_of(page)
-                read += 1
-                if read >= MAX_PAGES:
+                if read == MAX_PAGES:
                     with self._lock:
                         self.notes.append(f"{iam_action(api.service, name)} in {region} has "
                                           f"more than {MAX_PAGES} pages; only those were read, "
                                           "so what it counts is a floor")
                     return
+                yield from api.items_of(page)
+                read += 1
         except Exception as exc:
             raise self._unanswered(exc, api.service, region, name) from None
 

@@ -20,8 +20,6 @@ STATEFUL = ("ec2-instance", "rds-instance", "rds-cluster", "dynamodb-table")
 NATIVE = ("rds-instance", "rds-cluster", "dynamodb-table")
 WINDOW = timedelta(days=90)
 TAG_PREFIX = "aws:ResourceTag/"
-
-
 PLANS = Api("backup", "list_backup_plans", ("BackupPlansList[].BackupPlanId",
                                             "BackupPlansList[].BackupPlanArn"),
             items="BackupPlansList")

@@ -74,6 +74,9 @@ def test_a_listing_longer_than_the_page_bound_is_cut_with_a_note(
     _, seen, notes = scan(**estate.canaries(45))
     assert seen["aws.synthetics_canaries"] == 40
     assert f"synthetics:DescribeCanaries in {REGION} has more than 2 pages" in notes
+    monkeypatch.setattr(calls, "MAX_PAGES", 3)  # exactly the three pages there are
+    _, seen, notes = scan(**estate.canaries(45))
+    assert seen["aws.synthetics_canaries"] == 45 and "DescribeCanaries" not in notes
 
 
 def test_a_refused_selection_read_leaves_cross_region_copies_decided(
