@@ -93,7 +93,7 @@ class FakeDatadog(LoopbackServer):
             "message": message, "tags": tags or [], "options": {"thresholds": {}},
             "overall_state": "OK", "priority": None, "multi": False,
             "created": "2024-01-01T00:00:00+00:00", "modified": "2024-01-01T00:00:00+00:00",
-            "org_id": 1, "restricted_roles": None})
+            "restricted_roles": None})
         return monitor_id
 
     def add_burn_alert(self, slo_id: str, message: str, tags: list[str]) -> int:

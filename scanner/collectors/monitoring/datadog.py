@@ -30,6 +30,7 @@ from scanner.collectors.base import (
     report_items,
 )
 from scanner.collectors.monitoring import common
+from scanner.collectors.monitoring.endpoints import Endpoint
 from scanner.collectors.monitoring.http import HttpSettings, JsonApi
 from scanner.collectors.monitoring.incidents import (
     IncidentRecord,
@@ -59,12 +60,46 @@ SERVICE_IN_QUERY = re.compile(r"(?<![\w@.-])@?service:([\w./-]+)")
 JOURNEY_TYPES = ("browser", "mobile")
 CLOSED_STATES = ("resolved", "completed")
 
+DD = "datadog"
+VALIDATE = Endpoint(DD, "/api/v1/validate", ("valid",))
+VALIDATE_KEYS = Endpoint(DD, "/api/v2/validate_keys")
+SLOS = Endpoint(DD, "/api/v1/slo", ("data[].id", "data[].tags"), ("limit", "offset"),
+                items="data")
+SLO_HISTORY = Endpoint(DD, "/api/v1/slo/{slo_id}/history", ("data.overall.sli_value",),
+                       ("from_ts", "to_ts"))
+MONITORS = Endpoint(DD, "/api/v1/monitor", ("[].id", "[].type", "[].query", "[].message",
+                                            "[].tags"), ("page", "page_size"), items="")
+TESTS = Endpoint(DD, "/api/v1/synthetics/tests", (
+    "tests[].public_id", "tests[].status", "tests[].type", "tests[].subtype", "tests[].tags"),
+    ("page_size", "page_number"), items="tests")
+RUM = Endpoint(DD, "/api/v2/rum/applications", ("data[].attributes.name",), items="data")
+RULES = Endpoint(DD, "/api/v2/security_monitoring/rules", (
+    "data[].isEnabled", "data[].isDefault", "data[].tags", "data[].queries[].query",
+    "meta.page.total_count"), ("page[size]", "page[number]"), items="data")
+SIGNALS = Endpoint(DD, "/api/v2/security_monitoring/signals", (
+    "data[].attributes.tags", "meta.page.after"),
+    ("filter[from]", "filter[to]", "page[limit]", "page[cursor]"), items="data")
+HOSTS = Endpoint(DD, "/api/v1/hosts", ("host_list[].tags_by_source.*", "total_matching"),
+                 ("start", "count"), items="host_list")
+# Post-mortems are incident attachments of type postmortem, sent in `included` when asked.
+INCIDENT_LIST = Endpoint(DD, "/api/v2/incidents", (
+    "data[].id", "data[].type", "data[].relationships.attachments.data[].id",
+    *(f"data[].attributes.{key}" for key in (
+        "created", "is_test", "state", "public_id", "severity", "customer_impact_start",
+        "detected", "resolved", "fields.services.value")),
+    "included[].id", "included[].attributes.attachment_type", "included[].attributes.modified",
+    "included[].attributes.attachment.documentUrl", "meta.pagination.next_offset"),
+    ("page[size]", "page[offset]", "include"), items="data")
+TODOS = Endpoint(DD, "/api/v2/incidents/{incident_id}/relationships/todos", ("data",))
+
 
 @dataclass
 class _Listing:
-    """What one list gave: its items, or why it could not be read."""
+    """What one list gave: its items (and the related objects sent with them), or why it
+    could not be read."""
 
-    items: list[dict[str, Any]] = field(default_factory=list)
+    items: list[Mapping[str, Any]] = field(default_factory=list)
+    included: list[Mapping[str, Any]] = field(default_factory=list)
     refused: str | None = None
 
     @property
@@ -143,15 +178,16 @@ class _Organisation:
         if not self._keys_valid():
             return
         self.collected.entities.append(self.target.label)
-        slos = self._list("SLOs", "slos_read", self._slos)
-        monitors = self._list("monitors", "monitors_read", self._monitors)
-        tests = self._list("synthetic tests", "synthetics_read", self._synthetics)
-        rum = self._list("RUM applications", "rum_apps_read", self._rum)
-        rules = self._list("security rules", "security_monitoring_rules_read", self._rules)
-        signals = self._list("security signals", "security_monitoring_signals_read",
+        slos = self._list(SLOS, "SLOs", "slos_read", self._slos)
+        monitors = self._list(MONITORS, "monitors", "monitors_read", self._monitors)
+        tests = self._list(TESTS, "synthetic tests", "synthetics_read", self._synthetics)
+        rum = self._list(RUM, "RUM applications", "rum_apps_read", self._rum)
+        rules = self._list(RULES, "security rules", "security_monitoring_rules_read",
+                           self._rules)
+        signals = self._list(SIGNALS, "security signals", "security_monitoring_signals_read",
                              self._signals)
-        hosts = self._list("hosts", "hosts_read", self._hosts)
-        incidents = self._list("incidents", "incident_read", self._incidents)
+        hosts = self._list(HOSTS, "hosts", "hosts_read", self._hosts)
+        incidents = self._list(INCIDENT_LIST, "incidents", "incident_read", self._incidents)
         services = _services(slos, monitors, tests, incidents)
         if slos.ok or monitors.ok:
             self.out.emit("monitoring.services", len(services), [f"{self.web}/apm/services"],
@@ -162,15 +198,15 @@ class _Organisation:
         self._emit_experience(tests, rum, services)
         self._emit_tags(slos, monitors, hosts)
         if incidents.ok:
-            self._emit_incidents(incidents.items)
+            self._emit_incidents(incidents)
         self.collected.evidence += self.out.evidence
 
     # --- reading ---
 
     def _keys_valid(self) -> bool:
         api_key, app_key = str(self.options["api_key_env"]), str(self.options["app_key_env"])
-        first = self.api.get("/api/v1/validate")
-        if first.status in (401, 403) or (first.ok and isinstance(first.data, dict)
+        first = VALIDATE.get(self.api)
+        if first.status in (401, 403) or (first.ok and isinstance(first.data, Mapping)
                                           and first.data.get("valid") is False):
             self._fail(f"the API key in {api_key} was refused ({first.message or 'not valid'}); "
                        f"check it belongs to the organisation on {self.options['site']}")
@@ -178,14 +214,14 @@ class _Organisation:
         if not first.ok:
             self._fail(f"the API key cannot be checked: {first.message}")
             return False
-        second = self.api.get("/api/v2/validate_keys")
+        second = VALIDATE_KEYS.get(self.api)
         if second.status in (401, 403):
             self._fail(f"the application key in {app_key} was refused ({second.message}); "
                        f"the API key in {api_key} is valid")
             return False
         return True
 
-    def _list(self, what: str, scope: str,
+    def _list(self, endpoint: Endpoint, what: str, scope: str,
               read: Callable[[], Iterator[Answer]]) -> _Listing:
         listing = _Listing()
         for answer in read():
@@ -198,47 +234,38 @@ class _Organisation:
                 self.collected.problems.append(Problem(self.target.label, message,
                                                        locator=self.web))
                 return _Listing(refused=message)
-            data = answer.data
-            if isinstance(data, dict):
-                found = data.get("data", data.get("tests", data.get("host_list", [])))
-                listing.items += [i for i in found if isinstance(i, dict)] \
-                    if isinstance(found, list) else []
-                listing.items += [{**i, "_included": True} for i in data.get("included") or []
-                                  if isinstance(i, dict)]
-            elif isinstance(data, list):
-                listing.items += [i for i in data if isinstance(i, dict)]
+            listing.items += endpoint.items_of(answer.data)
+            if endpoint is INCIDENT_LIST and isinstance(answer.data, Mapping):
+                listing.included += _items(answer.data, "included")
         return listing
 
     def _slos(self) -> Iterator[Answer]:
-        yield from self._offset_pages("/api/v1/slo", "limit", "offset", 1000,
-                                      lambda d: d.get("data"))
+        yield from self._offset_pages(SLOS, "limit", "offset", 1000)
 
     def _monitors(self) -> Iterator[Answer]:
         for page in range(MAX_PAGES):
-            answer = self.api.get("/api/v1/monitor", {"page": page, "page_size": 1000})
+            answer = MONITORS.get(self.api, {"page": page, "page_size": 1000})
             yield answer
             if not answer.ok or not isinstance(answer.data, list) or len(answer.data) < 1000:
                 return
 
     def _synthetics(self) -> Iterator[Answer]:
         for page in range(MAX_PAGES):
-            answer = self.api.get("/api/v1/synthetics/tests",
-                                  {"page_size": 100, "page_number": page})
+            answer = TESTS.get(self.api, {"page_size": 100, "page_number": page})
             yield answer
-            tests = answer.data.get("tests") if isinstance(answer.data, dict) else None
+            tests = answer.data.get("tests") if isinstance(answer.data, Mapping) else None
             if not answer.ok or not isinstance(tests, list) or len(tests) < 100:
                 return
 
     def _rum(self) -> Iterator[Answer]:
-        yield self.api.get("/api/v2/rum/applications")
+        yield RUM.get(self.api)
 
     def _rules(self) -> Iterator[Answer]:
         seen = 0
         for page in range(MAX_PAGES):
-            answer = self.api.get("/api/v2/security_monitoring/rules",
-                                  {"page[size]": 100, "page[number]": page})
+            answer = RULES.get(self.api, {"page[size]": 100, "page[number]": page})
             yield answer
-            data = answer.data if isinstance(answer.data, dict) else {}
+            data = answer.data if isinstance(answer.data, Mapping) else {}
             rules = _items(data, "data")
             seen += len(rules)
             total = ((data.get("meta") or {}).get("page") or {}).get("total_count")
@@ -250,10 +277,11 @@ class _Organisation:
             "filter[from]": (self.now - timedelta(days=self.window)).isoformat(),
             "filter[to]": self.now.isoformat(), "page[limit]": 1000}
         for _ in range(MAX_SIGNAL_PAGES):
-            answer = self.api.get("/api/v2/security_monitoring/signals", params)
+            answer = SIGNALS.get(self.api, params)
             yield answer
-            data = answer.data if isinstance(answer.data, dict) else {}
-            after = ((data.get("meta") or {}).get("page") or {}).get("after")
+            data = answer.data if isinstance(answer.data, Mapping) else {}
+            page = (data.get("meta") or {}).get("page")
+            after = page.get("after") if isinstance(page, Mapping) else None
             if not answer.ok or not after or not data.get("data"):
                 return
             params = {**params, "page[cursor]": after}
@@ -261,9 +289,9 @@ class _Organisation:
     def _hosts(self) -> Iterator[Answer]:
         seen = 0
         for _ in range(MAX_PAGES):
-            answer = self.api.get("/api/v1/hosts", {"start": seen, "count": 1000})
+            answer = HOSTS.get(self.api, {"start": seen, "count": 1000})
             yield answer
-            data = answer.data if isinstance(answer.data, dict) else {}
+            data = answer.data if isinstance(answer.data, Mapping) else {}
             hosts = _items(data, "host_list")
             seen += len(hosts)
             total = data.get("total_matching")
@@ -273,25 +301,23 @@ class _Organisation:
     def _incidents(self) -> Iterator[Answer]:
         offset = 0
         for _ in range(MAX_PAGES):
-            answer = self.api.get("/api/v2/incidents", {"page[size]": 100,
-                                                        "page[offset]": offset,
-                                                        "include": "attachments"})
+            answer = INCIDENT_LIST.get(self.api, {"page[size]": 100, "page[offset]": offset,
+                                              "include": "attachments"})
             yield answer
-            data = answer.data if isinstance(answer.data, dict) else {}
+            data = answer.data if isinstance(answer.data, Mapping) else {}
             following = ((data.get("meta") or {}).get("pagination") or {}).get("next_offset")
             if not answer.ok or len(_items(data, "data")) < 100 \
                     or not isinstance(following, int) or following <= offset:
                 return
             offset = following
 
-    def _offset_pages(self, path: str, size_name: str, offset_name: str, size: int,
-                      items: Callable[[dict[str, Any]], Any]) -> Iterator[Answer]:
+    def _offset_pages(self, endpoint: Endpoint, size_name: str, offset_name: str,
+                      size: int) -> Iterator[Answer]:
         offset = 0
         for _ in range(MAX_PAGES):
-            answer = self.api.get(path, {size_name: size, offset_name: offset})
+            answer = endpoint.get(self.api, {size_name: size, offset_name: offset})
             yield answer
-            found = items(answer.data) if isinstance(answer.data, dict) else None
-            if not answer.ok or not isinstance(found, list) or len(found) < size:
+            if not answer.ok or len(endpoint.items_of(answer.data)) < size:
                 return
             offset += size
 
@@ -300,7 +326,7 @@ class _Organisation:
     def _emit_slos(self, slos: _Listing, monitors: _Listing, services: set[str]) -> None:
         if not slos.ok:
             return
-        listed = [s for s in slos.items if not s.get("_included")]
+        listed = slos.items
         where = f"{self.web}/slo/manage"
         self.out.emit("monitoring.slos", len(listed), [where])
         covered = set().union(*(common.tag_values(s.get("tags"), "service") for s in listed))
@@ -324,16 +350,16 @@ class _Organisation:
                       or links or [f"{self.web}/monitors/manage"],
                       f"{len(paging)} SLO alerts notify an on-call handle")
 
-    def _emit_history(self, slos: list[dict[str, Any]]) -> None:
+    def _emit_history(self, slos: list[Mapping[str, Any]]) -> None:
         """Error-budget history of every SLO, read a few at a time."""
         end = int(self.now.timestamp())
         start = end - SLO_HISTORY_DAYS * 86400
         done = 0
 
-        def history(slo: dict[str, Any]) -> bool | None:
-            answer = self.api.get(f"/api/v1/slo/{slo.get('id')}/history",
-                                  {"from_ts": start, "to_ts": end})
-            if not answer.ok or not isinstance(answer.data, dict):
+        def history(slo: Mapping[str, Any]) -> bool | None:
+            answer = SLO_HISTORY.get(self.api, {"from_ts": start, "to_ts": end},
+                                     slo_id=str(slo.get("id")))
+            if not answer.ok or not isinstance(answer.data, Mapping):
                 return None
             overall = (answer.data.get("data") or {}).get("overall") or {}
             return overall.get("sli_value") is not None
@@ -366,7 +392,7 @@ class _Organisation:
         for rule in enabled:
             covered |= common.tag_values(rule.get("tags"), "service")
             for query in rule.get("queries") or []:
-                text = str(query.get("query") or "") if isinstance(query, dict) else ""
+                text = str(query.get("query") or "") if isinstance(query, Mapping) else ""
                 covered |= set(SERVICE_IN_QUERY.findall(text))
         for signal in signals.items:
             covered |= common.tag_values((signal.get("attributes") or {}).get("tags"), "service")
@@ -384,7 +410,7 @@ class _Organisation:
         live = [t for t in tests.items if str(t.get("status", "live")) == "live"]
         journeys = [t for t in live if str(t.get("type")) in JOURNEY_TYPES
                     or str(t.get("subtype")) == "multi"]
-        apps = [a for a in rum.items if not a.get("_included")]
+        apps = rum.items
         locators = [f"{self.web}/synthetics/details/{t.get('public_id')}"
                     for t in journeys[:common.MAX_LOCATORS]]
         locators += [f"{self.web}/rum/list"] if apps else []
@@ -410,7 +436,7 @@ class _Organisation:
                 ("monitors", monitors, lambda m: m.get("tags")),
                 ("SLOs", slos, lambda s: s.get("tags")),
                 ("hosts", hosts, _host_tags)):
-            objects = [o for o in listing.items if not o.get("_included")]
+            objects = listing.items
             if not listing.ok or not objects:
                 continue
             carrying = sum(1 for o in objects if required <= common.tag_keys(tags(o)))
@@ -421,26 +447,26 @@ class _Organisation:
                           [f"{self.web}/monitors/manage", f"{self.web}/infrastructure"],
                           f"carrying {', '.join(sorted(required))}: {'; '.join(shares)}")
 
-    def _emit_incidents(self, items: list[dict[str, Any]]) -> None:
-        attachments = {str(i.get("id")): i for i in items if i.get("_included")}
+    def _emit_incidents(self, incidents: _Listing) -> None:
+        attachments = {str(i.get("id")): i for i in incidents.included}
         since = self.now - timedelta(days=self.window)
         severities = set(self.options["significant_severities"])
         records: list[IncidentRecord] = []
-        for item in items:
-            if item.get("_included") or str(item.get("type")) != "incidents":
+        for item in incidents.items:
+            if str(item.get("type")) != "incidents":
                 continue
             attributes = item.get("attributes") or {}
             created = parse_time(attributes.get("created"))
             if created is None or created < since or attributes.get("is_test"):
                 continue
             state = str(attributes.get("state") or "").lower()
-            postmortem = _postmortem(item, attributes, attachments)
+            postmortem = _postmortem(item, attachments)
             records.append(IncidentRecord(
                 id=str(item.get("id")),
                 url=f"{self.web}/incidents/{attributes.get('public_id') or item.get('id')}",
                 created=created,
                 significant=str(attributes.get("severity") or "").upper() in severities,
-                services=tuple(sorted(_services(_Listing([item])))),
+                services=tuple(sorted(_incident_services(item))),
                 impact_start=parse_time(attributes.get("customer_impact_start")),
                 detected=parse_time(attributes.get("detected")),
                 resolved=parse_time(attributes.get("resolved")),
@@ -459,8 +485,8 @@ class _Organisation:
         wanted = [r for r in records if r.significant and r.has_postmortem]
 
         def todos(record: IncidentRecord) -> int | None:
-            answer = self.api.get(f"/api/v2/incidents/{record.id}/relationships/todos")
-            data = answer.data.get("data") if answer.ok and isinstance(answer.data, dict) \
+            answer = TODOS.get(self.api, incident_id=record.id)
+            data = answer.data.get("data") if answer.ok and isinstance(answer.data, Mapping) \
                 else None
             return len(data) if isinstance(data, list) else None
 
@@ -473,31 +499,35 @@ class _Organisation:
                                                locator=f"{self.web}/organization-settings"))
 
 
-def _services(*listings: _Listing) -> set[str]:
+def _services(slos: _Listing, monitors: _Listing, tests: _Listing,
+              incidents: _Listing) -> set[str]:
+    """Services named by the service tags of SLOs, monitors and tests, and by the
+    services field of incidents."""
     found: set[str] = set()
-    for listing in listings:
+    for listing in (slos, monitors, tests):
         for item in listing.items:
-            if item.get("_included"):
-                continue
             found |= common.tag_values(item.get("tags"), "service")
-            fields = (item.get("attributes") or {}).get("fields") or {}
-            value = (fields.get("services") or {}).get("value") if isinstance(fields, dict) \
-                else None
-            if isinstance(value, list):
-                found |= {str(v) for v in value if v}
-            elif isinstance(value, str) and value:
-                found.add(value)
+    for incident in incidents.items:
+        found |= _incident_services(incident)
     return found
+
+
+def _incident_services(incident: Mapping[str, Any]) -> set[str]:
+    fields = (incident.get("attributes") or {}).get("fields") or {}
+    value = (fields.get("services") or {}).get("value") if isinstance(fields, Mapping) \
+        else None
+    if isinstance(value, list):
+        return {str(v) for v in value if v}
+    return {value} if isinstance(value, str) and value else set()
 
 
 def _host_tags(host: Mapping[str, Any]) -> list[str]:
     by_source = host.get("tags_by_source") or {}
     return [str(t) for tags in by_source.values() if isinstance(tags, list) for t in tags] \
-        if isinstance(by_source, dict) else []
+        if isinstance(by_source, Mapping) else []
 
 
-def _postmortem(item: Mapping[str, Any], attributes: Mapping[str, Any],
-                attachments: Mapping[str, Mapping[str, Any]]
+def _postmortem(item: Mapping[str, Any], attachments: Mapping[str, Mapping[str, Any]]
                 ) -> tuple[datetime | None, str | None] | None:
     """(when, link) of the incident's post-mortem attachment; None without one."""
     relationships = item.get("relationships") or {}
@@ -508,9 +538,6 @@ def _postmortem(item: Mapping[str, Any], attributes: Mapping[str, Any],
         if str(details.get("attachment_type")) == "postmortem":
             document = details.get("attachment") or {}
             return parse_time(details.get("modified")), document.get("documentUrl")
-    legacy = (relationships.get("postmortem") or {}).get("data")
-    if legacy:
-        return None, None
     return None
 
 

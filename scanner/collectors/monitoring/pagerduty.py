@@ -35,6 +35,7 @@ from scanner.collectors.base import (
     report_items,
 )
 from scanner.collectors.monitoring import common
+from scanner.collectors.monitoring.endpoints import Endpoint
 from scanner.collectors.monitoring.http import HttpSettings, JsonApi
 from scanner.collectors.monitoring.incidents import (
     IncidentRecord,
@@ -59,6 +60,22 @@ OFFSET_CAP = 10_000
 MAX_RANGE = timedelta(days=179)
 MIN_SPLIT = timedelta(minutes=1)
 MAX_NOTES = 1_000
+
+PD = "pagerduty"
+ABILITIES = Endpoint(PD, "/abilities")
+_PAGING = ("since", "until", "limit", "offset", "total", "time_zone")
+INCIDENT_LIST = Endpoint(PD, "/incidents", (
+    "total", "more", *(f"incidents[].{key}" for key in (
+        "id", "html_url", "created_at", "status", "priority.summary", "urgency", "resolved_at",
+        "last_status_change_at", "service.summary"))), ("statuses[]", *_PAGING),
+    items="incidents")
+LOG_ENTRIES = Endpoint(PD, "/log_entries", (
+    "total", "more", *(f"log_entries[].{key}" for key in (
+        "type", "created_at", "incident.id", "agent.id", "agent.type"))),
+    ("is_overview", *_PAGING), items="log_entries")
+NOTES = Endpoint(PD, "/incidents/{id}/notes", ("notes[].content", "notes[].created_at"),
+                 items="notes")
+SERVICES = Endpoint(PD, "/services", ("services[].html_url",), ("limit",), items="services")
 
 
 class _Refused(Exception):
@@ -136,14 +153,14 @@ class _Account:
         self.since = self.now - timedelta(days=self.window)
 
     def read(self) -> None:
-        abilities = self.api.get("/abilities")
+        abilities = ABILITIES.get(self.api)
         if abilities.status == 401:
             self.collected.problems.append(Problem(
                 self.target.label, f"the token in {self.options['token_env']} was refused "
                 f"({abilities.message}): it is wrong, expired or revoked", ERROR))
             return
         try:
-            incidents = list(self._windowed("/incidents", "incidents", {
+            incidents = list(self._windowed(INCIDENT_LIST, {
                 "statuses[]": ["triggered", "acknowledged", "resolved"],
                 "time_zone": "UTC"}))
         except _Refused as exc:
@@ -155,9 +172,9 @@ class _Account:
         entity = f"pagerduty:{account}"
         self.collected.entities.append(entity)
         out = Emitter(entity, PagerDutyCollector.id)
-        logs: list[dict[str, Any]] | None
+        logs: list[Mapping[str, Any]] | None
         try:
-            logs = list(self._windowed("/log_entries", "log_entries", {"is_overview": "true",
+            logs = list(self._windowed(LOG_ENTRIES, {"is_overview": "true",
                                                                         "time_zone": "UTC"}))
         except _Refused as exc:
             self._refused("log entries (acknowledge times)", "incidents.read", exc.answer)
@@ -186,44 +203,44 @@ class _Account:
 
     # --- reading ---
 
-    def _windowed(self, path: str, key: str, params: Mapping[str, Any]
-                  ) -> Iterator[dict[str, Any]]:
+    def _windowed(self, endpoint: Endpoint, params: Mapping[str, Any]
+                  ) -> Iterator[Mapping[str, Any]]:
         """Every item of `path` in the scan window, in parts PagerDuty can page through."""
         start = self.since
         while start < self.now:
             end = min(start + MAX_RANGE, self.now)
-            yield from self._range(path, key, params, start, end)
+            yield from self._range(endpoint, params, start, end)
             start = end
 
-    def _range(self, path: str, key: str, params: Mapping[str, Any], start: datetime,
-               end: datetime) -> Iterator[dict[str, Any]]:
+    def _range(self, endpoint: Endpoint, params: Mapping[str, Any], start: datetime,
+               end: datetime) -> Iterator[Mapping[str, Any]]:
         offset = 0
         query = {**params, "since": start.isoformat(), "until": end.isoformat(),
                  "limit": PAGE, "total": "true"}
         while True:
-            answer = self.api.get(path, {**query, "offset": offset})
+            answer = endpoint.get(self.api, {**query, "offset": offset})
             if not answer.ok:
                 raise _Refused(answer)
-            data = answer.data if isinstance(answer.data, dict) else {}
+            data = answer.data if isinstance(answer.data, Mapping) else {}
             total = data.get("total")
             if offset == 0 and isinstance(total, int) and total > OFFSET_CAP \
                     and end - start > MIN_SPLIT:
                 middle = start + (end - start) / 2
-                yield from self._range(path, key, params, start, middle)
-                yield from self._range(path, key, params, middle, end)
+                yield from self._range(endpoint, params, start, middle)
+                yield from self._range(endpoint, params, middle, end)
                 return
-            items = [i for i in data.get(key) or [] if isinstance(i, dict)]
+            items = endpoint.items_of(data)
             yield from items
             offset += len(items)
             if not data.get("more") or not items or offset + PAGE > OFFSET_CAP:
                 if data.get("more") and offset + PAGE > OFFSET_CAP:
                     self.collected.problems.append(Problem(
-                        self.target.label, f"{key} between {start:%Y-%m-%d %H:%M} and "
+                        self.target.label, f"{endpoint.items} between {start:%Y-%m-%d %H:%M} and "
                         f"{end:%H:%M} exceed PagerDuty's {OFFSET_CAP} offset cap; the rest of "
                         "that minute is not read"))
                 return
 
-    def _records(self, incidents: list[dict[str, Any]], logs: list[dict[str, Any]]
+    def _records(self, incidents: list[Mapping[str, Any]], logs: list[Mapping[str, Any]]
                  ) -> list[IncidentRecord]:
         acknowledged: dict[str, datetime] = {}
         resolved: dict[str, datetime] = {}
@@ -267,8 +284,8 @@ class _Account:
         done = 0
 
         def notes(record: IncidentRecord) -> tuple[datetime | None, str | None] | None:
-            answer = self.api.get(f"/incidents/{record.id}/notes")
-            found = answer.data.get("notes") if answer.ok and isinstance(answer.data, dict) \
+            answer = NOTES.get(self.api, id=record.id)
+            found = answer.data.get("notes") if answer.ok and isinstance(answer.data, Mapping) \
                 else None
             for note in found if isinstance(found, list) else []:
                 content = str((note or {}).get("content") or "")
@@ -289,17 +306,18 @@ class _Account:
                         postmortem_url=(found[r.id] or (None, None))[1])
                 if r.id in found else r for r in records]
 
-    def _account(self, incidents: list[dict[str, Any]]) -> str:
+    def _account(self, incidents: list[Mapping[str, Any]]) -> str:
         """The account's subdomain, as its web links show it; from one service when no
         incident has any."""
         if "account" in self.options:
             return str(self.options["account"])
         links = [str(i.get("html_url") or "") for i in incidents[:1]]
         if not any(links):
-            services = self.api.get("/services", {"limit": 1})
+            services = SERVICES.get(self.api, {"limit": 1})
             listed = services.data.get("services") if services.ok and \
-                isinstance(services.data, dict) else None
-            links = [str(s.get("html_url") or "") for s in listed or [] if isinstance(s, dict)]
+                isinstance(services.data, Mapping) else None
+            links = [str(s.get("html_url") or "") for s in listed or []
+                     if isinstance(s, Mapping)]
         host = urlparse(links[0]).hostname if links and links[0] else None
         if host and host.endswith(".pagerduty.com"):
             return host.removesuffix(".pagerduty.com")
@@ -312,7 +330,7 @@ class _Account:
             WARNING))
 
 
-def _web(incidents: list[dict[str, Any]], account: str, api_url: str) -> str:
+def _web(incidents: list[Mapping[str, Any]], account: str, api_url: str) -> str:
     """The account's web app, where the incident links point."""
     for incident in incidents[:1]:
         parsed = urlparse(str(incident.get("html_url") or ""))

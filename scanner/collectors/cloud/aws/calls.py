@@ -2,15 +2,18 @@
 pagination, a count of calls, and each failure turned into a short reason.
 
 A call that is not answered raises `Unanswered`; the area that made it leaves its
-signals out (no evidence) and says why, and the rest of the scan goes on.
+signals out (no evidence) and says why, and the rest of the scan goes on. Each call is
+declared once as an `Api` (its parameters and the keys read from its answer), which is
+what the code may use and what the contract tests check against botocore's models.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
+from scanner.collectors.cloud.aws.api import Api
 from scanner.collectors.cloud.aws.session import Secrets, client_config
 from scanner.collectors.cloud.aws.target import AccountTarget
 
@@ -28,6 +31,11 @@ UNSUPPORTED = "unsupported"
 UNREACHABLE = "unreachable"
 THROTTLED = "throttled"
 REFUSED = "refused"  # any other error answer; its code says what (e.g. not subscribed)
+# A listing longer than this many pages is cut, with a note: a scan judges practice, it
+# does not export an account (1,000 pages is 20,000 canaries or 50,000 tagged resources).
+MAX_PAGES = 1000
+# Page tokens of operations that botocore has no paginator for (Synthetics, Resilience Hub).
+TOKENS = ("NextToken", "nextToken")
 
 _DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
                  "AuthorizationError", "UnauthorizedException", "Forbidden"}
@@ -83,6 +91,7 @@ class Reader:
         self._lock = threading.Lock()
         self.calls = 0
         self.unreachable: dict[str, str] = {}
+        self.notes: list[str] = []  # listings cut at MAX_PAGES
 
     def client(self, service: str, region: str) -> Any:
         with self._lock:  # boto3 sessions are not thread-safe; their clients are
@@ -99,35 +108,61 @@ class Reader:
         with self._lock:
             self.calls += 1
 
-    def call(self, service: str, region: str, operation: str, **params: Any) -> dict[str, Any]:
-        client = self.client(service, region)
-        name = client.meta.method_to_api_mapping.get(operation, operation)
-        self._check_region(service, region, name)
+    def call(self, api: Api, region: str, **params: Any) -> Mapping[str, Any]:
+        client = self.client(api.service, region)
+        name = client.meta.method_to_api_mapping.get(api.method, api.method)
+        self._check_region(api.service, region, name)
+        api.check(params)
         try:
-            answer: dict[str, Any] = getattr(client, operation)(**params)
+            answer = getattr(client, api.method)(**params)
         except Exception as exc:
-            raise self._unanswered(exc, service, region, name) from None
-        answer.pop("ResponseMetadata", None)
-        return answer
+            raise self._unanswered(exc, api.service, region, name) from None
+        return api.answer(answer)
 
-    def pages(self, service: str, region: str, operation: str, key: str,
-              **params: Any) -> list[Any]:
-        """Every item under `key` across the pages of a listing."""
-        return list(self.iterate(service, region, operation, key, **params))
+    def pages(self, api: Api, region: str, **params: Any) -> list[Any]:
+        """Every item of a listing across its pages."""
+        return list(self.iterate(api, region, **params))
 
-    def iterate(self, service: str, region: str, operation: str, key: str,
-                **params: Any) -> Iterator[Any]:
-        client = self.client(service, region)
-        name = client.meta.method_to_api_mapping.get(operation, operation)
-        self._check_region(service, region, name)
-        if not client.can_paginate(operation):
-            yield from self.call(service, region, operation, **params).get(key) or []
+    def iterate(self, api: Api, region: str, **params: Any) -> Iterator[Any]:
+        client = self.client(api.service, region)
+        name = client.meta.method_to_api_mapping.get(api.method, api.method)
+        self._check_region(api.service, region, name)
+        api.check(params, listed=True)
+        read = 0
+        try:
+            for page in self._pages(client, api, name, params):
+                if read == MAX_PAGES:
+                    with self._lock:
+                        self.notes.append(f"{iam_action(api.service, name)} in {region} has "
+                                          f"more than {MAX_PAGES} pages; only those were read, "
+                                          "so what it counts is a floor")
+                    return
+                yield from api.items_of(page)
+                read += 1
+        except Exception as exc:
+            raise self._unanswered(exc, api.service, region, name) from None
+
+    @staticmethod
+    def _pages(client: Any, api: Api, name: str, params: dict[str, Any]
+               ) -> Iterator[Mapping[str, Any]]:
+        if client.can_paginate(api.method):
+            yield from client.get_paginator(api.method).paginate(**params)
             return
-        try:
-            for page in client.get_paginator(operation).paginate(**params):
-                yield from page.get(key) or []
-        except Exception as exc:
-            raise self._unanswered(exc, service, region, name) from None
+        model = client.meta.service_model.operation_model(name)
+        inputs = model.input_shape.members if model.input_shape else {}
+        token = next((t for t in TOKENS if t in model.output_shape.members and t in inputs),
+                     None)
+        seen: set[str] = set()
+        while True:
+            page = getattr(client, api.method)(**params)
+            yield page
+            if token is None:
+                return
+            following = page.get(token)
+            if not following or following in seen:
+                return
+            seen.add(following)
+            params = {**params, token: following}
 
     def _check_region(self, service: str, region: str, name: str) -> None:
         if region in self.unreachable:

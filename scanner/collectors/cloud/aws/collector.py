@@ -105,7 +105,7 @@ class AwsCollector:
         collected.entities.append(account.entity)
         collected.evidence += out.evidence
         seen: set[str] = set()
-        for note in out.notes:
+        for note in [*reader.notes, *out.notes]:
             if note not in seen:
                 seen.add(note)
                 collected.problems.append(Problem(account.entity, secrets.scrub(note)))

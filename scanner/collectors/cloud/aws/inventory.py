@@ -8,11 +8,13 @@ leave out.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from scanner.collectors.cloud.aws.api import Api
 from scanner.collectors.cloud.aws.calls import UNREACHABLE, Unanswered
 from scanner.collectors.cloud.aws.context import Context
 
@@ -30,6 +32,59 @@ KINDS = {
 }
 DATABASES = ("rds-instance", "rds-cluster", "elasticache-group")
 CFN_TAG = "aws:cloudformation:stack-name"
+# Details that a call of their own decides: its failure leaves only them unknown.
+BACKUPS = "backups"
+REPLICATION = "replication"
+
+INSTANCES = Api("ec2", "describe_instances", (
+    "Reservations[].Instances[].InstanceId", "Reservations[].Instances[].State.Name",
+    "Reservations[].Instances[].Tags[].Key", "Reservations[].Instances[].Tags[].Value"),
+    items="Reservations")
+GROUPS = Api("autoscaling", "describe_auto_scaling_groups", (
+    "AutoScalingGroups[].AutoScalingGroupARN", "AutoScalingGroups[].AutoScalingGroupName",
+    "AutoScalingGroups[].AvailabilityZones", "AutoScalingGroups[].Tags[].Key",
+    "AutoScalingGroups[].Tags[].Value"), items="AutoScalingGroups")
+LOAD_BALANCERS = Api("elbv2", "describe_load_balancers", (
+    "LoadBalancers[].LoadBalancerArn", "LoadBalancers[].AvailabilityZones"),
+    items="LoadBalancers")
+GLOBAL_CLUSTERS = Api("rds", "describe_global_clusters", (
+    "GlobalClusters[].GlobalClusterMembers[].DBClusterArn",), items="GlobalClusters")
+DB_CLUSTERS = Api("rds", "describe_db_clusters", (
+    "DBClusters[].DBClusterArn", "DBClusters[].DBClusterIdentifier", "DBClusters[].MultiAZ",
+    "DBClusters[].BackupRetentionPeriod", "DBClusters[].TagList[].Key",
+    "DBClusters[].TagList[].Value"), items="DBClusters")
+DB_INSTANCES = Api("rds", "describe_db_instances", (
+    "DBInstances[].DBInstanceArn", "DBInstances[].DBInstanceIdentifier",
+    "DBInstances[].DBClusterIdentifier", "DBInstances[].MultiAZ",
+    "DBInstances[].BackupRetentionPeriod", "DBInstances[].TagList[].Key",
+    "DBInstances[].TagList[].Value"), items="DBInstances")
+CACHES = Api("elasticache", "describe_replication_groups", (
+    "ReplicationGroups[].ARN", "ReplicationGroups[].ReplicationGroupId",
+    "ReplicationGroups[].MultiAZ"), items="ReplicationGroups")
+TABLES = Api("dynamodb", "list_tables", items="TableNames")
+TABLE = Api("dynamodb", "describe_table", ("Table.TableArn", "Table.Replicas"),
+            ("TableName",))
+TABLE_BACKUPS = Api("dynamodb", "describe_continuous_backups", (
+    "ContinuousBackupsDescription.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus",),
+    ("TableName",))
+FUNCTIONS = Api("lambda", "list_functions", ("Functions[].FunctionArn",
+                                             "Functions[].FunctionName"), items="Functions")
+REPOSITORIES = Api("ecr", "describe_repositories", (
+    "repositories[].repositoryArn", "repositories[].repositoryName",
+    "repositories[].imageScanningConfiguration.scanOnPush"), items="repositories")
+BUCKETS = Api("s3", "list_buckets", ("Buckets[].Name",), items="Buckets")
+BUCKET_LOCATION = Api("s3", "get_bucket_location", ("LocationConstraint",), ("Bucket",))
+BUCKET_REPLICATION = Api("s3", "get_bucket_replication", (
+    "ReplicationConfiguration.Rules[].Status",), ("Bucket",))
+STACKS = Api("cloudformation", "list_stacks", ("StackSummaries[].StackId",
+                                               "StackSummaries[].StackStatus"),
+             items="StackSummaries")
+STACK_RESOURCES = Api("cloudformation", "list_stack_resources", (
+    "StackResourceSummaries[].PhysicalResourceId",), ("StackName",),
+    items="StackResourceSummaries")
+TAGGED = Api("resourcegroupstaggingapi", "get_resources", (
+    "ResourceTagMappingList[].ResourceARN", "ResourceTagMappingList[].Tags[].Key",
+    "ResourceTagMappingList[].Tags[].Value"), items="ResourceTagMappingList")
 
 
 @dataclass(frozen=True)
@@ -53,6 +108,9 @@ class Inventory:
     stack_members: set[str] | None = None  # physical ids in CloudFormation stacks
     stack_gaps: list[Unanswered] = field(default_factory=list)
     tag_gaps: list[Unanswered] = field(default_factory=list)
+    # Calls for one detail (BACKUPS, REPLICATION) that failed: the resources are counted,
+    # that detail of theirs is unknown.
+    detail_gaps: dict[str, list[Unanswered]] = field(default_factory=dict)
     regions: tuple[str, ...] = ()
 
     def of(self, *kinds: str) -> list[Resource]:
@@ -83,11 +141,16 @@ class _Lister:
     def __init__(self, context: Context) -> None:
         self.c = context
         self.reader = context.reader
+        self.detail_gaps: dict[str, list[Unanswered]] = {}
+        self._lock = threading.Lock()
+
+    def _detail(self, detail: str, gap: Unanswered) -> None:
+        with self._lock:
+            self.detail_gaps.setdefault(detail, []).append(gap)
 
     def ec2(self, region: str) -> list[Resource]:
         found = []
-        for reservation in self.reader.iterate("ec2", region, "describe_instances",
-                                               "Reservations"):
+        for reservation in self.reader.iterate(INSTANCES, region):
             for item in reservation.get("Instances") or []:
                 if (item.get("State") or {}).get("Name") in ("terminated", "shutting-down"):
                     continue
@@ -100,25 +163,17 @@ class _Lister:
         return [Resource(g["AutoScalingGroupARN"], "autoscaling-group", region,
                          g["AutoScalingGroupName"], _tags(g.get("Tags")),
                          multi_az=len(g.get("AvailabilityZones") or []) > 1)
-                for g in self.reader.iterate("autoscaling", region,
-                                             "describe_auto_scaling_groups",
-                                             "AutoScalingGroups")]
+                for g in self.reader.iterate(GROUPS, region)]
 
     def load_balancers(self, region: str) -> list[Resource]:
         return [Resource(lb["LoadBalancerArn"], "load-balancer", region, lb["LoadBalancerArn"],
                          multi_az=len(lb.get("AvailabilityZones") or []) > 1)
-                for lb in self.reader.iterate("elbv2", region, "describe_load_balancers",
-                                              "LoadBalancers")]
+                for lb in self.reader.iterate(LOAD_BALANCERS, region)]
 
     def rds(self, region: str) -> list[Resource]:
         found = []
-        global_members: set[str] = set()
-        for cluster in self.reader.iterate("rds", region, "describe_global_clusters",
-                                           "GlobalClusters"):
-            members = cluster.get("GlobalClusterMembers") or []
-            if len(members) > 1:
-                global_members |= {str(m.get("DBClusterArn")) for m in members}
-        for cluster in self.reader.iterate("rds", region, "describe_db_clusters", "DBClusters"):
+        global_members = self._global_members(region)
+        for cluster in self.reader.iterate(DB_CLUSTERS, region):
             if not cluster.get("DBClusterArn"):
                 continue
             found.append(Resource(
@@ -127,7 +182,7 @@ class _Lister:
                 backups=int(cluster.get("BackupRetentionPeriod") or 0) > 0,
                 replicated="aurora-global-database"
                 if cluster["DBClusterArn"] in global_members else None))
-        for db in self.reader.iterate("rds", region, "describe_db_instances", "DBInstances"):
+        for db in self.reader.iterate(DB_INSTANCES, region):
             if db.get("DBClusterIdentifier"):
                 continue  # judged with its cluster
             found.append(Resource(
@@ -141,58 +196,78 @@ class _Lister:
                                                     f"replicationgroup:{g['ReplicationGroupId']}"),
                          "elasticache-group", region, g["ReplicationGroupId"],
                          multi_az=str(g.get("MultiAZ", "")).lower() == "enabled")
-                for g in self.reader.iterate("elasticache", region,
-                                             "describe_replication_groups",
-                                             "ReplicationGroups")]
+                for g in self.reader.iterate(CACHES, region)]
+
+    def _global_members(self, region: str) -> set[str]:
+        """Aurora clusters in a global database that spans regions."""
+        members: set[str] = set()
+        try:
+            for cluster in self.reader.iterate(GLOBAL_CLUSTERS, region):
+                listed = cluster.get("GlobalClusterMembers") or []
+                if len(listed) > 1:
+                    members |= {str(m.get("DBClusterArn")) for m in listed}
+        except Unanswered as gap:
+            self._detail(REPLICATION, gap)
+        return members
 
     def dynamodb(self, region: str) -> list[Resource]:
         found = []
-        for name in self.reader.iterate("dynamodb", region, "list_tables", "TableNames"):
-            table = self.reader.call("dynamodb", region, "describe_table",
-                                     TableName=name)["Table"]
-            backups = self.reader.call("dynamodb", region, "describe_continuous_backups",
-                                       TableName=name)
-            recovery = ((backups.get("ContinuousBackupsDescription") or {})
-                        .get("PointInTimeRecoveryDescription") or {})
+        for name in self.reader.iterate(TABLES, region):
+            table = self.reader.call(TABLE, region, TableName=name)["Table"]
             found.append(Resource(
                 table["TableArn"], "dynamodb-table", region, name,
-                backups=recovery.get("PointInTimeRecoveryStatus") == "ENABLED",
+                backups=self._recovery(region, name),
                 replicated="dynamodb-global-table" if table.get("Replicas") else None))
         return found
 
+    def _recovery(self, region: str, table: str) -> bool | None:
+        """Point-in-time recovery of a table; None when it could not be read."""
+        try:
+            backups = self.reader.call(TABLE_BACKUPS, region, TableName=table)
+        except Unanswered as gap:
+            self._detail(BACKUPS, gap)
+            return None
+        recovery = ((backups.get("ContinuousBackupsDescription") or {})
+                    .get("PointInTimeRecoveryDescription") or {})
+        return bool(recovery.get("PointInTimeRecoveryStatus") == "ENABLED")
+
     def lambdas(self, region: str) -> list[Resource]:
         return [Resource(f["FunctionArn"], "lambda-function", region, f["FunctionName"])
-                for f in self.reader.iterate("lambda", region, "list_functions", "Functions")]
+                for f in self.reader.iterate(FUNCTIONS, region)]
 
     def ecr(self, region: str) -> list[Resource]:
         return [Resource(r["repositoryArn"], "ecr-repository", region, r["repositoryName"],
                          scan_on_push=bool((r.get("imageScanningConfiguration") or {})
                                            .get("scanOnPush")))
-                for r in self.reader.iterate("ecr", region, "describe_repositories",
-                                             "repositories")]
+                for r in self.reader.iterate(REPOSITORIES, region)]
 
     def s3(self, regions: tuple[str, ...]) -> list[Resource]:
         home = self.c.account.home
         found = []
-        for bucket in self.reader.call("s3", home, "list_buckets").get("Buckets") or []:
+        for bucket in self.reader.iterate(BUCKETS, home):
             name = bucket["Name"]
-            where = self.reader.call("s3", home, "get_bucket_location", Bucket=name)
+            where = self.reader.call(BUCKET_LOCATION, home, Bucket=name)
             region = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(
                 where.get("LocationConstraint"), str(where.get("LocationConstraint")))
             if region not in regions:
                 continue
-            try:
-                rules = self.reader.call("s3", home, "get_bucket_replication", Bucket=name)
-                enabled = [r for r in (rules.get("ReplicationConfiguration") or {})
-                           .get("Rules") or [] if r.get("Status") == "Enabled"]
-            except Unanswered as gap:
-                if "NotFound" not in gap.code:
-                    raise
-                enabled = []
             found.append(Resource(f"arn:{self.c.account.partition}:s3:::{name}", "s3-bucket",
                                   region, name,
-                                  replicated="s3-replication" if enabled else None))
+                                  replicated="s3-replication" if self._replicates(name)
+                                  else None))
         return found
+
+    def _replicates(self, bucket: str) -> bool:
+        """Whether a bucket replicates; a refused read is a replication gap (the bucket
+        still counts), and no configuration at all is a plain no."""
+        try:
+            rules = self.reader.call(BUCKET_REPLICATION, self.c.account.home, Bucket=bucket)
+        except Unanswered as gap:
+            if "NotFound" not in gap.code:
+                self._detail(REPLICATION, replace_region(gap))
+            return False
+        return any(r.get("Status") == "Enabled" for r in
+                   (rules.get("ReplicationConfiguration") or {}).get("Rules") or [])
 
 
 def read_inventory(context: Context, pool: ThreadPoolExecutor) -> Inventory:
@@ -246,6 +321,7 @@ def read_inventory(context: Context, pool: ThreadPoolExecutor) -> Inventory:
             inventory.tag_gaps.append(gap)
     inventory.resources = [replace(r, tags={**found_tags.get(r.arn, {}), **r.tags})
                            for r in inventory.resources]
+    inventory.detail_gaps = lister.detail_gaps
     return inventory
 
 
@@ -257,12 +333,10 @@ def replace_region(gap: Unanswered) -> Unanswered:
 def _stack_members(context: Context, region: str) -> set[str]:
     reader = context.reader
     members: set[str] = set()
-    live = [s for s in reader.iterate("cloudformation", region, "list_stacks",
-                                      "StackSummaries")
+    live = [s for s in reader.iterate(STACKS, region)
             if s.get("StackStatus") != "DELETE_COMPLETE"]
     for stack in live:
-        for item in reader.iterate("cloudformation", region, "list_stack_resources",
-                                   "StackResourceSummaries", StackName=stack["StackId"]):
+        for item in reader.iterate(STACK_RESOURCES, region, StackName=stack["StackId"]):
             if item.get("PhysicalResourceId"):
                 members.add(str(item["PhysicalResourceId"]))
     return members
@@ -270,5 +344,4 @@ def _stack_members(context: Context, region: str) -> set[str]:
 
 def _tagged(context: Context, region: str) -> dict[str, dict[str, str]]:
     return {str(item["ResourceARN"]): _tags(item.get("Tags"))
-            for item in context.reader.iterate("resourcegroupstaggingapi", region,
-                                               "get_resources", "ResourceTagMappingList")}
+            for item in context.reader.iterate(TAGGED, region)}

@@ -4,23 +4,30 @@ missing."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from scanner.collectors.cloud.aws.api import Api
 from scanner.collectors.cloud.aws.context import Context
 from scanner.collectors.cloud.aws.signals import Out
 
 BATCH = 50  # DescribeInstancePatchStates takes at most 50 instance ids
+MANAGED = Api("ssm", "describe_instance_information", ("InstanceInformationList[].InstanceId",),
+              items="InstanceInformationList")
+PATCH_STATES = Api("ssm", "describe_instance_patch_states", tuple(
+    f"InstancePatchStates[].{key}" for key in (
+        "InstanceId", "MissingCount", "FailedCount", "OperationEndTime",
+        "CriticalNonCompliantCount", "SecurityNonCompliantCount")), ("InstanceIds",),
+    items="InstancePatchStates")
 
 
 def observe(c: Context, out: Out) -> None:
-    def read(region: str) -> list[tuple[str, dict[str, Any] | None]]:
-        managed = [str(i["InstanceId"]) for i in c.reader.iterate(
-            "ssm", region, "describe_instance_information", "InstanceInformationList")]
-        states: dict[str, dict[str, Any]] = {}
+    def read(region: str) -> list[tuple[str, Mapping[str, Any] | None]]:
+        managed = [str(i["InstanceId"]) for i in c.reader.iterate(MANAGED, region)]
+        states: dict[str, Mapping[str, Any]] = {}
         for start in range(0, len(managed), BATCH):
-            for state in c.reader.pages("ssm", region, "describe_instance_patch_states",
-                                        "InstancePatchStates",
+            for state in c.reader.pages(PATCH_STATES, region,
                                         InstanceIds=managed[start:start + BATCH]):
                 states[str(state["InstanceId"])] = state
         return [(_arn(c, region, i), states.get(i)) for i in managed]

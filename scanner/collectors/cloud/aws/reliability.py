@@ -5,7 +5,7 @@ databases)."""
 from __future__ import annotations
 
 from scanner.collectors.cloud.aws.context import Context
-from scanner.collectors.cloud.aws.inventory import DATABASES, KINDS, Inventory
+from scanner.collectors.cloud.aws.inventory import DATABASES, KINDS, REPLICATION, Inventory
 from scanner.collectors.cloud.aws.signals import Out
 
 
@@ -26,14 +26,19 @@ def observe(c: Context, inventory: Inventory, out: Out) -> None:
         return
     replicated = [r for r in inventory.resources if r.replicated]
     kinds = sorted({str(r.replicated) for r in replicated})
-    out.emit("aws.replication", kinds, [r.arn for r in replicated],
-             f"cross-region replication: {', '.join(kinds) or 'none found'}")
+    unread = inventory.detail_gaps.get(REPLICATION, [])
+    if kinds or not unread:
+        out.emit("aws.replication", kinds, [r.arn for r in replicated],
+                 f"cross-region replication: {', '.join(kinds) or 'none found'}"
+                 + (f" (at least: {unread[0].describe()})" if unread else ""))
+    else:
+        out.lacking(["aws.replication"], unread[0])
     regions = sorted({r.region for r in production})
     spread = len(regions) > 1 or bool(replicated)
-    if not spread and inventory.gaps:
-        gap = inventory.gaps[0][1]
-        out.note(f"no evidence for aws.multi_region: {KINDS[inventory.gaps[0][0]]} not "
-                 f"counted ({gap.describe()})")
+    if not spread and (inventory.gaps or unread):
+        why = (f"{KINDS[inventory.gaps[0][0]]} not counted ({inventory.gaps[0][1].describe()})"
+               if inventory.gaps else f"replication not read ({unread[0].describe()})")
+        out.note(f"no evidence for aws.multi_region: {why}")
         return
     by_region = {region: next(r.arn for r in production if r.region == region)
                  for region in regions}

@@ -3,9 +3,11 @@ ECR scanning of images, AWS Config recorders and rules, Security Hub."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
+from scanner.collectors.cloud.aws.api import Api
 from scanner.collectors.cloud.aws.calls import Unanswered
 from scanner.collectors.cloud.aws.context import Context
 from scanner.collectors.cloud.aws.inventory import Inventory
@@ -15,6 +17,18 @@ INSPECTED = {"ec2-instance": "ec2", "ecr-repository": "ecr", "lambda-function": 
 # Answers that mean "not turned on here", as opposed to "could not ask".
 NOT_ENABLED = ("InvalidAccessException", "ResourceNotFoundException",
                "NoSuchConfigurationRecorderException")
+INSPECTOR = Api("inspector2", "batch_get_account_status", (
+    "accounts[].accountId", *(f"accounts[].resourceState.{key}.status"
+                              for key in INSPECTED.values())), ("accountIds",))
+REGISTRY_SCANNING = Api("ecr", "get_registry_scanning_configuration", (
+    "scanningConfiguration.rules[].scanFrequency",
+    "scanningConfiguration.rules[].repositoryFilters[].filter"))
+RECORDERS = Api("config", "describe_configuration_recorders", ("ConfigurationRecorders",))
+RECORDER_STATUS = Api("config", "describe_configuration_recorder_status",
+                      ("ConfigurationRecordersStatus[].recording",))
+CONFIG_RULES = Api("config", "describe_config_rules", ("ConfigRules[].ConfigRuleArn",),
+                   items="ConfigRules")
+HUB = Api("securityhub", "describe_hub")
 
 
 def observe(c: Context, inventory: Inventory, out: Out) -> None:
@@ -22,7 +36,7 @@ def observe(c: Context, inventory: Inventory, out: Out) -> None:
     _images(c, inventory, out)
     _config(c, out)
     hubs, gaps = c.per_region(lambda region: _enabled(
-        lambda: c.reader.call("securityhub", region, "describe_hub")))
+        lambda: c.reader.call(HUB, region)))
     out.everywhere("aws.securityhub_all_regions", hubs, gaps,
                    lambda r: console(r, f"securityhub/home?region={r}"), "Security Hub")
 
@@ -39,8 +53,7 @@ def _enabled(call: Any) -> bool:
 
 def _inspector(c: Context, inventory: Inventory, out: Out) -> None:
     def read(region: str) -> dict[str, bool]:
-        answer = c.reader.call("inspector2", region, "batch_get_account_status",
-                               accountIds=[c.account.id])
+        answer = c.reader.call(INSPECTOR, region, accountIds=[c.account.id])
         state: dict[str, Any] = next((a.get("resourceState") or {}
                                       for a in answer.get("accounts") or []
                                       if a.get("accountId") == c.account.id), {})
@@ -64,10 +77,10 @@ def _images(c: Context, inventory: Inventory, out: Out) -> None:
         return
     wanted = tuple(sorted({r.region for r in repositories}))
 
-    def read(region: str) -> list[dict[str, Any]]:
+    def read(region: str) -> list[Mapping[str, Any]]:
         if region not in wanted:
             return []
-        answer = c.reader.call("ecr", region, "get_registry_scanning_configuration")
+        answer = c.reader.call(REGISTRY_SCANNING, region)
         config = answer.get("scanningConfiguration") or {}
         return [rule for rule in config.get("rules") or []
                 if rule.get("scanFrequency") in ("SCAN_ON_PUSH", "CONTINUOUS_SCAN")]
@@ -85,10 +98,10 @@ def _images(c: Context, inventory: Inventory, out: Out) -> None:
 
 def _config(c: Context, out: Out) -> None:
     def recording(region: str) -> bool:
-        recorders = c.reader.call("config", region, "describe_configuration_recorders")
+        recorders = c.reader.call(RECORDERS, region)
         if not recorders.get("ConfigurationRecorders"):
             return False
-        status = c.reader.call("config", region, "describe_configuration_recorder_status")
+        status = c.reader.call(RECORDER_STATUS, region)
         return any(s.get("recording") for s in status.get("ConfigurationRecordersStatus") or [])
 
     on, gaps = c.per_region(recording)
@@ -96,8 +109,7 @@ def _config(c: Context, out: Out) -> None:
                    lambda r: console(r, f"config/home?region={r}#/dashboard"),
                    "AWS Config recording")
     rules, gaps = c.per_region(lambda region: [
-        str(rule.get("ConfigRuleArn")) for rule in c.reader.iterate(
-            "config", region, "describe_config_rules", "ConfigRules")])
+        str(rule.get("ConfigRuleArn")) for rule in c.reader.iterate(CONFIG_RULES, region)])
     found = [arn for v in rules.values() for arn in v]
     out.count("aws.config_rules", len(found),
               found or [console(r, f"config/home?region={r}#/rules") for r in c.regions],

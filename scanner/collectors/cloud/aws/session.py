@@ -10,10 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from scanner.collectors.cloud.aws.api import Api
 from scanner.collectors.cloud.aws.target import AccountTarget
 
 SESSION_NAME = "maturity-scanner"
 ENABLED = ("opt-in-not-required", "opted-in")
+ASSUME_ROLE = Api("sts", "assume_role",
+                  ("Credentials.AccessKeyId", "Credentials.SecretAccessKey",
+                   "Credentials.SessionToken"),
+                  ("RoleArn", "RoleSessionName", "DurationSeconds", "ExternalId"))
+WHO_AM_I = Api("sts", "get_caller_identity", ("Account", "Arn"))
+REGIONS = Api("ec2", "describe_regions", ("Regions[].RegionName", "Regions[].OptInStatus"))
 
 
 class SetupFailed(Exception):
@@ -78,7 +85,7 @@ def open_session(target: AccountTarget) -> tuple[Any, Secrets]:
     if target.external_id:
         request["ExternalId"] = target.external_id
     try:
-        answer = sts.assume_role(**request)
+        answer = ASSUME_ROLE.run(sts, **request)
     except ClientError as exc:
         error = exc.response.get("Error", {})
         raise SetupFailed(secrets.scrub(
@@ -111,8 +118,8 @@ def identify(session: Any, target: AccountTarget, secrets: Secrets) -> Account:
     home = session.region_name or "us-east-1"
     config = client_config(target)
     try:
-        identity = session.client("sts", region_name=home, endpoint_url=target.endpoint_url,
-                                  config=config).get_caller_identity()
+        identity = WHO_AM_I.run(session.client("sts", region_name=home,
+                                               endpoint_url=target.endpoint_url, config=config))
     except ClientError as exc:
         error = exc.response.get("Error", {})
         raise SetupFailed(secrets.scrub(f"the credentials were refused ({error.get('Code')}: "
@@ -123,8 +130,9 @@ def identify(session: Any, target: AccountTarget, secrets: Secrets) -> Account:
     partition = str(identity.get("Arn", "arn:aws:")).split(":")[1] or "aws"
     notes: list[str] = []
     try:
-        listed = session.client("ec2", region_name=home, endpoint_url=target.endpoint_url,
-                                config=config).describe_regions()["Regions"]
+        listed = REGIONS.run(session.client("ec2", region_name=home,
+                                            endpoint_url=target.endpoint_url,
+                                            config=config))["Regions"]
         enabled = [r["RegionName"] for r in listed
                    if r.get("OptInStatus", "opt-in-not-required") in ENABLED]
     except (ClientError, BotoCoreError) as exc:

@@ -232,10 +232,13 @@ class Builder:
             MetricName="ConsoleLoginFailures", Statistic="Sum", Period=300,
             EvaluationPeriods=1, Threshold=3, ComparisonOperator="GreaterThanThreshold")
         fis = self.client("fis")
-        fis.create_experiment_template(
+        template = fis.create_experiment_template(
             clientToken="t1", description="stop an instance", roleArn="arn:aws:iam::1:role/fis",
             stopConditions=[{"source": "none"}],
             actions={"stop": {"actionId": "aws:ec2:stop-instances"}})
+        fis.start_experiment(clientToken="run-1",
+                             experimentTemplateId=template["experimentTemplate"]["id"])
+        self.client("resiliencehub").create_app(name="checkout")
 
     def trail(self, bucket: str) -> None:
         """One multi-region trail for the whole account (created in its home region)."""
@@ -286,7 +289,9 @@ def restore_tests(jobs: int) -> dict[str, Answer]:
         return 200, {"RestoreJobs": [{
             "RestoreJobId": f"job-{n}", "Status": "COMPLETED",
             "CreationDate": NOW - timedelta(days=7 * n + 1),
-            "CreatedResourceArn": f"arn:aws:rds:eu-west-1:111111111111:db:restored-{n}",
+            # Every other job without the resource it made: located by its job id.
+            **({"CreatedResourceArn": f"arn:aws:rds:eu-west-1:111111111111:db:restored-{n}"}
+               if n % 2 == 0 else {}),
             "CreatedBy": {"RestoreTestingPlanArn": "arn:aws:backup:eu-west-1:111111111111:"
                                                    "restore-testing-plan:weekly-abc"}}
             for n in range(jobs)]}
@@ -319,8 +324,26 @@ def experience(monitors: int, slos: int, incidents: int) -> dict[str, Answer]:
             "ssm-incidents.ListIncidentRecords": records}
 
 
-def selections(*patterns: str) -> dict[str, Answer]:
-    """AWS Backup selections (moto keeps none): every plan selects these ARN patterns."""
+def canaries(count: int, page: int = 20) -> dict[str, Answer]:
+    """Synthetics canaries, `page` at a time with a NextToken, as DescribeCanaries pages
+    (moto answers every canary at once)."""
+    def listed(params: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
+        start = int(str(params.get("NextToken") or "page-0").removeprefix("page-"))
+        body: dict[str, Any] = {"Canaries": [{
+            "Id": f"{n:08d}-0000-4000-8000-000000000000", "Name": f"journey-{n}",
+            "Status": {"State": "RUNNING" if n % 2 == 0 else "STOPPED"},
+            "RuntimeVersion": "syn-nodejs-puppeteer-9.1"}
+            for n in range(start, min(start + page, count))]}
+        if start + page < count:
+            body["NextToken"] = f"page-{start + page}"
+        return 200, body
+
+    return {"synthetics.DescribeCanaries": listed}
+
+
+def selections(*patterns: str, **narrowed: Any) -> dict[str, Answer]:
+    """AWS Backup selections (moto keeps none): every plan selects these ARN patterns,
+    narrowed by `ListOfTags`, `Conditions` or `NotResources` when given."""
     def listed(params: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
         return 200, {"BackupSelectionsList": [{
             "SelectionId": f"sel-{params['BackupPlanId']}", "SelectionName": "stateful",
@@ -330,7 +353,7 @@ def selections(*patterns: str) -> dict[str, Answer]:
         return 200, {"BackupPlanId": params["BackupPlanId"],
                      "SelectionId": params["SelectionId"], "BackupSelection": {
                          "SelectionName": "stateful", "IamRoleArn": "arn:aws:iam::1:role/b",
-                         "Resources": list(patterns)}}
+                         "Resources": list(patterns), **narrowed}}
 
     return {"backup.ListBackupSelections": listed, "backup.GetBackupSelection": one}
 
@@ -345,8 +368,11 @@ def refuse(code: str, status: int = 403) -> Answer:
 def answering(answers: Mapping[str, Answer]) -> Iterator[list[str]]:
     """Every boto3 session made inside answers these operations ('ssm.DescribeX') itself,
     after checking each answer against the operation's output shape; yields the list of
-    operations called ('service.Operation'), whoever answered them."""
+    operations called ('service.Operation'), whoever answered them. An answer the real
+    shape would not allow fails the test when the block ends (the collector itself
+    would only have seen a failed call)."""
     called: list[str] = []
+    misshapen: list[str] = []
 
     def keep_params(params: Mapping[str, Any], context: dict[str, Any], **_: Any) -> None:
         context["api_params"] = dict(params)
@@ -360,7 +386,8 @@ def answering(answers: Mapping[str, Answer]) -> Iterator[list[str]]:
         status, body = answers[key](context.get("api_params") or {})
         if status < 300:
             report = ParamValidator().validate(body, model.output_shape)
-            assert not report.has_errors(), report.generate_report()
+            if report.has_errors():
+                misshapen.append(f"{key}: {report.generate_report()}")
         return AWSResponse(f"https://{service}.amazonaws.com/", status, {}, None), body
 
     entries = [("before-parameter-build", keep_params), ("before-call", before_call)]
@@ -370,6 +397,7 @@ def answering(answers: Mapping[str, Answer]) -> Iterator[list[str]]:
     finally:
         for entry in entries:
             handlers.BUILTIN_HANDLERS.remove(entry)
+    assert not misshapen, "\n".join(misshapen)
 
 
 @contextmanager

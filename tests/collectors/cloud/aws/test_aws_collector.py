@@ -91,7 +91,8 @@ def test_a_production_account_in_two_regions(fleet: None) -> None:
     assert seen["aws.patch_compliance_share"] == 0.75
     assert seen["aws.patch_critical_missing"] == 2
     assert seen["aws.restore_tests_90d"] == 8
-    assert seen["aws.fis_templates"] == 2 and seen["aws.fis_experiments_90d"] == 0
+    assert seen["aws.fis_templates"] == 2 and seen["aws.fis_experiments_90d"] == 2
+    assert seen["aws.resilience_hub_apps"] == 2
     for item in found.evidence:
         assert item.entity == f"aws:{PROD}"
         assert item.locators or item.value == [], item.signal

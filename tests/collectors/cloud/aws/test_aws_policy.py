@@ -38,7 +38,7 @@ def test_every_call_of_a_full_scan_is_in_the_policy(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAMATURITYTEST0002")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", estate.SECRET)
     answers = {**estate.patch_states(1, 1), **estate.restore_tests(1),
-               **estate.selections("*"), **estate.experience(1, 1, 1)}
+               **estate.selections("*"), **estate.experience(1, 1, 1), **estate.canaries(3)}
     with mock_aws():
         builder = estate.Builder(estate.account_session(ACCOUNT, "eu-west-1"), "eu-west-1")
         builder.build(estate.Shape())
