@@ -12,7 +12,7 @@ from samples import FILES
 
 Cli = Callable[..., Any]
 MakeRepo = Callable[..., GitRepo]
-DAST = "build_test.code_scanning.dynamic-some"
+DAST = "build_test.code_scanning.dast-on-all-services"
 
 
 def rule(document: dict[str, Any], rule_id: str) -> dict[str, Any]:

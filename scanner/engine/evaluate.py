@@ -44,12 +44,14 @@ Truth = bool | None
 
 @dataclass(frozen=True)
 class EntityCheck:
-    """One entity's answer to a rule, with the evidence it was judged on."""
+    """One entity's answer to a rule: the evidence it was judged on, and apart from it the
+    evidence that only put it in scope (`applies_to`)."""
 
     entity: str
     result: Truth
     evidence: tuple[Evidence, ...]
     missing: tuple[str, ...] = ()
+    scope: tuple[Evidence, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,23 @@ class RuleResult:
 
     @property
     def evidence(self) -> list[Evidence]:
+        """What the criterion was judged on."""
         seen: dict[tuple[str, str], Evidence] = {}
         for check in self.checks:
             for item in check.evidence:
                 seen.setdefault((item.entity, item.signal), item)
+        return list(seen.values())
+
+    @property
+    def applicability(self) -> list[Evidence]:
+        """What only decided which entities the rule counts, kept apart from the criterion's
+        evidence (a reviewer checks the two differently)."""
+        judged = {(item.entity, item.signal) for item in self.evidence}
+        seen: dict[tuple[str, str], Evidence] = {}
+        for check in self.checks:
+            for item in check.scope:
+                if (item.entity, item.signal) not in judged:
+                    seen.setdefault((item.entity, item.signal), item)
         return list(seen.values())
 
 
@@ -112,18 +127,20 @@ class Evaluator:
         for entity in entities:
             if entity in waived:
                 continue
-            reader = _Reader(self.index, entity, self.thresholds)
-            applies = reader.test(rule.applies_to) if rule.applies_to else True
+            scoping = _Reader(self.index, entity, self.thresholds)
+            applies = scoping.test(rule.applies_to) if rule.applies_to else True
             if applies is False:
                 excluded.append(entity)
                 continue
+            reader = _Reader(self.index, entity, self.thresholds)
             if rule.aggregate:
                 result: Truth = True if applies else None
             else:
                 assert rule.each is not None
                 result = reader.test(rule.each) if applies else None
             checks.append(EntityCheck(entity, result, tuple(reader.seen),
-                                      tuple(reader.missing)))
+                                      tuple(scoping.missing + reader.missing),
+                                      tuple(scoping.seen)))
         if not checks:
             if waived and not excluded:
                 reason = "every one is waived"
@@ -206,7 +223,7 @@ class Evaluator:
             has_value = not reader.missing
             enriched.append(EntityCheck(check.entity, True if has_value else None,
                                         check.evidence + tuple(reader.seen),
-                                        check.missing + tuple(reader.missing)))
+                                        check.missing + tuple(reader.missing), check.scope))
         missing = tuple(sorted({s for c in enriched for s in c.missing}))
         if not numbers or (aggregate.fn == "ratio" and denominators == 0):
             return RuleResult(rule, NO_EVIDENCE,

@@ -19,7 +19,7 @@ from scanner.evidence import entity_kind
 from scanner.scoring.scorer import Assessment, CellVerdict, SubScore
 from scanner.waivers import Waiver
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -128,4 +128,5 @@ def _rule(result: RuleResult) -> dict[str, Any]:
         },
         "missing_signals": list(result.missing_signals),
         "evidence": [item.to_dict() for item in result.evidence],
+        "applicability": [item.to_dict() for item in result.applicability],
     }

@@ -21,6 +21,9 @@ from scanner.evidence import Evidence
 
 #: The key that stands for a list of evidence items in a packed report.
 REFERENCE = "$evidence"
+#: Report keys whose lists are evidence items: a rule's criterion evidence and the
+#: evidence that only put entities in its scope.
+EVIDENCE_LISTS = frozenset({"evidence", "applicability"})
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,7 @@ def pack_document(document: dict[str, Any], sets: Sequence[EvidenceSet]) -> byte
         if isinstance(value, dict):
             return {k: packed(v, k) for k, v in value.items()}
         if isinstance(value, list):
-            if key == "evidence" and value:
+            if key in EVIDENCE_LISTS and value:
                 return references(value)
             return [packed(v) for v in value]
         return value
