@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from scanner.collectors.base import Collected, CollectSettings, Emitter, Problem
 from scanner.collectors.ci.delegated import read_ci
-from scanner.collectors.ci.model import Job
+from scanner.collectors.ci.model import ExternalFiles, Job
 from scanner.collectors.ci.reading import CiReading
 from scanner.collectors.ci.signals import SIGNALS as CI_SIGNALS
 from scanner.collectors.ci.signals import delivery_frequency, emit_ci_signals
@@ -58,7 +58,7 @@ class RepositoryAnalysis:
     """
 
     def __init__(self, name: str, tree: RepoTree, source: str, settings: CollectSettings,
-                 collected: Collected) -> None:
+                 collected: Collected, *, external: ExternalFiles | None = None) -> None:
         self.name = name
         self.tree = tree
         self.source = source
@@ -67,6 +67,7 @@ class RepositoryAnalysis:
         self.entity = f"repo:{name}"
         self.cadence: dict[str, Any] = {}
         self.production = re.compile(settings.production_pattern)
+        self.external = external
 
     def note(self, message: str, locator: str | None = None, entity: str | None = None) -> None:
         self.collected.problems.append(Problem(entity or self.entity, message,
@@ -98,7 +99,7 @@ class RepositoryAnalysis:
         self.catalogue = load_catalogue()
         findings = RepoFiles(self.tree, self.catalogue, out).collect()
         reading = read_ci(self.tree, self.catalogue, findings.precommit_references,
-                          findings.precommit_in_ci_service)
+                          findings.precommit_in_ci_service, self.external)
         summary = emit_ci_signals(reading, self.catalogue, self.production, out)
         iac_applied(findings.iac, summary.iac_applied, out)
         files = FileIndex(self.tree)

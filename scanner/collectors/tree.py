@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class SkippedFile(Exception):
@@ -53,10 +53,12 @@ class SubTree:
 
 class ReadRecorder:
     """A tree that remembers the last file read through it: the file a failing parser was
-    on, for the warning that names it."""
+    on, for the warning that names it.  `external` reads other repositories' files where
+    the scan has a Git host's access (see `ci.model.ExternalFiles`)."""
 
-    def __init__(self, tree: RepoTree) -> None:
+    def __init__(self, tree: RepoTree, external: Any = None) -> None:
         self.tree = tree
+        self.external = external
         self.last_read: str | None = None
 
     def paths(self) -> Sequence[str]:

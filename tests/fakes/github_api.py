@@ -687,6 +687,7 @@ class FakeGitHub:
             (re.compile(r"^/organizations/(\d+)/repos$"), self._list_org_repos_by_id),
             (re.compile(r"^/repos/([^/]+)/([^/]+)$"), self._get_repo),
             (re.compile(r"^/repos/([^/]+)/([^/]+)/tarball(?:/(.+))?$"), self._tarball),
+            (re.compile(r"^/repos/([^/]+)/([^/]+)/contents/(.+)$"), self._contents),
             (re.compile(r"^/repos/([^/]+)/([^/]+)/code-scanning/analyses$"),
              self._code_analyses),
             (re.compile(r"^/repos/([^/]+)/([^/]+)/code-scanning/alerts$"), self._code_alerts),
@@ -787,6 +788,28 @@ class FakeGitHub:
             location += f"?token={grant}"
         return _Answer(302, b"", {"Location": location,
                                   "Content-Type": "text/html;charset=utf-8"})
+
+    def _contents(self, call: _Call, owner: str, name: str, path: str) -> _Answer:
+        """`GET /repos/{owner}/{repo}/contents/{path}?ref=`: one file, base64 encoded (the
+        `content-file` shape of the REST description)."""
+        repo = self._live_repo(call, owner, name)
+        ref = dict(call.query).get("ref")
+        resolved = self._resolve_ref(repo, ref) if repo else None
+        path = unquote(path)
+        if repo is None or resolved is None or path not in repo.files:
+            return _not_found()
+        content = repo.files[path]
+        raw = content.encode() if isinstance(content, str) else content
+        blob = hashlib.sha1(b"blob %d\0" % len(raw) + raw).hexdigest()
+        api = f"{self.base_url}/repos/{repo.full_name}/contents/{quote(path)}?ref={ref or ''}"
+        html = f"{self.web_url}/{repo.full_name}/blob/{ref or repo.default_branch}/{path}"
+        git = f"{self.base_url}/repos/{repo.full_name}/git/blobs/{blob}"
+        return _json_answer(200, {
+            "type": "file", "encoding": "base64", "size": len(raw),
+            "name": path.rsplit("/", 1)[-1], "path": path,
+            "content": base64.b64encode(raw).decode(), "sha": blob, "url": api,
+            "git_url": git, "html_url": html, "download_url": None,
+            "_links": {"self": api, "git": git, "html": html}}, cacheable=True)
 
     def _code_analyses(self, call: _Call, owner: str, name: str) -> _Answer:
         repo = self._live_repo(call, owner, name)

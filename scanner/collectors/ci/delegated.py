@@ -32,6 +32,7 @@ from scanner.collectors.ci.model import (
     FILE,
     PULL_REQUEST,
     PUSH,
+    ExternalFiles,
     Job,
     ParseResult,
     Reference,
@@ -80,10 +81,12 @@ GENERATED_CI = (
 
 
 def read_ci(tree: RepoTree, catalogue: Catalogue, precommit_hooks: Sequence[Reference],
-            precommit_ci_service: bool) -> CiReading:
-    """Parse every CI system the repository uses, plus what CI runs indirectly."""
+            precommit_ci_service: bool, external: ExternalFiles | None = None) -> CiReading:
+    """Parse every CI system the repository uses, plus what CI runs indirectly;
+    `external` reads configuration other repositories hold, where the scan can."""
     resolver = Resolver(tree)
-    reading = CiReading(results=[_parsed(parser, tree, resolver) for parser in PARSERS])
+    reading = CiReading(results=[_parsed(parser, tree, resolver, external)
+                                 for parser in PARSERS])
     for path in tree.paths():
         for system, pattern in UNPARSED_CI:
             if pattern.search(path):
@@ -123,10 +126,11 @@ def read_ci(tree: RepoTree, catalogue: Catalogue, precommit_hooks: Sequence[Refe
     return reading
 
 
-def _parsed(parse: Parse, tree: RepoTree, resolver: Resolver) -> ParseResult:
+def _parsed(parse: Parse, tree: RepoTree, resolver: Resolver,
+            external: ExternalFiles | None = None) -> ParseResult:
     """One CI system's jobs with their commands resolved; a bug in its reader costs only
     that system (its files count as unread, so negatives are left unsaid)."""
-    recorder = ReadRecorder(tree)
+    recorder = ReadRecorder(tree, external)
     try:
         result = parse(recorder)
         result.jobs = [resolver.expand_job(job) for job in result.jobs]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import replace
 from typing import Any
 
 from scanner.collectors.ci.model import (
@@ -26,6 +27,7 @@ from scanner.collectors.ci.model import (
     REUSABLE_WORKFLOW,
     SCHEDULE,
     TAG,
+    ExternalFiles,
     Job,
     ParseResult,
     Reference,
@@ -35,11 +37,12 @@ from scanner.collectors.ci.model import (
     shell_lines,
 )
 from scanner.collectors.tree import RepoTree, in_folder
-from scanner.yaml_source import LineDict, LineList
+from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml
 
 SYSTEM = "github_actions"
 WORKFLOW_FOLDER = ".github/workflows"
 MAX_DEPTH = 4
+MAX_EXTERNAL_READS = 10  # other repositories' workflows read per repository
 # Inputs through which an action runs a command line of the caller's choosing (retry and
 # shell-runner actions, `xvfb` wrappers, container runners, emulator runners).
 COMMAND_INPUTS = ("run", "command", "commands", "script", "shell-command", "cmd",
@@ -125,6 +128,8 @@ class _Reader:
     def __init__(self, tree: RepoTree, result: ParseResult) -> None:
         self.tree = tree
         self.result = result
+        self.external: ExternalFiles | None = getattr(tree, "external", None)
+        self.external_reads = 0
         self.called: set[str] = set()
         self.cache: dict[str, Any] = {}
 
@@ -182,7 +187,11 @@ class _Reader:
                 else:
                     self.result.notes.append((where, f"local workflow {target} not found"))
             else:
-                references.append(_remote(REUSABLE_WORKFLOW, uses, where, _inputs(body)))
+                reference = _remote(REUSABLE_WORKFLOW, uses, where, _inputs(body))
+                if depth < MAX_DEPTH and self.external_workflow(reference, name, triggers,
+                                                                depth):
+                    reference = replace(reference, resolved=True)
+                references.append(reference)
         for key in ("container",):
             image = body.get(key)
             image_name = image.get("image") if isinstance(image, dict) else image
@@ -209,6 +218,29 @@ class _Reader:
             environment=scalar_text(environment) or None,
             needs=tuple(prefix + need for need in names(body.get("needs"))),
         ))
+
+    def external_workflow(self, reference: Reference, name: str, triggers: frozenset[str],
+                          depth: int) -> bool:
+        """A reusable workflow of another repository, read through the Git host where the
+        scan can (`owner/repo/.github/workflows/x.yml@ref`): its jobs join the pipeline
+        with the caller's triggers, cited by URL."""
+        parts = reference.value.split("/", 2)
+        if self.external is None or len(parts) < 3 or not reference.version or \
+                self.external_reads >= MAX_EXTERNAL_READS:
+            return False
+        self.external_reads += 1
+        found = self.external.read(f"{parts[0]}/{parts[1]}", parts[2], reference.version)
+        if found is None:
+            return False
+        try:
+            data = load_yaml(found.text)
+        except YamlError:
+            self.result.notes.append((reference.locator, f"{found.url} is not valid YAML"))
+            return False
+        first = len(self.result.jobs)
+        self.workflow(found.url, data, triggers, depth + 1, prefix=f"{name}/")
+        self.result.jobs[first:] = [_anchored(job, found.url) for job in self.result.jobs[first:]]
+        return len(self.result.jobs) > first
 
     def steps(self, path: str, steps: LineList, depth: int,
               directory: str = "") -> list[Reference]:
@@ -267,6 +299,14 @@ class _Reader:
             return [Reference(IMAGE, image.removeprefix("docker://"),
                               f"{action_path}:{runs.line_of('image')}")]
         return []
+
+
+def _anchored(job: Job, url: str) -> Job:
+    """A job read from another repository, its places as links (`…/x.yml#L12`)."""
+    def link(locator: str) -> str:
+        return f"{url}#L{locator[len(url) + 1:]}" if locator.startswith(url + ":") else locator
+    return replace(job, locator=link(job.locator), file=url, references=tuple(
+        replace(ref, locator=link(ref.locator)) for ref in job.references))
 
 
 def _default_directory(body: Any) -> str:

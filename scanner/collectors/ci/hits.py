@@ -92,7 +92,7 @@ def inferred_from_names(jobs: Sequence[Job], catalogue: Catalogue
     for job in jobs:
         for ref in job.references:
             if ref.kind not in (REUSABLE_WORKFLOW, GITLAB_COMPONENT, GITLAB_INCLUDE) or \
-                    catalogue.match_reference(ref):
+                    ref.resolved or catalogue.match_reference(ref):
                 continue
             name = posixpath.basename(ref.value.rstrip("/"))
             categories = [category for pattern, category in WORKFLOW_NAME_HINTS

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from scanner.collectors.tree import RepoTree, SkippedFile
 from scanner.yaml_source import YamlError, load_yaml
@@ -47,6 +47,22 @@ NAMED_STEP = "named_step"
 
 
 @dataclass(frozen=True)
+class ExternalFile:
+    """A file of another repository that CI configuration calls (an organisation's
+    reusable workflow): its text, and the URL a person opens to read it."""
+
+    text: str
+    url: str
+
+
+class ExternalFiles(Protocol):
+    """Reads files of other repositories through a Git host's API, where the scan has
+    access; None when a file cannot be read (then it is judged by name)."""
+
+    def read(self, repository: str, path: str, ref: str) -> ExternalFile | None: ...
+
+
+@dataclass(frozen=True)
 class Reference:
     """A tool reference: an action, a reusable workflow, an image, a template, a command line."""
 
@@ -62,6 +78,9 @@ class Reference:
     # Where CI reached this reference from, outermost first, when it was found by following
     # wrappers: ("ci.yml:38", "Makefile:8") for a tool run by a make target the step calls.
     via: tuple[str, ...] = ()
+    # A reference to configuration elsewhere whose content was read: its jobs stand in the
+    # pipeline, so it is neither judged by its name nor a gap.
+    resolved: bool = False
 
     def input(self, name: str) -> str:
         return next((val for key, val in self.inputs if key == name), "")

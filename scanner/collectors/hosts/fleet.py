@@ -34,6 +34,7 @@ from scanner.collectors.base import (
     Target,
     report_items,
 )
+from scanner.collectors.ci.model import ExternalFiles
 from scanner.collectors.hosts.archive import ArchiveTooLarge, ArchiveTree
 from scanner.collectors.hosts.paging import DEFAULT_REQUEST_BUDGET
 from scanner.collectors.local.collector import read_clone
@@ -238,6 +239,8 @@ class HeadFiles:
     clone_url: str
     clone_auth_header: str  # sent by git through its environment, never on a command line
     clean: Callable[[Exception], str]  # an error's text with the token taken out
+    # Other repositories' CI configuration that this one calls, read through the host.
+    external: ExternalFiles | None = None
 
 
 class CloneFailed(Exception):
@@ -266,7 +269,8 @@ def read_head_files(files: HeadFiles, settings: CollectSettings, memory: Memory,
     entity = f"repo:{files.name}"
     try:
         with ArchiveTree(files.archive(), settings.max_file_bytes) as tree:
-            analysis = RepositoryAnalysis(files.name, tree, files.source, settings, found)
+            analysis = RepositoryAnalysis(files.name, tree, files.source, settings, found,
+                                          external=files.external)
             analysis.run(Emitter(analysis.entity, files.source), None)
     except ArchiveTooLarge as exc:
         found.entities.append(entity)
@@ -284,7 +288,7 @@ def _cloned(files: HeadFiles, settings: CollectSettings, since: datetime) -> Col
                   auth_header=files.clone_auth_header)
             repo = GitRepo(path)
             read_clone(repo, repo.tracked_files(), found, name=files.name,
-                       source=files.source, settings=settings)
+                       source=files.source, settings=settings, external=files.external)
         except GitError as exc:
             raise CloneFailed(f"clone failed: {files.clean(exc)}") from None
     return found

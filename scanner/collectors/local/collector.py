@@ -20,6 +20,7 @@ from scanner.collectors.base import (
     Problem,
     Target,
 )
+from scanner.collectors.ci.model import ExternalFiles
 from scanner.collectors.local.git import GitError, GitRepo
 from scanner.collectors.local.history import SIGNALS as HISTORY_SIGNALS
 from scanner.collectors.local.history import HistoryReads
@@ -68,10 +69,11 @@ class LocalRepoCollector:
 
 
 def read_clone(repo: GitRepo, tracked: list[str], collected: Collected, *, name: str,
-               source: str, settings: CollectSettings) -> None:
+               source: str, settings: CollectSettings,
+               external: ExternalFiles | None = None) -> None:
     """A clone's files and history into evidence for `repo:<name>` and its services."""
     analysis = RepositoryAnalysis(name, WorkTree(repo.root, tracked, settings.max_file_bytes),
-                                  source, settings, collected)
+                                  source, settings, collected, external=external)
     out = Emitter(analysis.entity, source)
     has_commits = repo.head() is not None
     out.emit("repo.has_commits", has_commits, (), None if has_commits else "no commits yet")

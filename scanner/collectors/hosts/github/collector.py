@@ -35,6 +35,7 @@ from scanner.collectors.base import (
     Problem,
     Target,
 )
+from scanner.collectors.ci.model import ExternalFile
 from scanner.collectors.hosts.fleet import (
     SHARED_KEYS,
     CloneFailed,
@@ -63,6 +64,7 @@ from scanner.collectors.hosts.settings import HostSettings
 from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
 from scanner.collectors.hosts.signals import dora_by_service, emit_host_signals
 from scanner.collectors.local.collector import LocalRepoCollector
+from scanner.collectors.tree import SkippedFile, file_text
 from scanner.evidence import now_utc
 from scanner.memory import NO_MEMORY, Memory
 from scanner.signals import SignalSpec
@@ -254,7 +256,8 @@ class _RepositoryReader:
             name=self.name, source=GitHubCollector.id, head_sha=host.head_sha,
             archive=lambda: self.api.stream(f"/repos/{self.full_name}/tarball/{host.head_sha}"),
             clone_url=str(self.listing.get("clone_url") or f"{host.url}.git"),
-            clone_auth_header=f"Authorization: Basic {secret}", clean=self.api.clean)
+            clone_auth_header=f"Authorization: Basic {secret}", clean=self.api.clean,
+            external=CalledWorkflows(self.api))
         read_head_files(files, self.org.settings, self.org.memory, self.org.now,
                         as_clone=bool(self.org.options["clone"]), result=self.result)
 
@@ -317,3 +320,32 @@ def _host(base_url: str) -> str:
     """github.com for the public API, else the server's host name (GitHub Enterprise)."""
     host = urlparse(base_url).hostname or "github"
     return "github.com" if host == "api.github.com" else host
+
+
+MAX_CALLED_WORKFLOW_BYTES = 512_000
+_SAFE_PART = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+
+
+class CalledWorkflows:
+    """Other repositories' workflows a repository calls, read with the contents API (and
+    remembered by ETag like every other read); what cannot be read stays unread."""
+
+    def __init__(self, api: GitHubApi) -> None:
+        self.api = api
+
+    def read(self, repository: str, path: str, ref: str) -> ExternalFile | None:
+        if not _SAFE_PART.fullmatch(repository) or ".." in path or path.startswith("/"):
+            return None
+        answer = self.api.get(f"/repos/{repository}/contents/{path}", {"ref": ref})
+        data = answer.data if answer.ok else None
+        if not isinstance(data, dict) or data.get("encoding") != "base64" or \
+                not isinstance(data.get("content"), str) or \
+                len(data["content"]) > MAX_CALLED_WORKFLOW_BYTES * 2:
+            return None
+        try:
+            text = file_text(base64.b64decode(data["content"]))
+        except (ValueError, SkippedFile):
+            return None
+        url = data.get("html_url")
+        return ExternalFile(text, url if isinstance(url, str) and url.startswith("http")
+                            else f"{repository}/{path}@{ref}")

@@ -247,3 +247,56 @@ def test_large_organisations_are_listed_page_by_page_and_filtered(fake: FakeGitH
         entity(fake, "acme/svc-000"), entity(fake, "acme/svc-200")]
     listing = [r for r in fake.requests if "repos" in r.path and r.path.endswith("/repos")]
     assert len(listing) == 3  # 230 repositories, 100 a page
+
+
+CALLER = """\
+on: [pull_request, push]
+jobs:
+  checks:
+    uses: acme/shared/.github/workflows/checks.yml@v1
+    with: {strict: true}
+"""
+CALLED = """\
+on:
+  workflow_call:
+    inputs:
+      strict: {type: boolean}
+jobs:
+  static:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: semgrep ci --config p/default
+  unit:
+    runs-on: ubuntu-latest
+    steps:
+      - run: pytest -q
+"""
+
+
+def test_a_workflow_called_from_another_repository_is_read_through_the_api(
+        fake: FakeGitHub) -> None:
+    """An organisation's shared workflow (not a catalogued tool, its name says nothing) is
+    read with the contents API: its tools count, cited by URL, with the caller's
+    triggers; nothing is unknown because of it."""
+    fake.add_repo("acme", "api", {".github/workflows/ci.yml": CALLER, "app.py": "x = 1\n"})
+    fake.add_repo("acme", "shared", {".github/workflows/checks.yml": CALLED},
+                  releases=[{"tag": "v1", "published_at": ago(30)}])
+    collected = collect(fake, repos=["acme/api"])
+    found = by_signal(collected, entity(fake, "acme/api"))
+    assert found["ci.sast.tools"].value == ["semgrep"]
+    assert found["ci.sast.tools"].locator == \
+        "https://github.com/acme/shared/blob/v1/.github/workflows/checks.yml#L10"
+    assert found["ci.sast.before_merge"].value is True  # the caller runs on pull requests
+    assert found["ci.tests.tools"].value == ["pytest"]
+    assert found["ci.dast.tools"].value == []  # the called workflow was read: no gap
+    assert not [p for p in collected.problems if "incomplete" in p.message]
+
+
+def test_a_called_workflow_that_cannot_be_read_is_judged_as_unknown(fake: FakeGitHub) -> None:
+    fake.add_repo("acme", "api", {".github/workflows/ci.yml": CALLER, "app.py": "x = 1\n"})
+    collected = collect(fake, repos=["acme/api"])  # acme/shared does not exist
+    found = by_signal(collected, entity(fake, "acme/api"))
+    assert "ci.sast.tools" not in found  # anything could run there
+    assert any("acme/shared/.github/workflows/checks.yml" in p.message
+               for p in collected.problems)
