@@ -41,6 +41,7 @@ with project and group ids written as full paths
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import hashlib
@@ -636,8 +637,26 @@ class FakeGitLab:
         if enterprise:
             routes.update({"approval_rules": self._approval_rules,
                            "dora/metrics": self._dora_metrics})
+        if rest[:2] == ["repository", "files"] and len(rest) == 3:
+            return self._file(call, project, unquote(rest[2]))
         action = routes.get("/".join(rest))
         return _route_not_found() if action is None else action(call, project)
+
+    def _file(self, call: _Call, project: FakeProject, path: str) -> _Answer:
+        """`GET /projects/:id/repository/files/:file_path?ref=`: one file, base64 encoded."""
+        ref = call.param("ref")
+        if not ref:
+            return _json_answer(400, {"error": "ref is missing"})
+        if project.is_empty or not self._resolves(project, ref) or path not in project.files:
+            return _json_answer(404, {"message": "404 File Not Found"})
+        content = project.files[path]
+        raw = content.encode() if isinstance(content, str) else content
+        return _json_answer(200, {
+            "file_name": path.rsplit("/", 1)[-1], "file_path": path, "size": len(raw),
+            "encoding": "base64", "content_sha256": hashlib.sha256(raw).hexdigest(),
+            "ref": ref, "blob_id": hashlib.sha1(raw).hexdigest(), "commit_id": project.sha,
+            "last_commit_id": project.sha, "execute_filemode": False,
+            "content": base64.b64encode(raw).decode()}, cacheable=True)
 
     def _group_projects(self, call: _Call, group: str) -> _Answer:
         subgroups = _flag(call.param("include_subgroups"))
@@ -811,7 +830,7 @@ class FakeGitLab:
 
     def _resolves(self, project: FakeProject, ref: str) -> bool:
         tags = {str(r.get("tag")) for r in project.releases}
-        return ref in (project.default_branch, *tags) or (
+        return ref in (project.default_branch, "HEAD", *tags) or (
             len(ref) >= 7 and project.sha.startswith(ref.lower()))
 
     def _paged(self, call: _Call, items: list[Any]) -> _Answer:

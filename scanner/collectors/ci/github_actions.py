@@ -31,6 +31,7 @@ from scanner.collectors.ci.model import (
     Job,
     ParseResult,
     Reference,
+    anchored,
     names,
     read_yaml,
     scalar_text,
@@ -239,7 +240,7 @@ class _Reader:
             return False
         first = len(self.result.jobs)
         self.workflow(found.url, data, triggers, depth + 1, prefix=f"{name}/")
-        self.result.jobs[first:] = [_anchored(job, found.url) for job in self.result.jobs[first:]]
+        self.result.jobs[first:] = [anchored(job, found.url) for job in self.result.jobs[first:]]
         return len(self.result.jobs) > first
 
     def steps(self, path: str, steps: LineList, depth: int,
@@ -299,14 +300,6 @@ class _Reader:
             return [Reference(IMAGE, image.removeprefix("docker://"),
                               f"{action_path}:{runs.line_of('image')}")]
         return []
-
-
-def _anchored(job: Job, url: str) -> Job:
-    """A job read from another repository, its places as links (`…/x.yml#L12`)."""
-    def link(locator: str) -> str:
-        return f"{url}#L{locator[len(url) + 1:]}" if locator.startswith(url + ":") else locator
-    return replace(job, locator=link(job.locator), file=url, references=tuple(
-        replace(ref, locator=link(ref.locator)) for ref in job.references))
 
 
 def _default_directory(body: Any) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from scanner.collectors.ci.model import (
@@ -29,9 +30,11 @@ from scanner.collectors.ci.model import (
     SCHEDULE,
     TAG,
     TEST_REPORT,
+    ExternalFiles,
     Job,
     ParseResult,
     Reference,
+    anchored,
     names,
     read_yaml,
     scalar_text,
@@ -42,6 +45,7 @@ from scanner.yaml_source import (
     LineDict,
     LineList,
     Tagged,
+    YamlError,
     load_yaml_documents,
     stamp_file,
 )
@@ -49,6 +53,7 @@ from scanner.yaml_source import (
 SYSTEM = "gitlab_ci"
 ROOT_FILE = ".gitlab-ci.yml"
 MAX_INCLUDES = 150
+MAX_EXTERNAL_READS = 10  # other projects' files read per repository
 MAX_DEPTH = 10
 RESERVED_KEYS = frozenset({
     "image", "services", "stages", "types", "before_script", "after_script", "variables",
@@ -194,8 +199,11 @@ class _Config:
         self.included = 0
         self.templates: list[Reference] = []
         self.components: list[Reference] = []
-        # Files included from other projects or URLs: judged by the catalogue or by name.
+        # Files included from other projects or URLs: read through the Git host where the
+        # scan can, otherwise judged by the catalogue or by name.
         self.remote: list[Reference] = []
+        self.external: ExternalFiles | None = getattr(tree, "external", None)
+        self.external_urls: list[str] = []
 
     def load_file(self, path: str) -> LineDict | None:
         read, loaded = read_yaml(self.tree, path, self.result, load_yaml_documents)
@@ -251,21 +259,67 @@ class _Config:
             elif "component" in item:
                 component, _, version = scalar_text(item["component"]).partition("@")
                 inputs = item.get("inputs")
-                self.components.append(Reference(
+                reference = Reference(
                     GITLAB_COMPONENT, component, where,
                     tuple((str(k), scalar_text(val)) for k, val in inputs.items())
-                    if isinstance(inputs, dict) else (), version))
+                    if isinstance(inputs, dict) else (), version)
+                read = self.component(component, version or "HEAD")
+                if read is not None:
+                    reference = replace(reference, resolved=True)
+                    yield read
+                self.components.append(reference)
             elif "project" in item:
                 files = item.get("file")
                 names = files if isinstance(files, list) else [files]
                 project = scalar_text(item["project"]).strip("/").lower()
-                self.remote.extend(Reference(GITLAB_INCLUDE,
-                                             f"{project}/{scalar_text(name).lstrip('/')}", where)
-                                   for name in names if name)
+                ref = scalar_text(item.get("ref")) or "HEAD"
+                for name in names:
+                    if not name:
+                        continue
+                    file = scalar_text(name).lstrip("/")
+                    reference = Reference(GITLAB_INCLUDE, f"{project}/{file}", where)
+                    read = self.external_file(project, file, ref)
+                    if read is not None:
+                        reference = replace(reference, resolved=True)
+                        yield read
+                    self.remote.append(reference)
             elif "remote" in item:
                 self.remote.append(Reference(GITLAB_INCLUDE, scalar_text(item["remote"]), where))
             else:
                 self.result.notes.append((where, "include entry not understood; skipped"))
+
+    def external_file(self, project: str, path: str, ref: str) -> LineDict | None:
+        """A file of another project, read through the Git host where the scan can: its
+        jobs and hidden templates join the configuration, cited by URL."""
+        if self.external is None or len(self.external_urls) >= MAX_EXTERNAL_READS:
+            return None
+        found = self.external.read(project, path, ref)
+        self.external_urls.append(found.url if found else "")
+        if found is None:
+            return None
+        try:
+            documents = [d for d in load_yaml_documents(found.text) if d is not None]
+        except YamlError:
+            return None
+        if len(documents) == 2 and isinstance(documents[0], dict) and "spec" in documents[0]:
+            documents = documents[1:]
+        if len(documents) != 1 or not isinstance(documents[0], LineDict):
+            return None
+        stamped: LineDict = stamp_file(documents[0], found.url)
+        return stamped
+
+    def component(self, component: str, version: str) -> LineDict | None:
+        """`host/group/project/name@version`: `templates/name.yml` or
+        `templates/name/template.yml` of that project, at that version."""
+        parts = component.split("/")
+        if len(parts) < 4:
+            return None
+        project, name = "/".join(parts[1:-1]), parts[-1]
+        for path in (f"templates/{name}.yml", f"templates/{name}/template.yml"):
+            read = self.external_file(project, path, version)
+            if read is not None:
+                return read
+        return None
 
     def local(self, pattern: str, where: str, depth: int) -> Iterable[LineDict]:
         pattern = posixpath.normpath(pattern.lstrip("/"))
@@ -472,7 +526,11 @@ def parse(tree: RepoTree) -> ParseResult:
     if config is None:
         return result
     builder = _Jobs(config, result)
+    first = len(result.jobs)
     result.jobs.extend(builder.jobs())
+    for url in filter(None, loader.external_urls):
+        result.jobs[first:] = [anchored(job, url) if job.file == url else job
+                               for job in result.jobs[first:]]
     result.jobs.extend(builder.synthetic(loader.templates, "template"))
     result.jobs.extend(builder.synthetic(loader.components, "component"))
     result.jobs.extend(builder.synthetic(loader.remote, "include"))

@@ -7,7 +7,7 @@ on `Job`s only, so every CI system yields the same signals.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from scanner.collectors.tree import RepoTree, SkippedFile
@@ -122,6 +122,15 @@ class ParseResult:
     # Read as plain commands (a CI system this scanner does not parse): what the jobs
     # run is known, when they run is not.
     plain: bool = False
+
+
+def anchored(job: Job, url: str) -> Job:
+    """A job read from another repository's file at `url`, its places as links
+    (`…/x.yml#L12` rather than `…/x.yml:12`)."""
+    def link(locator: str) -> str:
+        return f"{url}#L{locator[len(url) + 1:]}" if locator.startswith(url + ":") else locator
+    return replace(job, locator=link(job.locator), file=url, references=tuple(
+        replace(ref, locator=link(ref.locator)) for ref in job.references))
 
 
 def names(value: Any, key: str = "job") -> tuple[str, ...]:

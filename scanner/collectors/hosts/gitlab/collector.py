@@ -40,6 +40,7 @@ from scanner.collectors.base import (
     Problem,
     Target,
 )
+from scanner.collectors.ci.model import ExternalFile
 from scanner.collectors.hosts.fleet import (
     SHARED_KEYS,
     CloneFailed,
@@ -79,6 +80,7 @@ from scanner.collectors.hosts.settings import HostSettings
 from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
 from scanner.collectors.hosts.signals import dora_by_service, emit_host_signals
 from scanner.collectors.local.collector import LocalRepoCollector
+from scanner.collectors.tree import SkippedFile, file_text
 from scanner.evidence import now_utc
 from scanner.memory import NO_MEMORY, Memory
 from scanner.signals import SignalSpec
@@ -323,7 +325,8 @@ class _ProjectReader:
             archive=lambda: self.api.stream(f"{self.rest}/repository/archive.tar.gz",
                                             {"sha": host.head_sha}),
             clone_url=str(self.listing.get("http_url_to_repo") or f"{host.url}.git"),
-            clone_auth_header=f"Authorization: Basic {secret}", clean=self.api.clean)
+            clone_auth_header=f"Authorization: Basic {secret}", clean=self.api.clean,
+            external=IncludedFiles(self.api))
         read_head_files(files, self.group.settings, self.group.memory, self.group.now,
                         as_clone=bool(self.group.options["clone"]), result=self.result)
 
@@ -494,3 +497,32 @@ def _base_url(url: str) -> str:
 
 def _host(url: str) -> str:
     return urlparse(url).hostname or "gitlab"
+
+
+MAX_INCLUDED_FILE_BYTES = 512_000
+
+
+class IncludedFiles:
+    """Files of other projects that a pipeline includes (`include: project:`, components),
+    read with the repository files API (remembered by ETag like every other read)."""
+
+    def __init__(self, api: GitLabApi) -> None:
+        self.api = api
+        self.web = api.api_url.removesuffix("/api/v4")
+
+    def read(self, repository: str, path: str, ref: str) -> ExternalFile | None:
+        if ".." in path.split("/") or path.startswith("/") or not repository.strip("/"):
+            return None
+        project = quote(repository.strip("/"), safe="")
+        answer = self.api.get(f"/projects/{project}/repository/files/{quote(path, safe='')}",
+                              {"ref": ref})
+        data = answer.data if answer.ok else None
+        if not isinstance(data, dict) or data.get("encoding") != "base64" or \
+                not isinstance(data.get("content"), str) or \
+                len(data["content"]) > MAX_INCLUDED_FILE_BYTES * 2:
+            return None
+        try:
+            text = file_text(base64.b64decode(data["content"]))
+        except (ValueError, SkippedFile):
+            return None
+        return ExternalFile(text, f"{self.web}/{repository.strip('/')}/-/blob/{ref}/{path}")

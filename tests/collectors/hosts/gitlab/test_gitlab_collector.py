@@ -395,3 +395,50 @@ def test_deploy_jobs_are_read_back_only_to_the_window(fake: FakeGitLab) -> None:
     assert web["dora.deployments"].value == 2
     pages = [r for r in fake.requests if r.path == "/projects/platform/web/jobs"]
     assert len(pages) == 1  # the first page already reaches past the window's start
+
+
+PIPELINE = """\
+include:
+  - project: platform/ci-templates
+    ref: main
+    file: /pipelines/checks.yml
+  - component: $CI_SERVER_FQDN/platform/components/fuzz@1.0
+unit:
+  extends: .python-tests
+"""
+SHARED = """\
+.python-tests:
+  script: [pytest -q]
+static:
+  script: [semgrep ci]
+  rules: [{if: '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
+"""
+COMPONENT = """\
+spec:
+  inputs:
+    stage: {default: test}
+---
+fuzz:
+  stage: $[[ inputs.stage ]]
+  script: [go test -fuzz=FuzzParse -fuzztime=60s ./parser]
+"""
+
+
+def test_files_of_other_projects_are_read_through_the_api(fake: FakeGitLab) -> None:
+    """`include: project:` and a component of another project are read with the
+    repository files API: the template's script reaches the job that extends it, the
+    included job counts with its own rules, and both are cited by URL."""
+    fake.add_project("platform/api", {".gitlab-ci.yml": PIPELINE, "app.py": "x = 1\n"})
+    fake.add_project("platform/ci-templates", {"pipelines/checks.yml": SHARED})
+    fake.add_project("platform/components", {"templates/fuzz.yml": COMPONENT},
+                     releases=[{"tag": "1.0", "released_at": ago(40)}])
+    collected = collect(fake, projects=["platform/api"])
+    found = by_signal(collected, entity("platform/api"))
+    assert found["ci.sast.tools"].value == ["semgrep"]
+    assert found["ci.sast.tools"].locator == (
+        f"{fake.base_url}/platform/ci-templates/-/blob/main/pipelines/checks.yml#L4")
+    assert found["ci.sast.before_merge"].value is True
+    assert found["ci.tests.tools"].value == ["go-test", "pytest"]  # the component runs go test
+    assert f"{fake.base_url}/platform/components/-/blob/1.0/templates/fuzz.yml#L7" in \
+        found["ci.tests.tools"].locators
+    assert found["ci.dast.tools"].value == []  # everything included was read: no gap
