@@ -23,8 +23,9 @@ stage waiting for `input` (and every stage after it) is manual, and a
 from __future__ import annotations
 
 import bisect
+import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from scanner.collectors.ci.github_actions import MAIN_LINE_BRANCH
 from scanner.collectors.ci.model import (
@@ -858,9 +859,15 @@ class _Reader:
                     self.library(tok.text, tok.line)
                 continue
             current.references += self.references(stmt)
+            first = len(current.references)
             for body in _blocks(stmt.toks) if depth < MAX_DEPTH else []:
                 if self.scripted(body, current, _gated(triggers, gate), depth + 1):
                     gate, paused = triggers if gate is None else gate | triggers, True
+            folder = _dir_argument(stmt) if head == "dir" else None
+            if folder:
+                current.references[first:] = [
+                    replace(ref, directory=_inside(folder, ref.directory))
+                    if ref.kind == COMMAND else ref for ref in current.references[first:]]
         return paused
 
     def scripted_stage(self, stmt: Stmt, owner: _Stage, triggers: frozenset[str],
@@ -976,6 +983,21 @@ def _waits_for_input(stmt: Stmt) -> bool:
                 (toks[position + 1].kind in ("str", "id") or toks[position + 1].text == "("):
             return True
     return False
+
+
+def _dir_argument(stmt: Stmt) -> str | None:
+    """The folder of `dir('path') { … }` (a literal path only)."""
+    positional = _positional(_arguments(stmt.toks, _after_head(stmt)))
+    tok = _first_string(positional[0]) if positional else None
+    if tok is None or "$" in tok.text:
+        return None
+    return tok.text
+
+
+def _inside(folder: str, directory: str) -> str:
+    """`directory` (relative to `folder`) as a repository folder; "" outside the tree."""
+    joined = posixpath.normpath(posixpath.join(folder.lstrip("/"), directory))
+    return "" if joined in (".", "") or joined.startswith("..") else joined
 
 
 def jenkinsfiles(tree: RepoTree) -> list[str]:

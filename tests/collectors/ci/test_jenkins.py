@@ -19,6 +19,7 @@ from scanner.collectors.ci.model import (
     TAG,
     Job,
 )
+from scanner.collectors.ci.resolve import Resolver
 from scanner.collectors.ci.tools import load_catalogue
 from scanner.collectors.local.worktree import WorkTree
 
@@ -414,3 +415,23 @@ def test_bad_input_is_unreadable_with_a_reason(tree: Tree) -> None:
     assert reasons["e/Jenkinsfile"] == "pipeline { } has no stages"
     assert "unbalanced ']' at line 1" in reasons["f/Jenkinsfile"]
     assert "g/Jenkinsfile" in reasons and "h/Jenkinsfile" in reasons
+
+
+def test_steps_inside_dir_run_in_that_folder(tree: Tree) -> None:
+    """`dir('backend') { sh './scripts/test.sh' }` runs the backend's script, which the
+    resolver then follows from that folder."""
+    files = tree({
+        "Jenkinsfile": "pipeline {\n  agent any\n  stages {\n    stage('Test') {\n"
+                       "      steps {\n        dir('backend') {\n"
+                       "          sh './scripts/test.sh'\n"
+                       "          dir('api') { sh 'make check' }\n        }\n"
+                       "        sh 'echo done'\n      }\n    }\n  }\n}\n",
+        "backend/scripts/test.sh": "#!/bin/sh\npytest -q\n",
+    })
+    job = jenkins.parse(files).jobs[0]
+    folders = {r.value: r.directory for r in job.references if r.kind == COMMAND}
+    assert folders == {"./scripts/test.sh": "backend", "make check": "backend/api",
+                       "echo done": ""}
+    resolved = Resolver(files).expand_job(job)
+    assert ("pytest -q", "backend/scripts/test.sh:2") in [
+        (r.value, r.locator) for r in resolved.references]
