@@ -51,8 +51,8 @@ def test_history_shows_the_trend_as_chart_csv_and_json(cli: Cli, make_repo: Make
     table = cli("history")
     assert table.code == 0, table.err
     rows = {line.split()[0]: line.split()[1:] for line in table.out.splitlines() if line}
-    assert rows["build_test"][0] == "BI"  # beginner, then intermediate
-    assert rows["build_test"][1:] == ["beginner", "->", "intermediate"]
+    assert rows["plan_develop"][0] == "BA"  # beginner, then advanced
+    assert rows["plan_develop"][1:] == ["beginner", "->", "advanced"]
     assert first in table.out and second in table.out
 
     data = json.loads(cli("history", "--format", "json").out)
@@ -63,7 +63,7 @@ def test_history_shows_the_trend_as_chart_csv_and_json(cli: Cli, make_repo: Make
     assert latest["duration_seconds"] is not None
     assert latest["model"]["version"] and latest["tool_version"]
     assert any(p.startswith("builtin:build_test.yaml@") for p in latest["rule_packs"])
-    assert latest["stages"]["build_test"]["stage"] == "intermediate"
+    assert latest["stages"]["plan_develop"]["stage"] == "advanced"
 
     rows_csv = list(csv.DictReader(io.StringIO(
         cli("history", "--competency", "build_test", "--format", "csv").out)))
@@ -74,8 +74,8 @@ def test_history_shows_the_trend_as_chart_csv_and_json(cli: Cli, make_repo: Make
 
     entity = json.loads(cli("history", "--entity", f"repo:{repo.root.resolve()}",
                             "--format", "json").out)
-    assert [s["stages"]["build_test"]["stage"] for s in entity["scans"]] == ["beginner",
-                                                                             "intermediate"]
+    assert [s["stages"]["plan_develop"]["stage"] for s in entity["scans"]] == ["beginner",
+                                                                               "advanced"]
     one_line_error(cli("history", "--competency", "build"), 2, "no competency 'build'")
     one_line_error(cli("history", "--entity", "repo:/nowhere"), 2, "no repository")
 

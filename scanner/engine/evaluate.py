@@ -133,6 +133,8 @@ class Evaluator:
                 excluded.append(entity)
                 continue
             reader = _Reader(self.index, entity, self.thresholds)
+            if rule.needs is not None and scoping.test(rule.needs) is not True:
+                applies = None  # in scope, but too little to judge it by: not known
             if rule.aggregate:
                 result: Truth = True if applies else None
             else:
@@ -207,6 +209,9 @@ class Evaluator:
         numerators = denominators = 0.0
         for check in checks:
             reader = _Reader(self.index, check.entity, self.thresholds)
+            if check.result is None and rule.needs is not None:
+                enriched.append(check)  # too little data to count it
+                continue
             if aggregate.fn == "ratio":
                 assert aggregate.numerator and aggregate.denominator
                 num = reader.number(aggregate.numerator)

@@ -36,7 +36,7 @@ ENTITY_KIND = re.compile(r"^[a-z][a-z0-9_]*$")
 QUANTIFIER_WORDS = ("none", "some", "most", "all")
 RULE_KEYS_REQUIRED = ("id", "cell", "summary", "over")
 RULE_KEYS_OPTIONAL = ("applies_to", "each", "quantifier", "aggregate", "remedy", "requirement",
-                      "scope")
+                      "scope", "needs")
 
 #: Built-in thresholds; rule packs add their own, config overrides any.
 BUILTIN_THRESHOLDS: dict[str, tuple[float, str]] = {
@@ -191,6 +191,7 @@ def _parse_rule(raw: Any, where: v.Where, model: Model, catalogue: SignalCatalog
         applies_to = (context.condition(entry["applies_to"], "applies_to")
                       if "applies_to" in entry else None)
         each = context.condition(entry["each"], "each") if "each" in entry else None
+        needs = context.condition(entry["needs"], "needs") if "needs" in entry else None
         quantifier = _parse_quantifier(entry.get("quantifier"), here.at("quantifier"), ruleset)
         aggregate = (context.aggregate(entry["aggregate"]) if "aggregate" in entry else None)
         if aggregate is not None and (each is not None or "quantifier" in entry):
@@ -208,6 +209,7 @@ def _parse_rule(raw: Any, where: v.Where, model: Model, catalogue: SignalCatalog
             requirement=v.text(entry["requirement"], here.at("requirement"))
             if "requirement" in entry else None,
             scope=v.text(entry["scope"], here.at("scope")) if "scope" in entry else None,
+            needs=needs,
         )
     except FileProblem as problem:
         if line and ":" not in problem.path.removeprefix(where.path):

@@ -102,9 +102,13 @@ class Rule:
     # What `applies_to` selects, in plain words ("deployable services or applications"):
     # says why the rule applies to nothing when it does not.
     scope: str | None = None
+    # Enough data to judge an entity in scope (`git.commits` at least some number): one
+    # without it is not known, never out of scope.
+    needs: Condition | None = None
 
     def signals(self) -> list[str]:
-        found = condition_signals(self.applies_to) + condition_signals(self.each)
+        found = condition_signals(self.applies_to) + condition_signals(self.needs) + \
+            condition_signals(self.each)
         if self.aggregate:
             found += self.aggregate.signals()
         return list(dict.fromkeys(found))

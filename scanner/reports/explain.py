@@ -30,6 +30,9 @@ def explain_rule(rule: Rule, engine: Engine) -> str:
     lines += [f"  checks:     {rule.summary}", f"  counts:     {kind_plural(rule.over)}"]
     if rule.applies_to:
         lines.append(f"  in scope:   {describe_condition(rule.applies_to, thresholds)}")
+    if rule.needs:
+        lines.append(f"  judged when: {describe_condition(rule.needs, thresholds)} "
+                     "(otherwise not known)")
     if rule.each and rule.quantifier:
         quantifier = rule.quantifier
         ratio = quantifier.ratio

@@ -90,6 +90,11 @@ def _notes(scan: ScanRecord, previous: ScanRecord | None) -> list[str]:
             notes.append("rules changed")
         if scan.tool_version != previous.tool_version:
             notes.append(f"maturity-scanner {scan.tool_version}")
+        if scan.report_schema != previous.report_schema:
+            notes.append(f"report schema {scan.report_schema}: stages of things that do not "
+                         "apply read 'not applicable', no longer 'unknown'"
+                         if scan.report_schema == "2" else
+                         f"report schema {scan.report_schema}")
     return notes
 
 

@@ -125,10 +125,10 @@ class Scorer:
             subs = tuple(self._score_sub(sub, by_sub.get(sub.full_id, []))
                          for sub in competency.subcompetencies)
             score, confidence = self._mean([s.stage for s in subs])
-            competencies.append(CompetencyScore(
-                competency.id, competency.name,
-                stage_for_score(score, self.options.stage_from_score),
-                score, confidence, subs))
+            stage = STAGE_NOT_APPLICABLE if all(s.stage == STAGE_NOT_APPLICABLE for s in subs) \
+                else stage_for_score(score, self.options.stage_from_score)
+            competencies.append(CompetencyScore(competency.id, competency.name, stage,
+                                                score, confidence, subs))
         if self.options.overall_from == "subcompetencies":
             stages = [s.stage for c in competencies for s in c.subs]
             score, confidence = self._mean(stages)

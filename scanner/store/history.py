@@ -43,6 +43,7 @@ class ScanRecord:
     targets: tuple[str, ...]
     duration_seconds: float | None
     errors: tuple[str, ...]
+    report_schema: str = "1"
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def _record(row: Any) -> ScanRecord:
         model_version=row.model_version, tool_version=row.tool_version,
         rule_packs=tuple(json.loads(row.rule_packs) if row.rule_packs else ()),
         targets=tuple(json.loads(row.targets)), duration_seconds=row.duration_seconds,
-        errors=tuple(_error_line(e) for e in errors))
+        errors=tuple(_error_line(e) for e in errors), report_schema=row.report_schema)
 
 
 def _error_line(error: Any) -> str:

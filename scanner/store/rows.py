@@ -23,6 +23,7 @@ def scan_details(document: dict[str, Any], stored_at: str) -> dict[str, Any]:
         "error_count": len(errors),
         "errors": json.dumps(errors),
         "outline": json.dumps(scan_outline(document)),
+        "report_schema": str(document.get("schema_version") or "1"),
     }
 
 

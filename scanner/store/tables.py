@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 #: Bumped with each migration that changes the tables (the newest migration's revision
 #: is "000<SCHEMA_VERSION>"); a store written by a newer version is refused.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = sa.MetaData()
 
@@ -109,6 +109,8 @@ scan_details_table = sa.Table(
     # Stages, entities and the signals each sub-competency's rules judge: what `diff`
     # compares (see rows.scan_outline).
     sa.Column("outline", sa.Text, nullable=False),
+    # Schema 5: the `schema_version` of the stored report (its JSON shape).
+    sa.Column("report_schema", sa.String(8), nullable=False, server_default="1"),
 )
 
 # Schema 3: each repository's own stages in a scan (the report's drill-down), so the

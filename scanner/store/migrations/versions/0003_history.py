@@ -56,8 +56,10 @@ def upgrade() -> None:
         # One report at a time: for a large estate each is tens of MB.
         document = json.loads(conn.execute(sa.select(scans.c.document)
                                            .where(scans.c.id == scan_id)).scalar_one())
+        # The live row has the columns of later schemas too: keep those this one has.
+        row = scan_details(document, stored_at=document["scan"]["finished_at"])
         conn.execute(details.insert().values(
-            **scan_details(document, stored_at=document["scan"]["finished_at"])))
+            **{key: value for key, value in row.items() if key in details.c}))
         rows = entity_stage_rows(scan_id, document)
         if rows:
             conn.execute(entity_stages.insert(), rows)
