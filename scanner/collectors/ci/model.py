@@ -39,6 +39,10 @@ ORB = "orb"  # a CircleCI orb command or job, e.g. `snyk/scan` (namespace/orb/co
 # Test results a job publishes in a format of its own (GitLab `artifacts:reports:junit`,
 # CodeBuild `reports:`): the value names the format, e.g. `junit`.
 TEST_REPORT = "test_report"
+# An analyser or signer that a tool run by CI switches on from its configuration file,
+# as `<tool>:<setting>`: `golangci-lint:gosec`, `super-linter:GITLEAKS`,
+# `maven:maven-gpg-plugin:sign`, `chart-releaser:sign` (see `configured`).
+CONFIGURED = "configured"
 
 
 @dataclass(frozen=True)
