@@ -52,12 +52,13 @@ def _register_builtin() -> None:
     from scanner.collectors.files import (
         cloud_iac,
         delivery,
+        fuzzing,
         kubernetes,
         observability,
         practices,
     )
 
-    for module in (practices, cloud_iac, kubernetes, delivery, observability):
+    for module in (practices, cloud_iac, kubernetes, delivery, observability, fuzzing):
         register(Detector(module.__name__.rsplit(".", 1)[-1], module.SIGNALS, module.detect))
 
 
