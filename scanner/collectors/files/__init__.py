@@ -56,9 +56,11 @@ def _register_builtin() -> None:
         kubernetes,
         observability,
         practices,
+        release_signing,
     )
 
-    for module in (practices, cloud_iac, kubernetes, delivery, observability, fuzzing):
+    for module in (practices, cloud_iac, kubernetes, delivery, observability, fuzzing,
+                   release_signing):
         register(Detector(module.__name__.rsplit(".", 1)[-1], module.SIGNALS, module.detect))
 
 
