@@ -27,7 +27,7 @@ def signing(context: Context, job: Job, reference: Reference,
         env.update(step_env(context, reference))
         config = reference.input("config")
         directory = ""
-    elif reference.kind == COMMAND:
+    elif reference.kind == COMMAND and "cr" in reference.value:
         command = _cr_package(reference.value)
         if command is None:
             return []

@@ -163,7 +163,7 @@ def _from_file(context: Context, path: str) -> _Switches | None:
     linters = data.get("linters")
     linters = linters if isinstance(linters, dict) else {}
     switches = _Switches(version="2" if str(data.get("version", "1")) == "2" else "1")
-    top = f"{path}:{_line(linters, 'linters', data, text)}"
+    top = f"{path}:{_line(data, 'linters', data, text)}"
     if switches.version == "2":
         switches.default = str(linters.get("default", "standard"))
         switches.default_at = f"{path}:{_line(linters, 'default', linters, text)}"
@@ -206,7 +206,8 @@ def _line(holder: Any, key: str, fallback: Any, text: str) -> int:
 def _text_line(text: str, word: str) -> int:
     """The first line naming `word` in a TOML or JSON file (they keep no positions)."""
     for number, line in enumerate(text.splitlines(), 1):
-        if f'"{word}"' in line or f"'{word}'" in line or line.strip().startswith(word):
+        if f'"{word}"' in line or f"'{word}'" in line or f"[{word}]" in line \
+                or line.strip().startswith(word):
             return number
     return 1
 
