@@ -120,6 +120,15 @@ def test_a_binary_golangci_config_is_skipped_with_a_note(make_repo: MakeRepo) ->
     assert any(where == ".golangci.yml" for where, _ in notes(repo))
 
 
+def test_a_huge_golangci_config_is_skipped_with_a_note(make_repo: MakeRepo) -> None:
+    padding = "# " + "x" * 100 + "\n"
+    repo = make_repo({**LINT_THROUGH_MAKE,
+                      ".golangci.yml": GOLANGCI_V2 + padding * 12_000})
+    assert values(repo)["ci.sast.tools"].value == []
+    assert any(where == ".golangci.yml" and "larger than" in what
+               for where, what in notes(repo))
+
+
 # --- super-linter ----------------------------------------------------------------------------
 
 def super_linter(version: str, env: str = "") -> dict[str, str]:

@@ -68,6 +68,7 @@ def found(kind: str, value: str, version: str = "", **inputs: str) -> set[tuple[
     (COMMAND, "VERIFIED=$(echo \"$DATA\" | jq -r '.commit.verification.verified')",
      ("commit-signature-check", "verification")),
     (ACTION, "fossas/fossa-action", ("fossa", "sca")),
+    (COMMAND, "ko build --bare ./cmd/app", ("ko-sbom", "sbom")),
     (CONFIGURED, "golangci-lint:gosec", ("gosec", "sast")),
     (CONFIGURED, "super-linter:GITLEAKS", ("gitleaks", "secrets")),
     (CONFIGURED, "maven:maven-gpg-plugin:sign", ("gpg", "signing")),
@@ -94,10 +95,12 @@ def test_recognised(kind: str, value: str, expected: tuple[str, str]) -> None:
     (COMMAND, "./out/parser_fuzzer corpus/ -runs=0"),
     (COMMAND, "helm package charts/api"),
     (COMMAND, "pip install safety && echo scan later"),
+    (COMMAND, "ko build --sbom=none ./cmd/app"),
+    (COMMAND, "ko build --local ./cmd/app"),
     (CONFIGURED, "maven:dependency-check-maven:update-only"),
 ])
 def test_not_recognised_as_more_than_it_is(kind: str, value: str) -> None:
-    security = {"sast", "fuzz", "signing", "sca"}
+    security = {"sast", "fuzz", "signing", "sca", "sbom"}
     assert not {category for _, category in found(kind, value)} & security
 
 
