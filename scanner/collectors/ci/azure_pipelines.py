@@ -52,6 +52,9 @@ ROOT_FILES = ("azure-pipelines.yml", "azure-pipelines.yaml")
 FOLDER = ".azure-pipelines"
 TASK_PREFIX = "azure-task/"
 SCRIPT_KEYS = ("script", "bash", "pwsh", "powershell")
+# Task inputs that hold an inline script (AzureCLI@2 `inlineScript`, PowerShell@2 and
+# Bash@3 `script` with `targetType: inline`, AzurePowerShell@5 `Inline`).
+INLINE_SCRIPT_INPUTS = ("inlineScript", "script", "Inline")
 EVERY_BRANCH = frozenset({PUSH, DEFAULT_BRANCH})
 MAX_DEPTH = 8
 MAX_TEMPLATES = 100
@@ -473,6 +476,8 @@ class _Reader:
                     ACTION, TASK_PREFIX + name, step.locate("task"),
                     tuple((str(k), scalar_text(v)) for k, v in inputs.items())
                     if isinstance(inputs, dict) else (), version.strip(), label))
+                if isinstance(inputs, LineDict):
+                    job.references += _inline_script(inputs, label)
                 if name in MANUAL_TASKS:
                     job.manual = True
 
@@ -635,3 +640,14 @@ def _working_directory(value: Any) -> str:
         value = value.replace(root, "")
     folder = posixpath.normpath(value.strip().lstrip("/").removeprefix("./") or ".")
     return "" if folder == "." or "$" in folder or folder.startswith("..") else folder
+
+
+def _inline_script(inputs: LineDict, label: str) -> list[Reference]:
+    """The command lines of a task's inline script, where its inputs hold one."""
+    key = next((k for k in INLINE_SCRIPT_INPUTS if isinstance(inputs.get(k), str)), None)
+    inline = scalar_text(inputs.get("targetType", "inline")).lower() == "inline"
+    if key is None or (key == "script" and not inline):
+        return []
+    folder = _working_directory(inputs.get("workingDirectory"))
+    return [Reference(COMMAND, line, inputs.locate(key, offset), label=label, directory=folder)
+            for offset, line in shell_lines(inputs[key])]

@@ -20,6 +20,7 @@ from scanner.collectors.ci import (
     circleci,
     cloud_build,
     codebuild,
+    configured,
     drone,
     github_actions,
     gitlab_ci,
@@ -49,11 +50,19 @@ from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml
 PRE_COMMIT_TOOL = "pre-commit"
 GORELEASER_TOOL = "goreleaser"
 GORELEASER_FILES = (".goreleaser.yml", ".goreleaser.yaml", "goreleaser.yml", "goreleaser.yaml")
-# GoReleaser's defaults when a `signs` / `docker_signs` / `sboms` entry names no command.
+# GoReleaser's defaults when a `signs` / `binary_signs` / `docker_signs` / `sboms` entry
+# names no command.
 GORELEASER_DEFAULTS = {
     "signs": ("gpg", ["--output", "$signature", "--detach-sig", "$artifact"]),
+    "binary_signs": ("gpg", ["--output", "$signature", "--detach-sig", "$artifact"]),
     "docker_signs": ("cosign", ["sign", "--yes", "${artifact}@${digest}"]),
     "sboms": ("syft", ["$artifact", "--output", "spdx-json=$document"]),
+}
+# `notarize:` signs (and notarizes) macOS binaries: across platforms with the quill library
+# GoReleaser embeds, or natively with codesign.
+GORELEASER_NOTARIZE = {
+    "macos": ("quill", ["sign-and-notarize", "$artifact"]),
+    "macos_native": ("codesign", ["--sign", "$identity", "$artifact"]),
 }
 
 #: CI systems parsed into jobs: each reads its files from a tree.
@@ -103,6 +112,7 @@ def read_ci(tree: RepoTree, catalogue: Catalogue, precommit_hooks: Sequence[Refe
                                  "configured outside the repository"))
     reading.extra_jobs += list(analysis_apps(tree, catalogue))
     reading.notes = resolver.notes
+    configured.read(tree, catalogue, reading)
     runners = {tool: [job for job in reading.jobs
                       if any(hit.tool == tool for hit in catalogue.match_job(job))]
                for tool in (PRE_COMMIT_TOOL, GORELEASER_TOOL)}
@@ -170,8 +180,20 @@ def goreleaser_steps(tree: RepoTree) -> Iterable[Reference]:
         if not isinstance(entries, LineList):
             continue
         for index, entry in enumerate(entries):
+            if isinstance(entry, dict) and entry.get("artifacts") == "none":
+                continue  # this entry signs nothing
             command, args = _command(entry, default_cmd, default_args)
             yield Reference(COMMAND, " ".join([command, *args]), f"{path}:{entries.line_of(index)}")
+    notarize = data.get("notarize")
+    for key, (command, args) in GORELEASER_NOTARIZE.items():
+        entries = notarize.get(key) if isinstance(notarize, LineDict) else None
+        if not isinstance(entries, LineList):
+            continue
+        for index, entry in enumerate(entries):
+            # `enabled` defaults to off; a template (`{{ isEnvSet "…" }}`) is taken as on.
+            if isinstance(entry, dict) and entry.get("enabled") not in (None, False, "false"):
+                yield Reference(COMMAND, " ".join([command, *args]),
+                                f"{path}:{entries.line_of(index)}")
 
 
 def _command(entry: Any, default_cmd: str, default_args: list[str]) -> tuple[str, list[str]]:

@@ -40,6 +40,11 @@ ORB = "orb"  # a CircleCI orb command or job, e.g. `snyk/scan` (namespace/orb/co
 # Test results a job publishes in a format of its own (GitLab `artifacts:reports:junit`,
 # CodeBuild `reports:`): the value names the format, e.g. `junit`.
 TEST_REPORT = "test_report"
+# An analyser or signer that a tool run by CI switches on from its configuration file,
+# as `<tool>:<setting>`: `golangci-lint:gosec`, `super-linter:GITLEAKS`,
+# `maven:maven-gpg-plugin:sign`, `chart-releaser:sign` (see `configured`).
+CONFIGURED = "configured"
+
 # A step a CI system provides by name rather than as a command, written `<system>/<name>`:
 # a Travis deploy provider (`travis-deploy/heroku`), Cloud Build's image push
 # (`cloud-build/images`), a CodeBuild test report, a Tekton catalogue task.

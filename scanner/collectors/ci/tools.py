@@ -18,6 +18,7 @@ from scanner import validate as v
 from scanner.collectors.ci.model import (
     ACTION,
     COMMAND,
+    CONFIGURED,
     FILE,
     GITLAB_COMPONENT,
     GITLAB_INCLUDE,
@@ -36,7 +37,7 @@ from scanner.evidence import TRAIL
 
 PREFIX_KINDS = (ACTION, REUSABLE_WORKFLOW, ORB)
 PATTERN_KINDS = (COMMAND, IMAGE, PRECOMMIT, GITLAB_TEMPLATE, GITLAB_COMPONENT, GITLAB_INCLUDE,
-                 FILE, TEST_REPORT, NAMED_STEP)
+                 FILE, TEST_REPORT, NAMED_STEP, CONFIGURED)
 MATCHER_KINDS = PREFIX_KINDS + PATTERN_KINDS
 # How a GitLab `*_DISABLED` variable switches a template's jobs off: the Secure
 # templates compare with 'true' or '1' exactly; older ones accept any value.
@@ -44,6 +45,8 @@ DISABLED_WHEN: dict[str, frozenset[str] | None] = {
     "true": frozenset({"true", "1"}),
     "set": None,  # any non-empty value
 }
+# A release number as an action's @ref gives it: `v1.13.0`, `1.2`, `v2`.
+RELEASE_REF = re.compile(r"^v?(\d{1,6}(?:\.\d{1,6}){0,3})$")
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,9 @@ class Matcher:
     disabled_when: str = "true"
     compiled: re.Pattern[str] | None = None
     applies: tuple[str, ...] = ()  # infrastructure-as-code kinds a deploy command applies
+    # The first release of an action that behaves this way (a default that changed): an
+    # older pinned release does not match; a branch, a commit or a floating major does.
+    since: tuple[int, ...] = ()
 
     def switched_off(self, variables: dict[str, str]) -> bool:
         if not self.disabled_by or self.disabled_by not in variables:
@@ -76,6 +82,8 @@ class Matcher:
                 return False
         elif self.compiled is None or not any(
                 self.compiled.search(text) for text in texts or (reference.value,)):
+            return False
+        if self.since and _older(reference.version, self.since):
             return False
         return all(pattern.search(reference.input(name)) for name, pattern in self.inputs)
 
@@ -117,8 +125,8 @@ class Catalogue:
     matchers: tuple[Matcher, ...]
     # The same command line recurs across jobs and files: match each form once.
     _by_kind: dict[str, tuple[Matcher, ...]] = field(default_factory=dict, compare=False)
-    _seen: dict[tuple[str, str, tuple[tuple[str, str], ...]], tuple[Matcher, ...]] = field(
-        default_factory=dict, compare=False)
+    _seen: dict[tuple[str, str, tuple[tuple[str, str], ...], str], tuple[Matcher, ...]] = \
+        field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         for kind in MATCHER_KINDS:
@@ -126,7 +134,7 @@ class Catalogue:
 
     def match_reference(self, reference: Reference,
                         variables: Iterable[tuple[str, str]] = ()) -> list[Matcher]:
-        key = (reference.kind, reference.value, reference.inputs)
+        key = (reference.kind, reference.value, reference.inputs, reference.version)
         found = self._seen.get(key)
         if found is None:
             texts: list[str] = [reference.value]
@@ -183,7 +191,7 @@ def _matcher(tool_id: str, raw: object, where: v.Where, categories: dict[str, st
     if len(kinds) != 1:
         raise where.problem(f"needs exactly one of: {', '.join(MATCHER_KINDS)}")
     v.keys(entry, where, required=("category", kinds[0]),
-           optional=("with", "disabled_by", "disabled_when", "applies"))
+           optional=("with", "disabled_by", "disabled_when", "applies", "since"))
     kind = kinds[0]
     category = v.choice(entry["category"], where.at("category"), categories)
     pattern = v.text(entry[kind], where.at(kind))
@@ -198,8 +206,25 @@ def _matcher(tool_id: str, raw: object, where: v.Where, categories: dict[str, st
     value = pattern.lower() if kind in PREFIX_KINDS else pattern
     applies = tuple(v.text(item, where.at("applies"))
                     for item in v.sequence(entry.get("applies") or [], where.at("applies")))
+    since = _release(v.text(entry["since"], where.at("since"))) if "since" in entry else ()
+    if since is None:
+        raise where.at("since").problem("not a release number such as 1.11")
     return Matcher(tool_id, category, kind, value, tuple(inputs), disabled_by, disabled_when,
-                   compiled, applies)
+                   compiled, applies, since)
+
+
+def _release(ref: str) -> tuple[int, ...] | None:
+    found = RELEASE_REF.match(ref.strip())
+    return tuple(int(part) for part in found.group(1).split(".")) if found else None
+
+
+def _older(version: str, since: tuple[int, ...]) -> bool:
+    """Whether a pinned release comes before `since`; a major or minor tag that floats
+    (`v1` for `since` 1.11) takes the newest release of that line, so it is not older."""
+    release = _release(version)
+    if release is None:
+        return False
+    return release < since[:len(release)]
 
 
 def _compile(pattern: str, where: v.Where) -> re.Pattern[str]:

@@ -53,12 +53,15 @@ def _register_builtin() -> None:
         applications,
         cloud_iac,
         delivery,
+        fuzzing,
         kubernetes,
         observability,
         practices,
+        release_signing,
     )
 
-    for module in (practices, cloud_iac, kubernetes, delivery, observability, applications):
+    for module in (practices, cloud_iac, kubernetes, delivery, observability, applications,
+                   fuzzing, release_signing):
         register(Detector(module.__name__.rsplit(".", 1)[-1], module.SIGNALS, module.detect))
 
 
