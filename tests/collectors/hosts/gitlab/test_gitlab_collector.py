@@ -397,7 +397,7 @@ def test_deploy_jobs_are_read_back_only_to_the_window(fake: FakeGitLab) -> None:
     assert len(pages) == 1  # the first page already reaches past the window's start
 
 
-PIPELINE = """\
+INCLUDING = """\
 include:
   - project: platform/ci-templates
     ref: main
@@ -428,7 +428,7 @@ def test_files_of_other_projects_are_read_through_the_api(fake: FakeGitLab) -> N
     """`include: project:` and a component of another project are read with the
     repository files API: the template's script reaches the job that extends it, the
     included job counts with its own rules, and both are cited by URL."""
-    fake.add_project("platform/api", {".gitlab-ci.yml": PIPELINE, "app.py": "x = 1\n"})
+    fake.add_project("platform/api", {".gitlab-ci.yml": INCLUDING, "app.py": "x = 1\n"})
     fake.add_project("platform/ci-templates", {"pipelines/checks.yml": SHARED})
     fake.add_project("platform/components", {"templates/fuzz.yml": COMPONENT},
                      releases=[{"tag": "1.0", "released_at": ago(40)}])
