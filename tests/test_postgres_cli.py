@@ -34,10 +34,10 @@ def test_a_year_of_scheduled_scans_works_the_same_on_postgresql(
     assert cli("report", ids[0], "--format", "json", env=env).out == first.out  # as printed
     history = json.loads(cli("history", "--format", "json", env=env).out)
     assert [s["id"] for s in history["scans"]] == ids
-    assert [s["stages"]["build_test"]["stage"] for s in history["scans"]] == [
-        "beginner", "intermediate"]
+    assert [s["stages"]["plan_develop"]["stage"] for s in history["scans"]] == [
+        "beginner", "advanced"]
     diff = json.loads(cli("diff", "--format", "json", env=env).out)
-    assert any(change["after"] == "intermediate" for change in diff["changes"])
+    assert any(change["after"] == "advanced" for change in diff["changes"])
     pruned = cli("prune", "--keep", "1", "--vacuum", env=env)
     assert pruned.code == 0 and "removed 1 scan(s)" in pruned.err and "vacuumed" in pruned.err
     assert ids[0] not in cli("report", "--list", env=env).out

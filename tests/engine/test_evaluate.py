@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -155,9 +156,20 @@ def test_rule_results_keep_the_evidence_they_read() -> None:
     evidence = index(api={"deployable": True, "ci.dast.tools": ["zap"]})
     result = Evaluator(evidence, THRESHOLDS).evaluate(
         rule(HAS_DAST, Quantifier("some"), applies_to=Comparison("deployable", "eq", True)))
-    assert {(e.signal, e.locator) for e in result.evidence} == {
-        ("deployable", "api.yml:3"), ("ci.dast.tools", "api.yml:3")}
+    # what judged the criterion, and apart from it what only put the entity in scope
+    assert {(e.signal, e.locator) for e in result.evidence} == {("ci.dast.tools", "api.yml:3")}
+    assert {(e.signal, e.locator) for e in result.applicability} == {("deployable", "api.yml:3")}
     assert result.message == "met by 1 of 1 repository; needs at least one"
+
+
+def test_an_entity_with_too_little_data_is_not_known_never_out_of_scope() -> None:
+    evidence = index(young={"git.commits": 3, "git.off_hours_share": 0.9},
+                     old={"git.commits": 400, "git.off_hours_share": 0.1})
+    judged = rule(Comparison("git.off_hours_share", "lte", 0.4), Quantifier("all"))
+    result = Evaluator(evidence, THRESHOLDS).evaluate(
+        replace(judged, needs=Comparison("git.commits", "gte", 20)))
+    assert result.outcome == NO_EVIDENCE  # the young repository could swing it
+    assert result.entities_with(None) == ["repo:young"] and result.excluded == ()
 
 
 def test_size_gte_counts_list_items() -> None:

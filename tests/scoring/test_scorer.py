@@ -128,19 +128,40 @@ def test_beginner_cites_what_showed_intermediate_missing() -> None:
     assert not patching.lower_bound
 
 
-def test_all_cells_not_applicable_is_unknown_with_the_reason() -> None:
-    library = {"deployable": False, "ci.packaging.tools": [], "e2e.suites": [],
-               "ci.e2e.tools": [], "ci.e2e.automatic": False, "ci.deploy.present": False}
-    qa = sub(assess({"service:lib": library}), "build_test.quality_assurance")
-    assert qa.stage == "unknown"
+def test_all_cells_not_applicable_is_not_applicable_with_a_plain_reason() -> None:
+    library = {"application": False, "deployable": False, "ci.packaging.tools": [],
+               "e2e.suites": [], "ci.e2e.tools": [], "ci.e2e.automatic": False,
+               "ci.deploy.present": False}
+    assessment = assess({"service:lib": library})
+    qa = sub(assessment, "build_test.quality_assurance")
+    assert qa.stage == "not_applicable"
     assert [c.status for c in qa.cells[1:]] == [CELL_NOT_APPLICABLE] * 3
-    assert qa.reason.startswith("not applicable: 1 service scanned; none has")
+    assert qa.reason == "no applications among what was scanned"
+    assert qa.confidence == 1.0
+    build_test = next(c for c in assessment.competencies if c.id == "build_test")
+    # left out of the score and of confidence, not counted as unknown
+    assert build_test.confidence == round(
+        sum(1 for s in build_test.subs if s.stage not in ("unknown", "not_applicable"))
+        / sum(1 for s in build_test.subs if s.stage != "not_applicable"), 2)
+
+
+def test_a_library_never_meets_dynamic_scanning_through_not_applicable() -> None:
+    """DAST does not apply to a library; the cell is still about dynamic scanning, so
+    static scanning alone stays Intermediate."""
+    library = {"application": False, "deployable": False, "runs_as_service": False,
+               "source.files": 40, "ci.sast.tools": ["codeql"], "ci.sast.before_merge": True,
+               "ci.sca.tools": ["dependency-review"], "ci.sca.before_merge": True,
+               "ci.secrets.tools": [], "ci.container_scan.tools": [], "ci.iac_scan.tools": [],
+               "ci.dast.tools": [], "ci.fuzz.tools": []}
+    scanning = sub(assess({"repo:lib": library, "service:lib": library}),
+                   "build_test.code_scanning")
+    assert scanning.stage == "intermediate"
 
 
 def test_competency_and_overall_scores_are_means_of_known_stages() -> None:
     expert_patching = {"repo.dependency_updates.tools": ["dependabot"],
                        "ci.sca.tools": ["osv-scanner"], "repo.security_policy.fix_timeline": True,
-                       "iac.tools": [], "deployable": True}
+                       "iac.tools": [], "runs_as_service": True}
     assessment = assess({"api": expert_patching})
     operate = next(c for c in assessment.competencies if c.id == "operate")
     # patching expert (4), platform management beginner (1: it deploys, with no

@@ -19,6 +19,7 @@ from scanner.collectors.ci.model import (
     DEFAULT_BRANCH,
     GITLAB_COMPONENT,
     GITLAB_INCLUDE,
+    PUSH,
     RELEASE,
     REUSABLE_WORKFLOW,
     SCHEDULE,
@@ -239,8 +240,10 @@ def test_points(hits: Sequence[Hit], deploy_jobs: Sequence[Job]) -> dict[str, li
         triggers = hit.job.triggers
         points = {"change"} if triggers & BEFORE_MERGE else set()
         points |= {"merge"} if triggers & {DEFAULT_BRANCH} else set()
-        points |= {"release"} if triggers & {TAG, RELEASE} or id(hit.job) in deploying \
-            else set()
+        # A release point is deliberate: a job run for tags or releases only (not every
+        # push, which includes tags), or one that deploys.
+        release_only = bool(triggers & {TAG, RELEASE}) and not triggers & {PUSH}
+        points |= {"release"} if release_only or id(hit.job) in deploying else set()
         points |= {"schedule"} if SCHEDULE in triggers else set()
         for point in points:
             found.setdefault(point, []).append(hit)

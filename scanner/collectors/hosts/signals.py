@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from scanner.collectors.base import Emitter
@@ -139,6 +140,27 @@ def emit_host_signals(repo: HostRepository, settings: HostSettings, now: datetim
     _issues(repo, settings, window, out)
     _features(repo, out)
     _alerts(repo, settings, window, out)
+
+
+DEPLOYED = ("deployable", "application", "runs_as_service")
+
+
+def deployed_on_host(repo: HostRepository, entity: str,
+                     evidence: list[Evidence]) -> list[Evidence]:
+    """A repository whose production deployments the host records runs as a deployed
+    service whatever its files show: the files' `False` for it and its services is
+    replaced by what the host shows."""
+    production = [d for d in repo.deployments or [] if d.production]
+    if not production:
+        return evidence
+    prefix = entity.replace("repo:", "service:", 1)
+    note = f"{len(production)} production deployment(s) recorded on the Git host"
+    places = tuple(dict.fromkeys(d.url for d in production if d.url))[:MAX_LOCATORS]
+    return [replace(item, value=True, locators=places, note=note, occurrences=None)
+            if item.signal in DEPLOYED and item.value is not True and (
+                item.entity in (entity, prefix) or item.entity.startswith(prefix + "/"))
+            else item
+            for item in evidence]
 
 
 def is_security_check(context: str) -> bool:

@@ -62,7 +62,11 @@ from scanner.collectors.hosts.paging import Budget, further_page
 from scanner.collectors.hosts.records import Feature, HostRepository
 from scanner.collectors.hosts.settings import HostSettings
 from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
-from scanner.collectors.hosts.signals import dora_by_service, emit_host_signals
+from scanner.collectors.hosts.signals import (
+    deployed_on_host,
+    dora_by_service,
+    emit_host_signals,
+)
 from scanner.collectors.local.collector import LocalRepoCollector
 from scanner.collectors.tree import SkippedFile, file_text
 from scanner.evidence import now_utc
@@ -207,6 +211,8 @@ class _RepositoryReader:
         self._rest(host)
         out = Emitter(self.entity, GitHubCollector.id)
         emit_host_signals(host, settings, self.org.now, out)
+        self.result.collected.evidence = deployed_on_host(host, self.entity,
+                                                          self.result.collected.evidence)
         services, timelines = dora_by_service(host, self.result.collected.evidence,
                                               settings, self.org.now, GitHubCollector.id)
         self.result.collected.evidence += services

@@ -78,7 +78,11 @@ from scanner.collectors.hosts.paging import (
 from scanner.collectors.hosts.records import HostRepository
 from scanner.collectors.hosts.settings import HostSettings
 from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
-from scanner.collectors.hosts.signals import dora_by_service, emit_host_signals
+from scanner.collectors.hosts.signals import (
+    deployed_on_host,
+    dora_by_service,
+    emit_host_signals,
+)
 from scanner.collectors.local.collector import LocalRepoCollector
 from scanner.collectors.tree import SkippedFile, file_text
 from scanner.evidence import now_utc
@@ -238,6 +242,8 @@ class _ProjectReader:
         dora = self._dora(host, project)
         out = Emitter(self.entity, GitLabCollector.id)
         emit_host_signals(host, self.group.host_settings, self.group.now, out)
+        self.result.collected.evidence = deployed_on_host(host, self.entity,
+                                                          self.result.collected.evidence)
         services, timelines = dora_by_service(host, self.result.collected.evidence,
                                               self.group.host_settings, self.group.now,
                                               GitLabCollector.id)
