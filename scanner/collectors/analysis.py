@@ -178,7 +178,7 @@ class RepositoryAnalysis:
                         external=reading.external, extra_jobs=reading.extra_jobs,
                         only=lambda job: self._serves(job, service, services))
         summary = emit_ci_signals(own, self.catalogue, self.production, ci_out)
-        classify(findings.service_artifacts, _app_kinds(files_out), summary, files_out)
+        classify(findings.service_artifacts, _app_kinds(files_out), summary, files_out, ci_out)
         iac_applied(findings.iac, summary.iac_applied, files_out)
         delivery_frequency(self.cadence, summary, ci_out)
         kept = [_deployed_by_shared_manifests(item, service, shared) for item in files_out.evidence]

@@ -16,6 +16,7 @@ from typing import Protocol
 from scanner.collectors.base import Emitter
 from scanner.collectors.ci.model import PRECOMMIT, Reference
 from scanner.collectors.ci.tools import Catalogue
+from scanner.collectors.folders import NOT_SHIPPED_FOLDER
 from scanner.collectors.tree import RepoTree, SkippedFile
 from scanner.signals import SignalSpec
 from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml, load_yaml_documents
@@ -111,10 +112,7 @@ APP_ENGINE = re.compile(r"(^|/)app\.ya?ml$")
 # CI and tooling folders hold build images, not services.
 NOT_INFRASTRUCTURE_FOLDER = re.compile(r"(?i)(^|/)(docs?|examples?|samples?|tests?|testdata|"
                                        r"test-data|fixtures|e2e)/")
-NOT_A_SERVICE_FOLDER = re.compile(r"(?i)(^|/)(\.devcontainer|docs?|examples?|samples?|tests?|"
-                                  r"testdata|test-data|fixtures|e2e|\.github|\.gitlab|"
-                                  r"\.gitlab-ci|\.ci|ci|\.circleci|\.buildkite|hack|tools|"
-                                  r"scripts|its|build[-_]?tools|buildtools|benchmarks?)/")
+NOT_A_SERVICE_FOLDER = NOT_SHIPPED_FOLDER
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Rollout", "CronJob",
                             "Service", "Ingress", "HTTPRoute"})
 SNIFF_SUFFIXES = (".yml", ".yaml", ".json", ".template")
@@ -453,13 +451,14 @@ RUNTIME_ARTIFACTS = frozenset({"helm", "serverless", "procfile", "fly", "codedep
 
 
 def classify(service_artifacts: Sequence[tuple[str, str]], app_kinds: Sequence[str] | None,
-             ci: CiFacts, out: Emitter) -> None:
+             ci: CiFacts, out: Emitter, decided: Emitter | None = None) -> None:
     """Whether the code runs as a service, ships an application, is deployable at all.
 
     A Dockerfile counts as a service when its image serves on a port or CI publishes
     images; a documentation site deployed by CI makes a library deployable, not an
     application.  Unknown stays unknown: a CI configuration that could not be read
-    leaves a `False` unsaid.
+    leaves a `False` unsaid.  `decided`, when given, emits the decisions with places
+    seen from the repository root (a service's files are read from its folder).
     """
     kinds = [kind for kind, _ in service_artifacts]
     out.emit("service.artifacts", kinds, [path for _, path in service_artifacts],
@@ -467,6 +466,9 @@ def classify(service_artifacts: Sequence[tuple[str, str]], app_kinds: Sequence[s
     runtime = [path for kind, path in service_artifacts if kind in RUNTIME_ARTIFACTS or (
         kind == "container" and (ci.pushes_images or "container" in (app_kinds or ())))]
     shipped = sorted(set(app_kinds or ()) & APPLICATION_KINDS_SHIPPED)
+    if decided is not None:  # CI's places are the repository's; the files' are the folder's
+        runtime = [out.locator_prefix + path for path in runtime]
+        out = decided
     _decide(out, "runs_as_service", bool(runtime) or ci.deploys_service,
             [*runtime, *ci.deploy_places], "no service artifacts that run, and no deploy jobs")
     looked = app_kinds is not None  # the detector of application kinds did its work

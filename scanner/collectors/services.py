@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from scanner.collectors.ci.model import Job
 from scanner.collectors.files.index import FileIndex
+from scanner.collectors.folders import NOT_SHIPPED_FOLDER
 from scanner.signals import SignalSpec
 from scanner.yaml_source import LineDict
 
@@ -32,9 +33,7 @@ SERVICE_FILES = re.compile(r"(^|/)(Dockerfile|Containerfile)(\.[\w.-]+)?$|\.Dock
                            r"(^|/)(serverless\.ya?ml|Procfile|fly\.toml|appspec\.ya?ml)$")
 CATALOG_FILE = re.compile(r"(^|/)catalog-info\.ya?ml$")
 # Folders whose container builds are not services (CI images, tooling, examples).
-NOT_SERVICE = re.compile(r"(?i)(^|/)(\.devcontainer|docs?|examples?|samples?|tests?|testdata|"
-                         r"test-data|fixtures|e2e|\.github|\.gitlab|\.gitlab-ci|\.ci|ci|"
-                         r"\.circleci|\.buildkite|hack|tools|scripts|third_party|vendor)/")
+NOT_SERVICE = NOT_SHIPPED_FOLDER
 # Folders that hold a service's build files rather than the service itself.
 BUILD_FOLDER = re.compile(r"(?i)^(docker|dockerfiles|\.docker|build|deploy|deployments?|"
                           r"container|containers|images|packaging)$")

@@ -49,7 +49,9 @@ from scanner.yaml_source import LineDict, LineList, stamp_file
 
 SYSTEM = "azure_pipelines"
 ROOT_FILES = ("azure-pipelines.yml", "azure-pipelines.yaml")
-FOLDER = ".azure-pipelines"
+# Folders pipelines are kept in by convention (Azure DevOps takes any path; these are the
+# ones teams use): `.azure-pipelines/`, and `.pipelines/` (OneBranch).
+FOLDERS = (".azure-pipelines", ".pipelines")
 TASK_PREFIX = "azure-task/"
 SCRIPT_KEYS = ("script", "bash", "pwsh", "powershell")
 # Task inputs that hold an inline script (AzureCLI@2 `inlineScript`, PowerShell@2 and
@@ -595,7 +597,8 @@ def _gate(jobs: list[_Job]) -> None:
 
 
 def pipeline_files(tree: RepoTree) -> list[str]:
-    return [p for p in ROOT_FILES if tree.has(p)] + in_folder(tree, FOLDER, ".yml", ".yaml")
+    return [p for p in ROOT_FILES if tree.has(p)] + [
+        path for folder in FOLDERS for path in in_folder(tree, folder, ".yml", ".yaml")]
 
 
 def parse(tree: RepoTree) -> ParseResult:

@@ -50,7 +50,7 @@ from scanner.collectors.tree import RepoTree
 from scanner.yaml_source import LineDict, LineList, stamp_file
 
 SYSTEM = "google_cloud_build"
-CONFIG = re.compile(r"(^|/)cloudbuild[^/]*\.(ya?ml|json)$")
+CONFIG = re.compile(r"(^|/)([^/]*\.)?cloudbuild[^/]*\.(ya?ml|json)$")
 LOOSE_CONFIG = re.compile(r"(^|/)gcb/[^/]+\.ya?ml$")  # a convention, only read when it has steps
 MAX_FILES = 100
 MAX_STEPS = 300

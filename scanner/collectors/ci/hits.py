@@ -155,6 +155,23 @@ def _plain_test_name(label: str) -> bool:
     return bool(label) and len(label) <= MAX_LABEL and bool(TEST_RUN_NAME.match(label.strip()))
 
 
+_DRAFT_RELEASE = re.compile(r"\b(gh\s+release\s+create|hub\s+release\s+create)\b.*\s--draft\b")
+_DRAFT_ACTIONS = ("softprops/action-gh-release", "ncipollo/release-action")
+
+
+def drafted(jobs: Sequence[Job]) -> frozenset[str]:
+    """Files whose jobs publish into a draft release: a person publishes it after them, so
+    what they upload does not reach users automatically."""
+    found: set[str] = set()
+    for job in jobs:
+        for ref in job.references:
+            if (ref.kind == COMMAND and _DRAFT_RELEASE.search(ref.value[:2000])) or (
+                    ref.value.startswith(_DRAFT_ACTIONS) and
+                    ref.input("draft").strip().lower() == "true"):
+                found.add(job.file)
+    return frozenset(found)
+
+
 def is_a_test_job(job: Job) -> bool:
     name = job.name if TEST_JOB.search(job.name[:MAX_LABEL]) else job.file.rsplit("/", 1)[-1]
     return bool(TEST_JOB.search(name[:MAX_LABEL])) and not RELEASE_JOB.search(job.name)

@@ -17,6 +17,7 @@ from typing import Any
 
 from scanner.collectors.base import Emitter
 from scanner.collectors.ci.hits import (
+    drafted,
     e2e_by_name,
     find_hits,
     inferred_from_names,
@@ -263,8 +264,12 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
     if environments or output.content_known:
         out.emit("ci.deploy.environments", environments,
                  [job.locator for job in deploy_jobs if job.environment] or output.examined)
-    output.flag("ci.release.automatic", where(["packaging"], AFTER_MERGE),
-                "no automatic release job", ["packaging"])
+    to_drafts = drafted(jobs)
+    output.flag("ci.release.automatic",
+                [h for h in where(["packaging"], AFTER_MERGE)
+                 if h.job and h.job.file not in to_drafts],
+                "no release is published automatically (drafts wait for a person)",
+                ["packaging"])
     if output.content_known or jobs:
         _emit_pinning(jobs, out)
     declared = [(path, ok) for result in reading.results

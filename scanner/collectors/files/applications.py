@@ -22,6 +22,7 @@ from typing import Any
 
 from scanner.collectors.base import Emitter
 from scanner.collectors.files.index import FileIndex
+from scanner.collectors.folders import NOT_SHIPPED_FOLDER
 from scanner.signals import SignalSpec
 
 SIGNALS: tuple[SignalSpec, ...] = (
@@ -37,12 +38,9 @@ SIGNALS: tuple[SignalSpec, ...] = (
 )
 
 MAX_READ = 256_000  # bytes of a manifest read to classify it
-# Folders whose programs are tooling, examples or tests, not what the repository ships.
-NOT_SHIPPED = re.compile(
-    r"(?i)(^|/)(docs?|examples?|samples?|tests?|testing|testdata|test-data|fixtures|e2e|"
-    r"__tests__|hack|tools|tool|scripts|build[-_]?tools|buildtools|benchmarks?|bench|"
-    r"internal/tools|third_party|vendor|node_modules|its|contrib|\.github|\.gitlab|"
-    r"\.circleci|\.devcontainer|ci|\.ci|demo)/")
+NOT_SHIPPED = NOT_SHIPPED_FOLDER
+# Desktop entries and AppStream metadata, also as templates (`.desktop.in.in`).
+_DESKTOP_ENTRY = re.compile(r"\.(desktop|metainfo\.xml|appdata\.xml)(\.in)*$")
 _GO_MAIN = re.compile(r"^package\s+main\s*$", re.M)
 _DEV_HELPERS = frozenset({"setup", "console", "dev", "test", "lint", "bootstrap", "rake", "rails",
                           "rspec", "bundle", "update", "server", "ci", "build", "release",
@@ -165,19 +163,21 @@ def _desktop(files: FileIndex, paths: list[str]) -> str | None:
     for path in paths:
         name = posixpath.basename(path)
         if name in ("tauri.conf.json", "snapcraft.yaml", "electron-builder.yml",
-                    "electron-builder.json") or name.endswith((".desktop", ".desktop.in",
-                                                               ".metainfo.xml", ".appdata.xml",
-                                                               ".metainfo.xml.in",
-                                                               ".appdata.xml.in")):
+                    "electron-builder.json") or _DESKTOP_ENTRY.search(name):
             return path
-        if name.endswith((".json", ".yml", ".yaml")) and "flatpak" in path.lower():
-            text = _read(files, path)
-            if ("app-id" in text or '"id"' in text) and "modules" in text:
-                return path
+        if name.endswith((".json", ".yml", ".yaml")) and (
+                "flatpak" in path.lower() or path.count("/") <= 1) and _is_flatpak(files, path):
+            return path
     package = _package(files, "package.json")
     if package and _depends_on(package, ("electron",)):
         return "package.json"
     return None
+
+
+def _is_flatpak(files: FileIndex, path: str) -> bool:
+    """A Flatpak manifest: an application id, a runtime and the modules to build."""
+    text = _read(files, path)
+    return ("app-id" in text or '"id"' in text) and "modules" in text and "runtime" in text
 
 
 def _mobile(files: FileIndex, paths: list[str]) -> str | None:

@@ -199,3 +199,16 @@ def test_bad_scripts_are_bounded_and_never_followed_out_of_the_tree(
     assert "only the first 1000 of 1501 command lines" in messages
     assert "binary content" in messages
     assert "outside the repository" in messages
+
+
+def test_uploads_to_a_draft_release_are_not_published_automatically(
+        make_repo: MakeRepo) -> None:
+    repo = make_repo(gha("release.yml",
+                         "  create:\n    runs-on: ubuntu-latest\n    steps:\n"
+                         "      - run: gh release create $TAG --draft --verify-tag\n"
+                         "  build:\n    needs: [create]\n    runs-on: ubuntu-latest\n"
+                         "    steps:\n      - run: gh release upload $TAG dist/tool.tar.gz\n",
+                         on="{push: {tags: ['v*']}}"))
+    found = evidence_by_signal(repo.root)
+    assert found["ci.packaging.tools"].value == ["github-release"]
+    assert found["ci.release.automatic"].value is False  # a person publishes the draft

@@ -162,6 +162,9 @@ class Resolver:
             return self._task(command[1:], directory, walk)
         if head in _JS_MANAGERS or head in ("lerna", "turbo", "nx"):
             return self._package_script(head, command[1:], directory, walk)
+        if head == "node" and "--run" in command:  # Node 22's own script runner
+            after = command[command.index("--run") + 1:]
+            return self._package_script("npm", ["run", *after[:1]], directory, walk)
         if head == "composer":
             return self._composer(command[1:], directory, walk)
         if head == "tox":
