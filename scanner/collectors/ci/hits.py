@@ -38,7 +38,7 @@ TEST_JOB = re.compile(r"(?i)(^|[-_./ ])(e2e|tests?|testing|kind|smoke|conformanc
 RELEASE_JOB = re.compile(r"(?i)(release|publish|push)")
 RELEASE_CATEGORIES = frozenset({"signing", "provenance", "verification", "sbom", "packaging",
                                 "deploy"})
-E2E_NAME = re.compile(r"(?i)(^|[^a-z])(e2e|end[-_ ]?to[-_ ]?end|smoke|acceptance|"
+E2E_NAME = re.compile(r"(?i)(^|[^a-z])(e2e|end[-_ ]?to[-_ ]?end|smoke|acceptance|conformance|"
                       r"system[-_ ]tests?|browser[-_ ]tests?)([^a-z]|$)")
 # A step, job, stage or make target that plainly runs tests: "Run tests", "unit-tests",
 # "test (3.12)", "Backend tests".

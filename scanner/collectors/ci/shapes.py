@@ -55,6 +55,10 @@ _IMAGE_TOOLS = (
     (re.compile(r"(^|/)bitnami/kubectl(:|@|$)"), "kubectl"),
     (re.compile(r"(^|/)sonarsource/sonar-scanner-cli(:|@|$)"), "sonar-scanner"),
     (re.compile(r"^docker(:|@|$)"), "docker"),
+    (re.compile(r"(^|/)sigstore/cosign(/cosign)?(:|@|$)"), "cosign"),
+    (re.compile(r"(^|/)anchore/grype(:|@|$)"), "grype"),
+    (re.compile(r"(^|/)anchore/syft(:|@|$)"), "syft"),
+    (re.compile(r"(^|/)goreleaser/goreleaser(-cross)?(:|@|$)"), "goreleaser"),
 )
 
 

@@ -123,6 +123,9 @@ SIGNALS: tuple[SignalSpec, ...] = (
     _spec("ci.deploy.gated", "bool",
           "Every deploy or publish job can only run after a security or policy check passes "
           "(in the job before the deploy step, or in a job it needs)"),
+    _spec("ci.deploy.gated_share", "float",
+          "Share of deploy or publish jobs that can only run after a security or policy "
+          "check passes"),
     _spec("ci.iac.applied", "list",
           "Infrastructure-as-code kinds that CI applies automatically after merge "
           "(terraform apply, helm upgrade, kubectl apply, …)"),
@@ -256,10 +259,15 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
     delivery_jobs = deploy_jobs or list({id(job): job for job in publishing}.values())
     ungated = [job for job in delivery_jobs if not _gated(job, jobs, hits)]
     if delivery_jobs:
+        gated = [job for job in delivery_jobs if job not in ungated]
         out.emit("ci.deploy.gated", not ungated,
                  [job.locator for job in ungated] or [job.locator for job in delivery_jobs],
                  f"{len(ungated)} of {len(delivery_jobs)} deploy or publish jobs run without a "
                  "security or policy check first" if ungated else None)
+        out.emit("ci.deploy.gated_share", round(len(gated) / len(delivery_jobs), 2),
+                 [job.locator for job in gated] or [job.locator for job in delivery_jobs],
+                 f"{len(gated)} of {len(delivery_jobs)} deploy or publish jobs wait for a "
+                 "security or policy check")
     environments = sorted({job.environment for job in deploy_jobs if job.environment})
     if environments or output.content_known:
         out.emit("ci.deploy.environments", environments,

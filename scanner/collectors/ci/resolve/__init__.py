@@ -91,6 +91,7 @@ class Resolver:
         self._texts: dict[str, str | None] = {}
         self._makefiles: dict[str, make.Makefile | None] = {}
         self._paths: list[str] | None = None
+        self._folders: dict[str, bool] = {}
 
     # --- public ------------------------------------------------------------------------
 
@@ -121,14 +122,15 @@ class Resolver:
         if depth >= MAX_DEPTH or walk.cut:
             return []
         found: list[Reference] = []
-        directory: str | None = reference.directory
+        directory: str | None = self._in_tree(reference.directory)
         stack: list[str | None] = []
         for command in _commands(reference.value):
             head = command[0] if command else ""
             if head in ("cd", "pushd"):
                 if head == "pushd":
                     stack.append(directory)
-                directory = _changed(directory, command[1:], _folder(reference.locator))
+                directory = self._in_tree(_changed(directory, command[1:],
+                                                   _folder(reference.locator)))
                 continue
             if head == "popd":
                 directory = stack.pop() if stack else reference.directory
@@ -465,6 +467,16 @@ class Resolver:
                     word.startswith("./")
                 return candidate if is_script else None
         return None
+
+    def _in_tree(self, directory: str | None) -> str | None:
+        """A folder CI names that the repository does not have (`/workspace/src/app`, a clone
+        path of Cloud Build's `dir`) is where the checkout sits: read from the root."""
+        if not directory:
+            return directory
+        if directory not in self._folders:
+            prefix = directory + "/"
+            self._folders[directory] = any(p.startswith(prefix) for p in self._all_paths())
+        return directory if self._folders[directory] else None
 
     # --- files -------------------------------------------------------------------------
 
