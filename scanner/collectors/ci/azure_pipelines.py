@@ -388,6 +388,11 @@ class _Reader:
                                                            depth + 1)}
                 return self.body(content.file or path, content, triggers, variables,
                                  depth + 1) or []
+            # A template from another repository wraps what the pipeline hands it: the
+            # stages, jobs or steps among its parameters are this repository's own work.
+            handed = extends.get("parameters")
+            if isinstance(handed, LineDict) and depth < MAX_DEPTH:
+                return self.body(path, handed, triggers, variables, depth + 1) or []
             return []
         return None
 

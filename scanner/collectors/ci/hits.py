@@ -69,7 +69,7 @@ WORKFLOW_NAME_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
 HOUSEKEEPING = re.compile(r"(?i)(label|stale|greet|welcome|lock|close|triage|assign|"
                           r"automerge|auto-merge|changelog|release-drafter|backport|"
                           r"notify|slack|comment|cla|issue|pr-automation|first-time|"
-                          r"scorecard|semantic-pr|pr-title|conventional|size)")
+                          r"scorecard|semantic-pr|pr-title|conventional|size|rebase)")
 
 
 def find_hits(jobs: Sequence[Job], catalogue: Catalogue) -> list[Hit]:
