@@ -19,6 +19,7 @@ from scanner.collectors.ci.model import (
     DEFAULT_BRANCH,
     GITLAB_COMPONENT,
     GITLAB_INCLUDE,
+    MANUAL,
     PUSH,
     RELEASE,
     REUSABLE_WORKFLOW,
@@ -45,6 +46,9 @@ E2E_NAME = re.compile(r"(?i)(^|[^a-z])(e2e|end[-_ ]?to[-_ ]?end|smoke|acceptance
 TEST_RUN_NAME = re.compile(
     r"(?i)^(?:run|running|execute)?[\s_-]*(?:the[\s_-]+)?(?:[a-z0-9.+#]{1,20}[\s_-]+)?"
     r"(?:unit[\s_-]*|integration[\s_-]*)?tests?(?:[\s_-]+suite)?[\s_-]*(?:\(.{0,80}\))?$")
+# A job or stage whose whole name says it publishes: "Publish", "release-images".
+PUBLISH_NAME = re.compile(r"(?i)^(?:publish|release|push)(?:[\s_-]+(?:the[\s_-]+)?"
+                          r"(?:images?|artifacts?|packages?|binaries|release|containers?))?$")
 INTEGRATION = re.compile(r"(?i)(^|[^a-z])(integration|integ|it|api[-_ ]?tests?|functional|"
                          r"component[-_ ]tests?)([^a-z]|$)")
 WEAK_PLACE = re.compile(r"(?i)(^|/)(tests?|testing|testdata|test-data|fixtures?|examples?|"
@@ -148,6 +152,25 @@ def tests_by_name(jobs: Sequence[Job], hits: Sequence[Hit]) -> list[Hit]:
         if named is not None:
             found.append(Hit(UNIDENTIFIED, "tests", named.locator, job,
                              note="a test run recognised by its name"))
+    return found
+
+
+def publishing_by_name(jobs: Sequence[Job], hits: Sequence[Hit]) -> list[Hit]:
+    """A job or stage plainly named for publishing ("Publish", "Release images") that runs
+    commands only for tags or releases publishes what it builds, whatever tool or script
+    does it: `docker buildx bake` whose `--push` hides in a variable is still a release."""
+    found: list[Hit] = []
+    for job in jobs:
+        if not job.triggers & {TAG, RELEASE} or job.triggers - {TAG, RELEASE, MANUAL} or \
+                any(h.job is job and h.category in ("packaging", "deploy") for h in hits):
+            continue
+        commands = [r for r in job.references if r.kind == COMMAND and not r.via]
+        named = any(PUBLISH_NAME.match(name[:MAX_LABEL].strip())
+                    for name in (job.name.rsplit("/", 1)[-1], job.stage or "") if name)
+        if commands and named:
+            found.append(Hit(UNIDENTIFIED, "packaging", commands[0].locator, job,
+                             note="a publishing step recognised by its name and its "
+                                  "tag or release trigger"))
     return found
 
 

@@ -56,7 +56,8 @@ NOT_CI_FOLDER = re.compile(r"(?i)(^|/)(docs?|examples?|samples?|tests?|testdata|
 MULTIBRANCH = frozenset({PUSH, DEFAULT_BRANCH, PULL_REQUEST, TAG})
 EVERY_BRANCH = frozenset({PUSH, DEFAULT_BRANCH})
 SCRIPT_STEPS = frozenset({"sh", "bat", "powershell", "pwsh"})
-MAX_DEPTH = 8
+MAX_DEPTH = 32  # nested blocks walked (closures in loops in conditions nest deep)
+MAX_NESTING = 128  # nested { } a file may have before it is refused
 # Statement heads that are Groovy syntax or pipeline structure, not steps.
 NOT_STEPS = frozenset({
     "def", "if", "else", "for", "while", "do", "try", "catch", "finally", "return", "switch",
@@ -273,20 +274,23 @@ def _slashy_end(text: str, i: int) -> int:
 
 def statements(toks: list[Tok]) -> list[Stmt]:
     """Statements and nested `{ }` blocks; raises GroovyError when brackets do not balance."""
-    found, index = _statements(toks, 0, None)
+    found, index = _statements(toks, 0, None, 0)
     if index < len(toks):
         raise GroovyError(f"unexpected '}}' at line {toks[index].line}")
     return found
 
 
-def _statements(toks: list[Tok], i: int, opened: Tok | None) -> tuple[list[Stmt], int]:
+def _statements(toks: list[Tok], i: int, opened: Tok | None,
+                depth: int) -> tuple[list[Stmt], int]:
+    if depth > MAX_NESTING:
+        raise GroovyError(f"blocks nest more than {MAX_NESTING} deep at line {toks[i - 1].line}")
     found: list[Stmt] = []
     current: list[Tok] = []
     stack: list[Tok] = []
     while i < len(toks):
         tok = toks[i]
         if tok.kind == "op" and tok.text == "{":
-            body, i = _statements(toks, i + 1, tok)
+            body, i = _statements(toks, i + 1, tok, depth + 1)
             current.append(Tok("block", "{", tok.line, body=body))
             following = toks[i] if i < len(toks) else None
             if not stack and following is not None and following.kind == "id" and \
@@ -851,8 +855,9 @@ class _Reader:
                 paused |= self.conditional(stmt, current, triggers, depth)
                 continue
             if head in self.functions and depth < MAX_DEPTH:
+                # The function's own steps; a closure passed to it (`withNode('x') { … }`)
+                # is read below like any block, since the function usually calls it.
                 paused |= self.scripted(self.functions[head], current, triggers, depth + 1)
-                continue
             if head == "library":
                 tok = _first_string(stmt.toks)
                 if tok is not None:

@@ -22,6 +22,7 @@ from scanner.collectors.ci.hits import (
     find_hits,
     inferred_from_names,
     places,
+    publishing_by_name,
     test_points,
     test_regimes,
     tests_by_name,
@@ -209,6 +210,7 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
              if not any(h.job is job and h.category == "deploy" for h in hits)]
     hits += e2e_by_name(jobs, hits)
     hits += tests_by_name(jobs, hits)
+    hits += publishing_by_name(jobs, hits)
     untimed = output.untimed_files
     output.untimed |= {h.category for h in hits if h.job and h.job.file in untimed}
     for category in TOOL_CATEGORIES:

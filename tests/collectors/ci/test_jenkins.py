@@ -414,7 +414,8 @@ def test_bad_input_is_unreadable_with_a_reason(tree: Tree) -> None:
     assert reasons["d/Jenkinsfile"] == "no pipeline { }, node { } or stage found"
     assert reasons["e/Jenkinsfile"] == "pipeline { } has no stages"
     assert "unbalanced ']' at line 1" in reasons["f/Jenkinsfile"]
-    assert "g/Jenkinsfile" in reasons and "h/Jenkinsfile" in reasons
+    assert "g/Jenkinsfile" in reasons
+    assert "blocks nest more than 128 deep at line 1" in reasons["h/Jenkinsfile"]
 
 
 def test_steps_inside_dir_run_in_that_folder(tree: Tree) -> None:
@@ -435,3 +436,52 @@ def test_steps_inside_dir_run_in_that_folder(tree: Tree) -> None:
     resolved = Resolver(files).expand_job(job)
     assert ("pytest -q", "backend/scripts/test.sh:2") in [
         (r.value, r.locator) for r in resolved.references]
+
+
+def test_closures_handed_to_helpers_and_deep_nesting_are_read(tree: Tree) -> None:
+    """A scripted pipeline that builds a map of closures in a loop and hands each to a
+    helper (`onAgent('linux') { stage(...) { ... } }`) runs those stages; nesting that
+    deep is common and must not hide the publishing stage."""
+    text = """\
+def targets = ['alpine', 'debian']
+stage('Build') {
+    def builds = [:]
+    withEnv(['PUBLISH=true']) {
+        for (t in targets) {
+            def target = t
+            builds[target] = {
+                onAgent('docker') {
+                    if (!infra.isTrusted()) {
+                        stage("Test ${target}") {
+                            sh "make test-${target}"
+                        }
+                    } else {
+                        if (env.TAG_NAME) {
+                            withEnv(["VERSION=${env.TAG_NAME}"]) {
+                                stage('Publish') {
+                                    infra.withDockerCredentials {
+                                        sh 'make publish'
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    parallel builds
+}
+
+void onAgent(String label, def body) {
+    node(label) {
+        timeout(time: 60, unit: 'MINUTES') {
+            body.call()
+        }
+    }
+}
+"""
+    jobs = by_name(jenkins.parse(tree({"Jenkinsfile": text})).jobs)
+    assert [r.value for r in jobs["Test ${target}"].references] == ["make test-${target}"]
+    assert [r.value for r in jobs["Publish"].references] == ["make publish"]
+    assert jobs["Publish"].triggers == {TAG}

@@ -70,6 +70,16 @@ def test_make_targets_prerequisites_and_variables(tree: Tree) -> None:
     assert expand(tree({"README": "x"}), "make test") == []
 
 
+def test_make_target_from_a_ci_variable_runs_its_pattern_rule_not_the_default(
+        tree: Tree) -> None:
+    """`make build-${target}` in a Jenkinsfile stands for the pattern rule `build-%`;
+    make's default goal (`all: lint build test`) is not what it runs."""
+    files = tree({"Makefile": "all: lint build\n\nlint:\n\tshellcheck *.sh\n\n"
+                              "build-%:\n\tdocker buildx bake '$*'\n"})
+    assert expand(files, "make build-${target}") == [("docker buildx bake '*'", "Makefile:7")]
+    assert expand(files, "make") == [("shellcheck *.sh", "Makefile:4")]
+
+
 def test_scripts_npm_and_just(tree: Tree) -> None:
     files = {
         "ci/run-tests.sh": "#!/bin/sh\nset -e\n# comment\nmeson test --print-errorlogs\n",

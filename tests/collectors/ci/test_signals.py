@@ -193,3 +193,22 @@ def test_an_atomic_upgrade_or_a_rollback_job_is_a_way_back(make_repo: MakeRepo) 
     assert found["ci.rollback.tools"].value == ["helm-rollback", "kubectl-rollout-undo"]
     assert found["ci.rollback.tools"].locators == (".github/workflows/cd.yml:6",
                                                    ".github/workflows/rollback.yml:6")
+
+
+def test_a_stage_named_publish_that_runs_only_for_tags_publishes(make_repo: MakeRepo) -> None:
+    """The push hides in a script variable (`opts+=(--push)`), but a stage named Publish
+    that runs only when a tag is built is the release; a Publish stage that also runs on
+    every change is not read as one."""
+    jenkinsfile = ("node {\n  stage('Test') { sh 'make test' }\n"
+                   "  if (env.TAG_NAME) {\n    stage('Publish') { sh './ci/publish.sh' }\n"
+                   "  }\n}\n")
+    repo = make_repo({"Jenkinsfile": jenkinsfile,
+                      "ci/publish.sh": "#!/bin/sh\nopts+=(--push)\n"
+                                       "docker buildx bake \"${opts[@]}\"\n"})
+    found = values(repo)
+    assert found["ci.packaging.tools"].value == ["unidentified"]
+    assert found["ci.packaging.tools"].locators == ("Jenkinsfile:4",)
+    assert found["ci.release.automatic"].value is True
+    everywhere = make_repo({"Jenkinsfile": jenkinsfile.replace("if (env.TAG_NAME)", "if (true)"),
+                            "ci/publish.sh": "#!/bin/sh\necho publishing\n"})
+    assert values(everywhere)["ci.packaging.tools"].value == []

@@ -213,8 +213,10 @@ class Resolver:
         makefile = self._makefile(folder, name)
         if makefile is None:
             return []
-        pending = [t for name in targets for t in makefile.targets_for(name)] or \
-            ([makefile.default_target] if makefile.default_target else [])
+        pending = [t for name in targets for t in makefile.targets_for(name)]
+        if not targets and makefile.default_target:
+            pending = [makefile.default_target]
+        # `make build-${target}` matching no explicit target may match a pattern rule.
         pending += [name for name in targets if "$" in makefile.expand(name)
                     and not makefile.targets_for(name)]
         steps: list[_Step] = []
