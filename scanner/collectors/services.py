@@ -87,11 +87,13 @@ def _inside(path: str, outer: str) -> bool:
 
 
 def attributed(job: Job, services: list[ServiceRoot]) -> set[str]:
-    """The service paths a CI job names (its file, name, commands or inputs)."""
+    """The service paths a CI job names (its file, name, commands, inputs or the folders
+    its steps run in)."""
     if len(services) < 2:
         return set()
     text = " ".join([job.file, job.name] + [r.value for r in job.references]
-                    + [value for r in job.references for _, value in r.inputs])
+                    + [value for r in job.references for _, value in r.inputs]
+                    + [r.directory for r in job.references if r.directory])
     words = set(re.split(r"[^a-z0-9]+", job.name.lower()))
     found = set()
     for service in services:

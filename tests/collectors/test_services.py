@@ -22,6 +22,10 @@ jobs:
   cart-tests:
     steps:
       - run: cd src/cart && go test ./...
+  ship:
+    steps:
+      - run: kubectl apply -f k8s/
+        working-directory: services/payments
 """
 
 
@@ -47,6 +51,9 @@ def test_a_monorepo_is_judged_service_by_service(make_repo: MakeRepo) -> None:
     web = evidence_by_signal(repo.root, f"service:{root}/src/web")
     cart = evidence_by_signal(repo.root, f"service:{root}/src/cart")
     assert web["ci.dast.tools"].value == ["zap"]
+    payments = evidence_by_signal(repo.root, f"service:{root}/services/payments")
+    assert payments["ci.deploy.present"].value is True  # its steps run in its folder
+    assert cart["ci.deploy.present"].value is False
     assert cart["ci.dast.tools"].value == []
     assert web["ci.sast.tools"].value == cart["ci.sast.tools"].value == ["codeql"]
     assert cart["ci.tests.tools"].value == ["go-test"] and web["ci.tests.tools"].value == []
