@@ -24,6 +24,7 @@ from scanner.collectors.ci.tools import load_catalogue
 from scanner.collectors.files import detectors
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.files.kubernetes import workloads_by_name
+from scanner.collectors.program_tests import ProgramSuite
 from scanner.collectors.repo_files import SIGNALS as FILE_SIGNALS
 from scanner.collectors.repo_files import RepoFiles, classify, iac_applied
 from scanner.collectors.services import SIGNALS as SERVICE_SIGNALS
@@ -66,6 +67,7 @@ class RepositoryAnalysis:
         self.collected = collected
         self.entity = f"repo:{name}"
         self.cadence: dict[str, Any] = {}
+        self.program_suites: list[ProgramSuite] = []  # the repository's, for its services
         self.production = re.compile(settings.production_pattern)
         self.external = external
 
@@ -100,7 +102,9 @@ class RepositoryAnalysis:
         findings = RepoFiles(self.tree, self.catalogue, out).collect()
         reading = read_ci(self.tree, self.catalogue, findings.precommit_references,
                           findings.precommit_in_ci_service, self.external)
-        summary = emit_ci_signals(reading, self.catalogue, self.production, out)
+        summary = emit_ci_signals(reading, self.catalogue, self.production, out,
+                                  findings.program_suites)
+        self.program_suites = findings.program_suites
         iac_applied(findings.iac, summary.iac_applied, out)
         files = FileIndex(self.tree)
         self.detect(files, out)
@@ -177,7 +181,12 @@ class RepositoryAnalysis:
         own = CiReading(results=reading.results,
                         external=reading.external, extra_jobs=reading.extra_jobs,
                         only=lambda job: self._serves(job, service, services))
-        summary = emit_ci_signals(own, self.catalogue, self.production, ci_out)
+        suites = {suite.name: suite for suite in [
+            *self.program_suites,
+            *(replace(suite, locator=prefix + suite.locator)
+              for suite in findings.program_suites)]}
+        summary = emit_ci_signals(own, self.catalogue, self.production, ci_out,
+                                  list(suites.values()))
         classify(findings.service_artifacts, _app_kinds(files_out), summary, files_out, ci_out)
         iac_applied(findings.iac, summary.iac_applied, files_out)
         delivery_frequency(self.cadence, summary, ci_out)

@@ -17,6 +17,7 @@ from scanner.collectors.base import Emitter
 from scanner.collectors.ci.model import PRECOMMIT, Reference
 from scanner.collectors.ci.tools import Catalogue
 from scanner.collectors.folders import NOT_SHIPPED_FOLDER
+from scanner.collectors.program_tests import ProgramSuite, program_suites
 from scanner.collectors.tree import RepoTree, SkippedFile
 from scanner.signals import SignalSpec
 from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml, load_yaml_documents
@@ -162,7 +163,8 @@ SIGNALS: tuple[SignalSpec, ...] = (
     _part("source.files", "int", "Source code files that are not tests"),
     _part("tests.ratio", "float", "Test files per source file"),
     _part("e2e.suites", "list",
-          "End-to-end, browser or contract test suites present in the repository"),
+          "End-to-end, browser, contract or integration test suites present in the "
+          "repository (including tests that run the built program or start containers)"),
 )
 
 
@@ -174,6 +176,7 @@ class FileFindings:
     precommit_in_ci_service: bool = False  # pre-commit.ci runs the hooks on pull requests
     service_artifacts: list[tuple[str, str]] = field(default_factory=list)  # (kind, path)
     iac: dict[str, str] = field(default_factory=dict)  # IaC kind -> first file
+    program_suites: list[ProgramSuite] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
 
 
@@ -393,9 +396,13 @@ class RepoFiles:
         if sources:
             self.out.emit("tests.ratio", round(tests / sources, 2),
                           [first_test] if first_test else [])
+        self.findings.program_suites = program_suites(self.tree.paths(), self.read,
+                                                      NOT_CODE_FOLDER)
+        suites.update((suite.name, suite.locator) for suite in self.findings.program_suites)
         names = sorted(suites)
         self.out.emit("e2e.suites", names, [suites[n] for n in names],
-                      None if names else "no Cypress, Playwright, Pact, Cucumber or similar suite")
+                      None if names else "no Cypress, Playwright, Pact, Cucumber or similar "
+                      "suite, and no tests that run the built program or start containers")
 
 
 def _prow_owners(text: str) -> list[tuple[int, list[str]]]:

@@ -57,6 +57,8 @@ BUILD_ARGUMENTS = {
     "xom9ikk/maven-build-action": ("args", "mvn"),
 }
 BUILD_IMAGE_ACTIONS = ("docker/build-push-action",)
+# `${{ env.CARGO }}`: GitHub puts the value in before the shell runs the line.
+ENV_EXPRESSION = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 MAIN_LINE_BRANCH = re.compile(
     r"^(main|master|trunk|develop|development|dev|stable|default|prod|production|"
@@ -158,6 +160,7 @@ class _Reader:
             triggers = workflow_triggers(data.get("on"))
         jobs: LineDict = data["jobs"]
         directory = _default_directory(data)  # a called workflow has defaults of its own
+        env = _env(data)
         top_permissions = "permissions" in data
         all_jobs_declare = True
         for name, body in jobs.items():
@@ -167,14 +170,16 @@ class _Reader:
                 continue
             all_jobs_declare = all_jobs_declare and "permissions" in body
             self.job(path, prefix + str(name), body, jobs.line_of(name),
-                     triggers=triggers, depth=depth, directory=directory)
+                     triggers=triggers, depth=depth, directory=directory, env=env)
         if not prefix:
             self.result.permissions_declared[path] = top_permissions or (
                 all_jobs_declare and bool(jobs))
 
     def job(self, path: str, name: str, body: LineDict, line: int, *,
-            triggers: frozenset[str], depth: int, directory: str = "") -> None:
+            triggers: frozenset[str], depth: int, directory: str = "",
+            env: dict[str, str] | None = None) -> None:
         references: list[Reference] = []
+        env = {**(env or {}), **_env(body)}
         uses = body.get("uses")
         if isinstance(uses, str):
             where = f"{path}:{body.line_of('uses')}"
@@ -208,7 +213,7 @@ class _Reader:
         steps = body.get("steps")
         if isinstance(steps, LineList):
             references.extend(self.steps(path, steps, depth,
-                                         _default_directory(body) or directory))
+                                         _default_directory(body) or directory, env))
         environment = body.get("environment")
         if isinstance(environment, dict):
             environment = environment.get("name")
@@ -217,6 +222,7 @@ class _Reader:
             system=SYSTEM, file=path, name=name, locator=f"{path}:{line}",
             triggers=triggers, references=tuple(references),
             environment=scalar_text(environment) or None,
+            variables=tuple(env.items()),
             needs=tuple(prefix + need for need in names(body.get("needs"))),
         ))
 
@@ -244,11 +250,12 @@ class _Reader:
         return len(self.result.jobs) > first
 
     def steps(self, path: str, steps: LineList, depth: int,
-              directory: str = "") -> list[Reference]:
+              directory: str = "", env: dict[str, str] | None = None) -> list[Reference]:
         references: list[Reference] = []
         for index, step in enumerate(steps):
             if not isinstance(step, LineDict):
                 continue
+            step_env = {**(env or {}), **_env(step)}
             label = scalar_text(step.get("name"))
             here = _folder(step.get("working-directory")) or directory
             uses = step.get("uses")
@@ -258,7 +265,7 @@ class _Reader:
                     references.append(Reference(IMAGE, uses[len("docker://"):], where,
                                                 label=label))
                 elif uses.startswith("./"):
-                    references.extend(self.composite(uses, where, depth))
+                    references.extend(self.composite(uses, where, depth, step_env))
                 else:
                     action = _remote(ACTION, uses, where, _inputs(step), label)
                     references.append(action)
@@ -268,7 +275,7 @@ class _Reader:
             run = step.get("run")
             if isinstance(run, str):
                 position = step.position_of("run")
-                for offset, command in shell_lines(run):
+                for offset, command in shell_lines(_with_env(run, step_env)):
                     references.append(Reference(COMMAND, command,
                                                 f"{path}:{position.line_of(offset)}",
                                                 label=label, directory=here))
@@ -277,7 +284,8 @@ class _Reader:
                                           "step 'run' is not text; skipped"))
         return references
 
-    def composite(self, uses: str, where: str, depth: int) -> list[Reference]:
+    def composite(self, uses: str, where: str, depth: int,
+                  env: dict[str, str]) -> list[Reference]:
         folder = posixpath.normpath(uses.split("@", 1)[0][2:])
         for name in ("action.yml", "action.yaml"):
             action_path = f"{folder}/{name}"
@@ -293,13 +301,34 @@ class _Reader:
         if not isinstance(runs, LineDict):
             return []
         if runs.get("using") == "composite" and isinstance(runs.get("steps"), LineList):
-            return self.steps(action_path, runs["steps"], depth + 1)
+            return self.steps(action_path, runs["steps"], depth + 1, env=env)
         image = runs.get("image")
         if runs.get("using") == "docker" and isinstance(image, str) and \
                 not image.startswith("Dockerfile"):
             return [Reference(IMAGE, image.removeprefix("docker://"),
                               f"{action_path}:{runs.line_of('image')}")]
         return []
+
+
+def _env(body: Any) -> dict[str, str]:
+    """The literal values of an `env:` mapping (values that are expressions are left out:
+    they are known only when the workflow runs)."""
+    env = body.get("env") if isinstance(body, dict) else None
+    if not isinstance(env, dict):
+        return {}
+    found: dict[str, str] = {}
+    for name, value in env.items():
+        text = scalar_text(value)
+        if isinstance(name, str) and text and "${{" not in text and len(text) <= 500:
+            found[name] = text
+    return found
+
+
+def _with_env(text: str, env: dict[str, str]) -> str:
+    """`${{ env.X }}` replaced by X's literal value where the workflow sets one."""
+    if "${{" not in text or not env:
+        return text
+    return ENV_EXPRESSION.sub(lambda m: env.get(m[1], m[0]), text)
 
 
 def _default_directory(body: Any) -> str:

@@ -28,6 +28,7 @@ from scanner.collectors.ci.model import (
     Job,
 )
 from scanner.collectors.ci.tools import Catalogue, Hit
+from scanner.collectors.program_tests import ProgramSuite
 
 UNIDENTIFIED = "unidentified"  # a test run seen by its name or its published results
 MAX_LABEL = 200  # longer names are not read as names
@@ -174,6 +175,19 @@ def publishing_by_name(jobs: Sequence[Job], hits: Sequence[Hit]) -> list[Hit]:
     return found
 
 
+def suites_run(hits: Sequence[Hit], suites: Sequence[ProgramSuite]) -> list[Hit]:
+    """Where CI runs a test tool whose suite the files show exercising the built program
+    or real containers (`cargo test` over tests/*.rs that start the binary), that run is
+    also those tests."""
+    found: list[Hit] = []
+    for suite in suites:
+        category = "e2e" if suite.regime == "e2e" else "tests"
+        found += [Hit(suite.name, category, hit.locator, hit.job, via=hit.via,
+                      note=f"{hit.tool} runs them (see {suite.locator})", regime=suite.regime)
+                  for hit in hits if hit.category == "tests" and hit.tool in suite.runners]
+    return found
+
+
 def _plain_test_name(label: str) -> bool:
     return bool(label) and len(label) <= MAX_LABEL and bool(TEST_RUN_NAME.match(label.strip()))
 
@@ -251,6 +265,8 @@ def test_regimes(hits: Sequence[Hit]) -> dict[str, list[Hit]]:
 
 
 def _regime(hit: Hit) -> str | None:
+    if hit.regime:
+        return hit.regime
     if hit.category == "load_test":
         return "performance"
     if hit.category == "e2e":

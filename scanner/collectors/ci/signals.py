@@ -23,6 +23,7 @@ from scanner.collectors.ci.hits import (
     inferred_from_names,
     places,
     publishing_by_name,
+    suites_run,
     test_points,
     test_regimes,
     tests_by_name,
@@ -40,6 +41,7 @@ from scanner.collectors.ci.model import (
 )
 from scanner.collectors.ci.reading import CONTENT, CiReading, Gap
 from scanner.collectors.ci.tools import Catalogue, Hit
+from scanner.collectors.program_tests import ProgramSuite
 from scanner.signals import SignalSpec
 
 TOOL_CATEGORIES = (
@@ -189,10 +191,12 @@ class CiSummary:
 
 
 def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pattern[str],
-                    out: Emitter) -> CiSummary:
-    """Emit the CI signals and say what kept negatives unsaid."""
+                    out: Emitter, suites: Sequence[ProgramSuite] = ()) -> CiSummary:
+    """Emit the CI signals and say what kept negatives unsaid; `suites` are the test
+    suites the files show running the built program, known by the tool that runs them."""
     jobs = reading.jobs
     hits = find_hits(jobs, catalogue)
+    hits += suites_run(hits, suites)
     inferred, unrecognised = inferred_from_names(jobs, catalogue)
     hits += inferred
     gaps = reading.gaps(unrecognised, frozenset(h.locator for h in hits))

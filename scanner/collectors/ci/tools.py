@@ -103,6 +103,7 @@ class Hit:
     applies: tuple[str, ...] = ()
     via: tuple[str, ...] = ()
     note: str = ""  # how it was recognised, where that is not plain (inferred from a name)
+    regime: str = ""  # the kind of tests, where the files showed it (see hits.test_regimes)
 
     @property
     def trail(self) -> str:

@@ -136,6 +136,23 @@ def test_local_composite_action_steps_are_followed(tree: Tree) -> None:
     ]
 
 
+def test_env_expressions_take_the_workflow_job_and_step_values(tree: Tree) -> None:
+    """`${{ env.CARGO }} test` runs `cargo test`: GitHub fills in the value before the
+    shell sees the line; a value that is itself an expression stays as written."""
+    files = {
+        ".github/workflows/ci.yml": (
+            "on: push\nenv:\n  RUNNER: pytest\njobs:\n  t:\n"
+            "    env: {CARGO: cargo, TOKEN: '${{ secrets.TOKEN }}'}\n    steps:\n"
+            "      - run: ${{ env.CARGO }} test --workspace\n"
+            "      - run: ${{env.RUNNER}} -q && ${{ env.TOKEN }} ${{ env.UNSET }}\n"
+            "      - run: ${{ env.CARGO }} build\n        env: {CARGO: cross}\n")}
+    job = github_actions.parse(tree(files)).jobs[0]
+    assert [r.value for r in job.references] == [
+        "cargo test --workspace", "pytest -q && ${{ env.TOKEN }} ${{ env.UNSET }}",
+        "cross build"]
+    assert dict(job.variables) == {"RUNNER": "pytest", "CARGO": "cargo"}
+
+
 def test_malformed_and_binary_workflows_are_skipped_with_a_reason(tree: Tree) -> None:
     files = {
         ".github/workflows/good.yml": "on: push\njobs: {t: {steps: [{run: make test}]}}\n",

@@ -212,3 +212,37 @@ def test_uploads_to_a_draft_release_are_not_published_automatically(
     found = evidence_by_signal(repo.root)
     assert found["ci.packaging.tools"].value == ["github-release"]
     assert found["ci.release.automatic"].value is False  # a person publishes the draft
+
+
+def test_suites_that_run_the_built_program_are_end_to_end_tests(make_repo: MakeRepo) -> None:
+    """`cargo test` is all CI shows; tests/*.rs that start the binary make it an end-to-end
+    run of the program, and bats files that start containers make `bats` integration
+    tests. The same runners over plain unit tests stay unit tests."""
+    repo = make_repo({
+        **gha("ci.yml", "  test:\n    runs-on: ubuntu-latest\n    steps:\n"
+                        "      - run: cargo test --workspace\n      - run: bats tests/\n"),
+        "Cargo.toml": "[package]\nname = \"grepper\"\nversion = \"0.1.0\"\n",
+        "src/main.rs": "fn main() {}\n",
+        "tests/util.rs": "use std::process::Command;\n\npub fn bin() -> Command {\n"
+                         "    Command::new(env!(\"CARGO_BIN_EXE_grepper\"))\n}\n",
+        "tests/image.bats": "@test 'starts' {\n  run docker run --rm \"$IMAGE\" --version\n}\n",
+    })
+    found = evidence_by_signal(repo.root)
+    assert found["e2e.suites"].value == ["Rust tests that run the built binary",
+                                         "bats tests that start containers"]
+    assert "tests/util.rs:4" in found["e2e.suites"].locators
+    assert found["ci.e2e.tools"].value == ["Rust tests that run the built binary"]
+    assert found["ci.e2e.tools"].locators == (".github/workflows/ci.yml:6",)
+    assert found["ci.e2e.automatic"].value is True
+    assert found["ci.tests.regimes"].value == ["unit", "integration", "e2e"]
+
+    plain = make_repo({
+        **gha("ci.yml", "  test:\n    runs-on: ubuntu-latest\n    steps:\n"
+                        "      - run: cargo test --workspace\n"),
+        "Cargo.toml": "[package]\nname = \"grepper\"\nversion = \"0.1.0\"\n",
+        "src/lib.rs": "pub fn add() {}\n",
+        "tests/add.rs": "#[test]\nfn adds() { grepper::add(); }\n",
+    })
+    found = evidence_by_signal(plain.root)
+    assert found["e2e.suites"].value == []
+    assert found["ci.tests.regimes"].value == ["unit"]
