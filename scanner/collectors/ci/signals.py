@@ -76,7 +76,8 @@ PINNED = re.compile(r"^[0-9a-f]{40}$")
 NOT_DEPLOY_ENVIRONMENT = re.compile(r"(?i)(pypi|npm|crates|rubygems|maven|nuget|release|"
                                     r"publish)")
 # A deployment of a documentation or static site (GitHub Pages and the like).
-SITE_ENVIRONMENT = re.compile(r"(?i)(github-pages|(^|[-_ ])pages([-_ ]|$)|docs|documentation)")
+SITE_ENVIRONMENT = re.compile(r"(?i)(github-pages|(^|[-_ ])pages([-_ ]|$)|docs|documentation|"
+                              r"storybook|chromatic)")
 SITE_DEPLOY_TOOLS = frozenset({"static-pages-deploy"})
 IMAGE_PUSH_TOOLS = frozenset({"container-push"})
 # Names of environments and jobs that are not the live one.

@@ -21,6 +21,11 @@ def found(kind: str, value: str, version: str = "", **inputs: str) -> set[tuple[
 
 @pytest.mark.parametrize(("kind", "value", "expected"), [
     (COMMAND, "clang-tidy -p build src/db.cc", ("clang-tidy", "sast")),
+    (ACTION, "chromaui/action", ("visual-tests", "e2e")),
+    (COMMAND, "npx chromatic --exit-zero-on-changes", ("visual-tests", "e2e")),
+    (COMMAND, "percy exec -- cypress run", ("visual-tests", "e2e")),
+    (COMMAND, "pnpm --filter=site exec opennextjs-cloudflare deploy --config w.jsonc",
+     ("paas-deploy", "deploy")),
     (COMMAND, "run-clang-tidy-18 -p build -j 8", ("clang-tidy", "sast")),
     (COMMAND, "python3 tools/run_clang_tidy.py -j 4 --diff-base main", ("clang-tidy", "sast")),
     (COMMAND, "git diff -U0 main | clang-tidy-diff.py -p1", ("clang-tidy", "sast")),

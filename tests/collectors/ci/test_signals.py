@@ -49,6 +49,16 @@ def test_a_deploy_stage_alone_is_not_a_deployment_a_pages_job_deploys_a_site(
     assert found["ci.deploy.production"].value is False  # a site, not a running service
 
 
+def test_a_storybook_environment_is_a_site_not_production(make_repo: MakeRepo) -> None:
+    repo = make_repo(workflow("chromatic.yml", "{push: {branches: [main]}}",
+                              "  chromatic:\n    environment: {name: Storybook}\n    steps:\n"
+                              "      - uses: chromaui/action@v11\n"))
+    found = values(repo)
+    assert found["ci.deploy.production"].value is False
+    assert found["ci.deploy.site_automatic"].value is True
+    assert found["ci.e2e.tools"].value == ["visual-tests"]
+
+
 def test_tearing_an_environment_down_is_not_a_deployment(make_repo: MakeRepo) -> None:
     repo = make_repo(workflow("cleanup.yml", "{pull_request: {types: [closed]}}",
                               "  cleanup-namespace:\n    environment: staging\n    steps:\n"
