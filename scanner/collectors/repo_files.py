@@ -57,7 +57,8 @@ CONTACT_PATTERNS = (
 )
 FIX_VERB = re.compile(r"(?i)\b(fix|patch|remediat|resolv|mitigat|release a fix|address)\w*")
 TIMELINE = re.compile(
-    r"(?i)\b(within|in under|under|no later than|inside of|inside)\s+"
+    r"(?i)\b(within|in under|under|no later than|inside of|inside|"
+    r"(?:it\s+has\s+been|it's\s+been|been)\s+(?:more|longer)\s+than)\s+"
     r"(\d+|one|two|three|four|five|six|seven|ten|fourteen|thirty|sixty|ninety)\s+"
     r"(business\s+|working\s+|calendar\s+)?(hours?|days?|weeks?|months?)\b")
 SLA_WORD = re.compile(r"(?i)\b(SLA|SLO|service level)\b")

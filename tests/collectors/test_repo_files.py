@@ -29,7 +29,10 @@ def test_fix_timelines(make_repo: MakeRepo) -> None:
     for text, expected in [("Critical issues are fixed within 7 days.", True),
                            ("We aim to release a patch in under 30 days.", True),
                            ("Our SLA for remediation is published here.", True),
-                           ("We respond within 5 working days.", False)]:
+                           ("We respond within 5 working days.", False),
+                           ("If a fix is available and it has been more than 48 hours, "
+                            "open an issue.", True),
+                           ("The fix took more than 3 days last time.", False)]:
         found = values(make_repo({"SECURITY.md": f"# Policy\n{text}\n"}))
         assert found["repo.security_policy.fix_timeline"].value is expected, text
 

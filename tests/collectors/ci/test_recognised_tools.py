@@ -22,6 +22,9 @@ def found(kind: str, value: str, version: str = "", **inputs: str) -> set[tuple[
 @pytest.mark.parametrize(("kind", "value", "expected"), [
     (COMMAND, "clang-tidy -p build src/db.cc", ("clang-tidy", "sast")),
     (ACTION, "chromaui/action", ("visual-tests", "e2e")),
+    (COMMAND, "./bazelisk run :sign_and_push --config=release -- --keyless $KEYLESS",
+     ("bazel-sign-target", "signing")),
+    (COMMAND, "bazel run //images:image_sign", ("bazel-sign-target", "signing")),
     (COMMAND, "npx chromatic --exit-zero-on-changes", ("visual-tests", "e2e")),
     (COMMAND, "percy exec -- cypress run", ("visual-tests", "e2e")),
     (COMMAND, "pnpm --filter=site exec opennextjs-cloudflare deploy --config w.jsonc",
@@ -102,6 +105,8 @@ def test_recognised(kind: str, value: str, expected: tuple[str, str]) -> None:
     (COMMAND, "pip install safety && echo scan later"),
     (COMMAND, "ko build --sbom=none ./cmd/app"),
     (COMMAND, "ko build --local ./cmd/app"),
+    (COMMAND, "bazel run //site:design"),
+    (COMMAND, "bazel run //tools:signature_report"),
     (CONFIGURED, "maven:dependency-check-maven:update-only"),
 ])
 def test_not_recognised_as_more_than_it_is(kind: str, value: str) -> None:
