@@ -59,7 +59,8 @@ SCRIPT_KEYS = ("script", "bash", "pwsh", "powershell")
 INLINE_SCRIPT_INPUTS = ("inlineScript", "script", "Inline")
 EVERY_BRANCH = frozenset({PUSH, DEFAULT_BRANCH})
 MAX_DEPTH = 8
-MAX_TEMPLATES = 100
+MAX_TEMPLATES = 1000  # template inclusions followed per pipeline file
+MAX_ALL_TEMPLATES = 10000  # and per repository (each file is read once; the walk is bounded)
 MANUAL_TASKS = frozenset({"manualvalidation"})
 # Keys only a pipeline has; a file with `parameters` and none of these is a template.
 PIPELINE_KEYS = frozenset({"trigger", "pr", "schedules", "resources", "pool", "name",
@@ -304,7 +305,8 @@ class _Reader:
         self.used_as_template: set[str] = set()
         self.repositories: dict[str, str] = {}
         self.containers: dict[str, str] = {}  # container resource alias -> image
-        self.templates = 0
+        self.templates = 0  # inclusions followed for the current pipeline
+        self.all_templates = 0
 
     def load(self, path: str) -> Any:
         if path not in self.cache:
@@ -341,7 +343,8 @@ class _Reader:
             self.result.notes.append((where, f"template {resolved} not found"))
             return None
         self.templates += 1
-        if self.templates > MAX_TEMPLATES:
+        self.all_templates += 1
+        if self.templates > MAX_TEMPLATES or self.all_templates > MAX_ALL_TEMPLATES:
             self.result.notes.append((where, "too many templates; the rest were not read"))
             return None
         self.used_as_template.add(resolved)
@@ -362,6 +365,7 @@ class _Reader:
         for item in containers if isinstance(containers, list) else []:
             if isinstance(item, dict) and item.get("container") and item.get("image"):
                 self.containers[scalar_text(item["container"])] = scalar_text(item["image"])
+        self.templates = 0
         triggers = pipeline_triggers(data)
         variables = self.variables(data.get("variables"), path, 0)
         return self.body(path, data, triggers, variables, 0)

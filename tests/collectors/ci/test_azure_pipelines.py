@@ -374,6 +374,27 @@ extends:
     assert "echo loop" in [r.value for r in parsed.jobs[0].references]
 
 
+def test_template_budget_is_per_pipeline(tree: Tree) -> None:
+    """Official pipelines include a few hundred templates each; every pipeline gets the
+    whole budget, so a large first pipeline does not hide the release pipeline after it."""
+    step = "steps:\n  - script: echo step\n"
+    many = "trigger: [main]\nsteps:\n" + "  - template: t/step.yml\n" * 300
+    release = "trigger: none\nsteps:\n  - template: t/step.yml\n" \
+              "  - task: NuGetCommand@2\n    inputs: {command: push}\n"
+    parsed = azure_pipelines.parse(tree({".pipelines/a-build.yml": many,
+                                         ".pipelines/b-release.yml": release,
+                                         ".pipelines/t/step.yml": step}))
+    jobs = {job.file: job for job in parsed.jobs}
+    assert len(jobs[".pipelines/a-build.yml"].references) == 300
+    assert jobs[".pipelines/b-release.yml"].references[0].value == "echo step"
+    assert not [note for _, note in parsed.notes if "too many" in note]
+    endless = "trigger: [main]\nsteps:\n" + "  - template: t/step.yml\n" * 1200
+    parsed = azure_pipelines.parse(tree({"azure-pipelines.yml": endless, "t/step.yml": step}))
+    assert len(parsed.jobs[0].references) == azure_pipelines.MAX_TEMPLATES
+    assert ("azure-pipelines.yml:1003", "too many templates; the rest were not read") \
+        in parsed.notes
+
+
 def test_templates_for_other_repositories_are_not_pipelines(tree: Tree) -> None:
     template = "parameters:\n  - name: image\n    type: string\nsteps:\n" \
                "  - script: trivy image ${{ parameters.image }}\n"
