@@ -101,8 +101,9 @@ def inferred_from_names(jobs: Sequence[Job], catalogue: Catalogue
                     ref.resolved or catalogue.match_reference(ref):
                 continue
             name = posixpath.basename(ref.value.rstrip("/"))
-            categories = [category for pattern, category in WORKFLOW_NAME_HINTS
-                          if pattern.search(name)]
+            # A release drafter or a changelog is housekeeping, whatever else its name says.
+            categories = [] if HOUSEKEEPING.search(name) else [
+                category for pattern, category in WORKFLOW_NAME_HINTS if pattern.search(name)]
             for category in categories:
                 hits.append(Hit(f"{name} (reusable)", category, ref.locator, job,
                                 note=f"inferred from the name of {ref.value}; its jobs "

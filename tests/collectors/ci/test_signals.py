@@ -222,3 +222,18 @@ def test_a_stage_named_publish_that_runs_only_for_tags_publishes(make_repo: Make
     everywhere = make_repo({"Jenkinsfile": jenkinsfile.replace("if (env.TAG_NAME)", "if (true)"),
                             "ci/publish.sh": "#!/bin/sh\necho publishing\n"})
     assert values(everywhere)["ci.packaging.tools"].value == []
+
+
+def test_reusable_workflows_of_other_repositories_are_known_by_their_names(
+        make_repo: MakeRepo) -> None:
+    """A shared CodeQL workflow is SAST by its name; a shared release drafter only drafts,
+    so it is not a release, though 'release' is in its name."""
+    repo = make_repo(workflow("shared.yml", "{push: {branches: [main]}, pull_request: {}}",
+                              "  codeql:\n    uses: acme/workflows/.github/workflows/codeql.yml@v2\n"
+                              "  draft:\n    uses: acme/workflows/.github/workflows/"
+                              "release-drafter.yml@v2\n"))
+    found = values(repo)
+    assert found["ci.sast.tools"].value == ["codeql.yml (reusable)"]
+    assert found["ci.sast.tools"].note.startswith("inferred from the name of acme/workflows/")
+    assert found["ci.packaging.tools"].value == []
+    assert found["ci.release.automatic"].value is False
