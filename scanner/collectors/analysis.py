@@ -68,6 +68,7 @@ class RepositoryAnalysis:
         self.entity = f"repo:{name}"
         self.cadence: dict[str, Any] = {}
         self.program_suites: list[ProgramSuite] = []  # the repository's, for its services
+        self.snapshot_version: str | None = None
         self.production = re.compile(settings.production_pattern)
         self.external = external
 
@@ -103,8 +104,10 @@ class RepositoryAnalysis:
         reading = read_ci(self.tree, self.catalogue, findings.precommit_references,
                           findings.precommit_in_ci_service, self.external)
         summary = emit_ci_signals(reading, self.catalogue, self.production, out,
-                                  findings.program_suites)
+                                  suites=findings.program_suites,
+                                  snapshot=findings.snapshot_version)
         self.program_suites = findings.program_suites
+        self.snapshot_version = findings.snapshot_version
         iac_applied(findings.iac, summary.iac_applied, out)
         files = FileIndex(self.tree)
         self.detect(files, out)
@@ -185,8 +188,10 @@ class RepositoryAnalysis:
             *self.program_suites,
             *(replace(suite, locator=prefix + suite.locator)
               for suite in findings.program_suites)]}
+        snapshot = findings.snapshot_version and prefix + findings.snapshot_version
         summary = emit_ci_signals(own, self.catalogue, self.production, ci_out,
-                                  list(suites.values()))
+                                  suites=list(suites.values()),
+                                  snapshot=snapshot or self.snapshot_version)
         classify(findings.service_artifacts, _app_kinds(files_out), summary, files_out, ci_out)
         iac_applied(findings.iac, summary.iac_applied, files_out)
         delivery_frequency(self.cadence, summary, ci_out)

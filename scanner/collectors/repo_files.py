@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from scanner.collectors.base import Emitter
+from scanner.collectors.build_versions import snapshot_version
 from scanner.collectors.ci.model import PRECOMMIT, Reference
 from scanner.collectors.ci.tools import Catalogue
 from scanner.collectors.folders import NOT_SHIPPED_FOLDER
@@ -178,6 +179,7 @@ class FileFindings:
     service_artifacts: list[tuple[str, str]] = field(default_factory=list)  # (kind, path)
     iac: dict[str, str] = field(default_factory=dict)  # IaC kind -> first file
     program_suites: list[ProgramSuite] = field(default_factory=list)
+    snapshot_version: str | None = None  # where the build declares a -SNAPSHOT version
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
 
 
@@ -207,6 +209,8 @@ class RepoFiles:
         """What holds for one service's folder too: infrastructure, artifacts, tests."""
         self.infrastructure()
         self.tests()
+        self.findings.snapshot_version = snapshot_version(
+            lambda path: self.read(path) if self.tree.has(path) else None)
         return self.findings
 
     def security_policy(self) -> None:

@@ -37,7 +37,7 @@ MAX_LABEL = 200  # longer names are not read as names
 # cluster, a throwaway registry) are not evidence of how releases are built.
 TEST_JOB = re.compile(r"(?i)(^|[-_./ ])(e2e|tests?|testing|kind|smoke|conformance|integration)"
                       r"([-_./ ]|$)")
-RELEASE_JOB = re.compile(r"(?i)(release|publish|push)")
+RELEASE_JOB = re.compile(r"(?i)(release|publish|push|build)")  # "Build / Test" is the main job
 RELEASE_CATEGORIES = frozenset({"signing", "provenance", "verification", "sbom", "packaging",
                                 "deploy"})
 E2E_NAME = re.compile(r"(?i)(^|[^a-z])(e2e|end[-_ ]?to[-_ ]?end|smoke|acceptance|conformance|"

@@ -80,6 +80,8 @@ SITE_ENVIRONMENT = re.compile(r"(?i)(github-pages|(^|[-_ ])pages([-_ ]|$)|docs|d
                               r"storybook|chromatic)")
 SITE_DEPLOY_TOOLS = frozenset({"static-pages-deploy"})
 IMAGE_PUSH_TOOLS = frozenset({"container-push"})
+# Tools that publish the version the build file declares (a snapshot between releases).
+SNAPSHOT_PUBLISHERS = frozenset({"maven-deploy", "gradle-publish"})
 # Names of environments and jobs that are not the live one.
 NOT_PRODUCTION = re.compile(r"(?i)(^|[-_ /(])(stag(e|ing)|preview|dev(elop(ment)?)?|test(ing)?|"
                             r"qa|uat|sandbox|review|pr|nightly|canary|demo|int(egration)?)"
@@ -192,9 +194,11 @@ class CiSummary:
 
 
 def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pattern[str],
-                    out: Emitter, suites: Sequence[ProgramSuite] = ()) -> CiSummary:
+                    out: Emitter, *, suites: Sequence[ProgramSuite] = (),
+                    snapshot: str | None = None) -> CiSummary:
     """Emit the CI signals and say what kept negatives unsaid; `suites` are the test
-    suites the files show running the built program, known by the tool that runs them."""
+    suites the files show running the built program, known by the tool that runs them;
+    `snapshot` is where the build declares a -SNAPSHOT version, if it does."""
     jobs = reading.jobs
     hits = find_hits(jobs, catalogue)
     hits += suites_run(hits, suites)
@@ -280,10 +284,14 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
         out.emit("ci.deploy.environments", environments,
                  [job.locator for job in deploy_jobs if job.environment] or output.examined)
     to_drafts = drafted(jobs)
-    output.flag("ci.release.automatic",
-                [h for h in where(["packaging"], AFTER_MERGE)
-                 if h.job and h.job.file not in to_drafts],
-                "no release is published automatically (drafts wait for a person)",
+    released = [h for h in where(["packaging"], AFTER_MERGE)
+                if h.job and h.job.file not in to_drafts]
+    snapshots = [h for h in released if snapshot and h.tool in SNAPSHOT_PUBLISHERS
+                 and h.job and not _release_only(h.job)]
+    output.flag("ci.release.automatic", [h for h in released if h not in snapshots],
+                "no release is published automatically (drafts wait for a person" + (
+                    f"; {snapshots[0].trail} publishes development builds, since the "
+                    f"version in {snapshot} is a snapshot)" if snapshots else ")"),
                 ["packaging"])
     if output.content_known or jobs:
         _emit_pinning(jobs, out)
@@ -302,6 +310,11 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
                      tuple(places(h for h in hits if h.category == "deploy")),
                      True if service_jobs else (False if output.content_known else None),
                      any(h.tool in IMAGE_PUSH_TOOLS for h in hits))
+
+
+def _release_only(job: Job) -> bool:
+    """A job run for tags or releases and not for every push: it publishes a release."""
+    return bool(job.triggers & {TAG, RELEASE}) and not job.triggers & {PUSH, DEFAULT_BRANCH}
 
 
 def _deploys_a_site(job: Job, hits: list[Hit]) -> bool:

@@ -229,11 +229,31 @@ def test_reusable_workflows_of_other_repositories_are_known_by_their_names(
     """A shared CodeQL workflow is SAST by its name; a shared release drafter only drafts,
     so it is not a release, though 'release' is in its name."""
     repo = make_repo(workflow("shared.yml", "{push: {branches: [main]}, pull_request: {}}",
-                              "  codeql:\n    uses: acme/workflows/.github/workflows/codeql.yml@v2\n"
-                              "  draft:\n    uses: acme/workflows/.github/workflows/"
+                              "  codeql:\n    uses: acme/workflows/.github/workflows/"
+                              "codeql.yml@v2\n  draft:\n    uses: acme/workflows/.github/workflows/"
                               "release-drafter.yml@v2\n"))
     found = values(repo)
     assert found["ci.sast.tools"].value == ["codeql.yml (reusable)"]
     assert found["ci.sast.tools"].note.startswith("inferred from the name of acme/workflows/")
     assert found["ci.packaging.tools"].value == []
     assert found["ci.release.automatic"].value is False
+
+
+def test_main_line_snapshot_deploys_are_not_releases(make_repo: MakeRepo) -> None:
+    """`mvn deploy` in the main "Build / Test" job of a project whose version is a snapshot
+    publishes development builds: delivery in CI, but not a release reaching users. The
+    same deploy run only for tags is a release."""
+    pom = ("<project>\n  <artifactId>app</artifactId>\n  <version>2.1.0-SNAPSHOT</version>\n"
+           "</project>\n")
+    jenkinsfile = ("pipeline {\n  agent any\n  stages {\n    stage('Build / Test') {\n"
+                   "      steps { sh './mvnw -B clean deploy' }\n    }\n  }\n}\n")
+    repo = make_repo({"pom.xml": pom, "Jenkinsfile": jenkinsfile})
+    found = values(repo)
+    assert found["ci.packaging.tools"].value == ["maven-deploy"]
+    assert found["ci.release.automatic"].value is False
+    assert "Jenkinsfile:5 publishes development builds, since the version in pom.xml:3 is a " \
+           "snapshot" in found["ci.release.automatic"].note
+    tagged = make_repo({"pom.xml": pom, **workflow(
+        "release.yml", "{push: {tags: ['v*']}}",
+        "  release:\n    steps:\n      - run: mvn -B versions:set -DremoveSnapshot deploy\n")})
+    assert values(tagged)["ci.release.automatic"].value is True
