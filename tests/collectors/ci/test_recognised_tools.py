@@ -22,6 +22,10 @@ def found(kind: str, value: str, version: str = "", **inputs: str) -> set[tuple[
 @pytest.mark.parametrize(("kind", "value", "expected"), [
     (COMMAND, "clang-tidy -p build src/db.cc", ("clang-tidy", "sast")),
     (ACTION, "chromaui/action", ("visual-tests", "e2e")),
+    (COMMAND, "curl -o ath.yml https://raw.githubusercontent.com/jenkinsci/"
+              "acceptance-test-harness/refs/tags/1.0/docker-compose.yml",
+     ("jenkins-ath", "e2e")),
+    (COMMAND, "runATH(jenkins: 'lts', platforms: ['linux'])", ("jenkins-ath", "e2e")),
     (COMMAND, "./bazelisk run :sign_and_push --config=release -- --keyless $KEYLESS",
      ("bazel-sign-target", "signing")),
     (COMMAND, "bazel run //images:image_sign", ("bazel-sign-target", "signing")),
