@@ -58,6 +58,9 @@ BUILT_IN_STEPS = frozenset({
     "store_test_results", "persist_to_workspace", "attach_workspace", "add_ssh_keys",
 })
 _PARAMETER = re.compile(r"<<\s*parameters\.([\w-]+)\s*>>")
+_STEPS_PARAMETER = re.compile(r"^\s*<<\s*parameters\.([\w-]+)\s*>>\s*$")
+# A job's or command's parameter values: text, or the steps of a `type: steps` parameter.
+Parameters = dict[str, "str | LineList"]
 _PIPELINE_PARAMETER = re.compile(r"^\s*<<\s*pipeline\.parameters\.([\w-]+)\s*>>\s*$")
 _BRANCH_EXPRESSION = re.compile(r"pipeline\.git\.branch\s*==\s*\"([^\"]+)\"")
 
@@ -169,7 +172,7 @@ class _Config:
 
     # Steps.
 
-    def steps(self, steps: Any, parameters: dict[str, str], depth: int,
+    def steps(self, steps: Any, parameters: Parameters, depth: int,
               commands: LineDict | None = None) -> list[Reference]:
         found: list[Reference] = []
         if not isinstance(steps, LineList) or depth > MAX_DEPTH:
@@ -189,9 +192,14 @@ class _Config:
         return found
 
     def step(self, name: str, body: Any, step: Any, where: str, *,
-             parameters: dict[str, str], depth: int, commands: LineDict) -> list[Reference]:
+             parameters: Parameters, depth: int, commands: LineDict) -> list[Reference]:
         if name in ("run", "deploy"):
             return self.run(body, step, name, parameters)
+        if name == "steps" and isinstance(body, str):  # `- steps: << parameters.x >>`
+            match = _STEPS_PARAMETER.match(body)
+            handed = parameters.get(match[1]) if match else None
+            return self.steps(handed, parameters, depth + 1, commands) \
+                if isinstance(handed, LineList) else []
         if name in ("when", "unless"):
             return self.steps(body.get("steps") if isinstance(body, dict) else None,
                               parameters, depth + 1, commands)
@@ -213,21 +221,21 @@ class _Config:
                                   depth + 1, orb_commands)
         resolved = self.orb(alias, command) if command else None
         if resolved is not None:
-            reference = Reference(ORB, resolved[0], where, tuple(arguments.items()), resolved[1])
+            reference = Reference(ORB, resolved[0], where, _texts(arguments), resolved[1])
             self.orb_references.append(reference)
             # Steps handed to an orb command (`go/with-cache: {steps: [...]}`) are the
             # repository's own, run inside it.
-            handed = [found for value in (body.values() if isinstance(body, dict) else [])
+            inside = [found for value in (body.values() if isinstance(body, dict) else [])
                       if isinstance(value, LineList)
                       for found in self.steps(value, parameters, depth + 1, commands)]
-            return [reference, *handed]
+            return [reference, *inside]
         if command:
             self.result.notes.append((where, f"orb '{alias}' is not declared in orbs:"))
         else:
             self.result.notes.append((where, f"step '{name}' is not a known command"))
         return []
 
-    def run(self, body: Any, step: Any, key: str, parameters: dict[str, str]) -> list[Reference]:
+    def run(self, body: Any, step: Any, key: str, parameters: Parameters) -> list[Reference]:
         if isinstance(body, str):
             container, field_name = step, key
             label = ""
@@ -244,21 +252,26 @@ class _Config:
                 for offset, line in shell_lines(script)]
 
     @staticmethod
-    def arguments(body: Any, parameters: dict[str, str]) -> dict[str, str]:
+    def arguments(body: Any, parameters: Parameters) -> Parameters:
         if not isinstance(body, dict):
             return {}
-        return {str(k): _fill(scalar_text(v), parameters) for k, v in body.items()
-                if not isinstance(v, dict | list) and str(k) not in ENTRY_KEYS}
+        return {str(k): v if isinstance(v, LineList) else _fill(scalar_text(v), parameters)
+                for k, v in body.items()
+                if not isinstance(v, dict) and (isinstance(v, LineList) or
+                                                not isinstance(v, list))
+                and str(k) not in ENTRY_KEYS}
 
     @staticmethod
-    def defaults(definition: Any, given: dict[str, str]) -> dict[str, str]:
+    def defaults(definition: Any, given: Parameters) -> Parameters:
         """A command's or job's parameters: the given values over the declared defaults."""
-        values: dict[str, str] = {}
+        values: Parameters = {}
         declared = definition.get("parameters") if isinstance(definition, dict) else None
         for name, spec in declared.items() if isinstance(declared, dict) else []:
-            if isinstance(spec, dict) and "default" in spec and \
-                    not isinstance(spec["default"], dict | list):
-                values[str(name)] = scalar_text(spec["default"])
+            default = spec.get("default") if isinstance(spec, dict) else None
+            if isinstance(default, LineList):  # the default steps of a `type: steps`
+                values[str(name)] = default
+            elif default is not None and not isinstance(default, dict | list):
+                values[str(name)] = scalar_text(default)
         values.update(given)
         return values
 
@@ -279,7 +292,7 @@ class _Config:
             found += self.images(definition, depth + 1)
         return found
 
-    def job_references(self, name: str, arguments: dict[str, str],
+    def job_references(self, name: str, arguments: Parameters,
                        where: str) -> tuple[list[Reference], LineDict | None, str]:
         """References of the job a workflow entry runs, its definition and its locator."""
         body = self.jobs.get(name)
@@ -300,7 +313,7 @@ class _Config:
                 return references, body, orb_jobs.locate(job)
         resolved = self.orb(alias, job) if job else None
         if resolved is not None:
-            reference = Reference(ORB, resolved[0], where, tuple(arguments.items()), resolved[1])
+            reference = Reference(ORB, resolved[0], where, _texts(arguments), resolved[1])
             self.orb_references.append(reference)
             return [reference], None, where
         self.result.notes.append((where, f"job '{name}' is not defined"))
@@ -437,8 +450,15 @@ class _Config:
         return DEFAULT_CONTINUATION
 
 
-def _fill(text: str, parameters: dict[str, str]) -> str:
-    return _PARAMETER.sub(lambda m: parameters.get(m.group(1), m.group(0)), text)
+def _fill(text: str, parameters: Parameters) -> str:
+    def value(match: re.Match[str]) -> str:
+        found = parameters.get(match[1])
+        return found if isinstance(found, str) else match[0]
+    return _PARAMETER.sub(value, text)
+
+
+def _texts(arguments: Parameters) -> tuple[tuple[str, str], ...]:
+    return tuple((name, value) for name, value in arguments.items() if isinstance(value, str))
 
 
 def _requires(value: Any) -> tuple[str, ...]:

@@ -132,6 +132,10 @@ SIGNALS: tuple[SignalSpec, ...] = (
     _spec("ci.deploy.gated_share", "float",
           "Share of deploy or publish jobs that can only run after a security or policy "
           "check passes"),
+    _spec("ci.deploy.gate_kinds", "list",
+          "Kinds of security check that deploy or publish jobs wait for (static analysis, "
+          "dependency, secret, image or infrastructure-code scanning, signature "
+          "verification): how many criteria can stop a deployment"),
     _spec("ci.iac.applied", "list",
           "Infrastructure-as-code kinds that CI applies automatically after merge "
           "(terraform apply, helm upgrade, kubectl apply, …)"),
@@ -268,9 +272,15 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
     # what users run (a program's release is its deployment).
     publishing = [h.job for h in hits if h.category == "packaging" and h.job]
     delivery_jobs = deploy_jobs or list({id(job): job for job in publishing}.values())
-    ungated = [job for job in delivery_jobs if not _gated(job, jobs, hits)]
+    gates = {id(job): _gates(job, jobs, hits) for job in delivery_jobs}
+    ungated = [job for job in delivery_jobs if not gates[id(job)]]
     if delivery_jobs:
         gated = [job for job in delivery_jobs if job not in ungated]
+        checks = [gate for job in gated for gate in gates[id(job)]]
+        gate_kinds = sorted({GATE_WORDS[gate.category] for gate in checks})
+        out.emit("ci.deploy.gate_kinds", gate_kinds,
+                 places(checks) or [job.locator for job in delivery_jobs],
+                 None if gate_kinds else "no deploy or publish job waits for a security check")
         out.emit("ci.deploy.gated", not ungated,
                  [job.locator for job in ungated] or [job.locator for job in delivery_jobs],
                  f"{len(ungated)} of {len(delivery_jobs)} deploy or publish jobs run without a "
@@ -370,20 +380,22 @@ def _deploy_jobs(jobs: list[Job], hits: list[Hit]) -> list[Job]:
     return deploying
 
 
-GATE_CATEGORIES = frozenset({"sast", "sca", "secrets", "container_scan", "iac_scan",
-                             "verification"})
+GATE_WORDS = {"sast": "static analysis", "sca": "dependency scanning",
+              "secrets": "secret scanning", "container_scan": "image scanning",
+              "iac_scan": "infrastructure-code scanning",
+              "verification": "signature verification"}
+GATE_CATEGORIES = frozenset(GATE_WORDS)
 
 
-def _gated(job: Job, jobs: list[Job], hits: list[Hit]) -> bool:
-    """A security or policy check that must pass before this job deploys: earlier in the
-    job itself, or in a job it needs (directly or through others)."""
+def _gates(job: Job, jobs: list[Job], hits: list[Hit]) -> list[Hit]:
+    """The security or policy checks that must pass before this job deploys: earlier in the
+    job itself, or in the jobs it needs (directly or through others)."""
     position = {ref.locator: index for index, ref in enumerate(job.references)}
     deploy_at = min((position.get(h.locator, 0) for h in hits
                      if h.job is job and h.category in ("deploy", "packaging")),
                     default=len(job.references))
-    if any(h.job is job and h.category in GATE_CATEGORIES
-           and position.get(h.locator, deploy_at) < deploy_at for h in hits):
-        return True
+    found = [h for h in hits if h.job is job and h.category in GATE_CATEGORIES
+             and position.get(h.locator, deploy_at) < deploy_at]
     by_name = {(j.file, j.name): j for j in jobs}
     pending, seen = list(job.needs), set()
     while pending:
@@ -392,10 +404,12 @@ def _gated(job: Job, jobs: list[Job], hits: list[Hit]) -> bool:
         if needed is None or name in seen:
             continue
         seen.add(name)
-        if any(h.job is needed and h.category in GATE_CATEGORIES for h in hits):
-            return True
+        # What its configuration switches on (gosec in .golangci.yml) is part of the job.
+        configured = by_name.get((job.file, f"{name} (configured)"))
+        found += [h for h in hits
+                  if h.job in (needed, configured) and h.category in GATE_CATEGORIES]
         pending += list(needed.needs)
-    return False
+    return found
 
 
 def _names_an_environment(job: Job) -> bool:

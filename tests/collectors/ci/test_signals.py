@@ -160,6 +160,8 @@ def test_deploys_gated_by_a_security_check_in_the_job_or_a_needed_job(
                                "      - run: kubectl apply -f k8s/\n"), name="gated")
     found = values(gated)
     assert found["ci.deploy.gated"].value is True
+    assert found["ci.deploy.gate_kinds"].value == ["image scanning",
+                                                   "infrastructure-code scanning"]
     ungated = make_repo(workflow("cd.yml", "{push: {branches: [main]}}",
                                  "  deploy:\n    environment: production\n    steps:\n"
                                  "      - run: kubectl apply -f k8s/\n"
@@ -168,6 +170,23 @@ def test_deploys_gated_by_a_security_check_in_the_job_or_a_needed_job(
     assert found["ci.deploy.gated"].value is False  # the scan runs after the deploy
     assert found["ci.deploy.gated"].note == \
         "1 of 1 deploy or publish jobs run without a security or policy check first"
+
+
+def test_a_check_switched_on_in_configuration_gates_the_jobs_that_need_it(
+        make_repo: MakeRepo) -> None:
+    """gosec enabled in .golangci.yml runs in the lint job; a release that needs the lint
+    job waits for it — one kind of check."""
+    repo = make_repo({**workflow("ci.yml", "{push: {tags: ['v*']}}",
+                                 "  lint:\n    steps: [{run: golangci-lint run}]\n"
+                                 "  release:\n    needs: [lint]\n"
+                                 "    steps: [{run: goreleaser release --clean}]\n"),
+                      ".golangci.yml": "linters:\n  enable:\n    - gosec\n",
+                      "main.go": "package main\n\nfunc main() {}\n"})
+    found = values(repo)
+    assert found["ci.deploy.gated"].value is True
+    assert found["ci.deploy.gate_kinds"].value == ["static analysis"]
+    assert found["ci.deploy.gate_kinds"].locators == (
+        ".github/workflows/ci.yml:4 → .golangci.yml:3 → gosec",)
 
 
 def test_delivery_frequency_follows_how_ci_delivers(make_repo: MakeRepo) -> None:
