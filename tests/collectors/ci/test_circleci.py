@@ -355,6 +355,37 @@ workflows:
          (COMMAND, "npm test", ".circleci/config.yml:8")])]
 
 
+def test_steps_parameters_run_what_the_workflow_hands_or_the_default(tree: Tree) -> None:
+    """`- steps: << parameters.publish >>` runs the steps the workflow entry gives, or the
+    parameter's default steps."""
+    text = """\
+version: 2.1
+jobs:
+  deploy:
+    docker: [{image: cimg/go:1.22}]
+    parameters:
+      publish:
+        type: steps
+        default:
+          - run: task release
+    steps:
+      - checkout
+      - steps: << parameters.publish >>
+      - steps: << parameters.undeclared >>
+workflows:
+  main:
+    jobs:
+      - deploy
+      - deploy:
+          name: dry-run
+          publish:
+            - run: task build
+"""
+    jobs = {job.name: job for job in circleci.parse(tree({".circleci/config.yml": text})).jobs}
+    assert [r.value for r in jobs["deploy"].references if r.kind == COMMAND] == ["task release"]
+    assert [r.value for r in jobs["dry-run"].references if r.kind == COMMAND] == ["task build"]
+
+
 def test_bad_input_never_raises(tree: Tree) -> None:
     cases = {
         "version: 2.1\njobs: [unclosed\n": "not valid YAML (line 3",
