@@ -20,6 +20,7 @@ from scanner.collectors.ci.model import (
     GITLAB_COMPONENT,
     GITLAB_INCLUDE,
     MANUAL,
+    PULL_REQUEST,
     PUSH,
     RELEASE,
     REUSABLE_WORKFLOW,
@@ -47,6 +48,9 @@ E2E_NAME = re.compile(r"(?i)(^|[^a-z])(e2e|end[-_ ]?to[-_ ]?end|smoke|acceptance
 TEST_RUN_NAME = re.compile(
     r"(?i)^(?:run|running|execute)?[\s_-]*(?:the[\s_-]+)?(?:[a-z0-9.+#]{1,20}[\s_-]+)?"
     r"(?:unit[\s_-]*|integration[\s_-]*)?tests?(?:[\s_-]+suite)?[\s_-]*(?:\(.{0,80}\))?$")
+# Flags a release script is given so that it builds without publishing.
+HELD_BACK = re.compile(r"(?i)\s--?(no-push|dry-run|dryrun|no-publish|skip-publish|"
+                       r"skip-push|no-upload)(\s|=|$)")
 # A job or stage whose whole name says it publishes: "Publish", "release-images".
 PUBLISH_NAME = re.compile(r"(?i)^(?:publish|release|push)(?:[\s_-]+(?:the[\s_-]+)?"
                           r"(?:images?|artifacts?|packages?|binaries|release|containers?))?$")
@@ -81,12 +85,24 @@ def find_hits(jobs: Sequence[Job], catalogue: Catalogue) -> list[Hit]:
     """Every tool the catalogue recognises in the jobs; a named test run of an
     unidentified tool only where the job shows no identified one.  Signing, publishing
     or deploying done by a test job or from a test or example folder (a throwaway key, a
-    local registry) is testing those steps, not how releases are made."""
+    local registry) is testing those steps, not how releases are made; so is publishing
+    from a script told not to (`release.sh --no-push`) and publishing only for pull
+    requests (the images CI itself builds on, previews)."""
     hits = [hit for job in jobs for hit in catalogue.match_job(job)
             if not (hit.category in RELEASE_CATEGORIES and
-                    (is_a_test_job(job) or _in_weak_place(hit)))]
+                    (is_a_test_job(job) or _in_weak_place(hit) or _held_back(hit)))
+            and not (hit.category == "packaging" and job.triggers == {PULL_REQUEST})]
     identified = {id(h.job) for h in hits if h.category == "tests" and h.tool != UNIDENTIFIED}
     return [h for h in hits if not (h.tool == UNIDENTIFIED and id(h.job) in identified)]
+
+
+def _held_back(hit: Hit) -> bool:
+    """A publishing step inside a script the job runs with a dry-run or no-push flag."""
+    if not hit.via or hit.job is None:
+        return False
+    outermost = next((r for r in hit.job.references if r.locator == hit.via[0]
+                      and r.kind == COMMAND and not r.via), None)
+    return outermost is not None and bool(HELD_BACK.search(outermost.value[:2000]))
 
 
 def inferred_from_names(jobs: Sequence[Job], catalogue: Catalogue

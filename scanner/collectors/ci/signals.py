@@ -47,7 +47,7 @@ from scanner.signals import SignalSpec
 TOOL_CATEGORIES = (
     "sast", "dast", "sca", "secrets", "container_scan", "iac_scan", "signing", "provenance",
     "verification", "sbom", "tests", "coverage", "e2e", "lint", "deploy", "packaging",
-    "load_test", "rollback", "fuzz",
+    "load_test", "rollback", "fuzz", "sanitizer",
 )
 _CATEGORY_WORDS = {
     "sast": "static application security testing (SAST)",
@@ -69,6 +69,7 @@ _CATEGORY_WORDS = {
     "load_test": "load or performance tests",
     "rollback": "scripted or automatic rollback of a deployment",
     "fuzz": "coverage-guided fuzzing",
+    "sanitizer": "test runs of builds instrumented with sanitizers (ASan, UBSan, MSan)",
 }
 TEARDOWN_JOB_NAME = re.compile(r"(?i)(clean[-_ ]?up|tear[-_ ]?down|destroy|delete|prune)")
 PINNED = re.compile(r"^[0-9a-f]{40}$")

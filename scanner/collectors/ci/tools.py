@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -149,12 +149,28 @@ class Catalogue:
 
     def match_job(self, job: Job) -> list[Hit]:
         hits: list[Hit] = []
+        values = dict(job.variables)
         for reference in job.references:
-            for matcher in self.match_reference(reference, job.variables):
+            seen = reference
+            if values and reference.kind == COMMAND and "$" in reference.value:
+                # `cmake .. $CMAKE_OPTIONS` with CMAKE_OPTIONS set by the job's environment
+                seen = replace(reference, value=with_variables(reference.value, values))
+            for matcher in self.match_reference(seen, job.variables):
                 hits.append(Hit(matcher.tool, matcher.category, reference.locator, job,
                                 matcher.applies, reference.via))
         return hits
 
+
+
+MAX_COMMAND = 20_000  # characters of a command line a job's variables are put into
+_SHELL_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def with_variables(command: str, values: dict[str, str]) -> str:
+    """`$NAME` and `${NAME}` replaced by the values the job's environment sets (others,
+    and forms like `${NAME:-default}`, are left as written)."""
+    return _SHELL_VARIABLE.sub(
+        lambda m: values.get(m[1] or m[2], m[0])[:1000], command[:MAX_COMMAND])
 
 
 def catalogue_path() -> Path:

@@ -74,7 +74,8 @@ def detect(files: FileIndex, out: Emitter) -> None:
     out.emit("app.kinds", kinds, [found[k] for k in kinds],
              None if kinds else "no program entry point, desktop, mobile or web application, "
              "web archive or serving container image: a library or a collection of files")
-    scripts = _delivery_scripts(files, paths)
+    # Release scripts live in the folders that ship nothing themselves (scripts/, tools/).
+    scripts = _delivery_scripts(files, list(files.paths()))
     out.emit("delivery.scripts", [name for name, _ in scripts], [where for _, where in scripts],
              None if scripts else "no release, deploy or publish task or script")
 

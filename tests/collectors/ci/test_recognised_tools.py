@@ -22,6 +22,11 @@ def found(kind: str, value: str, version: str = "", **inputs: str) -> set[tuple[
 @pytest.mark.parametrize(("kind", "value", "expected"), [
     (COMMAND, "clang-tidy -p build src/db.cc", ("clang-tidy", "sast")),
     (ACTION, "chromaui/action", ("visual-tests", "e2e")),
+    (COMMAND, "cmake .. -DSANITIZE=address -DPEDANTIC=OFF", ("sanitizers", "sanitizer")),
+    (COMMAND, "cmake -DLLVM_USE_SANITIZER='Address;Undefined' ..", ("sanitizers", "sanitizer")),
+    (COMMAND, "CFLAGS=-fsanitize=address,undefined make check", ("sanitizers", "sanitizer")),
+    (COMMAND, "meson setup build -Db_sanitize=address", ("sanitizers", "sanitizer")),
+    (COMMAND, "RUSTFLAGS=-Zsanitizer=address cargo +nightly test", ("sanitizers", "sanitizer")),
     (COMMAND, "curl -o ath.yml https://raw.githubusercontent.com/jenkinsci/"
               "acceptance-test-harness/refs/tags/1.0/docker-compose.yml",
      ("jenkins-ath", "e2e")),
@@ -110,11 +115,15 @@ def test_recognised(kind: str, value: str, expected: tuple[str, str]) -> None:
     (COMMAND, "ko build --sbom=none ./cmd/app"),
     (COMMAND, "ko build --local ./cmd/app"),
     (COMMAND, "bazel run //site:design"),
+    # data-race detectors find concurrency bugs, not memory-safety flaws
+    (COMMAND, "go test -race ./..."),
+    (COMMAND, "clang -fsanitize=thread -o t t.c"),
+    (COMMAND, "cmake -DENABLE_ASAN=OFF .."),
     (COMMAND, "bazel run //tools:signature_report"),
     (CONFIGURED, "maven:dependency-check-maven:update-only"),
 ])
 def test_not_recognised_as_more_than_it_is(kind: str, value: str) -> None:
-    security = {"sast", "fuzz", "signing", "sca", "sbom"}
+    security = {"sast", "fuzz", "signing", "sca", "sbom", "sanitizer"}
     assert not {category for _, category in found(kind, value)} & security
 
 

@@ -276,3 +276,16 @@ def test_main_line_snapshot_deploys_are_not_releases(make_repo: MakeRepo) -> Non
         "release.yml", "{push: {tags: ['v*']}}",
         "  release:\n    steps:\n      - run: mvn -B versions:set -DremoveSnapshot deploy\n")})
     assert values(tagged)["ci.release.automatic"].value is True
+
+
+def test_the_job_environment_fills_in_shell_variables_for_recognition(
+        make_repo: MakeRepo) -> None:
+    """`cmake .. $CMAKE_OPTIONS`, with CMAKE_OPTIONS set in the job's environment to an
+    AddressSanitizer build, runs the tests under the sanitizer."""
+    repo = make_repo(workflow("nightly.yml", "{schedule: [{cron: '0 3 * * *'}]}",
+                              "  asan:\n    env: {CMAKE_OPTIONS: -DSANITIZE=address}\n"
+                              "    steps:\n      - run: cmake -S . -B build $CMAKE_OPTIONS\n"
+                              "      - run: ctest --test-dir build\n"))
+    found = values(repo)
+    assert found["ci.sanitizer.tools"].value == ["sanitizers"]
+    assert found["ci.sanitizer.tools"].locators == (".github/workflows/nightly.yml:6",)
