@@ -289,3 +289,21 @@ def test_the_job_environment_fills_in_shell_variables_for_recognition(
     found = values(repo)
     assert found["ci.sanitizer.tools"].value == ["sanitizers"]
     assert found["ci.sanitizer.tools"].locators == (".github/workflows/nightly.yml:6",)
+
+
+def test_publishing_held_back_or_only_for_pull_requests_is_not_delivery(
+        make_repo: MakeRepo) -> None:
+    """A release script run with --no-push builds without publishing, and images pushed
+    only for pull requests are what CI itself builds on."""
+    script = "#!/bin/sh\ndocker build -t org/app .\n[ \"$1\" = --no-push ] || docker push org/app\n"
+    repo = make_repo({
+        **workflow("nightly.yml", "{push: {branches: [main]}}",
+                   "  image:\n    steps: [{run: scripts/publish.sh --no-push}]\n"),
+        **workflow("ci-image.yml", "{pull_request: {paths: [ci/Dockerfile]}}",
+                   "  ci-image:\n    steps: [{run: docker push org/ci:latest}]\n"),
+        "scripts/publish.sh": script})
+    assert values(repo)["ci.packaging.tools"].value == []
+    released = make_repo({**workflow("nightly.yml", "{push: {branches: [main]}}",
+                                     "  image:\n    steps: [{run: scripts/publish.sh}]\n"),
+                          "scripts/publish.sh": script})
+    assert values(released)["ci.packaging.tools"].value == ["container-push"]
