@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from scanner.collectors.base import Collected, CollectSettings, Emitter, Problem
+from scanner.collectors.build_facts import BuildFacts
 from scanner.collectors.ci.delegated import read_ci
 from scanner.collectors.ci.model import ExternalFiles, Job
 from scanner.collectors.ci.reading import CiReading
@@ -24,7 +25,6 @@ from scanner.collectors.ci.tools import load_catalogue
 from scanner.collectors.files import detectors
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.files.kubernetes import workloads_by_name
-from scanner.collectors.program_tests import ProgramSuite
 from scanner.collectors.repo_files import SIGNALS as FILE_SIGNALS
 from scanner.collectors.repo_files import RepoFiles, classify, iac_applied
 from scanner.collectors.services import SIGNALS as SERVICE_SIGNALS
@@ -67,8 +67,7 @@ class RepositoryAnalysis:
         self.collected = collected
         self.entity = f"repo:{name}"
         self.cadence: dict[str, Any] = {}
-        self.program_suites: list[ProgramSuite] = []  # the repository's, for its services
-        self.snapshot_version: str | None = None
+        self.facts = BuildFacts()  # the repository's, which its services share
         self.production = re.compile(settings.production_pattern)
         self.external = external
 
@@ -104,10 +103,8 @@ class RepositoryAnalysis:
         reading = read_ci(self.tree, self.catalogue, findings.precommit_references,
                           findings.precommit_in_ci_service, self.external)
         summary = emit_ci_signals(reading, self.catalogue, self.production, out,
-                                  suites=findings.program_suites,
-                                  snapshot=findings.snapshot_version)
-        self.program_suites = findings.program_suites
-        self.snapshot_version = findings.snapshot_version
+                                  findings.facts)
+        self.facts = findings.facts
         iac_applied(findings.iac, summary.iac_applied, out)
         files = FileIndex(self.tree)
         self.detect(files, out)
@@ -184,14 +181,8 @@ class RepositoryAnalysis:
         own = CiReading(results=reading.results,
                         external=reading.external, extra_jobs=reading.extra_jobs,
                         only=lambda job: self._serves(job, service, services))
-        suites = {suite.name: suite for suite in [
-            *self.program_suites,
-            *(replace(suite, locator=prefix + suite.locator)
-              for suite in findings.program_suites)]}
-        snapshot = findings.snapshot_version and prefix + findings.snapshot_version
         summary = emit_ci_signals(own, self.catalogue, self.production, ci_out,
-                                  suites=list(suites.values()),
-                                  snapshot=snapshot or self.snapshot_version)
+                                  findings.facts.under(prefix, self.facts))
         classify(findings.service_artifacts, _app_kinds(files_out), summary, files_out, ci_out)
         iac_applied(findings.iac, summary.iac_applied, files_out)
         delivery_frequency(self.cadence, summary, ci_out)

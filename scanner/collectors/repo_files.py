@@ -10,15 +10,16 @@ import json
 import posixpath
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from scanner.collectors.base import Emitter
+from scanner.collectors.build_facts import BuildFacts, codeql_languages
 from scanner.collectors.build_versions import snapshot_version
 from scanner.collectors.ci.model import PRECOMMIT, Reference
 from scanner.collectors.ci.tools import Catalogue
 from scanner.collectors.folders import NOT_SHIPPED_FOLDER
-from scanner.collectors.program_tests import ProgramSuite, program_suites
+from scanner.collectors.program_tests import program_suites
 from scanner.collectors.tree import RepoTree, SkippedFile
 from scanner.signals import SignalSpec
 from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml, load_yaml_documents
@@ -178,8 +179,7 @@ class FileFindings:
     precommit_in_ci_service: bool = False  # pre-commit.ci runs the hooks on pull requests
     service_artifacts: list[tuple[str, str]] = field(default_factory=list)  # (kind, path)
     iac: dict[str, str] = field(default_factory=dict)  # IaC kind -> first file
-    program_suites: list[ProgramSuite] = field(default_factory=list)
-    snapshot_version: str | None = None  # where the build declares a -SNAPSHOT version
+    facts: BuildFacts = field(default_factory=BuildFacts)  # what changes how CI is read
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
 
 
@@ -209,8 +209,13 @@ class RepoFiles:
         """What holds for one service's folder too: infrastructure, artifacts, tests."""
         self.infrastructure()
         self.tests()
-        self.findings.snapshot_version = snapshot_version(
-            lambda path: self.read(path) if self.tree.has(path) else None)
+        self.findings.facts = replace(
+            self.findings.facts,
+            snapshot_version=snapshot_version(
+                lambda path: self.read(path) if self.tree.has(path) else None),
+            codeql_languages=codeql_languages(
+                path for path in self.tree.paths()
+                if not NOT_CODE_FOLDER.search(path) and not TEST_PATH.search(path)))
         return self.findings
 
     def security_policy(self) -> None:
@@ -401,9 +406,9 @@ class RepoFiles:
         if sources:
             self.out.emit("tests.ratio", round(tests / sources, 2),
                           [first_test] if first_test else [])
-        self.findings.program_suites = program_suites(self.tree.paths(), self.read,
-                                                      NOT_CODE_FOLDER)
-        suites.update((suite.name, suite.locator) for suite in self.findings.program_suites)
+        found = program_suites(self.tree.paths(), self.read, NOT_CODE_FOLDER)
+        self.findings.facts = replace(self.findings.facts, suites=tuple(found))
+        suites.update((suite.name, suite.locator) for suite in found)
         names = sorted(suites)
         self.out.emit("e2e.suites", names, [suites[n] for n in names],
                       None if names else "no Cypress, Playwright, Pact, Cucumber or similar "

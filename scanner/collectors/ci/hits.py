@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from scanner.collectors.ci.model import (
     AFTER_MERGE,
@@ -48,6 +49,10 @@ E2E_NAME = re.compile(r"(?i)(^|[^a-z])(e2e|end[-_ ]?to[-_ ]?end|smoke|acceptance
 TEST_RUN_NAME = re.compile(
     r"(?i)^(?:run|running|execute)?[\s_-]*(?:the[\s_-]+)?(?:[a-z0-9.+#]{1,20}[\s_-]+)?"
     r"(?:unit[\s_-]*|integration[\s_-]*)?tests?(?:[\s_-]+suite)?[\s_-]*(?:\(.{0,80}\))?$")
+# CodeQL's older language names, as the languages it analyses today.
+CODEQL_ALIASES = {"javascript": "javascript-typescript", "typescript": "javascript-typescript",
+                  "c": "c-cpp", "cpp": "c-cpp", "java": "java-kotlin",
+                  "kotlin": "java-kotlin"}
 # Flags a release script is given so that it builds without publishing.
 HELD_BACK = re.compile(r"(?i)\s--?(no-push|dry-run|dryrun|no-publish|skip-publish|"
                        r"skip-push|no-upload)(\s|=|$)")
@@ -94,6 +99,36 @@ def find_hits(jobs: Sequence[Job], catalogue: Catalogue) -> list[Hit]:
             and not (hit.category == "packaging" and job.triggers == {PULL_REQUEST})]
     identified = {id(h.job) for h in hits if h.category == "tests" and h.tool != UNIDENTIFIED}
     return [h for h in hits if not (h.tool == UNIDENTIFIED and id(h.job) in identified)]
+
+
+def workflows_only(hits: list[Hit], languages: frozenset[str] | None) -> list[Hit]:
+    """CodeQL that finds no product source in a language it reads (a shell project whose
+    only JavaScript is a test fixture) analyses only the workflow files: a scan of CI
+    configuration, like zizmor, not SAST of the code.  The languages are the ones its init
+    step names, else those the files outside tests show."""
+    def read(hit: Hit) -> Hit:
+        if hit.tool != "codeql" or hit.category != "sast" or hit.job is None:
+            return hit
+        analysed = _codeql_languages(hit.job, languages)
+        if analysed is None or analysed - {"actions"}:
+            return hit
+        return replace(hit, category="iac_scan",
+                       note="CodeQL finds no source outside tests in a language it "
+                            "analyses here, so it scans only the workflow files")
+    return [read(hit) for hit in hits]
+
+
+def _codeql_languages(job: Job, present: frozenset[str] | None) -> frozenset[str] | None:
+    """What CodeQL analyses in this job; None when that cannot be told."""
+    init = next((r for r in job.references
+                 if r.value.startswith("github/codeql-action/init")), None)
+    named = init.input("languages").strip() if init is not None else ""
+    if "${{" in named:
+        return None
+    if named:
+        return frozenset(CODEQL_ALIASES.get(word, word)
+                         for word in re.split(r"[\s,'\"\[\]]+", named.lower()) if word)
+    return present
 
 
 def _held_back(hit: Hit) -> bool:

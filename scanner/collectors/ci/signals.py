@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.collectors.base import Emitter
+from scanner.collectors.build_facts import BuildFacts
 from scanner.collectors.ci.hits import (
     drafted,
     e2e_by_name,
@@ -27,6 +28,7 @@ from scanner.collectors.ci.hits import (
     test_points,
     test_regimes,
     tests_by_name,
+    workflows_only,
 )
 from scanner.collectors.ci.model import (
     AFTER_MERGE,
@@ -41,7 +43,6 @@ from scanner.collectors.ci.model import (
 )
 from scanner.collectors.ci.reading import CONTENT, CiReading, Gap
 from scanner.collectors.ci.tools import Catalogue, Hit
-from scanner.collectors.program_tests import ProgramSuite
 from scanner.signals import SignalSpec
 
 TOOL_CATEGORIES = (
@@ -199,14 +200,14 @@ class CiSummary:
 
 
 def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pattern[str],
-                    out: Emitter, *, suites: Sequence[ProgramSuite] = (),
-                    snapshot: str | None = None) -> CiSummary:
-    """Emit the CI signals and say what kept negatives unsaid; `suites` are the test
-    suites the files show running the built program, known by the tool that runs them;
-    `snapshot` is where the build declares a -SNAPSHOT version, if it does."""
+                    out: Emitter, facts: BuildFacts | None = None) -> CiSummary:
+    """Emit the CI signals and say what kept negatives unsaid; `facts` are what the files
+    say about the tests, versions and languages CI works on."""
+    facts = facts or BuildFacts()
+    snapshot = facts.snapshot_version
     jobs = reading.jobs
-    hits = find_hits(jobs, catalogue)
-    hits += suites_run(hits, suites)
+    hits = workflows_only(find_hits(jobs, catalogue), facts.codeql_languages)
+    hits += suites_run(hits, facts.suites)
     inferred, unrecognised = inferred_from_names(jobs, catalogue)
     hits += inferred
     gaps = reading.gaps(unrecognised, frozenset(h.locator for h in hits))

@@ -307,3 +307,27 @@ def test_publishing_held_back_or_only_for_pull_requests_is_not_delivery(
                                      "  image:\n    steps: [{run: scripts/publish.sh}]\n"),
                           "scripts/publish.sh": script})
     assert values(released)["ci.packaging.tools"].value == ["container-push"]
+
+
+CODEQL = ("  analyze:\n    steps:\n      - uses: github/codeql-action/init@v3\n{languages}"
+          "      - uses: github/codeql-action/analyze@v3\n")
+
+
+def test_codeql_with_no_product_source_to_read_scans_only_workflows(
+        make_repo: MakeRepo) -> None:
+    """A shell project's only JavaScript is a test fixture: CodeQL, left to pick the
+    languages, analyses the workflow files alone, like zizmor; it is not SAST of the code.
+    Named languages decide when the init step gives them."""
+    shell = {"nvm.sh": "#!/bin/sh\nnvm() { :; }\n", "test/fixture/index.js": "module.exports = 1\n"}
+    found = values(make_repo({**shell, **workflow("codeql.yml", "pull_request",
+                                                  CODEQL.format(languages=""))}))
+    assert found["ci.sast.tools"].value == []
+    assert found["ci.iac_scan.tools"].value == ["codeql"]
+    assert "scans only the workflow files" in found["ci.iac_scan.tools"].note
+    named = values(make_repo({**shell, **workflow(
+        "codeql.yml", "pull_request",
+        CODEQL.format(languages="        with: {languages: javascript}\n"))}))
+    assert named["ci.sast.tools"].value == ["codeql"]
+    python = values(make_repo({"app/main.py": "print(1)\n", **workflow(
+        "codeql.yml", "pull_request", CODEQL.format(languages=""))}))
+    assert python["ci.sast.tools"].value == ["codeql"]
