@@ -303,6 +303,8 @@ def places(hits: Iterable[Hit]) -> list[str]:
 # --- test regimes and the points they run at --------------------------------------------
 
 REGIMES = ("unit", "integration", "e2e", "performance", "contract")
+# Test tools that always work against real systems (infrastructure applied in a test account).
+INTEGRATION_TOOLS = frozenset({"infrastructure-tests"})
 POINTS = ("change", "merge", "release", "schedule")
 
 
@@ -319,6 +321,8 @@ def test_regimes(hits: Sequence[Hit]) -> dict[str, list[Hit]]:
 def _regime(hit: Hit) -> str | None:
     if hit.regime:
         return hit.regime
+    if hit.tool in INTEGRATION_TOOLS:
+        return "integration"
     if hit.category == "load_test":
         return "performance"
     if hit.category == "e2e":

@@ -22,6 +22,10 @@ def found(kind: str, value: str, version: str = "", **inputs: str) -> set[tuple[
 @pytest.mark.parametrize(("kind", "value", "expected"), [
     (COMMAND, "clang-tidy -p build src/db.cc", ("clang-tidy", "sast")),
     (ACTION, "chromaui/action", ("visual-tests", "e2e")),
+    (COMMAND, "/bin/bash -c 'cft test run TestSharedVPC --stage apply --verbose'",
+     ("infrastructure-tests", "tests")),
+    (COMMAND, "bundle exec kitchen test --destroy=always", ("infrastructure-tests", "tests")),
+    (COMMAND, "terraform test -verbose", ("infrastructure-tests", "tests")),
     (COMMAND, "cmake .. -DSANITIZE=address -DPEDANTIC=OFF", ("sanitizers", "sanitizer")),
     (COMMAND, "cmake -DLLVM_USE_SANITIZER='Address;Undefined' ..", ("sanitizers", "sanitizer")),
     (COMMAND, "CFLAGS=-fsanitize=address,undefined make check", ("sanitizers", "sanitizer")),
