@@ -108,7 +108,7 @@ class RepositoryAnalysis:
         iac_applied(findings.iac, summary.iac_applied, out)
         files = FileIndex(self.tree)
         self.detect(files, out)
-        classify(findings.service_artifacts, _app_kinds(out), summary, out)
+        classify([*findings.service_artifacts, *_gitops(out)], _app_kinds(out), summary, out)
         if history is not None:
             for message in history.finish(out):
                 self.note(message)
@@ -183,7 +183,8 @@ class RepositoryAnalysis:
                         only=lambda job: self._serves(job, service, services))
         summary = emit_ci_signals(own, self.catalogue, self.production, ci_out,
                                   findings.facts.under(prefix, self.facts))
-        classify(findings.service_artifacts, _app_kinds(files_out), summary, files_out, ci_out)
+        classify([*findings.service_artifacts, *_gitops(files_out)], _app_kinds(files_out),
+                 summary, files_out, ci_out)
         iac_applied(findings.iac, summary.iac_applied, files_out)
         delivery_frequency(self.cadence, summary, ci_out)
         kept = [_deployed_by_shared_manifests(item, service, shared) for item in files_out.evidence]
@@ -194,6 +195,14 @@ class RepositoryAnalysis:
         """A job serves a service when it names it, or names no service at all."""
         named = attributed(job, services)
         return not named or service.path in named
+
+
+def _gitops(out: Emitter) -> list[tuple[str, str]]:
+    """The GitOps definitions the detectors found, as artifacts that deploy services (a
+    Flux Kustomization or an Argo CD Application runs what it points at)."""
+    return [("gitops", place) for item in out.evidence
+            if item.signal == "deploy.gitops.tools" and item.value
+            for place in item.locators]
 
 
 def _app_kinds(out: Emitter) -> list[str] | None:

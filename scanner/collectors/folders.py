@@ -14,4 +14,7 @@ NOT_SHIPPED_FOLDER = re.compile(
     r"(?i)(^|/)(\.devcontainer|docs?|examples?|samples?|tests?|testing|testdata|test-data|"
     r"fixtures|e2e|__tests__|\.github|\.gitlab|\.gitlab-ci|\.ci|ci|\.circleci|\.buildkite|"
     r"hack|tools?|scripts|build[-_]?tools|buildtools|benchmarks?|bench|internal/tools|"
-    r"third_party|vendor|node_modules|its|contrib|demo)/")
+    r"third_party|vendor|node_modules|its|contrib|demo|"
+    # test projects named for what they test: integration-tests/, android-tests/, e2e-tests/
+    r"[\w.-]{0,60}[-_.](tests|testing|integration[-_]?tests?|e2e)|"
+    r"(tests|integration[-_]?tests?|e2e)[-_.][\w.-]{0,60})/")

@@ -152,7 +152,8 @@ SIGNALS: tuple[SignalSpec, ...] = (
           "Share of the repository's infrastructure-as-code kinds that CI applies "
           "automatically after merge"),
     _part("service.artifacts", "list",
-          "Artifacts of a deployable service (container image, Kubernetes workload, …)"),
+          "Artifacts of a deployable service (container image, Kubernetes workload, GitOps "
+          "definition, …)"),
     _part("deployable", "bool",
           "Something here is deployed or shipped to run: a service, an application (program, "
           "desktop, mobile or web app, web archive, serving image) or a site CI deploys"),
@@ -464,7 +465,7 @@ APPLICATION_KINDS_SHIPPED = frozenset({"cli", "desktop", "mobile", "web", "web-a
                                        "container"})
 # Artifacts that run a service by themselves; a Dockerfile alone may only build tooling.
 RUNTIME_ARTIFACTS = frozenset({"helm", "serverless", "procfile", "fly", "codedeploy", "compose",
-                               "kubernetes", "app-engine"})
+                               "kubernetes", "app-engine", "gitops"})
 
 
 def classify(service_artifacts: Sequence[tuple[str, str]], app_kinds: Sequence[str] | None,

@@ -64,3 +64,16 @@ def test_manifests_in_test_and_example_folders_are_not_infrastructure(make_repo:
     found = values(make_repo({"test/config/token.yaml": manifest,
                               "examples/tf/main.tf": "module \"x\" {}\n"}))
     assert found["iac.tools"].value == []
+
+
+def test_a_gitops_repository_deploys_what_it_reconciles(make_repo: MakeRepo) -> None:
+    """A fleet repository holds no Dockerfile or workload of its own, but its Flux
+    Kustomizations deploy services into clusters: it is deployable and runs services."""
+    found = values(make_repo({
+        "clusters/prod/apps.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\n"
+                                   "kind: Kustomization\nmetadata: {name: apps}\n"
+                                   "spec: {path: ./apps/prod, prune: true}\n",
+        "apps/prod/kustomization.yaml": "resources: [../base]\n"}))
+    assert found["deployable"].value is True
+    assert found["runs_as_service"].value is True
+    assert found["deployable"].locators[0] == "clusters/prod/apps.yaml:1"

@@ -42,6 +42,8 @@ NOT_SHIPPED = NOT_SHIPPED_FOLDER
 # Desktop entries and AppStream metadata, also as templates (`.desktop.in.in`).
 _DESKTOP_ENTRY = re.compile(r"\.(desktop|metainfo\.xml|appdata\.xml)(\.in)*$")
 _GO_MAIN = re.compile(r"^package\s+main\s*$", re.M)
+# Binaries cargo finds without a [[bin]] table: src/bin/NAME.rs and src/bin/NAME/main.rs.
+_RUST_BIN = re.compile(r"^src/bin/([^/]+\.rs|[^/]+/main\.rs)$")
 _DEV_HELPERS = frozenset({"setup", "console", "dev", "test", "lint", "bootstrap", "rake", "rails",
                           "rspec", "bundle", "update", "server", "ci", "build", "release",
                           "format", "check", "webpack", "yarn", "spring", "importmap"})
@@ -49,7 +51,10 @@ _DEV_HELPERS = frozenset({"setup", "console", "dev", "test", "lint", "bootstrap"
 _DOCKER_EXPOSE = re.compile(r"(?im)^\s*(EXPOSE|CMD|ENTRYPOINT)\s+\S")
 _WAR = re.compile(r"<packaging>\s*war\s*</packaging>")
 _GRADLE_WAR = re.compile(r"""(id\s*\(?\s*['"]war['"]|apply\s+plugin:\s*['"]war['"])""")
-_GRADLE_ANDROID_APP = re.compile(r"com\.android\.application")
+# The Android application plugin applied (a root build that declares it `apply false`
+# only makes it available to subprojects).
+_GRADLE_ANDROID_APP = re.compile(r"(?m)^(?!.*\bapply\s*\(?\s*false\b).*"
+                                 r"(com\.android\.application|plugins\.android\.application\b)")
 _ANDROID_LAUNCHER = "android.intent.category.LAUNCHER"
 _EXE = re.compile(r"<OutputType>\s*(Win)?Exe\s*</OutputType>", re.I)
 _LIBRARY_CLASSIFIER = "Topic :: Software Development :: Libraries"
@@ -114,8 +119,9 @@ def _cli(files: FileIndex, paths: list[str]) -> str | None:
         name = posixpath.basename(path)
         if name == "main.go" and _GO_MAIN.search(_read(files, path)):
             return path
-        if path == "src/main.rs" or (name.endswith(".csproj") and _EXE.search(_read(files, path))
-                                     and "test" not in name.lower()):
+        if path == "src/main.rs" or _RUST_BIN.match(path) or (
+                name.endswith(".csproj") and _EXE.search(_read(files, path))
+                and "test" not in name.lower()):
             return path
     for path in ("Cargo.toml", "pyproject.toml", "package.json"):
         if files.has(path) and _declares_a_command(path, _read(files, path)):

@@ -231,18 +231,31 @@ def _first_line(files: FileIndex, path: str, pattern: re.Pattern[str]) -> str | 
 # --- GitOps and policy ---------------------------------------------------------------------
 
 
+# The GitOps definitions that say what is deployed from where come first when cited: Flux
+# Kustomizations and Argo CD Applications; then what they reconcile; the files `flux
+# bootstrap` writes into flux-system/ last.
+_GITOPS_RANK = {("flux", "Kustomization"): 0, ("argocd", "Application"): 0,
+                ("argocd", "ApplicationSet"): 0}
+
+
 def _gitops(manifests: Sequence[Manifest], out: Emitter) -> None:
-    found = Found()
+    found: dict[str, list[tuple[int, str]]] = {}
     for m in manifests:
+        tool = None
         if m.group == "argoproj.io" and m.kind in ("Application", "ApplicationSet",
                                                    "AppProject"):
-            found.add("argocd", m.locator)
+            tool = "argocd"
         elif m.group.endswith("toolkit.fluxcd.io") and m.kind in (
                 "Kustomization", "HelmRelease", "GitRepository", "OCIRepository"):
-            found.add("flux", m.locator)
-    found.emit(out, "deploy.gitops.tools",
-               "no Argo CD Application/ApplicationSet/AppProject or Flux "
-               "Kustomization/HelmRelease/GitRepository/OCIRepository")
+            tool = "flux"
+        if tool:
+            rank = 2 if "/flux-system/" in f"/{m.path}" else _GITOPS_RANK.get((tool, m.kind), 1)
+            found.setdefault(tool, []).append((rank, m.locator))
+    tools = sorted(found)
+    places = [locator for tool in tools for _, locator in sorted(found[tool])]
+    out.emit("deploy.gitops.tools", tools, places, None if tools else
+             "no Argo CD Application/ApplicationSet/AppProject or Flux "
+             "Kustomization/HelmRelease/GitRepository/OCIRepository")
 
 
 def _policy(manifests: Sequence[Manifest], paths: Sequence[str], helm: Helm,

@@ -24,6 +24,8 @@ def scan(tree: Tree, files: dict[str, str]) -> dict[str, Evidence]:
 @pytest.mark.parametrize(("files", "kinds", "where"), [
     ({"cmd/app/main.go": "package main\n\nfunc main() {}\n"}, ["cli"], "cmd/app/main.go"),
     ({"Cargo.toml": "[package]\nname = 'x'\n\n[[bin]]\nname = 'x'\n"}, ["cli"], "Cargo.toml"),
+    ({"Cargo.toml": "[package]\nname = 'x'\n", "src/lib.rs": "pub fn f() {}\n",
+      "src/bin/x/main.rs": "fn main() {}\n"}, ["cli"], "src/bin/x/main.rs"),
     ({"pyproject.toml": "[project]\nname = 'x'\n[project.scripts]\nx = 'x:main'\n"}, ["cli"],
      "pyproject.toml"),
     ({"dist/bin/mvn": "#!/bin/sh\nexec java -jar x.jar\n"}, ["cli"], "dist/bin/mvn"),
@@ -34,6 +36,8 @@ def scan(tree: Tree, files: dict[str, str]) -> dict[str, Evidence]:
      ["mobile"], "app/src/main/AndroidManifest.xml"),
     ({"package.json": '{"private": true, "dependencies": {"next": "15"}}'}, ["web"],
      "package.json"),
+    ({"app/build.gradle.kts": "plugins {\n    id(\"com.android.application\")\n}\n"},
+     ["mobile"], "app/build.gradle.kts"),
     ({"war/pom.xml": "<project><packaging>war</packaging></project>"}, ["web-archive"],
      "war/pom.xml"),
     ({"Dockerfile": "FROM python:3.12\nCMD [\"python\", \"app.py\"]\n"}, ["container"],
@@ -53,6 +57,9 @@ def test_libraries_examples_and_tooling_are_not_applications(tree: Tree) -> None
         "examples/server/main.go": "package main\n",
         "tools/Dockerfile": "FROM alpine\nCMD [\"sh\"]\n",
         "bin/setup": "#!/bin/sh\nbundle install\n",
+        "lib-integration-tests/android-tests/build.gradle.kts":
+            "plugins { id(\"com.android.application\") }\n",
+        "build.gradle.kts": "plugins {\n    id(\"com.android.application\") apply false\n}\n",
         "src/lib.rs": "pub fn f() {}\n",
     })["app.kinds"]
     assert found.value == []

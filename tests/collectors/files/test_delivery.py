@@ -234,6 +234,12 @@ spec:
   prune: true
   sourceRef: {kind: GitRepository, name: flux-system}
 """,
+        "infrastructure/redis.yaml": "apiVersion: helm.toolkit.fluxcd.io/v2\n"
+                                     "kind: HelmRelease\nmetadata: {name: redis}\n"
+                                     "spec: {chart: {spec: {chart: redis}}}\n",
+        "clusters/prod/infrastructure.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\n"
+                                             "kind: Kustomization\nmetadata: {name: infra}\n"
+                                             "spec: {path: ./infrastructure, prune: true}\n",
         "policies/require-labels.yaml": """\
 apiVersion: kyverno.io/v1
 kind: ClusterPolicy
@@ -288,8 +294,11 @@ spec:
                                      "kind: Kustomization\nresources: [app.yaml]\n",
     })
     assert found["deploy.gitops.tools"].value == ["argocd", "flux"]
-    assert found["deploy.gitops.tools"].locators == ("clusters/prod/apps.yaml:1",
-                                                     "clusters/prod/flux-system/gotk-sync.yaml:1")
+    # What is deployed from where first; the files `flux bootstrap` writes last.
+    assert found["deploy.gitops.tools"].locators == (
+        "clusters/prod/apps.yaml:1", "clusters/prod/infrastructure.yaml:1",
+        "infrastructure/redis.yaml:1", "clusters/prod/flux-system/gotk-sync.yaml:1",
+        "clusters/prod/flux-system/gotk-sync.yaml:11")
     assert found["policy.tools"].value == ["conftest", "gatekeeper", "k8s-admission-policy",
                                            "kubewarden", "kyverno", "opa"]
     # conftest and opa both point at the Rego file (locators are not repeated)
