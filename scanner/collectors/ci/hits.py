@@ -184,6 +184,13 @@ def e2e_by_name(jobs: Sequence[Job], hits: Sequence[Hit]) -> list[Hit]:
                      None)
         if named:
             found.append(Hit(f"'{named.label}' step", "e2e", named.locator, job, (), named.via))
+            continue
+        # a script CI reaches whose own name says it (scripts/acceptance.sh, e2e.sh)
+        script = next((r for r in commands if r.via and E2E_NAME.search(
+            posixpath.basename(r.locator.rsplit(":", 1)[0])[:MAX_LABEL])), None)
+        if script:
+            name = posixpath.basename(script.locator.rsplit(":", 1)[0])
+            found.append(Hit(f"'{name}' script", "e2e", script.locator, job, (), script.via))
     return found
 
 
@@ -256,7 +263,10 @@ def drafted(jobs: Sequence[Job]) -> frozenset[str]:
         for ref in job.references:
             if (ref.kind == COMMAND and _DRAFT_RELEASE.search(ref.value[:2000])) or (
                     ref.value.startswith(_DRAFT_ACTIONS) and
-                    ref.input("draft").strip().lower() == "true"):
+                    ref.input("draft").strip().lower() == "true") or (
+                    # Release Drafter keeps the next release as a draft unless told to publish
+                    ref.value.startswith("release-drafter/release-drafter") and
+                    ref.input("publish").strip().lower() != "true"):
                 found.add(job.file)
     return frozenset(found)
 

@@ -35,6 +35,7 @@ from scanner.collectors.ci.model import (
     BEFORE_MERGE,
     DEFAULT_BRANCH,
     GITLAB_COMPONENT,
+    MANUAL,
     PUSH,
     RELEASE,
     REUSABLE_WORKFLOW,
@@ -76,7 +77,9 @@ TEARDOWN_JOB_NAME = re.compile(r"(?i)(clean[-_ ]?up|tear[-_ ]?down|destroy|delet
 PINNED = re.compile(r"^[0-9a-f]{40}$")
 # Environments that name a package registry or a release: publishing, not deploying.
 NOT_DEPLOY_ENVIRONMENT = re.compile(r"(?i)(pypi|npm|crates|rubygems|maven|nuget|release|"
-                                    r"publish)")
+                                    r"publish|snap|flathub|homebrew|chocolatey|winget|"
+                                    r"play[-_ ]?store|app[-_ ]?store|testflight|docker[-_ ]?hub|"
+                                    r"registry|marketplace|vsce|open[-_ ]?vsx)")
 # A deployment of a documentation or static site (GitHub Pages and the like).
 SITE_ENVIRONMENT = re.compile(r"(?i)(github-pages|(^|[-_ ])pages([-_ ]|$)|docs|documentation|"
                               r"storybook|chromatic)")
@@ -296,8 +299,11 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
         out.emit("ci.deploy.environments", environments,
                  [job.locator for job in deploy_jobs if job.environment] or output.examined)
     to_drafts = drafted(jobs)
+    # Where releases are drafted, what runs when a release is published waits for the
+    # person who publishes the draft.
     released = [h for h in where(["packaging"], AFTER_MERGE)
-                if h.job and h.job.file not in to_drafts]
+                if h.job and h.job.file not in to_drafts
+                and not (to_drafts and h.job.triggers <= {RELEASE, MANUAL})]
     snapshots = [h for h in released if snapshot and h.tool in SNAPSHOT_PUBLISHERS
                  and h.job and not _release_only(h.job)]
     output.flag("ci.release.automatic", [h for h in released if h not in snapshots],

@@ -70,6 +70,18 @@ def test_make_targets_prerequisites_and_variables(tree: Tree) -> None:
     assert expand(tree({"README": "x"}), "make test") == []
 
 
+def test_make_eval_in_an_earlier_target_and_continued_variables(tree: Tree) -> None:
+    """`make local build`: `local` clears the container wrapper with `$(eval ...)`, so
+    `build` runs its script directly; a variable continued over tab-indented lines is one
+    definition, not a recipe."""
+    files = tree({"Makefile": "include vars.mk\n\nlocal:\n\t@$(eval RUNNER= )\n\n"
+                              "build:\n\t$(RUNNER) go test ./...\n",
+                  "vars.mk": "RUNNER := docker run --rm \\\n\t-v $(PWD):/src \\\n\tgolang:1.22\n"})
+    assert expand(files, "make local build") == [("go test ./...", "Makefile:7")]
+    assert expand(files, "make build") == [
+        ("docker run --rm -v $(PWD):/src golang:1.22 go test ./...", "Makefile:7")]
+
+
 def test_make_target_from_a_ci_variable_runs_its_pattern_rule_not_the_default(
         tree: Tree) -> None:
     """`make build-${target}` in a Jenkinsfile stands for the pattern rule `build-%`;

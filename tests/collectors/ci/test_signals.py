@@ -331,3 +331,34 @@ def test_codeql_with_no_product_source_to_read_scans_only_workflows(
     python = values(make_repo({"app/main.py": "print(1)\n", **workflow(
         "codeql.yml", "pull_request", CODEQL.format(languages=""))}))
     assert python["ci.sast.tools"].value == ["codeql"]
+
+
+def test_publishing_when_a_drafted_release_is_published_waits_for_a_person(
+        make_repo: MakeRepo) -> None:
+    """Release Drafter keeps the next release as a draft; the snap published when someone
+    publishes it is not automatic, and a store environment is publishing, not a deploy."""
+    drafts = workflow("drafter.yml", "{push: {branches: [main]}}",
+                      "  draft:\n    steps:\n      - uses: release-drafter/release-drafter@v6\n")
+    snap = workflow("snap.yml", "{release: {types: [released]}}",
+                    "  publish:\n    environment: snap\n    steps:\n"
+                    "      - run: snapcraft upload --release=stable app.snap\n")
+    found = values(make_repo({**drafts, **snap}))
+    assert found["ci.deploy.present"].value is False
+    assert found["ci.packaging.tools"].value != []
+    assert found["ci.release.automatic"].value is False
+    undrafted = values(make_repo(snap))
+    assert undrafted["ci.release.automatic"].value is True
+
+
+def test_a_script_named_for_acceptance_tests_runs_them(make_repo: MakeRepo) -> None:
+    repo = make_repo({**workflow("ci.yml", "pull_request",
+                                 "  build:\n    steps: [{run: make local build}]\n"),
+                      "Makefile": "local:\n\t@$(eval ENGINERUN= )\n\n"
+                                  "build:\n\t$(ENGINERUN) bash ./scripts/acceptance.sh\n",
+                      "scripts/acceptance.sh": "#!/bin/bash\nfor t in acceptance_tests/*.sh; "
+                                               "do \"$t\"; done\n"})
+    found = values(repo)
+    assert found["ci.e2e.tools"].value == ["'acceptance.sh' script"]
+    assert found["ci.e2e.tools"].locators == (
+        ".github/workflows/ci.yml:4 → Makefile:5 → scripts/acceptance.sh:2 → "
+        "'acceptance.sh' script",)

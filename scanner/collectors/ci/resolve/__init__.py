@@ -220,6 +220,7 @@ class Resolver:
         pending += [name for name in targets if "$" in makefile.expand(name)
                     and not makefile.targets_for(name)]
         steps: list[_Step] = []
+        overrides: dict[str, str] = {}
         while pending:
             target = pending.pop(0)
             key = f"{makefile.path}#{target}"
@@ -239,7 +240,11 @@ class Resolver:
                 for requisite in makefile.pattern_prerequisites.get(pattern[0], []):
                     pending.append(requisite.replace("%", pattern[1]))
             for line in lines:
-                text = makefile.expand(line.text)
+                evaluated = make.EVAL.match(line.text)
+                if evaluated:
+                    overrides[evaluated[1]] = evaluated[2].strip()
+                    continue
+                text = makefile.expand(line.text, overrides).strip()
                 if stem is not None:
                     text = text.replace("$*", stem).replace("$@", target)
                 steps.append(_Step(line.number, text, line.path, makefile.folder))

@@ -27,6 +27,8 @@ _INCLUDE = re.compile(r"^(?:-|s)?include\s+(.+)$")
 # environment): by convention the variable is the tool's name in capitals.
 _TOOL_VARIABLE = re.compile(r"\$[({]([A-Z][A-Z0-9_]*)[)}]")
 _COMMAND_START = re.compile(r"&&|\|\||;|\|")
+# `$(eval ENGINERUN= )` in a recipe: a variable set for the targets that run after it.
+EVAL = re.compile(r"^\$[({]eval\s+([A-Za-z_][A-Za-z0-9_.-]*)\s*(?::=|=)([^)}]*)[)}]$")
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=\S*")
 _ANY_VARIABLE = re.compile(r"\$\$[A-Za-z_][A-Za-z0-9_]*|\$\$\{[^}]*\}|\$[({][^)}]*[)}]|\$\$?\w")
 
@@ -84,12 +86,14 @@ class Makefile:
                 return pattern, literal[len(prefix):len(literal) - len(suffix)]
         return None
 
-    def expand(self, text: str) -> str:
+    def expand(self, text: str, overrides: dict[str, str] | None = None) -> str:
         """Simple variables expanded once: `$(GO) test` -> `go test`; a tool variable
         defined out of sight reads as the tool's name (`$(GOLANGCI_LINT)` ->
-        `golangci-lint`), and `$(MAKE)` as `make`."""
+        `golangci-lint`), and `$(MAKE)` as `make`.  `overrides` are values set by
+        `$(eval NAME=value)` in a target run earlier in the same make."""
+        values = {**self.variables, **overrides} if overrides else self.variables
         expanded = _REFERENCE.sub(
-            lambda m: self.variables.get(m[1], "make" if m[1] == "MAKE" else m[0]), text)
+            lambda m: values.get(m[1], "make" if m[1] == "MAKE" else m[0]), text)
         if "$" not in expanded:
             return expanded
         starts = [0] + [m.end() for m in _COMMAND_START.finditer(expanded)]
@@ -154,16 +158,17 @@ def _read_into(path: str, into: Makefile, files: Files, seen: set[str]) -> bool:
     pattern_rule = False
     pending = ""
     for number, raw in enumerate(text.splitlines(), 1):
-        if raw.startswith("\t"):
+        if raw.startswith("\t") and not pending:  # a tab inside a continued line is text
             line = raw.strip().lstrip("@-+").strip()
             if line and not line.startswith("#") and current:
                 store = into.patterns if pattern_rule else into.recipes
                 for target in current:
                     store[target].append(Line(path, number, line))
             continue
-        stripped = (pending + raw.split("#", 1)[0]).rstrip()
+        # make joins a continued line to the next with one space
+        stripped = (pending + (raw.lstrip() if pending else raw).split("#", 1)[0]).rstrip()
         if stripped.endswith("\\"):
-            pending = stripped[:-1] + " "
+            pending = stripped[:-1].rstrip() + " "
             continue
         pending = ""
         if not stripped.strip():
