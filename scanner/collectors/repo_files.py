@@ -19,6 +19,7 @@ from scanner.collectors.build_versions import snapshot_version
 from scanner.collectors.ci.model import PRECOMMIT, Reference
 from scanner.collectors.ci.tools import Catalogue
 from scanner.collectors.folders import NOT_SHIPPED_FOLDER
+from scanner.collectors.markup import headings
 from scanner.collectors.program_tests import program_suites
 from scanner.collectors.tree import RepoTree, SkippedFile
 from scanner.signals import SignalSpec
@@ -27,6 +28,9 @@ from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml, load_y
 SECURITY_POLICY_FOLDERS = ("", ".github/", "docs/", "doc/")
 SECURITY_POLICY_NAMES = ("SECURITY.md", "SECURITY.markdown", "SECURITY.adoc", "SECURITY.rst",
                          "SECURITY.txt", "SECURITY", "SECURITY_CONTACTS")
+# Documents whose security section can stand for a security policy.
+SECTION_DOCUMENTS = ("README.md", "CONTRIBUTING.md", "README.rst", "CONTRIBUTING.rst")
+SECURITY_HEADING = re.compile(r"(?i)\b(security|vulnerabilit(y|ies))\b")
 CODEOWNERS_PATHS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
 DEPENDENCY_UPDATE_FILES = {
     ".github/dependabot.yml": "dependabot",
@@ -223,24 +227,56 @@ class RepoFiles:
         candidates = [folder + name for folder in SECURITY_POLICY_FOLDERS
                       for name in SECURITY_POLICY_NAMES]
         found = [p for p in candidates if self.tree.has(p)]
-        if not found:
-            note = "no SECURITY file at the root, .github/, docs/ or doc/"
+        section = None if found else self.security_section()
+        if not found and section is None:
+            note = "no SECURITY file at the root, .github/, docs/ or doc/, and no section " \
+                   "on reporting vulnerabilities in the README or CONTRIBUTING"
             self.out.emit("repo.security_policy", False, (), note)
             self.out.emit("repo.security_policy.contact", False, (), note)
             self.out.emit("repo.security_policy.fix_timeline", False, (), note)
             return
-        path = found[0]
-        self.out.emit("repo.security_policy", True, [path])
-        text = self.read(path)
-        if text is None:
-            return
-        lines = text.splitlines()
+        if section is not None:
+            path, first, lines = section
+            self.out.emit("repo.security_policy", True, [f"{path}:{first}"],
+                          f"a section of {path} says how to report vulnerabilities")
+        else:
+            path, first = found[0], 0
+            self.out.emit("repo.security_policy", True, [path])
+            text = self.read(path)
+            if text is None:
+                return
+            lines = text.splitlines()
+        self.policy_details(path, first, lines)
+
+    def security_section(self) -> tuple[str, int, list[str]] | None:
+        """(path, heading line, the section's lines) of a README or CONTRIBUTING section on
+        reporting vulnerabilities that gives a way to do it privately, or None."""
+        for path in [folder + name for folder in SECURITY_POLICY_FOLDERS
+                     for name in SECTION_DOCUMENTS]:
+            text = self.read(path) if self.tree.has(path) else None
+            if not text:
+                continue
+            lines = text.splitlines()
+            sections = headings(path, text)
+            for index, heading in enumerate(sections):
+                if not SECURITY_HEADING.search(heading.title):
+                    continue
+                end = sections[index + 1].line - 1 if index + 1 < len(sections) else len(lines)
+                body = lines[heading.line:end]
+                if any(pattern.search(line) for pattern in CONTACT_PATTERNS[:3]
+                       for line in body):
+                    return path, heading.line, body
+        return None
+
+    def policy_details(self, path: str, first: int, lines: list[str]) -> None:
+        """Contact and fix timeline of a policy whose lines start after line `first`."""
         contact = next((i for pattern in CONTACT_PATTERNS
-                        for i, line in enumerate(lines, 1) if pattern.search(line)), None)
+                        for i, line in enumerate(lines, first + 1) if pattern.search(line)),
+                       None)
         self.out.emit("repo.security_policy.contact", contact is not None,
                       [f"{path}:{contact}" if contact else path],
                       None if contact else "no address or link to report a vulnerability")
-        timeline = next((i for i, line in enumerate(lines, 1)
+        timeline = next((i for i, line in enumerate(lines, first + 1)
                          if FIX_VERB.search(line) and (TIMELINE.search(line)
                                                        or SLA_WORD.search(line))), None)
         self.out.emit("repo.security_policy.fix_timeline", timeline is not None,

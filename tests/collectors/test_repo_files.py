@@ -77,3 +77,17 @@ def test_a_gitops_repository_deploys_what_it_reconciles(make_repo: MakeRepo) -> 
     assert found["deployable"].value is True
     assert found["runs_as_service"].value is True
     assert found["deployable"].locators[0] == "clusters/prod/apps.yaml:1"
+
+
+def test_a_security_section_in_contributing_stands_for_a_policy(make_repo: MakeRepo) -> None:
+    """No SECURITY.md, but CONTRIBUTING.md has a section asking for private reports by
+    email: the repository says how to report a vulnerability, and the evidence cites it."""
+    contributing = ("# Contributing\n\n## Bugs\n\nOpen an issue.\n\n## Security\n\n"
+                    "Please do not open public issues for vulnerabilities.\n"
+                    "Write to security@example.org instead.\n\n## Translations\n\nUse Weblate.\n")
+    found = values(make_repo({"CONTRIBUTING.md": contributing}))
+    assert found["repo.security_policy"].value is True
+    assert found["repo.security_policy"].locators == ("CONTRIBUTING.md:7",)
+    assert found["repo.security_policy.contact"].locators == ("CONTRIBUTING.md:10",)
+    vague = values(make_repo({"README.md": "# App\n\n## Security\n\nWe care about it.\n"}))
+    assert vague["repo.security_policy"].value is False

@@ -23,6 +23,7 @@ from scanner.collectors.base import Emitter
 from scanner.collectors.ci.model import COMMAND, Reference
 from scanner.collectors.ci.resolve import JUSTFILES, MAKEFILES, Resolver
 from scanner.collectors.files.index import FileIndex
+from scanner.collectors.markup import Heading, headings
 from scanner.collectors.repo_files import SOURCE_SUFFIXES
 from scanner.collectors.tree import SkippedFile
 from scanner.signals import SignalSpec
@@ -90,6 +91,10 @@ ONBOARDING_NAME = re.compile(r"(?i)^(onboarding|getting[-_ ]?started|development
                              r"hacking)([-_. ].*)?$")
 DOCS_DEV_ENTRY = re.compile(r"(?i)^((dev|development|developer|developers|developing)"
                             r"([-_.][^/]*)?|setup[^/]*)$")
+# A README section written for people who work on the code, not for its users.
+README_DEV_HEADING = re.compile(r"(?i)^(local |setting up (the |a )?)?(development|developing|"
+                                r"hacking|building from source|build from source|"
+                                r"developer (guide|setup))( (setup|environment|guide))?\s*$")
 SETUP_HEADING = re.compile(r"(?i)\b(set(ting)?[- ]?up|build(ing)?|getting started|"
                            r"(development|dev|local|developer) (environment|setup)|"
                            r"local development|install(ing|ation)?|prerequisites)\b")
@@ -266,65 +271,6 @@ def _text(files: FileIndex, path: str) -> str | None:
     return text
 
 
-@dataclass(frozen=True)
-class Heading:
-    line: int
-    title: str
-
-
-_ATX = re.compile(r"^ {0,3}#{1,6}\s+(.+?)\s*#*\s*$")
-_ADOC = re.compile(r"^={1,6}\s+(\S.*)$")
-_UNDERLINE = re.compile(r"^([=\-~^\"'`#*+:._])\1{2,}\s*$")
-_BOLD_LINE = re.compile(r"^\s*(\*\*|__)([^*_].*?)(\*\*|__)\s*:?\s*$")
-_LABEL_LINE = re.compile(r"^([A-Za-z][\w '&/()-]{0,58}):\s*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_LIST_OR_TABLE = re.compile(r"^\s*([-*+|>]|\d+[.)])\s")
-
-
-def headings(path: str, text: str) -> list[Heading]:
-    """Section titles of a Markdown, reStructuredText, AsciiDoc or plain-text document.
-
-    ATX (`## Title`) and underlined (setext / reST) titles, AsciiDoc `== Title`,
-    lines that are wholly bold, and short label lines (`Action items:`), outside
-    code fences and front matter; the line is the title's own line.
-    """
-    lines = text.splitlines()
-    start = 0
-    if lines and lines[0].strip() == "---":
-        end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
-        start = end + 1 if end is not None else 0
-    adoc = path.lower().endswith((".adoc", ".asciidoc"))
-    found: list[Heading] = []
-    fenced = False
-    previous = ""  # the line above, when it could be an underlined title
-    for index in range(start, len(lines)):
-        raw = lines[index]
-        if _FENCE.match(raw):
-            fenced, previous = not fenced, ""
-            continue
-        if fenced:
-            continue
-        title: str | None = None
-        if match := _ATX.match(raw) or (_ADOC.match(raw) if adoc else None):
-            title = match[1]
-        elif match := _BOLD_LINE.match(raw):
-            title = match[2]
-        elif match := _LABEL_LINE.match(raw.strip()):
-            title = match[1]
-        elif _UNDERLINE.match(raw):
-            if previous:
-                found.append(Heading(index, previous))  # the title sits on the line above
-            previous = ""
-            continue
-        if title is not None:
-            found.append(Heading(index + 1, title.strip()))
-            previous = ""
-        else:
-            plain = raw.strip()
-            previous = plain if plain and not _LIST_OR_TABLE.match(raw) else ""
-    return found
-
-
 class _IndexTree:
     """The file index as a `RepoTree`, so the CI command parser reads through its cache."""
 
@@ -385,10 +331,18 @@ def _onboarding(files: FileIndex, contributing: Sequence[str], out: Emitter) -> 
         section = next((h for h in headings(path, text) if SETUP_HEADING.search(h.title)), None)
         if section is not None:
             found[path] = f"{path}:{section.line}"
+    readme = next((p for p in files.paths() if "/" not in p and
+                   re.match(r"(?i)^readme(\.(md|markdown|rst|adoc|txt))?$", p)), None)
+    text = _text(files, readme) if readme else None
+    if readme and text:
+        section = next((h for h in headings(readme, text)
+                        if README_DEV_HEADING.match(h.title.strip())), None)
+        if section is not None:
+            found[readme] = f"{readme}:{section.line}"
     paths = sorted(found)
     out.emit("docs.onboarding", paths, [found[p] for p in paths],
              None if paths else "no onboarding, getting-started, DEVELOPMENT or HACKING guide, "
-             "and no setup section in CONTRIBUTING")
+             "no setup section in CONTRIBUTING and no development section in the README")
 
 
 def _in_docs_onboarding(path: str) -> bool:

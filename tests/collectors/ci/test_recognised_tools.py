@@ -22,6 +22,8 @@ def found(kind: str, value: str, version: str = "", **inputs: str) -> set[tuple[
 @pytest.mark.parametrize(("kind", "value", "expected"), [
     (COMMAND, "clang-tidy -p build src/db.cc", ("clang-tidy", "sast")),
     (ACTION, "chromaui/action", ("visual-tests", "e2e")),
+    (COMMAND, "echo $KEYSTORE | base64 -di > secrets/android-keystore.jks",
+     ("android-signing", "signing")),
     (COMMAND, "npm publish --provenance --access public", ("npm-publish", "provenance")),
     (COMMAND, "NPM_CONFIG_PROVENANCE=true npm publish", ("npm-publish", "provenance")),
     (COMMAND, "/bin/bash -c 'cft test run TestSharedVPC --stage apply --verbose'",

@@ -12,8 +12,9 @@ import pytest
 from scanner.collectors.base import Emitter
 from scanner.collectors.files import practices
 from scanner.collectors.files.index import FileIndex
-from scanner.collectors.files.practices import SIGNALS, detect, headings
+from scanner.collectors.files.practices import SIGNALS, detect
 from scanner.collectors.local.worktree import WorkTree
+from scanner.collectors.markup import headings
 from scanner.evidence import Evidence
 
 from kept import assert_kept
@@ -109,6 +110,18 @@ def test_contributing_without_a_setup_section_is_not_onboarding(tree: Tree) -> N
     assert found["docs.contributing"].locators == ("docs/contributing.rst",)
     assert found["docs.onboarding"].value == []
     assert "no onboarding" in (found["docs.onboarding"].note or "")
+
+
+def test_a_readme_section_for_people_who_work_on_the_code(tree: Tree) -> None:
+    """A README's "Development" section is a developer guide; its "Getting Started" for
+    users is not."""
+    readme = "# Bookmarks\n\n## Getting Started\n\nRun the image.\n\n## Development\n\n" \
+             "### Setup\n\nmake init\n"
+    found = scan(tree, {"README.md": readme})
+    assert found["docs.onboarding"].value == ["README.md"]
+    assert found["docs.onboarding"].locators == ("README.md:7",)
+    users = scan(tree, {"README.md": "# Bookmarks\n\n## Getting Started\n\nRun the image.\n"})
+    assert users["docs.onboarding"].value == []
 
 
 def test_contributing_elsewhere_does_not_count(tree: Tree) -> None:
