@@ -106,7 +106,8 @@ SIGNALS: tuple[SignalSpec, ...] = (
     _spec("ci.sca.before_merge", "bool",
           "Dependency scanning or review runs on pull / merge requests or every branch push"),
     _spec("ci.tests.before_merge", "bool",
-          "Tests run on pull / merge requests or on every branch push, before merge"),
+          "Tests (of any kind, end-to-end included) run on pull / merge requests or on every "
+          "branch push, before merge"),
     _spec("ci.tests.regimes", "list",
           "Kinds of automated tests CI runs: unit, integration (API, functional), e2e "
           "(browser, smoke, acceptance), performance (load), contract"),
@@ -246,8 +247,8 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
                 "no SAST job runs before merge", ["sast"])
     output.flag("ci.sca.before_merge", where(["sca"], BEFORE_MERGE),
                 "no dependency scanning before merge", ["sca"])
-    output.flag("ci.tests.before_merge", where(["tests"], BEFORE_MERGE),
-                "no test job runs before merge", ["tests"])
+    output.flag("ci.tests.before_merge", where(["tests", "e2e"], BEFORE_MERGE),
+                "no test job runs before merge", ["tests", "e2e"])
     _emit_test_regimes(hits, deploy_jobs, output)
     output.flag("ci.e2e.automatic", where(["e2e"]), "no automatic end-to-end tests", ["e2e"])
     output.flag("ci.deploy.present", deploy_jobs, "no deploy job")

@@ -39,6 +39,10 @@ SIGNALS: tuple[SignalSpec, ...] = (
           "Progressive delivery configured: argo-rollouts, flagger, codedeploy, "
           "istio-traffic-split, gateway-api-traffic-split, knative-traffic-split, spinnaker"),
     _part("deploy.gitops.tools", "list", "GitOps controllers configured: argocd, flux"),
+    _part("deploy.gitops.verified", "bool",
+          "The GitOps controller deploys only what passes a check: Flux sources that verify "
+          "signatures (`spec.verify`) or Argo CD projects that require signed commits "
+          "(`signatureKeys`); said only where GitOps is configured"),
     _part("policy.tools", "list",
           "Policy-as-code: kyverno, gatekeeper, opa, kubewarden, conftest, "
           "k8s-admission-policy"),
@@ -256,6 +260,21 @@ def _gitops(manifests: Sequence[Manifest], out: Emitter) -> None:
     out.emit("deploy.gitops.tools", tools, places, None if tools else
              "no Argo CD Application/ApplicationSet/AppProject or Flux "
              "Kustomization/HelmRelease/GitRepository/OCIRepository")
+    if tools:
+        checked = [m.locator for m in manifests if _verifies(m)]
+        out.emit("deploy.gitops.verified", bool(checked), checked or places[:1],
+                 None if checked else "no Flux source verifies signatures and no Argo CD "
+                 "project requires signed commits")
+
+
+def _verifies(m: Manifest) -> bool:
+    """A Flux source that verifies what it fetches, or an Argo CD project that only syncs
+    signed commits."""
+    if m.group == "source.toolkit.fluxcd.io":
+        return bool(mapping(dig(m.body, "spec", "verify")))
+    if m.group == "argoproj.io" and m.kind == "AppProject":
+        return bool(sequence(dig(m.body, "spec", "signatureKeys")))
+    return False
 
 
 def _policy(manifests: Sequence[Manifest], paths: Sequence[str], helm: Helm,

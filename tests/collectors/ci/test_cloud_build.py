@@ -165,7 +165,8 @@ def test_one_cloudbuild_file_no_longer_makes_every_negative_unknown(
     assert found["ci.iac.applied"].value == []
     # the file cannot show when it runs: whether it deploys on merge is not known
     assert "ci.deploy.automatic" not in found
-    assert found["ci.tests.before_merge"].value is False
+    # the Playwright suite runs, but whether before merge is configured in Google Cloud
+    assert "ci.tests.before_merge" not in found
 
 
 def test_bad_input_never_raises(tree: Tree) -> None:

@@ -22,6 +22,9 @@ def found(kind: str, value: str, version: str = "", **inputs: str) -> set[tuple[
 @pytest.mark.parametrize(("kind", "value", "expected"), [
     (COMMAND, "clang-tidy -p build src/db.cc", ("clang-tidy", "sast")),
     (ACTION, "chromaui/action", ("visual-tests", "e2e")),
+    (COMMAND, "kustomize build overlays/prod | kubeconform -strict -summary",
+     ("manifest-validation", "lint")),
+    (ACTION, "fluxcd/flux-schema/actions/validate", ("manifest-validation", "lint")),
     (COMMAND, "echo $KEYSTORE | base64 -di > secrets/android-keystore.jks",
      ("android-signing", "signing")),
     (COMMAND, "npm publish --provenance --access public", ("npm-publish", "provenance")),

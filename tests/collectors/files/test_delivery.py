@@ -28,8 +28,11 @@ def scan(tree: Tree, files: dict[str, str]) -> dict[str, Evidence]:
 def test_every_signal_is_emitted_with_explicit_negatives(tree: Tree) -> None:
     assert all(spec.entity_kinds == ("repo", "service") for spec in SIGNALS)
     found = scan(tree, {"README.md": "# service\n"})
-    assert set(found) == {spec.name for spec in SIGNALS}
+    # whether GitOps verifies its sources is said only where GitOps is configured
+    assert set(found) == {spec.name for spec in SIGNALS} - {"deploy.gitops.verified"}
     for spec in SIGNALS:
+        if spec.name == "deploy.gitops.verified":
+            continue
         evidence = found[spec.name]
         assert evidence.value == ([] if spec.type == "list" else False), spec.name
         assert evidence.note, spec.name
@@ -572,3 +575,16 @@ def test_malformed_files_do_not_raise(tree: Tree) -> None:
     assert found["chaos.tools"].value == ["aws-fis-template"]  # JSON YAML cannot read (tabs)
     assert found["chaos.tools"].locators == ("chaos/tabs.json:1",)
     assert found["backups.tools"].value == []
+
+
+def test_gitops_sources_that_verify_signatures(tree: Tree) -> None:
+    source = ("apiVersion: source.toolkit.fluxcd.io/v1beta2\nkind: OCIRepository\n"
+              "metadata: {name: app}\nspec:\n  url: oci://ghcr.io/acme/manifests\n"
+              "  verify: {provider: cosign}\n")
+    found = scan(tree, {"clusters/prod/app.yaml": source})
+    assert found["deploy.gitops.verified"].value is True
+    assert found["deploy.gitops.verified"].locators == ("clusters/prod/app.yaml:1",)
+    unverified = scan(tree, {"clusters/prod/app.yaml": source.replace(
+        "  verify: {provider: cosign}\n", "")})
+    assert unverified["deploy.gitops.verified"].value is False
+    assert "deploy.gitops.verified" not in scan(tree, {"README.md": "# x\n"})
