@@ -29,7 +29,10 @@ from fakes.github_api import FakeGitHub
 from fakes.gitlab_api import FakeGitLab
 
 TOKEN = "test-token-for-windowed-records"
-NOW = datetime.now(UTC).replace(microsecond=0)
+# The last noon (UTC) before now: a day's deployments, 0.5 to 6.5 hours before it, then
+# fall on one calendar day whatever the time the tests run (near midnight they spanned two).
+NOW = (datetime.now(UTC) - timedelta(hours=12)).replace(hour=12, minute=0, second=0,
+                                                       microsecond=0)
 DAYS = 89
 PRODUCTION_A_DAY = 4
 PREVIEWS_A_DAY = 3

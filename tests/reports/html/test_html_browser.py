@@ -128,8 +128,12 @@ def test_compare_and_plan_views(browser_page: tuple[Any, list[str]],
     assert page.locator(".legend .self").first.is_visible()
     rows = page.locator("table.compare tbody tr")
     assert rows.count() == 30
-    assert "under-rated" in rows.first.inner_text()  # Beginner claimed, Expert observed
-    assert "over-rated" in page.locator("table.compare").inner_text()
+    answered = rows.filter(has_text="you answered")
+    assert answered.count() == 3  # each sub-competency the team answered says what it said
+    # Beginner claimed for test automation, Advanced observed; Expert claimed for code
+    # validation, Intermediate observed
+    assert "under-rated" in rows.filter(has_text="Test automation").first.inner_text()
+    assert "over-rated" in rows.filter(has_text="Code validation").first.inner_text()
     assert page.locator(".mark.self").count() == 3
     page.screenshot(path=str(shots / "compare.png"), full_page=False)
     page.locator("#verdicts").screenshot(path=str(shots / "compare-verdicts.png"))
