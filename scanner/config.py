@@ -90,7 +90,8 @@ def parse_config(data: Any, path: Path) -> Config:
 
     collect_raw = v.mapping(top.get("collect") or {}, where.at("collect"))
     v.keys(collect_raw, where.at("collect"),
-           optional=("production_pattern", "max_file_bytes", "history_days", "reuse_days"))
+           optional=("production_pattern", "max_file_bytes", "history_days", "reuse_days",
+                     "repository_seconds"))
     defaults = CollectSettings()
     pattern = str(collect_raw.get("production_pattern", defaults.production_pattern))
     try:
@@ -107,6 +108,9 @@ def parse_config(data: Any, path: Path) -> Config:
                                   maximum=3650)),
         reuse_days=v.integer(collect_raw.get("reuse_days", defaults.reuse_days),
                              where.at("collect.reuse_days"), minimum=0, maximum=90),
+        repository_seconds=v.number(
+            collect_raw.get("repository_seconds", defaults.repository_seconds),
+            where.at("collect.repository_seconds"), minimum=10, maximum=86_400),
     )
 
     store = v.mapping(top.get("store") or {}, where.at("store"))

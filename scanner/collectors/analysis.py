@@ -15,12 +15,13 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from scanner.collectors.base import Collected, CollectSettings, Emitter, Problem
+from scanner.collectors.budget import Budget, OutOfTime
 from scanner.collectors.build_facts import BuildFacts
 from scanner.collectors.ci.delegated import read_ci
 from scanner.collectors.ci.model import ExternalFiles, Job
 from scanner.collectors.ci.reading import CiReading
 from scanner.collectors.ci.signals import SIGNALS as CI_SIGNALS
-from scanner.collectors.ci.signals import delivery_frequency, emit_ci_signals
+from scanner.collectors.ci.signals import CiSummary, delivery_frequency, emit_ci_signals
 from scanner.collectors.ci.tools import load_catalogue
 from scanner.collectors.files import detectors
 from scanner.collectors.files.index import FileIndex
@@ -70,6 +71,7 @@ class RepositoryAnalysis:
         self.facts = BuildFacts()  # the repository's, which its services share
         self.production = re.compile(settings.production_pattern)
         self.external = external
+        self.budget = Budget(settings.repository_seconds)
 
     def note(self, message: str, locator: str | None = None, entity: str | None = None) -> None:
         self.collected.problems.append(Problem(entity or self.entity, message,
@@ -78,11 +80,17 @@ class RepositoryAnalysis:
     @contextmanager
     def isolated(self, part: str, out: Emitter,
                  where: Callable[[], str | None] = lambda: None) -> Iterator[None]:
-        """Run one part of the analysis so that a bug in it costs only its own signals:
-        what it emitted is dropped (left unknown) and a warning names it and the file."""
+        """Run one part of the analysis within its time, so that a bug in it or a file too
+        big to read in that time costs only its own signals: what it emitted is dropped
+        (left unknown) and a warning names it and the file."""
         kept = len(out.evidence)
         try:
-            yield
+            with self.budget.part(part):
+                yield
+        except OutOfTime as late:
+            del out.evidence[kept:]
+            self.note(f"{part} stopped: it {late}; its signals are left unknown", where(),
+                      entity=out.entity)
         except Exception as exc:  # any bug in one detector; the rest of the scan goes on
             del out.evidence[kept:]
             self.note(f"{part} failed ({type(exc).__name__}: {exc}); its signals are left "
@@ -92,8 +100,23 @@ class RepositoryAnalysis:
     def detect(self, files: FileIndex, out: Emitter) -> None:
         """Every registered file detector, each on its own."""
         for detector in detectors():
-            with self.isolated(f"detector '{detector.id}'", out, lambda: files.last_read):
+            part = f"detector '{detector.id}'"
+            if self.budget.spent:
+                self.budget.skipped.append(part)
+                continue
+            with self.isolated(part, out, lambda: files.last_read):
                 detector.detect(files, out)
+
+    def ci_signals(self, reading: CiReading, out: Emitter, facts: BuildFacts) -> CiSummary:
+        """The CI signals, as one part: if they fail, they are unknown and so is what the
+        rest of the analysis takes from them."""
+        summary = CiSummary.unknown()
+        if self.budget.spent:
+            self.budget.skipped.append("the CI signals")
+            return summary
+        with self.isolated("the CI signals", out):
+            summary = emit_ci_signals(reading, self.catalogue, self.production, out, facts)
+        return summary
 
     def run(self, out: Emitter, history: History | None) -> None:
         """Read the tree into `out` (the repository's emitter), then each service."""
@@ -101,9 +124,9 @@ class RepositoryAnalysis:
         self.catalogue = load_catalogue()
         findings = RepoFiles(self.tree, self.catalogue, out).collect()
         reading = read_ci(self.tree, self.catalogue, findings.precommit_references,
-                          findings.precommit_in_ci_service, self.external)
-        summary = emit_ci_signals(reading, self.catalogue, self.production, out,
-                                  findings.facts)
+                          findings.precommit_in_ci_service, external=self.external,
+                          budget=self.budget)
+        summary = self.ci_signals(reading, out, findings.facts)
         self.facts = findings.facts
         iac_applied(findings.iac, summary.iac_applied, out)
         files = FileIndex(self.tree)
@@ -139,6 +162,9 @@ class RepositoryAnalysis:
             shared = workloads_by_name(files)
             for service in services:
                 self._service(service, services, reading, shared)
+        late = self.budget.note()
+        if late:
+            self.note(late)
 
     def _own_waivers(self, files: FileIndex) -> None:
         """Waivers the repository declares for itself in `.maturity.yaml`."""
@@ -181,8 +207,7 @@ class RepositoryAnalysis:
         own = CiReading(results=reading.results,
                         external=reading.external, extra_jobs=reading.extra_jobs,
                         only=lambda job: self._serves(job, service, services))
-        summary = emit_ci_signals(own, self.catalogue, self.production, ci_out,
-                                  findings.facts.under(prefix, self.facts))
+        summary = self.ci_signals(own, ci_out, findings.facts.under(prefix, self.facts))
         classify([*findings.service_artifacts, *_gitops(files_out)], _app_kinds(files_out),
                  summary, files_out, ci_out)
         iac_applied(findings.iac, summary.iac_applied, files_out)

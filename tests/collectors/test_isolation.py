@@ -10,9 +10,11 @@ import pytest
 
 from scanner.cli import main
 from scanner.collectors.base import Emitter
+from scanner.collectors.budget import Budget, check
 from scanner.collectors.ci.delegated import _parsed
 from scanner.collectors.ci.model import ParseResult
 from scanner.collectors.ci.resolve import Resolver
+from scanner.collectors.ci.tools import load_catalogue
 from scanner.collectors.files import Detector, register, unregister
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.local.git import GitRepo as LocalGit
@@ -81,10 +83,32 @@ def test_a_failing_ci_reader_costs_only_its_own_system(tree: Callable[[dict[str,
         read.read_text(".travis.yml")
         raise IndexError("list index out of range")
 
-    result = _parsed(parse, files, Resolver(files))
+    result = _parsed(parse, files, Resolver(files), load_catalogue(), budget=Budget(),
+                     external=None)
     assert result.jobs == []
     assert result.unreadable[0][0] == ".travis.yml"
     assert "reader failed (IndexError" in result.unreadable[0][1]
+
+
+def test_a_ci_reader_out_of_time_costs_only_its_own_system(
+        tree: Callable[[dict[str, str]], WorkTree]) -> None:
+    files = tree({".travis.yml": "script: make test\n"})
+
+    def parse(read: RepoTree) -> ParseResult:
+        read.read_text(".travis.yml")
+        while True:  # a reader working through a file too big for its time
+            check()
+
+    budget = Budget(seconds=0.2)
+    result = _parsed(parse, files, Resolver(files), load_catalogue(), budget=budget,
+                     external=None)
+    assert result.unreadable == [(".travis.yml", "not read to the end: it took longer than "
+                                  "the repository's time budget (0.2 s)")]
+    # time is up: the next system is not started, and the one line says so
+    assert _parsed(parse, files, Resolver(files), load_catalogue(), budget=budget,
+                   external=None).unreadable == []
+    assert budget.skipped == ["the test_isolation reader"]
+    assert "ran out before the test_isolation reader" in (budget.note() or "")
 
 
 def test_a_helm_helper_file_without_defines(make_repo: MakeRepo) -> None:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from scanner.collectors.budget import Budget, OutOfTime
 from scanner.collectors.ci import (
     azure_pipelines,
     bitbucket,
@@ -90,18 +91,20 @@ GENERATED_CI = (
 
 
 def read_ci(tree: RepoTree, catalogue: Catalogue, precommit_hooks: Sequence[Reference],
-            precommit_ci_service: bool, external: ExternalFiles | None = None) -> CiReading:
+            precommit_ci_service: bool, *, external: ExternalFiles | None = None,
+            budget: Budget | None = None) -> CiReading:
     """Parse every CI system the repository uses, plus what CI runs indirectly;
-    `external` reads configuration other repositories hold, where the scan can."""
+    `external` reads configuration other repositories hold, where the scan can; each CI
+    system is read within its share of `budget`."""
     resolver = Resolver(tree)
-    reading = CiReading(results=[_parsed(parser, tree, resolver, external)
+    budget = budget or Budget()
+    reading = CiReading(results=[_parsed(parser, tree, resolver, catalogue, budget=budget,
+                                         external=external)
                                  for parser in PARSERS])
     for path in tree.paths():
         for system, pattern in UNPARSED_CI:
             if pattern.search(path):
-                plain = read_plain(tree, system, path)
-                plain.jobs = [resolver.expand_job(job) for job in plain.jobs]
-                reading.results.append(plain)
+                reading.results.append(_read_plain(tree, system, path, resolver, budget))
         for system, pattern in GENERATED_CI:
             if pattern.search(path):
                 reading.results.append(ParseResult(system, [path], unreadable=[(
@@ -136,21 +139,47 @@ def read_ci(tree: RepoTree, catalogue: Catalogue, precommit_hooks: Sequence[Refe
     return reading
 
 
-def _parsed(parse: Parse, tree: RepoTree, resolver: Resolver,
-            external: ExternalFiles | None = None) -> ParseResult:
-    """One CI system's jobs with their commands resolved; a bug in its reader costs only
-    that system (its files count as unread, so negatives are left unsaid)."""
+def _parsed(parse: Parse, tree: RepoTree, resolver: Resolver, catalogue: Catalogue, *,
+            budget: Budget, external: ExternalFiles | None) -> ParseResult:
+    """One CI system's jobs with their commands resolved and matched; a bug in its reader,
+    or a file too big to read in its time, costs only that system (its files count as
+    unread, so negatives are left unsaid)."""
+    system = parse.__module__.rsplit(".", 1)[-1]
     recorder = ReadRecorder(tree, external)
+    if budget.spent:
+        budget.skipped.append(f"the {system} reader")
+        return ParseResult(system)
     try:
-        result = parse(recorder)
-        result.jobs = [resolver.expand_job(job) for job in result.jobs]
+        with budget.part(f"the {system} reader"):
+            result = parse(recorder)
+            result.jobs = [resolver.expand_job(job) for job in result.jobs]
+            # Matched here, within this system's time; the CI signals then find each
+            # match remembered by the catalogue.
+            for job in result.jobs:
+                catalogue.match_job(job)
+    except OutOfTime as late:
+        result = ParseResult(system)
+        result.unreadable.append((recorder.last_read or system,
+                                  f"not read to the end: it {late}"))
     except Exception as exc:  # any bug in one reader; the other CI systems still count
-        system = parse.__module__.rsplit(".", 1)[-1]
         result = ParseResult(system)
         result.unreadable.append((recorder.last_read or system,
                                   f"the {system} reader failed ({type(exc).__name__}: "
                                   f"{exc}; a bug in the scanner, please report it)"))
     return result
+
+
+def _read_plain(tree: RepoTree, system: str, path: str, resolver: Resolver,
+                budget: Budget) -> ParseResult:
+    """A CI system read only for the commands it runs, within its time."""
+    try:
+        with budget.part(f"the {system} file {path}"):
+            plain = read_plain(tree, system, path)
+            plain.jobs = [resolver.expand_job(job) for job in plain.jobs]
+            return plain
+    except OutOfTime as late:
+        return ParseResult(system, [path], unreadable=[(path, f"not read to the end: it "
+                                                              f"{late}")])
 
 
 def analysis_apps(tree: RepoTree, catalogue: Catalogue) -> Iterable[Job]:

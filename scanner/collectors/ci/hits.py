@@ -165,12 +165,29 @@ def inferred_from_names(jobs: Sequence[Job], catalogue: Catalogue
     return hits, unknown
 
 
+def jobs_with(hits: Iterable[Hit], *categories: str) -> set[int]:
+    """The identities of the jobs holding a hit of these categories. Jobs are told apart by
+    identity (two jobs may be equal field by field), and a set keeps the look-up per job
+    constant, so a file of thousands of jobs costs linear time."""
+    return {id(h.job) for h in hits if h.job is not None and h.category in categories}
+
+
+def hits_by_job(hits: Iterable[Hit]) -> dict[int, list[Hit]]:
+    """Each job's hits, keyed by the job's identity."""
+    grouped: dict[int, list[Hit]] = {}
+    for hit in hits:
+        if hit.job is not None:
+            grouped.setdefault(id(hit.job), []).append(hit)
+    return grouped
+
+
 def e2e_by_name(jobs: Sequence[Job], hits: Sequence[Hit]) -> list[Hit]:
     """Jobs and steps named e2e / smoke / acceptance that run commands are end-to-end tests,
     unless a tool in them is already recognised as one."""
     found: list[Hit] = []
+    recognised = jobs_with(hits, "e2e")
     for job in jobs:
-        if any(h.job is job and h.category == "e2e" for h in hits):
+        if id(job) in recognised:
             continue
         commands = [r for r in job.references if r.kind == COMMAND]
         if commands and (E2E_NAME.search(job.name[:MAX_LABEL]) or
@@ -199,8 +216,9 @@ def tests_by_name(jobs: Sequence[Job], hits: Sequence[Hit]) -> list[Hit]:
     of an unidentified tool, where no test tool was recognised in it: absence is never
     claimed where a test run is visible."""
     found: list[Hit] = []
+    recognised = jobs_with(hits, "tests")
     for job in jobs:
-        if any(h.job is job and h.category == "tests" for h in hits):
+        if id(job) in recognised:
             continue
         commands = [r for r in job.references if r.kind == COMMAND and not r.via]
         if not commands:
@@ -220,9 +238,10 @@ def publishing_by_name(jobs: Sequence[Job], hits: Sequence[Hit]) -> list[Hit]:
     commands only for tags or releases publishes what it builds, whatever tool or script
     does it: `docker buildx bake` whose `--push` hides in a variable is still a release."""
     found: list[Hit] = []
+    recognised = jobs_with(hits, "packaging", "deploy")
     for job in jobs:
         if not job.triggers & {TAG, RELEASE} or job.triggers - {TAG, RELEASE, MANUAL} or \
-                any(h.job is job and h.category in ("packaging", "deploy") for h in hits):
+                id(job) in recognised:
             continue
         commands = [r for r in job.references if r.kind == COMMAND and not r.via]
         named = any(PUBLISH_NAME.match(name[:MAX_LABEL].strip())

@@ -21,7 +21,9 @@ from scanner.collectors.ci.hits import (
     drafted,
     e2e_by_name,
     find_hits,
+    hits_by_job,
     inferred_from_names,
+    jobs_with,
     places,
     publishing_by_name,
     suites_run,
@@ -192,6 +194,8 @@ def _place(item: Hit | Job) -> str:
 
 @dataclass(frozen=True)
 class CiSummary:
+    """What the CI signals tell the rest of the analysis (`unknown()` when they failed)."""
+
     gaps: list[Gap]  # what kept negatives unsaid
     deploys: bool | None  # a deploy job was found; None when that cannot be said
     iac_applied: list[str] | None  # IaC kinds applied after merge; None when unknown
@@ -201,6 +205,12 @@ class CiSummary:
     # CI deploys something other than a documentation or static site (a running service).
     deploys_service: bool | None = None
     pushes_images: bool = False  # CI publishes container images
+
+    @classmethod
+    def unknown(cls) -> CiSummary:
+        """Nothing can be said: the CI signals could not be worked out."""
+        return cls(gaps=[], deploys=None, iac_applied=None, delivers_on_merge=False,
+                   delivers_on_tag=False)
 
 
 def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pattern[str],
@@ -225,8 +235,9 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
     looked = f"looked in {len(files)} CI file(s)" if files else "no CI configuration"
 
     deploy_jobs = _deploy_jobs(jobs, hits)
+    by_tool = jobs_with(hits, "deploy")
     hits += [Hit("environment", "deploy", job.locator, job) for job in deploy_jobs
-             if not any(h.job is job and h.category == "deploy" for h in hits)]
+             if id(job) not in by_tool]
     hits += e2e_by_name(jobs, hits)
     hits += tests_by_name(jobs, hits)
     hits += publishing_by_name(jobs, hits)
@@ -253,17 +264,21 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
     output.flag("ci.e2e.automatic", where(["e2e"]), "no automatic end-to-end tests", ["e2e"])
     output.flag("ci.deploy.present", deploy_jobs, "no deploy job")
     timed = [job for job in deploy_jobs if job.file not in untimed]
+    timed_ids = {id(job) for job in timed}
+    grouped = hits_by_job(hits)
     output.flag("ci.deploy.automatic", [job for job in timed if job.triggers & AFTER_MERGE],
                 "no deploy job starts automatically", ["deploy"])
-    site_jobs = [job for job in deploy_jobs if _deploys_a_site(job, hits)]
-    service_jobs = [job for job in deploy_jobs if job not in site_jobs]
+    site_jobs = [job for job in deploy_jobs if _deploys_a_site(job, grouped.get(id(job), []))]
+    site_ids = {id(job) for job in site_jobs}
+    service_jobs = [job for job in deploy_jobs if id(job) not in site_ids]
     production_jobs = [job for job in service_jobs if _is_production(job, production)]
     output.flag("ci.deploy.production", production_jobs, "no deploy job targets production")
     output.flag("ci.deploy.production_automatic",
-                [job for job in production_jobs if job in timed and job.triggers & AFTER_MERGE],
+                [job for job in production_jobs
+                 if id(job) in timed_ids and job.triggers & AFTER_MERGE],
                 "no automatic production deploy", ["deploy"])
     output.flag("ci.deploy.site_automatic",
-                [job for job in site_jobs if job in timed and job.triggers & AFTER_MERGE],
+                [job for job in site_jobs if id(job) in timed_ids and job.triggers & AFTER_MERGE],
                 "no automatic site deploy", ["deploy"])
     applied = [h for h in hits if h.applies and h.job and h.job.file not in untimed
                and h.job.triggers & AFTER_MERGE]
@@ -278,10 +293,11 @@ def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pat
     # what users run (a program's release is its deployment).
     publishing = [h.job for h in hits if h.category == "packaging" and h.job]
     delivery_jobs = deploy_jobs or list({id(job): job for job in publishing}.values())
-    gates = {id(job): _gates(job, jobs, hits) for job in delivery_jobs}
+    by_name = {(job.file, job.name): job for job in jobs}
+    gates = {id(job): _gates(job, by_name, grouped) for job in delivery_jobs}
     ungated = [job for job in delivery_jobs if not gates[id(job)]]
     if delivery_jobs:
-        gated = [job for job in delivery_jobs if job not in ungated]
+        gated = [job for job in delivery_jobs if gates[id(job)]]
         checks = [gate for job in gated for gate in gates[id(job)]]
         gate_kinds = sorted({GATE_WORDS[gate.category] for gate in checks})
         out.emit("ci.deploy.gate_kinds", gate_kinds,
@@ -336,11 +352,11 @@ def _release_only(job: Job) -> bool:
     return bool(job.triggers & {TAG, RELEASE}) and not job.triggers & {PUSH, DEFAULT_BRANCH}
 
 
-def _deploys_a_site(job: Job, hits: list[Hit]) -> bool:
+def _deploys_a_site(job: Job, job_hits: list[Hit]) -> bool:
     """A job that publishes a documentation or static site, not a running service."""
     if job.environment and SITE_ENVIRONMENT.search(job.environment[:200]):
         return True
-    tools = {h.tool for h in hits if h.job is job and h.category == "deploy"}
+    tools = {h.tool for h in job_hits if h.category == "deploy"}
     return bool(tools) and tools <= SITE_DEPLOY_TOOLS
 
 
@@ -378,8 +394,9 @@ def _emit_test_regimes(hits: list[Hit], deploy_jobs: list[Job], output: _Output)
 def _deploy_jobs(jobs: list[Job], hits: list[Hit]) -> list[Job]:
     """Jobs that deploy: a deploy tool, or a deployment environment without publishing."""
     deploying: list[Job] = []
+    grouped = hits_by_job(hits)
     for job in jobs:
-        categories = {h.category for h in hits if h.job is job}
+        categories = {h.category for h in grouped.get(id(job), [])}
         if "deploy" in categories:
             deploying.append(job)
         elif "packaging" in categories:
@@ -394,20 +411,24 @@ GATE_WORDS = {"sast": "static analysis", "sca": "dependency scanning",
               "iac_scan": "infrastructure-code scanning",
               "verification": "signature verification"}
 GATE_CATEGORIES = frozenset(GATE_WORDS)
+MAX_NEEDS_WALKED = 200
 
 
-def _gates(job: Job, jobs: list[Job], hits: list[Hit]) -> list[Hit]:
+def _gates(job: Job, by_name: dict[tuple[str, str], Job],
+           grouped: dict[int, list[Hit]]) -> list[Hit]:
     """The security or policy checks that must pass before this job deploys: earlier in the
-    job itself, or in the jobs it needs (directly or through others)."""
+    job itself, or in the jobs it needs (directly or through others, up to
+    `MAX_NEEDS_WALKED` of them: real pipelines are far shorter, and a chain of thousands
+    must not make this quadratic)."""
+    own = grouped.get(id(job), [])
     position = {ref.locator: index for index, ref in enumerate(job.references)}
-    deploy_at = min((position.get(h.locator, 0) for h in hits
-                     if h.job is job and h.category in ("deploy", "packaging")),
+    deploy_at = min((position.get(h.locator, 0) for h in own
+                     if h.category in ("deploy", "packaging")),
                     default=len(job.references))
-    found = [h for h in hits if h.job is job and h.category in GATE_CATEGORIES
+    found = [h for h in own if h.category in GATE_CATEGORIES
              and position.get(h.locator, deploy_at) < deploy_at]
-    by_name = {(j.file, j.name): j for j in jobs}
-    pending, seen = list(job.needs), set()
-    while pending:
+    pending, seen = list(job.needs), set[str]()
+    while pending and len(seen) < MAX_NEEDS_WALKED:
         name = pending.pop()
         needed = by_name.get((job.file, name))
         if needed is None or name in seen:
@@ -415,8 +436,10 @@ def _gates(job: Job, jobs: list[Job], hits: list[Hit]) -> list[Hit]:
         seen.add(name)
         # What its configuration switches on (gosec in .golangci.yml) is part of the job.
         configured = by_name.get((job.file, f"{name} (configured)"))
-        found += [h for h in hits
-                  if h.job in (needed, configured) and h.category in GATE_CATEGORIES]
+        for part in (needed, configured):
+            if part is not None:
+                found += [h for h in grouped.get(id(part), [])
+                          if h.category in GATE_CATEGORIES]
         pending += list(needed.needs)
     return found
 

@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from scanner import validate as v
+from scanner.collectors.budget import check
 from scanner.collectors.ci.model import (
     ACTION,
     COMMAND,
@@ -138,6 +139,7 @@ class Catalogue:
         key = (reference.kind, reference.value, reference.inputs, reference.version)
         found = self._seen.get(key)
         if found is None:
+            check()
             texts: list[str] = [reference.value]
             if reference.kind == COMMAND:  # also the simple commands behind launchers
                 texts += [t for t in segments(reference.value) if t not in texts]

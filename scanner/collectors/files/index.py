@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from scanner.collectors.budget import check
 from scanner.collectors.tree import RepoTree, SkippedFile
 from scanner.yaml_source import LineDict, YamlError, load_yaml_documents
 
@@ -61,6 +62,7 @@ class FileIndex:
         return self.tree.has(path)
 
     def text(self, path: str) -> str | None:
+        check()
         self.last_read = path
         if path not in self._text:
             try:

@@ -24,6 +24,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field, replace
 
+from scanner.collectors.budget import check
 from scanner.collectors.ci.model import COMMAND, Job, Reference
 from scanner.collectors.ci.resolve import make, runners
 from scanner.collectors.ci.resolve.words import (
@@ -98,6 +99,7 @@ class Resolver:
     def expand_job(self, job: Job) -> Job:
         """The job with every command its steps reach through wrappers appended, each
         after the step that reaches it."""
+        check()
         walk = _Walk()
         references: list[Reference] = []
         for reference in job.references:
