@@ -175,7 +175,7 @@ def _desktop(files: FileIndex, paths: list[str]) -> str | None:
         if name.endswith((".json", ".yml", ".yaml")) and (
                 "flatpak" in path.lower() or path.count("/") <= 1) and _is_flatpak(files, path):
             return path
-    package = _package(files, "package.json")
+    package = _package(files, "package.json") if files.has("package.json") else None
     if package and _depends_on(package, ("electron",)):
         return "package.json"
     return None

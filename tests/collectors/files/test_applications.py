@@ -80,3 +80,11 @@ def test_delivery_scripts_in_build_files_packages_and_script_folders(tree: Tree)
     assert found.locators == ("Makefile:4", "package.json", "scripts/release_ppa.sh")
     nothing = scan(tree, {"Makefile": "test:\n\tgo test ./...\n"})["delivery.scripts"]
     assert nothing.value == [] and nothing.note == "no release, deploy or publish task or script"
+
+
+def test_a_repository_without_a_package_file_reads_no_missing_file(tree: Tree) -> None:
+    """Looking for an Electron app once read package.json wherever it was absent, which
+    printed "package.json: skipped: not tracked by git" for every repository without one."""
+    files = FileIndex(tree({"README.md": "# x\n", "main.go": "package main\n"}))
+    detect(files, Emitter("repo:x", "test"))
+    assert files.skipped == {}
