@@ -1,10 +1,16 @@
-"""YAML loading that keeps line numbers and survives custom tags.
+"""YAML loading that keeps line numbers, survives custom tags and hostile text.
 
 Evidence must point at a line a person can open, so mappings and sequences
 come back as `LineDict` / `LineList`, which remember where each key and item
 starts.  CI files use tags such as GitLab's `!reference`; a plain
 `yaml.safe_load` refuses them, so unknown tags load as `Tagged` values.
 Keys such as GitHub's `on:` stay strings (YAML 1.2 booleans only).
+
+Everything loaded here may be hostile (a repository's files, a user's config), so a
+value a standard tag cannot make (`2027-02-30`, `!!int forty`) stays the text it is
+written as, for the reader of that key to judge, and a document whose aliases expand
+to more than `MAX_EXPANDED_NODES` nodes ("billion laughs") is refused before anything
+walks it.
 """
 
 from __future__ import annotations
@@ -122,12 +128,67 @@ class YamlError(ValueError):
     """The text is not YAML this loader accepts; the message names the line."""
 
 
+#: Nodes a document may hold once its aliases are expanded: far above any real CI file or
+#: manifest (a 2 MB file holds a few hundred thousand), far below an alias bomb.
+MAX_EXPANDED_NODES = 1_000_000
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def check_expansion(root: yaml.Node) -> None:
+    """Refuse a document whose aliases make it too big to walk: count each node once per
+    place it is reached from, in time linear in the nodes written."""
+    sizes: dict[int, int] = {}
+    entered: set[int] = set()
+    pending: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while pending:
+        node, children_counted = pending.pop()
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if not children_counted:
+            if id(node) in entered:  # reached again from inside itself
+                raise YamlError(f"line {node.start_mark.line + 1}: an alias refers to a "
+                                "value that contains it; not read")
+            entered.add(id(node))
+            pending.append((node, True))
+            pending.extend((child, False) for child in children if id(child) not in sizes)
+            continue
+        size = 1 + sum(sizes.get(id(child), 1) for child in children)
+        if size > MAX_EXPANDED_NODES:
+            raise YamlError(f"line {node.start_mark.line + 1}: its aliases expand to more "
+                            f"than {MAX_EXPANDED_NODES:,} values (an alias bomb?); not read")
+        sizes[id(node)] = size
+
+
+class _Budgeted:
+    """Composed documents are checked for alias expansion before they are constructed."""
+
+    def get_single_node(self) -> Any:
+        node = super().get_single_node()  # type: ignore[misc]
+        if node is not None:
+            check_expansion(node)
+        return node
+
+    def get_node(self) -> Any:
+        node = super().get_node()  # type: ignore[misc]
+        if node is not None:
+            check_expansion(node)
+        return node
+
+
 def _position(node: yaml.Node) -> TextPosition:
     literal = isinstance(node, yaml.ScalarNode) and node.style == "|"
     return TextPosition(node.start_mark.line + 1, literal)
 
 
-class _LineLoader(_BaseLoader):
+class _LineLoader(_Budgeted, _BaseLoader):
     pass
 
 
@@ -181,12 +242,42 @@ def _construct_tagged(loader: _LineLoader, node: yaml.Node) -> Tagged:
     return Tagged(str(node.tag), value, node.start_mark.line + 1)
 
 
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
-_LineLoader.add_constructor(None, _construct_tagged)
+def _as_written(constructor: Any) -> Any:
+    """A standard tag's constructor that, where the value cannot be what the tag says
+    (`!!int forty`, the date 2027-02-30, `!!bool maybe`), keeps what is written: the text
+    of a scalar, the mapping or list of a collection."""
+
+    def construct(loader: Any, node: yaml.Node) -> Any:
+        try:
+            return constructor(loader, node)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError,
+                yaml.constructor.ConstructorError):
+            if isinstance(node, yaml.MappingNode):
+                return _construct_mapping(loader, node)
+            if isinstance(node, yaml.SequenceNode):
+                return _construct_sequence(loader, node)
+            return str(node.value)
+
+    return construct
 
 
-class _RedefiningLoader(yaml.SafeLoader):
+_STANDARD_SCALARS = ("null", "bool", "int", "float", "binary", "timestamp", "omap", "pairs",
+                     "set", "str")
+
+
+def _add_constructors(loader: Any) -> None:
+    for name in _STANDARD_SCALARS:
+        tag = f"tag:yaml.org,2002:{name}"
+        loader.add_constructor(tag, _as_written(yaml.SafeLoader.yaml_constructors[tag]))
+    loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+    loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+    loader.add_constructor(None, _construct_tagged)
+
+
+_add_constructors(_LineLoader)
+
+
+class _RedefiningLoader(_Budgeted, yaml.SafeLoader):
     """The same loading, where an anchor may be defined again (YAML 1.2 allows it and CI
     systems such as CircleCI accept it; an alias then means the latest definition).
     Pure Python, so used only for files the fast loader refuses for that reason."""
@@ -200,9 +291,7 @@ class _RedefiningLoader(yaml.SafeLoader):
 
 
 _RedefiningLoader.yaml_implicit_resolvers = _LineLoader.yaml_implicit_resolvers
-_RedefiningLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_RedefiningLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
-_RedefiningLoader.add_constructor(None, _construct_tagged)
+_add_constructors(_RedefiningLoader)
 _DUPLICATE_ANCHOR = "found duplicate anchor"
 
 
@@ -221,8 +310,20 @@ def _load(text: str, many: bool) -> Any:
 
 def load_yaml(text: str) -> Any:
     """Load one YAML document with line information; raise YamlError on bad YAML."""
+    return _guarded(text, many=False)
+
+
+def load_yaml_documents(text: str) -> list[Any]:
+    """Load every document of a multi-document stream (Kubernetes manifests)."""
+    return list(_guarded(text, many=True))
+
+
+def _guarded(text: str, many: bool) -> Any:
+    """Load, turning whatever goes wrong into one YamlError naming the line."""
     try:
-        return _load(text, many=False)
+        return _load(text, many)
+    except YamlError:
+        raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}" if mark else "unknown line"
@@ -232,15 +333,5 @@ def load_yaml(text: str) -> Any:
         raise YamlError(str(exc).splitlines()[0] if str(exc) else "invalid YAML") from None
     except RecursionError:
         raise YamlError("nesting too deep") from None
-
-
-def load_yaml_documents(text: str) -> list[Any]:
-    """Load every document of a multi-document stream (Kubernetes manifests)."""
-    try:
-        return list(_load(text, many=True))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}" if mark else "unknown line"
-        raise YamlError(f"{where}: {exc.problem or 'invalid YAML'}") from None
-    except (yaml.YAMLError, RecursionError) as exc:
-        raise YamlError(str(exc).splitlines()[0] if str(exc) else "invalid YAML") from None
+    except Exception as exc:  # a constructor's fault on hostile text is the file's problem
+        raise YamlError(f"cannot be read ({type(exc).__name__})") from None
