@@ -7,6 +7,7 @@ entry) and the field, so the user can go straight to the mistake.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -23,10 +24,13 @@ ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 def read_yaml_file(path: Path) -> Any:
     """Read a user-written YAML file, or fail with one line naming it."""
     try:
-        if path.stat().st_size > MAX_CONFIG_BYTES:
+        # Read with a bound, not by the size the file claims: a device such as /dev/zero
+        # says 0 bytes and never ends.
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:
             raise FileProblem(str(path), f"larger than {MAX_CONFIG_BYTES // 1_000_000} MB; "
                               "is this the right file?")
-        raw = path.read_bytes()
     except FileNotFoundError:
         raise FileProblem(str(path), "no such file") from None
     except IsADirectoryError:
@@ -138,6 +142,13 @@ def number(value: Any, where: Where, *, minimum: float | None = None,
            maximum: float | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise where.problem(f"expected a number, found {_type_name(value)}")
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an integer of hundreds of digits
+        finite = False
+    if not finite:
+        raise where.problem(f"expected a number, found {_type_name(value)}, which is too "
+                            "large to use")
     if minimum is not None and value < minimum:
         raise where.problem(f"must be at least {minimum}, found {value}")
     if maximum is not None and value > maximum:
@@ -177,7 +188,9 @@ def _type_name(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, int | float):
-        return f"the number {value}"
+        shown = str(value) if len(str(value)) <= 20 else f"{str(value)[:12]}… " \
+            f"({len(str(value))} digits)"
+        return f"the number {shown}"
     if isinstance(value, str):
         return f"the text '{value[:40]}'"
     return type(value).__name__

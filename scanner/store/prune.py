@@ -34,12 +34,19 @@ class Keep:
     scans: int | None = None
 
 
+#: Longer than any store has lived; a bigger age cannot be subtracted from a date.
+MAX_KEEP_DAYS = 36_500
+
+
 def parse_keep(text: str) -> Keep:
-    match = re.fullmatch(r"\s*(\d+)\s*(d?)\s*", text)
+    match = re.fullmatch(r"\s*(\d{1,12})\s*(d?)\s*", text)
     if not match or int(match.group(1)) < 1:
-        raise UserError(f"--keep {text}: give an age in days (90d) or a number of scans "
+        raise UserError(f"--keep {text[:40]}: give an age in days (90d) or a number of scans "
                         "per config (30), at least 1")
     number = int(match.group(1))
+    if match.group(2) and number > MAX_KEEP_DAYS:
+        raise UserError(f"--keep {number}d: at most {MAX_KEEP_DAYS}d (100 years); to keep "
+                        "every scan, do not prune")
     return Keep(days=number) if match.group(2) else Keep(scans=number)
 
 

@@ -37,11 +37,25 @@ def is_current(conn: sa.Connection) -> bool:
     return current_revision(conn) == HEAD
 
 
+def damaged(where: str, what: str) -> UserError:
+    return UserError(f"the store {where} is damaged: {what}; restore it from a backup, or "
+                     "start a new store (--db NEW_PATH)")
+
+
+def check_tables(conn: sa.Connection, where: str) -> None:
+    """A store at this version holds every table; one that lost some is refused at once,
+    not half-way through a report."""
+    missing = sorted(set(metadata.tables) - set(sa.inspect(conn).get_table_names()))
+    if missing:
+        raise damaged(where, f"{'tables' if len(missing) > 1 else 'table'} "
+                             f"{', '.join(missing)} missing")
+
+
 def bring_up_to_date(conn: sa.Connection, where: str) -> None:
     """Within the caller's write transaction: create, stamp, upgrade or refuse."""
     if conn.dialect.name == "postgresql":
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK)))
-    revision = current_revision(conn) or _revision_before_alembic(conn)
+    revision = current_revision(conn) or _revision_before_alembic(conn, where)
     if revision == HEAD:
         return
     if revision is None:
@@ -52,7 +66,7 @@ def bring_up_to_date(conn: sa.Connection, where: str) -> None:
     _record_version(conn)
 
 
-def _revision_before_alembic(conn: sa.Connection) -> str | None:
+def _revision_before_alembic(conn: sa.Connection, where: str) -> str | None:
     """Stores written before Alembic kept their schema number in `meta`."""
     if not sa.inspect(conn).has_table("meta"):
         return None
@@ -60,6 +74,9 @@ def _revision_before_alembic(conn: sa.Connection) -> str | None:
                          .where(meta_table.c.key == "schema_version")).scalar()
     if value is None:
         return None
+    if not str(value).isdigit() or len(str(value)) > 4:
+        raise damaged(where, f"its schema version {str(value)[:20]!r} is not a valid "
+                             "version number")
     revision = f"{int(value):04d}"
     _stamp(conn, revision)
     return revision

@@ -33,7 +33,7 @@ from scanner.store.packing import (
     unpack_document,
 )
 from scanner.store.rows import entity_stage_rows, scan_details
-from scanner.store.schema import bring_up_to_date, is_current
+from scanner.store.schema import bring_up_to_date, check_tables, is_current
 from scanner.store.tables import (
     NEWEST_FIRST,
     SCANS_WITH_DETAILS,
@@ -126,6 +126,8 @@ class Store:
             if not current:
                 with self.writing() as conn:
                     bring_up_to_date(conn, where)
+            with self.engine.connect() as conn:
+                check_tables(conn, where)
         except sa.exc.SQLAlchemyError as exc:
             raise UserError(f"cannot open the store {where}: {first_line(exc)}; "
                             f"check --db or {ENV_DB}") from None
@@ -334,6 +336,10 @@ def store_engine(url: str) -> sa.Engine:
     if backend != "sqlite":
         raise UserError(f"the store {describe_url(url)}: {backend} is not supported; use a "
                         "SQLite file path or a postgresql:// URL")
+    if parsed.database in (None, "", ":memory:"):
+        raise UserError(f"the store {url[:60]} is a database in memory, which keeps nothing "
+                        "after this run; give a file (a path, or sqlite:///PATH), or use "
+                        "--no-store")
     engine = sa.create_engine(parsed, connect_args={"timeout": 60})
     sa.event.listen(engine, "connect", _sqlite_connected)
     sa.event.listen(engine, "begin", _sqlite_begin)
