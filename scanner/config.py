@@ -90,7 +90,8 @@ def parse_config(data: Any, path: Path) -> Config:
 
     collect_raw = v.mapping(top.get("collect") or {}, where.at("collect"))
     v.keys(collect_raw, where.at("collect"),
-           optional=("production_pattern", "max_file_bytes", "history_days", "reuse_days"))
+           optional=("production_pattern", "max_file_bytes", "history_days", "reuse_days",
+                     "max_response_bytes"))
     defaults = CollectSettings()
     pattern = str(collect_raw.get("production_pattern", defaults.production_pattern))
     try:
@@ -107,6 +108,9 @@ def parse_config(data: Any, path: Path) -> Config:
                                   maximum=3650)),
         reuse_days=v.integer(collect_raw.get("reuse_days", defaults.reuse_days),
                              where.at("collect.reuse_days"), minimum=0, maximum=90),
+        max_response_bytes=v.integer(
+            collect_raw.get("max_response_bytes", defaults.max_response_bytes),
+            where.at("collect.max_response_bytes"), minimum=100_000, maximum=1_000_000_000),
     )
 
     store = v.mapping(top.get("store") or {}, where.at("store"))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
+from scanner.collectors.bounds import DEFAULT_MAX_RESPONSE_BYTES
 from scanner.evidence import TRAIL, Evidence, SignalValue
 from scanner.memory import NO_MEMORY, Memory, Remembered
 from scanner.signals import SignalSpec
@@ -137,6 +138,8 @@ class CollectSettings:
     # A Git-host repository unchanged since the last scan reuses what that scan read, for at
     # most this many days (0: never): some evidence moves without a push.
     reuse_days: int = 7
+    # An API answer longer than this fails its request rather than be held in memory.
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
 
 #: Progress inside one target: (target label, items done, items in all), e.g. repositories
