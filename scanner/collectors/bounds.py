@@ -112,8 +112,8 @@ class Followed(Generic[Item]):
     beyond: int = 0
 
     def notes(self, listing: str, what: str, *, named_by: str, ceiling_key: str) -> list[str]:
-        """One line for each kind of item left out of `listing` (say "the listing of
-        acme"), none when nothing was."""
+        """One line for each kind of item left out of `listing` (say "the listing"), none
+        when nothing was."""
         found: list[str] = []
         if self.malformed:
             found.append(f"skipped {self.malformed:,} malformed items in {listing} (not "

@@ -133,7 +133,7 @@ def to_read(label: str, listing: Iterable[Any], *, whole: bool,
     listing itself was read only in part (`whole` False)."""
     followed = follow(listing, well_formed, wanted=wanted,
                       ceiling=int(options["max_repositories"]))
-    where = f"the listing of {label}"
+    where = "the listing"  # of the target each warning is reported on
     notes = followed.notes(where, "repositories", named_by="path",
                            ceiling_key="max_repositories")
     if not whole:

@@ -341,7 +341,7 @@ class _Organisation:
                           f"{len(covered & services)} of {len(services)} services have an SLO")
         followed = common.follow_ups(
             listed, common.item_id, ceiling=int(self.options["max_follow_ups"]),
-            listing=f"the SLOs of {self.target.label}", what="SLOs", into=self.collected,
+            listing="the SLOs", what="SLOs", into=self.collected,
             label=self.target.label)
         if followed:
             self._emit_history(followed)
@@ -494,7 +494,7 @@ class _Organisation:
         wanted = common.follow_ups(
             [r for r in records if r.significant and r.has_postmortem], lambda r: r.id,
             ceiling=int(self.options["max_follow_ups"]),
-            listing=f"the incidents with a post-mortem of {self.target.label}",
+            listing="the incidents with a post-mortem",
             what="incidents", into=self.collected, label=self.target.label)
 
         def todos(record: IncidentRecord) -> int | None:

@@ -284,7 +284,7 @@ class _Account:
         wanted = common.follow_ups(
             [r for r in records if r.significant and r.closed], lambda r: r.id,
             ceiling=int(self.options["max_follow_ups"]),
-            listing=f"the resolved significant incidents of {self.target.label}",
+            listing="the resolved significant incidents",
             what="incidents", into=self.collected, label=self.target.label)
         pattern = re.compile(str(self.options["postmortem_pattern"]))
         done = 0
