@@ -91,7 +91,7 @@ def parse_config(data: Any, path: Path) -> Config:
     collect_raw = v.mapping(top.get("collect") or {}, where.at("collect"))
     v.keys(collect_raw, where.at("collect"),
            optional=("production_pattern", "max_file_bytes", "history_days", "reuse_days",
-                     "repository_seconds"))
+                     "repository_seconds", "max_response_bytes"))
     defaults = CollectSettings()
     pattern = str(collect_raw.get("production_pattern", defaults.production_pattern))
     try:
@@ -111,6 +111,9 @@ def parse_config(data: Any, path: Path) -> Config:
         repository_seconds=v.number(
             collect_raw.get("repository_seconds", defaults.repository_seconds),
             where.at("collect.repository_seconds"), minimum=10, maximum=86_400),
+        max_response_bytes=v.integer(
+            collect_raw.get("max_response_bytes", defaults.max_response_bytes),
+            where.at("collect.max_response_bytes"), minimum=100_000, maximum=1_000_000_000),
     )
 
     store = v.mapping(top.get("store") or {}, where.at("store"))

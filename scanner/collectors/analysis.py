@@ -15,7 +15,6 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from scanner.collectors.base import Collected, CollectSettings, Emitter, Problem
-from scanner.collectors.budget import Budget, OutOfTime
 from scanner.collectors.build_facts import BuildFacts
 from scanner.collectors.ci.delegated import read_ci
 from scanner.collectors.ci.model import ExternalFiles, Job
@@ -23,6 +22,7 @@ from scanner.collectors.ci.reading import CiReading
 from scanner.collectors.ci.signals import SIGNALS as CI_SIGNALS
 from scanner.collectors.ci.signals import CiSummary, delivery_frequency, emit_ci_signals
 from scanner.collectors.ci.tools import load_catalogue
+from scanner.collectors.deadlines import OutOfTime, TimeBudget
 from scanner.collectors.files import detectors
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.files.kubernetes import workloads_by_name
@@ -71,7 +71,7 @@ class RepositoryAnalysis:
         self.facts = BuildFacts()  # the repository's, which its services share
         self.production = re.compile(settings.production_pattern)
         self.external = external
-        self.budget = Budget(settings.repository_seconds)
+        self.budget = TimeBudget(settings.repository_seconds)
 
     def note(self, message: str, locator: str | None = None, entity: str | None = None) -> None:
         self.collected.problems.append(Problem(entity or self.entity, message,

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from scanner.collectors.budget import REPOSITORY_SECONDS
+from scanner.collectors.bounds import DEFAULT_MAX_RESPONSE_BYTES
+from scanner.collectors.deadlines import REPOSITORY_SECONDS
 from scanner.evidence import TRAIL, Evidence, SignalValue
 from scanner.memory import NO_MEMORY, Memory, Remembered
 from scanner.signals import SignalSpec
@@ -140,6 +141,8 @@ class CollectSettings:
     reuse_days: int = 7
     # Seconds one repository's files and CI may take; what is not read by then is unknown.
     repository_seconds: float = REPOSITORY_SECONDS
+    # An API answer longer than this fails its request rather than be held in memory.
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
 
 #: Progress inside one target: (target label, items done, items in all), e.g. repositories

@@ -10,11 +10,11 @@ import pytest
 
 from scanner.cli import main
 from scanner.collectors.base import Emitter
-from scanner.collectors.budget import Budget, check
 from scanner.collectors.ci.delegated import _parsed
 from scanner.collectors.ci.model import ParseResult
 from scanner.collectors.ci.resolve import Resolver
 from scanner.collectors.ci.tools import load_catalogue
+from scanner.collectors.deadlines import TimeBudget, check
 from scanner.collectors.files import Detector, register, unregister
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.local.git import GitRepo as LocalGit
@@ -83,7 +83,7 @@ def test_a_failing_ci_reader_costs_only_its_own_system(tree: Callable[[dict[str,
         read.read_text(".travis.yml")
         raise IndexError("list index out of range")
 
-    result = _parsed(parse, files, Resolver(files), load_catalogue(), budget=Budget(),
+    result = _parsed(parse, files, Resolver(files), load_catalogue(), budget=TimeBudget(),
                      external=None)
     assert result.jobs == []
     assert result.unreadable[0][0] == ".travis.yml"
@@ -99,7 +99,7 @@ def test_a_ci_reader_out_of_time_costs_only_its_own_system(
         while True:  # a reader working through a file too big for its time
             check()
 
-    budget = Budget(seconds=0.2)
+    budget = TimeBudget(seconds=0.2)
     result = _parsed(parse, files, Resolver(files), load_catalogue(), budget=budget,
                      external=None)
     assert result.unreadable == [(".travis.yml", "not read to the end: it took longer than "

@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from scanner.collectors.budget import Budget, OutOfTime
 from scanner.collectors.ci import (
     azure_pipelines,
     bitbucket,
@@ -44,6 +43,7 @@ from scanner.collectors.ci.plain import read_plain
 from scanner.collectors.ci.reading import CiReading
 from scanner.collectors.ci.resolve import Resolver
 from scanner.collectors.ci.tools import Catalogue
+from scanner.collectors.deadlines import OutOfTime, TimeBudget
 from scanner.collectors.repo_files import PRECOMMIT_CONFIG, PROW_OWNERS
 from scanner.collectors.tree import ReadRecorder, RepoTree, SkippedFile
 from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml
@@ -92,12 +92,12 @@ GENERATED_CI = (
 
 def read_ci(tree: RepoTree, catalogue: Catalogue, precommit_hooks: Sequence[Reference],
             precommit_ci_service: bool, *, external: ExternalFiles | None = None,
-            budget: Budget | None = None) -> CiReading:
+            budget: TimeBudget | None = None) -> CiReading:
     """Parse every CI system the repository uses, plus what CI runs indirectly;
     `external` reads configuration other repositories hold, where the scan can; each CI
     system is read within its share of `budget`."""
     resolver = Resolver(tree)
-    budget = budget or Budget()
+    budget = budget or TimeBudget()
     reading = CiReading(results=[_parsed(parser, tree, resolver, catalogue, budget=budget,
                                          external=external)
                                  for parser in PARSERS])
@@ -140,7 +140,7 @@ def read_ci(tree: RepoTree, catalogue: Catalogue, precommit_hooks: Sequence[Refe
 
 
 def _parsed(parse: Parse, tree: RepoTree, resolver: Resolver, catalogue: Catalogue, *,
-            budget: Budget, external: ExternalFiles | None) -> ParseResult:
+            budget: TimeBudget, external: ExternalFiles | None) -> ParseResult:
     """One CI system's jobs with their commands resolved and matched; a bug in its reader,
     or a file too big to read in its time, costs only that system (its files count as
     unread, so negatives are left unsaid)."""
@@ -170,7 +170,7 @@ def _parsed(parse: Parse, tree: RepoTree, resolver: Resolver, catalogue: Catalog
 
 
 def _read_plain(tree: RepoTree, system: str, path: str, resolver: Resolver,
-                budget: Budget) -> ParseResult:
+                budget: TimeBudget) -> ParseResult:
     """A CI system read only for the commands it runs, within its time."""
     try:
         with budget.part(f"the {system} file {path}"):

@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 
 from scanner import validate as v
-from scanner.collectors.budget import check
 from scanner.collectors.ci.model import (
     ACTION,
     COMMAND,
@@ -34,6 +33,7 @@ from scanner.collectors.ci.model import (
     Reference,
 )
 from scanner.collectors.ci.resolve.words import segments
+from scanner.collectors.deadlines import check
 from scanner.evidence import TRAIL
 
 PREFIX_KINDS = (ACTION, REUSABLE_WORKFLOW, ORB)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from scanner.collectors.budget import check
+from scanner.collectors.deadlines import check
 from scanner.collectors.tree import RepoTree, SkippedFile
 from scanner.yaml_source import LineDict, YamlError, load_yaml_documents
 

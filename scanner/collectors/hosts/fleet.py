@@ -12,9 +12,10 @@ import fnmatch
 import hashlib
 import json
 import os
+import re
 import tempfile
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
@@ -34,8 +35,10 @@ from scanner.collectors.base import (
     Target,
     report_items,
 )
+from scanner.collectors.bounds import RequestBudgetSpent, follow
 from scanner.collectors.ci.model import ExternalFiles
 from scanner.collectors.hosts.archive import ArchiveTooLarge, ArchiveTree
+from scanner.collectors.hosts.http import DEFAULT_MAX_REPOSITORIES, DEFAULT_MAX_REQUESTS
 from scanner.collectors.hosts.paging import DEFAULT_REQUEST_BUDGET
 from scanner.collectors.local.collector import read_clone
 from scanner.collectors.local.git import GitError, GitRepo, clone
@@ -46,9 +49,10 @@ from scanner.waivers import Waiver
 
 # Keys every host target takes besides the ones that name what to read and where.
 SHARED_KEYS = ("token_env", "include", "exclude", "topics", "archived", "forks", "workers",
-               "window_days", "request_budget", "clone")
+               "window_days", "request_budget", "clone", "max_repositories", "max_requests")
 FILES_KEY = "tree {name}@{sha}"
 REPOSITORY_KEY = "repository {name}"
+_PATH_SEGMENT = re.compile(r"[A-Za-z0-9_.-]+")
 
 Listing = TypeVar("Listing")
 
@@ -112,8 +116,46 @@ def shared_options(entry: Any, where: v.Where, token_env: str) -> dict[str, Any]
         "request_budget": v.integer(entry.get("request_budget", DEFAULT_REQUEST_BUDGET),
                                     where.at("request_budget"), minimum=1, maximum=1000),
         "clone": v.boolean(entry.get("clone", False), where.at("clone")),
+        "max_repositories": v.integer(entry.get("max_repositories", DEFAULT_MAX_REPOSITORIES),
+                                      where.at("max_repositories"), minimum=1,
+                                      maximum=1_000_000),
+        "max_requests": v.integer(entry.get("max_requests", DEFAULT_MAX_REQUESTS),
+                                  where.at("max_requests"), minimum=1, maximum=10_000_000),
     }
     return options
+
+
+def to_read(label: str, listing: Iterable[Any], *, whole: bool,
+            well_formed: Callable[[Any], bool], wanted: Callable[[Any], bool],
+            options: Mapping[str, Any], into: Collected) -> list[dict[str, Any]]:
+    """The repositories of a listing that will be read: well formed, wanted, and at most
+    `max_repositories` of them; one warning for each kind left out, and one when the
+    listing itself was read only in part (`whole` False)."""
+    followed = follow(listing, well_formed, wanted=wanted,
+                      ceiling=int(options["max_repositories"]))
+    where = "the listing"  # of the target each warning is reported on
+    notes = followed.notes(where, "repositories", named_by="path",
+                           ceiling_key="max_repositories")
+    if not whole:
+        notes.append(f"{where} was read only in part: its pages stopped short of its end")
+    into.problems += [Problem(label, note) for note in notes]
+    return followed.items
+
+
+def well_formed_listing(item: Any, path_key: str, *, parts: range) -> bool:
+    """Whether a listed repository can be read: an object whose `path_key` is a repository
+    path (`parts` segments of name characters, none of them `.` or `..`) and whose topics,
+    if any, are a list of names."""
+    if not isinstance(item, dict):
+        return False
+    path = item.get(path_key)
+    segments = path.split("/") if isinstance(path, str) else []
+    if len(segments) not in parts or not all(
+            _PATH_SEGMENT.fullmatch(s) and s not in (".", "..") for s in segments):
+        return False
+    topics = item.get("topics")
+    return topics is None or (isinstance(topics, list)
+                              and all(isinstance(t, str) for t in topics))
 
 
 def wanted(options: Mapping[str, Any], names: Sequence[str], *, archived: bool, fork: bool,
@@ -214,18 +256,32 @@ def read_fleet(label: str, listings: Sequence[Listing],
                listed: Callable[[Listing], Listed], reuse: Reuse, workers: int,
                into: Collected, kept: dict[str, Remembered]) -> None:
     """Read every repository in a bounded pool of threads, reporting progress as they end;
-    one unchanged since the last scan is recalled instead (see `Reuse`)."""
+    one unchanged since the last scan is recalled instead (see `Reuse`). Once the target's
+    request budget is spent, the repositories still unread are left out with one error
+    (`read` lets RequestBudgetSpent through)."""
 
-    def one(listing: Listing) -> RepositoryResult:
+    def one(listing: Listing) -> RepositoryResult | None:
         repository = listed(listing)
-        return reuse.recalled(repository) or reuse.remembered(repository, read(listing))
+        recalled = reuse.recalled(repository)
+        if recalled is not None:
+            return recalled
+        try:
+            return reuse.remembered(repository, read(listing))
+        except RequestBudgetSpent as exc:
+            spent.append(str(exc))
+            return None
 
+    spent: list[str] = []
     report_items(label, 0, len(listings))
     with ThreadPoolExecutor(max_workers=min(workers, max(1, len(listings)))) as pool:
         for done, result in enumerate(pool.map(one, listings), 1):
             report_items(label, done, len(listings))
-            into.absorb(result.collected)
-            kept.update(result.remembered)
+            if result is not None:
+                into.absorb(result.collected)
+                kept.update(result.remembered)
+    if spent:
+        into.problems.append(Problem(label, f"{len(spent):,} of {len(listings):,} "
+                                     f"repositories not read: {spent[0]}", ERROR))
 
 
 @dataclass(frozen=True)

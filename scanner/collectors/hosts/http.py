@@ -9,11 +9,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scanner.collectors.api import Answer
-from scanner.collectors.hosts.paging import Budget
+from scanner.collectors.bounds import Budget
 from scanner.memory import Memory, Remembered
 
 CHUNK_BYTES = 1 << 16
 MAX_PAGES = 50
+# Ceilings of one target (configurable on it): repositories read, and requests sent in all.
+DEFAULT_MAX_REPOSITORIES = 2_000
+DEFAULT_MAX_REQUESTS = 30_000
 REFUSED = "refused:"
 # A feature the token may not read is asked again after this long, not on every scan.
 REFUSAL_DAYS = 7

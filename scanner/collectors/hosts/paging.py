@@ -22,23 +22,9 @@ from datetime import datetime
 from typing import Any
 
 from scanner.collectors.api import ApiError, parse_time
+from scanner.collectors.bounds import Budget
 
 DEFAULT_REQUEST_BUDGET = 10
-
-
-@dataclass
-class Budget:
-    """The requests one repository may still spend reading its records."""
-
-    limit: int
-    spent: int = 0
-
-    def take(self) -> bool:
-        """Spend one request, if one is left."""
-        if self.spent >= self.limit:
-            return False
-        self.spent += 1
-        return True
 
 
 @dataclass(frozen=True)

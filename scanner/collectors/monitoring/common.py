@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
 from scanner import validate as v
+from scanner.collectors.base import Collected, Problem
+from scanner.collectors.bounds import API_ID, follow
+from scanner.collectors.monitoring.http import DEFAULT_MAX_REQUESTS
 
 MAX_LOCATORS = 5
+# Items (SLOs, incidents) whose details take a request each, read at most per target.
+DEFAULT_MAX_FOLLOW_UPS = 1_000
+# The keys `limits` reads, which every monitoring target with follow-ups takes.
+LIMIT_KEYS = ("max_follow_ups", "max_requests")
 
 
 def env_name(entry: Mapping[str, Any], key: str, default: str, where: v.Where) -> str:
@@ -47,6 +54,35 @@ def service_repositories(entry: Mapping[str, Any], where: v.Where) -> dict[str, 
     found = v.mapping(raw, where.at("services"), "a mapping of service name to repository")
     return {str(name): v.text(repository, where.at("services").at(str(name)))
             for name, repository in found.items()}
+
+
+def limits(entry: Mapping[str, Any], where: v.Where) -> dict[str, int]:
+    """How far a target's reading may go: items followed one request each, and requests
+    in all."""
+    return {"max_follow_ups": v.integer(entry.get("max_follow_ups", DEFAULT_MAX_FOLLOW_UPS),
+                                        where.at("max_follow_ups"), minimum=0,
+                                        maximum=1_000_000),
+            "max_requests": v.integer(entry.get("max_requests", DEFAULT_MAX_REQUESTS),
+                                      where.at("max_requests"), minimum=1,
+                                      maximum=10_000_000)}
+
+
+def follow_ups(items: Iterable[Any], identity: Callable[[Any], str], *, ceiling: int,
+               listing: str, what: str, into: Collected, label: str) -> list[Any]:
+    """The items whose details will be read, one request each: those whose `identity` is
+    an API id, at most `ceiling` (the target's max_follow_ups); one warning (on `label`)
+    for each kind left out of `listing`."""
+    followed = follow(items, lambda item: bool(API_ID.fullmatch(identity(item))),
+                      ceiling=ceiling)
+    into.problems += [Problem(label, note) for note in followed.notes(
+        listing, what, named_by="id", ceiling_key="max_follow_ups")]
+    return followed.items
+
+
+def item_id(item: Mapping[str, Any]) -> str:
+    """An item's `id` as the API gave it, "" when it gave none that is text."""
+    found = item.get("id")
+    return found if isinstance(found, str) else ""
 
 
 def secret(variable: str) -> str:

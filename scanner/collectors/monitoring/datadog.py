@@ -44,7 +44,8 @@ from scanner.memory import NO_MEMORY, Memory
 from scanner.signals import SignalSpec
 
 TARGET_KEYS = ("site", "api_url", "web_url", "name", "api_key_env", "app_key_env",
-               "window_days", "tag_keys", "significant_severities", "workers", "services")
+               "window_days", "tag_keys", "significant_severities", "workers", "services",
+               *common.LIMIT_KEYS)
 DEFAULT_SITE = "datadoghq.com"
 DEFAULT_TAG_KEYS = ("env", "service", "team")
 DEFAULT_SEVERITIES = ("SEV-0", "SEV-1", "SEV-2")
@@ -135,6 +136,7 @@ class DatadogCollector:
             "workers": v.integer(entry.get("workers", 8), where.at("workers"), minimum=1,
                                  maximum=32),
             "services": common.service_repositories(entry, where),
+            **common.limits(entry, where),
         }
         options["name"] = v.text(entry.get("name", site), where.at("name"))
         return Target(cls.id, f"datadog:{options['name']}", options)
@@ -155,7 +157,10 @@ class DatadogCollector:
                       {"DD-API-KEY": keys["api_key_env"],
                        "DD-APPLICATION-KEY": keys["app_key_env"],
                        "Accept": "application/json"},
-                      list(keys.values()), HttpSettings(pool_size=int(options["workers"])))
+                      list(keys.values()), HttpSettings(
+                          pool_size=int(options["workers"]),
+                          max_response_bytes=settings.max_response_bytes,
+                          max_requests=int(options["max_requests"])))
         try:
             _Organisation(api, target, collected).read()
         except ApiError as exc:
@@ -334,8 +339,12 @@ class _Organisation:
             self.out.emit("monitoring.services_with_slos_share",
                           round(len(covered & services) / len(services), 3), [where],
                           f"{len(covered & services)} of {len(services)} services have an SLO")
-        if listed:
-            self._emit_history(listed)
+        followed = common.follow_ups(
+            listed, common.item_id, ceiling=int(self.options["max_follow_ups"]),
+            listing="the SLOs", what="SLOs", into=self.collected,
+            label=self.target.label)
+        if followed:
+            self._emit_history(followed)
         if not monitors.ok:
             return
         alerts = [m for m in monitors.items if str(m.get("type")) == "slo alert"
@@ -462,7 +471,7 @@ class _Organisation:
             state = str(attributes.get("state") or "").lower()
             postmortem = _postmortem(item, attachments)
             records.append(IncidentRecord(
-                id=str(item.get("id")),
+                id=common.item_id(item),
                 url=f"{self.web}/incidents/{attributes.get('public_id') or item.get('id')}",
                 created=created,
                 significant=str(attributes.get("severity") or "").upper() in severities,
@@ -482,7 +491,11 @@ class _Organisation:
 
     def _with_action_items(self, records: list[IncidentRecord]) -> list[IncidentRecord]:
         """Follow-up tasks (incident todos) of the significant incidents with a post-mortem."""
-        wanted = [r for r in records if r.significant and r.has_postmortem]
+        wanted = common.follow_ups(
+            [r for r in records if r.significant and r.has_postmortem], lambda r: r.id,
+            ceiling=int(self.options["max_follow_ups"]),
+            listing="the incidents with a post-mortem",
+            what="incidents", into=self.collected, label=self.target.label)
 
         def todos(record: IncidentRecord) -> int | None:
             answer = TODOS.get(self.api, incident_id=record.id)

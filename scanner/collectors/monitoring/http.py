@@ -4,8 +4,8 @@ Each tool authenticates with headers built from secrets in the environment; the
 client keeps those secrets out of every message it produces. It waits out rate
 limits (`Retry-After`, or the reset headers Datadog and PagerDuty send, and a
 bucket reported empty before the next request is sent), retries server errors and
-dropped connections with backoff, and counts its requests so a benchmark can
-report them.
+dropped connections with backoff, and counts its requests against the target's
+budget. An answer is read up to a size: a longer one fails its request.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from scanner.collectors.api import Answer, ApiError, parse_json, redacted
+from scanner.collectors.bounds import DEFAULT_MAX_RESPONSE_BYTES, Budget, cap_bodies
 
 if TYPE_CHECKING:
     import requests
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 # Names the tools give the seconds left until a rate-limit window resets.
 RESET_HEADERS = ("x-ratelimit-reset", "ratelimit-reset")
 REMAINING_HEADERS = ("x-ratelimit-remaining", "ratelimit-remaining")
+# Requests one target may send in all, retries included (configurable on the target).
+DEFAULT_MAX_REQUESTS = 5_000
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class HttpSettings:
     # A rate limit that asks for a longer pause fails the request rather than stall the scan.
     max_wait_seconds: float = 120.0
     pool_size: int = 8
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    max_requests: int = DEFAULT_MAX_REQUESTS
 
 
 class JsonApi:
@@ -54,9 +59,10 @@ class JsonApi:
                               pool_maxsize=settings.pool_size, max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
+        cap_bodies(self._session, settings.max_response_bytes)
         self._lock = threading.Lock()
         self._not_before = 0.0
-        self.requests = 0
+        self.requests = Budget(settings.max_requests)
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Answer:
         return self._call("GET", path, params, None)
@@ -82,9 +88,8 @@ class JsonApi:
         attempt = 0
         while True:
             self._wait_turn()
+            self.requests.spend()
             try:
-                with self._lock:
-                    self.requests += 1
                 response = self._session.request(verb, url, json=body,
                                                  timeout=self.settings.timeout_seconds)
             except requests.RequestException as exc:

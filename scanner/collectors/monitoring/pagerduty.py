@@ -50,7 +50,7 @@ from scanner.memory import NO_MEMORY, Memory
 from scanner.signals import SignalSpec
 
 TARGET_KEYS = ("api_url", "token_env", "account", "window_days", "significant_priorities",
-               "timezone", "postmortem_pattern", "workers", "services")
+               "timezone", "postmortem_pattern", "workers", "services", *common.LIMIT_KEYS)
 DEFAULT_API_URL = "https://api.pagerduty.com"
 DEFAULT_PRIORITIES = ("P1", "P2")
 DEFAULT_POSTMORTEM = r"(?i)post-?mortem|retrospective|incident review|\bpir\b|\brca\b"
@@ -59,7 +59,6 @@ OFFSET_CAP = 10_000
 # PagerDuty refuses a `since`..`until` range longer than six months.
 MAX_RANGE = timedelta(days=179)
 MIN_SPLIT = timedelta(minutes=1)
-MAX_NOTES = 1_000
 
 PD = "pagerduty"
 ABILITIES = Endpoint(PD, "/abilities")
@@ -105,6 +104,7 @@ class PagerDutyCollector:
             "workers": v.integer(entry.get("workers", 8), where.at("workers"), minimum=1,
                                  maximum=32),
             "services": common.service_repositories(entry, where),
+            **common.limits(entry, where),
         }
         try:
             re.compile(options["postmortem_pattern"])
@@ -134,7 +134,9 @@ class PagerDutyCollector:
         api = JsonApi(str(target.options["api_url"]),
                       {"Authorization": f"Token token={token}",
                        "Accept": "application/vnd.pagerduty+json;version=2"},
-                      [token], HttpSettings(pool_size=int(target.options["workers"])))
+                      [token], HttpSettings(pool_size=int(target.options["workers"]),
+                                            max_response_bytes=settings.max_response_bytes,
+                                            max_requests=int(target.options["max_requests"])))
         try:
             _Account(api, target, collected).read()
         except ApiError as exc:
@@ -261,7 +263,7 @@ class _Account:
             created = parse_time(incident.get("created_at"))
             if created is None:
                 continue
-            key = str(incident.get("id"))
+            key = common.item_id(incident)
             status = str(incident.get("status"))
             priority = str((incident.get("priority") or {}).get("summary") or "").upper()
             urgency = str(incident.get("urgency") or "high")
@@ -279,7 +281,11 @@ class _Account:
 
     def _with_postmortems(self, records: list[IncidentRecord]) -> list[IncidentRecord]:
         """Reads the notes of resolved significant incidents for a post-mortem link."""
-        wanted = [r for r in records if r.significant and r.closed][:MAX_NOTES]
+        wanted = common.follow_ups(
+            [r for r in records if r.significant and r.closed], lambda r: r.id,
+            ceiling=int(self.options["max_follow_ups"]),
+            listing="the resolved significant incidents",
+            what="incidents", into=self.collected, label=self.target.label)
         pattern = re.compile(str(self.options["postmortem_pattern"]))
         done = 0
 

@@ -72,7 +72,8 @@ class PrometheusCollector:
                     "not set; export the bearer token the server expects", ERROR))
                 return collected
             headers["Authorization"] = f"Bearer {token}"
-        api = JsonApi(str(target.options["url"]), headers, [token], HttpSettings(pool_size=1))
+        api = JsonApi(str(target.options["url"]), headers, [token], HttpSettings(
+            pool_size=1, max_response_bytes=settings.max_response_bytes))
         try:
             groups = _groups(api)
         except ApiError as exc:

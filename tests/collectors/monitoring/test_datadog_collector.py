@@ -161,7 +161,7 @@ def test_pages_of_every_list_are_followed(fake: FakeDatadog) -> None:
     for n in range(1500):
         fake.add_signal([f"service:s{n % 5}"], ago(days=1))
         fake.add_host(f"h{n}", ["env:prod"])
-    found = signals(collect(fake, workers=16))
+    found = signals(collect(fake, workers=16, max_follow_ups=2000))
     assert found["monitoring.slos"].value == 1030
     assert found["monitoring.journeys_covered"].value == 130
     assert found["monitoring.security_rules"].value == 130

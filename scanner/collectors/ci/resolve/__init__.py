@@ -24,7 +24,6 @@ import posixpath
 import re
 from dataclasses import dataclass, field, replace
 
-from scanner.collectors.budget import check
 from scanner.collectors.ci.model import COMMAND, Job, Reference
 from scanner.collectors.ci.resolve import make, runners
 from scanner.collectors.ci.resolve.words import (
@@ -35,6 +34,7 @@ from scanner.collectors.ci.resolve.words import (
     strip_launchers,
     words,
 )
+from scanner.collectors.deadlines import check
 from scanner.collectors.tree import RepoTree, SkippedFile
 
 __all__ = ["JUSTFILES", "MAKEFILES", "Resolver", "segments", "strip_launchers"]

@@ -18,8 +18,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.collectors.api import Answer, ApiError, parse_json, redacted, with_query
+from scanner.collectors.bounds import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    BodyTooLarge,
+    Budget,
+    cap_bodies,
+)
 from scanner.collectors.hosts.http import (
     CHUNK_BYTES,
+    DEFAULT_MAX_REQUESTS,
     MAX_PAGES,
     conditional,
     next_link,
@@ -27,7 +34,6 @@ from scanner.collectors.hosts.http import (
     refused_before,
     remember_refusal,
 )
-from scanner.collectors.hosts.paging import Budget
 from scanner.memory import Memory, Remembered
 
 DEFAULT_BASE_URL = "https://api.github.com"
@@ -40,6 +46,8 @@ class ApiSettings:
     retries: int = 6
     max_rate_limit_wait_seconds: float = 900.0
     pool_size: int = 16
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    max_requests: int = DEFAULT_MAX_REQUESTS
 
 
 class GitHubApi:
@@ -56,6 +64,8 @@ class GitHubApi:
                               pool_size=settings.pool_size, seconds_between_requests=None,
                               seconds_between_writes=None)
         self._requester = self._github.requester
+        _cap_connections(self._requester, settings.max_response_bytes)
+        self.requests = Budget(settings.max_requests)
         self._timeout = settings.timeout_seconds
         self._downloads = _download_session(settings.retries)
         self._memory = memory
@@ -178,6 +188,7 @@ class GitHubApi:
               payload: Any = None) -> tuple[int, dict[str, Any], str]:
         from github import GithubException
 
+        self.requests.spend()
         try:
             status, response_headers, body = self._requester.requestJson(
                 verb, url, headers=dict(headers or {}), input=payload)
@@ -187,6 +198,8 @@ class GitHubApi:
                 # found not worth retrying; it is an answer, not a failure.
                 return exc.status, dict(exc.headers or {}), json.dumps(exc.data)
             raise ApiError(f"{self.clean(exc)}", exc.status) from None  # waits or retries spent
+        except BodyTooLarge:
+            raise
         except Exception as exc:  # connection refused or dropped after the retries
             raise ApiError(f"{type(exc).__name__}: {self.clean(exc)}") from None
         if status == 401:
@@ -196,6 +209,23 @@ class GitHubApi:
 
     def clean(self, error: Exception) -> str:
         return redacted(error, [self.token])
+
+
+def _cap_connections(requester: Any, max_bytes: int) -> None:
+    """Answers read through PyGithub's requester, at most `max_bytes` each.
+
+    PyGithub makes its `requests` session inside a connection object it creates itself,
+    of the class the requester was given for the API's scheme (an attribute it keeps
+    private); a subclass of that class caps the bodies of every session it makes.
+    """
+    made = requester._Requester__connectionClass
+
+    class Capped(made):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            cap_bodies(self.session, max_bytes)
+
+    requester._Requester__connectionClass = Capped
 
 
 def _download_session(retries: int) -> Any:

@@ -35,6 +35,7 @@ from scanner.collectors.base import (
     Problem,
     Target,
 )
+from scanner.collectors.bounds import Budget, RequestBudgetSpent
 from scanner.collectors.ci.model import ExternalFile
 from scanner.collectors.hosts.fleet import (
     SHARED_KEYS,
@@ -48,7 +49,9 @@ from scanner.collectors.hosts.fleet import (
     read_fleet,
     read_head_files,
     shared_options,
+    to_read,
     wanted,
+    well_formed_listing,
 )
 from scanner.collectors.hosts.github import parse
 from scanner.collectors.hosts.github.client import (
@@ -58,7 +61,7 @@ from scanner.collectors.hosts.github.client import (
 )
 from scanner.collectors.hosts.github.queries import REPOSITORY
 from scanner.collectors.hosts.github.windowed import WindowedRecords
-from scanner.collectors.hosts.paging import Budget, further_page
+from scanner.collectors.hosts.paging import further_page
 from scanner.collectors.hosts.records import Feature, HostRepository
 from scanner.collectors.hosts.settings import HostSettings
 from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
@@ -113,7 +116,9 @@ class GitHubCollector:
             "GitHub App installation token)",
             lambda token: GitHubApi(token, ApiSettings(
                 base_url=str(target.options["base_url"]),
-                pool_size=int(target.options["workers"])), memory),
+                pool_size=int(target.options["workers"]),
+                max_response_bytes=settings.max_response_bytes,
+                max_requests=int(target.options["max_requests"])), memory),
             lambda api, collected: _Organisation(api, target, settings, memory,
                                                  collected).scan())
 
@@ -132,7 +137,11 @@ class _Organisation:
         self.now = now_utc()
 
     def scan(self) -> None:
-        repositories = [r for r in self._repositories() if _wanted(self.options, r)]
+        listing, whole = self._repositories()
+        repositories = to_read(self.target.label, listing, whole=whole,
+                               well_formed=_well_formed,
+                               wanted=lambda r: _wanted(self.options, r),
+                               options=self.options, into=self.collected)
         read_fleet(self.target.label, repositories, self._repository, listed=self._listed,
                    reuse=Reuse.of(self.memory, self.now, self.settings, self.options),
                    workers=int(self.options["workers"]), into=self.collected,
@@ -143,15 +152,17 @@ class _Organisation:
                       (listing.get("pushed_at"), listing.get("updated_at"),
                        listing.get("default_branch"), bool(listing.get("archived"))))
 
-    def _repositories(self) -> list[dict[str, Any]]:
+    def _repositories(self) -> tuple[list[Any], bool]:
+        """The repositories listed (items as the API gave them), and whether the listing
+        was read to its end."""
         if "org" in self.options:
             org = str(self.options["org"])
-            answer = self.api.pages(f"/orgs/{org}/repos", {"type": "all"})
+            answer, whole = self.api.listing(f"/orgs/{org}/repos", {"type": "all"})
             if not answer.ok:
                 raise ApiError(f"organisation '{org}' cannot be listed on {self.host} "
                                 f"({answer.message}); check the name and that the token "
                                 "belongs to a member", answer.status)
-            return [r for r in answer.data if isinstance(r, dict)]
+            return answer.data, whole
         found = []
         for name in self.options["repos"]:
             answer = self.api.get(f"/repos/{name}")
@@ -161,13 +172,15 @@ class _Organisation:
                 self.collected.problems.append(Problem(
                     f"repo:{self.host}/{name}", f"repository not readable ({answer.message})",
                     ERROR))
-        return found
+        return found, True
 
     def _repository(self, listing: dict[str, Any]) -> RepositoryResult:
         full_name = str(listing.get("full_name") or "")
         reader = _RepositoryReader(self, full_name, listing)
         try:
             reader.read()
+        except RequestBudgetSpent:
+            raise  # the fleet leaves every repository it stops short of out, at once
         except (ApiError, CloneFailed) as exc:
             reader.result.collected.problems.append(
                 Problem(reader.entity, f"not read: {exc}", ERROR))
@@ -312,6 +325,10 @@ class _RepositoryReader:
                 host.cut("deployments", min(
                     (moment for r in runs if (moment := parse_time(r.get("created_at")))),
                     default=self.org.now))
+
+
+def _well_formed(repository: Any) -> bool:
+    return well_formed_listing(repository, "full_name", parts=range(2, 3))
 
 
 def _wanted(options: Mapping[str, Any], repository: dict[str, Any]) -> bool:

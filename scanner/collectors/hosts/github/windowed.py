@@ -15,8 +15,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from scanner.collectors.bounds import Budget
 from scanner.collectors.hosts.paging import (
-    Budget,
     Connection,
     ConnectionReader,
     at,

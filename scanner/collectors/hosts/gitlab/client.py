@@ -28,8 +28,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scanner.collectors.api import Answer, ApiError, parse_json, redacted, with_query
+from scanner.collectors.bounds import DEFAULT_MAX_RESPONSE_BYTES, Budget, cap_bodies
 from scanner.collectors.hosts.http import (
     CHUNK_BYTES,
+    DEFAULT_MAX_REQUESTS,
     MAX_PAGES,
     conditional,
     next_link,
@@ -37,7 +39,6 @@ from scanner.collectors.hosts.http import (
     refused_before,
     remember_refusal,
 )
-from scanner.collectors.hosts.paging import Budget
 from scanner.memory import Memory, Remembered
 
 DEFAULT_URL = "https://gitlab.com"
@@ -53,6 +54,8 @@ class ApiSettings:
     # python-gitlab doubles its wait from 0.1 s: 8 retries wait out about 25 s of 5xx.
     retries: int = 8
     pool_size: int = 16
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    max_requests: int = DEFAULT_MAX_REQUESTS
 
 
 @dataclass(frozen=True)
@@ -73,12 +76,14 @@ class GitLabApi:
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(10, settings.pool_size))
         session.mount("http://", adapter)
         session.mount("https://", adapter)
+        cap_bodies(session, settings.max_response_bytes)
         self._gitlab = gitlab.Gitlab(settings.url.rstrip("/"), private_token=token,
                                      retry_transient_errors=True, per_page=100,
                                      timeout=settings.timeout_seconds, keep_base_url=True,
                                      session=session)
         self._session = session
         self._retries = settings.retries
+        self.requests = Budget(settings.max_requests)
         self._memory = memory
         self.kept: dict[str, Remembered] = {}
         self.api_url = self._gitlab.api_url
@@ -205,6 +210,7 @@ class GitLabApi:
         import requests
         from gitlab.exceptions import GitlabAuthenticationError, GitlabError
 
+        self.requests.spend()
         try:
             response = self._gitlab.http_request("get", with_query(path, params),
                                                  streamed=True, max_retries=self._retries)
@@ -231,6 +237,7 @@ class GitLabApi:
         import requests
         from gitlab.exceptions import GitlabAuthenticationError, GitlabError, GitlabHttpError
 
+        self.requests.spend()
         try:
             response = self._gitlab.http_request(verb, url, post_data=payload,
                                                  extra_headers=dict(headers or {}),

@@ -40,6 +40,7 @@ from scanner.collectors.base import (
     Problem,
     Target,
 )
+from scanner.collectors.bounds import Budget, RequestBudgetSpent
 from scanner.collectors.ci.model import ExternalFile
 from scanner.collectors.hosts.fleet import (
     SHARED_KEYS,
@@ -53,7 +54,9 @@ from scanner.collectors.hosts.fleet import (
     read_fleet,
     read_head_files,
     shared_options,
+    to_read,
     wanted,
+    well_formed_listing,
 )
 from scanner.collectors.hosts.gitlab import parse
 from scanner.collectors.hosts.gitlab.client import (
@@ -69,7 +72,6 @@ from scanner.collectors.hosts.gitlab.queries import (
 )
 from scanner.collectors.hosts.http import MAX_PAGES
 from scanner.collectors.hosts.paging import (
-    Budget,
     Connection,
     ConnectionReader,
     at,
@@ -147,8 +149,9 @@ class GitLabCollector:
             target, "a token that can read the projects (a personal, group or project access "
             "token with the read_api scope)",
             lambda token: GitLabApi(token, ApiSettings(
-                url=str(target.options["url"]), pool_size=int(target.options["workers"])),
-                memory),
+                url=str(target.options["url"]), pool_size=int(target.options["workers"]),
+                max_response_bytes=settings.max_response_bytes,
+                max_requests=int(target.options["max_requests"])), memory),
             lambda api, collected: _Group(api, target, settings, memory, collected).scan())
 
 
@@ -168,7 +171,10 @@ class _Group:
         self.community = threading.Event()
 
     def scan(self) -> None:
-        projects = [p for p in self._projects() if _wanted(self.options, p)]
+        listing, whole = self._projects()
+        projects = to_read(self.target.label, listing, whole=whole, well_formed=_well_formed,
+                           wanted=lambda p: _wanted(self.options, p), options=self.options,
+                           into=self.collected)
         read_fleet(self.target.label, projects, self._project, listed=self._listed,
                    reuse=Reuse.of(self.memory, self.now, self.settings, self.options),
                    workers=int(self.options["workers"]), into=self.collected,
@@ -180,18 +186,20 @@ class _Group:
                        listing.get("default_branch"), bool(listing.get("archived"))),
                       ACTIVITY_GRANULARITY)
 
-    def _projects(self) -> list[dict[str, Any]]:
+    def _projects(self) -> tuple[list[Any], bool]:
+        """The projects listed (items as the API gave them), and whether the listing was
+        read to its end."""
         if "group" in self.options:
             group = str(self.options["group"])
             # Oldest first by id: a project created during the scan lands on the last page.
-            answer = self.api.pages(f"/groups/{quote(group, safe='')}/projects",
+            answer, whole = self.api.listing(f"/groups/{quote(group, safe='')}/projects",
                                     {"include_subgroups": "true", "with_shared": "false",
                                      "order_by": "id", "sort": "asc"})
             if not answer.ok:
                 raise ApiError(f"group '{group}' cannot be listed on {self.host} "
                                 f"({answer.message}); check its full path and that the token "
                                 "can read it", answer.status)
-            return [p for p in answer.data if isinstance(p, dict)]
+            return answer.data, whole
         found = []
         for name in self.options["projects"]:
             answer = self.api.get(f"/projects/{quote(name, safe='')}")
@@ -201,12 +209,14 @@ class _Group:
                 self.collected.problems.append(Problem(
                     f"repo:{self.host}/{name}", f"project not readable ({answer.message})",
                     ERROR))
-        return found
+        return found, True
 
     def _project(self, listing: dict[str, Any]) -> RepositoryResult:
         reader = _ProjectReader(self, listing)
         try:
             reader.read()
+        except RequestBudgetSpent:
+            raise  # the fleet leaves every project it stops short of out, at once
         except (ApiError, CloneFailed) as exc:
             reader.result.collected.problems.append(
                 Problem(reader.entity, f"not read: {exc}", ERROR))
@@ -487,6 +497,15 @@ def _without_enterprise_types(errors: list[dict[str, Any]]) -> bool:
     return bool(messages) and any(f"Field '{name}' doesn't exist on type 'Project'" in message
                                   for message in messages for name in ENTERPRISE_FIELDS)
 
+
+
+def _well_formed(project: Any) -> bool:
+    """A project path of a group and up to 20 subgroups, and a numeric id if any (the id
+    becomes part of every REST path)."""
+    if not well_formed_listing(project, "path_with_namespace", parts=range(2, 23)):
+        return False
+    number = project.get("id")
+    return number is None or (isinstance(number, int) and not isinstance(number, bool))
 
 
 def _wanted(options: Mapping[str, Any], project: dict[str, Any]) -> bool:

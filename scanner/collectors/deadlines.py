@@ -50,7 +50,7 @@ def check() -> None:
 
 
 @dataclass
-class Budget:
+class TimeBudget:
     """One repository's time, shared out to the parts of its analysis."""
 
     seconds: float = REPOSITORY_SECONDS
