@@ -27,6 +27,7 @@ from scanner.errors import (
     UserError,
 )
 from scanner.logs import emit
+from scanner.printable import printable
 
 if TYPE_CHECKING:
     from scanner.config import Config
@@ -202,6 +203,8 @@ def _config(path: Path | None) -> Config:
 
 
 def _emit(text: str, output: Path | None) -> None:
+    """Every report and listing leaves through here, made printable on the way."""
+    text = printable(text)
     if output is None:
         sys.stdout.write(text)
         return

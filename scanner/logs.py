@@ -15,6 +15,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from scanner.printable import printable
+
 ENV_LOG_FORMAT = "MATURITY_LOG_FORMAT"
 LOG_FORMATS = ("text", "json")
 _SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_KEY|CREDENTIAL",
@@ -49,7 +51,7 @@ class _JsonLines(logging.Formatter):
 
 class _Text(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return redact(record.getMessage())
+        return printable(redact(record.getMessage()))
 
 
 def configure(fmt: str) -> None:

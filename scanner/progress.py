@@ -7,6 +7,7 @@ import threading
 from typing import TextIO
 
 from scanner.collectors.base import Target
+from scanner.printable import printable
 
 
 class Progress:
@@ -38,6 +39,6 @@ class Progress:
     def _draw(self, label: str) -> None:
         width = 30
         filled = width * self.done // max(self.total, 1)
-        name = label.rstrip("/").rsplit("/", 1)[-1][:40] + self._inside
+        name = printable(label.rstrip("/").rsplit("/", 1)[-1][:40] + self._inside)
         self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] "
                           f"{self.done}/{self.total} {name:<52}")

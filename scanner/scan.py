@@ -34,6 +34,7 @@ from scanner.errors import FileProblem, InternalError, UserError
 from scanner.evidence import Evidence, EvidenceIndex, now_utc
 from scanner.memory import NO_MEMORY, Memory, Remembered
 from scanner.model import Model, load_model
+from scanner.printable import legible
 from scanner.reports.document import ScanInfo, build_document
 from scanner.scoring.scorer import Assessment, Scorer
 from scanner.signals import SignalCatalogue
@@ -276,8 +277,14 @@ def collect_one(target: Target, settings: CollectSettings, memory: Memory = NO_M
     """One target; a failure becomes an error problem of that target, not of the scan.
 
     Memory is passed only when there is some: a collector that never keeps any (one
-    written before memory existed) is called as it expects.
+    written before memory existed) is called as it expects. What comes back is
+    legible: a name that is not UTF-8 is escaped, so the store and reports can hold it.
     """
+    collected: Collected = legible(_collected(target, settings, memory))
+    return collected
+
+
+def _collected(target: Target, settings: CollectSettings, memory: Memory) -> Collected:
     try:
         collector = registry.load(target.collector)()
         if memory:

@@ -27,6 +27,7 @@ from scanner.collectors.local.history import HistoryReads
 from scanner.collectors.local.worktree import WorkTree
 from scanner.evidence import now_utc
 from scanner.memory import NO_MEMORY, Memory
+from scanner.printable import legible
 from scanner.signals import SignalSpec
 
 
@@ -51,7 +52,9 @@ class LocalRepoCollector:
 
     @staticmethod
     def target(path: str) -> Target:
-        return Target("local", path, {"path": path})
+        """The path opens the clone; the label names it in the store and reports, so a
+        folder name that is not UTF-8 is escaped there."""
+        return Target("local", legible(path), {"path": path})
 
     def collect(self, target: Target, settings: CollectSettings,
                 memory: Memory = NO_MEMORY) -> Collected:

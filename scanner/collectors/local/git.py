@@ -98,7 +98,7 @@ class GitRepo:
                 raise GitError(f"{path} is not a git repository; point at a clone "
                                "(or run `git init` there)") from None
             raise
-        lines = output.decode("utf-8", "replace").splitlines()
+        lines = os.fsdecode(output).splitlines()
         if lines and lines[0] == "true":
             raise GitError(f"{path} is a bare repository; scan a clone with a work tree")
         self.root = Path(lines[1]).resolve() if len(lines) > 1 else path.resolve()
