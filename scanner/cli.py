@@ -202,6 +202,11 @@ def _config(path: Path | None) -> Config:
 
 
 def _emit(text: str, output: Path | None) -> None:
+    """A report or listing to stdout or `output`, with every credential masked (a report
+    quotes sources' own words: refusals, errors, notes)."""
+    from scanner.credentials import redact
+
+    text = redact(text)
     if output is None:
         sys.stdout.write(text)
         return

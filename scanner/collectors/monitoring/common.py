@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
 
+from scanner import credentials
 from scanner import validate as v
 
 MAX_LOCATORS = 5
@@ -50,7 +50,7 @@ def service_repositories(entry: Mapping[str, Any], where: v.Where) -> dict[str, 
 
 
 def secret(variable: str) -> str:
-    return os.environ.get(variable, "").strip()
+    return credentials.from_env(variable)
 
 
 def tag_values(tags: Any, key: str) -> set[str]:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from scanner.collectors.api import Answer, ApiError, parse_json, redacted
+from scanner.credentials import redact
 
 if TYPE_CHECKING:
     import requests
@@ -165,8 +166,9 @@ def _seconds(value: str) -> float | None:
 
 
 def _reason(response: requests.Response) -> str:
-    """The tool's own words about a refusal, kept short: Datadog's `errors` list,
-    PagerDuty's `error.message`, Prometheus' `error`."""
+    """The tool's own words about a refusal, masked and then kept short: Datadog's `errors`
+    list, PagerDuty's `error.message`, Prometheus' `error` (a cut first could leave part of
+    a credential the words echo, which masking would no longer recognise)."""
     data = parse_json(response.text)
     words: str | None = None
     if isinstance(data, dict):
@@ -177,4 +179,4 @@ def _reason(response: requests.Response) -> str:
             words = str(error.get("message") or "")
         elif isinstance(error, str):
             words = error
-    return f": {words[:200]}" if words else ""
+    return f": {redact(words)[:200]}" if words else ""
