@@ -10,8 +10,11 @@ from the config, so text coming back from a worker is masked again there.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import string
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 MASK = "***"
@@ -20,24 +23,63 @@ _MIN_VALUE = 6  # a shorter value would mask ordinary words
 _SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|APP_?KEY|PRIVATE_KEY|"
                           r"CREDENTIAL", re.IGNORECASE)
 
-# Shapes of credentials that are masked even when nobody registered them. Each stops at
+# Credentials known by their shape, masked even when nobody registered them: GitHub,
+# GitLab and Slack tokens, by their prefixes. Each is (where to look, what is there).
+_SHAPES = (("gh", r"(gh[pousr]_)[A-Za-z0-9]{20,}"),
+           ("github_pat_", r"(github_pat_)[A-Za-z0-9_]{20,}"),
+           ("gl", r"(gl(?:pat|ptt|dt|rt|ft|cbt|oas|imt|soat|agent)-)[A-Za-z0-9_\-]{20,}"),
+           ("xox", r"(xox[abprs]-)[A-Za-z0-9\-]{10,}"))
+# A credential after a header name or a parameter (matched from its last part, whatever
+# comes before: the value after it goes), a bearer or a URL's user. Values stop at
 # whitespace, quotes and backslashes, so masking JSON text keeps it JSON.
 _VALUE = r"[^\s\"'\\,;&<>]+"
-_SHAPES = re.compile("|".join((
-    r"\bgh[pousr]_[A-Za-z0-9]{20,}",  # GitHub tokens
-    r"\bgithub_pat_[A-Za-z0-9_]{20,}",
-    r"\bgl(?:pat|ptt|dt|rt|ft|cbt|oas|imt|soat|agent)-[A-Za-z0-9_\-]{20,}",  # GitLab
-    r"\bxox[abprs]-[A-Za-z0-9\-]{10,}",  # Slack
-)))
-# What follows these stays, what is after it (the credential) is masked.
-_HEADED = re.compile(
-    r"(?i)(?P<head>\b(?:authorization|proxy-authorization|private-token|job-token|"
-    r"x-api-key|dd-api-key|dd-application-key|x-auth-token)(?:\\?[\"'])?\s*[:=]\s*"
-    r"(?:\\?[\"'])?(?:(?:bearer|token|basic)\s+(?:token=)?)?)" + _VALUE
-    + r"|(?P<scheme>\bbearer\s+)" + r"[A-Za-z0-9\-._~+/]{8,}=*"
-    + r"|(?P<param>(?<![A-Za-z0-9_])(?:password|passwd|pwd|access_token|private_token|"
-    r"api_key|apikey|app_key|client_secret)=)" + _VALUE
-    + r"|(?P<userinfo>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^/\s:@\"']*:)[^@\s/\"']+(?=@)")
+_QUOTE = r"(?:\\?[\"'])?"
+_HEADER = rf"{_QUOTE}\s*[:=]\s*{_QUOTE}(?:(?:bearer|token|basic)\s+(?:token=)?)?)"
+_CUES = (("authorization", rf"(authorization{_HEADER}{_VALUE}"),  # and proxy-authorization
+         ("-token", rf"(-token{_HEADER}{_VALUE}"),  # private-token, job-token, x-auth-token
+         ("api-key", rf"(api-key{_HEADER}{_VALUE}"),  # x-api-key, dd-api-key
+         ("application-key", rf"(application-key{_HEADER}{_VALUE}"),
+         ("passw", rf"(passw(?:or)?d=){_VALUE}"),
+         ("pwd", rf"(pwd=){_VALUE}"),
+         ("_token", rf"(_token=){_VALUE}"),  # access_token, private_token
+         ("_key", rf"(_key=){_VALUE}"),  # api_key, app_key
+         ("apikey", rf"(apikey=){_VALUE}"),
+         ("_secret", rf"(_secret=){_VALUE}"),  # client_secret
+         ("bearer", r"(bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*"))
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    """A credential right at `literal`. The regex is tried only where the literal is found
+    (by a plain search, in `lowered` for any case): most texts hold no literal at all, and
+    a report can be tens of MB, which a regex scanning every position crawls through."""
+
+    literal: str
+    regex: re.Pattern[str]
+    any_case: bool
+
+    def masked(self, text: str, lowered: str) -> str:
+        haystack = lowered if self.any_case else text
+        at = haystack.find(self.literal)
+        if at < 0:
+            return text
+        kept: list[str] = []
+        done = 0
+        while at >= 0:
+            if (found := self.regex.match(text, at)) is not None:
+                kept += [text[done:found.end(1)], MASK]
+                done = found.end()
+            at = haystack.find(self.literal, max(at + 1, done))
+        return "".join([*kept, text[done:]])
+
+
+_PATTERNS = (
+    *(_Pattern(literal, re.compile(regex), False) for literal, regex in _SHAPES),
+    *(_Pattern(literal, re.compile(regex, re.IGNORECASE), True) for literal, regex in _CUES),
+    _Pattern("://", re.compile(r"(://[^/\s:@\"']*:)[^@\s/\"']+(?=@)"), False),
+)
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 _values: set[str] = set()
 _variables: set[str] = set()
@@ -74,17 +116,23 @@ def remember_url(url: str) -> None:
 
 def redact(text: str) -> str:
     """`text` with every credential the process holds or recognises replaced by ***."""
+    if not text:
+        return text
     for value in sorted(_known(), key=len, reverse=True):
         if value in text:
             text = text.replace(value, MASK)
-    text = _SHAPES.sub(MASK, text)
-    return _HEADED.sub(_keep_head, text)
+    lowered = text.translate(_ASCII_LOWER)  # the same length, so places match
+    for pattern in _PATTERNS:
+        masked = pattern.masked(text, lowered)
+        if masked != text:
+            text, lowered = masked, masked.translate(_ASCII_LOWER)
+    return text
 
 
 def looks_like_token(name: str) -> bool:
     """Whether a value given as the name of an environment variable is a credential: a
     known token shape, or random letters and digits no one names a variable with."""
-    if _SHAPES.search(name):
+    if any(re.match(regex, name) for _, regex in _SHAPES):
         return True
     digits = sum(c.isdigit() for c in name)
     lower, upper = any(c.islower() for c in name), any(c.isupper() for c in name)
@@ -95,11 +143,10 @@ def looks_like_token(name: str) -> bool:
 
 def _known() -> set[str]:
     held = ((name, raw.strip()) for name, raw in os.environ.items())
-    return _values | {value for name, value in held
-                      if (name in _variables and len(value) >= _MIN_VALUE)
-                      or (len(value) >= _MIN_VALUE and _SECRET_NAME.search(name))}
+    return _values | {value for name, value in held if len(value) >= _MIN_VALUE
+                      and (name in _variables or _secret_name(name))}
 
 
-def _keep_head(match: re.Match[str]) -> str:
-    head = next(part for part in match.groups() if part is not None)
-    return head + MASK
+@functools.cache
+def _secret_name(name: str) -> bool:
+    return _SECRET_NAME.search(name) is not None
