@@ -124,7 +124,7 @@ def redact(text: str) -> str:
     lowered = text.translate(_ASCII_LOWER)  # the same length, so places match
     for pattern in _PATTERNS:
         masked = pattern.masked(text, lowered)
-        if masked != text:
+        if masked is not text:
             text, lowered = masked, masked.translate(_ASCII_LOWER)
     return text
 
