@@ -203,8 +203,11 @@ def _config(path: Path | None) -> Config:
 
 
 def _emit(text: str, output: Path | None) -> None:
-    """Every report and listing leaves through here, made printable on the way."""
-    text = printable(text)
+    """Every report and listing leaves through here: credentials masked (a report quotes
+    sources' own words: refusals, errors, notes), then made printable."""
+    from scanner.credentials import redact
+
+    text = printable(redact(text))
     if output is None:
         sys.stdout.write(text)
         return

@@ -1,38 +1,25 @@
 """What the command tells the operator on stderr: plain lines, or JSON lines for log
 shippers (`--log-format json` or $MATURITY_LOG_FORMAT=json).
 
-Every line passes through redaction first: a password in a URL and the value of any
-secret-looking environment variable never reach a log, whatever a message contains.
+Every line passes through redaction first (scanner/credentials.py): no credential the
+process holds or recognises reaches a log, whatever a message contains.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
 
+from scanner.credentials import redact
 from scanner.printable import printable
 
 ENV_LOG_FORMAT = "MATURITY_LOG_FORMAT"
 LOG_FORMATS = ("text", "json")
-_SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|PRIVATE_KEY|CREDENTIAL",
-                          re.IGNORECASE)
-_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*):[^@\s/]+@")
-_MIN_SECRET = 6  # shorter values would redact ordinary words
 
 log = logging.getLogger("maturity")
-
-
-def redact(text: str) -> str:
-    text = _URL_PASSWORD.sub(r"\g<head>:***@", text)
-    for name, value in os.environ.items():
-        if len(value) >= _MIN_SECRET and _SECRET_NAME.search(name) and value in text:
-            text = text.replace(value, "***")
-    return text
 
 
 class _JsonLines(logging.Formatter):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scanner import credentials
 from scanner.errors import FileProblem
 from scanner.yaml_source import LineDict, YamlError, load_yaml
 
@@ -130,11 +131,14 @@ def texts(value: Any, where: Where) -> list[str]:
 
 def env_name(value: Any, where: Where, *, example: str, holds: str) -> str:
     """The name of an environment variable holding a `holds` (token, secret): never the
-    value itself, so that no credential is written into a config file."""
+    value itself, so that no credential is written into a config file. A value that looks
+    like a credential is refused without being repeated; the variable's value is masked
+    in everything the scanner says from then on."""
     name = text(value, where)
-    if not ENV_NAME.match(name):
+    if not ENV_NAME.match(name) or credentials.looks_like_token(name):
         raise where.problem(f"name an environment variable (e.g. {example}), not the {holds} "
                             "itself")
+    credentials.remember_variable(name)
     return name
 
 

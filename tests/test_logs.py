@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.logs import redact
+from scanner.credentials import redact
 
 
 def test_redaction(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,26 +10,33 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from scanner.credentials import redact, remember
+
 
 class ApiError(Exception):
     """A request failed for good (retries spent, a wait too long, the server unreachable).
 
-    The message is one line and carries no secret.
+    The message is one line and carries no secret: it often quotes the API's own words,
+    untrusted text that may echo the request's credentials.
     """
 
     def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(redact(message))
         self.status = status
 
 
 @dataclass(frozen=True)
 class Answer:
     """A final answer: 2xx with its JSON (a 304 is given as the 200 it confirms), or a
-    refusal (401/403/404/410…) with a short message."""
+    refusal (401/403/404/410…) with a short message, masked as it is made: the API's words
+    in it may echo the request's credentials."""
 
     status: int
     data: Any
     message: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", redact(self.message))
 
     @property
     def ok(self) -> bool:
@@ -37,12 +44,11 @@ class Answer:
 
 
 def redacted(text: object, secrets: Iterable[str]) -> str:
-    """`text` (an error, a message) on one line, with every secret taken out."""
-    line = str(text).splitlines()[0] if str(text) else type(text).__name__
-    for secret in secrets:
-        if secret:
-            line = line.replace(secret, "***")
-    return line
+    """`text` (an error, a message) on one line, with `secrets` and every credential the
+    process knows taken out (before the cut to one line)."""
+    remember(*secrets)
+    whole = redact(str(text))
+    return whole.splitlines()[0] if whole else type(text).__name__
 
 
 def parse_json(body: bytes | str) -> Any:

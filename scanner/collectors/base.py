@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Protocol
 
 from scanner.collectors.bounds import DEFAULT_MAX_RESPONSE_BYTES
 from scanner.collectors.deadlines import REPOSITORY_SECONDS
+from scanner.credentials import redact
 from scanner.evidence import TRAIL, Evidence, SignalValue
 from scanner.memory import NO_MEMORY, Memory, Remembered
 from scanner.signals import SignalSpec
@@ -40,7 +41,8 @@ class Problem:
 
     `error` means a source or entity could not be scanned (the scan is
     partial); `warning` means one input was skipped with a note.  `internal`
-    marks a failure of the scanner's own code rather than of the source.
+    marks a failure of the scanner's own code rather than of the source.  The message is
+    masked as it is made: it often quotes a source's own words, which may hold a credential.
     """
 
     target: str
@@ -48,6 +50,9 @@ class Problem:
     severity: str = WARNING
     locator: str | None = None
     internal: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", redact(self.message))
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"target": self.target, "severity": self.severity,

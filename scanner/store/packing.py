@@ -5,7 +5,8 @@ entity that showed exactly what it showed in an earlier scan (its evidence reuse
 because its source did not change) adds nothing to the store.  The report embeds
 every evidence item in each rule that read it — tens of MB of JSON for a large
 estate — so the stored report replaces them by references into the scan's sets
-and is compressed: tens of KB, and reading it back gives the same report.
+and is compressed: tens of KB, and reading it back gives the same report.  Both are
+masked for credentials as they are packed: what is stored stays.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from scanner.credentials import redact
 from scanner.evidence import Evidence
 
 #: The key that stands for a list of evidence items in a packed report.
@@ -47,7 +49,7 @@ def evidence_sets(evidence: Iterable[Evidence]) -> list[EvidenceSet]:
     sets = []
     for entity, items in by_entity.items():
         # In to_dict's own key order, so a re-rendered report reads exactly as printed.
-        text = json.dumps(items, separators=(",", ":"), ensure_ascii=False)
+        text = redact(json.dumps(items, separators=(",", ":"), ensure_ascii=False))
         digest = hashlib.sha256(f"{entity}\n{text}".encode()).hexdigest()
         sets.append(EvidenceSet(entity, digest, tuple(items), text))
     return sets
@@ -104,7 +106,7 @@ def pack_document(document: dict[str, Any], sets: Sequence[EvidenceSet]) -> byte
             return [packed(v) for v in value]
         return value
 
-    text = json.dumps(packed(document), default=str, separators=(",", ":"))
+    text = redact(json.dumps(packed(document), default=str, separators=(",", ":")))
     return zlib.compress(text.encode(), 6)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from scanner import credentials
 from scanner.engine.evaluate import RuleResult
 from scanner.errors import UserError
 from scanner.evidence import Evidence
@@ -58,9 +59,11 @@ def default_database() -> Path:
 
 
 def database_url(given: str | None) -> str:
-    """`--db` (a path or URL), else $MATURITY_DB, else the user data folder."""
+    """`--db` (a path or URL), else $MATURITY_DB, else the user data folder. A URL's
+    password is masked in everything the scanner says from then on."""
     value = given or os.environ.get(ENV_DB)
     if value and "://" in value:
+        credentials.remember_url(value)
         return value
     path = Path(value).expanduser() if value else default_database()
     return f"sqlite:///{path.resolve()}"
@@ -72,13 +75,15 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def describe_url(url: str) -> str:
-    """The store as messages name it: a SQLite file's path, else the URL without password."""
+    """The store as messages name it: a SQLite file's path, else the URL without password
+    (in its userinfo or its query: `?password=`)."""
     if (file := sqlite_file(url)) is not None:
-        return str(file)
+        return credentials.redact(str(file))
     try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
+        shown = sa.engine.make_url(url).render_as_string(hide_password=True)
     except (sa.exc.ArgumentError, ValueError):  # ValueError: a port that is no number
-        return url.rsplit("@", maxsplit=1)[-1]
+        shown = url.rsplit("@", maxsplit=1)[-1]
+    return credentials.redact(shown)
 
 
 def holder_name() -> str:
@@ -173,7 +178,8 @@ class Store:
                 self._save_sets(conn, scan_id, sets)
                 verdicts = [{"scan_id": scan_id, "rule_id": r.rule.id,
                              "subcompetency": r.rule.subcompetency, "stage": r.rule.stage,
-                             "outcome": r.outcome, "message": r.message} for r in results]
+                             "outcome": r.outcome, "message": credentials.redact(r.message)}
+                            for r in results]
                 if verdicts:
                     conn.execute(rule_results_table.insert(), verdicts)
                 conn.execute(stages_table.insert(), list(_stage_rows(scan_id, document)))

@@ -11,7 +11,6 @@ import copy
 import fnmatch
 import hashlib
 import json
-import os
 import re
 import tempfile
 import zlib
@@ -22,7 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from scanner import __version__
+from scanner import __version__, credentials
 from scanner import validate as v
 from scanner.collectors.analysis import RepositoryAnalysis
 from scanner.collectors.api import ApiError, parse_time
@@ -83,7 +82,7 @@ def collect_with_token(target: Target, token_hint: str, open_api: Callable[[str]
     """
     collected = Collected()
     variable = str(target.options["token_env"])
-    token = os.environ.get(variable, "")
+    token = credentials.from_env(variable)
     if not token:
         collected.problems.append(Problem(
             target.label, f"environment variable {variable} is not set; export {token_hint}",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
+from scanner import credentials
 from scanner import validate as v
 from scanner.collectors.base import Collected, Problem
 from scanner.collectors.bounds import API_ID, follow
@@ -86,7 +86,7 @@ def item_id(item: Mapping[str, Any]) -> str:
 
 
 def secret(variable: str) -> str:
-    return os.environ.get(variable, "").strip()
+    return credentials.from_env(variable)
 
 
 def tag_values(tags: Any, key: str) -> set[str]:

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from scanner.collectors.api import Answer, ApiError, parse_json, redacted
 from scanner.collectors.bounds import DEFAULT_MAX_RESPONSE_BYTES, Budget, cap_bodies
+from scanner.credentials import redact
 
 if TYPE_CHECKING:
     import requests
@@ -170,8 +171,9 @@ def _seconds(value: str) -> float | None:
 
 
 def _reason(response: requests.Response) -> str:
-    """The tool's own words about a refusal, kept short: Datadog's `errors` list,
-    PagerDuty's `error.message`, Prometheus' `error`."""
+    """The tool's own words about a refusal, masked and then kept short: Datadog's `errors`
+    list, PagerDuty's `error.message`, Prometheus' `error` (a cut first could leave part of
+    a credential the words echo, which masking would no longer recognise)."""
     data = parse_json(response.text)
     words: str | None = None
     if isinstance(data, dict):
@@ -182,4 +184,4 @@ def _reason(response: requests.Response) -> str:
             words = str(error.get("message") or "")
         elif isinstance(error, str):
             words = error
-    return f": {words[:200]}" if words else ""
+    return f": {redact(words)[:200]}" if words else ""

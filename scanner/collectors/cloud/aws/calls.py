@@ -181,7 +181,7 @@ class Reader:
             error = exc.response.get("Error", {})
             code = str(error.get("Code") or "")
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            message = self._secrets.scrub(_short(str(error.get("Message") or ""), status))
+            message = _short(self._secrets.scrub(str(error.get("Message") or "")), status)
             if code in _DENIED_CODES or "not authorized" in message.lower():
                 kind = DENIED
             elif code in _UNSUPPORTED_CODES or (status in (404, 501) and "NotFound" not in code

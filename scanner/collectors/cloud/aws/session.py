@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from scanner import credentials
 from scanner.collectors.cloud.aws.api import Api
 from scanner.collectors.cloud.aws.target import AccountTarget
 
@@ -42,15 +43,16 @@ class Account:
 
 @dataclass(frozen=True)
 class Secrets:
-    """The credential strings in use, to scrub from any message."""
+    """The credential strings in use, to scrub from any message (and, once known, from
+    everything else the process says)."""
 
     values: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        credentials.remember(*self.values)
+
     def scrub(self, message: str) -> str:
-        for value in self.values:
-            if value:
-                message = message.replace(value, "***")
-        return message
+        return credentials.redact(message)
 
 
 def client_config(target: AccountTarget) -> Any:
