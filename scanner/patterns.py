@@ -89,9 +89,10 @@ def compiled_or_none(pattern: str) -> Pattern | None:
 
 
 def own(pattern: str) -> Pattern:
-    """One of the scanner's own patterns (the CI tool catalogue's): RE2 where RE2 can run
-    it; the few that need lookaround stay on Python's `re`, and tests/test_own_patterns.py
-    runs each of those over adversarial lines to show it stays linear."""
+    """One of the scanner's own patterns that runs over repository text (the CI tool
+    catalogue's, say): RE2 where RE2 can run it; the few that need lookaround stay on
+    Python's `re`, and tests/collectors/ci/test_catalogue_linear.py runs each catalogue
+    one over adversarial lines to show it stays linear."""
     linear = compiled_or_none(pattern)
     if linear is not None:
         return linear

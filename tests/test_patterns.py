@@ -9,6 +9,7 @@ import pytest
 
 from scanner import patterns
 from scanner.collectors.base import CollectSettings
+from scanner.collectors.repo_files import EMAIL
 from scanner.errors import FileProblem
 from scanner.validate import Where
 
@@ -65,3 +66,11 @@ def test_a_pattern_read_from_a_repository_that_re2_cannot_run_is_skipped() -> No
     assert patterns.compiled_or_none("(?<=x)y") is None
     compiled = patterns.compiled_or_none("^push$")
     assert compiled is not None and compiled.search("push")
+
+
+def test_the_security_policy_email_pattern_is_linear_over_a_long_line_without_an_at() -> None:
+    started = time.monotonic()
+    assert EMAIL.search("a" * 200_000) is None  # re took minutes: quadratic backtracking
+    assert time.monotonic() - started < 10  # a bound against a hang, not a timing
+    found = EMAIL.search("write to security@example.org.")
+    assert found is not None and found.group() == "security@example.org"
