@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner import patterns
 from scanner import validate as v
 from scanner.collectors import registry
 from scanner.collectors.base import CollectSettings, Target
@@ -94,11 +94,7 @@ def parse_config(data: Any, path: Path) -> Config:
                      "repository_seconds", "max_response_bytes"))
     defaults = CollectSettings()
     pattern = str(collect_raw.get("production_pattern", defaults.production_pattern))
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise where.at("collect.production_pattern").problem(
-            f"not a valid regular expression: {exc}") from None
+    patterns.checked(pattern, where.at("collect.production_pattern"))
     collect = CollectSettings(
         production_pattern=pattern,
         max_file_bytes=int(v.number(collect_raw.get("max_file_bytes", defaults.max_file_bytes),

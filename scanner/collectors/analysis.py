@@ -8,12 +8,12 @@ the source. History is the caller's: a clone has it, an API snapshot does not.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, Protocol
 
+from scanner import patterns
 from scanner.collectors.base import Collected, CollectSettings, Emitter, Problem
 from scanner.collectors.build_facts import BuildFacts
 from scanner.collectors.ci.delegated import read_ci
@@ -69,7 +69,7 @@ class RepositoryAnalysis:
         self.entity = f"repo:{name}"
         self.cadence: dict[str, Any] = {}
         self.facts = BuildFacts()  # the repository's, which its services share
-        self.production = re.compile(settings.production_pattern)
+        self.production = patterns.compiled(settings.production_pattern)
         self.external = external
         self.budget = TimeBudget(settings.repository_seconds)
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from scanner import patterns
 from scanner.collectors.base import Emitter
 from scanner.collectors.build_facts import BuildFacts, codeql_languages
 from scanner.collectors.build_versions import snapshot_version
@@ -51,7 +52,8 @@ PRECOMMIT_CONFIG = ".pre-commit-config.yaml"
 PROW_OWNERS = "OWNERS"  # Kubernetes-style review ownership (Prow)
 SECURITY_TOOL_CATEGORIES = frozenset({"sast", "secrets", "sca", "iac_scan"})
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+# On RE2: Python's re backtracks quadratically over a long line with no "@".
+EMAIL = patterns.own(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 # Ways a policy says how to report, most specific first (a table of contents
 # linking to "Reporting a vulnerability" is not itself the contact).
 CONTACT_PATTERNS = (

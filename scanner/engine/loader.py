@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from scanner import patterns
 from scanner import validate as v
 from scanner.engine.operators import AGGREGATES, OPERATORS
 from scanner.engine.rule import (
@@ -333,10 +334,7 @@ class _ConditionContext:
             raise where.problem(f"'{op_name}' compares with one value, not a list")
         if op_name == "matches":
             pattern = v.text(raw, where)
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise where.problem(f"not a valid regular expression: {exc}") from None
+            patterns.checked(pattern, where)
             return pattern
         if op_name in ("gt", "gte", "lt", "lte", "size_gte"):
             return v.number(raw, where)

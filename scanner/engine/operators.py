@@ -6,11 +6,11 @@ and how it compares.  There is no `eval` anywhere: a rule is data.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
+
+from scanner.patterns import compiled
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,6 @@ def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"expected a number, got {value!r}")
     return float(value)
-
-
-@lru_cache(maxsize=512)
-def compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
 
 
 def _contains(actual: Any, expected: Any) -> bool:

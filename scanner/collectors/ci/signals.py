@@ -46,6 +46,7 @@ from scanner.collectors.ci.model import (
 )
 from scanner.collectors.ci.reading import CONTENT, CiReading, Gap
 from scanner.collectors.ci.tools import Catalogue, Hit
+from scanner.patterns import Pattern
 from scanner.signals import SignalSpec
 
 TOOL_CATEGORIES = (
@@ -213,7 +214,7 @@ class CiSummary:
                    delivers_on_tag=False)
 
 
-def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: re.Pattern[str],
+def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: Pattern,
                     out: Emitter, facts: BuildFacts | None = None) -> CiSummary:
     """Emit the CI signals and say what kept negatives unsaid; `facts` are what the files
     say about the tests, versions and languages CI works on."""
@@ -360,7 +361,7 @@ def _deploys_a_site(job: Job, job_hits: list[Hit]) -> bool:
     return bool(tools) and tools <= SITE_DEPLOY_TOOLS
 
 
-def _is_production(job: Job, production: re.Pattern[str]) -> bool:
+def _is_production(job: Job, production: Pattern) -> bool:
     """A deploy job that reaches the live environment: named so, or (named neither way)
     run from the main line or a tag."""
     names = [name[:200] for name in (job.environment or "", job.name) if name]

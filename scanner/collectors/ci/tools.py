@@ -14,6 +14,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from scanner import patterns
 from scanner import validate as v
 from scanner.collectors.ci.model import (
     ACTION,
@@ -35,6 +36,7 @@ from scanner.collectors.ci.model import (
 from scanner.collectors.ci.resolve.words import segments
 from scanner.collectors.deadlines import check
 from scanner.evidence import TRAIL
+from scanner.patterns import Pattern
 
 PREFIX_KINDS = (ACTION, REUSABLE_WORKFLOW, ORB)
 PATTERN_KINDS = (COMMAND, IMAGE, PRECOMMIT, GITLAB_TEMPLATE, GITLAB_COMPONENT, GITLAB_INCLUDE,
@@ -56,10 +58,10 @@ class Matcher:
     category: str
     kind: str
     pattern: str
-    inputs: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    inputs: tuple[tuple[str, Pattern], ...] = ()
     disabled_by: str | None = None
     disabled_when: str = "true"
-    compiled: re.Pattern[str] | None = None
+    compiled: Pattern | None = None
     applies: tuple[str, ...] = ()  # infrastructure-as-code kinds a deploy command applies
     # The first release of an action that behaves this way (a default that changed): an
     # older pinned release does not match; a branch, a commit or a floating major does.
@@ -214,7 +216,7 @@ def _matcher(tool_id: str, raw: object, where: v.Where, categories: dict[str, st
     kind = kinds[0]
     category = v.choice(entry["category"], where.at("category"), categories)
     pattern = v.text(entry[kind], where.at(kind))
-    inputs: list[tuple[str, re.Pattern[str]]] = []
+    inputs: list[tuple[str, Pattern]] = []
     for name, value in v.mapping(entry.get("with") or {}, where.at("with")).items():
         inputs.append((str(name), _compile(v.text(value, where.at("with"), allow_empty=True),
                                            where.at("with").at(str(name)))))
@@ -246,8 +248,8 @@ def _older(version: str, since: tuple[int, ...]) -> bool:
     return release < since[:len(release)]
 
 
-def _compile(pattern: str, where: v.Where) -> re.Pattern[str]:
+def _compile(pattern: str, where: v.Where) -> Pattern:
     try:
-        return re.compile(pattern)
-    except re.error as exc:
-        raise where.problem(f"not a valid regular expression: {exc}") from None
+        return patterns.own(pattern)
+    except patterns.PatternError as exc:
+        raise where.problem(str(exc)) from None

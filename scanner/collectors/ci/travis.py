@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from scanner import patterns
 from scanner.collectors.ci import conditions
 from scanner.collectors.ci.conditions import Admits
 from scanner.collectors.ci.model import (
@@ -113,7 +114,7 @@ def travis_atom(term: str) -> Admits | None:
     admits: Admits | None = None
     if lhs in ("type", "travis_event_type", "event_type"):
         if op in ("=~", "!~"):
-            pattern = _regex(values[0])
+            pattern = patterns.compiled_or_none(values[0][:200])
             events = [event for event in _EVENTS if pattern and pattern.search(event)]
         else:
             events = [value.lower() for value in values]
@@ -137,13 +138,6 @@ def travis_atom(term: str) -> Admits | None:
     if admits is None:
         return None
     return admits.negated(EVERYTHING) if negated else admits
-
-
-def _regex(text: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(text[:200])
-    except re.error:
-        return None
 
 
 def narrowed(condition: Any, current: frozenset[str]) -> frozenset[str]:

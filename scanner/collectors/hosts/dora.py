@@ -33,6 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
+from scanner import patterns
 from scanner.collectors.hosts.records import (
     FAILURE,
     SUCCESS,
@@ -124,7 +125,7 @@ def is_incident(issue: Issue, settings: HostSettings) -> bool:
 
 
 def labelled(labels: Iterable[str], pattern: str) -> bool:
-    compiled = re.compile(pattern)
+    compiled = patterns.compiled(pattern)
     return any(compiled.search(label) for label in labels)
 
 

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from scanner import patterns
 from scanner import validate as v
 from scanner.collectors.api import Answer, ApiError, parse_time
 from scanner.collectors.base import (
@@ -106,11 +107,7 @@ class PagerDutyCollector:
             "services": common.service_repositories(entry, where),
             **common.limits(entry, where),
         }
-        try:
-            re.compile(options["postmortem_pattern"])
-        except re.error as exc:
-            raise where.at("postmortem_pattern").problem(
-                f"not a valid regular expression: {exc}") from None
+        patterns.checked(options["postmortem_pattern"], where.at("postmortem_pattern"))
         try:
             ZoneInfo(options["timezone"])
         except (ZoneInfoNotFoundError, ValueError):
@@ -286,7 +283,7 @@ class _Account:
             ceiling=int(self.options["max_follow_ups"]),
             listing="the resolved significant incidents",
             what="incidents", into=self.collected, label=self.target.label)
-        pattern = re.compile(str(self.options["postmortem_pattern"]))
+        pattern = patterns.compiled(str(self.options["postmortem_pattern"]))
         done = 0
 
         def notes(record: IncidentRecord) -> tuple[datetime | None, str | None] | None:

@@ -8,12 +8,12 @@ with a note; only an account that cannot be reached at all is an error.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, ClassVar
 
+from scanner import patterns
 from scanner import validate as v
 from scanner.collectors.base import (
     ERROR,
@@ -84,7 +84,7 @@ class AwsCollector:
         reader = Reader(session, account_target, secrets)
         out = Out(account.entity, self.id)
         context = Context(reader, account, account_target, account.regions,
-                          re.compile(settings.production_pattern), now_utc())
+                          patterns.compiled(settings.production_pattern), now_utc())
         with ThreadPoolExecutor(max_workers=account_target.workers,
                                 thread_name_prefix="aws") as pool:
             inventory = read_inventory(context, pool)

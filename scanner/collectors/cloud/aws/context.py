@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +10,7 @@ from typing import TypeVar
 from scanner.collectors.cloud.aws.calls import Reader, Unanswered
 from scanner.collectors.cloud.aws.session import Account
 from scanner.collectors.cloud.aws.target import AccountTarget
+from scanner.patterns import Pattern
 
 T = TypeVar("T")
 ENV_KEYS = ("env", "environment", "stage")
@@ -22,7 +22,7 @@ class Context:
     account: Account
     target: AccountTarget
     regions: tuple[str, ...]  # the enabled regions that answered
-    production: re.Pattern[str]
+    production: Pattern
     now: datetime
 
     def arn(self, service: str, region: str, resource: str) -> str:

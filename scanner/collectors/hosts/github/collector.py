@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
+from scanner import patterns
 from scanner import validate as v
 from scanner.collectors.api import ApiError, parse_time
 from scanner.collectors.base import (
@@ -214,7 +215,7 @@ class _RepositoryReader:
             raise ApiError(f"the repository is gone or hidden ({reason})")
         records = WindowedRecords(repository, since=self.since, now=self.org.now,
                                   budget=self.budget,
-                                  production=re.compile(settings.production_pattern),
+                                  production=patterns.compiled(settings.production_pattern),
                                   follow=self.follow)
         host = self._records(records.read(), errors)
         host.notes += records.notes
@@ -244,7 +245,7 @@ class _RepositoryReader:
         branch = repository.get("defaultBranchRef") or {}
         default = str(branch.get("name") or self.listing.get("default_branch") or "main")
         url = str(repository.get("url") or self.listing.get("html_url") or "")
-        production = re.compile(self.org.host_settings.production_pattern)
+        production = patterns.compiled(self.org.host_settings.production_pattern)
         host = HostRepository(
             name=self.name, url=url, default_branch=default,
             head_sha=(branch.get("target") or {}).get("oid"),
@@ -317,7 +318,7 @@ class _RepositoryReader:
             return
         runs = [r for r in answer.data if isinstance(r, dict)]
         found = parse.deploy_runs(runs, host.default_branch,
-                                  re.compile(self.org.host_settings.deploy_run_pattern))
+                                  patterns.compiled(self.org.host_settings.deploy_run_pattern))
         if found:
             host.deployments = found
             host.deployment_source = "workflow_runs"

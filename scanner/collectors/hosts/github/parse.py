@@ -8,7 +8,6 @@ so that "not readable" stays different from "none".
 from __future__ import annotations
 
 import fnmatch
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,6 +25,7 @@ from scanner.collectors.hosts.records import (
     MergedChange,
     Release,
 )
+from scanner.patterns import Pattern
 
 _SUCCESS_STATES = {"SUCCESS"}
 _FAILURE_STATES = {"FAILURE", "ERROR"}
@@ -127,7 +127,7 @@ def merged_changes(repository: dict[str, Any]) -> list[MergedChange] | None:
     return changes
 
 
-def deployments(repository: dict[str, Any], production: re.Pattern[str], repo_url: str
+def deployments(repository: dict[str, Any], production: Pattern, repo_url: str
                 ) -> list[Deployment] | None:
     found = nodes(repository.get("deployments"))
     if found is None:
@@ -227,7 +227,7 @@ def secret_alerts(items: list[dict[str, Any]]) -> list[Alert]:
 
 
 
-def deploy_runs(runs: list[dict[str, Any]], default_branch: str, deploy: re.Pattern[str]
+def deploy_runs(runs: list[dict[str, Any]], default_branch: str, deploy: Pattern
                 ) -> list[Deployment]:
     """Completed workflow runs on the default branch that deploy (DevLake's deploymentPattern).
 

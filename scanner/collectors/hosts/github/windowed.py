@@ -10,7 +10,6 @@ deployment is read on.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -22,6 +21,7 @@ from scanner.collectors.hosts.paging import (
     at,
     oldest,
 )
+from scanner.patterns import Pattern
 
 DEPLOYMENTS = Connection("deployments", at("createdAt"))
 PRODUCTION = Connection("productionDeployments", at("createdAt"))
@@ -36,7 +36,7 @@ class WindowedRecords:
     """Reads the paged connections of one repository's answer to the window's start."""
 
     def __init__(self, repository: dict[str, Any], *, since: datetime, now: datetime,
-                 budget: Budget, production: re.Pattern[str],
+                 budget: Budget, production: Pattern,
                  follow: Callable[[dict[str, Any], list[str]], dict[str, Any] | None]) -> None:
         self.repository = repository
         self.since, self.now = since, now

@@ -21,7 +21,6 @@ schema, the query leaves those out.
 from __future__ import annotations
 
 import base64
-import re
 import threading
 from collections.abc import Mapping
 from dataclasses import replace
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote, urlparse
 
+from scanner import patterns
 from scanner import validate as v
 from scanner.collectors.api import ApiError, parse_time
 from scanner.collectors.base import (
@@ -386,7 +386,7 @@ class _ProjectReader:
         production environments only, each listed by name. Without a complete list of
         environments, every deployment is read on."""
         tiers = parse.environment_tiers(project)
-        production = re.compile(self.group.host_settings.production_pattern)
+        production = patterns.compiled(self.group.host_settings.production_pattern)
         path = f"{self.rest}/deployments"
         # Whole days, so that scans on the same day ask the same URL (and get a 304).
         window = {"updated_after": f"{self.since.date().isoformat()}T00:00:00Z",
@@ -431,7 +431,7 @@ class _ProjectReader:
         jobs = [j for j in answer.data if isinstance(j, dict)
                 and not _created_before(j, self.since)]
         found = parse.deploy_jobs(jobs, host.default_branch,
-                                  re.compile(self.group.host_settings.deploy_run_pattern))
+                                  patterns.compiled(self.group.host_settings.deploy_run_pattern))
         if found:
             host.deployments = found
             host.deployment_source = "ci_jobs"

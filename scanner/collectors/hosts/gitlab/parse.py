@@ -8,7 +8,6 @@ so that "not readable" stays different from "none".
 from __future__ import annotations
 
 import fnmatch
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,7 @@ from scanner.collectors.hosts.records import (
     MergedChange,
     Release,
 )
+from scanner.patterns import Pattern
 
 # Vulnerability report types by the alert kind the host signals know.
 ALERT_KINDS = {"DEPENDENCY_SCANNING": "dependency", "CONTAINER_SCANNING": "dependency",
@@ -132,7 +132,7 @@ def environment_tiers(project: Mapping[str, Any]) -> dict[str, str] | None:
     return {str(e.get("name")): str(e.get("tier") or "").lower() for e in found if e.get("name")}
 
 
-def production_environments(tiers: Mapping[str, str], production: re.Pattern[str]
+def production_environments(tiers: Mapping[str, str], production: Pattern
                             ) -> list[str]:
     """The environments whose deployments count as production (see `deployments`)."""
     return sorted(name for name, tier in tiers.items()
@@ -266,7 +266,7 @@ def _rule_covers(rule: dict[str, Any], branch: str, protected: bool) -> bool:
 
 
 def deployments(items: list[dict[str, Any]], tiers: Mapping[str, str] | None,
-                production: re.Pattern[str], project_url: str) -> list[Deployment]:
+                production: Pattern, project_url: str) -> list[Deployment]:
     """REST deployments. Production: the environment's tier (from GraphQL: the REST
     deployment's environment has no tier), else the production pattern on its name. A
     deployment has no end time of its own: its job's, else its last update once final."""
@@ -291,7 +291,7 @@ def deployments(items: list[dict[str, Any]], tiers: Mapping[str, str] | None,
     return records
 
 
-def deploy_jobs(jobs: list[dict[str, Any]], default_branch: str, deploy: re.Pattern[str]
+def deploy_jobs(jobs: list[dict[str, Any]], default_branch: str, deploy: Pattern
                 ) -> list[Deployment]:
     """Finished CI jobs that deploy, when the project records no deployments (DevLake's
     deploymentPattern on the job's name or stage). Only the main line and tags count:

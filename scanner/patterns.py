@@ -1,0 +1,114 @@
+"""Regular expressions written outside the scanner's code: in a config, a rule pack, a
+target's options or a repository's CI files.
+
+They are compiled with RE2, whose matching takes time linear in the text whatever the
+pattern, so a rule's `(a+)+$` cannot stall a scan on a long environment name the way
+Python's backtracking `re` would.  RE2 has no lookaround and no backreferences; a
+pattern that needs them is refused where it is read, naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any, Protocol, cast
+
+import re2  # type: ignore[import-untyped]
+
+from scanner.validate import Where
+
+
+class Match(Protocol):
+    def group(self, *groups: int | str) -> Any: ...
+
+    def groups(self) -> tuple[str | None, ...]: ...
+
+    def start(self, group: int | str = 0) -> int: ...
+
+    def end(self, group: int | str = 0) -> int: ...
+
+    def __getitem__(self, group: int | str) -> str | None: ...
+
+
+class Pattern(Protocol):
+    @property
+    def pattern(self) -> str: ...
+
+    def search(self, text: str, /) -> Match | None: ...
+
+    def match(self, text: str, /) -> Match | None: ...
+
+    def fullmatch(self, text: str, /) -> Match | None: ...
+
+    def finditer(self, text: str, /) -> Iterator[Match]: ...
+
+
+class PatternError(ValueError):
+    """A pattern RE2 cannot compile; the message says why and what to write instead."""
+
+
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False  # RE2 would also print each refusal to stderr
+
+# What RE2's own refusals mean for someone who wrote a Python-style pattern.
+_UNSUPPORTED = (
+    (("(?=", "(?!"), "lookahead such as (?=...) or (?!...)"),
+    (("(?<",), "lookbehind such as (?<=...) or (?<!...)"),
+    (("(?P", "\\1", "\\2", "\\3", "\\4", "\\5", "\\6", "\\7", "\\8", "\\9"),
+     "a backreference such as \\1 or (?P=name)"),
+    (("(?>", "++", "*+", "?+"), "an atomic group or a possessive quantifier"),
+    (("(?x",), "verbose mode (?x)"),
+)
+
+
+@lru_cache(maxsize=1024)
+def compiled(pattern: str) -> Pattern:
+    """`pattern` compiled for linear-time matching, or PatternError saying why not."""
+    try:
+        return cast(Pattern, re2.compile(pattern, _OPTIONS))
+    except re2.error as exc:
+        raise PatternError(_reason(exc)) from None
+
+
+def checked(pattern: str, where: Where) -> Pattern:
+    """`pattern` compiled, or the one-line problem at `where` (file and key)."""
+    try:
+        return compiled(pattern)
+    except PatternError as exc:
+        raise where.problem(str(exc)) from None
+
+
+def compiled_or_none(pattern: str) -> Pattern | None:
+    """`pattern` compiled, or None: for patterns in a repository, which a scan reads as
+    far as it can rather than refusing."""
+    try:
+        return compiled(pattern)
+    except PatternError:
+        return None
+
+
+def own(pattern: str) -> Pattern:
+    """One of the scanner's own patterns that runs over repository text (the CI tool
+    catalogue's, say): RE2 where RE2 can run it; the few that need lookaround stay on
+    Python's `re`, and tests/collectors/ci/test_catalogue_linear.py runs each catalogue
+    one over adversarial lines to show it stays linear."""
+    linear = compiled_or_none(pattern)
+    if linear is not None:
+        return linear
+    try:
+        return cast(Pattern, re.compile(pattern))  # the same methods, typed more finely
+    except re.error as exc:
+        raise PatternError(f"not a valid regular expression: {exc}") from None
+
+
+def _reason(exc: Exception) -> str:
+    detail = exc.args[0] if exc.args else ""
+    text = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
+    if "\\Z" in text:
+        return "uses \\Z, which RE2 (the linear-time engine patterns run on) writes as \\z"
+    feature = next((what for marks, what in _UNSUPPORTED if any(m in text for m in marks)), None)
+    if feature:
+        return (f"uses {feature}, which RE2 (the linear-time engine patterns run on) "
+                "does not support; rewrite the pattern without it")
+    return f"not a valid regular expression: {text}"

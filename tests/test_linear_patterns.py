@@ -1,0 +1,76 @@
+"""The one place patterns from outside the code are compiled: RE2, linear in the text."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from scanner import patterns
+from scanner.collectors.base import CollectSettings
+from scanner.collectors.repo_files import EMAIL
+from scanner.errors import FileProblem
+from scanner.validate import Where
+
+
+@pytest.mark.parametrize("name", ["prod", "Production", "LIVE", "prod-eu", "production_2",
+                                  "live east", "staging", "preprod", "prod-", "productive", ""])
+def test_the_default_production_pattern_decides_as_python_re_did(name: str) -> None:
+    pattern = CollectSettings().production_pattern
+    assert bool(patterns.compiled(pattern).search(name)) == bool(re.search(pattern, name))
+
+
+def test_matches_keep_their_groups_and_positions() -> None:
+    found = patterns.compiled(r"(?P<word>[a-z]+)-(\d+)").search("see rel-42 now")
+    assert found is not None
+    assert (found["word"], found.group(2), found.start(), found.end()) == ("rel", "42", 4, 10)
+    assert [m.group() for m in patterns.compiled(r"\d+").finditer("a1b22c333")] == \
+        ["1", "22", "333"]
+
+
+def test_a_catastrophic_pattern_over_a_long_text_takes_linear_time() -> None:
+    text = "a" * 50_000 + "!"
+    started = time.monotonic()
+    assert patterns.compiled("^(a+)+$").search(text) is None
+    assert patterns.compiled("(a|aa)*b").search(text) is None
+    assert time.monotonic() - started < 10  # a bound against a hang, not a timing
+
+
+@pytest.mark.parametrize(("pattern", "says"), [
+    ("^(?!dev)", "uses lookahead such as (?=...) or (?!...), which RE2"),
+    ("(?<!pre)prod", "uses lookbehind such as (?<=...) or (?<!...), which RE2"),
+    (r"(a)\1", r"uses a backreference such as \1 or (?P=name), which RE2"),
+    ("(?P<x>a)(?P=x)", "uses a backreference"),
+    ("a++", "uses an atomic group or a possessive quantifier"),
+    ("(?x) prod", "uses verbose mode (?x)"),
+    (r"prod\Z", r"uses \Z, which RE2 (the linear-time engine patterns run on) writes as \z"),
+    ("(prod", "not a valid regular expression: missing ): (prod"),
+])
+def test_a_pattern_re2_cannot_run_is_refused_saying_why(pattern: str, says: str) -> None:
+    with pytest.raises(patterns.PatternError) as refused:
+        patterns.compiled(pattern)
+    assert str(refused.value).startswith(says)
+
+
+def test_checked_names_the_file_and_key() -> None:
+    where = Where("maturity.yaml").at("collect.production_pattern")
+    with pytest.raises(FileProblem) as refused:
+        patterns.checked("(?=prod)", where)
+    assert str(refused.value).startswith(
+        "maturity.yaml: field collect.production_pattern: uses lookahead")
+    assert patterns.checked("^prod", where).search("prod-eu") is not None
+
+
+def test_a_pattern_read_from_a_repository_that_re2_cannot_run_is_skipped() -> None:
+    assert patterns.compiled_or_none("(?<=x)y") is None
+    compiled = patterns.compiled_or_none("^push$")
+    assert compiled is not None and compiled.search("push")
+
+
+def test_the_security_policy_email_pattern_is_linear_over_a_long_line_without_an_at() -> None:
+    started = time.monotonic()
+    assert EMAIL.search("a" * 200_000) is None  # re took minutes: quadratic backtracking
+    assert time.monotonic() - started < 10  # a bound against a hang, not a timing
+    found = EMAIL.search("write to security@example.org.")
+    assert found is not None and found.group() == "security@example.org"
