@@ -236,3 +236,29 @@ from scanner.lock import scan_lock
 with scan_lock(Path(sys.argv[1]), "f00d"):
     pass
 """
+
+
+def test_a_scan_stopped_after_it_was_stored_stays_stored_and_says_so(
+        tmp_path: Path, make_repo: Callable[..., GitRepo]) -> None:
+    repo = make_repo({"README.md": "# api\n"})
+    report = tmp_path / "report.txt"
+    os.mkfifo(report)  # writing the report waits for a reader that never comes
+    store = str(tmp_path / "store" / "maturity.db")
+    scan_process = subprocess.Popen(
+        [str(MATURITY), "scan", str(repo.root), "--output", str(report)], cwd=tmp_path,
+        env=environment(store), stderr=subprocess.PIPE, start_new_session=True, text=True)
+    try:
+        assert scan_process.stderr is not None
+        stored = scan_process.stderr.readline()
+        assert " stored in " in stored, stored
+        scan_process.send_signal(signal.SIGTERM)
+        _, err = scan_process.communicate(timeout=BOUND)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(scan_process.pid, signal.SIGKILL)
+    scan_id = stored.split()[1]
+    assert scan_process.returncode == 128 + signal.SIGTERM, err
+    assert err.splitlines() == [f"maturity: terminated; scan {scan_id} was stored"], err
+    listed = run_bounded(["report", "--list"], cwd=tmp_path, env=environment(store),
+                         bound=BOUND)
+    assert scan_id in listed.out, listed.both
