@@ -112,7 +112,7 @@ def descendants(root: int) -> dict[int, str]:
 def mid_collection(scan_process: subprocess.Popen[bytes], github: FakeGitHub
                    ) -> dict[int, str]:
     """Wait until both organisations are being read, in two of the three workers (the
-    third, done with the clones, waits for work); the scan's processes."""
+    third reads clones or, done with them, waits for work); the scan's processes."""
     deadline = time.monotonic() + BOUND
     while time.monotonic() < deadline:
         workers = descendants(scan_process.pid)
@@ -202,6 +202,15 @@ with scan_lock(Path(sys.argv[1]), "f00d"):
     time.sleep(60)
 """
 
+TAKER = """
+import sys
+from pathlib import Path
+from scanner.lock import scan_lock
+
+with scan_lock(Path(sys.argv[1]), "f00d"):
+    pass
+"""
+
 
 def test_a_child_of_a_killed_lock_holder_does_not_keep_the_lock(tmp_path: Path) -> None:
     lock = tmp_path / "maturity-f00d.lock"
@@ -227,15 +236,6 @@ def test_a_child_of_a_killed_lock_holder_does_not_keep_the_lock(tmp_path: Path) 
     assert f"(pid {holder.pid} since " in err and "taken over" in err, err
     assert lock.read_text() == ""  # released by the run that took it over
 
-
-TAKER = """
-import sys
-from pathlib import Path
-from scanner.lock import scan_lock
-
-with scan_lock(Path(sys.argv[1]), "f00d"):
-    pass
-"""
 
 
 def test_a_scan_stopped_after_it_was_stored_stays_stored_and_says_so(
