@@ -340,6 +340,9 @@ def _raise_on_sigterm() -> None:
     def terminated(signum: int, _frame: object) -> None:
         if os.getpid() != main_process:  # a worker not yet past its own set-up
             os._exit(128 + signum)
+        # A second SIGTERM, should unwinding hang (a store that stopped answering),
+        # ends the process at once: its workers and its lock go with it all the same.
+        signal.signal(signal.SIGTERM, lambda *_: os._exit(EXIT_TERMINATED))
         raise Terminated
 
     signal.signal(signal.SIGTERM, terminated)
