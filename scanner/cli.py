@@ -2,7 +2,9 @@
 
 Exit codes: 0 done; 1 a --fail-under or --fail-on-regression gate failed; 2 bad
 usage or bad input (one line says what and where); 3 the scan completed partially
-(a source failed; the rest is stored and reported); 4 an internal error (a bug).
+(a source failed; the rest is stored and reported); 4 an internal error (a bug);
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM): one line says whether anything was
+stored, and no worker process is left running.
 Heavy modules are imported inside each command so `maturity --help` is fast.
 """
 
@@ -13,7 +15,8 @@ import json
 import logging
 import os
 import sys
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +24,12 @@ from scanner import __version__, leaders
 from scanner.errors import (
     EXIT_GATE_FAILED,
     EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_PARTIAL,
+    EXIT_TERMINATED,
     InternalError,
+    Terminated,
     UserError,
 )
 from scanner.logs import emit
@@ -173,9 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         emit(logging.ERROR, "error", f"maturity: error: {exc}", exit_code=exc.exit_code)
         return exc.exit_code
-    except KeyboardInterrupt:
-        emit(logging.ERROR, "interrupted", "maturity: interrupted; nothing was stored")
-        return 130
+    except (KeyboardInterrupt, Terminated) as stop:
+        how, code = ("terminated", EXIT_TERMINATED) if isinstance(stop, Terminated) \
+            else ("interrupted", EXIT_INTERRUPTED)
+        kept = getattr(stop, "__notes__", None) or ["nothing was stored"]
+        emit(logging.ERROR, how, f"maturity: {how}; {kept[-1]}")
+        return code
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:
@@ -269,25 +278,34 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from scanner.scan import scan_fingerprint
 
     fingerprint = scan_fingerprint(config, targets)
-    _exit_on_sigterm()
-    with _one_scan_at_a_time(store, fingerprint):
-        result = run_scan(config, targets, progress=Progress(len(targets)) if show else None,
-                          workers=args.jobs,
-                          recall=(lambda t: store.memory(t.collector, t.label)) if store
-                          else None)
-        verdicts = [(f"--fail-under {f'{c}=' if c else ''}{stage}",
-                     _check_gate(result.document, (c, stage))) for c, stage in gates]
-        if args.fail_on_regression and store is not None:
-            verdicts.append(("--fail-on-regression", _regression(store, result)))
-        if verdicts:  # the report says why a pipeline stopped, not only stderr
-            result.document["gates"] = [{"gate": gate, "passed": reason is None,
-                                         "reason": reason} for gate, reason in verdicts]
-        if store is not None and not args.no_store:
-            store.save(result.document, result.evidence, result.results, result.memory)
-            emit(logging.INFO, "stored",
-                 f"scan {result.info.id} stored in {describe_url(store.url)}",
-                 scan_id=result.info.id, status=result.document["scan"]["status"],
-                 config_fingerprint=fingerprint, overall=result.document["overall"]["stage"])
+    _raise_on_sigterm()
+    with ExitStack() as if_stopped:
+        with _one_scan_at_a_time(store, fingerprint):
+            result = run_scan(config, targets,
+                              progress=Progress(len(targets)) if show else None,
+                              workers=args.jobs,
+                              recall=(lambda t: store.memory(t.collector, t.label)) if store
+                              else None)
+            verdicts = [(f"--fail-under {f'{c}=' if c else ''}{stage}",
+                         _check_gate(result.document, (c, stage))) for c, stage in gates]
+            if args.fail_on_regression and store is not None:
+                verdicts.append(("--fail-on-regression", _regression(store, result)))
+            if verdicts:  # the report says why a pipeline stopped, not only stderr
+                result.document["gates"] = [{"gate": gate, "passed": reason is None,
+                                             "reason": reason} for gate, reason in verdicts]
+            if store is not None and not args.no_store:
+                store.save(result.document, result.evidence, result.results, result.memory)
+                if_stopped.enter_context(_said_if_stopped(f"scan {result.info.id} was stored"))
+                emit(logging.INFO, "stored",
+                     f"scan {result.info.id} stored in {describe_url(store.url)}",
+                     scan_id=result.info.id, status=result.document["scan"]["status"],
+                     config_fingerprint=fingerprint,
+                     overall=result.document["overall"]["stage"])
+        return _report_scan(args, config, store, result, verdicts)
+
+
+def _report_scan(args: argparse.Namespace, config: Config, store: Any, result: Any,
+                 verdicts: list[tuple[str, str | None]]) -> int:
     fmt = args.format or config.output_format or "table"
     _emit(_render(result.document, fmt, store), args.output or config.output_file)
     for problem in result.info.problems:
@@ -318,23 +336,32 @@ def _one_scan_at_a_time(store: Any, fingerprint: str) -> AbstractContextManager[
                      fingerprint)
 
 
-def _exit_on_sigterm() -> None:
-    """A scheduler's SIGTERM ends the scan at once, with a line saying so.
-
-    Exiting without cleanup is safe: the store is written in one transaction, which
-    the database rolls back if it was cut short, and the lock goes with the process.
-    """
+def _raise_on_sigterm() -> None:
+    """A scheduler's SIGTERM stops the scan as Ctrl-C does: it unwinds (workers ended,
+    lock released, an unfinished store transaction rolled back) and main says so."""
     import signal
 
-    parent = os.getpid()
+    main_process = os.getpid()
 
     def terminated(signum: int, _frame: object) -> None:
-        if os.getpid() == parent:  # forked collector workers inherit the handler
-            emit(logging.ERROR, "terminated",
-                 "maturity: terminated; this scan was not stored")
-        os._exit(128 + signum)
+        if os.getpid() != main_process:  # a worker not yet past its own set-up
+            os._exit(128 + signum)
+        # A second SIGTERM, should unwinding hang (a store that stopped answering),
+        # ends the process at once: its workers and its lock go with it all the same.
+        signal.signal(signal.SIGTERM, lambda *_: os._exit(EXIT_TERMINATED))
+        raise Terminated
 
     signal.signal(signal.SIGTERM, terminated)
+
+
+@contextmanager
+def _said_if_stopped(note: str) -> Iterator[None]:
+    """Ctrl-C or SIGTERM from here on: the line reporting it says `note` (what is kept)."""
+    try:
+        yield
+    except (KeyboardInterrupt, Terminated) as stop:
+        stop.add_note(note)
+        raise
 
 
 def _gate_competencies_exist(config: Config, gates: list[tuple[str | None, str]]) -> None:

@@ -7,6 +7,8 @@ EXIT_GATE_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_PARTIAL = 3
 EXIT_INTERNAL = 4
+EXIT_INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
+EXIT_TERMINATED = 143  # SIGTERM: 128 + SIGTERM
 
 
 class InternalError(Exception):
@@ -38,3 +40,12 @@ class FileProblem(UserError):
         self.path = path
         self.item = item
         self.field = field
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main process so that the run unwinds as after Ctrl-C: the
+    workers are ended, the lock released, an unfinished store transaction rolled back.
+
+    A BaseException like KeyboardInterrupt, so that no `except Exception` around a
+    collector mistakes it for that collector's failure.
+    """

@@ -1,12 +1,20 @@
 """One scan of a configuration at a time on one machine: a lock file per (store, config).
 
 The operating system's advisory file lock is released when its process ends in
-any way (SIGKILL included), so a crashed run never leaves a stale lock behind.
-The file names the holder, for the message the second run prints.
+any way (SIGKILL included), so a crashed run never leaves a stale lock behind. On
+POSIX it is a record lock (fcntl/lockf), which belongs to the process: the collector
+workers it forks share the open file but not the lock, so a worker outliving a killed
+scan cannot keep the next one out (a flock() would have gone to the workers too).
+
+The file names the holder, for the message the second run prints; a name left in a
+lock that was free tells of a run that ended without releasing it, which the next
+run takes over with a note.
 """
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -16,6 +24,7 @@ from pathlib import Path
 from typing import IO
 
 from scanner.errors import UserError
+from scanner.logs import emit
 
 
 def lock_path(sqlite_file: Path | None, fingerprint: str) -> Path:
@@ -42,6 +51,11 @@ def scan_lock(path: Path, fingerprint: str) -> Iterator[None]:
             holder = handle.read().strip() or "another process"
             raise UserError(f"another scan of this config ({fingerprint}) is running: "
                             f"{holder}; lock {path}; this one did nothing")
+        handle.seek(0)
+        if left := handle.read().strip():
+            emit(logging.WARNING, "lock_taken_over",
+                 f"maturity: note: the last scan of this config ({left}) ended without "
+                 f"releasing its lock; taken over ({path})")
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}")
@@ -72,11 +86,15 @@ else:
     import fcntl
 
     def _try_lock(handle: IO[str]) -> bool:
+        """The whole file; the process must not open and close it elsewhere meanwhile
+        (closing any descriptor of a file drops the process's record locks on it)."""
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
+            fcntl.lockf(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EAGAIN):
+                return False
+            raise
         return True
 
     def _unlock(handle: IO[str]) -> None:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        fcntl.lockf(handle.fileno(), fcntl.LOCK_UN)

@@ -7,13 +7,11 @@ error and the rest is still scored (the scan is then partial).
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import secrets
-import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +38,7 @@ from scanner.scoring.scorer import Assessment, Scorer
 from scanner.signals import SignalCatalogue
 from scanner.timeline import DeployTimeline, IncidentEvent, link_incidents, with_linked
 from scanner.waivers import Waiver, active, by_entity, unknown_targets
+from scanner.workers import CONTEXT, worker_pool
 
 
 @dataclass(frozen=True)
@@ -226,12 +225,10 @@ def collect_all(targets: Sequence[Target], settings: CollectSettings,
             return results
         finally:
             watch_items(None)
-    context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
-    channel = (context or multiprocessing).Queue() if items else None
+    channel = CONTEXT.Queue() if items else None
     listener = _ItemListener(channel, items) if channel is not None and items else None
     by_target: dict[int, Collected] = {}
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_report_to, initargs=(channel,)) as pool:
+    with worker_pool(workers, _report_to, (channel,)) as pool:
         futures = {pool.submit(collect_one, target, settings, dict(recalled[index])): index
                    for index, target in enumerate(targets)}
         for future in as_completed(futures):

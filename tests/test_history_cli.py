@@ -195,7 +195,7 @@ def test_an_interrupted_scan_stores_nothing_and_a_second_run_waits_its_turn(
     assert first.returncode == (128 + sig if sig == signal.SIGTERM else -sig)
     if sig == signal.SIGTERM:
         line = json.loads(err.strip().splitlines()[-1])
-        assert line["event"] == "terminated" and "not stored" in line["message"]
+        assert line["event"] == "terminated" and "nothing was stored" in line["message"]
     with store_engine(store_url).connect() as conn:
         for table in ("scans", "scan_entities", "evidence_sets", "stages", "scan_documents"):
             assert conn.execute(sa.text(f"select count(*) from {table}")).scalar() == 0

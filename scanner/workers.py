@@ -1,0 +1,83 @@
+"""Worker processes that never outlive the scan that started them.
+
+However the main process ends, SIGKILL included, its workers end with it: on Linux
+the kernel kills each worker when its parent dies (PR_SET_PDEATHSIG); everywhere, a
+watchdog thread in each worker ends it within a second of its parent's death. (A
+surviving worker would keep collecting for nobody, hold the scan's stderr and any
+database connection it inherited, and, before the lock file used a lock that forks
+do not inherit, the config's lock.)
+
+Ctrl-C sends SIGINT to the whole foreground process group; workers ignore it, so that
+only the main process answers (one line, no worker tracebacks). When the main process
+stops early (Ctrl-C, SIGTERM, an error), its workers are killed, not awaited.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+# Fork on Linux: a worker starts at once, with the collectors (plug-ins included) loaded.
+CONTEXT = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
+_WATCH_SECONDS = 1.0
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_EXIT_ORPHANED = 1
+
+
+@contextmanager
+def worker_pool(workers: int, initializer: Callable[..., None], initargs: tuple[Any, ...]
+                ) -> Iterator[ProcessPoolExecutor]:
+    """A process pool whose workers end with this process; each runs `initializer`."""
+    others = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=CONTEXT,
+                               initializer=_start_worker,
+                               initargs=(os.getpid(), initializer, initargs))
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for worker in set(multiprocessing.active_children()) - others:
+            worker.kill()
+        raise
+    pool.shutdown()
+
+
+def _start_worker(parent: int, initializer: Callable[..., None],
+                  initargs: tuple[Any, ...]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the main process's handler
+    _die_with_parent()
+    if os.getppid() != parent:  # it died before the kernel was told to end us with it
+        os._exit(_EXIT_ORPHANED)
+    threading.Thread(target=_watch, args=(parent,), name="parent-watchdog",
+                     daemon=True).start()
+    initializer(*initargs)
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this process when the thread that forked it ends.
+
+    That thread is the one that submitted the pool's first task and waits for the
+    results, so it lives as long as the scan.
+    """
+    if sys.platform != "linux":
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # failing, the watchdog remains
+
+
+def _watch(parent: int) -> None:
+    """An orphan is adopted by another process, so its parent pid changes."""
+    while os.getppid() == parent:
+        time.sleep(_WATCH_SECONDS)
+    os._exit(_EXIT_ORPHANED)
