@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from hostile.conftest import MATURITY, Run, run_bounded
 
+from bounded import MATURITY, Run, run_bounded
 from fakes.github_api import FakeGitHub
 from gitrepo import GitRepo
 
