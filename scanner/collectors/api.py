@@ -3,13 +3,13 @@ an error for a request that failed for good, and the small pieces of HTTP they s
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from scanner.collectors.structured import load_json
 from scanner.credentials import redact, remember
 
 
@@ -53,7 +53,7 @@ def redacted(text: object, secrets: Iterable[str]) -> str:
 
 def parse_json(body: bytes | str) -> Any:
     try:
-        return json.loads(body) if body else None
+        return load_json(body) if body else None
     except ValueError:
         return None
 

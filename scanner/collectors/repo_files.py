@@ -6,7 +6,6 @@ Works on any `RepoTree`, so a Git host collector can reuse it unchanged.
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from collections.abc import Iterable, Sequence
@@ -22,6 +21,7 @@ from scanner.collectors.ci.tools import Catalogue
 from scanner.collectors.folders import NOT_SHIPPED_FOLDER
 from scanner.collectors.markup import headings
 from scanner.collectors.program_tests import program_suites
+from scanner.collectors.structured import load_json
 from scanner.collectors.tree import RepoTree, SkippedFile
 from scanner.signals import SignalSpec
 from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml, load_yaml_documents
@@ -319,7 +319,7 @@ class RepoFiles:
         if "renovate" not in tools and self.tree.has("package.json"):
             text = self.read("package.json")
             try:
-                manifest = json.loads(text) if text else None
+                manifest = load_json(text) if text else None
             except ValueError:
                 manifest = None
             if isinstance(manifest, dict) and "renovate" in manifest:

@@ -171,3 +171,23 @@ def test_a_store_in_memory_is_refused(hostile: Hostile, make_repo: MakeRepo,
     assert run.code == 2
     assert "keeps nothing" in run.one_clear_line()
     assert "stored" not in run.out
+
+
+def test_files_nested_past_any_parser_cost_only_themselves(hostile: Hostile,
+                                                           make_repo: MakeRepo) -> None:
+    """JSON, TOML, YAML and XML nested a hundred thousand deep: the parsers recurse per
+    level, and a RecursionError out of package.json once lost the whole repository."""
+    deep = 100_000
+    repo = make_repo({
+        "package.json": '{"scripts": {"test": "jest"}, "x": ' + "[" * deep + "]" * deep + "}",
+        "tsconfig.json": '{"a": ' + '{"a": ' * deep + "1" + "}" * deep + "}",
+        "pyproject.toml": '[project]\nname = "x"\nx = ' + "[" * deep + "]" * deep + "\n",
+        "pom.xml": "<project>" + "<a>" * deep + "</a>" * deep + "</project>",
+        "deep.yaml": "a: " + "[" * deep + "]" * deep + "\n",
+        ".github/workflows/test.yml": TESTS_WORKFLOW,
+        "index.js": "console.log(1)\n",
+    })
+    run = hostile("scan", str(repo.root), "--format", "json", "--no-store", bound=60)
+    assert run.code == 0, run.err
+    assert '"pytest"' in run.out
+    assert "RecursionError" not in run.out

@@ -13,7 +13,6 @@ tooling never count.
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 import tomllib
@@ -23,6 +22,7 @@ from typing import Any
 from scanner.collectors.base import Emitter
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.folders import NOT_SHIPPED_FOLDER
+from scanner.collectors.structured import load_json, load_toml
 from scanner.signals import SignalSpec
 
 SIGNALS: tuple[SignalSpec, ...] = (
@@ -153,9 +153,9 @@ def _declares_a_command(path: str, text: str) -> bool:
     a library in its classifiers)."""
     try:
         if path == "package.json":
-            data: Any = json.loads(text)
+            data: Any = load_json(text)
             return isinstance(data, dict) and bool(data.get("bin")) and not data.get("exports")
-        data = tomllib.loads(text)
+        data = load_toml(text)
     except (ValueError, tomllib.TOMLDecodeError, RecursionError):
         return False
     if path == "Cargo.toml":
@@ -245,7 +245,7 @@ def _container(files: FileIndex, paths: list[str]) -> str | None:
 
 def _package(files: FileIndex, path: str) -> dict[str, Any] | None:
     try:
-        data = json.loads(_read(files, path) or "null")
+        data = load_json(_read(files, path) or "null")
     except ValueError:
         return None
     return data if isinstance(data, dict) else None

@@ -9,10 +9,8 @@ manifests and test scripts.
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -26,6 +24,7 @@ from scanner.collectors.files.kubernetes import (
     mapping,
     sequence,
 )
+from scanner.collectors.structured import load_json, load_toml
 from scanner.signals import SignalSpec
 from scanner.yaml_source import LineDict, LineList
 
@@ -377,7 +376,7 @@ def _line_of(lines: Sequence[str], name: str, start: int = 0) -> int:
 
 
 def _json_keys(text: str, sections: Sequence[str]) -> Iterator[tuple[str, int]]:
-    data = json.loads(text)
+    data = load_json(text)
     if not isinstance(data, dict):
         return
     lines = text.splitlines()
@@ -410,7 +409,7 @@ def _requirements(text: str) -> Iterator[tuple[str, int]]:
 
 
 def _toml_names(text: str, kind: str) -> Iterator[tuple[str, int]]:
-    data = tomllib.loads(text)
+    data = load_toml(text)
     lines = text.splitlines()
     for name in _toml_dependencies(data, kind):
         yield name, _line_of(lines, name)
@@ -665,7 +664,7 @@ def _experiment(files: FileIndex, path: str, text: str,
     docs = files.yaml(path)
     if not docs and path.endswith(".json"):
         try:
-            docs = [json.loads(text)]
+            docs = [load_json(text)]
         except ValueError:
             return None
     for doc in docs:

@@ -22,17 +22,16 @@ or parsed is left out, never fatal.
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 import shlex
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.collectors.base import Emitter
 from scanner.collectors.files.index import YAML_SUFFIXES, FileIndex, is_example
+from scanner.collectors.structured import load_json, load_toml
 from scanner.signals import SignalSpec
 from scanner.yaml_source import LineDict, LineList, TextPosition, YamlError, load_yaml_documents
 
@@ -739,7 +738,7 @@ def _synthetic_file(files: FileIndex, path: str, name: str, found: Found) -> Non
     elif lower.endswith(".synthetics.json") or lower == "datadog-ci.json":
         text = _text(files, path)
         try:
-            data = json.loads(text) if text else None
+            data = load_json(text) if text else None
         except (ValueError, RecursionError):
             return
         if not isinstance(data, dict) or text is None:
@@ -762,7 +761,7 @@ def _toml_rule(files: FileIndex, path: str, found: Found) -> None:
     text = _text(files, path)
     if text is None or "risk_score" not in text or "[rule]" not in text:
         return
-    rule = tomllib.loads(text).get("rule")
+    rule = load_toml(text).get("rule")
     if isinstance(rule, dict) and "risk_score" in rule and any(
             key in rule for key in ("rule_id", "query", "type")):
         line = _first_line(text, re.compile(r"(?m)^\[rule\]")) or 1
@@ -773,7 +772,7 @@ def _json_security_rules(files: FileIndex, path: str, found: Found) -> None:
     text = _text(files, path)
     if text is None or '"cases"' not in text or '"queries"' not in text:
         return
-    data = json.loads(text)
+    data = load_json(text)
     if any(_datadog_rule(item) for item in (data if isinstance(data, list) else [data])):
         line = _first_line(text, re.compile(r'"cases"\s*:')) or 1
         found.security.setdefault("datadog-security-rules", f"{path}:{line}")
@@ -861,7 +860,7 @@ def _line_of(lines: Sequence[str], name: str, start: int = 0) -> int:
 
 
 def _json_keys(text: str, sections: Sequence[str]) -> Iterator[tuple[str, int]]:
-    data = json.loads(text)
+    data = load_json(text)
     if not isinstance(data, dict):
         return
     lines = text.splitlines()
@@ -889,7 +888,7 @@ def _requirements(text: str) -> Iterator[tuple[str, int]]:
 
 
 def _toml_names(text: str, kind: str) -> Iterator[tuple[str, int]]:
-    data = tomllib.loads(text)
+    data = load_toml(text)
     lines = text.splitlines()
     for name in _toml_dependencies(data, kind):
         yield name, _line_of(lines, name)

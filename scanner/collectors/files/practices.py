@@ -13,7 +13,6 @@ so both agree on what a target runs.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from scanner.collectors.ci.resolve import JUSTFILES, MAKEFILES, Resolver
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.markup import Heading, headings
 from scanner.collectors.repo_files import SOURCE_SUFFIXES
+from scanner.collectors.structured import load_json
 from scanner.collectors.tree import SkippedFile
 from scanner.signals import SignalSpec
 from scanner.yaml_source import LineDict, YamlError, load_yaml_documents
@@ -681,7 +681,7 @@ def _structured_model(files: FileIndex, path: str) -> str | None:
         if '"diagrams"' not in text or '"summary"' not in text or '"detail"' not in text:
             return None
         try:
-            data = json.loads(text)
+            data = load_json(text)
         except (ValueError, RecursionError):
             return None
         detail = data.get("detail") if isinstance(data, dict) else None

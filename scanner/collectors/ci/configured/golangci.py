@@ -26,6 +26,7 @@ from scanner.collectors.ci.configured.context import (
 )
 from scanner.collectors.ci.model import ACTION, COMMAND, CONFIGURED, Job, Reference
 from scanner.collectors.ci.resolve.words import words
+from scanner.collectors.structured import load_json, load_toml
 from scanner.yaml_source import LineDict, LineList
 
 TOOL = "golangci-lint"
@@ -214,13 +215,13 @@ def _text_line(text: str, word: str) -> int:
 
 def _toml(text: str) -> Any:
     try:
-        return tomllib.loads(text)
+        return load_toml(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(str(exc)) from None
 
 
 def _json(text: str) -> Any:
     try:
-        return json.loads(text)
+        return load_json(text)
     except json.JSONDecodeError as exc:
         raise ValueError(str(exc)) from None

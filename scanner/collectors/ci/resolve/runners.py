@@ -11,13 +11,13 @@ executed: a noxfile is parsed, never imported.
 from __future__ import annotations
 
 import ast
-import json
 import re
 import tomllib
 from collections.abc import Iterator
 from typing import Any
 
 from scanner.collectors.ci.model import shell_lines
+from scanner.collectors.structured import load_json, load_toml
 from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml
 
 MAX_PARSED_BYTES = 512_000  # bigger task files are not parsed (a noxfile, a Taskfile)
@@ -36,7 +36,7 @@ def package_scripts(text: str) -> dict[str, tuple[int, str]]:
     """`scripts` of a package.json or composer.json: name -> (line, command); composer's
     list-valued scripts give their first command."""
     try:
-        data = json.loads(text)
+        data = load_json(text)
     except ValueError:
         return {}
     scripts = data.get("scripts") if isinstance(data, dict) else None
@@ -301,7 +301,7 @@ def _toml(text: str) -> dict[str, Any]:
     if len(text) > MAX_PARSED_BYTES:
         return {}
     try:
-        return tomllib.loads(text)
+        return load_toml(text)
     except (tomllib.TOMLDecodeError, RecursionError):
         return {}
 
