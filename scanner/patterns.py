@@ -10,7 +10,7 @@ pattern that needs them is refused where it is read, naming the file and the key
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any, Protocol, cast
 
@@ -100,6 +100,32 @@ def own(pattern: str) -> Pattern:
         return cast(Pattern, re.compile(pattern))  # the same methods, typed more finely
     except re.error as exc:
         raise PatternError(f"not a valid regular expression: {exc}") from None
+
+
+def is_linear(pattern: Pattern) -> bool:
+    """Whether `pattern` runs on RE2 (rather than on `re`, for lookaround)."""
+    return isinstance(pattern, re2._Regexp)
+
+
+class PatternSet:
+    """Many RE2 patterns searched in one pass over a text. Each search through the
+    binding pays for a call and an encoding of the text; a catalogue of hundreds of
+    patterns over tens of thousands of command lines pays that once per line instead."""
+
+    def __init__(self, sources: Iterable[str]) -> None:
+        self._set = re2.Set.SearchSet(_OPTIONS)
+        self.size = 0
+        for source in sources:
+            self._set.Add(source)
+            self.size += 1
+        self._set.Compile()
+
+    def matching(self, texts: Iterable[str]) -> set[int]:
+        """The positions (in the order added) of the patterns found in any of `texts`."""
+        found: set[int] = set()
+        for text in texts:
+            found.update(self._set.Match(text) or ())  # None when none is found
+        return found
 
 
 def _reason(exc: Exception) -> str:

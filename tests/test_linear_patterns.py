@@ -9,6 +9,9 @@ import pytest
 
 from scanner import patterns
 from scanner.collectors.base import CollectSettings
+from scanner.collectors.ci.model import COMMAND, Reference
+from scanner.collectors.ci.resolve.words import segments
+from scanner.collectors.ci.tools import load_catalogue
 from scanner.collectors.repo_files import EMAIL
 from scanner.errors import FileProblem
 from scanner.validate import Where
@@ -74,3 +77,33 @@ def test_the_security_policy_email_pattern_is_linear_over_a_long_line_without_an
     assert time.monotonic() - started < 10  # a bound against a hang, not a timing
     found = EMAIL.search("write to security@example.org.")
     assert found is not None and found.group() == "security@example.org"
+
+
+def test_a_pattern_set_finds_what_each_pattern_finds() -> None:
+    together = patterns.PatternSet([r"\bpytest\b", r"(?i)^npm (run )?test", "zap-"])
+    assert together.matching(["python -m pytest -q"]) == {0}
+    assert together.matching(["NPM test", "owasp zap-baseline.py"]) == {1, 2}
+    assert together.matching(["make build"]) == set()
+
+
+COMMANDS = [
+    "pytest -q", "npm test", "npm run test:e2e", "go test ./...", "docker build -t x .",
+    "docker push ghcr.io/acme/x", "helm upgrade --install x ./chart", "trivy image x",
+    "semgrep ci", "gosec ./...", "./gradlew check", "mvn -B verify", "cargo test --all",
+    "zap-baseline.py -t https://x", "kubectl apply -f k8s/", "terraform apply -auto-approve",
+    "cosign sign --yes x", "syft . -o spdx-json", "npx playwright test", "make lint",
+    "bandit -r src", "gitleaks detect", "snyk test", "k6 run load.js", "echo done",
+]
+
+
+def test_the_catalogue_matched_together_decides_as_each_pattern_alone() -> None:
+    """Searching the catalogue's RE2 patterns as one set is only a faster way to the
+    same answer as searching each."""
+    catalogue = load_catalogue()
+    for command in COMMANDS:
+        reference = Reference(COMMAND, command, "ci.yml:1")
+        texts = [command, *(t for t in segments(command) if t != command)]
+        alone = tuple(m for m in catalogue.matchers if m.matches(reference, texts))
+        assert catalogue.match_reference(reference) == list(alone), command
+    assert any(catalogue.match_reference(Reference(COMMAND, c, "ci.yml:1"))
+               for c in COMMANDS)

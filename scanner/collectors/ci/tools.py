@@ -74,8 +74,10 @@ class Matcher:
         values = DISABLED_WHEN[self.disabled_when]
         return value in values if values is not None else value != ""
 
-    def matches(self, reference: Reference, texts: Sequence[str] = ()) -> bool:
-        """Whether this matcher recognises the reference (`texts`: the command's forms)."""
+    def matches(self, reference: Reference, texts: Sequence[str] = (),
+                found: bool | None = None) -> bool:
+        """Whether this matcher recognises the reference (`texts`: the command's forms;
+        `found`: whether its pattern is in them, when that was searched already)."""
         if reference.kind != self.kind:
             return False
         if self.kind in PREFIX_KINDS:
@@ -83,8 +85,11 @@ class Matcher:
             if not (value == self.pattern or value.startswith(self.pattern.rstrip("/") + "/")
                     or (self.pattern.endswith("/") and value.startswith(self.pattern))):
                 return False
-        elif self.compiled is None or not any(
-                self.compiled.search(text) for text in texts or (reference.value,)):
+        elif found is None:
+            if self.compiled is None or not any(
+                    self.compiled.search(text) for text in texts or (reference.value,)):
+                return False
+        elif not found:
             return False
         if self.since and _older(reference.version, self.since):
             return False
@@ -131,10 +136,19 @@ class Catalogue:
     _by_kind: dict[str, tuple[Matcher, ...]] = field(default_factory=dict, compare=False)
     _seen: dict[tuple[str, str, tuple[tuple[str, str], ...], str], tuple[Matcher, ...]] = \
         field(default_factory=dict, compare=False)
+    # Per kind, the matchers on RE2 searched together: (their set, their positions).
+    _linear: dict[str, tuple[patterns.PatternSet, tuple[int, ...]]] = \
+        field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         for kind in MATCHER_KINDS:
             self._by_kind[kind] = tuple(m for m in self.matchers if m.kind == kind)
+        for kind in PATTERN_KINDS:
+            linear = [(index, m) for index, m in enumerate(self._by_kind[kind])
+                      if m.compiled is not None and patterns.is_linear(m.compiled)]
+            if linear:
+                self._linear[kind] = (patterns.PatternSet(m.pattern for _, m in linear),
+                                      tuple(index for index, _ in linear))
 
     def match_reference(self, reference: Reference,
                         variables: Iterable[tuple[str, str]] = ()) -> list[Matcher]:
@@ -145,11 +159,20 @@ class Catalogue:
             texts: list[str] = [reference.value]
             if reference.kind == COMMAND:  # also the simple commands behind launchers
                 texts += [t for t in segments(reference.value) if t not in texts]
-            found = tuple(m for m in self._by_kind.get(reference.kind, ())
-                          if m.matches(reference, texts))
+            found = self._matching(reference, texts)
             self._seen[key] = found
         values = dict(variables)
         return [m for m in found if not m.switched_off(values)]
+
+    def _matching(self, reference: Reference, texts: list[str]) -> tuple[Matcher, ...]:
+        matchers = self._by_kind.get(reference.kind, ())
+        if reference.kind not in self._linear:
+            return tuple(m for m in matchers if m.matches(reference, texts))
+        together, positions = self._linear[reference.kind]
+        found_at = together.matching(texts)
+        searched = {position: number in found_at for number, position in enumerate(positions)}
+        return tuple(m for index, m in enumerate(matchers)
+                     if m.matches(reference, texts, searched.get(index)))
 
     def match_job(self, job: Job) -> list[Hit]:
         hits: list[Hit] = []
