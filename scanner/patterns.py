@@ -62,11 +62,45 @@ _UNSUPPORTED = (
 )
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _encodable(text: str) -> str:
+    """RE2 matches UTF-8, and a file name that is not UTF-8 reaches it with its bytes as
+    lone surrogates, which cannot be encoded: each becomes U+FFFD, one character for one,
+    so positions in the text still hold."""
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
+class _Linear:
+    """An RE2 pattern that takes any Python string."""
+
+    __slots__ = ("_regexp", "pattern")
+
+    def __init__(self, regexp: Any) -> None:
+        self._regexp = regexp
+        self.pattern: str = regexp.pattern
+
+    def search(self, text: str, /) -> Match | None:
+        return cast(Match | None, self._regexp.search(_encodable(text)))
+
+    def match(self, text: str, /) -> Match | None:
+        return cast(Match | None, self._regexp.match(_encodable(text)))
+
+    def fullmatch(self, text: str, /) -> Match | None:
+        return cast(Match | None, self._regexp.fullmatch(_encodable(text)))
+
+    def finditer(self, text: str, /) -> Iterator[Match]:
+        return cast(Iterator[Match], self._regexp.finditer(_encodable(text)))
+
+
 @lru_cache(maxsize=1024)
 def compiled(pattern: str) -> Pattern:
     """`pattern` compiled for linear-time matching, or PatternError saying why not."""
     try:
-        return cast(Pattern, re2.compile(pattern, _OPTIONS))
+        return _Linear(re2.compile(pattern, _OPTIONS))
     except re2.error as exc:
         raise PatternError(_reason(exc)) from None
 
@@ -104,7 +138,7 @@ def own(pattern: str) -> Pattern:
 
 def is_linear(pattern: Pattern) -> bool:
     """Whether `pattern` runs on RE2 (rather than on `re`, for lookaround)."""
-    return isinstance(pattern, re2._Regexp)
+    return isinstance(pattern, _Linear)
 
 
 class PatternSet:
@@ -124,7 +158,7 @@ class PatternSet:
         """The positions (in the order added) of the patterns found in any of `texts`."""
         found: set[int] = set()
         for text in texts:
-            found.update(self._set.Match(text) or ())  # None when none is found
+            found.update(self._set.Match(_encodable(text)) or ())  # None when none is found
         return found
 
 

@@ -46,6 +46,10 @@ def worker_pool(workers: int, initializer: Callable[..., None], initargs: tuple[
         pool.shutdown(wait=False, cancel_futures=True)
         for worker in set(multiprocessing.active_children()) - others:
             worker.kill()
+        # With its workers gone the pool's manager thread ends at once; waiting for it here
+        # leaves nothing for the interpreter's exit, which would otherwise wake that thread
+        # through a pipe already closed and print a traceback after the one line.
+        pool.shutdown(wait=True)
         raise
     pool.shutdown()
 
