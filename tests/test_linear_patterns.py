@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 
@@ -107,3 +108,11 @@ def test_the_catalogue_matched_together_decides_as_each_pattern_alone() -> None:
         assert catalogue.match_reference(reference) == list(alone), command
     assert any(catalogue.match_reference(Reference(COMMAND, c, "ci.yml:1"))
                for c in COMMANDS)
+
+
+def test_a_name_that_is_not_utf8_can_be_searched() -> None:
+    """Names read from disk keep undecodable bytes as surrogates, which RE2 cannot take."""
+    name = ".github/workflows/" + os.fsdecode(b"t\xff") + ".yml"
+    found = patterns.compiled(r"\.ya?ml$").search(name)
+    assert found is not None and found.start() == len(name) - 4
+    assert patterns.PatternSet([r"workflows/t"]).matching([name]) == {0}
