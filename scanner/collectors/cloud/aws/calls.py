@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from scanner.collectors.bounds import Budget, RequestBudgetSpent
 from scanner.collectors.cloud.aws.api import Api
 from scanner.collectors.cloud.aws.session import Secrets, client_config
 from scanner.collectors.cloud.aws.target import AccountTarget
@@ -31,6 +32,7 @@ UNSUPPORTED = "unsupported"
 UNREACHABLE = "unreachable"
 THROTTLED = "throttled"
 REFUSED = "refused"  # any other error answer; its code says what (e.g. not subscribed)
+SPENT = "spent"  # not asked: the account's request budget was used up
 # A listing longer than this many pages is cut, with a note: a scan judges practice, it
 # does not export an account (1,000 pages is 20,000 canaries or 50,000 tagged resources).
 MAX_PAGES = 1000
@@ -76,6 +78,9 @@ class Unanswered(Exception):
             return f"{self.action} is not answered by the endpoint{where} ({self.reason})"
         if self.kind == THROTTLED:
             return f"{self.action} stayed throttled{where} after retries"
+        if self.kind == SPENT:
+            return (f"{self.action}{where} not asked: the account's budget of requests was "
+                    "spent (max_requests on the account target raises it)")
         return f"{self.action} failed{where}: {self.reason}"
 
 
@@ -90,6 +95,7 @@ class Reader:
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self.calls = 0
+        self.budget = Budget(target.max_requests)
         self.unreachable: dict[str, str] = {}
         self.notes: list[str] = []  # listings cut at MAX_PAGES
 
@@ -105,6 +111,9 @@ class Reader:
             return self._clients[key]
 
     def _count(self, **_: Any) -> None:
+        """Every HTTP call, pages included, passes here before it is sent: past the
+        account's budget it is not sent at all."""
+        self.budget.spend()
         with self._lock:
             self.calls += 1
 
@@ -204,6 +213,8 @@ class Reader:
             return Unanswered(REFUSED, service, region, name, "no credentials")
         if isinstance(exc, NotImplementedError):
             return Unanswered(UNSUPPORTED, service, region, name, "not implemented")
+        if isinstance(exc, RequestBudgetSpent):
+            return Unanswered(SPENT, service, region, name, str(exc))
         # Anything else (an unexpected answer shape, a parser error) costs this call only.
         return Unanswered(REFUSED, service, region, name,
                           self._secrets.scrub(f"{type(exc).__name__}: {exc}"))

@@ -11,7 +11,7 @@ from scanner import validate as v
 ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):role/[\w+=,.@/-]+$")
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 KEYS = ("profile", "role_arn", "external_id", "regions", "endpoint_url", "iac_tags",
-        "required_tags", "window_days", "workers")
+        "required_tags", "window_days", "workers", "max_requests")
 DEFAULT_REQUIRED_TAGS = ("service", "env", "team")
 
 
@@ -29,6 +29,9 @@ class AccountTarget:
     required_tags: tuple[str, ...] = DEFAULT_REQUIRED_TAGS
     window_days: int = 90
     workers: int = 8
+    # API calls one scan of the account may make: a listing of a hundred thousand tables
+    # would otherwise become as many describe calls.
+    max_requests: int = 20_000
 
     @property
     def label(self) -> str:
@@ -43,7 +46,7 @@ class AccountTarget:
                 "external_id": self.external_id, "regions": list(self.regions),
                 "endpoint_url": self.endpoint_url, "iac_tags": list(self.iac_tags),
                 "required_tags": list(self.required_tags), "window_days": self.window_days,
-                "workers": self.workers}
+                "workers": self.workers, "max_requests": self.max_requests}
 
     @classmethod
     def from_options(cls, options: Any) -> AccountTarget:
@@ -54,7 +57,8 @@ class AccountTarget:
                    iac_tags=tuple(options.get("iac_tags") or ()),
                    required_tags=tuple(options.get("required_tags") or ()),
                    window_days=int(options.get("window_days", 90)),
-                   workers=int(options.get("workers", 8)))
+                   workers=int(options.get("workers", 8)),
+                   max_requests=int(options.get("max_requests", 20_000)))
 
 
 def parse_target(raw: Any, where: v.Where) -> AccountTarget:
@@ -94,4 +98,6 @@ def parse_target(raw: Any, where: v.Where) -> AccountTarget:
                               minimum=7, maximum=730),
         workers=v.integer(entry.get("workers", 8), where.at("workers"), minimum=1,
                           maximum=32),
+        max_requests=v.integer(entry.get("max_requests", 20_000), where.at("max_requests"),
+                               minimum=10, maximum=10_000_000),
     )

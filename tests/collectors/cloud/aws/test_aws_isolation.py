@@ -129,3 +129,25 @@ def test_refused_scheduled_actions_leave_the_scaling_policies_decided(
     assert "aws.scheduled_scaling" not in seen
     assert "no evidence for aws.scheduled_scaling: access denied to " \
         "autoscaling:DescribeScheduledActions" in notes
+
+
+def test_a_long_listing_does_not_become_unbounded_detail_calls(
+        account: estate.Builder) -> None:
+    """Each listed table is a describe call: past the account's max_requests nothing more
+    is sent, and what was not asked is named, not counted as absent."""
+    dynamodb = account.client("dynamodb")
+    for n in range(150):
+        dynamodb.create_table(TableName=f"t{n}", BillingMode="PAY_PER_REQUEST",
+                              AttributeDefinitions=[{"AttributeName": "k",
+                                                     "AttributeType": "S"}],
+                              KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}])
+    target = AccountTarget(role_arn=estate.role_arn(ACCOUNT), regions=(REGION,),
+                           max_requests=120)
+    with estate.answering({"rum.ListAppMonitors": estate.refuse("404", 404)}):
+        found = AwsCollector().collect(Target("aws", target.label, target.to_options()),
+                                       CollectSettings())
+    notes = [p.message for p in found.problems]
+    assert any("DynamoDB tables not counted (dynamodb:DescribeTable in eu-west-1 not "
+               "asked: the account's budget of requests was spent (max_requests on the "
+               "account target raises it)" in note for note in notes), notes
+    assert all(p.severity != ERROR for p in found.problems)  # the account still counts
