@@ -66,11 +66,57 @@ _UNSUPPORTED = (
 )
 
 
+class Linear:
+    """A pattern on RE2 that also reads text RE2 cannot encode: a file name that is not
+    UTF-8, decoded with surrogateescape, holds lone surrogates.  Each is read as U+FFFD,
+    one character for one, so positions in a match are those in the text."""
+
+    __slots__ = ("_compiled",)
+
+    def __init__(self, compiled: Any) -> None:
+        self._compiled = compiled
+
+    @property
+    def pattern(self) -> str:
+        return cast(str, self._compiled.pattern)
+
+    def search(self, text: str, /) -> Match | None:
+        return cast(Match | None, self._compiled.search(_encodable(text)))
+
+    def match(self, text: str, /) -> Match | None:
+        return cast(Match | None, self._compiled.match(_encodable(text)))
+
+    def fullmatch(self, text: str, /) -> Match | None:
+        return cast(Match | None, self._compiled.fullmatch(_encodable(text)))
+
+    def finditer(self, text: str, /) -> Iterator[Match]:
+        return cast(Iterator[Match], self._compiled.finditer(_encodable(text)))
+
+    def findall(self, text: str, /) -> list[Any]:
+        return cast(list[Any], self._compiled.findall(_encodable(text)))
+
+    def sub(self, replacement: str, text: str, /) -> str:
+        return cast(str, self._compiled.sub(replacement, _encodable(text)))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(text: str) -> str:
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
+
 @lru_cache(maxsize=1024)
 def compiled(pattern: str) -> Pattern:
     """`pattern` compiled for linear-time matching, or PatternError saying why not."""
     try:
-        return cast(Pattern, re2.compile(pattern, _OPTIONS))
+        return Linear(re2.compile(pattern, _OPTIONS))
     except re2.error as exc:
         raise PatternError(_reason(exc)) from None
 

@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import re2  # type: ignore[import-untyped]
 
 import scanner
 from scanner.collectors.ci.hits import WEAK_PLACE
@@ -29,7 +28,7 @@ from scanner.collectors.ci.jenkins import SCHEDULED
 from scanner.collectors.ci.resolve import make
 from scanner.collectors.files.index import TEMPLATE
 from scanner.collectors.files.practices import GENERATED_HEADER
-from scanner.patterns import Pattern
+from scanner.patterns import Linear, Pattern
 
 from adversarial import adversarial_lines
 
@@ -72,7 +71,7 @@ SOURCES = _sources()
 
 def _held(value: object, depth: int = 0) -> Iterator[object]:
     """Compiled patterns in `value`: itself, or in its items or fields."""
-    if isinstance(value, re.Pattern | re2._Regexp):
+    if isinstance(value, re.Pattern | Linear):
         yield value
     elif depth < 3 and isinstance(value, (tuple, list, set, frozenset)):
         for item in value:

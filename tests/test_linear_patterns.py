@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 
@@ -74,3 +75,11 @@ def test_the_security_policy_email_pattern_is_linear_over_a_long_line_without_an
     assert time.monotonic() - started < 10  # a bound against a hang, not a timing
     found = EMAIL.search("write to security@example.org.")
     assert found is not None and found.group() == "security@example.org"
+
+
+def test_a_file_name_that_is_not_utf8_is_read_with_its_positions() -> None:
+    name = os.fsdecode(b"tests/bad\xff\xfe/cli.rs")  # as git's paths are decoded
+    found = patterns.compiled(r"(?:^|/)tests/([^/]+)/\w+\.rs$").search(name)
+    assert found is not None and (found.start(1), found.end(1)) == (6, 11)
+    assert patterns.compiled(r"\.rs$").sub("", name) == "tests/bad\ufffd\ufffd/cli"
+    assert patterns.compiled(r"\.py$").search(name) is None
