@@ -43,6 +43,10 @@ class Pattern(Protocol):
 
     def finditer(self, text: str, /) -> Iterator[Match]: ...
 
+    def findall(self, text: str, /) -> list[Any]: ...
+
+    def sub(self, replacement: str, text: str, /) -> str: ...
+
 
 class PatternError(ValueError):
     """A pattern RE2 cannot compile; the message says why and what to write instead."""
@@ -62,45 +66,57 @@ _UNSUPPORTED = (
 )
 
 
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+class Linear:
+    """A pattern on RE2 that also reads text RE2 cannot encode: a file name that is not
+    UTF-8, decoded with surrogateescape, holds lone surrogates.  Each is read as U+FFFD,
+    one character for one, so positions in a match are those in the text."""
+
+    __slots__ = ("_compiled",)
+
+    def __init__(self, compiled: Any) -> None:
+        self._compiled = compiled
+
+    @property
+    def pattern(self) -> str:
+        return cast(str, self._compiled.pattern)
+
+    def search(self, text: str, /) -> Match | None:
+        return cast(Match | None, self._compiled.search(_encodable(text)))
+
+    def match(self, text: str, /) -> Match | None:
+        return cast(Match | None, self._compiled.match(_encodable(text)))
+
+    def fullmatch(self, text: str, /) -> Match | None:
+        return cast(Match | None, self._compiled.fullmatch(_encodable(text)))
+
+    def finditer(self, text: str, /) -> Iterator[Match]:
+        return cast(Iterator[Match], self._compiled.finditer(_encodable(text)))
+
+    def findall(self, text: str, /) -> list[Any]:
+        return cast(list[Any], self._compiled.findall(_encodable(text)))
+
+    def sub(self, replacement: str, text: str, /) -> str:
+        return cast(str, self._compiled.sub(replacement, _encodable(text)))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _encodable(text: str) -> str:
-    """RE2 matches UTF-8, and a file name that is not UTF-8 reaches it with its bytes as
-    lone surrogates, which cannot be encoded: each becomes U+FFFD, one character for one,
-    so positions in the text still hold."""
-    if text.isascii() or not _SURROGATE.search(text):
+    if text.isascii():
         return text
-    return _SURROGATE.sub("\ufffd", text)
-
-
-class _Linear:
-    """An RE2 pattern that takes any Python string."""
-
-    __slots__ = ("_regexp", "pattern")
-
-    def __init__(self, regexp: Any) -> None:
-        self._regexp = regexp
-        self.pattern: str = regexp.pattern
-
-    def search(self, text: str, /) -> Match | None:
-        return cast(Match | None, self._regexp.search(_encodable(text)))
-
-    def match(self, text: str, /) -> Match | None:
-        return cast(Match | None, self._regexp.match(_encodable(text)))
-
-    def fullmatch(self, text: str, /) -> Match | None:
-        return cast(Match | None, self._regexp.fullmatch(_encodable(text)))
-
-    def finditer(self, text: str, /) -> Iterator[Match]:
-        return cast(Iterator[Match], self._regexp.finditer(_encodable(text)))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
 
 
 @lru_cache(maxsize=1024)
 def compiled(pattern: str) -> Pattern:
     """`pattern` compiled for linear-time matching, or PatternError saying why not."""
     try:
-        return _Linear(re2.compile(pattern, _OPTIONS))
+        return Linear(re2.compile(pattern, _OPTIONS))
     except re2.error as exc:
         raise PatternError(_reason(exc)) from None
 
@@ -125,8 +141,9 @@ def compiled_or_none(pattern: str) -> Pattern | None:
 def own(pattern: str) -> Pattern:
     """One of the scanner's own patterns that runs over repository text (the CI tool
     catalogue's, say): RE2 where RE2 can run it; the few that need lookaround stay on
-    Python's `re`, and tests/collectors/ci/test_catalogue_linear.py runs each catalogue
-    one over adversarial lines to show it stays linear."""
+    Python's `re`, and tests/collectors/ci/test_catalogue_linear.py and
+    tests/test_builtin_patterns_linear.py run each over adversarial lines to show it
+    stays linear.  RE2 reads `\\w`, `\\s`, `\\d` and `\\b` as ASCII and `$` as the very end."""
     linear = compiled_or_none(pattern)
     if linear is not None:
         return linear
@@ -138,7 +155,7 @@ def own(pattern: str) -> Pattern:
 
 def is_linear(pattern: Pattern) -> bool:
     """Whether `pattern` runs on RE2 (rather than on `re`, for lookaround)."""
-    return isinstance(pattern, _Linear)
+    return isinstance(pattern, Linear)
 
 
 class PatternSet:

@@ -116,3 +116,11 @@ def test_a_name_that_is_not_utf8_can_be_searched() -> None:
     found = patterns.compiled(r"\.ya?ml$").search(name)
     assert found is not None and found.start() == len(name) - 4
     assert patterns.PatternSet([r"workflows/t"]).matching([name]) == {0}
+
+
+def test_a_file_name_that_is_not_utf8_is_read_with_its_positions() -> None:
+    name = os.fsdecode(b"tests/bad\xff\xfe/cli.rs")  # as git's paths are decoded
+    found = patterns.compiled(r"(?:^|/)tests/([^/]+)/\w+\.rs$").search(name)
+    assert found is not None and (found.start(1), found.end(1)) == (6, 11)
+    assert patterns.compiled(r"\.rs$").sub("", name) == "tests/bad\ufffd\ufffd/cli"
+    assert patterns.compiled(r"\.py$").search(name) is None

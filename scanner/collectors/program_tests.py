@@ -17,6 +17,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from scanner import patterns
+from scanner.patterns import Pattern
+
 MAX_FILES_READ = 400  # candidate test files read per tree
 MAX_TEXT = 200_000  # characters of each file searched
 
@@ -33,7 +36,7 @@ class ProgramSuite:
 class _Kind:
     name: str
     regime: str
-    path: re.Pattern[str]
+    path: Pattern | re.Pattern[str]
     content: re.Pattern[str]
     runners: tuple[str, ...]
 
@@ -42,7 +45,8 @@ _CONTAINERS = re.compile(r"\b(?:docker|podman)\s+(?:run|exec|compose\s+up|contai
                          r"|\bTestcontainers\b|\btestcontainers\b")
 KINDS = (
     _Kind("Rust tests that run the built binary", "e2e",
-          re.compile(r"(^|/)tests/([^/]+/)*[^/]+\.rs$"),
+          # On RE2: in Python's `re` each `tests/` of a long path rescans all after it.
+          patterns.own(r"(^|/)tests/([^/]+/)*[^/]+\.rs$"),
           re.compile(r"\bCARGO_BIN_EXE_\w+|\bassert_cmd::|\bcargo_bin\(|\btrycmd::"
                      r"|\bsnapbox::cmd\b"),
           ("cargo-test",)),

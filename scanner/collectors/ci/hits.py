@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
+from scanner import patterns
 from scanner.collectors.ci.model import (
     AFTER_MERGE,
     BEFORE_MERGE,
@@ -61,8 +62,8 @@ PUBLISH_NAME = re.compile(r"(?i)^(?:publish|release|push)(?:[\s_-]+(?:the[\s_-]+
                           r"(?:images?|artifacts?|packages?|binaries|release|containers?))?$")
 INTEGRATION = re.compile(r"(?i)(^|[^a-z])(integration|integ|it|api[-_ ]?tests?|functional|"
                          r"component[-_ ]tests?)([^a-z]|$)")
-WEAK_PLACE = re.compile(r"(?i)(^|/)(tests?|testing|testdata|test-data|fixtures?|examples?|"
-                        r"samples?|docs?|e2e|hack|__tests__|spec)(/|$)|(^|/)[^/]*test[^/]*\.mk:")
+WEAK_PLACE = patterns.own(r"(?i)(^|/)(tests?|testing|testdata|test-data|fixtures?|examples?|"
+                          r"samples?|docs?|e2e|hack|__tests__|spec)(/|$)|(^|/)[^/]*test[^/]*\.mk:")
 # Reusable workflows and components from other repositories, recognised by their file name
 # when their content cannot be read: name words -> category.
 WORKFLOW_NAME_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (

@@ -33,7 +33,7 @@ from scanner.collectors.ci.model import (
     Job,
     Reference,
 )
-from scanner.collectors.ci.resolve.words import segments
+from scanner.collectors.ci.resolve.words import MAX_COMMAND, segments
 from scanner.collectors.deadlines import check
 from scanner.evidence import TRAIL
 from scanner.patterns import Pattern
@@ -87,13 +87,13 @@ class Matcher:
                 return False
         elif found is None:
             if self.compiled is None or not any(
-                    self.compiled.search(text) for text in texts or (reference.value,)):
+                    self.compiled.search(text) for text in texts or (_read(reference.value),)):
                 return False
         elif not found:
             return False
         if self.since and _older(reference.version, self.since):
             return False
-        return all(pattern.search(reference.input(name)) for name, pattern in self.inputs)
+        return all(pattern.search(_read(reference.input(name))) for name, pattern in self.inputs)
 
 
 @dataclass(frozen=True)
@@ -156,9 +156,9 @@ class Catalogue:
         found = self._seen.get(key)
         if found is None:
             check()
-            texts: list[str] = [reference.value]
+            texts: list[str] = [_read(reference.value)]
             if reference.kind == COMMAND:  # also the simple commands behind launchers
-                texts += [t for t in segments(reference.value) if t not in texts]
+                texts += [t for t in segments(texts[0]) if t not in texts]
             found = self._matching(reference, texts)
             self._seen[key] = found
         values = dict(variables)
@@ -187,10 +187,15 @@ class Catalogue:
                                 matcher.applies, reference.via))
         return hits
 
-
-
-MAX_COMMAND = 20_000  # characters of a command line a job's variables are put into
 _SHELL_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _read(text: str) -> str:
+    """What the catalogue's patterns read of a command line or an input: its first
+    MAX_COMMAND characters.  The few patterns on Python's `re` are linear
+    (tests/collectors/ci/test_catalogue_linear.py), yet hundreds of patterns over the
+    2 MB a file may hold on one line would take seconds, for every such line."""
+    return text[:MAX_COMMAND]
 
 
 def with_variables(command: str, values: dict[str, str]) -> str:

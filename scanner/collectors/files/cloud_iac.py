@@ -101,7 +101,7 @@ PROVIDER_CLOUDS = {
 }
 AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
 GCP_REGION = re.compile(r"^[a-z]+-[a-z]+\d+$")
-AZURE_LOCATION = re.compile(r"^[a-z]+[a-z0-9]*$")
+AZURE_LOCATION = re.compile(r"^[a-z][a-z0-9]*$")  # not [a-z]+[a-z0-9]*: quadratic
 REGISTRY_SOURCE = re.compile(r"^(?:[\w.-]+\.[a-z]{2,}/)?([\w-]+)/([\w-]+)/([\w-]+)$")
 # A filter that selects failures (`errorMessage = "Failed authentication"`,
 # `ConsoleLogin = "Failure"`), not one that excludes them (`!= "Failure"`).

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from scanner.collectors.base import Emitter
+from scanner.collectors.files import pom
 from scanner.collectors.files.index import FileIndex, Manifest, is_example
 from scanner.collectors.files.kubernetes import (
     Helm,
@@ -354,7 +355,7 @@ def _dependency_reader(path: str) -> Reader | None:
     if name == "go.mod":
         return _go_mod
     if name == "pom.xml":
-        return _pom
+        return pom.dependencies
     if name in ("build.gradle", "build.gradle.kts"):
         return _gradle
     if name == "Gemfile" or name.endswith(".gemspec"):
@@ -488,15 +489,6 @@ def _go_mod(text: str) -> Iterator[tuple[str, int]]:
 
 def _line_at(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
-
-
-def _pom(text: str) -> Iterator[tuple[str, int]]:
-    for block in re.finditer(r"<dependency>(.*?)</dependency>", text, re.DOTALL):
-        group = re.search(r"<groupId>\s*([^<\s]+)\s*</groupId>", block.group(1))
-        artifact = re.search(r"<artifactId>\s*([^<\s]+)\s*</artifactId>", block.group(1))
-        if artifact:
-            name = f"{group.group(1)}:{artifact.group(1)}" if group else artifact.group(1)
-            yield name, _line_at(text, block.start(1) + artifact.start())
 
 
 GRADLE_COORDINATE = re.compile(r"""["']([\w.-]+):([\w.-]+)(:[^"']*)?["']""")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from scanner import patterns
 from scanner.collectors.deadlines import check
 from scanner.collectors.tree import RepoTree, SkippedFile
 from scanner.yaml_source import LineDict, YamlError, load_yaml_documents
@@ -23,7 +24,9 @@ MAX_PARSE_BYTES = 1_000_000
 # Examples, fixtures and documentation describe no real infrastructure or service.
 EXAMPLE_FOLDER = re.compile(r"(?i)(^|/)(docs?|examples?|samples?|tests?|testdata|test-data|"
                             r"fixtures|e2e|__tests__)/")
-_TEMPLATE = re.compile(r"\{\{.*?\}\}")
+# A Helm or Go template's action, `{{ .Values.x }}`; on RE2, as in Python's `re` each
+# `{{` with no `}}` after it would scan to the end of the line.
+TEMPLATE = patterns.own(r"\{\{(.*?)\}\}")
 HELM_TEMPLATE = re.compile(r"(^|/)templates/[^/]+\.ya?ml$")
 
 
@@ -104,7 +107,7 @@ class FileIndex:
             if stripped.startswith("{{") and stripped.endswith("}}"):
                 lines.append("")  # a control line such as {{- if … }}: keep the numbering
             else:
-                lines.append(_TEMPLATE.sub("x", line))
+                lines.append(TEMPLATE.sub("x", line))
         try:
             return load_yaml_documents("\n".join(lines))
         except YamlError:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.collectors.base import Emitter
-from scanner.collectors.files.index import FileIndex, Manifest, is_example
+from scanner.collectors.files.index import TEMPLATE, FileIndex, Manifest, is_example
 from scanner.signals import SignalSpec
 from scanner.yaml_source import LineDict, LineList
 
@@ -234,7 +234,7 @@ class Helm:
         root = self.chart_root(path)
         scenarios = self.scenarios(root) if root is not None else []
         found: list[int] = []
-        for expression in re.findall(r"\{\{(.*?)\}\}", raw):
+        for expression in TEMPLATE.findall(raw):
             refs = [ref.group(1) for ref in _VALUES_REF.finditer(expression)]
             defaults = [int(d) for d in _DEFAULT.findall(expression)]
             for scenario in scenarios or [[]]:
@@ -646,7 +646,7 @@ def _label_keys(workload: Workload, helm: Helm, kustomized: dict[str, set[str]])
             if helm.chart_root(copy.path) is not None:
                 text = helm.expand(helm.block(copy.path, holder.line_of("labels")))
                 keys.update(m.group(1) for line in text.splitlines()
-                            if (m := _YAML_KEY.match(re.sub(r"\{\{.*?\}\}", "", line))))
+                            if (m := _YAML_KEY.match(TEMPLATE.sub("", line))))
     return keys
 
 

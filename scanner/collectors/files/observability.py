@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.collectors.base import Emitter
+from scanner.collectors.files import pom
 from scanner.collectors.files.index import YAML_SUFFIXES, FileIndex, is_example
 from scanner.collectors.structured import load_json, load_toml
 from scanner.signals import SignalSpec
@@ -804,7 +805,7 @@ def _dependency_reader(path: str) -> Reader | None:
     if name == "go.mod":
         return "go", _go_mod
     if name == "pom.xml":
-        return "maven", _pom
+        return "maven", pom.dependencies
     if name in ("build.gradle", "build.gradle.kts"):
         return "maven", _gradle
     if name == "Gemfile" or name.endswith(".gemspec"):
@@ -961,15 +962,6 @@ def _go_mod(text: str) -> Iterator[tuple[str, int]]:
             parts = line.split()
             if len(parts) >= 2:
                 yield parts[1], number
-
-
-def _pom(text: str) -> Iterator[tuple[str, int]]:
-    for block in re.finditer(r"<dependency>(.*?)</dependency>", text, re.DOTALL):
-        group = re.search(r"<groupId>\s*([^<\s]+)\s*</groupId>", block[1])
-        artifact = re.search(r"<artifactId>\s*([^<\s]+)\s*</artifactId>", block[1])
-        if artifact:
-            name = f"{group[1]}:{artifact[1]}" if group else artifact[1]
-            yield name, _line(text, block.start(1) + artifact.start())
 
 
 GRADLE_COORDINATE = re.compile(r"""["']([\w.-]+):([\w.-]+)(:[^"']*)?["']""")

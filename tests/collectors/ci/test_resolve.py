@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
 
 from scanner.collectors.ci.model import COMMAND, Job, Reference
 from scanner.collectors.ci.resolve import Resolver, segments, strip_launchers
+from scanner.collectors.ci.resolve.words import MAX_COMMAND, words
 from scanner.collectors.ci.tools import load_catalogue
 from scanner.collectors.local.worktree import WorkTree
 
@@ -24,6 +26,12 @@ Tree = Callable[[dict[str, str]], WorkTree]
 ])
 def test_strip_launchers(line: str, expected: str) -> None:
     assert strip_launchers(line) == expected
+
+
+def test_the_words_of_a_command_line_are_those_of_its_first_characters() -> None:
+    started = time.monotonic()
+    assert words("echo 'a b' " + "a" * 2_000_000) == ["echo", "a b", "a" * (MAX_COMMAND - 11)]
+    assert time.monotonic() - started < 20  # a bound against a hang: shlex took 55 s
 
 
 def test_segments_split_chains_and_pipes() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from scanner.collectors.ci.model import (
     REUSABLE_WORKFLOW,
     Reference,
 )
+from scanner.collectors.ci.resolve.words import MAX_COMMAND
 from scanner.collectors.ci.tools import load_catalogue
 from scanner.errors import FileProblem
 
@@ -87,6 +89,19 @@ def test_recognised(kind: str, value: str, expected: tuple[str, str]) -> None:
 ])
 def test_not_recognised(kind: str, value: str) -> None:
     assert categories(kind, value) == set()
+
+
+def test_the_catalogue_reads_the_first_characters_of_a_command_line() -> None:
+    padding = "echo " + "a" * MAX_COMMAND
+    assert ("semgrep", "sast") in categories(COMMAND, "semgrep scan && " + padding)
+    assert categories(COMMAND, padding + " && semgrep scan") == set()
+
+
+def test_a_command_line_of_two_megabytes_is_matched_without_stalling() -> None:
+    started = time.monotonic()
+    for line in ("echo " + "a" * 2_000_000, "run " + "-" * 2_000_000):
+        assert categories(COMMAND, line) == set()
+    assert time.monotonic() - started < 20  # a bound against a hang: it took 100 s
 
 
 def test_action_inputs_choose_the_category() -> None:

@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from scanner import patterns
+
 MAX_INCLUDES = 64  # included makefiles read per top-level Makefile
 MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
 
@@ -30,7 +32,10 @@ _COMMAND_START = re.compile(r"&&|\|\||;|\|")
 # `$(eval ENGINERUN= )` in a recipe: a variable set for the targets that run after it.
 EVAL = re.compile(r"^\$[({]eval\s+([A-Za-z_][A-Za-z0-9_.-]*)\s*(?::=|=)([^)}]*)[)}]$")
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=\S*")
-_ANY_VARIABLE = re.compile(r"\$\$[A-Za-z_][A-Za-z0-9_]*|\$\$\{[^}]*\}|\$[({][^)}]*[)}]|\$\$?\w")
+# On RE2: in Python's `re`, every `$(` with no closing bracket after it scans to the end.
+# [\p{L}\p{N}_] is `\w` as Python reads it (RE2's `\w` is ASCII only).
+_ANY_VARIABLE = patterns.own(
+    r"\$\$[A-Za-z_][A-Za-z0-9_]*|\$\$\{[^}]*\}|\$[({][^)}]*[)}]|\$\$?[\p{L}\p{N}_]")
 
 Read = Callable[[str], "str | None"]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import shlex
 
+MAX_COMMAND = 20_000  # characters of a command line read; no real command is this long
 # Launchers: words that run the command after them, and their options taking a value.
 _LAUNCHERS: dict[tuple[str, ...], frozenset[str]] = {
     ("uv", "run"): frozenset({"--group", "--extra", "--with", "--with-editable",
@@ -73,7 +74,10 @@ _EXEC_VALUED = frozenset({"-e", "--env", "--env-file", "-u", "--user", "-w", "--
 
 
 def words(command: str) -> list[str]:
-    """The words of one simple command, quotes removed where they balance."""
+    """The words of one simple command, quotes removed where they balance; of its first
+    MAX_COMMAND characters, as shlex takes time quadratic in the length of one word (a
+    1.5 MB `echo aaa…` in a workflow took a minute)."""
+    command = command[:MAX_COMMAND]
     try:
         return shlex.split(command, comments=False, posix=True)
     except ValueError:  # unbalanced quotes: plain whitespace words
