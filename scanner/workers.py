@@ -43,15 +43,26 @@ def worker_pool(workers: int, initializer: Callable[..., None], initargs: tuple[
     try:
         yield pool
     except BaseException:
+        manager = getattr(pool, "_executor_manager_thread", None)
         pool.shutdown(wait=False, cancel_futures=True)
         for worker in set(multiprocessing.active_children()) - others:
             worker.kill()
-        # With its workers gone the pool's manager thread ends at once; waiting for it here
-        # leaves nothing for the interpreter's exit, which would otherwise wake that thread
-        # through a pipe already closed and print a traceback after the one line.
+        # With its workers gone the pool's manager thread ends at once and closes its wake-up
+        # pipe. Python 3.11's exit handler still wakes every manager thread it knows, through
+        # that closed pipe, and prints a traceback after the one line (3.12 checks first):
+        # wait for the thread, then take it off the handler's list.
         pool.shutdown(wait=True)
+        _forget(manager)
         raise
     pool.shutdown()
+
+
+def _forget(manager: threading.Thread | None) -> None:
+    from concurrent.futures import process
+
+    wakeups = getattr(process, "_threads_wakeups", None)
+    if manager is not None and wakeups is not None:
+        wakeups.pop(manager, None)
 
 
 def _start_worker(parent: int, initializer: Callable[..., None],
