@@ -10,6 +10,7 @@ from typing import Any
 
 from scanner.store.store import Store, database_url
 
+from documents import mappings
 from fakes.github_api import FakeGitHub
 from fakes.pagerduty_api import FakePagerDuty
 
@@ -24,14 +25,7 @@ def ago(days: float) -> datetime:
 
 
 def evidence_items(document: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(document, dict):
-        if "signal" in document and "entity" in document:
-            yield document
-        for value in document.values():
-            yield from evidence_items(value)
-    elif isinstance(document, list):
-        for value in document:
-            yield from evidence_items(value)
+    return (node for node in mappings(document) if "signal" in node and "entity" in node)
 
 
 def test_incidents_of_a_repositorys_service_count_in_its_change_failure_rate(

@@ -8,9 +8,10 @@ before the cap a 1.9 MB `echo aaa…` step held the scan for about two minutes.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
+from documents import mappings
 from gitrepo import GitRepo
 
 Hostile = Callable[..., Any]  # the `hostile` fixture: a bounded `maturity` run
@@ -30,17 +31,8 @@ jobs:
 """})
     run = hostile("scan", str(repo.root), "--format", "json", "--no-store", bound=60)
     assert run.code == 0, run.err
-    found = {(e["locator"], *e["value"]) for e in _evidence(json.loads(run.out))
-             if e["signal"] == "ci.sast.tools"}
+    found = {(e["locator"], *e["value"]) for e in mappings(json.loads(run.out))
+             if e.get("signal") == "ci.sast.tools"}
     assert found == {(".github/workflows/ci.yml:7", "semgrep")}
 
 
-def _evidence(node: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(node, dict):
-        if "signal" in node:
-            yield node
-        for value in node.values():
-            yield from _evidence(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _evidence(value)

@@ -9,12 +9,13 @@ a repository's CI file, so whoever writes the repository picks it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from documents import mappings
 from gitrepo import GitRepo
 
 Hostile = Callable[..., Any]  # the `hostile` fixture: a bounded `maturity` run
@@ -50,19 +51,9 @@ def _rule(rule_id: str, condition: str) -> str:
 """
 
 
-def _walk(node: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _walk(value)
-
-
 def _rule_result(report: str, rule_id: str) -> dict[str, Any]:
     wanted = f"release_deploy.deployment_strategy.{rule_id}"
-    return next(node for node in _walk(json.loads(report)) if node.get("id") == wanted)
+    return next(node for node in mappings(json.loads(report)) if node.get("id") == wanted)
 
 
 def _scan(hostile: Hostile, tmp_path: Path, config: str, *repos: GitRepo) -> Any:
