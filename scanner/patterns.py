@@ -16,6 +16,7 @@ from typing import Any, Protocol, cast
 
 import re2  # type: ignore[import-untyped]
 
+from scanner.printable import SURROGATE
 from scanner.validate import Where
 
 
@@ -99,16 +100,13 @@ class Linear:
         return cast(str, self._compiled.sub(replacement, _encodable(text)))
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def _encodable(text: str) -> str:
     if text.isascii():
         return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return _SURROGATE.sub("\ufffd", text)
+        return SURROGATE.sub("\ufffd", text)
     return text
 
 

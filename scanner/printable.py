@@ -28,7 +28,8 @@ def printable(text: str) -> str:
     return _UNSAFE.sub(_escape, text)
 
 
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+#: A lone surrogate: how Python keeps a byte of a file name that is not UTF-8.
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def legible(value: Any) -> Any:
@@ -38,7 +39,7 @@ def legible(value: Any) -> Any:
     and a store or a report must be able to encode it. The value itself when nothing
     in it changes."""
     if isinstance(value, str):
-        return _SURROGATE.sub(_escape, value) if _SURROGATE.search(value) else value
+        return SURROGATE.sub(_escape, value) if SURROGATE.search(value) else value
     if isinstance(value, list | tuple):
         items = [legible(item) for item in value]
         if all(new is old for new, old in zip(items, value, strict=True)):
