@@ -14,7 +14,7 @@ from scanner.engine.loader import builtin_rule_files, load_rules
 from scanner.evidence import Evidence, EvidenceIndex
 from scanner.model import load_model
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[2] / "rules" / "golden"
 CATALOGUE = registry.catalogue()
 RULES = load_rules(builtin_rule_files(), load_model(), CATALOGUE)
 THRESHOLDS = RULES.threshold_values()
