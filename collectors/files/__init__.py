@@ -2,13 +2,17 @@
 
 A detector has a stable id, declares the signals it can emit and has
 `detect(files: FileIndex, out: Emitter) -> None`; it works on any tree (a local
-clone, a Git host's archive, one service's folder inside a monorepo).  Detectors
-are found through this registry, so a new one is one `register` call and a
-failing one costs only its own signals (see `collectors.analysis`).
+clone, a Git host's archive, one service's folder inside a monorepo).  A module of
+this package (or of a package inside it) declares its detector as a module-level
+`DETECTOR = Detector(...)`; the registry finds every one, so adding a detector is
+adding a module, and a failing one costs only its own signals (see
+`collectors.analysis`).  Plug-ins and tests may `register` more.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -49,20 +53,15 @@ def detectors() -> tuple[Detector, ...]:
 
 
 def _register_builtin() -> None:
-    from scanner.collectors.files import (
-        applications,
-        cloud_iac,
-        delivery,
-        fuzzing,
-        kubernetes,
-        observability,
-        practices,
-        release_signing,
-    )
-
-    for module in (practices, cloud_iac, kubernetes, delivery, observability, applications,
-                   fuzzing, release_signing):
-        register(Detector(module.__name__.rsplit(".", 1)[-1], module.SIGNALS, module.detect))
+    """Every `DETECTOR` declared in this package's modules, by id (the order detectors run
+    in does not change what they find: each reads the files and emits its own signals)."""
+    found: list[Detector] = []
+    for module_info in pkgutil.walk_packages(__path__, prefix=f"{__name__}."):
+        declared = getattr(importlib.import_module(module_info.name), "DETECTOR", None)
+        if isinstance(declared, Detector):
+            found.append(declared)
+    for detector in sorted(found, key=lambda d: d.id):
+        register(detector)
 
 
 _register_builtin()

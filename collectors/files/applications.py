@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from scanner.collectors.base import Emitter
+from scanner.collectors.files import Detector
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.folders import NOT_SHIPPED_FOLDER
 from scanner.collectors.structured import load_json, load_toml
@@ -268,3 +269,6 @@ _FINDERS: tuple[tuple[str, Callable[[FileIndex, list[str]], str | None]], ...] =
     ("web-archive", _web_archive),
     ("container", _container),
 )
+
+
+DETECTOR = Detector("applications", SIGNALS, detect)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.collectors.base import Emitter
+from scanner.collectors.files import Detector
 from scanner.collectors.files.index import MAX_PARSE_BYTES, FileIndex, is_example
 from scanner.signals import SignalSpec
 from scanner.yaml_source import LineDict, LineList, Tagged
@@ -1282,3 +1283,6 @@ def detect(files: FileIndex, out: Emitter) -> None:
 
 def _capped(locators: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(locators))[:MAX_LOCATORS]
+
+
+DETECTOR = Detector("cloud_iac", SIGNALS, detect)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from scanner.collectors.base import Emitter
-from scanner.collectors.files import pom
+from scanner.collectors.files import Detector, pom
 from scanner.collectors.files.index import FileIndex, Manifest, is_example
 from scanner.collectors.files.kubernetes import (
     Helm,
@@ -722,3 +722,5 @@ def _kasten_actions(manifest: Manifest) -> Iterator[str]:
         if isinstance(name, str):
             yield name
 
+
+DETECTOR = Detector("delivery", SIGNALS, detect)

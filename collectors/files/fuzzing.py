@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable
 
 from scanner.collectors.base import Emitter
+from scanner.collectors.files import Detector
 from scanner.collectors.files.index import FileIndex
 from scanner.signals import SignalSpec
 
@@ -121,3 +122,6 @@ def _note(found: Iterable[tuple[str, str]], read: int, cut: bool) -> str:
     if cut:
         parts.append(f"only the first {MAX_FILES_READ} candidate files were read")
     return "; ".join(parts)
+
+
+DETECTOR = Detector("fuzzing", SIGNALS, detect)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.collectors.base import Emitter
+from scanner.collectors.files import Detector
 from scanner.collectors.files.index import TEMPLATE, FileIndex, Manifest, is_example
 from scanner.signals import SignalSpec
 from scanner.yaml_source import LineDict, LineList
@@ -800,3 +801,6 @@ def _scheduled_scaling(manifests: Sequence[Manifest], out: Emitter) -> None:
     out.emit("k8s.scheduled_scaling", tools, [found[t] for t in tools],
              None if tools else "no KEDA cron or predictive trigger, CronHPA or predictive "
              "autoscaler")
+
+
+DETECTOR = Detector("kubernetes", SIGNALS, detect)

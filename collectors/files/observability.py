@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.collectors.base import Emitter
-from scanner.collectors.files import pom
+from scanner.collectors.files import Detector, pom
 from scanner.collectors.files.index import YAML_SUFFIXES, FileIndex, is_example
 from scanner.collectors.structured import load_json, load_toml
 from scanner.signals import SignalSpec
@@ -1085,3 +1085,6 @@ def _emit_identity(found: Found, out: Emitter) -> None:
         out.emit("telemetry.service_identity", False, [],
                  "no deployment sets a telemetry service name (OTEL_SERVICE_NAME, service.name, "
                  "DD_SERVICE or the Datadog service tag)")
+
+
+DETECTOR = Detector("observability", SIGNALS, detect)

@@ -22,6 +22,7 @@ from scanner import patterns
 from scanner.collectors.base import Emitter
 from scanner.collectors.ci.model import COMMAND, Reference
 from scanner.collectors.ci.resolve import JUSTFILES, MAKEFILES, Resolver
+from scanner.collectors.files import Detector
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.markup import Heading, headings
 from scanner.collectors.repo_files import SOURCE_SUFFIXES
@@ -852,3 +853,6 @@ def _debt(scan: _SourceScan, out: Emitter) -> None:
         top = [locator for _, locator in sorted(where, key=lambda item: (-item[0], item[1]))]
         out.emit(signal, round(count * 1000 / scan.lines, 2), top[:5],
                  f"{count:,} {what} in {read}{tail}")
+
+
+DETECTOR = Detector("practices", SIGNALS, detect)

@@ -16,6 +16,7 @@ import re
 
 from scanner.collectors.base import Emitter
 from scanner.collectors.ci.configured import pom
+from scanner.collectors.files import Detector
 from scanner.collectors.files.index import FileIndex
 from scanner.signals import SignalSpec
 
@@ -124,3 +125,6 @@ def _inherited(path: str, project: pom.Element,
                      "which signs with maven-gpg-plugin (inferred from the parent's name; "
                      "the parent is not in this repository)")]
     return []
+
+
+DETECTOR = Detector("release_signing", SIGNALS, detect)
