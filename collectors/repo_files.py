@@ -23,7 +23,7 @@ from scanner.collectors.markup import headings
 from scanner.collectors.program_tests import program_suites
 from scanner.collectors.structured import load_json
 from scanner.collectors.tree import RepoTree, SkippedFile
-from scanner.signals import SignalSpec
+from scanner.signals import SignalSpec, specs_about
 from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml, load_yaml_documents
 
 SECURITY_POLICY_FOLDERS = ("", ".github/", "docs/", "doc/")
@@ -131,8 +131,7 @@ LOCKFILE_NAMES = frozenset({"package-lock.json", "yarn.lock", "composer.lock", "
                             "package.json", "tsconfig.json"})
 
 
-def _spec(name: str, kind: str, description: str) -> SignalSpec:
-    return SignalSpec(name, kind, description, ("repo",))
+_spec = specs_about("repo")
 
 
 def _part(name: str, kind: str, description: str) -> SignalSpec:

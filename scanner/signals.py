@@ -8,7 +8,7 @@ can say which source would settle a missing signal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 SIGNAL_TYPES = ("bool", "int", "float", "str", "list")
@@ -21,6 +21,16 @@ class SignalSpec:
     type: str
     description: str
     entity_kinds: tuple[str, ...] = ("repo",)
+
+
+def specs_about(*entity_kinds: str) -> Callable[[str, str, str], SignalSpec]:
+    """A maker of specs for signals about these kinds of entity, for a module's table of
+    the signals it declares (`_spec = specs_about("repo", "service")`)."""
+
+    def spec(name: str, kind: str, description: str) -> SignalSpec:
+        return SignalSpec(name, kind, description, entity_kinds)
+
+    return spec
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from scanner.collectors.ci.model import (
 from scanner.collectors.ci.reading import CONTENT, CiReading, Gap
 from scanner.collectors.ci.tools import Catalogue, Hit
 from scanner.patterns import Pattern
-from scanner.signals import SignalSpec
+from scanner.signals import SignalSpec, specs_about
 
 TOOL_CATEGORIES = (
     "sast", "dast", "sca", "secrets", "container_scan", "iac_scan", "signing", "provenance",
@@ -94,8 +94,7 @@ SNAPSHOT_PUBLISHERS = frozenset({"maven-deploy", "gradle-publish"})
 NOT_PRODUCTION = re.compile(r"(?i)(^|[-_ /(])(stag(e|ing)|preview|dev(elop(ment)?)?|test(ing)?|"
                             r"qa|uat|sandbox|review|pr|nightly|canary|demo|int(egration)?)"
                             r"([-_ /)0-9]|$)")
-def _spec(name: str, kind: str, description: str) -> SignalSpec:
-    return SignalSpec(name, kind, description, ("repo", "service"))
+_spec = specs_about("repo", "service")
 
 
 SIGNALS: tuple[SignalSpec, ...] = (

@@ -24,7 +24,7 @@ from typing import Any
 from scanner.collectors.base import Emitter
 from scanner.collectors.files import Detector
 from scanner.collectors.files.index import MAX_PARSE_BYTES, FileIndex, is_example
-from scanner.signals import SignalSpec
+from scanner.signals import SignalSpec, specs_about
 from scanner.yaml_source import LineDict, LineList, Tagged
 
 HCL_SUFFIXES = (".tf", ".tofu")
@@ -34,8 +34,7 @@ LOCATORS_PER_VALUE = 3
 MAX_LOOKED = 10
 
 
-def _spec(name: str, kind: str, description: str) -> SignalSpec:
-    return SignalSpec(name, kind, description, ("repo", "service"))
+_spec = specs_about("repo", "service")
 
 
 SIGNALS: tuple[SignalSpec, ...] = (

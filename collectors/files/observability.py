@@ -33,14 +33,13 @@ from scanner.collectors.base import Emitter
 from scanner.collectors.files import Detector, pom
 from scanner.collectors.files.index import YAML_SUFFIXES, FileIndex, is_example
 from scanner.collectors.structured import load_json, load_toml
-from scanner.signals import SignalSpec
+from scanner.signals import SignalSpec, specs_about
 from scanner.yaml_source import LineDict, LineList, TextPosition, YamlError, load_yaml_documents
 
 KINDS = ("repo", "service")
 
 
-def _spec(name: str, kind: str, description: str) -> SignalSpec:
-    return SignalSpec(name, kind, description, KINDS)
+_spec = specs_about(*KINDS)
 
 
 SIGNALS: tuple[SignalSpec, ...] = (

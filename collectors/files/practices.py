@@ -28,14 +28,13 @@ from scanner.collectors.markup import Heading, headings
 from scanner.collectors.repo_files import SOURCE_SUFFIXES
 from scanner.collectors.structured import load_json
 from scanner.collectors.tree import SkippedFile
-from scanner.signals import SignalSpec
+from scanner.signals import SignalSpec, specs_about
 from scanner.yaml_source import LineDict, YamlError, load_yaml_documents
 
 KINDS = ("repo", "service")
 
 
-def _spec(name: str, kind: str, description: str) -> SignalSpec:
-    return SignalSpec(name, kind, description, KINDS)
+_spec = specs_about(*KINDS)
 
 
 SIGNALS: tuple[SignalSpec, ...] = (

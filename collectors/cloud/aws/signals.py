@@ -13,13 +13,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from scanner.collectors.base import Emitter
 from scanner.collectors.cloud.aws.calls import Unanswered
 from scanner.evidence import Evidence, SignalValue
-from scanner.signals import SignalSpec
+from scanner.signals import SignalSpec, specs_about
 
 MAX_LOCATORS = 20
 
 
-def _spec(name: str, kind: str, description: str) -> SignalSpec:
-    return SignalSpec(name, kind, description, ("aws",))
+_spec = specs_about("aws")
 
 
 SIGNALS: tuple[SignalSpec, ...] = (
