@@ -14,16 +14,18 @@ from typing import Any, ClassVar, Protocol
 
 from scanner.collectors.bounds import DEFAULT_MAX_RESPONSE_BYTES
 from scanner.collectors.deadlines import REPOSITORY_SECONDS
-from scanner.credentials import redact
 from scanner.evidence import TRAIL, Evidence, SignalValue
 from scanner.memory import NO_MEMORY, Memory, Remembered
+
+# Re-exported (the `X as X` form says so to type checkers): collectors, plug-ins among
+# them, report problems from here.
+from scanner.problems import ERROR as ERROR  # noqa: PLC0414
+from scanner.problems import WARNING as WARNING  # noqa: PLC0414
+from scanner.problems import Problem as Problem  # noqa: PLC0414
 from scanner.signals import SignalSpec
 from scanner.timeline import DeployTimeline, IncidentEvent
 from scanner.validate import Where
 from scanner.waivers import Waiver
-
-ERROR = "error"
-WARNING = "warning"
 
 
 @dataclass(frozen=True)
@@ -33,44 +35,6 @@ class Target:
     collector: str
     label: str
     options: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something that went wrong or was skipped, with where to look.
-
-    `error` means a source or entity could not be scanned (the scan is
-    partial); `warning` means one input was skipped with a note.  `internal`
-    marks a failure of the scanner's own code rather than of the source.  The message is
-    masked as it is made: it often quotes a source's own words, which may hold a credential.
-    """
-
-    target: str
-    message: str
-    severity: str = WARNING
-    locator: str | None = None
-    internal: bool = False
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "message", redact(self.message))
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"target": self.target, "severity": self.severity,
-                                "message": self.message}
-        if self.locator:
-            data["locator"] = self.locator
-        if self.internal:
-            data["internal"] = True
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Problem:
-        return cls(data["target"], data["message"], data["severity"], data.get("locator"),
-                   bool(data.get("internal")))
-
-    def line(self) -> str:
-        where = f"{self.locator}: " if self.locator else ""
-        return f"{self.severity}: {self.target}: {where}{self.message}"
 
 
 MAX_LOCATORS = 5  # places kept per signal and entity; the evidence counts the rest

@@ -17,38 +17,22 @@ from pathlib import Path
 from typing import Any
 
 from scanner.collectors import registry
-from scanner.collectors.base import (
-    ERROR,
-    Collected,
-    CollectSettings,
-    Problem,
-    Target,
-    watch_items,
-)
+from scanner.collectors.base import Collected, CollectSettings, Target, watch_items
 from scanner.config import Config, fingerprint
+from scanner.engine.engine import Engine
 from scanner.engine.evaluate import Evaluator, RuleResult
-from scanner.engine.loader import RuleSet, builtin_rule_files, load_rules
+from scanner.engine.loader import builtin_rule_files, load_rules
 from scanner.errors import FileProblem, InternalError, UserError
 from scanner.evidence import Evidence, EvidenceIndex, now_utc
 from scanner.memory import NO_MEMORY, Memory, Remembered
-from scanner.model import Model, load_model
+from scanner.model import load_model
 from scanner.printable import legible
+from scanner.problems import ERROR, Problem
 from scanner.reports.document import ScanInfo, build_document
 from scanner.scoring.scorer import Assessment, Scorer
-from scanner.signals import SignalCatalogue
 from scanner.timeline import DeployTimeline, IncidentEvent, link_incidents, with_linked
 from scanner.waivers import Waiver, active, by_entity, unknown_targets
 from scanner.workers import CONTEXT, worker_pool
-
-
-@dataclass(frozen=True)
-class Engine:
-    """The model, signal catalogue and rules a scan is judged with."""
-
-    model: Model
-    catalogue: SignalCatalogue
-    rules: RuleSet
-    thresholds: dict[str, float]
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from scanner import __version__
-from scanner.collectors.base import ERROR, Problem
 from scanner.engine.evaluate import RuleResult
 from scanner.evidence import entity_kind
+from scanner.problems import ERROR, Problem
 from scanner.scoring.scorer import Assessment, CellVerdict, SubScore
 from scanner.waivers import Waiver
 

@@ -11,7 +11,7 @@ from scanner.evidence import kind_plural
 from scanner.model import STAGE_NAMES
 
 if TYPE_CHECKING:
-    from scanner.scan import Engine
+    from scanner.engine.engine import Engine
 
 
 def explain_rule(rule: Rule, engine: Engine) -> str:

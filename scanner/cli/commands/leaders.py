@@ -1,8 +1,7 @@
 """The leaders' commands: `survey`, `compare` and `plan`.
 
-They live apart from `cli.py`, which owns scanning and the store's commands; `cli.py` adds
-these parsers and dispatches to the handlers here. Exit codes are the same: 0 done, 1 a
-gate failed (`compare --fail-over`), 2 bad input.
+Exit codes are those of every command: 0 done, 1 a gate failed (`compare --fail-over`),
+2 bad input.
 """
 
 from __future__ import annotations
@@ -15,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scanner.cli.commands import Command
+from scanner.cli.common import config_from, open_store, write_output
 from scanner.errors import EXIT_GATE_FAILED, EXIT_OK, UserError
 from scanner.logs import emit
 
@@ -24,14 +25,9 @@ if TYPE_CHECKING:
 
 SURVEY_FORMATS = ("table", "markdown", "json")
 REPORT_FORMATS = ("table", "markdown", "json", "html")
-# Earlier scans shown in the HTML report's trend chart.
-TREND_SCANS = 12
 
 
-def add_commands(commands: Any) -> None:
-    """Add the leaders' sub-commands to the `maturity` parser's sub-parsers."""
-    survey = commands.add_parser(
-        "survey", help="self-assessment: ask in the terminal, or combine answers files")
+def survey_arguments(survey: argparse.ArgumentParser) -> None:
     survey.add_argument("files", nargs="*", type=Path, metavar="ANSWERS",
                         help="answers files (one per team or person) to check and combine")
     survey.add_argument("--answers", type=Path, metavar="FILE",
@@ -45,22 +41,22 @@ def add_commands(commands: Any) -> None:
     survey.add_argument("--format", choices=SURVEY_FORMATS, default="table")
     survey.add_argument("--output", type=Path, metavar="FILE", help="write the summary here")
 
-    compare = commands.add_parser(
-        "compare", help="self-reported stages against a stored scan's observed ones")
+
+def compare_arguments(compare: argparse.ArgumentParser) -> None:
     compare.add_argument("--self", dest="answers", nargs="+", type=Path, required=True,
                          metavar="ANSWERS", help="answers files (from `maturity survey`)")
     compare.add_argument("--fail-over", type=int, metavar="N",
                          help="exit 1 if more than N sub-competencies are over-rated")
-    _scan_options(compare)
+    scan_options(compare)
 
-    plan = commands.add_parser(
-        "plan", help="the next cells to work on, from a stored scan and per-competency targets")
+
+def plan_arguments(plan: argparse.ArgumentParser) -> None:
     plan.add_argument("--targets", type=Path, required=True, metavar="FILE",
                       help="targets per competency: stage, owner, due quarter")
-    _scan_options(plan)
+    scan_options(plan)
 
 
-def _scan_options(parser: Any) -> None:
+def scan_options(parser: argparse.ArgumentParser) -> None:
     """Which stored scan to read, and how to write the result."""
     parser.add_argument("--scan", metavar="ID", help="scan id or unique prefix "
                         "(default: the latest)")
@@ -73,8 +69,7 @@ def _scan_options(parser: Any) -> None:
     parser.add_argument("--output", type=Path, metavar="FILE", help="write the report here")
 
 
-def cmd_survey(args: argparse.Namespace) -> int:
-    from scanner.cli import _emit
+def survey(args: argparse.Namespace) -> int:
     from scanner.model import load_model
     from scanner.survey.answers import Answers, load_answers, write_answers
 
@@ -105,7 +100,8 @@ def cmd_survey(args: argparse.Namespace) -> int:
         run_survey(questions(model), start, lambda a: write_answers(path, a, model),
                    sys.stdin, sys.stdout)
         return EXIT_OK
-    _emit(_render_survey(self_assessment(args.files, model), model, args.format), args.output)
+    write_output(_render_survey(self_assessment(args.files, model), model, args.format),
+                 args.output)
     return EXIT_OK
 
 
@@ -136,17 +132,14 @@ def _render_survey(assessment: SelfAssessment, model: Model, fmt: str) -> str:
         else render_survey_table(document)
 
 
-def _stored_scan(args: argparse.Namespace) -> dict[str, Any]:
-    from scanner.cli import _config
-    from scanner.store.store import Store, database_url
+def stored_scan(args: argparse.Namespace) -> dict[str, Any]:
 
-    store = Store(database_url(args.db or _config(args.config).store_url))
+    store = open_store(args.db, config_from(args.config))
     document: dict[str, Any] = store.document(store.resolve_id(args.scan))
     return document
 
 
-def cmd_compare(args: argparse.Namespace) -> int:
-    from scanner.cli import _emit
+def compare(args: argparse.Namespace) -> int:
     from scanner.compare import OVER, compare
     from scanner.model import load_model
     from scanner.reports.compare import (
@@ -159,14 +152,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.fail_over is not None and args.fail_over < 0:
         raise UserError("--fail-over needs a number of at least 0")
     claimed = self_assessment(args.answers, load_model(args.model))
-    scan = _stored_scan(args)
+    scan = stored_scan(args)
     comparison = compare(scan, claimed)
     document = compare_document(comparison, claimed, scan)
     render: dict[str, Callable[[dict[str, Any]], str]] = {
         "json": lambda d: json.dumps(d, indent=2) + "\n",
         "markdown": render_compare_markdown, "table": render_compare_table,
         "html": lambda d: render_compare_html(d, scan)}
-    _emit(render[args.format](document), args.output)
+    write_output(render[args.format](document), args.output)
     over = comparison.count(OVER)
     if args.fail_over is not None and over > args.fail_over:
         emit(logging.ERROR, "gate_failed", f"maturity: gate failed: {over} sub-competencies "
@@ -175,8 +168,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_plan(args: argparse.Namespace) -> int:
-    from scanner.cli import _emit
+def plan(args: argparse.Namespace) -> int:
     from scanner.model import load_model
     from scanner.plan import make_plan
     from scanner.reports.html.page import render_plan_html
@@ -184,7 +176,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from scanner.targets import load_targets
 
     targets = load_targets(args.targets, load_model(args.model))
-    scan = _stored_scan(args)
+    scan = stored_scan(args)
     document = plan_document(make_plan(scan, targets), scan)
     for target in document["targets"]:
         if target["below_observed"]:
@@ -193,33 +185,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
         "json": lambda d: json.dumps(d, indent=2) + "\n",
         "markdown": render_plan_markdown, "table": render_plan_table,
         "html": lambda d: render_plan_html(d, scan)}
-    _emit(render[args.format](document), args.output)
+    write_output(render[args.format](document), args.output)
     return EXIT_OK
 
 
-def html_report(document: dict[str, Any], store: Any) -> str:
-    """The scan's HTML report, with a trend chart when the store holds earlier scans of the
-    same configuration."""
-    from scanner.reports.html.page import Trend, render_scan_html
-    from scanner.reports.html.svg import Series
-    from scanner.store.history import OVERALL, load_history
-
-    if store is None:
-        return render_scan_html(document)
-    try:
-        history = load_history(store, document["scan"]["config_fingerprint"],
-                               limit=TREND_SCANS)
-    except UserError:  # nothing stored for this configuration yet
-        return render_scan_html(document)
-    if len(history.scans) < 2:
-        return render_scan_html(document)
-    names = {c["id"]: c["name"] for c in document["competencies"]}
-    lines = tuple(Series("Overall" if item == OVERALL else names.get(item, item), "trend",
-                         tuple(point.score if (point := history.point(scan.id, item)) else None
-                               for scan in history.scans))
-                  for item in history.items)
-    labels = tuple(scan.started_at[:10] for scan in history.scans)
-    return render_scan_html(document, Trend(labels, lines))
-
-
-HANDLERS = {"survey": cmd_survey, "compare": cmd_compare, "plan": cmd_plan}
+COMMANDS = (
+    Command("survey", "self-assessment: ask in the terminal, or combine answers files", 90,
+            survey_arguments, survey),
+    Command("compare", "self-reported stages against a stored scan's observed ones", 100,
+            compare_arguments, compare),
+    Command("plan", "the next cells to work on, from a stored scan and per-competency targets",
+            110, plan_arguments, plan),
+)

@@ -1,0 +1,83 @@
+"""The `maturity` command.
+
+Exit codes: 0 done; 1 a --fail-under or --fail-on-regression gate failed; 2 bad
+usage or bad input (one line says what and where); 3 the scan completed partially
+(a source failed; the rest is stored and reported); 4 an internal error (a bug);
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM): one line says whether anything was
+stored, and no worker process is left running.
+
+Each sub-command lives in a module of `scanner.cli.commands` and registers itself there;
+heavy modules are imported inside each command so `maturity --help` is fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+
+from scanner import __version__
+from scanner.cli.commands import all_commands
+from scanner.cli.common import OneLineParser
+from scanner.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    InternalError,
+    Terminated,
+    UserError,
+)
+from scanner.logs import emit
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="maturity",
+                           description="Estimate DevSecOps maturity from evidence.")
+    parser.add_argument("--version", action="version", version=f"maturity-scanner {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                     parser_class=OneLineParser)
+    for command in all_commands():
+        sub = commands.add_parser(command.name, help=command.help)
+        command.arguments(sub)
+        sub.set_defaults(handler=command.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_OK
+        _configure_logs(getattr(args, "log_format", None))
+        code: int = args.handler(args)
+        return code
+    except UserError as exc:
+        emit(logging.ERROR, "error", f"maturity: error: {exc}", exit_code=exc.exit_code)
+        return exc.exit_code
+    except (KeyboardInterrupt, Terminated) as stop:
+        how, code = ("terminated", EXIT_TERMINATED) if isinstance(stop, Terminated) \
+            else ("interrupted", EXIT_INTERRUPTED)
+        kept = getattr(stop, "__notes__", None) or ["nothing was stored"]
+        emit(logging.ERROR, how, f"maturity: {how}; {kept[-1]}")
+        return code
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:
+        if os.environ.get("MATURITY_DEBUG"):
+            raise
+        cause = str(exc) if isinstance(exc, InternalError) else f"{type(exc).__name__}: {exc}"
+        emit(logging.ERROR, "internal_error", f"maturity: internal error: "
+             f"{cause} (set MATURITY_DEBUG=1 for details; please report it)")
+        return EXIT_INTERNAL
+
+
+def _configure_logs(given: str | None) -> None:
+    from scanner.logs import ENV_LOG_FORMAT, LOG_FORMATS, configure
+
+    fmt = given or os.environ.get(ENV_LOG_FORMAT) or "text"
+    if fmt not in LOG_FORMATS:
+        raise UserError(f"${ENV_LOG_FORMAT}={fmt}: use one of {', '.join(LOG_FORMATS)}")
+    configure(fmt)

@@ -1,0 +1,50 @@
+"""A scan's document rendered in the format asked for."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scanner.errors import UserError
+
+# Earlier scans shown in the HTML report's trend chart.
+TREND_SCANS = 12
+
+
+def render_report(document: dict[str, Any], fmt: str, store: Any = None) -> str:
+    if fmt == "html":  # the store, when there is one, gives the trend chart
+        return html_report(document, store)
+    if fmt == "json":
+        return json.dumps(document, indent=2, default=str) + "\n"
+    if fmt == "markdown":
+        from scanner.reports.markdown import render_markdown
+
+        return render_markdown(document)
+    from scanner.reports.table import render_table
+
+    return render_table(document)
+
+
+def html_report(document: dict[str, Any], store: Any) -> str:
+    """The scan's HTML report, with a trend chart when the store holds earlier scans of the
+    same configuration."""
+    from scanner.reports.html.page import Trend, render_scan_html
+    from scanner.reports.html.svg import Series
+    from scanner.store.history import OVERALL, load_history
+
+    if store is None:
+        return render_scan_html(document)
+    try:
+        history = load_history(store, document["scan"]["config_fingerprint"],
+                               limit=TREND_SCANS)
+    except UserError:  # nothing stored for this configuration yet
+        return render_scan_html(document)
+    if len(history.scans) < 2:
+        return render_scan_html(document)
+    names = {c["id"]: c["name"] for c in document["competencies"]}
+    lines = tuple(Series("Overall" if item == OVERALL else names.get(item, item), "trend",
+                         tuple(point.score if (point := history.point(scan.id, item)) else None
+                               for scan in history.scans))
+                  for item in history.items)
+    labels = tuple(scan.started_at[:10] for scan in history.scans)
+    return render_scan_html(document, Trend(labels, lines))
