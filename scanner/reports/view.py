@@ -59,7 +59,9 @@ class DocumentView:
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
         entities = [e["id"] for e in document.get("entities", [])]
-        self.multi = len(entities) > 1
+        # a repository's services live inside it: a scan of one repository names no places
+        # by repository
+        self.multi = len([e for e in entities if not e.startswith("service:")]) > 1
         self.names = _short_names(entities, document.get("repositories", []))
 
     @property
@@ -107,8 +109,11 @@ class DocumentView:
                 continue
             if cell["stage"] == "beginner":
                 floor = cell.get("evidence", [])
+                failed = [rule for above in sub["cells"] if above["stage"] == "intermediate"
+                          for rule in above["rules"] if rule["outcome"] == "fail"]
                 backing.append(Backing("beginner", "Intermediate is not met",
-                                       _floor_detail(floor), tuple(self._locators(floor))))
+                                       _floor_detail(floor, failed),
+                                       tuple(self._locators(floor))))
             for rule in cell["rules"]:
                 if rule["outcome"] == "pass":
                     backing.append(Backing(cell["stage"], rule["summary"], rule["message"],
@@ -173,13 +178,20 @@ def _telling(rule: dict[str, Any]) -> list[dict[str, Any]]:
     return items or rule["evidence"]
 
 
-def _floor_detail(items: list[dict[str, Any]]) -> str:
-    """What showed Intermediate missing, in the collector's words where it gave them."""
-    if not items:
+def _floor_detail(items: list[dict[str, Any]], failed: list[dict[str, Any]]) -> str:
+    """What showed Intermediate missing: the collector's words where it gave them, else
+    the failed rule's headline and measure."""
+    said: str | None = next((str(item["note"]) for item in items if item.get("note")), None)
+    if said is None and failed:
+        said = f"{headline(failed[0]['summary'])}: {failed[0]['message']}"
+    if said is None:
         return ""
-    first = items[0]
-    said = first.get("note") or f"{first['signal']} = {first['value']!r}"
-    return said + (f"; {len(items) - 1} more" if len(items) > 1 else "")
+    return said + (f" (and {len(items) - 1} more)" if len(items) > 1 else "")
+
+
+def headline(summary: str) -> str:
+    """A rule's summary without its parenthesised explanation."""
+    return summary.split(" (", 1)[0]
 
 
 def _short_names(entities: list[str],
