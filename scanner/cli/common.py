@@ -57,6 +57,12 @@ def write_output(text: str, output: Path | None) -> None:
 
 def output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, help="report format (default: table)")
+    parser.add_argument("--detail", action="store_true",
+                        help="every reason and open requirement, not only the strongest "
+                             "evidence and the next step (table)")
+    parser.add_argument("--explain", action="store_true",
+                        help="as --detail, with the rule and signal ids behind each verdict "
+                             "(table, Markdown)")
     parser.add_argument("--output", type=Path, metavar="FILE", help="write the report here")
     parser.add_argument("--db", metavar="PATH_OR_URL",
                         help="the store: a SQLite file or database URL "

@@ -11,7 +11,8 @@ from scanner.errors import UserError
 TREND_SCANS = 12
 
 
-def render_report(document: dict[str, Any], fmt: str, store: Any = None) -> str:
+def render_report(document: dict[str, Any], fmt: str, store: Any = None, *,
+                  detail: bool = False, explain: bool = False) -> str:
     if fmt == "html":  # the store, when there is one, gives the trend chart
         return html_report(document, store)
     if fmt == "json":
@@ -19,10 +20,10 @@ def render_report(document: dict[str, Any], fmt: str, store: Any = None) -> str:
     if fmt == "markdown":
         from scanner.reports.markdown import render_markdown
 
-        return render_markdown(document)
+        return render_markdown(document, explain=explain)
     from scanner.reports.table import render_table
 
-    return render_table(document)
+    return render_table(document, detail=detail, explain=explain)
 
 
 def html_report(document: dict[str, Any], store: Any) -> str:

@@ -102,6 +102,20 @@ def settle_lines(briefs: Iterable[tuple[str, Brief]]) -> list[str]:
             for source, names in settles.items()]
 
 
+def ids_line(sub: dict[str, Any]) -> str:
+    """The rules of the sub-competency's cells and, for open requirements, the signals
+    they wait for and which collectors report them."""
+    parts = []
+    for cell in sub["cells"]:
+        for rule in cell["rules"]:
+            parts.append(f"{rule['id']} [{rule['outcome']}]")
+    for requirement in (sub.get("next") or {}).get("requirements") or []:
+        for item in requirement["unsettled"]:
+            sources = ", ".join(source["id"] for source in item["sources"]) or "none installed"
+            parts.append(f"waits for {item['signal']} (from {sources})")
+    return "; ".join(parts)
+
+
 def _first_clause(text: str) -> str:
     """`no deployable services among what was scanned; …` -> `no deployable services`: the
     report's header says once that this is about what was scanned."""

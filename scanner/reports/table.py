@@ -13,7 +13,7 @@ import textwrap
 from typing import Any
 
 from scanner.model import NOT_APPLICABLE, STAGES
-from scanner.reports.brief import Brief, brief, settle_lines
+from scanner.reports.brief import Brief, brief, ids_line, settle_lines
 from scanner.reports.view import DocumentView, SubView, percent, score_text, stage_name
 
 NAME_WIDTH = 30
@@ -113,22 +113,8 @@ def _sub_lines(sub: dict[str, Any], item: SubView, said: Brief, width: int, name
             lines += _wrap(f"- for {stage_name(item.next_stage)}: {missing}", width, indent,
                            indent + "  ")
     if explain:
-        lines += _wrap("ids: " + _ids(sub), width, indent, indent + "  ")
+        lines += _wrap("ids: " + ids_line(sub), width, indent, indent + "  ")
     return lines
-
-
-def _ids(sub: dict[str, Any]) -> str:
-    """The rules of the sub-competency's cells and, for open requirements, the signals
-    they wait for and which collectors report them."""
-    parts = []
-    for cell in sub["cells"]:
-        for rule in cell["rules"]:
-            parts.append(f"{rule['id']} [{rule['outcome']}]")
-    for requirement in (sub.get("next") or {}).get("requirements") or []:
-        for item in requirement["unsettled"]:
-            sources = ", ".join(source["id"] for source in item["sources"]) or "none installed"
-            parts.append(f"waits for {item['signal']} (from {sources})")
-    return "; ".join(parts)
 
 
 def _repositories(view: DocumentView, document: dict[str, Any], width: int) -> list[str]:

@@ -228,7 +228,8 @@ class Scorer:
             still = tuple(r for r in group if r.outcome not in (PASS, NOT_APPLICABLE))
             texts = [f"{r.rule.summary}: {r.message}" for r in still]
             lines.append(texts[0] if len(texts) == 1 else "one of: " + " | ".join(texts))
-            unsettled = () if outcome == FAIL else self._unsettled(still)
+            # An alternative whose source was not scanned could still meet a failed one.
+            unsettled = self._unsettled(still)
             open_.append(OpenRequirement(NOT_MET if outcome == FAIL else UNKNOWN, still,
                                          unsettled))
         return NextStep(cell.stage, tuple(lines), tuple(open_))

@@ -128,7 +128,8 @@ def run_scan_command(args: argparse.Namespace) -> int:
 def _report_scan(args: argparse.Namespace, config: Config, store: Any, result: Any,
                  verdicts: list[tuple[str, str | None]]) -> int:
     fmt = args.format or config.output_format or "table"
-    write_output(render_report(result.document, fmt, store), args.output or config.output_file)
+    write_output(render_report(result.document, fmt, store, detail=args.detail,
+                               explain=args.explain), args.output or config.output_file)
     for problem in result.info.problems:
         if problem.severity == "error":
             emit(logging.ERROR, "source_failed", f"maturity: {problem.line()}",

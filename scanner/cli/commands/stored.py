@@ -76,8 +76,8 @@ def report(args: argparse.Namespace) -> int:
     document = store.document(scan_id)
     if args.entity:
         document = _rescore(store, scan_id, document, args.entity, config)
-    write_output(render_report(document, args.format or config.output_format or "table", store),
-          args.output)
+    write_output(render_report(document, args.format or config.output_format or "table", store,
+                               detail=args.detail, explain=args.explain), args.output)
     return EXIT_OK
 
 
