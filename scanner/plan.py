@@ -30,6 +30,7 @@ class RuleGap:
     lacking: tuple[str, ...]  # entities that fail it
     unknown: tuple[str, ...]  # entities nobody could judge
     missing_signals: tuple[str, ...]
+    remedy: str = ""  # what would meet it, in words (reports from schema 3 on)
 
 
 @dataclass(frozen=True)
@@ -122,5 +123,5 @@ def _steps(competency: str, sub: dict[str, Any], target: Target) -> list[Step]:
 def _gaps(cell: dict[str, Any]) -> tuple[RuleGap, ...]:
     return tuple(RuleGap(rule["id"], rule["summary"], rule["outcome"], rule["message"],
                          tuple(rule["entities"]["fail"]), tuple(rule["entities"]["unknown"]),
-                         tuple(rule["missing_signals"]))
+                         tuple(rule["missing_signals"]), rule.get("remedy") or "")
                  for rule in cell["rules"] if rule["outcome"] in _BLOCKING)

@@ -68,6 +68,8 @@ def build_document(assessment: Assessment, scan: ScanInfo,
                     for w in waivers],
         "overall": {"stage": assessment.stage, "score": assessment.score,
                     "confidence": assessment.confidence},
+        "signals": {name: {"description": description}
+                    for name, description in assessment.glossary.items()},
         "competencies": [
             {
                 "id": competency.id,

@@ -51,13 +51,15 @@ def _gap(gap: RuleGap, names: dict[str, str]) -> dict[str, Any]:
     if gap.lacking:
         text = f"{gap.summary}: lacking in {_named(gap.lacking, names)} ({gap.message})"
     elif gap.missing_signals or gap.unknown:
-        text = f"{gap.summary}: not known yet ({gap.message}); collect " \
-               + ", ".join(gap.missing_signals or ("the rule's signals",))
+        # which data would settle it is in the JSON (`missing_signals`) and `--explain`
+        text = f"{gap.summary}: not known yet ({gap.message})"
     else:
         text = f"{gap.summary}: {gap.message}"
+    if gap.remedy and gap.outcome == "fail":
+        text += f". To do: {gap.remedy}"
     return {"rule": gap.rule, "summary": gap.summary, "outcome": gap.outcome,
             "message": gap.message, "lacking": list(gap.lacking), "unknown": list(gap.unknown),
-            "missing_signals": list(gap.missing_signals), "text": text}
+            "missing_signals": list(gap.missing_signals), "remedy": gap.remedy, "text": text}
 
 
 def _owner(item: dict[str, Any]) -> str:

@@ -102,7 +102,9 @@ def _sub_lines(sub: dict[str, Any], item: SubView, said: Brief, width: int, name
         if said.step:
             lines.append(_cut(f"{' ' * 6}→ {said.step}", width))
         return lines
-    lines += _wrap(said.headline, width, start, " " * len(start))
+    # in detail the reasons below say what the headline would
+    shown = said.headline if item.stage not in STAGES else ""
+    lines += _wrap(shown, width, start, " " * len(start)) if shown else [start.rstrip()]
     indent = " " * 6
     for backing in item.backing:
         where = f" at {', '.join(backing.locators)}" if backing.locators else ""

@@ -123,6 +123,8 @@ class Assessment:
     confidence: float
     competencies: tuple[CompetencyScore, ...]
     entities: tuple[str, ...] = field(default=())
+    # what each signal in the evidence means, in words, so reports can say it without ids
+    glossary: dict[str, str] = field(default_factory=dict)
 
 
 def stage_for_score(score: float | None, how: str) -> str:
@@ -164,8 +166,11 @@ class Scorer:
                           if s.stage != STAGE_NOT_APPLICABLE]
             confidence = round(sum(1 for s in applicable if s.stage != UNKNOWN)
                                / max(1, len(applicable)), 2)
+        glossary = {signal: spec.description for signal in sorted({e.signal for e in index})
+                    if (spec := self.catalogue.get(signal)) is not None}
         return Assessment(self.model, stage_for_score(score, self.options.stage_from_score),
-                          score, confidence, tuple(competencies), tuple(index.entities()))
+                          score, confidence, tuple(competencies), tuple(index.entities()),
+                          glossary)
 
     @staticmethod
     def _mean(stages: Sequence[str]) -> tuple[float | None, float]:

@@ -169,7 +169,7 @@ def _rule(rule: dict[str, Any], view: DocumentView, scan: dict[str, Any]) -> str
 def _evidence(item: dict[str, Any], view: DocumentView, scan: dict[str, Any]) -> str:
     locators = [loc for loc in item.get("locators") or [item.get("locator")] if loc]
     links = ", ".join(_link(item["entity"], loc, scan) for loc in locators)
-    said = item.get("note") or f"{item['signal']} = {item['value']!r}"
+    said = view.said(item)
     return (f"{escape(view.names.get(item['entity'], item['entity']))}: {escape(str(said))}"
             + (f" at {links}" if links else ""))
 
