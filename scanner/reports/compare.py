@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.compare import AGREE, MAX_ENTITIES, OVER, UNDER, Comparison, Finding
+from scanner.compare import AGREE, MAX_ENTITIES, OVER, UNDER, VERDICTS, Comparison, Finding
 from scanner.reports.view import DocumentView, score_text, stage_name
 from scanner.survey.combine import SelfAssessment
 from scanner.survey.questions import answer_name
@@ -23,8 +23,7 @@ def compare_document(comparison: Comparison, claimed: SelfAssessment,
         "model": scan["model"],
         "respondents": list(comparison.respondents),
         "summary": {verdict: comparison.count(verdict)
-                    for verdict in ("agree", "over-rated", "under-rated", "not observable",
-                                    "not answered")},
+                    for verdict in VERDICTS},
         "competencies": [{"id": c["id"], "name": c["name"], "observed": c["stage"],
                           "observed_score": c["score"],
                           "self_score": claimed.competency_score(c["id"])}
@@ -47,6 +46,8 @@ def _explain(name: str, claimed: str | None, observed: str, verdict: str) -> str
         return f"nobody knew for {name.lower()}; the scan observed {stage_name(observed)}"
     if verdict == "not observable":
         return f"{said}; the scan could not tell ({stage_name(observed)} observed)"
+    if verdict == "not applicable":
+        return f"{said}; nothing the scan saw is of the kind it speaks of, so it does not apply"
     if verdict == "agree":
         return f"{said}; the scan agrees"
     return f"{said}; the scan observed {stage_name(observed)}"
