@@ -2,8 +2,8 @@
 
 Follows `include: local` inside the repository; reads `project:` and `component:`
 includes through the Git host where the scan can (cited by URL); records
-`template:`, `component:`, `project:` and `remote:` includes so that the jobs
-reading can stand a job for each.
+`template:`, `component:`, `project:` and `remote:` includes, of which `jobs`
+makes a job each.
 """
 
 from __future__ import annotations
