@@ -1,10 +1,9 @@
-"""GitHub Actions workflows -> jobs.
+"""GitHub Actions workflow files -> jobs, with the workflows and actions they call.
 
-Reads `.github/workflows/*.yml|yaml` (GitHub reads no sub-folders), follows
-local reusable workflows (`uses: ./.github/workflows/x.yml` at job level) and
-local composite actions (`uses: ./path` at step level) inside the repository,
-and records remote `uses:` at step *and* job level (reusable workflows such
-as the SLSA generator sit at job level, where step-only readers miss them).
+A job that calls a local reusable workflow stands for that workflow's jobs; one
+that calls another repository's is recorded as a reference, and its jobs join
+when the scan can read it through the Git host.  Local composite actions' steps
+become the calling step's; a local Docker action gives its image.
 """
 
 from __future__ import annotations
@@ -14,19 +13,19 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from scanner.collectors.ci.github_actions.actions import (
+    commands_of_action,
+    input_commands,
+    remote,
+    repository_folder,
+    with_inputs,
+)
+from scanner.collectors.ci.github_actions.triggers import workflow_triggers
 from scanner.collectors.ci.model import (
     ACTION,
     COMMAND,
-    DEFAULT_BRANCH,
     IMAGE,
-    MANUAL,
-    OTHER,
-    PULL_REQUEST,
-    PUSH,
-    RELEASE,
     REUSABLE_WORKFLOW,
-    SCHEDULE,
-    TAG,
     ExternalFiles,
     Job,
     ParseResult,
@@ -37,97 +36,20 @@ from scanner.collectors.ci.model import (
     scalar_text,
     shell_lines,
 )
-from scanner.collectors.tree import RepoTree, in_folder
+from scanner.collectors.tree import RepoTree
 from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml
 
 SYSTEM = "github_actions"
-WORKFLOW_FOLDER = ".github/workflows"
 MAX_DEPTH = 4
 MAX_EXTERNAL_READS = 10  # other repositories' workflows read per repository
-# Inputs through which an action runs a command line of the caller's choosing (retry and
-# shell-runner actions, `xvfb` wrappers, container runners, emulator runners).
-COMMAND_INPUTS = ("run", "command", "commands", "script", "shell-command", "cmd",
-                  "custom_command", "command_line", "entrypoint-command")
-# Build actions whose arguments are a build tool's task list: (input, tool).
-BUILD_ARGUMENTS = {
-    "gradle/gradle-build-action": ("arguments", "gradle"),
-    "gradle/actions/setup-gradle": ("arguments", "gradle"),
-    "eskatos/gradle-command-action": ("arguments", "gradle"),
-    "qcastel/github-actions-maven-cmd": ("maven-args", "mvn"),
-    "xom9ikk/maven-build-action": ("args", "mvn"),
-}
-BUILD_IMAGE_ACTIONS = ("docker/build-push-action",)
 # `${{ env.CARGO }}`: GitHub puts the value in before the shell runs the line.
 ENV_EXPRESSION = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
-MAIN_LINE_BRANCH = re.compile(
-    r"^(main|master|trunk|develop|development|dev|stable|default|prod|production|"
-    r"release[s]?([/_-].*)?|hotfix[/_-].*|v?\d[\w.*-]*)$", re.IGNORECASE)
 
-_EVENT_TRIGGERS = {
-    "pull_request": PULL_REQUEST,
-    "pull_request_target": PULL_REQUEST,
-    "merge_group": PULL_REQUEST,
-    "schedule": SCHEDULE,
-    "workflow_dispatch": MANUAL,
-    "release": RELEASE,
-}
+class WorkflowReader:
+    """Reads workflow files into `result`'s jobs, each file once; remembers the local
+    workflows that other workflows call."""
 
-
-def push_triggers(filters: Any) -> set[str]:
-    """What a `push` event means, given its branch and tag filters."""
-    if not isinstance(filters, dict):
-        return {PUSH, DEFAULT_BRANCH, TAG}
-    branches = filters.get("branches")
-    has_tags = "tags" in filters or "tags-ignore" in filters
-    if branches is None and "branches-ignore" not in filters:
-        return {TAG} if has_tags else {PUSH, DEFAULT_BRANCH, TAG}
-    triggers = {TAG} if has_tags else set()
-    patterns = [scalar_text(b) for b in branches] if isinstance(branches, list) else \
-        [scalar_text(branches)] if branches is not None else ["*"]
-    if all(MAIN_LINE_BRANCH.match(p) for p in patterns):
-        triggers.add(DEFAULT_BRANCH)
-    else:
-        triggers |= {PUSH, DEFAULT_BRANCH}
-    return triggers
-
-
-def workflow_triggers(on: Any) -> frozenset[str]:
-    events: dict[str, Any]
-    if isinstance(on, str):
-        events = {on: None}
-    elif isinstance(on, list):
-        events = {scalar_text(e): None for e in on}
-    elif isinstance(on, dict):
-        events = {scalar_text(k): val for k, val in on.items()}
-    else:
-        return frozenset()
-    triggers: set[str] = set()
-    for event, filters in events.items():
-        if event == "push":
-            triggers |= push_triggers(filters)
-        elif event == "workflow_call":
-            continue  # a reusable workflow runs with its caller's triggers
-        else:
-            triggers.add(_EVENT_TRIGGERS.get(event, OTHER))
-    return frozenset(triggers)
-
-
-def _remote(kind: str, uses: str, where: str, inputs: tuple[tuple[str, str], ...],
-            label: str = "") -> Reference:
-    """`owner/repo/path@ref` -> a reference to `owner/repo/path` (lower-case) at `ref`."""
-    name, _, version = uses.strip().partition("@")
-    return Reference(kind, name.lower(), where, inputs, version, label)
-
-
-def _inputs(step: Any) -> tuple[tuple[str, str], ...]:
-    raw = step.get("with") if isinstance(step, dict) else None
-    if not isinstance(raw, dict):
-        return ()
-    return tuple((str(k), scalar_text(val)) for k, val in raw.items())
-
-
-class _Reader:
     def __init__(self, tree: RepoTree, result: ParseResult) -> None:
         self.tree = tree
         self.result = result
@@ -193,7 +115,7 @@ class _Reader:
                 else:
                     self.result.notes.append((where, f"local workflow {target} not found"))
             else:
-                reference = _remote(REUSABLE_WORKFLOW, uses, where, _inputs(body))
+                reference = remote(REUSABLE_WORKFLOW, uses, where, with_inputs(body))
                 if depth < MAX_DEPTH and self.external_workflow(reference, name, triggers,
                                                                 depth):
                     reference = replace(reference, resolved=True)
@@ -257,7 +179,7 @@ class _Reader:
                 continue
             step_env = {**(env or {}), **_env(step)}
             label = scalar_text(step.get("name"))
-            here = _folder(step.get("working-directory")) or directory
+            here = repository_folder(step.get("working-directory")) or directory
             uses = step.get("uses")
             if isinstance(uses, str):
                 where = f"{path}:{step.line_of('uses')}"
@@ -267,11 +189,11 @@ class _Reader:
                 elif uses.startswith("./"):
                     references.extend(self.composite(uses, where, depth, step_env))
                 else:
-                    action = _remote(ACTION, uses, where, _inputs(step), label)
+                    action = remote(ACTION, uses, where, with_inputs(step), label)
                     references.append(action)
-                    references.extend(_commands_of_action(action, step, path))
-                references.extend(_input_commands(step, path, label,
-                                                  uses.startswith("docker://")))
+                    references.extend(commands_of_action(action, step, path))
+                references.extend(input_commands(step, path, label,
+                                                 uses.startswith("docker://")))
             run = step.get("run")
             if isinstance(run, str):
                 position = step.position_of("run")
@@ -335,83 +257,5 @@ def _default_directory(body: Any) -> str:
     """`defaults: {run: {working-directory: DIR}}` of a workflow or job."""
     defaults = body.get("defaults") if isinstance(body, dict) else None
     run = defaults.get("run") if isinstance(defaults, dict) else None
-    return _folder(run.get("working-directory")) if isinstance(run, dict) else ""
+    return repository_folder(run.get("working-directory")) if isinstance(run, dict) else ""
 
-
-def _folder(value: Any) -> str:
-    """A working directory as a repository folder ("" for the root or an expression)."""
-    if not isinstance(value, str) or "${{" in value or value.startswith(("/", "~")):
-        return ""
-    folder = posixpath.normpath(value.removeprefix("./"))
-    return "" if folder in (".", "") or folder.startswith("..") else folder
-
-
-def _action_directory(inputs: LineDict) -> str:
-    """The folder an action runs its commands in: its own input for it, else the root
-    (a step's `working-directory` applies to `run` only)."""
-    for name in ("working-directory", "working_directory", "build-root-directory"):
-        if isinstance(inputs.get(name), str):
-            return _folder(inputs[name])
-    return ""
-
-
-def _input_commands(step: LineDict, path: str, label: str,
-                    container: bool) -> list[Reference]:
-    """Command lines given to an action through its inputs (`with: command: …`), or the
-    arguments of a `docker://` step, which are the command its container runs."""
-    inputs = step.get("with")
-    if not isinstance(inputs, LineDict):
-        return []
-    directory = _action_directory(inputs)
-    names = [*COMMAND_INPUTS, "args"] if container else list(COMMAND_INPUTS)
-    found: list[Reference] = []
-    for name in names:
-        value = inputs.get(name)
-        if not isinstance(value, str):
-            continue
-        position = inputs.position_of(name)
-        for offset, command in shell_lines(value):
-            line = position.line_of(offset) if position.literal_block else inputs.line_of(name)
-            found.append(Reference(COMMAND, command, f"{path}:{line}", label=label,
-                                   directory=directory))
-    return found
-
-
-def _commands_of_action(action: Reference, step: LineDict, path: str) -> list[Reference]:
-    """The command a build action stands for: a Gradle or Maven action's task list, an
-    image build's target stage."""
-    inputs = step.get("with")
-    if not isinstance(inputs, LineDict):
-        return []
-    directory = _action_directory(inputs)
-    where = f"{path}:{step.line_of('with')}"
-    for prefix, (name, tool) in BUILD_ARGUMENTS.items():
-        if action.value.startswith(prefix) and isinstance(inputs.get(name), str):
-            return [Reference(COMMAND, f"{tool} {inputs[name].strip()}",
-                              f"{path}:{inputs.line_of(name)}", label=action.label,
-                              directory=directory)]
-    if action.value.startswith(BUILD_IMAGE_ACTIONS) and isinstance(inputs.get("target"), str):
-        context = _folder(inputs.get("context")) or "."
-        file = inputs.get("file")
-        dockerfile = f" -f {file}" if isinstance(file, str) and "${{" not in file else ""
-        return [Reference(COMMAND, f"docker build --target {inputs['target']}{dockerfile} "
-                          f"{context}", where, label=action.label, directory=directory)]
-    return []
-
-
-def parse(tree: RepoTree) -> ParseResult:
-    result = ParseResult(SYSTEM)
-    reader = _Reader(tree, result)
-    reusable_only: list[tuple[str, Any]] = []
-    for path in in_folder(tree, WORKFLOW_FOLDER, ".yml", ".yaml"):
-        data = reader.load(path)
-        on = data.get("on") if isinstance(data, dict) else None
-        called_only = isinstance(on, dict | str | list) and "workflow_call" in on
-        if called_only and not workflow_triggers(on):
-            reusable_only.append((path, data))  # judged with its callers' triggers
-            continue
-        reader.workflow(path, data, None, 0)
-    for path, data in reusable_only:
-        if path not in reader.called:
-            reader.workflow(path, data, frozenset(), 0)
-    return result
