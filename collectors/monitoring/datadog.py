@@ -11,27 +11,18 @@ without evidence and says which scope is missing; the rest is still judged.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
 from scanner import validate as v
-from scanner.collectors.api import Answer, ApiError, parse_time
-from scanner.collectors.base import (
-    ERROR,
-    Collected,
-    CollectSettings,
-    Emitter,
-    Problem,
-    Target,
-    report_items,
-)
+from scanner.collectors.api import Answer, parse_time
+from scanner.collectors.base import ERROR, Collected, Emitter, Problem, Target
 from scanner.collectors.monitoring import common
 from scanner.collectors.monitoring.endpoints import Endpoint
-from scanner.collectors.monitoring.http import HttpSettings, JsonApi
+from scanner.collectors.monitoring.http import JsonApi
 from scanner.collectors.monitoring.incidents import (
     IncidentRecord,
     emit_incidents,
@@ -39,13 +30,12 @@ from scanner.collectors.monitoring.incidents import (
     summarise,
 )
 from scanner.collectors.monitoring.signals import DATADOG_MONITORING, DETECTION, INCIDENTS
+from scanner.collectors.monitoring.tool import ToolCollector
 from scanner.evidence import now_utc
-from scanner.memory import NO_MEMORY, Memory
 from scanner.signals import SignalSpec
 
 TARGET_KEYS = ("site", "api_url", "web_url", "name", "api_key_env", "app_key_env",
-               "window_days", "tag_keys", "significant_severities", "workers", "services",
-               *common.LIMIT_KEYS)
+               "window_days", "tag_keys", "significant_severities", *common.READING_KEYS)
 DEFAULT_SITE = "datadoghq.com"
 DEFAULT_TAG_KEYS = ("env", "service", "team")
 DEFAULT_SEVERITIES = ("SEV-0", "SEV-1", "SEV-2")
@@ -108,7 +98,7 @@ class _Listing:
         return self.refused is None
 
 
-class DatadogCollector:
+class DatadogCollector(ToolCollector):
     id: ClassVar[str] = "datadog"
     title: ClassVar[str] = "Datadog API (SLOs, monitors, synthetics, RUM, security, incidents)"
     signals: ClassVar[tuple[SignalSpec, ...]] = (*DATADOG_MONITORING, *INCIDENTS, *DETECTION)
@@ -133,41 +123,25 @@ class DatadogCollector:
                                                           where)],
             "significant_severities": [s.upper() for s in common.texts(
                 entry, "significant_severities", DEFAULT_SEVERITIES, where)],
-            "workers": v.integer(entry.get("workers", 8), where.at("workers"), minimum=1,
-                                 maximum=32),
-            "services": common.service_repositories(entry, where),
-            **common.limits(entry, where),
+            **common.reading(entry, where),
         }
         options["name"] = v.text(entry.get("name", site), where.at("name"))
         return Target(cls.id, f"datadog:{options['name']}", options)
 
-    def collect(self, target: Target, settings: CollectSettings,
-                memory: Memory = NO_MEMORY) -> Collected:
-        collected = Collected()
-        options = target.options
-        keys = {name: common.secret(str(options[name])) for name in ("api_key_env",
-                                                                     "app_key_env")}
-        missing = [str(options[name]) for name, value in keys.items() if not value]
-        if missing:
-            collected.problems.append(Problem(
-                target.label, f"environment variable {' and '.join(missing)} not set; export "
-                "the organisation's API key and an application key that can read it", ERROR))
-            return collected
-        api = JsonApi(str(options["api_url"]),
-                      {"DD-API-KEY": keys["api_key_env"],
-                       "DD-APPLICATION-KEY": keys["app_key_env"],
-                       "Accept": "application/json"},
-                      list(keys.values()), HttpSettings(
-                          pool_size=int(options["workers"]),
-                          max_response_bytes=settings.max_response_bytes,
-                          max_requests=int(options["max_requests"])))
-        try:
-            _Organisation(api, target, collected).read()
-        except ApiError as exc:
-            collected.problems.append(Problem(target.label, api.clean(exc), ERROR))
-        finally:
-            api.close()
-        return collected
+    def secret_options(self, options: Mapping[str, Any]) -> Sequence[str]:
+        return ("api_key_env", "app_key_env")
+
+    def unset(self, variables: str) -> str:
+        return (f"environment variable {variables} not set; export the organisation's API "
+                "key and an application key that can read it")
+
+    def headers(self, secrets: Sequence[str]) -> dict[str, str]:
+        api_key, app_key = secrets
+        return {"DD-API-KEY": api_key, "DD-APPLICATION-KEY": app_key,
+                "Accept": "application/json"}
+
+    def read(self, api: JsonApi, target: Target, collected: Collected) -> None:
+        _Organisation(api, target, collected).read()
 
 
 class _Organisation:
@@ -363,7 +337,6 @@ class _Organisation:
         """Error-budget history of every SLO, read a few at a time."""
         end = int(self.now.timestamp())
         start = end - SLO_HISTORY_DAYS * 86400
-        done = 0
 
         def history(slo: Mapping[str, Any]) -> bool | None:
             answer = SLO_HISTORY.get(self.api, {"from_ts": start, "to_ts": end},
@@ -373,13 +346,9 @@ class _Organisation:
             overall = (answer.data.get("data") or {}).get("overall") or {}
             return overall.get("sli_value") is not None
 
-        tracked: list[bool] = []
-        with ThreadPoolExecutor(max_workers=int(self.options["workers"])) as pool:
-            for result in pool.map(history, slos):
-                done += 1
-                report_items(self.target.label, done, len(slos))
-                if result is not None:
-                    tracked.append(result)
+        tracked = [result for result in common.read_each(
+            slos, history, workers=int(self.options["workers"]), progress=self.target.label)
+            if result is not None]
         if tracked:
             self.out.emit("monitoring.slo_budget_tracked_share",
                           round(sum(tracked) / len(tracked), 3), [f"{self.web}/slo/manage"],
@@ -503,8 +472,9 @@ class _Organisation:
                 else None
             return len(data) if isinstance(data, list) else None
 
-        with ThreadPoolExecutor(max_workers=int(self.options["workers"])) as pool:
-            counts = dict(zip((r.id for r in wanted), pool.map(todos, wanted), strict=True))
+        counts = dict(zip((r.id for r in wanted),
+                          common.read_each(wanted, todos, workers=int(self.options["workers"])),
+                          strict=True))
         return [replace(r, action_items=counts[r.id]) if r.id in counts else r for r in records]
 
     def _fail(self, message: str) -> None:
