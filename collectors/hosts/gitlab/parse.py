@@ -312,56 +312,6 @@ def deploy_jobs(jobs: list[dict[str, Any]], default_branch: str, deploy: Pattern
     return records
 
 
-@dataclass(frozen=True)
-class DoraApi:
-    """What GitLab's DORA API (Ultimate) says for the window; None where it has no data."""
-
-    deployments: int | None = None
-    deployment_days_per_week: float | None = None
-    lead_time_hours_p50: float | None = None
-    change_failure_rate: float | None = None
-    time_to_restore_hours: float | None = None
-
-    def values(self) -> dict[str, float | int]:
-        found = {"dora.deployments": self.deployments,
-                 "dora.deployment_days_per_week": self.deployment_days_per_week,
-                 "dora.lead_time_hours_p50": self.lead_time_hours_p50,
-                 "dora.change_failure_rate": self.change_failure_rate,
-                 "dora.time_to_restore_hours": self.time_to_restore_hours}
-        return {signal: value for signal, value in found.items() if value is not None}
-
-
-def dora_metrics(dora: Mapping[str, Any], window_days: int) -> DoraApi:
-    """GitLab's DORA metrics for the window: deployments by day (counted as deployment days,
-    as the shared metric counts them) and, over the whole window, the median seconds of
-    lead time and time to restore and the change failure ratio."""
-    daily = [row for row in dora.get("daily") or [] if isinstance(row, dict)]
-    counts = [float(row.get("deploymentFrequency") or 0) for row in daily]
-    days = sum(1 for count in counts if count > 0)
-    whole = next((row for row in dora.get("whole") or [] if isinstance(row, dict)), {})
-    # No deployment at all is no data: the computed metrics may still use releases.
-    counted = sum(counts) > 0
-    return DoraApi(
-        deployments=round(sum(counts)) if counted else None,
-        deployment_days_per_week=round(days / (max(window_days, 1) / 7), 2) if counted else None,
-        lead_time_hours_p50=_hours(_number_or_none(whole.get("leadTimeForChanges"))),
-        change_failure_rate=_ratio(_number_or_none(whole.get("changeFailureRate"))),
-        time_to_restore_hours=_hours(_number_or_none(whole.get("timeToRestoreService"))))
-
-
-def _number_or_none(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
-        else None
-
-
-def _hours(seconds: float | None) -> float | None:
-    return None if seconds is None else round(seconds / 3600, 2)
-
-
-def _ratio(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
-
-
 def _number(value: Any) -> int:
     try:
         return int(str(value))

@@ -1,5 +1,5 @@
-"""Whole-repository reuse across scans, on GitHub and GitLab alike (scanner/collectors/hosts/
-fleet.py), against the real HTTP stand-ins in tests/fakes."""
+"""Whole-repository reuse across scans, on GitHub and GitLab alike (collectors/hosts/fleet.py
+and reuse.py), against the real HTTP stand-ins in tests/fakes."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from scanner import validate as v
 from scanner.collectors.base import ERROR, Collected, CollectSettings
-from scanner.collectors.hosts.fleet import REPOSITORY_KEY, packed, unpacked
+from scanner.collectors.hosts.reuse import REPOSITORY_KEY, packed, unpacked
 from scanner.collectors.hosts.github.collector import GitHubCollector
 from scanner.collectors.hosts.gitlab.collector import GitLabCollector
 from scanner.memory import NO_MEMORY, Memory, Remembered
