@@ -1,9 +1,5 @@
-"""GitLab's payloads (GraphQL and REST) turned into host-neutral records.
-
-Each function takes one part of an answer and returns records, or None when that
-part was not readable (null in a partial GraphQL answer, a refused REST call),
-so that "not readable" stays different from "none".
-"""
+"""GitLab's payloads (GraphQL and REST) turned into host-neutral records, one part of an
+answer at a time (None: not readable; see `hosts.payloads`)."""
 
 from __future__ import annotations
 
@@ -13,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.collectors.api import parse_time
-from scanner.collectors.hosts.http import nodes
+from scanner.collectors.hosts.payloads import account, names, nodes
 from scanner.collectors.hosts.records import (
     FAILURE,
     NOT_PRODUCTION,
@@ -53,14 +49,6 @@ NO_ONE = 0  # GitLab's access level "No one"
 _STANDING_RULES = frozenset({"regular", "any_approver"})
 
 
-def _titles(connection: Any) -> tuple[str, ...]:
-    return tuple(str(n.get("title")) for n in nodes(connection) or [] if n.get("title"))
-
-
-def _username(user: Any) -> str | None:
-    return str(user["username"]) if isinstance(user, dict) and user.get("username") else None
-
-
 # --- GraphQL: merge requests, issues, releases -------------------------------------------
 
 
@@ -75,13 +63,13 @@ def merged_changes(project: Mapping[str, Any]) -> list[MergedChange] | None:
             continue
         first = next(iter(nodes(request.get("commits")) or []), {})
         approvers = tuple(sorted({name for user in nodes(request.get("approvedBy")) or []
-                                  if (name := _username(user))}))
+                                  if (name := account(user, "username"))}))
         changes.append(MergedChange(
             number=_number(request.get("iid")), url=str(request.get("webUrl") or ""),
-            author=_username(request.get("author")), merged_at=merged,
+            author=account(request.get("author"), "username"), merged_at=merged,
             first_commit_at=parse_time(first.get("authoredDate")),
             merge_sha=request.get("mergeCommitSha"), approvers=approvers,
-            labels=_titles(request.get("labels"))))
+            labels=names(request.get("labels"), "title")))
     return changes
 
 
@@ -96,7 +84,7 @@ def issues(project: Mapping[str, Any]) -> list[Issue] | None:
         created = parse_time(item.get("createdAt"))
         if created is None:
             continue
-        labels = _titles(item.get("labels"))
+        labels = names(item.get("labels"), "title")
         if item.get("type") == "INCIDENT" and "incident" not in labels:
             labels = (*labels, "incident")
         records.append(Issue(number=_number(item.get("iid")), url=str(item.get("webUrl") or ""),
@@ -119,7 +107,7 @@ def releases(project: Mapping[str, Any], project_url: str) -> list[Release] | No
         records.append(Release(
             tag=tag, published_at=parse_time(item.get("releasedAt")),
             url=str(links.get("selfUrl") or f"{project_url}/-/releases/{tag}"),
-            assets=tuple(str(n.get("name")) for n in nodes(assets) or [] if n.get("name")),
+            assets=names(assets),
             draft=bool(item.get("upcomingRelease"))))
     return records
 
