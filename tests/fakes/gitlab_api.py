@@ -55,24 +55,26 @@ from urllib.parse import quote, unquote, urlsplit
 
 from . import git_http
 from . import graphql_engine as gql
-from .host_stand_in import (
+from .host_payloads import (
     REQUIRED,
+    files_sha,
+    parse_datetime,
+    spec,
+    stable_id,
+    tarball,
+    when,
+)
+from .host_stand_in import (
     Answer,
     Call,
     HostStandIn,
     Page,
     etag_matches,
-    files_sha,
     graphql_request,
     json_answer,
     link_header,
     page_url,
-    parse_datetime,
     parsed,
-    spec,
-    stable_id,
-    tarball,
-    when,
 )
 
 GRAPHQL_MAX_COMPLEXITY = 250  # a signed-in user's limit

@@ -2,8 +2,8 @@
 127.0.0.1 whose port is known before it starts, a log of the requests it answered, faults
 injected in order per path prefix (a status with its headers and body, or a dropped
 connection), one token compared in constant time, clones over git's smart HTTP, offset
-pages, weak ETags, and the payload pieces both build (a head's digest, tarballs shaped
-like `git archive`, options checked against a spec, times).
+pages, weak ETags and GraphQL requests read. The payload pieces both build are in
+`host_payloads`.
 
 Each host's stand-in keeps its own routes, payloads, error bodies and headers. The
 monitoring stand-ins use the simpler `loopback` server (JSON in and out, no bytes, no
@@ -14,21 +14,17 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import hmac
-import io
 import itertools
 import json
 import math
 import socket
 import sys
-import tarfile
 import threading
 import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, Generic, Self, TypeVar
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
@@ -36,7 +32,6 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 from . import git_http
 from . import graphql_engine as gql
 
-REQUIRED: Any = object()  # in a spec: a key the item must give
 MAX_PAGE_SIZE = 100
 
 
@@ -132,6 +127,7 @@ class HostStandIn(ABC, Generic[Logged]):
         return "text/plain"
 
     def faulted(self, fault: Fault, path: str) -> bool:
+        """Whether an injected fault answers a request for `path`."""
         return fault.matches(path)
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -376,94 +372,3 @@ def graphql_request(body: bytes) -> GraphqlRequest | None:
     return GraphqlRequest(payload.get("query"),
                           variables if isinstance(variables, dict) else {},
                           payload.get("operationName"))
-
-
-# --- payload pieces -----------------------------------------------------------------------
-
-
-def spec(kind: str, item: Mapping[str, Any], known: Mapping[str, Any]) -> dict[str, Any]:
-    """`item` with defaults filled in; an unknown or missing required key is an error."""
-    if not isinstance(item, Mapping):
-        raise TypeError(f"{kind}: expected a dict, got {type(item).__name__}")
-    unknown = set(item) - set(known)
-    if unknown:
-        raise ValueError(f"{kind}: unknown key(s) {sorted(unknown)}; known: {sorted(known)}")
-    out = {}
-    for key, default in known.items():
-        if key in item:
-            out[key] = item[key]
-        elif default is REQUIRED:
-            raise ValueError(f"{kind}: {key!r} is required")
-        else:
-            out[key] = list(default) if isinstance(default, list) else default
-    return out
-
-
-def when(value: Any, what: str) -> datetime | None:
-    """A time option: a timezone-aware datetime or an ISO string (None: not given)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if not isinstance(value, datetime):
-        raise TypeError(f"{what}: expected a datetime, got {type(value).__name__}")
-    if value.tzinfo is None:
-        raise ValueError(f"{what}: use a timezone-aware datetime")
-    return value
-
-
-def parse_datetime(value: Any, scalar: str = "DateTime") -> datetime:
-    """An ISO time (UTC when it names no zone); `scalar` names the GraphQL type it is."""
-    if not isinstance(value, str):
-        raise TypeError(f"{scalar} must be a string")
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def stable_id(text: str) -> int:
-    return int(hashlib.sha1(text.encode()).hexdigest()[:7], 16)
-
-
-def files_sha(name: str, files: Mapping[str, str | bytes]) -> str:
-    """A head's stand-in commit: a stable hash of the repository's name and files."""
-    digest = hashlib.sha1(name.encode())
-    for path in sorted(files):
-        content = files[path]
-        digest.update(path.encode() + b"\0")
-        digest.update(content.encode() if isinstance(content, str) else content)
-    return digest.hexdigest()
-
-
-def tarball(files: Mapping[str, str | bytes], *, sha: str, top: str, mtime: int,
-            owner: str | None = None) -> bytes:
-    """A gzip tarball shaped like `git archive`: a pax header with the commit, one top
-    folder; `owner` names each entry's user and group (GitHub's `root`), else none."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT,
-                      pax_headers={"comment": sha}) as archive:
-        written: set[str] = set()
-
-        def owned(info: tarfile.TarInfo) -> tarfile.TarInfo:
-            if owner is not None:
-                info.uname = info.gname = owner
-            return info
-
-        def add_folder(path: str) -> None:
-            if path in written:
-                return
-            written.add(path)
-            info = tarfile.TarInfo(f"{path}/")
-            info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o775, mtime
-            archive.addfile(owned(info))
-
-        add_folder(top)
-        for path in sorted(files):
-            parts = path.strip("/").split("/")
-            for depth in range(1, len(parts)):
-                add_folder("/".join([top, *parts[:depth]]))
-            content = files[path]
-            data = content.encode() if isinstance(content, str) else content
-            info = tarfile.TarInfo("/".join([top, *parts]))
-            info.size, info.mode, info.mtime = len(data), 0o664, mtime
-            archive.addfile(owned(info), io.BytesIO(data))
-    return buffer.getvalue()
