@@ -42,8 +42,9 @@ from urllib.parse import quote, unquote, urlsplit
 from . import git_http
 from . import graphql_engine as gql
 from .host_payloads import (
+    DEFAULT_CREATED,
     REQUIRED,
-    files_sha,
+    HostedRepository,
     parse_datetime,
     spec,
     stable_id,
@@ -84,7 +85,6 @@ SECONDARY_LIMIT_MESSAGE = ("You have exceeded a secondary rate limit. Please wai
 API_VERSION = "2022-11-28"
 ENTERPRISE_VERSION = "3.14.0"
 USER_ID = 1
-DEFAULT_CREATED = datetime(2024, 1, 1, tzinfo=UTC)
 
 DEPLOYMENT_STATUS_STATES = frozenset({"ERROR", "FAILURE", "INACTIVE", "IN_PROGRESS", "PENDING",
                                       "QUEUED", "SUCCESS", "WAITING"})
@@ -135,7 +135,7 @@ class RateBucket:
 
 
 @dataclass
-class FakeRepo:
+class FakeRepo(HostedRepository):
     """A repository as the fake serves it; mutate it freely between or during requests.
 
     List options are lists of dicts whose keys are documented in `FakeGitHub.add_repo`.
@@ -176,20 +176,6 @@ class FakeRepo:
     @property
     def full_name(self) -> str:
         return f"{self.owner}/{self.name}"
-
-    @property
-    def is_empty(self) -> bool:
-        """No commit at all: GitHub gives `defaultBranchRef: null` and no tarball."""
-        return not self.files and self.head_sha is None
-
-    @property
-    def sha(self) -> str:
-        """The default branch's head: `head_sha`, or a stable hash of the files."""
-        return self.head_sha or files_sha(self.full_name, self.files)
-
-    @property
-    def created(self) -> datetime:
-        return when(self.created_at, "created_at") or DEFAULT_CREATED + timedelta(minutes=self.id)
 
     @property
     def pushed(self) -> datetime | None:

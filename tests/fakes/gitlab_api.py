@@ -56,8 +56,9 @@ from urllib.parse import quote, unquote, urlsplit
 from . import git_http
 from . import graphql_engine as gql
 from .host_payloads import (
+    DEFAULT_CREATED,
     REQUIRED,
-    files_sha,
+    HostedRepository,
     parse_datetime,
     spec,
     stable_id,
@@ -85,7 +86,6 @@ NOT_AVAILABLE = ("The resource that you are attempting to access does not exist 
                  "have permission to perform this action")
 TIERS = ("free", "premium", "ultimate")
 EDITIONS = ("ee", "ce")
-DEFAULT_CREATED = datetime(2024, 1, 1, tzinfo=UTC)
 ACCESS_LEVELS = {0: "No one", 30: "Developers + Maintainers", 40: "Maintainers", 60: "Admins"}
 DEPLOYMENT_STATUSES = frozenset({"created", "running", "success", "failed", "canceled",
                                  "skipped", "blocked"})
@@ -128,7 +128,7 @@ class LoggedRequest(NamedTuple):
 
 
 @dataclass
-class FakeProject:
+class FakeProject(HostedRepository):
     """A project as the fake serves it; mutate it freely between requests.
 
     List options are lists of dicts whose keys are documented in `FakeGitLab.add_project`.
@@ -172,18 +172,8 @@ class FakeProject:
         return self.full_path.rsplit("/", 1)[0]
 
     @property
-    def is_empty(self) -> bool:
-        return not self.files and self.head_sha is None
-
-    @property
-    def sha(self) -> str:
-        """The default branch's head: `head_sha`, or a stable hash of the files."""
-        return self.head_sha or files_sha(self.full_path, self.files)
-
-    @property
-    def created(self) -> datetime:
-        return when(self.created_at, "created_at") or DEFAULT_CREATED + timedelta(
-            minutes=self.id)
+    def full_name(self) -> str:
+        return self.full_path
 
     @property
     def activity(self) -> datetime:

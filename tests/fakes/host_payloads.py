@@ -8,10 +8,42 @@ import hashlib
 import io
 import tarfile
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 REQUIRED: Any = object()  # in a spec: a key the item must give
+# When a repository was created unless a test says: a minute later for each id.
+DEFAULT_CREATED = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+class HostedRepository:
+    """What a stand-in's repository (a GitHub repository, a GitLab project) derives from
+    its files and head, over the fields its dataclass declares."""
+
+    id: int
+    files: dict[str, str | bytes]
+    head_sha: str | None
+    created_at: datetime | None
+
+    @property
+    def full_name(self) -> str:
+        """owner/name, group/…/project."""
+        raise NotImplementedError
+
+    @property
+    def is_empty(self) -> bool:
+        """No commit at all: the host gives no head and no archive."""
+        return not self.files and self.head_sha is None
+
+    @property
+    def sha(self) -> str:
+        """The default branch's head: `head_sha`, or a stable hash of the files."""
+        return self.head_sha or files_sha(self.full_name, self.files)
+
+    @property
+    def created(self) -> datetime:
+        return when(self.created_at, "created_at") or DEFAULT_CREATED + timedelta(
+            minutes=self.id)
 
 
 def spec(kind: str, item: Mapping[str, Any], known: Mapping[str, Any]) -> dict[str, Any]:
