@@ -7,7 +7,7 @@ follows `template:` includes of stage, job, step and variable templates and
 repository (`file.yml@alias`) are recorded as external (`reader`).  Template
 `parameters` are not evaluated: `${{ }}` text stays as written, and
 `${{ if }}` blocks are read as if they apply (narrowing triggers where the
-condition is about the branch or build reason: `triggers`, `expressions`).
+condition is about the branch or build reason: `triggers`).
 
 Steps (`steps`): `script` / `bash` / `pwsh` / `powershell` become command
 references, one per script line; `task: Name@N` becomes an action reference

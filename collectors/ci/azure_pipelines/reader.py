@@ -10,10 +10,14 @@ import posixpath
 import re
 from typing import Any
 
-from scanner.collectors.ci.azure_pipelines.expressions import condition_triggers
 from scanner.collectors.ci.azure_pipelines.jobs import PipelineJob
 from scanner.collectors.ci.azure_pipelines.steps import step_references, waits_for_a_person
-from scanner.collectors.ci.azure_pipelines.triggers import MISSING, pipeline_triggers, texts
+from scanner.collectors.ci.azure_pipelines.triggers import (
+    MISSING,
+    condition_triggers,
+    pipeline_triggers,
+    texts,
+)
 from scanner.collectors.ci.model import IMAGE, ParseResult, Reference, scalar_text
 from scanner.collectors.ci.yaml_files import YamlFiles
 from scanner.collectors.tree import RepoTree

@@ -33,6 +33,7 @@ from scanner.collectors.ci.model import (
     SCHEDULE,
     TAG,
     Reference,
+    combine_triggers,
 )
 
 POST_CONDITIONS = frozenset({
@@ -184,13 +185,8 @@ def condition_triggers(cond: Stmt, base: frozenset[str]) -> frozenset[str] | Non
     known = [atom for atom in inner if atom is not None]
     if head == "not" and len(inner) == 1 and known:
         return frozenset(base - known[0]) if known[0] != base else None
-    if head == "allOf" and known:
-        admitted = set(base)
-        for atom in known:
-            admitted &= atom
-        return frozenset(admitted)
-    if head == "anyOf" and known and len(known) == len(inner):
-        return frozenset(set().union(*known))
+    if head in ("allOf", "anyOf"):
+        return combine_triggers("and" if head == "allOf" else "or", inner, base)
     return None
 
 

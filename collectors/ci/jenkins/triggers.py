@@ -13,6 +13,7 @@ from scanner.collectors.ci.model import (
     PULL_REQUEST,
     PUSH,
     TAG,
+    combine_triggers,
 )
 
 # A multibranch project builds every branch push and change request; tags when discovered.
@@ -73,12 +74,7 @@ def expression_triggers(text: str, base: frozenset[str]) -> frozenset[str] | Non
         atoms.append(frozenset({PULL_REQUEST}))
     if _TAG.search(text) and "!" not in text:
         atoms.append(frozenset({TAG}))
-    if not atoms:
-        return None
-    admitted = set(base)
-    for atom in atoms:
-        admitted &= atom
-    return frozenset(admitted)
+    return combine_triggers("and", atoms, base)  # None where no atom speaks
 
 
 def gated(triggers: frozenset[str], gate: frozenset[str] | None) -> frozenset[str]:
