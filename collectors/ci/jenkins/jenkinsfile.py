@@ -15,6 +15,8 @@ MAX_DEPTH = 32  # nested blocks walked (closures in loops in conditions nest dee
 
 @dataclass
 class Stage:
+    """A stage as read so far; it becomes one job."""
+
     name: str
     line: int
     triggers: frozenset[str]
@@ -28,6 +30,8 @@ class Stage:
 
 @dataclass
 class Jenkinsfile:
+    """One file being read: the modules that walk it share this, not a reader object."""
+
     path: str
     result: ParseResult
     stages: list[Stage] = field(default_factory=list)
