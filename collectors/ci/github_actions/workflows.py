@@ -32,10 +32,10 @@ from scanner.collectors.ci.model import (
     Reference,
     anchored,
     names,
-    read_yaml,
     scalar_text,
     shell_lines,
 )
+from scanner.collectors.ci.yaml_files import YamlFiles
 from scanner.collectors.tree import RepoTree
 from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml
 
@@ -56,20 +56,7 @@ class WorkflowReader:
         self.external: ExternalFiles | None = getattr(tree, "external", None)
         self.external_reads = 0
         self.called: set[str] = set()
-        self.cache: dict[str, Any] = {}
-
-    def load(self, path: str) -> Any:
-        if path not in self.cache:
-            self.cache[path] = self._load(path)
-        return self.cache[path]
-
-    def _load(self, path: str) -> Any:
-        read, data = read_yaml(self.tree, path, self.result)
-        if not read:
-            return None
-        if path not in self.result.files:
-            self.result.files.append(path)
-        return data
+        self.load = YamlFiles(tree, result).load
 
     def workflow(self, path: str, data: Any, triggers: frozenset[str] | None, depth: int,
                  prefix: str = "") -> None:
