@@ -18,16 +18,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from child_env import CHILD_ENV, warm_up
+from host_scans import three_scans
 
 from fakes.github_api import FakeGitHub
 
@@ -67,24 +65,6 @@ def organisation(server: FakeGitHub, repositories: int) -> None:
             code_scanning_alerts=[], secret_scanning=[])
 
 
-def scan(config: Path, store: Path, *options: str) -> tuple[float, int]:
-    env = {**CHILD_ENV, "ACME_TOKEN": TOKEN, "MATURITY_DB": str(store)}
-    began = time.perf_counter()
-    completed = subprocess.run([str(Path(sys.executable).with_name("maturity")), "scan",
-                                "--config", str(config), "--format", "json",
-                                "--output", os.devnull, *options], env=env,
-                               capture_output=True, text=True, check=False)
-    return time.perf_counter() - began, completed.returncode
-
-
-def measured(server: FakeGitHub, config: Path, store: Path, *options: str
-             ) -> tuple[float, int, int, int]:
-    """(seconds, exit code, counted requests, all requests) of one scan."""
-    server.clear_log()
-    seconds, code = scan(config, store, *options)
-    return seconds, code, server.count(), server.count(counted_only=False)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repos", type=int, default=1000)
@@ -95,15 +75,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder, FakeGitHub(
             TOKEN, latency=args.latency, rate_limit=limit, graphql_rate_limit=limit) as server:
         organisation(server, args.repos)
-        config = Path(folder) / "config.yaml"
-        config.write_text(f"targets:\n  github:\n    - org: acme\n      base_url: "
-                          f"{server.base_url}\n      token_env: ACME_TOKEN\n"
-                          f"      workers: {args.workers}\n")
-        store = Path(folder) / "bench.db"
-        warm_up([str(Path(sys.executable).with_name("maturity")), "--help"])
-        runs = {"cold": measured(server, config, store),
-                "warm": measured(server, config, store),
-                "warm --fresh": measured(server, config, store, "--fresh")}
+        # The requests the rate limit counts, and all of them.
+        runs = three_scans(server, lambda: (server.count(), server.count(counted_only=False)),
+                           folder=Path(folder), kind="github", token=TOKEN,
+                           entry={"org": "acme", "base_url": server.base_url,
+                                  "token_env": "ACME_TOKEN", "workers": args.workers})
     per = args.repos
     print(f"{args.repos} repositories, {args.latency * 1000:.0f} ms latency per request, "
           f"{args.workers} workers, {os.cpu_count()} CPUs")

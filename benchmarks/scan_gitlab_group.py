@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from child_env import CHILD_ENV, warm_up
+from host_scans import three_scans
 
 from fakes.gitlab_api import FakeGitLab
 
@@ -66,24 +64,6 @@ def group(server: FakeGitLab, projects: int) -> None:
             scanners=["SAST", "DEPENDENCY_SCANNING"])
 
 
-def scan(config: Path, store: Path, *options: str) -> tuple[float, int]:
-    env = {**CHILD_ENV, "PLATFORM_TOKEN": TOKEN, "MATURITY_DB": str(store)}
-    began = time.perf_counter()
-    completed = subprocess.run([str(Path(sys.executable).with_name("maturity")), "scan",
-                                "--config", str(config), "--format", "json",
-                                "--output", os.devnull, *options], env=env,
-                               capture_output=True, text=True, check=False)
-    return time.perf_counter() - began, completed.returncode
-
-
-def measured(server: FakeGitLab, config: Path, store: Path, *options: str
-             ) -> tuple[float, int, int, int]:
-    """(seconds, exit code, all requests, those with a body) of one scan."""
-    server.clear_log()
-    seconds, code = scan(config, store, *options)
-    return seconds, code, server.count(not_modified=True), server.count()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=1000)
@@ -93,15 +73,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder, FakeGitLab(
             TOKEN, latency=args.latency) as server:
         group(server, args.projects)
-        config = Path(folder) / "config.yaml"
-        config.write_text(f"targets:\n  gitlab:\n    - group: platform\n      url: "
-                          f"{server.base_url}\n      token_env: PLATFORM_TOKEN\n"
-                          f"      workers: {args.workers}\n")
-        store = Path(folder) / "bench.db"
-        warm_up([str(Path(sys.executable).with_name("maturity")), "--help"])
-        runs = {"cold": measured(server, config, store),
-                "warm": measured(server, config, store),
-                "warm --fresh": measured(server, config, store, "--fresh")}
+        # All the requests, and those answered with a body.
+        runs = three_scans(server, lambda: (server.count(not_modified=True), server.count()),
+                           folder=Path(folder), kind="gitlab", token=TOKEN,
+                           entry={"group": "platform", "url": server.base_url,
+                                  "token_env": "PLATFORM_TOKEN", "workers": args.workers})
     per = args.projects
     print(f"{args.projects} projects, {args.latency * 1000:.0f} ms latency per request, "
           f"{args.workers} workers, {os.cpu_count()} CPUs")

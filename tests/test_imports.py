@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from package_files import module_name, python_files
+
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 UPSTREAM_OF_RULES = ("scanner.engine", "scanner.scoring", "scanner.store", "scanner.reports",
@@ -45,15 +47,9 @@ class Import:
 
 
 def _modules(root: Path) -> dict[str, Path]:
-    """Module name -> file, for `scanner` with `collectors/` inside it (its folder is
-    reached through a link, which a recursive glob does not follow)."""
-    found: dict[str, Path] = {}
-    for top, package in ((root / "scanner", ("scanner",)),
-                         (root / "collectors", ("scanner", "collectors"))):
-        for path in sorted(top.rglob("*.py")):
-            parts = (*package, *path.relative_to(top).with_suffix("").parts)
-            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
-    return found
+    """Module name -> file, `scanner.collectors` included (through its link)."""
+    package = root / "scanner"
+    return {module_name(path, package): path for path in python_files(package)}
 
 
 def _imports(name: str, path: Path, known: set[str]) -> list[Import]:
@@ -169,13 +165,14 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(files.get(name, ""))
+    (tmp_path / "scanner" / "collectors").symlink_to("../collectors")
     return tmp_path
 
 
 @pytest.mark.parametrize(("files", "expected"), [
     ({"collectors/reader.py": "def f():\n    from scanner.scoring.scorer import x\n",
       "scanner/scoring/__init__.py": "", "scanner/scoring/scorer.py": "x = 1\n"},
-     "collectors/reader.py:2 imports scanner.scoring.scorer: scanner.collectors must not "
+     "scanner/collectors/reader.py:2 imports scanner.scoring.scorer: scanner.collectors must not "
      "import scanner.scoring"),
     ({"scanner/engine/__init__.py": "from scanner.collectors import reader\n",
       "collectors/reader.py": ""},

@@ -1,30 +1,25 @@
-"""What the Git-host collectors do alike: the target options they share, the pool that
-reads a fleet's repositories (a repository the listing shows unchanged since the last scan
-gives what it gave then, without a request), and a repository's files read from an
-archive of its head (recalled when the head has not moved since the last scan) or from a
-shallow clone."""
+"""The skeleton both Git-host collectors fill in: a target's token, the listing of its
+organisation or group (or the repositories it names), the repositories kept to read, and
+each read in a bounded pool of threads, or recalled whole when the listing shows it
+unchanged since the last scan (`reuse.Reuse`).
+
+A host's `Fleet` says how its listing looks and what state of a listed repository
+stands for its source; its `RepositoryReader` reads one repository into host-neutral
+records, and the skeleton turns those into signals the same way on every host.
+"""
 
 from __future__ import annotations
 
 import base64
 import copy
-import fnmatch
-import hashlib
-import json
-import re
-import tempfile
-import zlib
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from datetime import timedelta
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from scanner import __version__, credentials
-from scanner import validate as v
-from scanner.collectors.analysis import RepositoryAnalysis
-from scanner.collectors.api import ApiError, parse_time
+from scanner import credentials, patterns
+from scanner.collectors.api import Answer, ApiError, parse_time
 from scanner.collectors.base import (
     ERROR,
     Collected,
@@ -34,30 +29,32 @@ from scanner.collectors.base import (
     Target,
     report_items,
 )
-from scanner.collectors.bounds import RequestBudgetSpent, follow
+from scanner.collectors.bounds import Budget, RequestBudgetSpent, follow
 from scanner.collectors.ci.model import ExternalFiles
-from scanner.collectors.hosts.archive import ArchiveTooLarge, ArchiveTree
-from scanner.collectors.hosts.http import DEFAULT_MAX_REPOSITORIES, DEFAULT_MAX_REQUESTS
-from scanner.collectors.hosts.paging import DEFAULT_REQUEST_BUDGET
-from scanner.collectors.local.collector import read_clone
-from scanner.collectors.local.git import GitError, GitRepo, clone
-from scanner.evidence import Evidence
+from scanner.collectors.hosts.dora_signals import dora_by_service
+from scanner.collectors.hosts.head_files import CloneFailed, HeadFiles, read_head_files
+from scanner.collectors.hosts.records import Deployment, HostRepository
+from scanner.collectors.hosts.reuse import Listed, RepositoryResult, Reuse
+from scanner.collectors.hosts.settings import HostSettings
+from scanner.collectors.hosts.signals import deployed_on_host, emit_host_signals
+from scanner.evidence import now_utc
 from scanner.memory import Memory, Remembered
-from scanner.timeline import DeployTimeline
-from scanner.waivers import Waiver
-
-# Keys every host target takes besides the ones that name what to read and where.
-SHARED_KEYS = ("token_env", "include", "exclude", "topics", "archived", "forks", "workers",
-               "window_days", "request_budget", "clone", "max_repositories", "max_requests")
-FILES_KEY = "tree {name}@{sha}"
-REPOSITORY_KEY = "repository {name}"
-_PATH_SEGMENT = re.compile(r"[A-Za-z0-9_.-]+")
+from scanner.patterns import Pattern
 
 Listing = TypeVar("Listing")
 
 
 class HostApi(Protocol):
     kept: dict[str, Remembered]  # what the next scan of the same target may reuse
+    token: str
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None,
+            feature: bool = False) -> Answer: ...
+
+    def listing(self, path: str, params: Mapping[str, Any] | None = None
+                ) -> tuple[Answer, bool]: ...
+
+    def clean(self, error: Exception) -> str: ...
 
     def close(self) -> None: ...
 
@@ -99,29 +96,193 @@ def collect_with_token(target: Target, token_hint: str, open_api: Callable[[str]
     return collected
 
 
-def shared_options(entry: Any, where: v.Where, token_env: str) -> dict[str, Any]:
-    options: dict[str, Any] = {
-        "token_env": v.env_name(entry.get("token_env", token_env), where.at("token_env"),
-                                example=token_env, holds="token"),
-        "include": v.texts(entry.get("include"), where.at("include")),
-        "exclude": v.texts(entry.get("exclude"), where.at("exclude")),
-        "topics": v.texts(entry.get("topics"), where.at("topics")),
-        "archived": v.boolean(entry.get("archived", False), where.at("archived")),
-        "forks": v.boolean(entry.get("forks", False), where.at("forks")),
-        "workers": v.integer(entry.get("workers", 16), where.at("workers"), minimum=1,
-                             maximum=64),
-        "window_days": v.integer(entry.get("window_days", 90), where.at("window_days"),
-                                 minimum=7, maximum=730),
-        "request_budget": v.integer(entry.get("request_budget", DEFAULT_REQUEST_BUDGET),
-                                    where.at("request_budget"), minimum=1, maximum=1000),
-        "clone": v.boolean(entry.get("clone", False), where.at("clone")),
-        "max_repositories": v.integer(entry.get("max_repositories", DEFAULT_MAX_REPOSITORIES),
-                                      where.at("max_repositories"), minimum=1,
-                                      maximum=1_000_000),
-        "max_requests": v.integer(entry.get("max_requests", DEFAULT_MAX_REQUESTS),
-                                  where.at("max_requests"), minimum=1, maximum=10_000_000),
-    }
-    return options
+class Fleet(ABC, Generic[Api]):
+    """One target: list its repositories, then read each in a bounded pool of threads.
+
+    A host says how its listing looks (the class variables), which listed repositories
+    can and should be read, the state that stands for a repository's source, and which
+    reader reads one.
+    """
+
+    source: ClassVar[str]  # the collector's id
+    owner_key: ClassVar[str]  # the target option naming a whole organisation or group
+    names_key: ClassVar[str]  # the target option naming repositories one by one
+    path_key: ClassVar[str]  # the key of a listed repository's path in the listing
+    owner_noun: ClassVar[str]
+    noun: ClassVar[str]  # what the host calls a repository
+    listing_hint: ClassVar[str]  # what to check when the owner cannot be listed
+
+    def __init__(self, api: Api, target: Target, settings: CollectSettings, memory: Memory,
+                 collected: Collected, *, host: str) -> None:
+        self.api, self.target, self.settings = api, target, settings
+        self.memory, self.collected = memory, collected
+        self.options = target.options
+        self.host = host
+        self.host_settings = HostSettings(window_days=int(self.options["window_days"]),
+                                          production_pattern=settings.production_pattern)
+        self.now = now_utc()
+
+    # --- what a host says -----------------------------------------------------------------
+
+    @abstractmethod
+    def owner_listing(self, owner: str) -> tuple[str, dict[str, str]]:
+        """The path and parameters that list every repository of `owner`."""
+
+    @abstractmethod
+    def repository_path(self, name: str) -> str:
+        """The path of one repository the target names."""
+
+    @abstractmethod
+    def is_well_formed(self, item: Any) -> bool:
+        """Whether a listed item is a repository that can be read (see `targets`)."""
+
+    @abstractmethod
+    def is_wanted(self, item: dict[str, Any]) -> bool:
+        """Whether the target's filters keep a listed repository (see `targets.wanted`)."""
+
+    @abstractmethod
+    def listed(self, item: dict[str, Any]) -> Listed:
+        """The listed repository's name and the state of its source, for reuse."""
+
+    @abstractmethod
+    def reader(self, item: dict[str, Any]) -> RepositoryReader[Any]:
+        """What reads one listed repository."""
+
+    # --- the same on every host -----------------------------------------------------------
+
+    def scan(self) -> None:
+        listing, whole = self.repositories()
+        repositories = to_read(self.target.label, listing, whole=whole,
+                               well_formed=self.is_well_formed, wanted=self.is_wanted,
+                               options=self.options, into=self.collected)
+        read_fleet(self.target.label, repositories, self.read_one, listed=self.listed,
+                   reuse=Reuse.of(self.memory, self.now, self.settings, self.options),
+                   workers=int(self.options["workers"]), into=self.collected,
+                   kept=self.api.kept)
+
+    def repositories(self) -> tuple[list[Any], bool]:
+        """The repositories listed (items as the API gave them), and whether the listing
+        was read to its end."""
+        if self.owner_key in self.options:
+            owner = str(self.options[self.owner_key])
+            answer, whole = self.api.listing(*self.owner_listing(owner))
+            if not answer.ok:
+                raise ApiError(f"{self.owner_noun} '{owner}' cannot be listed on {self.host} "
+                               f"({answer.message}); {self.listing_hint}", answer.status)
+            return answer.data, whole
+        found = []
+        for name in self.options[self.names_key]:
+            answer = self.api.get(self.repository_path(name))
+            if answer.ok and isinstance(answer.data, dict):
+                found.append(answer.data)
+            else:
+                self.collected.problems.append(Problem(
+                    f"repo:{self.host}/{name}", f"{self.noun} not readable ({answer.message})",
+                    ERROR))
+        return found, True
+
+    def read_one(self, item: dict[str, Any]) -> RepositoryResult:
+        reader = self.reader(item)
+        try:
+            reader.read()
+        except RequestBudgetSpent:
+            raise  # the fleet leaves every repository it stops short of out, at once
+        except (ApiError, CloneFailed) as exc:
+            reader.result.collected.problems.append(
+                Problem(reader.entity, f"not read: {exc}", ERROR))
+        return reader.result
+
+
+FleetOf = TypeVar("FleetOf", bound=Fleet[Any])
+
+
+class RepositoryReader(ABC, Generic[FleetOf]):
+    """One repository of a fleet: the host's records of it read by `host_record`, its files
+    on the way, and the host signals made of them into `result`."""
+
+    def __init__(self, fleet: FleetOf, item: dict[str, Any]) -> None:
+        self.fleet = fleet
+        self.result = RepositoryResult()
+        self.api = apart(fleet.api, self.result.remembered)
+        self.listing = item
+        self.path = str(item.get(fleet.path_key) or "")
+        self.name = f"{fleet.host}/{self.path}"
+        self.entity = f"repo:{self.name}"
+        self.since = fleet.now - timedelta(days=fleet.host_settings.window_days)
+        self.budget = Budget(int(fleet.options["request_budget"]))
+
+    @abstractmethod
+    def host_record(self) -> HostRepository:
+        """Everything the host says about the repository, its files read on the way."""
+
+    def revise(self, out: Emitter, host: HostRepository) -> None:
+        """Change the signals emitted before they join the evidence (a host's own numbers
+        replacing computed ones); nothing by default."""
+
+    def read(self) -> None:
+        host = self.host_record()
+        fleet = self.fleet
+        out = Emitter(self.entity, fleet.source)
+        emit_host_signals(host, fleet.host_settings, fleet.now, out)
+        found = self.result.collected
+        found.evidence = deployed_on_host(host, self.entity, found.evidence)
+        services, timelines = dora_by_service(host, found.evidence, fleet.host_settings,
+                                              fleet.now, fleet.source)
+        found.evidence += services
+        found.timeline += timelines
+        self.revise(out, host)
+        found.evidence += out.evidence
+        for note in host.notes:
+            found.problems.append(Problem(self.entity, note))
+
+    def queried(self, data: Any, errors: list[dict[str, Any]], key: str, *,
+                unexplained: str) -> dict[str, Any]:
+        """The repository (`key`) in the answer to the whole query; an ApiError when the
+        answer holds none, with the errors' words or `unexplained`."""
+        found = (data or {}).get(key)
+        if not isinstance(found, dict):
+            reason = "; ".join(str(e.get("message")) for e in errors) or unexplained
+            raise ApiError(f"the {self.fleet.noun} is gone or hidden ({reason})")
+        return found
+
+    def note_errors(self, host: HostRepository, errors: list[dict[str, Any]]) -> None:
+        """The parts of a partial GraphQL answer that failed, each a note."""
+        for error in errors:
+            path = ".".join(str(p) for p in error.get("path") or [])
+            host.notes.append(f"{path or 'GraphQL'}: {error.get('message')}")
+
+    def runs_deploying(self, host: HostRepository, runs: list[dict[str, Any]],
+                       deploying: Callable[[list[dict[str, Any]], str, Pattern],
+                                           list[Deployment]],
+                       source: str, *, complete: bool) -> None:
+        """With no deployments recorded, the CI runs that deploy (`deploying`, by DevLake's
+        deploymentPattern) stand in for them, as `source`; read only in part (`complete`
+        False), they count back to the oldest run read."""
+        found = deploying(runs, host.default_branch,
+                          patterns.compiled(self.fleet.host_settings.deploy_run_pattern))
+        if found:
+            host.deployments = found
+            host.deployment_source = source
+            if not complete:
+                host.cut("deployments", min(
+                    (moment for r in runs if (moment := parse_time(r.get("created_at")))),
+                    default=self.fleet.now))
+
+    def read_files(self, host: HostRepository, *, user: str,
+                   archive: Callable[[], Iterator[bytes]], clone_url: str,
+                   external: ExternalFiles) -> None:
+        """The repository's files at its head, through the same analysis as a clone; a
+        clone authenticates as `user` with the token as password."""
+        if not host.head_sha:
+            host.notes.append("the repository is empty: no files to read")
+            return
+        secret = base64.b64encode(f"{user}:{self.api.token}".encode()).decode()
+        files = HeadFiles(
+            name=self.name, source=self.fleet.source, head_sha=host.head_sha, archive=archive,
+            clone_url=clone_url, clone_auth_header=f"Authorization: Basic {secret}",
+            clean=self.api.clean, external=external)
+        read_head_files(files, self.fleet.settings, self.fleet.memory, self.fleet.now,
+                        as_clone=bool(self.fleet.options["clone"]), result=self.result)
 
 
 def to_read(label: str, listing: Iterable[Any], *, whole: bool,
@@ -139,115 +300,6 @@ def to_read(label: str, listing: Iterable[Any], *, whole: bool,
         notes.append(f"{where} was read only in part: its pages stopped short of its end")
     into.problems += [Problem(label, note) for note in notes]
     return followed.items
-
-
-def well_formed_listing(item: Any, path_key: str, *, parts: range) -> bool:
-    """Whether a listed repository can be read: an object whose `path_key` is a repository
-    path (`parts` segments of name characters, none of them `.` or `..`) and whose topics,
-    if any, are a list of names."""
-    if not isinstance(item, dict):
-        return False
-    path = item.get(path_key)
-    segments = path.split("/") if isinstance(path, str) else []
-    if len(segments) not in parts or not all(
-            _PATH_SEGMENT.fullmatch(s) and s not in (".", "..") for s in segments):
-        return False
-    topics = item.get("topics")
-    return topics is None or (isinstance(topics, list)
-                              and all(isinstance(t, str) for t in topics))
-
-
-def wanted(options: Mapping[str, Any], names: Sequence[str], *, archived: bool, fork: bool,
-           topics: Sequence[str]) -> bool:
-    """Whether a listed repository passes the target's filters (globs on any of `names`)."""
-    if (archived and not options["archived"]) or (fork and not options["forks"]):
-        return False
-    include, exclude = options["include"], options["exclude"]
-    if include and not _matches(names, include):
-        return False
-    if _matches(names, exclude):
-        return False
-    required = set(options["topics"])
-    return not required or bool(required & set(topics))
-
-
-def _matches(names: Sequence[str], patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) for name in names for pattern in patterns)
-
-
-@dataclass
-class RepositoryResult:
-    """What one repository gave, and what to remember of it for the next scan."""
-
-    collected: Collected = field(default_factory=Collected)
-    remembered: dict[str, Remembered] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Listed:
-    """A repository as the listing of its organisation or group shows it, for free: its
-    name (host/path) and the state of its source, the time it last changed first."""
-
-    name: str
-    state: tuple[str | bool | None, ...]
-    # How long the time of the last change may stand still through further changes (GitLab
-    # moves last_activity_at at most hourly): a read that soon after it may have missed some.
-    granularity: timedelta = timedelta(0)
-
-
-@dataclass(frozen=True)
-class Reuse:
-    """When a repository's whole contribution to the last scan stands for this one.
-
-    It does while the listing shows the repository in the same state and it would be
-    read the same way (target options, settings, scanner version), for at most `days`:
-    deployments, alerts and the DORA window move without a push. A contribution with an
-    error is never reused. Reused evidence keeps the time it was observed.
-    """
-
-    memory: Memory
-    now: datetime
-    days: int
-    reading: str  # what besides the repository decides what reading it gives
-
-    @classmethod
-    def of(cls, memory: Memory, now: datetime, settings: CollectSettings,
-           options: Mapping[str, Any]) -> Reuse:
-        reading = json.dumps([__version__, asdict(replace(settings, reuse_days=0)),
-                              dict(options)], sort_keys=True, default=str)
-        return cls(memory, now, settings.reuse_days, reading)
-
-    def recalled(self, listed: Listed) -> RepositoryResult | None:
-        key = REPOSITORY_KEY.format(name=listed.name)
-        before = self.memory.get(key)
-        if before is None or self.days <= 0 or before.etag != self._token(listed):
-            return None
-        data = unpacked(before.body)
-        collected = datetime.fromisoformat(data["collected_at"])
-        changed = parse_time(listed.state[0])
-        if (self.now - collected >= timedelta(days=self.days) or changed is None
-                or collected < changed + listed.granularity):
-            return None
-        kept = {name: self.memory[name] for name in data["memory"] if name in self.memory}
-        return RepositoryResult(_thawed(data["found"]), {**kept, key: before})
-
-    def remembered(self, listed: Listed, result: RepositoryResult) -> RepositoryResult:
-        """`result`, with what it gave kept whole for the next scan."""
-        token = self._token(listed)
-        if token is None or any(p.severity == ERROR for p in result.collected.problems):
-            return result
-        body = {"collected_at": self.now.isoformat(), "found": _frozen(result.collected),
-                "memory": sorted(result.remembered)}
-        result.remembered[REPOSITORY_KEY.format(name=listed.name)] = Remembered(
-            token, packed(body))
-        return result
-
-    def _token(self, listed: Listed) -> str | None:
-        """None when the listing does not say when the repository last changed."""
-        if not listed.state or listed.state[0] is None:
-            return None
-        state = json.dumps([self.reading, *listed.state])
-        return hashlib.sha256(state.encode()).hexdigest()
 
 
 def read_fleet(label: str, listings: Sequence[Listing],
@@ -281,104 +333,3 @@ def read_fleet(label: str, listings: Sequence[Listing],
     if spent:
         into.problems.append(Problem(label, f"{len(spent):,} of {len(listings):,} "
                                      f"repositories not read: {spent[0]}", ERROR))
-
-
-@dataclass(frozen=True)
-class HeadFiles:
-    """Where a repository's files at its head come from."""
-
-    name: str  # host/path, as entities name it
-    source: str  # the collector's id
-    head_sha: str
-    archive: Callable[[], Iterator[bytes]]  # the head's tarball, chunk by chunk
-    clone_url: str
-    clone_auth_header: str  # sent by git through its environment, never on a command line
-    clean: Callable[[Exception], str]  # an error's text with the token taken out
-    # Other repositories' CI configuration that this one calls, read through the host.
-    external: ExternalFiles | None = None
-
-
-class CloneFailed(Exception):
-    """The clone failed; the message is one line and holds no token."""
-
-
-def read_head_files(files: HeadFiles, settings: CollectSettings, memory: Memory,
-                    now: datetime, *, as_clone: bool, result: RepositoryResult) -> None:
-    """The files at the head through the same analysis as a local clone.
-
-    From the archive, what they gave is remembered under the head's sha and reused
-    while the head stays put; a clone (history included) is not, since history signals
-    move with the window (the whole repository's reuse is bounded in time).
-    """
-    if as_clone:
-        since = now - timedelta(days=settings.history_days)
-        result.collected.absorb(_cloned(files, settings, since))
-        return
-    key = FILES_KEY.format(name=files.name, sha=files.head_sha)
-    before = memory.get(key)
-    if before is not None:
-        result.collected.absorb(_recalled(before, now))
-        result.remembered[key] = before
-        return
-    found = Collected()
-    entity = f"repo:{files.name}"
-    try:
-        with ArchiveTree(files.archive(), settings.max_file_bytes) as tree:
-            analysis = RepositoryAnalysis(files.name, tree, files.source, settings, found,
-                                          external=files.external)
-            analysis.run(Emitter(analysis.entity, files.source), None)
-    except ArchiveTooLarge as exc:
-        found.entities.append(entity)
-        found.problems.append(Problem(entity, f"files not read: the archive is {exc}", ERROR))
-    result.collected.absorb(found)
-    result.remembered[key] = Remembered(files.head_sha, packed(_frozen(found)))
-
-
-def _cloned(files: HeadFiles, settings: CollectSettings, since: datetime) -> Collected:
-    found = Collected()
-    with tempfile.TemporaryDirectory(prefix="maturity-clone-") as folder:
-        path = Path(folder) / "repo"
-        try:
-            clone(files.clone_url, path, since=since.date(),
-                  auth_header=files.clone_auth_header)
-            repo = GitRepo(path)
-            read_clone(repo, repo.tracked_files(), found, name=files.name,
-                       source=files.source, settings=settings, external=files.external)
-        except GitError as exc:
-            raise CloneFailed(f"clone failed: {files.clean(exc)}") from None
-    return found
-
-
-def _recalled(before: Remembered, now: datetime) -> Collected:
-    """What the files gave at this same commit last time: still true, observed again."""
-    found = _thawed(unpacked(before.body))
-    found.evidence = [replace(item, observed_at=now) for item in found.evidence]
-    return found
-
-
-def _frozen(found: Collected) -> dict[str, Any]:
-    """`found` (its memory aside) as JSON data; a repository's timeline is its deployments."""
-    return {"entities": found.entities,
-            "evidence": [item.to_dict() for item in found.evidence],
-            "problems": [p.to_dict() for p in found.problems],
-            "waivers": [w.to_dict() for w in found.waivers],
-            "timeline": [t.to_dict() for t in found.timeline if isinstance(t, DeployTimeline)]}
-
-
-def _thawed(data: dict[str, Any]) -> Collected:
-    return Collected(
-        evidence=[Evidence.from_dict(item) for item in data["evidence"]],
-        problems=[Problem.from_dict(p) for p in data["problems"]],
-        entities=list(data["entities"]),
-        waivers=[Waiver.from_dict(w) for w in data["waivers"]],
-        timeline=[DeployTimeline.from_dict(t) for t in data["timeline"]])
-
-
-def packed(data: dict[str, Any]) -> str:
-    """JSON, compressed: what a repository gave is tens of KB, kept for every repository
-    and written to the store on every scan."""
-    return base64.b64encode(zlib.compress(json.dumps(data).encode(), 6)).decode()
-
-
-def unpacked(body: str) -> Any:
-    return json.loads(zlib.decompress(base64.b64decode(body)))

@@ -1,5 +1,5 @@
 """What the Git-host API clients share: refusals remembered between scans, conditional
-GETs, pages, and the pieces of their payloads both read (Link headers, times, nodes)."""
+GETs, and pages (followed by their Link headers)."""
 
 from __future__ import annotations
 
@@ -84,9 +84,3 @@ def next_link(link: str | None) -> str | None:
             return target.strip().strip("<>")
     return None
 
-
-def nodes(connection: Any) -> list[dict[str, Any]] | None:
-    """The nodes of a GraphQL connection; None when the connection itself is null."""
-    if not isinstance(connection, dict):
-        return None
-    return [n for n in connection.get("nodes") or [] if isinstance(n, dict)]

@@ -16,19 +16,12 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from scanner.collectors.base import Emitter
-from scanner.collectors.hosts.dora import (
-    Window,
-    deploy_timeline,
-    is_incident,
-    labelled,
-    repository_dora,
-    service_view,
-)
+from scanner.collectors.hosts.dora import Window, is_incident, labelled
+from scanner.collectors.hosts.dora_signals import emit_dora
 from scanner.collectors.hosts.records import Alert, BranchRules, HostRepository, Release
 from scanner.collectors.hosts.settings import HostSettings
 from scanner.evidence import Evidence
 from scanner.signals import SignalSpec
-from scanner.timeline import DeployTimeline
 
 MAX_LOCATORS = 5
 MINIMUM_CLASSIFIED_ISSUES = 5
@@ -136,7 +129,7 @@ def emit_host_signals(repo: HostRepository, settings: HostSettings, now: datetim
         _branch_rules(repo, repo.rules, out)
     _changes(repo, window, out)
     _releases(repo, window, out)
-    _dora(repo, settings, now, out)
+    emit_dora(repo, settings, now, out)
     _issues(repo, settings, window, out)
     _features(repo, out)
     _alerts(repo, settings, window, out)
@@ -265,59 +258,6 @@ def _releases(repo: HostRepository, whole: Window, out: Emitter) -> None:
              _joined(None if kinds else
                      f"no signature, provenance, SBOM or checksum among {assets} assets of "
                      f"{len(published)} releases", short))
-
-
-def dora_by_service(repo: HostRepository, evidence: Sequence[Evidence], settings: HostSettings,
-                    now: datetime, source: str) -> tuple[list[Evidence], list[DeployTimeline]]:
-    """DORA metrics of each service of a monorepo (deployments told apart by the service's
-    name in their environment), and the deployment timelines of the repository and its
-    services for incident tools to be joined with."""
-    entity = f"repo:{repo.name}"
-    timelines = [deploy_timeline(repo, settings, now, entity)]
-    paths = next((e.value for e in evidence if e.entity == entity
-                  and e.signal == "repo.services"), [])
-    found: list[Evidence] = []
-    for path in paths if isinstance(paths, list) else []:
-        if str(path) in (".", ""):
-            continue
-        view = service_view(repo, str(path))
-        if not view.deployments:
-            continue
-        out = Emitter(f"service:{view.name}", source)
-        _dora(view, settings, now, out,
-              f"deployments whose environment names '{str(path).rsplit('/', 1)[-1]}'")
-        found += out.evidence
-        timelines.append(deploy_timeline(view, settings, now, out.entity))
-    return found, [t for t in timelines if t is not None]
-
-
-def _dora(repo: HostRepository, settings: HostSettings, now: datetime, out: Emitter,
-          scope: str | None = None) -> None:
-    metrics = repository_dora(repo, settings, now)
-    if metrics.source is None:
-        return
-    where = list(metrics.evidence_urls) or [repo.url]
-    source = metrics.source
-    note = scope
-    if source == "releases":
-        note = "no production deployments on record: releases stand in for deployments"
-    elif source == "deployments" and repo.deployment_source != "deployments":
-        source = repo.deployment_source
-        note = "; ".join(filter(None, [
-            scope, "no deployments recorded by the host: deploy CI runs stand in for them"]))
-    out.emit("dora.source", source, where, note)
-    decided = {
-        "dora.deployments": metrics.deployments,
-        "dora.deployment_days_per_week": metrics.deployment_days_per_week,
-        "dora.lead_time_hours_p50": metrics.lead_time_hours_p50,
-        "dora.change_failure_rate": metrics.change_failure_rate,
-        "dora.time_to_restore_hours": metrics.time_to_restore_hours,
-    }
-    whole = Window.ending(now, settings.window_days)
-    for signal, value in decided.items():
-        if value is not None:
-            span = metrics.spans.get(signal)
-            out.emit(signal, value, where, None if span is None else whole.shortfall(span))
 
 
 def _issues(repo: HostRepository, settings: HostSettings, whole: Window,

@@ -1,22 +1,26 @@
-"""Target options the monitoring collectors share, and reading secrets from the environment."""
+"""Target options the monitoring collectors share, and the follow-up requests they send
+one item at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
-from scanner import credentials
 from scanner import validate as v
-from scanner.collectors.base import Collected, Problem
+from scanner.collectors.base import Collected, Problem, report_items
 from scanner.collectors.bounds import API_ID, follow
 from scanner.collectors.monitoring.http import DEFAULT_MAX_REQUESTS
 
 MAX_LOCATORS = 5
 # Items (SLOs, incidents) whose details take a request each, read at most per target.
 DEFAULT_MAX_FOLLOW_UPS = 1_000
-# The keys `limits` reads, which every monitoring target with follow-ups takes.
-LIMIT_KEYS = ("max_follow_ups", "max_requests")
+# The keys `reading` reads, which every monitoring target with follow-ups takes.
+READING_KEYS = ("workers", "services", "max_follow_ups", "max_requests")
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 
 def env_name(entry: Mapping[str, Any], key: str, default: str, where: v.Where) -> str:
@@ -56,10 +60,14 @@ def service_repositories(entry: Mapping[str, Any], where: v.Where) -> dict[str, 
             for name, repository in found.items()}
 
 
-def limits(entry: Mapping[str, Any], where: v.Where) -> dict[str, int]:
-    """How far a target's reading may go: items followed one request each, and requests
-    in all."""
-    return {"max_follow_ups": v.integer(entry.get("max_follow_ups", DEFAULT_MAX_FOLLOW_UPS),
+def reading(entry: Mapping[str, Any], where: v.Where) -> dict[str, Any]:
+    """How a target with follow-ups is read: its worker threads, the repositories of its
+    services, and how far the reading may go (items followed one request each, and
+    requests in all)."""
+    return {"workers": v.integer(entry.get("workers", 8), where.at("workers"), minimum=1,
+                                 maximum=32),
+            "services": service_repositories(entry, where),
+            "max_follow_ups": v.integer(entry.get("max_follow_ups", DEFAULT_MAX_FOLLOW_UPS),
                                         where.at("max_follow_ups"), minimum=0,
                                         maximum=1_000_000),
             "max_requests": v.integer(entry.get("max_requests", DEFAULT_MAX_REQUESTS),
@@ -85,8 +93,17 @@ def item_id(item: Mapping[str, Any]) -> str:
     return found if isinstance(found, str) else ""
 
 
-def secret(variable: str) -> str:
-    return credentials.from_env(variable)
+def read_each(items: Sequence[Item], read: Callable[[Item], Result], *, workers: int,
+              progress: str | None = None) -> list[Result]:
+    """`read` of every item (a request each), `workers` at a time, in the items' order;
+    with `progress` (a target's label), each item read is reported on it."""
+    results: list[Result] = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for result in pool.map(read, items):
+            results.append(result)
+            if progress is not None:
+                report_items(progress, len(results), len(items))
+    return results
 
 
 def tag_values(tags: Any, key: str) -> set[str]:

@@ -13,8 +13,7 @@ on the incident links or names one (`postmortem_pattern`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,20 +23,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scanner import patterns
 from scanner import validate as v
-from scanner.collectors.api import Answer, ApiError, parse_time
-from scanner.collectors.base import (
-    ERROR,
-    WARNING,
-    Collected,
-    CollectSettings,
-    Emitter,
-    Problem,
-    Target,
-    report_items,
-)
+from scanner.collectors.api import Answer, parse_time
+from scanner.collectors.base import ERROR, WARNING, Collected, Emitter, Problem, Target
 from scanner.collectors.monitoring import common
 from scanner.collectors.monitoring.endpoints import Endpoint
-from scanner.collectors.monitoring.http import HttpSettings, JsonApi
+from scanner.collectors.monitoring.http import JsonApi
 from scanner.collectors.monitoring.incidents import (
     IncidentRecord,
     emit_incidents,
@@ -46,12 +36,12 @@ from scanner.collectors.monitoring.incidents import (
     summarise,
 )
 from scanner.collectors.monitoring.signals import INCIDENTS, ONCALL
+from scanner.collectors.monitoring.tool import ToolCollector
 from scanner.evidence import now_utc
-from scanner.memory import NO_MEMORY, Memory
 from scanner.signals import SignalSpec
 
 TARGET_KEYS = ("api_url", "token_env", "account", "window_days", "significant_priorities",
-               "timezone", "postmortem_pattern", "workers", "services", *common.LIMIT_KEYS)
+               "timezone", "postmortem_pattern", *common.READING_KEYS)
 DEFAULT_API_URL = "https://api.pagerduty.com"
 DEFAULT_PRIORITIES = ("P1", "P2")
 DEFAULT_POSTMORTEM = r"(?i)post-?mortem|retrospective|incident review|\bpir\b|\brca\b"
@@ -84,7 +74,7 @@ class _Refused(Exception):
         self.answer = answer
 
 
-class PagerDutyCollector:
+class PagerDutyCollector(ToolCollector):
     id: ClassVar[str] = "pagerduty"
     title: ClassVar[str] = "PagerDuty API (incidents, log entries, notes)"
     signals: ClassVar[tuple[SignalSpec, ...]] = (*INCIDENTS, *ONCALL)
@@ -102,10 +92,7 @@ class PagerDutyCollector:
             "postmortem_pattern": v.text(entry.get("postmortem_pattern", DEFAULT_POSTMORTEM),
                                          where.at("postmortem_pattern")),
             "timezone": v.text(entry.get("timezone", "UTC"), where.at("timezone")),
-            "workers": v.integer(entry.get("workers", 8), where.at("workers"), minimum=1,
-                                 maximum=32),
-            "services": common.service_repositories(entry, where),
-            **common.limits(entry, where),
+            **common.reading(entry, where),
         }
         patterns.checked(options["postmortem_pattern"], where.at("postmortem_pattern"))
         try:
@@ -118,29 +105,19 @@ class PagerDutyCollector:
         label = options.get("account") or urlparse(options["api_url"]).netloc
         return Target(cls.id, f"pagerduty:{label}", options)
 
-    def collect(self, target: Target, settings: CollectSettings,
-                memory: Memory = NO_MEMORY) -> Collected:
-        collected = Collected()
-        variable = str(target.options["token_env"])
-        token = common.secret(variable)
-        if not token:
-            collected.problems.append(Problem(
-                target.label, f"environment variable {variable} is not set; export a "
-                "read-only REST API key (or an OAuth token with incidents.read)", ERROR))
-            return collected
-        api = JsonApi(str(target.options["api_url"]),
-                      {"Authorization": f"Token token={token}",
-                       "Accept": "application/vnd.pagerduty+json;version=2"},
-                      [token], HttpSettings(pool_size=int(target.options["workers"]),
-                                            max_response_bytes=settings.max_response_bytes,
-                                            max_requests=int(target.options["max_requests"])))
-        try:
-            _Account(api, target, collected).read()
-        except ApiError as exc:
-            collected.problems.append(Problem(target.label, api.clean(exc), ERROR))
-        finally:
-            api.close()
-        return collected
+    def secret_options(self, options: Mapping[str, Any]) -> Sequence[str]:
+        return ("token_env",)
+
+    def unset(self, variables: str) -> str:
+        return (f"environment variable {variables} is not set; export a read-only REST API "
+                "key (or an OAuth token with incidents.read)")
+
+    def headers(self, secrets: Sequence[str]) -> dict[str, str]:
+        return {"Authorization": f"Token token={secrets[0]}",
+                "Accept": "application/vnd.pagerduty+json;version=2"}
+
+    def read(self, api: JsonApi, target: Target, collected: Collected) -> None:
+        _Account(api, target, collected).read()
 
 
 class _Account:
@@ -173,8 +150,7 @@ class _Account:
         out = Emitter(entity, PagerDutyCollector.id)
         logs: list[Mapping[str, Any]] | None
         try:
-            logs = list(self._windowed(LOG_ENTRIES, {"is_overview": "true",
-                                                                        "time_zone": "UTC"}))
+            logs = list(self._windowed(LOG_ENTRIES, {"is_overview": "true", "time_zone": "UTC"}))
         except _Refused as exc:
             self._refused("log entries (acknowledge times)", "incidents.read", exc.answer)
             logs = None
@@ -284,7 +260,6 @@ class _Account:
             listing="the resolved significant incidents",
             what="incidents", into=self.collected, label=self.target.label)
         pattern = patterns.compiled(str(self.options["postmortem_pattern"]))
-        done = 0
 
         def notes(record: IncidentRecord) -> tuple[datetime | None, str | None] | None:
             answer = NOTES.get(self.api, id=record.id)
@@ -298,12 +273,9 @@ class _Account:
                         link.group(0).rstrip(").,") if link else None
             return None
 
-        found: dict[str, tuple[datetime | None, str | None] | None] = {}
-        with ThreadPoolExecutor(max_workers=int(self.options["workers"])) as pool:
-            for record, result in zip(wanted, pool.map(notes, wanted), strict=True):
-                found[record.id] = result
-                done += 1
-                report_items(self.target.label, done, len(wanted))
+        found = dict(zip((r.id for r in wanted), common.read_each(
+            wanted, notes, workers=int(self.options["workers"]), progress=self.target.label),
+            strict=True))
         return [replace(r, has_postmortem=found[r.id] is not None,
                         postmortem_at=(found[r.id] or (None, None))[0],
                         postmortem_url=(found[r.id] or (None, None))[1])

@@ -12,25 +12,17 @@ page; older ones answer everything at once.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
 from scanner import validate as v
-from scanner.collectors.api import ApiError
-from scanner.collectors.base import (
-    ERROR,
-    Collected,
-    CollectSettings,
-    Emitter,
-    Problem,
-    Target,
-)
+from scanner.collectors.base import ERROR, Collected, Emitter, Problem, Target
 from scanner.collectors.monitoring import common
-from scanner.collectors.monitoring.http import HttpSettings, JsonApi
+from scanner.collectors.monitoring.http import JsonApi
 from scanner.collectors.monitoring.signals import PROMETHEUS_SLOS
-from scanner.memory import NO_MEMORY, Memory
+from scanner.collectors.monitoring.tool import ToolCollector
 from scanner.signals import SignalSpec
 
 TARGET_KEYS = ("url", "token_env", "name")
@@ -42,10 +34,11 @@ SERVICE_LABELS = ("service", "sloth_service")
 PAGING = {"page", "pager", "critical"}
 
 
-class PrometheusCollector:
+class PrometheusCollector(ToolCollector):
     id: ClassVar[str] = "prometheus"
     title: ClassVar[str] = "Prometheus rules API (SLO recording rules and burn-rate alerts)"
     signals: ClassVar[tuple[SignalSpec, ...]] = PROMETHEUS_SLOS
+    url_option: ClassVar[str] = "url"
 
     @classmethod
     def configure_target(cls, raw: Any, where: v.Where, base: Path) -> Target:
@@ -59,38 +52,30 @@ class PrometheusCollector:
         name = v.text(entry.get("name", urlparse(options["url"]).netloc), where.at("name"))
         return Target(cls.id, f"prometheus:{name}", options)
 
-    def collect(self, target: Target, settings: CollectSettings,
-                memory: Memory = NO_MEMORY) -> Collected:
-        collected = Collected()
+    def secret_options(self, options: Mapping[str, Any]) -> Sequence[str]:
+        return ("token_env",) if "token_env" in options else ()
+
+    def unset(self, variables: str) -> str:
+        return (f"environment variable {variables} is not set; export the bearer token the "
+                "server expects")
+
+    def headers(self, secrets: Sequence[str]) -> dict[str, str]:
         headers = {"Accept": "application/json"}
-        token = ""
-        if "token_env" in target.options:
-            token = common.secret(str(target.options["token_env"]))
-            if not token:
-                collected.problems.append(Problem(
-                    target.label, f"environment variable {target.options['token_env']} is "
-                    "not set; export the bearer token the server expects", ERROR))
-                return collected
-            headers["Authorization"] = f"Bearer {token}"
-        api = JsonApi(str(target.options["url"]), headers, [token], HttpSettings(
-            pool_size=1, max_response_bytes=settings.max_response_bytes))
-        try:
-            groups = _groups(api)
-        except ApiError as exc:
-            collected.problems.append(Problem(target.label, api.clean(exc), ERROR))
-            return collected
-        finally:
-            api.close()
+        if secrets:
+            headers["Authorization"] = f"Bearer {secrets[0]}"
+        return headers
+
+    def read(self, api: JsonApi, target: Target, collected: Collected) -> None:
+        groups = _groups(api)
         if isinstance(groups, str):
             collected.problems.append(Problem(target.label, f"rules not readable: {groups}",
                                               ERROR, locator=f"{target.options['url']}/rules"))
-            return collected
+            return
         collected.entities.append(target.label)
         out = Emitter(target.label, PrometheusCollector.id)
         _judge([r for g in groups for r in g.get("rules") or [] if isinstance(r, dict)],
                str(target.options["url"]), out)
         collected.evidence += out.evidence
-        return collected
 
 
 def _groups(api: JsonApi) -> list[dict[str, Any]] | str:

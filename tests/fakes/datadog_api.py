@@ -61,13 +61,6 @@ class FakeDatadog(LoopbackServer):
         self.data = DatadogData()
         self._ids = itertools.count(1)
 
-    def __enter__(self) -> FakeDatadog:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
     # --- building the organisation ---
 
     def add_slo(self, name: str, tags: list[str], *, history: float | None = 99.95) -> str:

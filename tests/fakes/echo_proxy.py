@@ -24,12 +24,5 @@ class EchoingProxy(LoopbackServer):
         super().__init__()
         self._body = body
 
-    def __enter__(self) -> EchoingProxy:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
     def answer(self, call: Call) -> Reply:
         return Reply(403, self._body(call))

@@ -26,31 +26,45 @@ The token is compared, never printed or logged.
 from __future__ import annotations
 
 import base64
-import contextlib
-import functools
 import hashlib
-import hmac
-import io
-import itertools
 import json
 import math
 import re
 import secrets
-import socket
-import sys
-import tarfile
-import threading
 import time
-import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from . import git_http
 from . import graphql_engine as gql
+from .host_payloads import (
+    DEFAULT_CREATED,
+    REQUIRED,
+    HostedRepository,
+    parse_datetime,
+    spec,
+    stable_id,
+    tarball,
+    when,
+)
+from .host_stand_in import (
+    Answer,
+    Call,
+    Fault,
+    HostStandIn,
+    Page,
+    dumps,
+    etag_matches,
+    graphql_request,
+    json_answer,
+    link_header,
+    page_url,
+    parsed,
+)
 
 REST_DOCS = "https://docs.github.com/rest"
 GRAPHQL_DOCS = "https://docs.github.com/graphql"
@@ -71,7 +85,6 @@ SECONDARY_LIMIT_MESSAGE = ("You have exceeded a secondary rate limit. Please wai
 API_VERSION = "2022-11-28"
 ENTERPRISE_VERSION = "3.14.0"
 USER_ID = 1
-DEFAULT_CREATED = datetime(2024, 1, 1, tzinfo=UTC)
 
 DEPLOYMENT_STATUS_STATES = frozenset({"ERROR", "FAILURE", "INACTIVE", "IN_PROGRESS", "PENDING",
                                       "QUEUED", "SUCCESS", "WAITING"})
@@ -85,8 +98,6 @@ SECURITY_SEVERITY_LEVELS = frozenset({"low", "medium", "high", "critical"})
 RULES_WITHOUT_PARAMETERS = frozenset({"CREATION", "DELETION", "NON_FAST_FORWARD",
                                       "REQUIRED_LINEAR_HISTORY", "REQUIRED_SIGNATURES"})
 
-_REQUIRED: Any = object()
-
 
 class LoggedRequest(NamedTuple):
     """One request the fake answered. `path` is relative to the API root (no `/api/v3`,
@@ -98,21 +109,6 @@ class LoggedRequest(NamedTuple):
     status: int
     counted: bool
     repo: str | None = None
-
-
-@dataclass
-class Fault:
-    path_prefix: str | None
-    status: int
-    headers: dict[str, str]
-    body: Any
-    times: int
-    drop: bool = False
-
-    def matches(self, path: str) -> bool:
-        if self.path_prefix is None:
-            return not path.startswith("/_codeload/")
-        return path.startswith(self.path_prefix)
 
 
 @dataclass
@@ -139,7 +135,7 @@ class RateBucket:
 
 
 @dataclass
-class FakeRepo:
+class FakeRepo(HostedRepository):
     """A repository as the fake serves it; mutate it freely between or during requests.
 
     List options are lists of dicts whose keys are documented in `FakeGitHub.add_repo`.
@@ -182,61 +178,23 @@ class FakeRepo:
         return f"{self.owner}/{self.name}"
 
     @property
-    def is_empty(self) -> bool:
-        """No commit at all: GitHub gives `defaultBranchRef: null` and no tarball."""
-        return not self.files and self.head_sha is None
-
-    @property
-    def sha(self) -> str:
-        """The default branch's head: `head_sha`, or a stable hash of the files."""
-        if self.head_sha:
-            return self.head_sha
-        digest = hashlib.sha1(self.full_name.encode())
-        for path in sorted(self.files):
-            content = self.files[path]
-            digest.update(path.encode() + b"\0")
-            digest.update(content.encode() if isinstance(content, str) else content)
-        return digest.hexdigest()
-
-    @property
-    def created(self) -> datetime:
-        return _when(self.created_at, "created_at") or DEFAULT_CREATED + timedelta(minutes=self.id)
-
-    @property
     def pushed(self) -> datetime | None:
-        return _when(self.pushed_at, "pushed_at")
+        return when(self.pushed_at, "pushed_at")
 
     @property
     def updated(self) -> datetime:
-        return _when(self.updated_at, "updated_at") or self.pushed or self.created
+        return when(self.updated_at, "updated_at") or self.pushed or self.created
 
 
 @dataclass
-class _Answer:
-    status: int
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    cacheable: bool = False  # a GET answered with JSON 200: gets an ETag, may become 304
-    drop: bool = False
-
-
-@dataclass
-class _Call:
-    method: str
-    path: str
-    query: list[tuple[str, str]]
-    headers: Mapping[str, str]  # names in lower case
-    body: bytes
-    request_id: str
+class _Call(Call):
+    request_id: str = ""
     repo: str | None = None
-    resource: str = "core"
+    resource: str = "core"  # the rate limit it counts against
     counted: bool = False
 
-    def param(self, name: str, default: str | None = None) -> str | None:
-        return next((value for key, value in self.query if key == name), default)
 
-
-class FakeGitHub:
+class FakeGitHub(HostStandIn[LoggedRequest]):
     """GitHub's API for one token, on 127.0.0.1; use as a context manager or start()/stop().
 
     `base_url` is what a client is configured with (`http://127.0.0.1:PORT`, or
@@ -244,59 +202,28 @@ class FakeGitHub:
     GraphQL is served (`/graphql`, or `/api/graphql` on Enterprise Server).
     """
 
+    name = "GitHub"
+    server_version = "GitHub.com"
+    methods = ("GET", "POST", "HEAD", "PUT", "PATCH", "DELETE")
+    json_type = "application/json; charset=utf-8"
+
     def __init__(self, token: str = "test-token", *, latency: float = 0.0,
                  enterprise: bool = False, rate_limit: int = 5000, graphql_rate_limit: int = 5000,
                  rate_limit_window: float = 3600.0, rate_limiting: bool = True) -> None:
-        self._token = token
-        self.latency = latency
+        super().__init__(token, latency)
         self.enterprise = enterprise
         self.rate_limiting = rate_limiting
         self.graphql_operations: set[str] = {"MaturityRepository"}
-        self.server_errors: list[str] = []
         self.max_in_flight = 0
-        self._lock = threading.Lock()
         self._buckets = {"core": RateBucket(rate_limit, rate_limit_window),
                          "graphql": RateBucket(graphql_rate_limit, rate_limit_window)}
         self._anonymous = RateBucket(60, rate_limit_window)
         self._repos: dict[str, FakeRepo] = {}
         self._orgs: dict[str, tuple[str, int]] = {}
-        self._faults: list[Fault] = []
-        self._log: list[LoggedRequest] = []
         self._codeload_tokens: dict[str, str] = {}
-        self._ids = itertools.count(1)
         self._in_flight = 0
-        self._server = _Server(("127.0.0.1", 0), _Handler)  # the port is known from the start
-        self._server.fake = self
-        self._port: int = self._server.server_address[1]
-        self._thread: threading.Thread | None = None
 
-    # --- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> FakeGitHub:
-        """Serve in a daemon thread (the socket is bound already: URLs work before this)."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever,
-                                            name="fake-github", daemon=True,
-                                            kwargs={"poll_interval": 0.05})
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._server.server_close()
-
-    def __enter__(self) -> FakeGitHub:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self._port}"
+    # --- URLs ------------------------------------------------------------------------------
 
     @property
     def base_url(self) -> str:
@@ -398,10 +325,6 @@ class FakeGitHub:
         """Later requests for it answer 404 (a repository deleted mid-scan)."""
         self.repo(f"{owner}/{name}").deleted = True
 
-    def set_token(self, token: str) -> None:
-        """Accept only this token from now on (the old one answers 401, as when it expires)."""
-        self._token = token
-
     def set_rate_limit(self, resource: str = "core", *, limit: int | None = None,
                        remaining: int | None = None, reset_in: float | None = None) -> None:
         """Set a resource's limit, what is left of it, and seconds until it resets."""
@@ -423,18 +346,18 @@ class FakeGitHub:
 
     # --- faults ------------------------------------------------------------------------------
 
-    def fail_next(self, path_prefix: str | None, status: int,
-                  headers: Mapping[str, str] | None = None, body: Any = None,
-                  times: int = 1) -> None:
-        """The next `times` requests whose API path starts with `path_prefix` (None: any API
-        request; codeload only when the prefix is `/_codeload/…`) get this answer instead.
-        Faults are used in the order they were added; `body` is JSON-encoded unless bytes."""
-        if body is None:
-            body = {"message": _REASONS.get(status, "Error"), "documentation_url": REST_DOCS}
-            if status < 500:
-                body["status"] = str(status)
-        with self._lock:
-            self._faults.append(Fault(path_prefix, status, dict(headers or {}), body, times))
+    def error_body(self, status: int) -> Any:
+        body = {"message": _REASONS.get(status, "Error"), "documentation_url": REST_DOCS}
+        if status < 500:
+            body["status"] = str(status)
+        return body
+
+    def faulted(self, fault: Fault, path: str) -> bool:
+        """A fault for any path (None) leaves codeload alone; one naming `/_codeload/…`
+        reaches it."""
+        if fault.path_prefix is None:
+            return not path.startswith("/_codeload/")
+        return fault.matches(path)
 
     def fail_secondary_rate_limit(self, path_prefix: str | None = None, retry_after: int = 1,
                                   times: int = 1) -> None:
@@ -452,21 +375,7 @@ class FakeGitHub:
                           times: int = 1) -> None:
         self.fail_next(path_prefix, status, times=times)
 
-    def drop_connection(self, path_prefix: str | None = None, times: int = 1) -> None:
-        """Close the socket without answering."""
-        with self._lock:
-            self._faults.append(Fault(path_prefix, 0, {}, None, times, drop=True))
-
-    def pending_faults(self) -> int:
-        with self._lock:
-            return sum(fault.times for fault in self._faults)
-
     # --- accounting --------------------------------------------------------------------------
-
-    @property
-    def requests(self) -> list[LoggedRequest]:
-        with self._lock:
-            return list(self._log)
 
     def count(self, counted_only: bool = True) -> int:
         """Requests answered; by default only those that used the rate limit."""
@@ -481,20 +390,16 @@ class FakeGitHub:
                        and (r.counted or not counted_only))
 
     def clear_log(self) -> None:
+        super().clear_log()
         with self._lock:
-            self._log.clear()
             self.max_in_flight = 0
 
     # --- request handling --------------------------------------------------------------------
 
-    def _serve(self, handler: _Handler, method: str) -> None:
-        target = urlsplit(handler.path)
+    def serve(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        target, query, headers, body = self._received(handler)
         raw_path = unquote(target.path)
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length else b""
-        headers = {name.lower(): value for name, value in handler.headers.items()}
-        call = _Call(method, raw_path, parse_qsl(target.query, keep_blank_values=True),
-                     headers, body, _request_id())
+        call = _Call(method, raw_path, query, headers, body, _request_id())
         if raw_path.startswith("/_codeload/"):
             answer = self._take_fault(raw_path) or self._guarded(self._codeload, call)
             self._finish(handler, call, answer)
@@ -506,8 +411,8 @@ class FakeGitHub:
             return
         api_path = self._api_path(raw_path)
         if api_path is None:
-            self._finish(handler, call, _Answer(404, b"Not Found",
-                                                {"Content-Type": "text/plain; charset=utf-8"}))
+            self._finish(handler, call, Answer(404, b"Not Found",
+                                               {"Content-Type": "text/plain; charset=utf-8"}))
             return
         call.path = api_path
         call.resource = "graphql" if api_path == "/graphql" else "core"
@@ -535,7 +440,7 @@ class FakeGitHub:
             return raw_path.removeprefix("/api/v3") or "/"
         return None
 
-    def _answer_api(self, call: _Call) -> _Answer:
+    def _answer_api(self, call: _Call) -> Answer:
         if not self._authorized(call.headers.get("authorization")):
             return self._with_limits(_json_answer(401, {
                 "message": "Bad credentials", "documentation_url": REST_DOCS, "status": "401"}),
@@ -563,47 +468,27 @@ class FakeGitHub:
             answer.headers.update({"ETag": etag, "Cache-Control": "private, max-age=60, "
                                    "s-maxage=60", "Vary": "Accept, Authorization, Cookie, "
                                    "X-GitHub-OTP,Accept-Encoding, Accept, X-Requested-With"})
-            if _etag_matches(call.headers.get("if-none-match"), etag):
-                answer = _Answer(304, b"", {k: v for k, v in answer.headers.items()
-                                            if k != "Content-Type"})
+            if etag_matches(call.headers.get("if-none-match"), etag):
+                answer = Answer(304, b"", {k: v for k, v in answer.headers.items()
+                                           if k != "Content-Type"})
                 if call.counted:
                     self._refund("core", 1)
                     call.counted = False
         return self._with_limits(answer, "core")
 
-    def _git(self, call: _Call, full_name: str, service_path: str) -> _Answer:
-        """Smart HTTP for `git clone`."""
+    def _git(self, call: _Call, full_name: str, service_path: str) -> Answer:
         repo = self._repos.get(full_name.lower())
-        if repo is None or repo.deleted or not repo.git_dir:
-            return _Answer(404, b"Repository not found.\n", {"Content-Type": "text/plain"})
-        if not git_http.basic_password_is(call.headers.get("authorization"), self._token):
-            return _Answer(401, b"", {"WWW-Authenticate": 'Basic realm="GitHub"'})
-        reply = git_http.serve(repo.git_dir, service_path, method=call.method,
-                               query=call.query, headers=call.headers, body=call.body)
-        return _Answer(reply.status, reply.body, reply.headers)
+        return self._clone(call, None if repo is None or repo.deleted else repo.git_dir,
+                           service_path,
+                           missing=Answer(404, b"Repository not found.\n",
+                                          {"Content-Type": "text/plain"}),
+                           refused=Answer(401, b"", {"WWW-Authenticate": 'Basic realm="GitHub"'}))
 
     def _authorized(self, header: str | None) -> bool:
         scheme, _, given = (header or "").partition(" ")
         if scheme.lower() not in ("token", "bearer"):
             return False
-        return hmac.compare_digest(given.strip().encode(), self._token.encode())
-
-    def _take_fault(self, path: str) -> _Answer | None:
-        with self._lock:
-            fault = next((f for f in self._faults if f.matches(path)), None)
-            if fault is None:
-                return None
-            fault.times -= 1
-            if fault.times <= 0:
-                self._faults.remove(fault)
-        if fault.drop:
-            return _Answer(0, drop=True)
-        if isinstance(fault.body, bytes):
-            answer = _Answer(fault.status, fault.body, {"Content-Type": "text/plain"})
-        else:
-            answer = _json_answer(fault.status, fault.body)
-        answer.headers.update(fault.headers)
-        return answer
+        return self._token_is(given.strip())
 
     def _reserve(self, resource: str, cost: int) -> bool:
         if not self.rate_limiting:
@@ -620,7 +505,7 @@ class FakeGitHub:
         with self._lock:
             self._buckets[resource].used -= cost
 
-    def _with_limits(self, answer: _Answer, resource: str | None) -> _Answer:
+    def _with_limits(self, answer: Answer, resource: str | None) -> Answer:
         if not self.rate_limiting or answer.drop:
             return answer
         with self._lock:
@@ -635,51 +520,32 @@ class FakeGitHub:
             })
         return answer
 
-    def _guarded(self, route: Callable[[_Call], _Answer], call: _Call) -> _Answer:
-        try:
-            return route(call)
-        except Exception as error:
-            report = "".join(traceback.format_exception(error))
-            with self._lock:
-                self.server_errors.append(report)
-            sys.stderr.write(f"fake GitHub failed on {call.method} {call.path}:\n{report}")
-            return _json_answer(500, {"message": f"fake GitHub error: {type(error).__name__}: "
-                                                 f"{error}"})
+    def crashed(self, error: Exception) -> Answer:
+        return _json_answer(500, {"message": f"fake GitHub error: {type(error).__name__}: "
+                                             f"{error}"})
 
-    def _finish(self, handler: _Handler, call: _Call, answer: _Answer) -> None:
-        with self._lock:
-            self._log.append(LoggedRequest(call.method, call.path, answer.status, call.counted,
-                                           call.repo))
-        if answer.drop:
-            handler.close_connection = True
-            with contextlib.suppress(OSError):
-                handler.connection.shutdown(socket.SHUT_RDWR)
-            return
+    def logged(self, call: _Call, answer: Answer) -> LoggedRequest:
+        return LoggedRequest(call.method, call.path, answer.status, call.counted, call.repo)
+
+    def headers(self, call: _Call) -> dict[str, str]:
         headers = {"X-GitHub-Request-Id": call.request_id}
         if not call.path.startswith("/_codeload/"):
             headers.update({"X-GitHub-Media-Type": "github.v3; format=json",
                             "X-GitHub-Api-Version-Selected": API_VERSION})
             if self.enterprise:
                 headers["X-GitHub-Enterprise-Version"] = ENTERPRISE_VERSION
-        headers.update(answer.headers)
-        handler.send_response(answer.status)
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(answer.body)))
-        handler.end_headers()
-        if answer.body and call.method != "HEAD":
-            handler.wfile.write(answer.body)
+        return headers
 
     # --- REST --------------------------------------------------------------------------------
 
-    def _route(self, call: _Call) -> _Answer:
+    def _route(self, call: _Call) -> Answer:
         for pattern, action in self._routes():
             match = pattern.match(call.path)
             if match:
                 return action(call, *match.groups())
         return _not_found()
 
-    def _routes(self) -> list[tuple[re.Pattern[str], Callable[..., _Answer]]]:
+    def _routes(self) -> list[tuple[re.Pattern[str], Callable[..., Answer]]]:
         return [
             (re.compile(r"^/rate_limit$"), self._get_rate_limit),
             (re.compile(r"^/orgs/([^/]+)$"), self._get_org),
@@ -705,7 +571,7 @@ class FakeGitHub:
         repo = self._repos.get(f"{owner}/{name}".lower())
         return repo.full_name if repo else f"{owner}/{name}"
 
-    def _get_rate_limit(self, call: _Call) -> _Answer:
+    def _get_rate_limit(self, call: _Call) -> Answer:
         if not self.rate_limiting:
             return _json_answer(404, {"message": "Rate limiting is not enabled.",
                                       "documentation_url": REST_DOCS, "status": "404"})
@@ -719,7 +585,7 @@ class FakeGitHub:
                                                 "graphql": graphql},
                                   "rate": core}, cacheable=True)
 
-    def _get_org(self, call: _Call, org: str) -> _Answer:
+    def _get_org(self, call: _Call, org: str) -> Answer:
         found = self._orgs.get(org.lower())
         if found is None:
             return _not_found()
@@ -737,11 +603,11 @@ class FakeGitHub:
             "repos_url": f"{self.base_url}/orgs/{login}/repos",
             "url": f"{self.base_url}/orgs/{login}"}, cacheable=True)
 
-    def _list_org_repos_by_id(self, call: _Call, org_id: str) -> _Answer:
+    def _list_org_repos_by_id(self, call: _Call, org_id: str) -> Answer:
         login = next((login for login, i in self._orgs.values() if str(i) == org_id), None)
         return _not_found() if login is None else self._list_org_repos(call, login)
 
-    def _list_org_repos(self, call: _Call, org: str) -> _Answer:
+    def _list_org_repos(self, call: _Call, org: str) -> Answer:
         found = self._orgs.get(org.lower())
         if found is None:
             return _not_found()
@@ -769,13 +635,13 @@ class FakeGitHub:
         return self._paged(call, [self._repo_json(r) for r in repos],
                            f"/organizations/{org_id}/repos")
 
-    def _get_repo(self, call: _Call, owner: str, name: str) -> _Answer:
+    def _get_repo(self, call: _Call, owner: str, name: str) -> Answer:
         repo = self._live_repo(call, owner, name)
         if repo is None:
             return _not_found()
         return _json_answer(200, self._repo_json(repo, detailed=True), cacheable=True)
 
-    def _tarball(self, call: _Call, owner: str, name: str, ref: str | None) -> _Answer:
+    def _tarball(self, call: _Call, owner: str, name: str, ref: str | None) -> Answer:
         repo = self._live_repo(call, owner, name)
         resolved = self._resolve_ref(repo, ref) if repo else None
         if repo is None or resolved is None:
@@ -786,10 +652,10 @@ class FakeGitHub:
             with self._lock:
                 self._codeload_tokens[grant] = repo.full_name.lower()
             location += f"?token={grant}"
-        return _Answer(302, b"", {"Location": location,
-                                  "Content-Type": "text/html;charset=utf-8"})
+        return Answer(302, b"", {"Location": location,
+                                 "Content-Type": "text/html;charset=utf-8"})
 
-    def _contents(self, call: _Call, owner: str, name: str, path: str) -> _Answer:
+    def _contents(self, call: _Call, owner: str, name: str, path: str) -> Answer:
         """`GET /repos/{owner}/{repo}/contents/{path}?ref=`: one file, base64 encoded (the
         `content-file` shape of the REST description)."""
         repo = self._live_repo(call, owner, name)
@@ -811,7 +677,7 @@ class FakeGitHub:
             "git_url": git, "html_url": html, "download_url": None,
             "_links": {"self": api, "git": git, "html": html}}, cacheable=True)
 
-    def _code_analyses(self, call: _Call, owner: str, name: str) -> _Answer:
+    def _code_analyses(self, call: _Call, owner: str, name: str) -> Answer:
         repo = self._live_repo(call, owner, name)
         if repo is None:
             return _not_found()
@@ -831,7 +697,7 @@ class FakeGitHub:
                       reverse=call.param("direction", "desc") == "desc")
         return self._paged(call, analyses, call.path)
 
-    def _code_alerts(self, call: _Call, owner: str, name: str) -> _Answer:
+    def _code_alerts(self, call: _Call, owner: str, name: str) -> Answer:
         repo = self._live_repo(call, owner, name)
         if repo is None:
             return _not_found()
@@ -850,7 +716,7 @@ class FakeGitHub:
                     reverse=call.param("direction", "desc") == "desc")
         return self._paged(call, alerts, call.path)
 
-    def _secret_alerts(self, call: _Call, owner: str, name: str) -> _Answer:
+    def _secret_alerts(self, call: _Call, owner: str, name: str) -> Answer:
         repo = self._live_repo(call, owner, name)
         if repo is None:
             return _not_found()
@@ -867,7 +733,7 @@ class FakeGitHub:
                     reverse=call.param("direction", "desc") == "desc")
         return self._paged(call, alerts, call.path)
 
-    def _workflow_runs(self, call: _Call, owner: str, name: str) -> _Answer:
+    def _workflow_runs(self, call: _Call, owner: str, name: str) -> Answer:
         repo = self._live_repo(call, owner, name)
         if repo is None:
             return _not_found()
@@ -878,7 +744,7 @@ class FakeGitHub:
                 within = _date_filter(created)
             except ValueError:
                 return _validation_failed("created", created)
-            runs = [r for r in runs if within(_when(r["created_at"], "created_at"))]
+            runs = [r for r in runs if within(when(r["created_at"], "created_at"))]
         for param, key in (("branch", "head_branch"), ("event", "event"),
                            ("head_sha", "head_sha"), ("actor", "actor")):
             wanted = call.param(param)
@@ -890,50 +756,49 @@ class FakeGitHub:
             runs = [r for r in runs if status in (r["status"], r["conclusion"])]
         runs.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
         answer = self._paged(call, runs, call.path)
-        answer.body = _dumps({"total_count": len(runs), "workflow_runs": json.loads(answer.body)})
+        answer.body = dumps({"total_count": len(runs), "workflow_runs": json.loads(answer.body)})
         return answer
 
-    def _paged(self, call: _Call, items: list[Any], link_path: str) -> _Answer:
+    def _paged(self, call: _Call, items: list[Any], link_path: str) -> Answer:
         """One page of `items`, with a `Link` header like GitHub's (absolute URLs)."""
-        per_page, page = _page_params(call)
-        last = max(1, math.ceil(len(items) / per_page))
-        answer = _json_answer(200, items[(page - 1) * per_page:page * per_page], cacheable=True)
+        page = Page.of(call, items, 30)
+        answer = _json_answer(200, page.items, cacheable=True)
 
         def url(number: int) -> str:
-            query = [(k, v) for k, v in call.query if k != "page"] + [("page", str(number))]
-            return f"{self.base_url}{link_path}?{urlencode(query)}"
+            return page_url(f"{self.base_url}{link_path}", call.query, number)
 
         links = []
-        if page > 1:
-            links.append((url(min(page - 1, last)), "prev"))
-        if page < last:
-            links += [(url(page + 1), "next"), (url(last), "last")]
-        if page > 1:
+        if page.number > 1:
+            links.append((url(min(page.number - 1, page.last)), "prev"))
+        if page.number < page.last:
+            links += [(url(page.number + 1), "next"), (url(page.last), "last")]
+        if page.number > 1:
             links.append((url(1), "first"))
         if links:
-            answer.headers["Link"] = ", ".join(f'<{u}>; rel="{rel}"' for u, rel in links)
+            answer.headers["Link"] = link_header(links)
         return answer
 
     # --- codeload ----------------------------------------------------------------------------
 
-    def _codeload(self, call: _Call) -> _Answer:
+    def _codeload(self, call: _Call) -> Answer:
         match = re.match(r"^/_codeload/([^/]+)/([^/]+)/legacy\.tar\.gz/(.+)$", call.path)
         plain = {"Content-Type": "text/plain; charset=utf-8"}
         if match is None:
-            return _Answer(404, b"404: Not Found", plain)
+            return Answer(404, b"404: Not Found", plain)
         owner, name, ref = match.groups()
         call.repo = self._repo_name(owner, name)
         repo = self._repos.get(f"{owner}/{name}".lower())
         if repo is None or repo.deleted or self._resolve_ref(repo, ref) is None:
-            return _Answer(404, b"404: Not Found", plain)
+            return Answer(404, b"404: Not Found", plain)
         if repo.visibility != "public":
             with self._lock:
                 granted = self._codeload_tokens.get(call.param("token") or "")
             if granted != repo.full_name.lower():
-                return _Answer(404, b"404: Not Found", plain)
+                return Answer(404, b"404: Not Found", plain)
         sha = repo.sha
         top = f"{repo.owner}-{repo.name}-{sha[:7]}"
-        return _Answer(200, _tarball_bytes(repo, top), {
+        return Answer(200, tarball(repo.files, sha=sha, top=top, owner="root",
+                                   mtime=int((repo.pushed or repo.created).timestamp())), {
             "Content-Type": "application/x-gzip",
             "Content-Disposition": f"attachment; filename={top}.tar.gz",
             "ETag": f'"{sha}"'})
@@ -956,7 +821,7 @@ class FakeGitHub:
     # --- REST payloads -----------------------------------------------------------------------
 
     def _owner_json(self, login: str) -> dict[str, Any]:
-        org_id = self._orgs.get(login.lower(), (login, _stable_id(login)))[1]
+        org_id = self._orgs.get(login.lower(), (login, stable_id(login)))[1]
         return {
             "login": login, "id": org_id, "node_id": _node_id("Organization", org_id),
             "avatar_url": f"https://avatars.githubusercontent.com/u/{org_id}?v=4",
@@ -967,7 +832,7 @@ class FakeGitHub:
             "type": "Organization", "user_view_type": "public", "site_admin": False}
 
     def _user_json(self, login: str) -> dict[str, Any]:
-        user_id = _stable_id(login)
+        user_id = stable_id(login)
         return {
             "login": login, "id": user_id, "node_id": _node_id("User", user_id),
             "avatar_url": f"https://avatars.githubusercontent.com/u/{user_id}?v=4",
@@ -1032,9 +897,9 @@ class FakeGitHub:
 
     def _code_analysis_json(self, repo: FakeRepo, item: Mapping[str, Any],
                             index: int) -> dict[str, Any]:
-        a = _spec("code_scanning analysis", item, {
+        a = spec("code_scanning analysis", item, {
             "tool": "CodeQL", "analysis_key": "dynamic/github-code-scanning/codeql:analyze",
-            "created_at": _REQUIRED, "ref": None, "commit_sha": None, "category": None,
+            "created_at": REQUIRED, "ref": None, "commit_sha": None, "category": None,
             "environment": "{}", "results_count": 0, "rules_count": 0, "tool_version": "2.20.0",
             "tool_guid": None, "id": None, "error": "", "warning": ""})
         analysis_id = a["id"] or repo.id * 1000 + index + 1
@@ -1043,7 +908,7 @@ class FakeGitHub:
             "commit_sha": a["commit_sha"] or repo.sha, "analysis_key": a["analysis_key"],
             "environment": a["environment"], "error": a["error"],
             "category": a["category"] if a["category"] is not None else "/language:python",
-            "created_at": _iso(_when(a["created_at"], "analysis created_at")),
+            "created_at": _iso(when(a["created_at"], "analysis created_at")),
             "results_count": a["results_count"], "rules_count": a["rules_count"],
             "id": analysis_id,
             "url": f"{self.base_url}/repos/{repo.full_name}/code-scanning/analyses/{analysis_id}",
@@ -1055,8 +920,8 @@ class FakeGitHub:
 
     def _code_alert_json(self, repo: FakeRepo, item: Mapping[str, Any],
                          index: int) -> dict[str, Any]:
-        a = _spec("code_scanning_alert", item, {
-            "number": None, "created_at": _REQUIRED, "updated_at": None, "state": None,
+        a = spec("code_scanning_alert", item, {
+            "number": None, "created_at": REQUIRED, "updated_at": None, "state": None,
             "fixed_at": None, "dismissed_at": None, "dismissed_reason": None,
             "rule_id": "py/sql-injection", "severity": "error", "security_severity_level": None,
             "tool": "CodeQL", "ref": None})
@@ -1068,8 +933,8 @@ class FakeGitHub:
         if level is not None and level not in SECURITY_SEVERITY_LEVELS:
             raise ValueError(f"security_severity_level must be one of "
                              f"{sorted(SECURITY_SEVERITY_LEVELS)} or None")
-        created = _when(a["created_at"], "alert created_at")
-        fixed, dismissed = _when(a["fixed_at"], "fixed_at"), _when(a["dismissed_at"],
+        created = when(a["created_at"], "alert created_at")
+        fixed, dismissed = when(a["fixed_at"], "fixed_at"), when(a["dismissed_at"],
                                                                     "dismissed_at")
         state = a["state"] or ("fixed" if fixed else "dismissed" if dismissed else "open")
         number = a["number"] or index + 1
@@ -1077,7 +942,7 @@ class FakeGitHub:
         ref = a["ref"] or f"refs/heads/{repo.default_branch}"
         return {
             "number": number, "created_at": _iso(created),
-            "updated_at": _iso(_when(a["updated_at"], "updated_at") or fixed or dismissed
+            "updated_at": _iso(when(a["updated_at"], "updated_at") or fixed or dismissed
                                or created),
             "url": api, "html_url": f"{self.web_url}/{repo.full_name}/security/code-scanning/"
                                     f"{number}",
@@ -1101,19 +966,19 @@ class FakeGitHub:
 
     def _secret_alert_json(self, repo: FakeRepo, item: Mapping[str, Any],
                            index: int) -> dict[str, Any]:
-        a = _spec("secret_scanning alert", item, {
-            "number": None, "created_at": _REQUIRED, "updated_at": None, "state": None,
+        a = spec("secret_scanning alert", item, {
+            "number": None, "created_at": REQUIRED, "updated_at": None, "state": None,
             "resolved_at": None, "resolution": None,
             "secret_type": "github_personal_access_token", "secret_type_display_name": None,
             "validity": "unknown"})
-        created, resolved = _when(a["created_at"], "created_at"), _when(a["resolved_at"],
+        created, resolved = when(a["created_at"], "created_at"), when(a["resolved_at"],
                                                                          "resolved_at")
         state = a["state"] or ("resolved" if resolved else "open")
         number = a["number"] or index + 1
         api = f"{self.base_url}/repos/{repo.full_name}/secret-scanning/alerts/{number}"
         return {
             "number": number, "created_at": _iso(created),
-            "updated_at": _iso(_when(a["updated_at"], "updated_at") or resolved or created),
+            "updated_at": _iso(when(a["updated_at"], "updated_at") or resolved or created),
             "url": api,
             "html_url": f"{self.web_url}/{repo.full_name}/security/secret-scanning/{number}",
             "locations_url": f"{api}/locations", "state": state,
@@ -1128,15 +993,15 @@ class FakeGitHub:
             "push_protection_bypassed_at": None}
 
     def _run_json(self, repo: FakeRepo, item: Mapping[str, Any], index: int) -> dict[str, Any]:
-        r = _spec("workflow_run", item, {
+        r = spec("workflow_run", item, {
             "id": None, "name": "CI", "path": ".github/workflows/ci.yml", "event": "push",
             "status": "completed", "conclusion": "success", "head_sha": None,
-            "head_branch": None, "created_at": _REQUIRED, "updated_at": None,
+            "head_branch": None, "created_at": REQUIRED, "updated_at": None,
             "run_started_at": None, "run_number": None, "run_attempt": 1,
             "display_title": None, "actor": "octocat"})
-        created = _when(r["created_at"], "workflow_run created_at")
+        created = when(r["created_at"], "workflow_run created_at")
         run_id = r["id"] or repo.id * 10_000 + index + 1
-        workflow_id = _stable_id(f"{repo.full_name}:{r['path']}")
+        workflow_id = stable_id(f"{repo.full_name}:{r['path']}")
         sha = r["head_sha"] or repo.sha
         api = f"{self.base_url}/repos/{repo.full_name}"
         actor = self._user_json(r["actor"])
@@ -1149,9 +1014,9 @@ class FakeGitHub:
             "url": f"{api}/actions/runs/{run_id}",
             "html_url": f"{self.web_url}/{repo.full_name}/actions/runs/{run_id}",
             "pull_requests": [], "created_at": _iso(created),
-            "updated_at": _iso(_when(r["updated_at"], "updated_at") or created),
+            "updated_at": _iso(when(r["updated_at"], "updated_at") or created),
             "actor": actor, "run_attempt": r["run_attempt"],
-            "run_started_at": _iso(_when(r["run_started_at"], "run_started_at") or created),
+            "run_started_at": _iso(when(r["run_started_at"], "run_started_at") or created),
             "triggering_actor": actor, "jobs_url": f"{api}/actions/runs/{run_id}/jobs",
             "logs_url": f"{api}/actions/runs/{run_id}/logs",
             "check_suite_url": f"{api}/check-suites/{run_id + 1}",
@@ -1169,28 +1034,25 @@ class FakeGitHub:
 
     # --- GraphQL -----------------------------------------------------------------------------
 
-    def _graphql(self, call: _Call) -> _Answer:
-        try:
-            payload = json.loads(call.body or b"null")
-        except ValueError:
+    def _graphql(self, call: _Call) -> Answer:
+        request = graphql_request(call.body)
+        if request is None:
             return _json_answer(400, {"message": "Problems parsing JSON",
                                       "documentation_url": GRAPHQL_DOCS, "status": "400"})
-        query = payload.get("query") if isinstance(payload, dict) else None
-        if not isinstance(query, str):
+        if not isinstance(request.query, str):
             return self._graphql_refusal(call, [{
                 "message": "A query attribute must be specified and must be a string."}])
-        variables = payload.get("variables")
-        variables = variables if isinstance(variables, dict) else {}
         try:
-            document = _parse(query)
-            operation = document.operation(payload.get("operationName"))
+            document = parsed(request.query)
+            operation = document.operation(request.operation_name)
             if operation is None or operation.name not in self.graphql_operations:
-                named = operation.name if operation else payload.get("operationName")
+                named = operation.name if operation else request.operation_name
                 return self._graphql_refusal(call, [{
                     "type": "FAKE_UNSUPPORTED_OPERATION",
                     "message": f"The fake GitHub does not answer operation {named!r}; it "
                                f"answers {sorted(self.graphql_operations)}."}])
-            values = gql.coerce_variables(operation, variables, {"DateTime": _parse_datetime})
+            values = gql.coerce_variables(operation, request.variables,
+                                          {"DateTime": parse_datetime})
         except gql.QueryError as error:
             return self._graphql_refusal(call, error.errors)
         self._name_graphql_repo(call, values)
@@ -1207,7 +1069,7 @@ class FakeGitHub:
             return _json_answer(200, {"errors": error.errors})
         return _json_answer(200, answer)
 
-    def _graphql_refusal(self, call: _Call, errors: list[dict[str, Any]]) -> _Answer:
+    def _graphql_refusal(self, call: _Call, errors: list[dict[str, Any]]) -> Answer:
         """A query refused before running still costs a point, as on GitHub."""
         call.counted = self._reserve("graphql", 1)
         return _json_answer(200, {"errors": errors})
@@ -1277,8 +1139,8 @@ class FakeGitHub:
         }
 
     def _ruleset(self, repo: FakeRepo, item: Mapping[str, Any], index: int) -> dict[str, Any]:
-        r = _spec("ruleset", item, {
-            "name": _REQUIRED, "target": "BRANCH", "enforcement": "ACTIVE",
+        r = spec("ruleset", item, {
+            "name": REQUIRED, "target": "BRANCH", "enforcement": "ACTIVE",
             "conditions": {"refName": {"include": ["~DEFAULT_BRANCH"], "exclude": []}},
             "rules": [], "source": "REPOSITORY"})
         target, enforcement = _enum(r["target"], RULESET_TARGETS, "ruleset target"), _enum(
@@ -1323,14 +1185,14 @@ class FakeGitHub:
         return gql.Connection("PullRequestConnection", pulls)
 
     def _graphql_pull(self, repo: FakeRepo, item: Mapping[str, Any]) -> dict[str, Any]:
-        p = _spec("pull", item, {
-            "number": _REQUIRED, "merged_at": _REQUIRED, "author": "octocat", "approvers": (),
+        p = spec("pull", item, {
+            "number": REQUIRED, "merged_at": REQUIRED, "author": "octocat", "approvers": (),
             "first_commit_at": None, "merge_sha": _REQUIRED_DEFAULT, "labels": (),
             "created_at": None, "updated_at": None, "title": None, "base_ref": None,
             "head_ref": None})
-        merged = _when(p["merged_at"], "pull merged_at")
-        first_commit = _when(p["first_commit_at"], "pull first_commit_at")
-        created = _when(p["created_at"], "pull created_at") or first_commit or merged
+        merged = when(p["merged_at"], "pull merged_at")
+        first_commit = when(p["first_commit_at"], "pull first_commit_at")
+        created = when(p["created_at"], "pull created_at") or first_commit or merged
         merge_sha = p["merge_sha"]
         if merge_sha is _REQUIRED_DEFAULT:
             merge_sha = hashlib.sha1(f"{repo.full_name}#{p['number']}".encode()).hexdigest()
@@ -1350,7 +1212,7 @@ class FakeGitHub:
             "url": f"{self.web_url}/{repo.full_name}/pull/{p['number']}", "state": "MERGED",
             "merged": True, "mergedAt": _iso(merged), "closedAt": _iso(merged),
             "createdAt": _iso(created),
-            "updatedAt": _iso(_when(p["updated_at"], "pull updated_at") or merged),
+            "updatedAt": _iso(when(p["updated_at"], "pull updated_at") or merged),
             "author": _actor(p["author"]),
             "mergeCommit": None if merge_sha is None else {"__typename": "Commit",
                                                            "oid": merge_sha},
@@ -1367,13 +1229,13 @@ class FakeGitHub:
     def _graphql_deployments(self, repo: FakeRepo, args: Mapping[str, Any]) -> gql.Connection:
         deployments = []
         for item in repo.deployments:
-            d = _spec("deployment", item, {
-                "environment": "production", "created_at": _REQUIRED, "state": "SUCCESS",
+            d = spec("deployment", item, {
+                "environment": "production", "created_at": REQUIRED, "state": "SUCCESS",
                 "status_at": None, "sha": None, "log_url": None, "description": None})
-            created = _when(d["created_at"], "deployment created_at")
+            created = when(d["created_at"], "deployment created_at")
             state = None if d["state"] is None else _enum(
                 d["state"], DEPLOYMENT_STATUS_STATES, "deployment state")
-            status_at = _when(d["status_at"], "deployment status_at") or created
+            status_at = when(d["status_at"], "deployment status_at") or created
             status = None if state is None else {
                 "__typename": "DeploymentStatus", "state": state, "createdAt": _iso(status_at),
                 "updatedAt": _iso(status_at), "logUrl": d["log_url"], "environmentUrl": None,
@@ -1414,11 +1276,11 @@ class FakeGitHub:
     def _graphql_releases(self, repo: FakeRepo, args: Mapping[str, Any]) -> gql.Connection:
         releases = []
         for item in repo.releases:
-            r = _spec("release", item, {
-                "tag": _REQUIRED, "published_at": None, "created_at": None, "assets": (),
+            r = spec("release", item, {
+                "tag": REQUIRED, "published_at": None, "created_at": None, "assets": (),
                 "draft": False, "prerelease": False, "name": None})
-            published = _when(r["published_at"], "release published_at")
-            created = _when(r["created_at"], "release created_at") or published
+            published = when(r["published_at"], "release published_at")
+            created = when(r["created_at"], "release created_at") or published
             if created is None:
                 raise ValueError(f"release {r['tag']}: give published_at or created_at")
             assets = [str(asset) for asset in r["assets"]]
@@ -1445,12 +1307,12 @@ class FakeGitHub:
     def _graphql_issues(self, repo: FakeRepo, args: Mapping[str, Any]) -> gql.Connection:
         issues = []
         for item in repo.issues:
-            i = _spec("issue", item, {
-                "number": _REQUIRED, "created_at": _REQUIRED, "closed_at": None, "labels": (),
+            i = spec("issue", item, {
+                "number": REQUIRED, "created_at": REQUIRED, "closed_at": None, "labels": (),
                 "updated_at": None, "title": None})
-            created = _when(i["created_at"], "issue created_at")
-            closed = _when(i["closed_at"], "issue closed_at")
-            updated = _when(i["updated_at"], "issue updated_at") or closed or created
+            created = when(i["created_at"], "issue created_at")
+            closed = when(i["closed_at"], "issue closed_at")
+            updated = when(i["updated_at"], "issue updated_at") or closed or created
             labels = [str(label) for label in i["labels"]]
             issues.append({
                 "__typename": "Issue", "__implements": ("Node",), "number": i["number"],
@@ -1463,8 +1325,8 @@ class FakeGitHub:
         filters = dict(args.get("filterBy") or {})
         since = filters.get("since")
         if since:
-            floor = _parse_datetime(since)
-            issues = [i for i in issues if _parse_datetime(i["updatedAt"]) >= floor]
+            floor = parse_datetime(since)
+            issues = [i for i in issues if parse_datetime(i["updatedAt"]) >= floor]
         states = filters.get("states") or args.get("states")
         if states:
             issues = [i for i in issues if i["state"] in _as_list(states)]
@@ -1491,16 +1353,16 @@ class FakeGitHub:
             return None
         alerts = []
         for index, item in enumerate(repo.dependabot_alerts):
-            a = _spec("dependabot alert", item, {
-                "created_at": _REQUIRED, "fixed_at": None, "dismissed_at": None,
+            a = spec("dependabot alert", item, {
+                "created_at": REQUIRED, "fixed_at": None, "dismissed_at": None,
                 "auto_dismissed_at": None, "severity": "MODERATE", "state": None,
                 "package": "requests", "ecosystem": "PIP", "ghsa_id": None, "number": None})
             severity = str(a["severity"]).upper()
             severity = "MODERATE" if severity == "MEDIUM" else severity
             severity = _enum(severity, ADVISORY_SEVERITIES, "dependabot alert severity")
-            fixed = _when(a["fixed_at"], "fixed_at")
-            dismissed = _when(a["dismissed_at"], "dismissed_at")
-            auto = _when(a["auto_dismissed_at"], "auto_dismissed_at")
+            fixed = when(a["fixed_at"], "fixed_at")
+            dismissed = when(a["dismissed_at"], "dismissed_at")
+            auto = when(a["auto_dismissed_at"], "auto_dismissed_at")
             state = a["state"] or ("FIXED" if fixed else "DISMISSED" if dismissed
                                    else "AUTO_DISMISSED" if auto else "OPEN")
             state = _enum(state, VULNERABILITY_ALERT_STATES, "dependabot alert state")
@@ -1508,7 +1370,7 @@ class FakeGitHub:
             alerts.append({
                 "__typename": "RepositoryVulnerabilityAlert", "__implements": ("Node",),
                 "number": a["number"] or index + 1,
-                "createdAt": _iso(_when(a["created_at"], "dependabot alert created_at")),
+                "createdAt": _iso(when(a["created_at"], "dependabot alert created_at")),
                 "fixedAt": _iso(fixed), "dismissedAt": _iso(dismissed),
                 "autoDismissedAt": _iso(auto), "state": state, "dependencyScope": "RUNTIME",
                 "vulnerableManifestPath": "requirements.txt",
@@ -1526,44 +1388,6 @@ class FakeGitHub:
         return alerts
 
 
-# --- HTTP plumbing -----------------------------------------------------------------------------
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 512
-    allow_reuse_address = True
-    fake: FakeGitHub
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "GitHub.com"
-    sys_version = ""
-    server: _Server
-
-    def do_GET(self) -> None:
-        self.server.fake._serve(self, "GET")
-
-    def do_POST(self) -> None:
-        self.server.fake._serve(self, "POST")
-
-    def do_HEAD(self) -> None:
-        self.server.fake._serve(self, "HEAD")
-
-    def do_PUT(self) -> None:
-        self.server.fake._serve(self, "PUT")
-
-    def do_PATCH(self) -> None:
-        self.server.fake._serve(self, "PATCH")
-
-    def do_DELETE(self) -> None:
-        self.server.fake._serve(self, "DELETE")
-
-    def log_message(self, *args: Any) -> None:
-        """Silent: request lines would go to stderr (and never carry the token anyway)."""
-
-
 # --- helpers -----------------------------------------------------------------------------------
 
 _REPO_PATH = re.compile(r"^/repos/([^/]+)/([^/]+)")
@@ -1577,7 +1401,7 @@ _DEPLOYMENT_STATE = {"SUCCESS": "ACTIVE", "FAILURE": "FAILURE", "ERROR": "ERROR"
                      "INACTIVE": "INACTIVE", "PENDING": "PENDING", "QUEUED": "QUEUED",
                      "IN_PROGRESS": "IN_PROGRESS", "WAITING": "WAITING"}
 _BRANCH_PROTECTION_DEFAULTS: dict[str, Any] = {
-    "pattern": _REQUIRED, "requiresApprovingReviews": False,
+    "pattern": REQUIRED, "requiresApprovingReviews": False,
     "requiredApprovingReviewCount": None, "requiresCodeOwnerReviews": False,
     "dismissesStaleReviews": False, "requireLastPushApproval": False,
     "requiresStatusChecks": False, "requiresStrictStatusChecks": False,
@@ -1602,45 +1426,21 @@ _RULE_PARAMETERS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-@functools.lru_cache(maxsize=64)
-def _parse(query: str) -> gql.Document:
-    """Parsed once per distinct query text (a scan sends the same query for every repo)."""
-    return gql.parse(query)
-
-
-def _spec(kind: str, item: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[str, Any]:
-    """`item` with defaults filled in; an unknown or missing required key is an error."""
-    if not isinstance(item, Mapping):
-        raise TypeError(f"{kind}: expected a dict, got {type(item).__name__}")
-    unknown = set(item) - set(spec)
-    if unknown:
-        raise ValueError(f"{kind}: unknown key(s) {sorted(unknown)}; known: {sorted(spec)}")
-    out = {}
-    for key, default in spec.items():
-        if key in item:
-            out[key] = item[key]
-        elif default is _REQUIRED:
-            raise ValueError(f"{kind}: {key!r} is required")
-        else:
-            out[key] = list(default) if isinstance(default, list) else default
-    return out
-
-
 def _branch_protection(item: Mapping[str, Any]) -> dict[str, Any]:
-    rule = _spec("branch_protection rule", item, _BRANCH_PROTECTION_DEFAULTS)
+    rule = spec("branch_protection rule", item, _BRANCH_PROTECTION_DEFAULTS)
     if rule["requiresApprovingReviews"] and rule["requiredApprovingReviewCount"] is None:
         rule["requiredApprovingReviewCount"] = 1
     return {"__typename": "BranchProtectionRule", "__implements": ("Node",), **rule}
 
 
 def _rule(item: Mapping[str, Any]) -> dict[str, Any]:
-    r = _spec("ruleset rule", item, {"type": _REQUIRED, "parameters": None})
+    r = spec("ruleset rule", item, {"type": REQUIRED, "parameters": None})
     rule_type = str(r["type"]).upper()
     parameters = None
     if rule_type in _RULE_PARAMETERS:
         typename, defaults = _RULE_PARAMETERS[rule_type]
         parameters = {"__typename": typename,
-                      **_spec(f"{rule_type} parameters", r["parameters"] or {}, defaults)}
+                      **spec(f"{rule_type} parameters", r["parameters"] or {}, defaults)}
         if rule_type == "REQUIRED_STATUS_CHECKS":
             parameters["requiredStatusChecks"] = [
                 {"__typename": "StatusCheckConfiguration",
@@ -1693,25 +1493,6 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _when(value: Any, what: str) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = _parse_datetime(value)
-    if not isinstance(value, datetime):
-        raise TypeError(f"{what}: expected a datetime, got {type(value).__name__}")
-    if value.tzinfo is None:
-        raise ValueError(f"{what}: use a timezone-aware datetime")
-    return value
-
-
-def _parse_datetime(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise TypeError("DateTime must be a string")
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _iso(moment: datetime | None) -> str | None:
     """GitHub's timestamp form: UTC, seconds, `Z`."""
     return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -1722,7 +1503,7 @@ def _date_filter(expression: str) -> Callable[[datetime | None], bool]:
 
     def bounds(text: str) -> tuple[datetime, datetime]:
         if "T" in text:
-            moment = _parse_datetime(text)
+            moment = parse_datetime(text)
             return moment, moment + timedelta(seconds=1)
         day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
         return day, day + timedelta(days=1)
@@ -1748,45 +1529,22 @@ def _date_filter(expression: str) -> Callable[[datetime | None], bool]:
         high is None or moment < high)
 
 
-def _page_params(call: _Call) -> tuple[int, int]:
-    def number(name: str, default: int) -> int:
-        try:
-            return int(call.param(name) or default)
-        except ValueError:
-            return default
-
-    return min(100, max(1, number("per_page", 30))), max(1, number("page", 1))
+def _json_answer(status: int, data: Any, cacheable: bool = False) -> Answer:
+    return json_answer(status, data, FakeGitHub.json_type, cacheable)
 
 
-def _etag_matches(header: str | None, etag: str) -> bool:
-    if not header:
-        return False
-    wanted = etag.removeprefix("W/")
-    return any(tag.strip() == "*" or tag.strip().removeprefix("W/") == wanted
-               for tag in header.split(","))
-
-
-def _dumps(data: Any) -> bytes:
-    return json.dumps(data, separators=(",", ":")).encode()
-
-
-def _json_answer(status: int, data: Any, cacheable: bool = False) -> _Answer:
-    return _Answer(status, _dumps(data), {"Content-Type": "application/json; charset=utf-8"},
-                   cacheable=cacheable and status == 200)
-
-
-def _not_found() -> _Answer:
+def _not_found() -> Answer:
     return _json_answer(404, {"message": "Not Found", "documentation_url": REST_DOCS,
                               "status": "404"})
 
 
-def _validation_failed(field_name: str, value: str) -> _Answer:
+def _validation_failed(field_name: str, value: str) -> Answer:
     return _json_answer(422, {"message": "Validation Failed", "errors": [
         {"resource": "Search", "field": field_name, "code": "invalid", "value": value}],
         "documentation_url": REST_DOCS, "status": "422"})
 
 
-def _code_scanning_disabled() -> _Answer:
+def _code_scanning_disabled() -> Answer:
     return _json_answer(403, {"message": CODE_SCANNING_DISABLED,
                               "documentation_url": CODE_SCANNING_DOCS, "status": "403"})
 
@@ -1800,10 +1558,6 @@ def _request_id() -> str:
     return ":".join(secrets.token_hex(n).upper() for n in (2, 2, 3, 3, 4))
 
 
-def _stable_id(text: str) -> int:
-    return int(hashlib.sha1(text.encode()).hexdigest()[:7], 16)
-
-
 def _node_id(kind: str, number: int) -> str:
     return base64.b64encode(f"0{len(kind)}:{kind}{number}".encode()).decode().rstrip("=")
 
@@ -1813,34 +1567,3 @@ def _ghsa(seed: str) -> str:
     digest = hashlib.sha1(seed.encode()).digest()
     chars = "".join(alphabet[b % len(alphabet)] for b in digest[:12])
     return f"GHSA-{chars[:4]}-{chars[4:8]}-{chars[8:12]}"
-
-
-def _tarball_bytes(repo: FakeRepo, top: str) -> bytes:
-    """A gzip tarball shaped like `git archive`: a pax header with the commit, one top folder."""
-    mtime = int((repo.pushed or repo.created).timestamp())
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT,
-                      pax_headers={"comment": repo.sha}) as archive:
-        written: set[str] = set()
-
-        def add_folder(path: str) -> None:
-            if path in written:
-                return
-            written.add(path)
-            info = tarfile.TarInfo(f"{path}/")
-            info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o775, mtime
-            info.uname = info.gname = "root"
-            archive.addfile(info)
-
-        add_folder(top)
-        for path in sorted(repo.files):
-            parts = path.strip("/").split("/")
-            for depth in range(1, len(parts)):
-                add_folder("/".join([top, *parts[:depth]]))
-            content = repo.files[path]
-            data = content.encode() if isinstance(content, str) else content
-            info = tarfile.TarInfo("/".join([top, *parts]))
-            info.size, info.mode, info.mtime = len(data), 0o664, mtime
-            info.uname = info.gname = "root"
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()

@@ -42,30 +42,41 @@ with project and group ids written as full paths
 from __future__ import annotations
 
 import base64
-import contextlib
-import functools
 import hashlib
-import hmac
-import io
-import itertools
-import json
 import math
 import re
-import socket
-import sys
-import tarfile
-import threading
 import time
-import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from . import git_http
 from . import graphql_engine as gql
+from .host_payloads import (
+    DEFAULT_CREATED,
+    REQUIRED,
+    HostedRepository,
+    parse_datetime,
+    spec,
+    stable_id,
+    tarball,
+    when,
+)
+from .host_stand_in import (
+    Answer,
+    Call,
+    HostStandIn,
+    Page,
+    etag_matches,
+    graphql_request,
+    json_answer,
+    link_header,
+    page_url,
+    parsed,
+)
 
 GRAPHQL_MAX_COMPLEXITY = 250  # a signed-in user's limit
 GRAPHQL_PAGE_SIZE = 100
@@ -75,7 +86,6 @@ NOT_AVAILABLE = ("The resource that you are attempting to access does not exist 
                  "have permission to perform this action")
 TIERS = ("free", "premium", "ultimate")
 EDITIONS = ("ee", "ce")
-DEFAULT_CREATED = datetime(2024, 1, 1, tzinfo=UTC)
 ACCESS_LEVELS = {0: "No one", 30: "Developers + Maintainers", 40: "Maintainers", 60: "Admins"}
 DEPLOYMENT_STATUSES = frozenset({"created", "running", "success", "failed", "canceled",
                                  "skipped", "blocked"})
@@ -104,7 +114,6 @@ _TIER_GUESSES = (("development", re.compile(r"(?i)(dev|review|trunk)")),
                  ("staging", re.compile(r"(?i)(st(a|)g|mod(e|)l|pre|demo|non)")),
                  ("production", re.compile(r"(?i)(pr(o|)d|live)")))
 
-_REQUIRED: Any = object()
 _GENERATED: Any = object()  # a default the fake makes up (a merge commit's SHA)
 
 
@@ -119,20 +128,7 @@ class LoggedRequest(NamedTuple):
 
 
 @dataclass
-class Fault:
-    path_prefix: str | None
-    status: int
-    headers: dict[str, str]
-    body: Any
-    times: int
-    drop: bool = False
-
-    def matches(self, path: str) -> bool:
-        return self.path_prefix is None or path.startswith(self.path_prefix)
-
-
-@dataclass
-class FakeProject:
+class FakeProject(HostedRepository):
     """A project as the fake serves it; mutate it freely between requests.
 
     List options are lists of dicts whose keys are documented in `FakeGitLab.add_project`.
@@ -176,56 +172,24 @@ class FakeProject:
         return self.full_path.rsplit("/", 1)[0]
 
     @property
-    def is_empty(self) -> bool:
-        return not self.files and self.head_sha is None
-
-    @property
-    def sha(self) -> str:
-        """The default branch's head: `head_sha`, or a stable hash of the files."""
-        if self.head_sha:
-            return self.head_sha
-        digest = hashlib.sha1(self.full_path.encode())
-        for path in sorted(self.files):
-            content = self.files[path]
-            digest.update(path.encode() + b"\0")
-            digest.update(content.encode() if isinstance(content, str) else content)
-        return digest.hexdigest()
-
-    @property
-    def created(self) -> datetime:
-        return _when(self.created_at, "created_at") or DEFAULT_CREATED + timedelta(
-            minutes=self.id)
+    def full_name(self) -> str:
+        return self.full_path
 
     @property
     def activity(self) -> datetime:
-        return _when(self.last_activity_at, "last_activity_at") or self.created
+        return when(self.last_activity_at, "last_activity_at") or self.created
 
 
 @dataclass
-class _Answer:
-    status: int
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    cacheable: bool = False  # a JSON 200 to a GET: gets an ETag, may become 304
-    drop: bool = False
+class _Call(Call):
+    """`path` is normalized (ids written as full paths) once the request is known to be an
+    API request, and empty until then."""
 
-
-@dataclass
-class _Call:
-    method: str
-    raw_path: str  # as sent, ids URL-encoded
-    query: list[tuple[str, str]]
-    raw_query: str
-    headers: Mapping[str, str]  # names in lower case
-    body: bytes
-    path: str = ""  # normalized: ids as full paths
+    raw_path: str = ""  # as sent, ids URL-encoded
     project: str | None = None
 
-    def param(self, name: str, default: str | None = None) -> str | None:
-        return next((value for key, value in self.query if key == name), default)
 
-
-class FakeGitLab:
+class FakeGitLab(HostStandIn[LoggedRequest]):
     """GitLab for one token, on 127.0.0.1; use as a context manager or start()/stop().
 
     `base_url` is what a client is configured with (`http://127.0.0.1:PORT`, plus the
@@ -233,57 +197,27 @@ class FakeGitLab:
     (`…/api/v4`) and GraphQL at `graphql_url` (`…/api/graphql`).
     """
 
+    name = "GitLab"
+    server_version = "nginx"
+    methods = ("GET", "POST", "HEAD")
+    json_type = "application/json"
+
     def __init__(self, token: str = "test-token", *, prefix: str = "", edition: str = "ee",
                  latency: float = 0.0) -> None:
         if edition not in EDITIONS:
             raise ValueError(f"edition must be one of {EDITIONS}")
-        self._token = token
+        super().__init__(token, latency)
         self.prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
         self.edition = edition
-        self.latency = latency
         # GitLab omits `Link` where it cannot page by offset (keyset, over 10,000 rows);
         # `X-Next-Page` is then what a client follows.
         self.link_headers = True
         self._doomed: set[str] = set()
-        self.server_errors: list[str] = []
         self.graphql_scores: list[int] = []
-        self._lock = threading.Lock()
         self._groups: dict[str, int] = {}
         self._projects: dict[str, FakeProject] = {}
-        self._faults: list[Fault] = []
-        self._log: list[LoggedRequest] = []
-        self._ids = itertools.count(1)
-        self._server = _Server(("127.0.0.1", 0), _Handler)  # the port is known from the start
-        self._server.fake = self
-        self._port: int = self._server.server_address[1]
-        self._thread: threading.Thread | None = None
 
-    # --- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> FakeGitLab:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever,
-                                            name="fake-gitlab", daemon=True,
-                                            kwargs={"poll_interval": 0.05})
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._server.server_close()
-
-    def __enter__(self) -> FakeGitLab:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self._port}"
+    # --- URLs ------------------------------------------------------------------------------
 
     @property
     def base_url(self) -> str:
@@ -392,21 +326,13 @@ class FakeGitLab:
         if doomed and call.project:
             self.project(call.project).deleted = True
 
-    def set_token(self, token: str) -> None:
-        """Accept only this token from now on (the old one answers 401, as when it expires)."""
-        self._token = token
-
     # --- faults ------------------------------------------------------------------------------
 
-    def fail_next(self, path_prefix: str | None, status: int,
-                  headers: Mapping[str, str] | None = None, body: Any = None,
-                  times: int = 1) -> None:
-        """The next `times` requests whose API path starts with `path_prefix` (None: any)
-        get this answer instead; `body` is JSON-encoded unless bytes."""
-        if body is None:
-            body = {"message": f"{status} {_REASONS.get(status, 'Error')}"}
-        with self._lock:
-            self._faults.append(Fault(path_prefix, status, dict(headers or {}), body, times))
+    def error_body(self, status: int) -> Any:
+        return {"message": f"{status} {_REASONS.get(status, 'Error')}"}
+
+    def text_type(self, body: bytes) -> str:
+        return "text/html; charset=utf-8" if body.startswith(b"<") else "text/plain"
 
     def fail_too_many_requests(self, path_prefix: str | None = None, retry_after: int = 1,
                                times: int = 1) -> None:
@@ -427,21 +353,7 @@ class FakeGitLab:
                      b"</title></head><body></body></html>\n") if status in (502, 503) else None
         self.fail_next(path_prefix, status, times=times, body=body)
 
-    def drop_connection(self, path_prefix: str | None = None, times: int = 1) -> None:
-        """Close the socket without answering."""
-        with self._lock:
-            self._faults.append(Fault(path_prefix, 0, {}, None, times, drop=True))
-
-    def pending_faults(self) -> int:
-        with self._lock:
-            return sum(fault.times for fault in self._faults)
-
     # --- accounting --------------------------------------------------------------------------
-
-    @property
-    def requests(self) -> list[LoggedRequest]:
-        with self._lock:
-            return list(self._log)
 
     def count(self, not_modified: bool = False) -> int:
         """Requests answered; by default those that were not a 304."""
@@ -454,19 +366,11 @@ class FakeGitLab:
             return sum(1 for r in self._log if r.project == full_path
                        and (not_modified or r.status != 304))
 
-    def clear_log(self) -> None:
-        with self._lock:
-            self._log.clear()
-
     # --- request handling --------------------------------------------------------------------
 
-    def _serve(self, handler: _Handler, method: str) -> None:
-        target = urlsplit(handler.path)
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length else b""
-        headers = {name.lower(): value for name, value in handler.headers.items()}
-        call = _Call(method, target.path, parse_qsl(target.query, keep_blank_values=True),
-                     target.query, headers, body)
+    def serve(self, handler: BaseHTTPRequestHandler, method: str) -> None:
+        target, query, headers, body = self._received(handler)
+        call = _Call(method, "", query, headers, body, raw_path=target.path)
         git = git_http.GIT_PATH.match(unquote(target.path)[len(self.prefix):])
         if git and unquote(target.path).startswith(self.prefix + "/"):
             call.path, call.project = git.group(0), git.group(1)
@@ -475,8 +379,8 @@ class FakeGitLab:
             return
         inner = self._inner_path(target.path)
         if inner is None:
-            self._finish(handler, call, _Answer(404, b"<html><body>Not Found</body></html>",
-                                                {"Content-Type": "text/html; charset=utf-8"}))
+            self._finish(handler, call, Answer(404, b"<html><body>Not Found</body></html>",
+                                               {"Content-Type": "text/html; charset=utf-8"}))
             return
         call.path = self._normalized(inner, call)
         self._maybe_delete(call)
@@ -512,7 +416,7 @@ class FakeGitLab:
             segments[2] = key
         return "/".join(segments)
 
-    def _answer(self, call: _Call, inner: str) -> _Answer:
+    def _answer(self, call: _Call, inner: str) -> Answer:
         graphql = inner == "/graphql"
         authorized = self._authorized(call.headers)
         if authorized is False:
@@ -535,10 +439,10 @@ class FakeGitLab:
             etag = 'W/"' + hashlib.md5(answer.body).hexdigest() + '"'
             answer.headers.update({"ETag": etag,
                                    "Cache-Control": "max-age=0, private, must-revalidate"})
-            if _etag_matches(call.headers.get("if-none-match"), etag):
+            if etag_matches(call.headers.get("if-none-match"), etag):
                 kept = {k: v for k, v in answer.headers.items()
                         if k in ("ETag", "Cache-Control")}
-                answer = _Answer(304, b"", kept)
+                answer = Answer(304, b"", kept)
         return answer
 
     def _authorized(self, headers: Mapping[str, str]) -> bool | None:
@@ -549,57 +453,21 @@ class FakeGitLab:
             given = rest.strip() if scheme.lower() == "bearer" else None
         if given is None:
             return None
-        return hmac.compare_digest(given.encode(), self._token.encode())
+        return self._token_is(given)
 
-    def _take_fault(self, path: str) -> _Answer | None:
-        with self._lock:
-            fault = next((f for f in self._faults if f.matches(path)), None)
-            if fault is None:
-                return None
-            fault.times -= 1
-            if fault.times <= 0:
-                self._faults.remove(fault)
-        if fault.drop:
-            return _Answer(0, drop=True)
-        if isinstance(fault.body, bytes):
-            kind = "text/html; charset=utf-8" if fault.body.startswith(b"<") else "text/plain"
-            answer = _Answer(fault.status, fault.body, {"Content-Type": kind})
-        else:
-            answer = _json_answer(fault.status, fault.body)
-        answer.headers.update(fault.headers)
-        return answer
+    def crashed(self, error: Exception) -> Answer:
+        return _json_answer(500, {"message": "500 Internal Server Error"})
 
-    def _guarded(self, route: Callable[[_Call], _Answer], call: _Call) -> _Answer:
-        try:
-            return route(call)
-        except Exception as error:
-            report = "".join(traceback.format_exception(error))
-            with self._lock:
-                self.server_errors.append(report)
-            sys.stderr.write(f"fake GitLab failed on {call.method} {call.path}:\n{report}")
-            return _json_answer(500, {"message": "500 Internal Server Error"})
+    def logged(self, call: _Call, answer: Answer) -> LoggedRequest:
+        return LoggedRequest(call.method, call.path, answer.status, call.project)
 
-    def _finish(self, handler: _Handler, call: _Call, answer: _Answer) -> None:
-        with self._lock:
-            self._log.append(LoggedRequest(call.method, call.path, answer.status, call.project))
-        if answer.drop:
-            handler.close_connection = True
-            with contextlib.suppress(OSError):
-                handler.connection.shutdown(socket.SHUT_RDWR)
-            return
-        handler.send_response(answer.status)
-        headers = {"X-Request-Id": hashlib.sha1(f"{time.time_ns()}".encode()).hexdigest()[:26],
-                   "X-Gitlab-Meta": '{"correlation_id":"fake","version":"1"}', **answer.headers}
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(answer.body)))
-        handler.end_headers()
-        if answer.body and call.method != "HEAD":
-            handler.wfile.write(answer.body)
+    def headers(self, call: _Call) -> dict[str, str]:
+        return {"X-Request-Id": hashlib.sha1(f"{time.time_ns()}".encode()).hexdigest()[:26],
+                "X-Gitlab-Meta": '{"correlation_id":"fake","version":"1"}'}
 
     # --- REST --------------------------------------------------------------------------------
 
-    def _route(self, call: _Call, inner: str) -> _Answer:
+    def _route(self, call: _Call, inner: str) -> Answer:
         segments = inner.split("/")[1:]
         if segments == ["version"]:
             return _json_answer(200, {"version": "17.6.0-ee" if self.edition == "ee"
@@ -613,7 +481,7 @@ class FakeGitLab:
             return self._project_route(call, project, segments[2:])
         return _route_not_found()
 
-    def _group_route(self, call: _Call, key: str, rest: list[str]) -> _Answer:
+    def _group_route(self, call: _Call, key: str, rest: list[str]) -> Answer:
         group = self._group_path(key)
         if group is None:
             return _json_answer(404, {"message": "404 Group Not Found"})
@@ -623,9 +491,9 @@ class FakeGitLab:
             return _json_answer(200, self._group_json(group), cacheable=True)
         return _route_not_found()
 
-    def _project_route(self, call: _Call, project: FakeProject, rest: list[str]) -> _Answer:
+    def _project_route(self, call: _Call, project: FakeProject, rest: list[str]) -> Answer:
         enterprise = self.edition == "ee"
-        routes: dict[str, Callable[[_Call, FakeProject], _Answer]] = {
+        routes: dict[str, Callable[[_Call, FakeProject], Answer]] = {
             "": lambda c, p: _json_answer(200, self._project_json(p), cacheable=True),
             "protected_branches": self._protected_branches,
             "deployments": self._deployments,
@@ -642,7 +510,7 @@ class FakeGitLab:
         action = routes.get("/".join(rest))
         return _route_not_found() if action is None else action(call, project)
 
-    def _file(self, call: _Call, project: FakeProject, path: str) -> _Answer:
+    def _file(self, call: _Call, project: FakeProject, path: str) -> Answer:
         """`GET /projects/:id/repository/files/:file_path?ref=`: one file, base64 encoded."""
         ref = call.param("ref")
         if not ref:
@@ -658,7 +526,7 @@ class FakeGitLab:
             "last_commit_id": project.sha, "execute_filemode": False,
             "content": base64.b64encode(raw).decode()}, cacheable=True)
 
-    def _group_projects(self, call: _Call, group: str) -> _Answer:
+    def _group_projects(self, call: _Call, group: str) -> Answer:
         subgroups = _flag(call.param("include_subgroups"))
         projects = [p for p in self._live_projects()
                     if p.namespace == group or (subgroups and p.namespace.startswith(group + "/"))]
@@ -678,19 +546,19 @@ class FakeGitLab:
         projects.sort(key=keys[order_by], reverse=sort == "desc")
         return self._paged(call, [self._project_json(p) for p in projects])
 
-    def _protected_branches(self, call: _Call, project: FakeProject) -> _Answer:
+    def _protected_branches(self, call: _Call, project: FakeProject) -> Answer:
         items = [self._protected_json(project, item, index)
                  for index, item in enumerate(project.protected_branches)]
         return self._paged(call, items)
 
-    def _approval_rules(self, call: _Call, project: FakeProject) -> _Answer:
+    def _approval_rules(self, call: _Call, project: FakeProject) -> Answer:
         if project.tier == "free":
             return _json_answer(403, {"message": "403 Forbidden"})
         items = [self._approval_rule_json(project, item, index)
                  for index, item in enumerate(project.approval_rules)]
         return self._paged(call, items)
 
-    def _deployments(self, call: _Call, project: FakeProject) -> _Answer:
+    def _deployments(self, call: _Call, project: FakeProject) -> Answer:
         items = [self._deployment_json(project, item, index)
                  for index, item in enumerate(project.deployments)]
         order_by = call.param("order_by") or "id"
@@ -701,12 +569,12 @@ class FakeGitLab:
             return _json_answer(400, {"message": "400 Bad request - `updated_at` filter and "
                                                  "`updated_at` sorting must be paired"})
         try:
-            low = _parse_datetime(after) if after else None
-            high = _parse_datetime(before) if before else None
+            low = _parse_time(after) if after else None
+            high = _parse_time(before) if before else None
         except ValueError:
             return _json_answer(400, {"error": "updated_after is invalid"})
-        items = [d for d in items if (low is None or _parse_datetime(d["updated_at"]) > low)
-                 and (high is None or _parse_datetime(d["updated_at"]) < high)]
+        items = [d for d in items if (low is None or _parse_time(d["updated_at"]) > low)
+                 and (high is None or _parse_time(d["updated_at"]) < high)]
         for name in ("environment", "status"):
             wanted = call.param(name)
             if wanted:
@@ -722,7 +590,7 @@ class FakeGitLab:
         items.sort(key=key, reverse=sort == "desc")
         return self._paged(call, items)
 
-    def _jobs(self, call: _Call, project: FakeProject) -> _Answer:
+    def _jobs(self, call: _Call, project: FakeProject) -> Answer:
         """Every job of the project, deployments' jobs included, newest (highest id) first."""
         scopes = [value for key, value in call.query if key in ("scope[]", "scope")]
         unknown = set(scopes) - JOB_STATUSES
@@ -736,26 +604,22 @@ class FakeGitLab:
         jobs.sort(key=lambda job: job["id"], reverse=True)
         return self._paged(call, jobs)
 
-    def _git(self, call: _Call, full_path: str, service_path: str) -> _Answer:
-        """Smart HTTP for `git clone`."""
+    def _git(self, call: _Call, full_path: str, service_path: str) -> Answer:
         project = self._projects.get(full_path)
-        if project is None or project.deleted or not project.git_dir:
-            return _Answer(404, b"", {"Content-Type": "text/plain"})
-        if not git_http.basic_password_is(call.headers.get("authorization"), self._token):
-            return _Answer(401, b"HTTP Basic: Access denied", {
-                "WWW-Authenticate": 'Basic realm="GitLab"', "Content-Type": "text/plain"})
-        reply = git_http.serve(project.git_dir, service_path, method=call.method,
-                               query=call.query, headers=call.headers, body=call.body)
-        return _Answer(reply.status, reply.body, reply.headers)
+        return self._clone(
+            call, None if project is None or project.deleted else project.git_dir,
+            service_path, missing=Answer(404, b"", {"Content-Type": "text/plain"}),
+            refused=Answer(401, b"HTTP Basic: Access denied", {
+                "WWW-Authenticate": 'Basic realm="GitLab"', "Content-Type": "text/plain"}))
 
-    def _environments(self, call: _Call, project: FakeProject) -> _Answer:
+    def _environments(self, call: _Call, project: FakeProject) -> Answer:
         items = [{"id": env["id"], "name": env["name"], "slug": _slug(env["name"]),
                   "external_url": None, "state": "available", "tier": env["tier"],
                   "created_at": _iso(project.created), "updated_at": _iso(project.activity)}
                  for env in self._environments_of(project)]
         return self._paged(call, items)
 
-    def _dora_metrics(self, call: _Call, project: FakeProject) -> _Answer:
+    def _dora_metrics(self, call: _Call, project: FakeProject) -> Answer:
         if project.tier != "ultimate":
             return _json_answer(401, {"message": DORA_DENIED})
         metric = call.param("metric")
@@ -802,7 +666,7 @@ class FakeGitLab:
             if deployment["status"] != "success" or finished is None \
                     or tiers.get(deployment["environment"]["name"]) != "production":
                 continue
-            day = _parse_datetime(finished).date()
+            day = _parse_time(finished).date()
             if day in counts:
                 counts[day] += 1
         if interval == "all":
@@ -814,7 +678,7 @@ class FakeGitLab:
             return [{"date": m, "value": sum(c) / len(c)} for m, c in months.items()]
         return [{"date": d.isoformat(), "value": c} for d, c in counts.items()]
 
-    def _archive(self, call: _Call, project: FakeProject) -> _Answer:
+    def _archive(self, call: _Call, project: FakeProject) -> Answer:
         ref = call.param("sha") or project.default_branch
         if project.is_empty or not self._resolves(project, ref):
             return _json_answer(404, {"message": "404 File Not Found"})
@@ -823,7 +687,8 @@ class FakeGitLab:
                 None, "tar.gz", "tgz", "gz"):
             return _json_answer(404, {"message": "404 File Not Found"})
         top = f"{project.path}-{ref.replace('/', '-')}-{project.sha}"
-        return _Answer(200, _tarball_bytes(project, top), {
+        return Answer(200, tarball(project.files, sha=project.sha, top=top,
+                                   mtime=int(project.activity.timestamp())), {
             "Content-Type": "application/octet-stream",
             "Content-Disposition": f'attachment; filename="{top}.tar.gz"',
             "Content-Transfer-Encoding": "binary"})
@@ -833,29 +698,27 @@ class FakeGitLab:
         return ref in (project.default_branch, "HEAD", *tags) or (
             len(ref) >= 7 and project.sha.startswith(ref.lower()))
 
-    def _paged(self, call: _Call, items: list[Any]) -> _Answer:
+    def _paged(self, call: _Call, items: list[Any]) -> Answer:
         """One page of `items` with GitLab's pagination headers."""
-        per_page, page = _page_params(call)
-        total_pages = max(1, math.ceil(len(items) / per_page))
-        answer = _json_answer(200, items[(page - 1) * per_page:page * per_page], cacheable=True)
+        page = Page.of(call, items, 20)
+        answer = _json_answer(200, page.items, cacheable=True)
 
         def url(number: int) -> str:
-            query = [(k, v) for k, v in call.query if k != "page"] + [("page", str(number))]
-            return f"{self.origin}{call.raw_path}?{urlencode(query)}"
+            return page_url(f"{self.origin}{call.raw_path}", call.query, number)
 
         links = []
-        if page > 1:
-            links.append((url(page - 1), "prev"))
-        if page < total_pages:
-            links.append((url(page + 1), "next"))
-        links += [(url(1), "first"), (url(total_pages), "last")]
+        if page.number > 1:
+            links.append((url(page.number - 1), "prev"))
+        if page.number < page.last:
+            links.append((url(page.number + 1), "next"))
+        links += [(url(1), "first"), (url(page.last), "last")]
         if self.link_headers:
-            answer.headers["Link"] = ", ".join(f'<{u}>; rel="{rel}"' for u, rel in links)
+            answer.headers["Link"] = link_header(links)
         answer.headers.update({
-            "X-Page": str(page), "X-Per-Page": str(per_page),
-            "X-Next-Page": str(page + 1) if page < total_pages else "",
-            "X-Prev-Page": str(page - 1) if page > 1 else "",
-            "X-Total": str(len(items)), "X-Total-Pages": str(total_pages)})
+            "X-Page": str(page.number), "X-Per-Page": str(page.size),
+            "X-Next-Page": str(page.number + 1) if page.number < page.last else "",
+            "X-Prev-Page": str(page.number - 1) if page.number > 1 else "",
+            "X-Total": str(len(items)), "X-Total-Pages": str(page.last)})
         return answer
 
     # --- lookups -----------------------------------------------------------------------------
@@ -880,7 +743,7 @@ class FakeGitLab:
         """Declared environments, then those deployments name, with ids and tiers."""
         found: dict[str, str] = {}
         for item in project.environments:
-            e = _spec("environment", item, {"name": _REQUIRED, "tier": None})
+            e = spec("environment", item, {"name": REQUIRED, "tier": None})
             tier = e["tier"] or _guess_tier(e["name"])
             if tier not in DEPLOYMENT_TIERS:
                 raise ValueError(f"environment tier must be one of {DEPLOYMENT_TIERS}")
@@ -937,14 +800,14 @@ class FakeGitLab:
         if project.forked_from:
             parent = project.forked_from
             data["forked_from_project"] = {
-                "id": _stable_id(parent), "name": parent.rsplit("/", 1)[-1],
+                "id": stable_id(parent), "name": parent.rsplit("/", 1)[-1],
                 "path_with_namespace": parent, "web_url": f"{self.base_url}/{parent}"}
         return data
 
     def _protected_json(self, project: FakeProject, item: Mapping[str, Any],
                         index: int) -> dict[str, Any]:
-        p = _spec("protected branch", item, {
-            "name": _REQUIRED, "push_access_level": 40, "merge_access_level": 40,
+        p = spec("protected branch", item, {
+            "name": REQUIRED, "push_access_level": 40, "merge_access_level": 40,
             "allow_force_push": False, "code_owner_approval_required": False})
         for key in ("push_access_level", "merge_access_level"):
             if p[key] not in ACCESS_LEVELS:
@@ -968,8 +831,8 @@ class FakeGitLab:
 
     def _approval_rule_json(self, project: FakeProject, item: Mapping[str, Any],
                             index: int) -> dict[str, Any]:
-        r = _spec("approval rule", item, {
-            "name": _REQUIRED, "approvals_required": 1, "rule_type": "regular",
+        r = spec("approval rule", item, {
+            "name": REQUIRED, "approvals_required": 1, "rule_type": "regular",
             "protected_branches": (), "applies_to_all_protected_branches": False})
         if r["rule_type"] not in ("regular", "any_approver", "code_owner", "report_approver"):
             raise ValueError("rule_type must be regular, any_approver, code_owner or "
@@ -986,16 +849,16 @@ class FakeGitLab:
 
     def _deployment_json(self, project: FakeProject, item: Mapping[str, Any],
                          index: int) -> dict[str, Any]:
-        d = _spec("deployment", item, {
-            "environment": "production", "created_at": _REQUIRED, "status": "success",
+        d = spec("deployment", item, {
+            "environment": "production", "created_at": REQUIRED, "status": "success",
             "finished_at": None, "updated_at": None, "sha": None, "ref": None, "iid": None})
         if d["status"] not in DEPLOYMENT_STATUSES:
             raise ValueError(f"deployment status must be one of {sorted(DEPLOYMENT_STATUSES)}")
-        created = _when(d["created_at"], "deployment created_at")
+        created = when(d["created_at"], "deployment created_at")
         assert created is not None
         final = d["status"] in ("success", "failed", "canceled", "skipped")
-        finished = _when(d["finished_at"], "finished_at") or (created if final else None)
-        updated = _when(d["updated_at"], "updated_at") or finished or created
+        finished = when(d["finished_at"], "finished_at") or (created if final else None)
+        updated = when(d["updated_at"], "updated_at") or finished or created
         environment = next(e for e in self._environments_of(project)
                            if e["name"] == d["environment"])
         sha = d["sha"] or project.sha
@@ -1015,12 +878,12 @@ class FakeGitLab:
 
     def _job_json(self, project: FakeProject, item: Mapping[str, Any],
                   index: int) -> dict[str, Any]:
-        j = _spec("job", item, {"name": _REQUIRED, "stage": "test", "status": "success",
-                                "ref": None, "tag": False, "created_at": _REQUIRED,
+        j = spec("job", item, {"name": REQUIRED, "stage": "test", "status": "success",
+                                "ref": None, "tag": False, "created_at": REQUIRED,
                                 "finished_at": None, "sha": None})
         if j["status"] not in JOB_STATUSES:
             raise ValueError(f"job status must be one of {sorted(JOB_STATUSES)}")
-        created = _when(j["created_at"], "job created_at")
+        created = when(j["created_at"], "job created_at")
         assert created is not None
         # Ids after every deployment's job: jobs listed later are newer.
         return self._job_payload(
@@ -1028,7 +891,7 @@ class FakeGitLab:
             name=j["name"], stage=j["stage"], status=j["status"],
             ref=j["ref"] or project.default_branch, tag=bool(j["tag"]),
             sha=j["sha"] or project.sha, created=created,
-            finished=_when(j["finished_at"], "job finished_at") or created)
+            finished=when(j["finished_at"], "job finished_at") or created)
 
     def _job_payload(self, project: FakeProject, job_id: int, *, name: str, stage: str,
                      status: str, ref: str, tag: bool, sha: str, created: datetime,
@@ -1057,24 +920,20 @@ class FakeGitLab:
 
     # --- GraphQL -----------------------------------------------------------------------------
 
-    def _graphql(self, call: _Call, signed_in: bool) -> _Answer:
-        try:
-            payload = json.loads(call.body or b"null")
-        except ValueError:
+    def _graphql(self, call: _Call, signed_in: bool) -> Answer:
+        request = graphql_request(call.body)
+        if request is None:
             return _json_answer(400, {"errors": [{"message": "Invalid JSON"}]})
-        query = payload.get("query") if isinstance(payload, dict) else None
-        if not isinstance(query, str) or not query.strip():
+        if not isinstance(request.query, str) or not request.query.strip():
             return _json_answer(200, {"errors": [{"message": "No query string was present"}]})
-        variables = payload.get("variables")
-        variables = variables if isinstance(variables, dict) else {}
         try:
-            document = _parse(query)
-            operation = document.operation(payload.get("operationName"))
+            document = parsed(request.query)
+            operation = document.operation(request.operation_name)
             if operation is None:
                 return _json_answer(200, {"errors": [{
                     "message": "An operation name is required"}]})
-            values = gql.coerce_variables(operation, variables, {
-                "Time": _parse_datetime, "ID": _text_value, "String": _text_value})
+            values = gql.coerce_variables(operation, request.variables, {
+                "Time": _parse_time, "ID": _text_value, "String": _text_value})
         except gql.QueryError as error:
             return _json_answer(200, {"errors": error.errors})
         self._name_project(call, values)
@@ -1182,10 +1041,10 @@ class FakeGitLab:
                                  ("createdAfter", "createdAt", True),
                                  ("updatedAfter", "updatedAt", True)):
             if args.get(name):
-                bound = _parse_datetime(args[name])
+                bound = _parse_time(args[name])
                 requests = [r for r in requests if r[key] is not None and (
-                    _parse_datetime(r[key]) >= bound if later
-                    else _parse_datetime(r[key]) <= bound)]
+                    _parse_time(r[key]) >= bound if later
+                    else _parse_time(r[key]) <= bound)]
         if args.get("targetBranches"):
             requests = [r for r in requests if r["targetBranch"] in args["targetBranches"]]
         sort = args.get("sort") or "created_desc"
@@ -1195,13 +1054,13 @@ class FakeGitLab:
 
     def _graphql_merge_request(self, project: FakeProject,
                                item: Mapping[str, Any]) -> dict[str, Any]:
-        m = _spec("merge request", item, {
-            "iid": _REQUIRED, "merged_at": None, "author": "alice", "approvers": (),
+        m = spec("merge request", item, {
+            "iid": REQUIRED, "merged_at": None, "author": "alice", "approvers": (),
             "commits": None, "merge_sha": _GENERATED, "labels": (), "target_branch": None,
             "created_at": None, "title": None, "state": None})
-        merged = _when(m["merged_at"], "merged_at")
-        commit_times = [_when(c, "commit time") for c in (m["commits"] or [])]
-        created = _when(m["created_at"], "created_at") or (
+        merged = when(m["merged_at"], "merged_at")
+        commit_times = [when(c, "commit time") for c in (m["commits"] or [])]
+        created = when(m["created_at"], "created_at") or (
             commit_times[0] if commit_times else merged) or DEFAULT_CREATED
         merge_sha = m["merge_sha"]
         if merge_sha is _GENERATED:
@@ -1240,14 +1099,14 @@ class FakeGitLab:
             "sort": ("IssueSort", set(_ISSUE_SORTS)), **_PAGING})
         issues = []
         for item in project.issues:
-            i = _spec("issue", item, {"iid": _REQUIRED, "created_at": _REQUIRED,
+            i = spec("issue", item, {"iid": REQUIRED, "created_at": REQUIRED,
                                       "closed_at": None, "updated_at": None, "labels": (),
                                       "type": "ISSUE", "title": None})
             if i["type"] not in ISSUE_TYPES:
                 raise ValueError(f"issue type must be one of {sorted(ISSUE_TYPES)}")
-            created = _when(i["created_at"], "issue created_at")
-            closed = _when(i["closed_at"], "issue closed_at")
-            updated = _when(i["updated_at"], "issue updated_at") or closed or created
+            created = when(i["created_at"], "issue created_at")
+            closed = when(i["closed_at"], "issue closed_at")
+            updated = when(i["updated_at"], "issue updated_at") or closed or created
             labels = [str(label) for label in i["labels"]]
             issues.append({
                 "__typename": "Issue", "iid": str(i["iid"]),
@@ -1266,9 +1125,9 @@ class FakeGitLab:
         for name, key in (("updatedAfter", "updatedAt"), ("closedAfter", "closedAt"),
                           ("createdAfter", "createdAt")):
             if args.get(name):
-                bound = _parse_datetime(args[name])
+                bound = _parse_time(args[name])
                 issues = [i for i in issues
-                          if i[key] is not None and _parse_datetime(i[key]) >= bound]
+                          if i[key] is not None and _parse_time(i[key]) >= bound]
         key, descending = _ISSUE_SORTS[args.get("sort") or "created_desc"]
         issues.sort(key=lambda i: (i[key] is not None, i[key] or ""), reverse=descending)
         return _Connection("IssueConnection", issues)
@@ -1279,11 +1138,11 @@ class FakeGitLab:
         releases = []
         now = datetime.now(UTC)
         for item in project.releases:
-            r = _spec("release", item, {"tag": _REQUIRED, "released_at": _REQUIRED,
+            r = spec("release", item, {"tag": REQUIRED, "released_at": REQUIRED,
                                         "created_at": None, "assets": (), "name": None})
-            released = _when(r["released_at"], "released_at")
+            released = when(r["released_at"], "released_at")
             assert released is not None
-            created = _when(r["created_at"], "created_at") or released
+            created = when(r["created_at"], "created_at") or released
             web = f"{self._web(project)}/-/releases/{quote(r['tag'])}"
             links = [{"__typename": "ReleaseAssetLink", "name": str(name),
                       "url": f"{web}/downloads/{quote(str(name))}", "linkType": "OTHER"}
@@ -1361,22 +1220,22 @@ class FakeGitLab:
             return None
         nodes = []
         for index, item in enumerate(project.vulnerabilities):
-            v = _spec("vulnerability", item, {
+            v = spec("vulnerability", item, {
                 "report_type": "DEPENDENCY_SCANNING", "severity": "MEDIUM", "state": None,
-                "detected_at": _REQUIRED, "resolved_at": None, "dismissed_at": None,
+                "detected_at": REQUIRED, "resolved_at": None, "dismissed_at": None,
                 "updated_at": None, "scanner": None, "title": None})
             report_type, severity = str(v["report_type"]).upper(), str(v["severity"]).upper()
             if report_type not in REPORT_TYPES or severity not in SEVERITIES:
                 raise ValueError(f"report_type must be one of {sorted(REPORT_TYPES)} and "
                                  f"severity one of {sorted(SEVERITIES)}")
-            detected = _when(v["detected_at"], "detected_at")
-            resolved = _when(v["resolved_at"], "resolved_at")
-            dismissed = _when(v["dismissed_at"], "dismissed_at")
+            detected = when(v["detected_at"], "detected_at")
+            resolved = when(v["resolved_at"], "resolved_at")
+            dismissed = when(v["dismissed_at"], "dismissed_at")
             state = str(v["state"] or ("RESOLVED" if resolved else "DISMISSED" if dismissed
                                        else "DETECTED")).upper()
             if state not in VULNERABILITY_STATES:
                 raise ValueError(f"state must be one of {sorted(VULNERABILITY_STATES)}")
-            updated = _when(v["updated_at"], "updated_at") or resolved or dismissed or detected
+            updated = when(v["updated_at"], "updated_at") or resolved or dismissed or detected
             vulnerability_id = project.id * 1000 + index + 1
             scanner = v["scanner"] or _DEFAULT_SCANNERS.get(report_type, "GitLab")
             nodes.append({
@@ -1509,13 +1368,8 @@ def _gitlab_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for error in errors]
 
 
-@functools.lru_cache(maxsize=64)
-def _parse(query: str) -> gql.Document:
-    return gql.parse(query)
-
-
 def _user(username: str) -> dict[str, Any]:
-    user_id = _stable_id(username)
+    user_id = stable_id(username)
     return {"__typename": "UserCore", "id": f"gid://gitlab/User/{user_id}",
             "username": username, "name": username.title(),
             "bot": username.endswith("_bot") or username.endswith("-bot")}
@@ -1534,32 +1388,6 @@ def _text_value(value: Any) -> str:
 # --- HTTP plumbing -----------------------------------------------------------------------------
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 512
-    allow_reuse_address = True
-    fake: FakeGitLab
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "nginx"
-    sys_version = ""
-    server: _Server
-
-    def do_GET(self) -> None:
-        self.server.fake._serve(self, "GET")
-
-    def do_POST(self) -> None:
-        self.server.fake._serve(self, "POST")
-
-    def do_HEAD(self) -> None:
-        self.server.fake._serve(self, "HEAD")
-
-    def log_message(self, *args: Any) -> None:
-        """Silent: request lines would go to stderr (and never carry the token anyway)."""
-
-
 # --- helpers -----------------------------------------------------------------------------------
 
 _REASONS = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
@@ -1568,26 +1396,8 @@ _REASONS = {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not
             504: "Gateway Timeout"}
 
 
-def _route_not_found() -> _Answer:
+def _route_not_found() -> Answer:
     return _json_answer(404, {"error": "404 Not Found"})
-
-
-def _spec(kind: str, item: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[str, Any]:
-    """`item` with defaults filled in; an unknown or missing required key is an error."""
-    if not isinstance(item, Mapping):
-        raise TypeError(f"{kind}: expected a dict, got {type(item).__name__}")
-    unknown = set(item) - set(spec)
-    if unknown:
-        raise ValueError(f"{kind}: unknown key(s) {sorted(unknown)}; known: {sorted(spec)}")
-    out = {}
-    for key, default in spec.items():
-        if key in item:
-            out[key] = item[key]
-        elif default is _REQUIRED:
-            raise ValueError(f"{kind}: {key!r} is required")
-        else:
-            out[key] = default
-    return out
 
 
 def _flag(value: str | None) -> bool:
@@ -1607,23 +1417,9 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:24]
 
 
-def _when(value: Any, what: str) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = _parse_datetime(value)
-    if not isinstance(value, datetime):
-        raise TypeError(f"{what}: expected a datetime, got {type(value).__name__}")
-    if value.tzinfo is None:
-        raise ValueError(f"{what}: use a timezone-aware datetime")
-    return value
-
-
-def _parse_datetime(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise TypeError("Time must be a string")
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def _parse_time(value: Any) -> datetime:
+    """A time as GitLab's GraphQL `Time` scalar and REST parameters take it."""
+    return parse_datetime(value, "Time")
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -1634,57 +1430,5 @@ def _iso(moment: datetime | None) -> str | None:
         f"{moment.microsecond // 1000:03d}Z"
 
 
-def _page_params(call: _Call) -> tuple[int, int]:
-    def number(name: str, default: int) -> int:
-        try:
-            return int(call.param(name) or default)
-        except ValueError:
-            return default
-
-    return min(100, max(1, number("per_page", 20))), max(1, number("page", 1))
-
-
-def _etag_matches(header: str | None, etag: str) -> bool:
-    if not header:
-        return False
-    wanted = etag.removeprefix("W/")
-    return any(tag.strip() == "*" or tag.strip().removeprefix("W/") == wanted
-               for tag in header.split(","))
-
-
-def _json_answer(status: int, data: Any, cacheable: bool = False) -> _Answer:
-    return _Answer(status, json.dumps(data, separators=(",", ":")).encode(),
-                   {"Content-Type": "application/json"}, cacheable=cacheable and status == 200)
-
-
-def _stable_id(text: str) -> int:
-    return int(hashlib.sha1(text.encode()).hexdigest()[:7], 16)
-
-
-def _tarball_bytes(project: FakeProject, top: str) -> bytes:
-    """A gzip tarball as `git archive` makes it: a pax header with the commit, one top folder."""
-    mtime = int(project.activity.timestamp())
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT,
-                      pax_headers={"comment": project.sha}) as archive:
-        written: set[str] = set()
-
-        def add_folder(path: str) -> None:
-            if path in written:
-                return
-            written.add(path)
-            info = tarfile.TarInfo(f"{path}/")
-            info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o775, mtime
-            archive.addfile(info)
-
-        add_folder(top)
-        for path in sorted(project.files):
-            parts = path.strip("/").split("/")
-            for depth in range(1, len(parts)):
-                add_folder("/".join([top, *parts[:depth]]))
-            content = project.files[path]
-            data = content.encode() if isinstance(content, str) else content
-            info = tarfile.TarInfo("/".join([top, *parts]))
-            info.size, info.mode, info.mtime = len(data), 0o664, mtime
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+def _json_answer(status: int, data: Any, cacheable: bool = False) -> Answer:
+    return json_answer(status, data, FakeGitLab.json_type, cacheable)

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -53,7 +53,8 @@ class Reply:
 
 
 class LoopbackServer:
-    """Subclasses implement `answer(call)`; tests read `requests` and inject faults."""
+    """Subclasses implement `answer(call)`; tests read `requests` and inject faults, and
+    serve one in a `with` block."""
 
     def __init__(self, latency: float = 0.0) -> None:
         self.latency = latency
@@ -66,7 +67,13 @@ class LoopbackServer:
     def answer(self, call: Call) -> Reply:
         raise NotImplementedError
 
-    def start(self) -> LoopbackServer:
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> Self:
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self._serve))
         server.daemon_threads = True
         self._server = server

@@ -43,13 +43,6 @@ class FakePagerDuty(LoopbackServer):
         # Filtered lists by query, so paging through a large account stays cheap.
         self._matches: dict[tuple[str, ...], list[dict[str, Any]]] = {}
 
-    def __enter__(self) -> FakePagerDuty:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
     def add_incident(self, created: datetime, *, acknowledged: datetime | None = None,
                      resolved: datetime | None = None, urgency: str = "high",
                      priority: str | None = None, service: str = "checkout",
@@ -81,15 +74,15 @@ class FakePagerDuty(LoopbackServer):
             "teams": [], "alert_counts": {"all": 1, "triggered": 0, "resolved": 1},
             "is_mergeable": True, "conference_bridge": None})
         self._add_entry(incident_id, reference, "trigger_log_entry", created,
-                  {"id": "PSVC", "type": "service_reference"})
+                        {"id": "PSVC", "type": "service_reference"})
         if acknowledged:
             self._add_entry(incident_id, reference, "acknowledge_log_entry", acknowledged,
-                      {"id": acknowledged_by, "type": "user_reference"})
+                            {"id": acknowledged_by, "type": "user_reference"})
         if resolved:
             self._add_entry(incident_id, reference, "resolve_log_entry", resolved,
-                      {"id": acknowledged_by, "type": "user_reference"})
+                            {"id": acknowledged_by, "type": "user_reference"})
             self._add_entry(incident_id, reference, "annotate_log_entry", resolved,
-                      {"id": acknowledged_by, "type": "user_reference"})
+                            {"id": acknowledged_by, "type": "user_reference"})
         self.notes[incident_id] = [{
             "id": f"PNOTE{number}", "user": {"id": acknowledged_by, "type": "user_reference"},
             "channel": {"summary": "The PagerDuty website or APIs"}, "content": note,
@@ -97,7 +90,7 @@ class FakePagerDuty(LoopbackServer):
         return incident_id
 
     def _add_entry(self, incident_id: str, reference: dict[str, Any], kind: str, at: datetime,
-             agent: dict[str, Any]) -> None:
+                   agent: dict[str, Any]) -> None:
         self.log_entries.append({
             "id": f"L{next(self._ids):09d}", "type": kind, "summary": kind,
             "self": "https://api.pagerduty.com/log_entries/x", "html_url": None,

@@ -17,13 +17,6 @@ class FakePrometheus(LoopbackServer):
         self.token = token
         self.groups: list[dict[str, Any]] = []
 
-    def __enter__(self) -> FakePrometheus:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
     def add_group(self, name: str, rules: list[dict[str, Any]]) -> None:
         self.groups.append({"name": name, "file": f"/etc/prometheus/rules/{name}.yaml",
                             "interval": 30, "limit": 0, "rules": rules,

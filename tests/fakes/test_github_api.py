@@ -20,6 +20,7 @@ import pytest
 
 from scanner.collectors.hosts.github.queries import REPOSITORY
 
+from fakes.asking import Reply, ask
 from fakes.github_api import (
     CODE_SCANNING_DISABLED,
     SECRET_SCANNING_DISABLED,
@@ -32,40 +33,11 @@ T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 GITHUB_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
-class Reply:
-    def __init__(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
-        self.status = status
-        self.headers = {k.lower(): v for k, v in headers.items()}
-        self.body = body
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-    def links(self) -> dict[str, str]:
-        found = re.findall(r'<([^>]+)>; rel="(\w+)"', self.headers.get("link", ""))
-        return {rel: url for url, rel in found}
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 def call(url: str, token: str | None = TOKEN, *, method: str = "GET", data: Any = None,
          headers: Mapping[str, str] | None = None) -> Reply:
     """One request with urllib, redirects not followed; error statuses are returned."""
-    request = urllib.request.Request(url, method=method, headers=dict(headers or {}))
-    if token is not None:
-        request.add_header("Authorization", f"token {token}")
-    if data is not None:
-        request.data = json.dumps(data).encode()
-        request.add_header("Content-Type", "application/json")
-    opener = urllib.request.build_opener(_NoRedirect())
-    try:
-        with opener.open(request, timeout=10) as response:
-            return Reply(response.status, dict(response.headers), response.read())
-    except urllib.error.HTTPError as error:
-        return Reply(error.code, dict(error.headers), error.read())
+    return ask(url, {} if token is None else {"Authorization": f"token {token}"},
+               method=method, data=data, headers=headers, redirects=False)
 
 
 def graphql(fake: FakeGitHub, query: str = REPOSITORY, **variables: Any) -> Reply:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import re
 import tarfile
 import time
@@ -21,6 +20,7 @@ from gitlab.exceptions import GitlabAuthenticationError, GitlabGetError, GitlabH
 
 from scanner.collectors.hosts.gitlab.queries import PROJECT, PROJECT_COMMUNITY
 
+from fakes.asking import Reply, ask
 from fakes.gitlab_api import DORA_DENIED, GRAPHQL_MAX_COMPLEXITY, FakeGitLab
 
 TOKEN = "glpat-fake-token-for-tests"
@@ -32,34 +32,11 @@ def ago(days: float) -> datetime:
     return NOW - timedelta(days=days)
 
 
-class Reply:
-    def __init__(self, status: int, headers: Mapping[str, str], body: bytes) -> None:
-        self.status = status
-        self.headers = {k.lower(): v for k, v in headers.items()}
-        self.body = body
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-    def links(self) -> dict[str, str]:
-        found = re.findall(r'<([^>]+)>; rel="(\w+)"', self.headers.get("link", ""))
-        return {rel: url for url, rel in found}
-
-
 def call(url: str, token: str | None = TOKEN, *, method: str = "GET", data: Any = None,
          headers: Mapping[str, str] | None = None) -> Reply:
     """One request with urllib; error statuses are returned, not raised."""
-    request = urllib.request.Request(url, method=method, headers=dict(headers or {}))
-    if token is not None:
-        request.add_header("PRIVATE-TOKEN", token)
-    if data is not None:
-        request.data = json.dumps(data).encode()
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return Reply(response.status, dict(response.headers), response.read())
-    except urllib.error.HTTPError as error:
-        return Reply(error.code, dict(error.headers), error.read())
+    return ask(url, {} if token is None else {"PRIVATE-TOKEN": token}, method=method,
+               data=data, headers=headers)
 
 
 def graphql(fake: FakeGitLab, query: str = PROJECT, token: str | None = TOKEN,

@@ -107,6 +107,20 @@ def _segments(line: str, found: list[str], depth: int) -> None:
             found.append(" ".join(peeled))
 
 
+def simple_commands(line: str) -> list[list[str]]:
+    """The simple commands of a line as words, launchers not yet peeled; the script of
+    `sh -c '…'` gives its own commands."""
+    found: list[list[str]] = []
+    for part in pieces(line):
+        raw = words(part)
+        inner = shell_c(peel(raw))
+        if inner is not None:
+            found += [words(piece) for piece in pieces(inner)]
+        elif raw:
+            found.append(raw)
+    return found
+
+
 def strip_launchers(command: str) -> str:
     """`uv run --group dev tox run -e py` -> `tox run -e py`; `FOO=1 pytest` -> `pytest`."""
     return " ".join(peel(words(command)))

@@ -16,64 +16,34 @@ archived flag) costs no request at all: what it gave then is reused, for at most
 
 from __future__ import annotations
 
-import base64
 import re
-from collections.abc import Mapping
 from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlparse
 
 from scanner import patterns
 from scanner import validate as v
-from scanner.collectors.api import ApiError, parse_time
-from scanner.collectors.base import (
-    ERROR,
-    Collected,
-    CollectSettings,
-    Emitter,
-    Problem,
-    Target,
-)
-from scanner.collectors.bounds import Budget, RequestBudgetSpent
+from scanner.collectors.api import parse_time
+from scanner.collectors.base import Collected, CollectSettings, Target
 from scanner.collectors.ci.model import ExternalFile
-from scanner.collectors.hosts.fleet import (
+from scanner.collectors.hosts.fleet import Fleet, RepositoryReader, collect_with_token
+from scanner.collectors.hosts.github import parse
+from scanner.collectors.hosts.github.client import DEFAULT_BASE_URL, ApiSettings, GitHubApi
+from scanner.collectors.hosts.github.queries import REPOSITORY
+from scanner.collectors.hosts.github.windowed import WindowedRecords
+from scanner.collectors.hosts.head_files import called_file_text
+from scanner.collectors.hosts.paging import further_page
+from scanner.collectors.hosts.records import Feature, HostRepository
+from scanner.collectors.hosts.reuse import Listed
+from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
+from scanner.collectors.hosts.targets import (
     SHARED_KEYS,
-    CloneFailed,
-    HeadFiles,
-    Listed,
-    RepositoryResult,
-    Reuse,
-    apart,
-    collect_with_token,
-    read_fleet,
-    read_head_files,
     shared_options,
-    to_read,
     wanted,
     well_formed_listing,
 )
-from scanner.collectors.hosts.github import parse
-from scanner.collectors.hosts.github.client import (
-    DEFAULT_BASE_URL,
-    ApiSettings,
-    GitHubApi,
-)
-from scanner.collectors.hosts.github.queries import REPOSITORY
-from scanner.collectors.hosts.github.windowed import WindowedRecords
-from scanner.collectors.hosts.paging import further_page
-from scanner.collectors.hosts.records import Feature, HostRepository
-from scanner.collectors.hosts.settings import HostSettings
-from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
-from scanner.collectors.hosts.signals import (
-    deployed_on_host,
-    dora_by_service,
-    emit_host_signals,
-)
 from scanner.collectors.local.collector import LocalRepoCollector
-from scanner.collectors.tree import SkippedFile, file_text
-from scanner.evidence import now_utc
 from scanner.memory import NO_MEMORY, Memory
 from scanner.signals import SignalSpec
 
@@ -120,100 +90,59 @@ class GitHubCollector:
                 pool_size=int(target.options["workers"]),
                 max_response_bytes=settings.max_response_bytes,
                 max_requests=int(target.options["max_requests"])), memory),
-            lambda api, collected: _Organisation(api, target, settings, memory,
-                                                 collected).scan())
+            lambda api, collected: _Organisation(
+                api, target, settings, memory, collected,
+                host=_host(str(target.options["base_url"]))).scan())
 
 
-class _Organisation:
-    """One target: list its repositories, then read each in a bounded pool of threads."""
+class _Organisation(Fleet[GitHubApi]):
+    """An organisation, or the repositories a target names one by one."""
 
-    def __init__(self, api: GitHubApi, target: Target, settings: CollectSettings,
-                 memory: Memory, collected: Collected) -> None:
-        self.api, self.target, self.settings = api, target, settings
-        self.memory, self.collected = memory, collected
-        self.options = target.options
-        self.host = _host(str(self.options["base_url"]))
-        self.host_settings = HostSettings(window_days=int(self.options["window_days"]),
-                                          production_pattern=settings.production_pattern)
-        self.now = now_utc()
+    source = GitHubCollector.id
+    owner_key, names_key, path_key = "org", "repos", "full_name"
+    owner_noun, noun = "organisation", "repository"
+    listing_hint = "check the name and that the token belongs to a member"
 
-    def scan(self) -> None:
-        listing, whole = self._repositories()
-        repositories = to_read(self.target.label, listing, whole=whole,
-                               well_formed=_well_formed,
-                               wanted=lambda r: _wanted(self.options, r),
-                               options=self.options, into=self.collected)
-        read_fleet(self.target.label, repositories, self._repository, listed=self._listed,
-                   reuse=Reuse.of(self.memory, self.now, self.settings, self.options),
-                   workers=int(self.options["workers"]), into=self.collected,
-                   kept=self.api.kept)
+    def owner_listing(self, owner: str) -> tuple[str, dict[str, str]]:
+        return f"/orgs/{owner}/repos", {"type": "all"}
 
-    def _listed(self, listing: dict[str, Any]) -> Listed:
-        return Listed(f"{self.host}/{listing.get('full_name') or ''}",
-                      (listing.get("pushed_at"), listing.get("updated_at"),
-                       listing.get("default_branch"), bool(listing.get("archived"))))
+    def repository_path(self, name: str) -> str:
+        return f"/repos/{name}"
 
-    def _repositories(self) -> tuple[list[Any], bool]:
-        """The repositories listed (items as the API gave them), and whether the listing
-        was read to its end."""
-        if "org" in self.options:
-            org = str(self.options["org"])
-            answer, whole = self.api.listing(f"/orgs/{org}/repos", {"type": "all"})
-            if not answer.ok:
-                raise ApiError(f"organisation '{org}' cannot be listed on {self.host} "
-                                f"({answer.message}); check the name and that the token "
-                                "belongs to a member", answer.status)
-            return answer.data, whole
-        found = []
-        for name in self.options["repos"]:
-            answer = self.api.get(f"/repos/{name}")
-            if answer.ok and isinstance(answer.data, dict):
-                found.append(answer.data)
-            else:
-                self.collected.problems.append(Problem(
-                    f"repo:{self.host}/{name}", f"repository not readable ({answer.message})",
-                    ERROR))
-        return found, True
+    def is_well_formed(self, item: Any) -> bool:
+        return well_formed_listing(item, "full_name", parts=range(2, 3))
 
-    def _repository(self, listing: dict[str, Any]) -> RepositoryResult:
-        full_name = str(listing.get("full_name") or "")
-        reader = _RepositoryReader(self, full_name, listing)
-        try:
-            reader.read()
-        except RequestBudgetSpent:
-            raise  # the fleet leaves every repository it stops short of out, at once
-        except (ApiError, CloneFailed) as exc:
-            reader.result.collected.problems.append(
-                Problem(reader.entity, f"not read: {exc}", ERROR))
-        return reader.result
+    def is_wanted(self, item: dict[str, Any]) -> bool:
+        if item.get("disabled"):
+            return False
+        return wanted(self.options, [str(item.get("name") or "")],
+                      archived=bool(item.get("archived")), fork=bool(item.get("fork")),
+                      topics=item.get("topics") or [])
+
+    def listed(self, item: dict[str, Any]) -> Listed:
+        return Listed(f"{self.host}/{item.get('full_name') or ''}",
+                      (item.get("pushed_at"), item.get("updated_at"),
+                       item.get("default_branch"), bool(item.get("archived"))))
+
+    def reader(self, item: dict[str, Any]) -> _RepositoryReader:
+        return _RepositoryReader(self, item)
 
 
-class _RepositoryReader:
-    def __init__(self, organisation: _Organisation, full_name: str,
-                 listing: dict[str, Any]) -> None:
-        self.org = organisation
-        self.result = RepositoryResult()
-        self.api = apart(organisation.api, self.result.remembered)
-        self.full_name = full_name
-        self.listing = listing
-        self.name = f"{organisation.host}/{full_name}"
-        self.entity = f"repo:{self.name}"
-        self.budget = Budget(int(organisation.options["request_budget"]))
-        self.since = organisation.now
+class _RepositoryReader(RepositoryReader[_Organisation]):
+    api: GitHubApi
+
+    def __init__(self, organisation: _Organisation, item: dict[str, Any]) -> None:
+        super().__init__(organisation, item)
         self.variables: dict[str, Any] = {}
 
-    def read(self) -> None:
-        owner, _, name = self.full_name.partition("/")
-        settings = self.org.host_settings
-        self.since = self.org.now - timedelta(days=settings.window_days)
+    def host_record(self) -> HostRepository:
+        owner, _, name = self.path.partition("/")
+        settings = self.fleet.host_settings
         self.variables = {"owner": owner, "name": name, "since": self.since.isoformat()}
         self.budget.take()  # the whole query
         data, errors = self.api.graphql(REPOSITORY, self.variables)
-        repository = (data or {}).get("repository")
-        if not isinstance(repository, dict):
-            reason = "; ".join(str(e.get("message")) for e in errors) or "no answer"
-            raise ApiError(f"the repository is gone or hidden ({reason})")
-        records = WindowedRecords(repository, since=self.since, now=self.org.now,
+        repository = self.queried(data, errors, "repository", unexplained="no answer")
+        records = WindowedRecords(repository, since=self.since, now=self.fleet.now,
                                   budget=self.budget,
                                   production=patterns.compiled(settings.production_pattern),
                                   follow=self.follow)
@@ -221,19 +150,13 @@ class _RepositoryReader:
         host.notes += records.notes
         for kind, moment in records.cuts.items():
             host.cut(kind, moment)
-        self._files(host)
+        self.read_files(
+            host, user="x-access-token",
+            archive=lambda: self.api.stream(f"/repos/{self.path}/tarball/{host.head_sha}"),
+            clone_url=str(self.listing.get("clone_url") or f"{host.url}.git"),
+            external=CalledWorkflows(self.api))
         self._rest(host)
-        out = Emitter(self.entity, GitHubCollector.id)
-        emit_host_signals(host, settings, self.org.now, out)
-        self.result.collected.evidence = deployed_on_host(host, self.entity,
-                                                          self.result.collected.evidence)
-        services, timelines = dora_by_service(host, self.result.collected.evidence,
-                                              settings, self.org.now, GitHubCollector.id)
-        self.result.collected.evidence += services
-        self.result.collected.timeline += timelines
-        self.result.collected.evidence += out.evidence
-        for note in host.notes:
-            self.result.collected.problems.append(Problem(self.entity, note))
+        return host
 
     def follow(self, paging: dict[str, Any], notes: list[str]) -> dict[str, Any] | None:
         """The repository in the answer to the query run again for further pages."""
@@ -245,7 +168,7 @@ class _RepositoryReader:
         branch = repository.get("defaultBranchRef") or {}
         default = str(branch.get("name") or self.listing.get("default_branch") or "main")
         url = str(repository.get("url") or self.listing.get("html_url") or "")
-        production = patterns.compiled(self.org.host_settings.production_pattern)
+        production = patterns.compiled(self.fleet.host_settings.production_pattern)
         host = HostRepository(
             name=self.name, url=url, default_branch=default,
             head_sha=(branch.get("target") or {}).get("oid"),
@@ -261,28 +184,11 @@ class _RepositoryReader:
         host.alerts["dependency"] = alerts
         host.features["dependency_alerts"] = Feature(True) if alerts is not None else Feature(
             None, "Dependabot alerts not readable with this token")
-        for error in errors:
-            path = ".".join(str(p) for p in error.get("path") or [])
-            host.notes.append(f"{path or 'GraphQL'}: {error.get('message')}")
+        self.note_errors(host, errors)
         return host
 
-    def _files(self, host: HostRepository) -> None:
-        """The repository's files at its head, through the same analysis as a clone."""
-        if not host.head_sha:
-            host.notes.append("the repository is empty: no files to read")
-            return
-        secret = base64.b64encode(f"x-access-token:{self.api.token}".encode()).decode()
-        files = HeadFiles(
-            name=self.name, source=GitHubCollector.id, head_sha=host.head_sha,
-            archive=lambda: self.api.stream(f"/repos/{self.full_name}/tarball/{host.head_sha}"),
-            clone_url=str(self.listing.get("clone_url") or f"{host.url}.git"),
-            clone_auth_header=f"Authorization: Basic {secret}", clean=self.api.clean,
-            external=CalledWorkflows(self.api))
-        read_head_files(files, self.org.settings, self.org.memory, self.org.now,
-                        as_clone=bool(self.org.options["clone"]), result=self.result)
-
     def _rest(self, host: HostRepository) -> None:
-        base = f"/repos/{self.full_name}"
+        base = f"/repos/{self.path}"
         analyses = self.api.pages(f"{base}/code-scanning/analyses", limit=100, feature=True)
         if analyses.status == 404 and "no analysis found" in analyses.message.lower():
             analyses = replace(analyses, status=200, data=[])  # on, but nothing analysed yet
@@ -310,34 +216,14 @@ class _RepositoryReader:
         """No deployments recorded: deploy workflow runs stand in for them (DevLake)."""
         since = self.since.date()
         answer, complete = self.api.listing(
-            f"/repos/{self.full_name}/actions/runs",
+            f"/repos/{self.path}/actions/runs",
             {"branch": host.default_branch, "status": "completed",
              "created": f">={since.isoformat()}"}, budget=self.budget,
             unwrap="workflow_runs")
         if not answer.ok:
             return
         runs = [r for r in answer.data if isinstance(r, dict)]
-        found = parse.deploy_runs(runs, host.default_branch,
-                                  patterns.compiled(self.org.host_settings.deploy_run_pattern))
-        if found:
-            host.deployments = found
-            host.deployment_source = "workflow_runs"
-            if not complete:
-                host.cut("deployments", min(
-                    (moment for r in runs if (moment := parse_time(r.get("created_at")))),
-                    default=self.org.now))
-
-
-def _well_formed(repository: Any) -> bool:
-    return well_formed_listing(repository, "full_name", parts=range(2, 3))
-
-
-def _wanted(options: Mapping[str, Any], repository: dict[str, Any]) -> bool:
-    if repository.get("disabled"):
-        return False
-    return wanted(options, [str(repository.get("name") or "")],
-                  archived=bool(repository.get("archived")), fork=bool(repository.get("fork")),
-                  topics=repository.get("topics") or [])
+        self.runs_deploying(host, runs, parse.deploy_runs, "workflow_runs", complete=complete)
 
 
 def _host(base_url: str) -> str:
@@ -346,7 +232,6 @@ def _host(base_url: str) -> str:
     return "github.com" if host == "api.github.com" else host
 
 
-MAX_CALLED_WORKFLOW_BYTES = 512_000
 _SAFE_PART = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 
 
@@ -361,15 +246,9 @@ class CalledWorkflows:
         if not _SAFE_PART.fullmatch(repository) or ".." in path or path.startswith("/"):
             return None
         answer = self.api.get(f"/repos/{repository}/contents/{path}", {"ref": ref})
-        data = answer.data if answer.ok else None
-        if not isinstance(data, dict) or data.get("encoding") != "base64" or \
-                not isinstance(data.get("content"), str) or \
-                len(data["content"]) > MAX_CALLED_WORKFLOW_BYTES * 2:
+        text = called_file_text(answer)
+        if text is None:
             return None
-        try:
-            text = file_text(base64.b64decode(data["content"]))
-        except (ValueError, SkippedFile):
-            return None
-        url = data.get("html_url")
+        url = answer.data.get("html_url")
         return ExternalFile(text, url if isinstance(url, str) and url.startswith("http")
                             else f"{repository}/{path}@{ref}")

@@ -1,9 +1,5 @@
-"""GitHub's payloads (GraphQL and REST) turned into host-neutral records.
-
-Each function takes one part of an answer and returns records, or None when that
-part was not readable (null in a partial GraphQL answer, a refused REST call),
-so that "not readable" stays different from "none".
-"""
+"""GitHub's payloads (GraphQL and REST) turned into host-neutral records, one part of an
+answer at a time (None: not readable; see `hosts.payloads`)."""
 
 from __future__ import annotations
 
@@ -12,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from scanner.collectors.api import parse_time
-from scanner.collectors.hosts.http import nodes
+from scanner.collectors.hosts.payloads import account, names, nodes
 from scanner.collectors.hosts.records import (
     FAILURE,
     NOT_PRODUCTION,
@@ -32,14 +28,6 @@ _FAILURE_STATES = {"FAILURE", "ERROR"}
 _SEVERITIES = {"CRITICAL": "critical", "HIGH": "high", "MODERATE": "medium", "MEDIUM": "medium",
                "LOW": "low"}
 DEFAULT_SETUP_KEY = "dynamic/github-code-scanning/"
-
-
-def _names(connection: Any) -> tuple[str, ...]:
-    return tuple(str(n.get("name")) for n in nodes(connection) or [] if n.get("name"))
-
-
-def _login(actor: Any) -> str | None:
-    return str(actor["login"]) if isinstance(actor, dict) and actor.get("login") else None
 
 
 # --- branch protection and rulesets ------------------------------------------------------
@@ -116,14 +104,14 @@ def merged_changes(repository: dict[str, Any]) -> list[MergedChange] | None:
             continue
         first = next(iter(nodes(pull.get("commits")) or []), {}).get("commit") or {}
         approvers = tuple(sorted({login for review in nodes(pull.get("reviews")) or []
-                                  if (login := _login(review.get("author")))}))
+                                  if (login := account(review.get("author"), "login"))}))
         changes.append(MergedChange(
             number=int(pull.get("number") or 0), url=str(pull.get("url") or ""),
-            author=_login(pull.get("author")), merged_at=merged,
+            author=account(pull.get("author"), "login"), merged_at=merged,
             first_commit_at=(parse_time(first.get("authoredDate"))
                              or parse_time(first.get("committedDate"))),
             merge_sha=(pull.get("mergeCommit") or {}).get("oid"),
-            approvers=approvers, labels=_names(pull.get("labels"))))
+            approvers=approvers, labels=names(pull.get("labels"))))
     return changes
 
 
@@ -156,7 +144,7 @@ def releases(repository: dict[str, Any]) -> list[Release] | None:
     if found is None:
         return None
     return [Release(tag=str(r.get("tagName") or ""), published_at=parse_time(r.get("publishedAt")),
-                    url=str(r.get("url") or ""), assets=_names(r.get("releaseAssets")),
+                    url=str(r.get("url") or ""), assets=names(r.get("releaseAssets")),
                     draft=bool(r.get("isDraft")), prerelease=bool(r.get("isPrerelease")))
             for r in found]
 
@@ -167,7 +155,7 @@ def issues(repository: dict[str, Any]) -> list[Issue] | None:
         return None
     return [Issue(number=int(i.get("number") or 0), url=str(i.get("url") or ""),
                   created_at=created, closed_at=parse_time(i.get("closedAt")),
-                  labels=_names(i.get("labels")))
+                  labels=names(i.get("labels")))
             for i in found if (created := parse_time(i.get("createdAt"))) is not None]
 
 

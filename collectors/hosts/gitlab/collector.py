@@ -20,10 +20,7 @@ schema, the query leaves those out.
 
 from __future__ import annotations
 
-import base64
 import threading
-from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -31,78 +28,35 @@ from urllib.parse import quote, urlparse
 
 from scanner import patterns
 from scanner import validate as v
-from scanner.collectors.api import ApiError, parse_time
-from scanner.collectors.base import (
-    ERROR,
-    Collected,
-    CollectSettings,
-    Emitter,
-    Problem,
-    Target,
-)
-from scanner.collectors.bounds import Budget, RequestBudgetSpent
+from scanner.collectors.api import parse_time
+from scanner.collectors.base import Collected, CollectSettings, Emitter, Target
 from scanner.collectors.ci.model import ExternalFile
-from scanner.collectors.hosts.fleet import (
-    SHARED_KEYS,
-    CloneFailed,
-    HeadFiles,
-    Listed,
-    RepositoryResult,
-    Reuse,
-    apart,
-    collect_with_token,
-    read_fleet,
-    read_head_files,
-    shared_options,
-    to_read,
-    wanted,
-    well_formed_listing,
-)
-from scanner.collectors.hosts.gitlab import parse
-from scanner.collectors.hosts.gitlab.client import (
-    DEFAULT_URL,
-    ApiSettings,
-    GitLabApi,
-)
+from scanner.collectors.hosts.fleet import Fleet, RepositoryReader, collect_with_token
+from scanner.collectors.hosts.gitlab import dora_api, parse
+from scanner.collectors.hosts.gitlab.client import DEFAULT_URL, ApiSettings, GitLabApi
 from scanner.collectors.hosts.gitlab.queries import (
     ENTERPRISE_FIELDS,
     PROJECT,
     PROJECT_COMMUNITY,
     PROJECT_WITH_DORA,
 )
+from scanner.collectors.hosts.head_files import called_file_text
 from scanner.collectors.hosts.http import MAX_PAGES
-from scanner.collectors.hosts.paging import (
-    Connection,
-    ConnectionReader,
-    at,
-    further_page,
-)
+from scanner.collectors.hosts.paging import Connection, ConnectionReader, at, further_page
 from scanner.collectors.hosts.records import HostRepository
-from scanner.collectors.hosts.settings import HostSettings
+from scanner.collectors.hosts.reuse import Listed
 from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
-from scanner.collectors.hosts.signals import (
-    deployed_on_host,
-    dora_by_service,
-    emit_host_signals,
+from scanner.collectors.hosts.targets import (
+    SHARED_KEYS,
+    shared_options,
+    wanted,
+    well_formed_listing,
 )
 from scanner.collectors.local.collector import LocalRepoCollector
-from scanner.collectors.tree import SkippedFile, file_text
-from scanner.evidence import now_utc
 from scanner.memory import NO_MEMORY, Memory
 from scanner.signals import SignalSpec
 
 TARGET_KEYS = ("group", "projects", "url", *SHARED_KEYS)
-# GitLab's DORA metrics cover at most 180 days at a time.
-DORA_MAX_DAYS = 180
-DORA_NOTES = {
-    "dora.deployments": "successful deployments to production-tier environments",
-    "dora.deployment_days_per_week": "days with a successful deployment to a production-tier "
-                                     "environment",
-    "dora.lead_time_hours_p50": "median time from a merge request's merge to its production "
-                                "deployment (the computed metric starts at the first commit)",
-    "dora.change_failure_rate": "incidents per production deployment",
-    "dora.time_to_restore_hours": "median time incidents stayed open",
-}
 # GitLab moves a project's last_activity_at only when it is an hour old or more.
 ACTIVITY_GRANULARITY = timedelta(hours=1)
 # The connections read page by page, and the kind of record each holds.
@@ -152,148 +106,117 @@ class GitLabCollector:
                 url=str(target.options["url"]), pool_size=int(target.options["workers"]),
                 max_response_bytes=settings.max_response_bytes,
                 max_requests=int(target.options["max_requests"])), memory),
-            lambda api, collected: _Group(api, target, settings, memory, collected).scan())
+            lambda api, collected: _Group(api, target, settings, memory, collected,
+                                          host=_host(str(target.options["url"]))).scan())
 
 
-class _Group:
-    """One target: list its projects, then read each in a bounded pool of threads."""
+class _Group(Fleet[GitLabApi]):
+    """A group and its subgroups, or the projects a target names one by one."""
+
+    source = GitLabCollector.id
+    owner_key, names_key, path_key = "group", "projects", "path_with_namespace"
+    owner_noun, noun = "group", "project"
+    listing_hint = "check its full path and that the token can read it"
 
     def __init__(self, api: GitLabApi, target: Target, settings: CollectSettings,
-                 memory: Memory, collected: Collected) -> None:
-        self.api, self.target, self.settings = api, target, settings
-        self.memory, self.collected = memory, collected
-        self.options = target.options
-        self.host = _host(str(self.options["url"]))
-        self.host_settings = HostSettings(window_days=int(self.options["window_days"]),
-                                          production_pattern=settings.production_pattern)
-        self.now = now_utc()
+                 memory: Memory, collected: Collected, *, host: str) -> None:
+        super().__init__(api, target, settings, memory, collected, host=host)
         # Set once a project's query finds no Enterprise types (Community Edition).
         self.community = threading.Event()
 
-    def scan(self) -> None:
-        listing, whole = self._projects()
-        projects = to_read(self.target.label, listing, whole=whole, well_formed=_well_formed,
-                           wanted=lambda p: _wanted(self.options, p), options=self.options,
-                           into=self.collected)
-        read_fleet(self.target.label, projects, self._project, listed=self._listed,
-                   reuse=Reuse.of(self.memory, self.now, self.settings, self.options),
-                   workers=int(self.options["workers"]), into=self.collected,
-                   kept=self.api.kept)
+    def owner_listing(self, owner: str) -> tuple[str, dict[str, str]]:
+        # Oldest first by id: a project created during the scan lands on the last page.
+        return f"/groups/{quote(owner, safe='')}/projects", {
+            "include_subgroups": "true", "with_shared": "false", "order_by": "id",
+            "sort": "asc"}
 
-    def _listed(self, listing: dict[str, Any]) -> Listed:
-        return Listed(f"{self.host}/{listing.get('path_with_namespace') or ''}",
-                      (listing.get("last_activity_at"), listing.get("updated_at"),
-                       listing.get("default_branch"), bool(listing.get("archived"))),
+    def repository_path(self, name: str) -> str:
+        return f"/projects/{quote(name, safe='')}"
+
+    def is_well_formed(self, item: Any) -> bool:
+        """A project path of a group and up to 20 subgroups, and a numeric id if any (the id
+        becomes part of every REST path)."""
+        if not well_formed_listing(item, "path_with_namespace", parts=range(2, 23)):
+            return False
+        number = item.get("id")
+        return number is None or (isinstance(number, int) and not isinstance(number, bool))
+
+    def is_wanted(self, item: dict[str, Any]) -> bool:
+        names = [str(item.get("path") or ""), str(item.get("path_with_namespace") or "")]
+        return wanted(self.options, names, archived=bool(item.get("archived")),
+                      fork=bool(item.get("forked_from_project")),
+                      topics=item.get("topics") or [])
+
+    def listed(self, item: dict[str, Any]) -> Listed:
+        return Listed(f"{self.host}/{item.get('path_with_namespace') or ''}",
+                      (item.get("last_activity_at"), item.get("updated_at"),
+                       item.get("default_branch"), bool(item.get("archived"))),
                       ACTIVITY_GRANULARITY)
 
-    def _projects(self) -> tuple[list[Any], bool]:
-        """The projects listed (items as the API gave them), and whether the listing was
-        read to its end."""
-        if "group" in self.options:
-            group = str(self.options["group"])
-            # Oldest first by id: a project created during the scan lands on the last page.
-            answer, whole = self.api.listing(f"/groups/{quote(group, safe='')}/projects",
-                                    {"include_subgroups": "true", "with_shared": "false",
-                                     "order_by": "id", "sort": "asc"})
-            if not answer.ok:
-                raise ApiError(f"group '{group}' cannot be listed on {self.host} "
-                                f"({answer.message}); check its full path and that the token "
-                                "can read it", answer.status)
-            return answer.data, whole
-        found = []
-        for name in self.options["projects"]:
-            answer = self.api.get(f"/projects/{quote(name, safe='')}")
-            if answer.ok and isinstance(answer.data, dict):
-                found.append(answer.data)
-            else:
-                self.collected.problems.append(Problem(
-                    f"repo:{self.host}/{name}", f"project not readable ({answer.message})",
-                    ERROR))
-        return found, True
-
-    def _project(self, listing: dict[str, Any]) -> RepositoryResult:
-        reader = _ProjectReader(self, listing)
-        try:
-            reader.read()
-        except RequestBudgetSpent:
-            raise  # the fleet leaves every project it stops short of out, at once
-        except (ApiError, CloneFailed) as exc:
-            reader.result.collected.problems.append(
-                Problem(reader.entity, f"not read: {exc}", ERROR))
-        return reader.result
+    def reader(self, item: dict[str, Any]) -> _ProjectReader:
+        return _ProjectReader(self, item)
 
 
-class _ProjectReader:
-    def __init__(self, group: _Group, listing: dict[str, Any]) -> None:
-        self.group = group
-        self.result = RepositoryResult()
-        self.api = apart(group.api, self.result.remembered)
-        self.listing = listing
-        self.full_path = str(listing.get("path_with_namespace") or "")
-        self.rest = f"/projects/{listing.get('id') or quote(self.full_path, safe='')}"
-        self.name = f"{group.host}/{self.full_path}"
-        self.entity = f"repo:{self.name}"
+class _ProjectReader(RepositoryReader[_Group]):
+    api: GitLabApi
+
+    def __init__(self, group: _Group, item: dict[str, Any]) -> None:
+        super().__init__(group, item)
+        self.rest = f"/projects/{item.get('id') or quote(self.path, safe='')}"
         self.window = timedelta(days=group.host_settings.window_days)
-        self.since = group.now - self.window
-        self.budget = Budget(int(group.options["request_budget"]))
         self.query, self.variables = PROJECT, dict[str, Any]()
         self.environments_complete = True
         self.notes: list[str] = []  # what failed while reading further pages
+        self.dora: dora_api.DoraApi | None = None
 
-    def read(self) -> None:
+    def host_record(self) -> HostRepository:
         project, errors = self._graphql()
         project, cuts = self._paged(project)
         host = self._records(project, errors)
         for kind, moment in cuts.items():
             host.cut(kind, moment)
-        self._files(host)
+        # GitLab takes any user name with a token as the password; `oauth2` suits every kind.
+        self.read_files(
+            host, user="oauth2",
+            archive=lambda: self.api.stream(f"{self.rest}/repository/archive.tar.gz",
+                                            {"sha": host.head_sha}),
+            clone_url=str(self.listing.get("http_url_to_repo") or f"{host.url}.git"),
+            external=IncludedFiles(self.api))
         self._branch_rules(host, project)
         self._deployments(host, project)
-        dora = self._dora(host, project)
-        out = Emitter(self.entity, GitLabCollector.id)
-        emit_host_signals(host, self.group.host_settings, self.group.now, out)
-        self.result.collected.evidence = deployed_on_host(host, self.entity,
-                                                          self.result.collected.evidence)
-        services, timelines = dora_by_service(host, self.result.collected.evidence,
-                                              self.group.host_settings, self.group.now,
-                                              GitLabCollector.id)
-        self.result.collected.evidence += services
-        self.result.collected.timeline += timelines
-        if dora is not None:
-            _prefer_dora_api(out, dora, host.url)
-        self.result.collected.evidence += out.evidence
-        for note in host.notes:
-            self.result.collected.problems.append(Problem(self.entity, note))
+        self.dora = dora_api.offered(project, self.window.days, host.notes)
+        return host
+
+    def revise(self, out: Emitter, host: HostRepository) -> None:
+        if self.dora is not None:
+            dora_api.prefer(out, self.dora, host.url)
 
     def _graphql(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        variables = {"fullPath": self.full_path, "since": self.since.isoformat(),
+        variables = {"fullPath": self.path, "since": self.since.isoformat(),
                      "branch": str(self.listing.get("default_branch") or "main")}
-        community = self.group.community.is_set()
+        community = self.fleet.community.is_set()
         query = PROJECT_COMMUNITY if community else PROJECT
-        if not community and self.window.days <= DORA_MAX_DAYS:
-            end = self.group.now.date()
+        if not community and self.window.days <= dora_api.DORA_MAX_DAYS:
+            end = self.fleet.now.date()
             variables.update(doraStart=(end - self.window).isoformat(), doraEnd=end.isoformat())
             query = PROJECT_WITH_DORA
         self.budget.take()  # the whole query
         data, errors = self.api.graphql(query, variables)
         if data is None and not community and _without_enterprise_types(errors):
-            self.group.community.set()
+            self.fleet.community.set()
             query = PROJECT_COMMUNITY
             variables = {name: value for name, value in variables.items()
                          if not name.startswith("dora")}
             data, errors = self.api.graphql(query, variables)
-        project = (data or {}).get("project")
-        if not isinstance(project, dict):
-            reason = "; ".join(str(e.get("message")) for e in errors) or (
-                "not found, or the token may not read it")
-            raise ApiError(f"the project is gone or hidden ({reason})")
+        project = self.queried(data, errors, "project",
+                               unexplained="not found, or the token may not read it")
         self.query, self.variables = query, variables
         return project, errors
 
     def _paged(self, project: dict[str, Any]) -> tuple[dict[str, Any], dict[str, datetime]]:
         """The project's answer with its merge requests, issues, releases and environments
         read back to the window's start (or as far as the budget went)."""
-        reader = ConnectionReader(self._follow, self.since, self.group.now, self.budget)
+        reader = ConnectionReader(self._follow, self.since, self.fleet.now, self.budget)
         reader.first(project, CONNECTIONS)
         reader.read()
         merged, cuts = reader.answer(project, KINDS)
@@ -324,27 +247,8 @@ class _ProjectReader:
         host.alerts.update(found.alerts)
         host.code_scanning_tools = found.tools
         host.notes += found.notes + self.notes
-        for error in errors:
-            path = ".".join(str(p) for p in error.get("path") or [])
-            host.notes.append(f"{path or 'GraphQL'}: {error.get('message')}")
+        self.note_errors(host, errors)
         return host
-
-    def _files(self, host: HostRepository) -> None:
-        """The project's files at its head, through the same analysis as a clone."""
-        if not host.head_sha:
-            host.notes.append("the repository is empty: no files to read")
-            return
-        # GitLab takes any user name with a token as the password; `oauth2` suits every kind.
-        secret = base64.b64encode(f"oauth2:{self.api.token}".encode()).decode()
-        files = HeadFiles(
-            name=self.name, source=GitLabCollector.id, head_sha=host.head_sha,
-            archive=lambda: self.api.stream(f"{self.rest}/repository/archive.tar.gz",
-                                            {"sha": host.head_sha}),
-            clone_url=str(self.listing.get("http_url_to_repo") or f"{host.url}.git"),
-            clone_auth_header=f"Authorization: Basic {secret}", clean=self.api.clean,
-            external=IncludedFiles(self.api))
-        read_head_files(files, self.group.settings, self.group.memory, self.group.now,
-                        as_clone=bool(self.group.options["clone"]), result=self.result)
 
     def _branch_rules(self, host: HostRepository, project: dict[str, Any]) -> None:
         protected = self.api.pages(f"{self.rest}/protected_branches", feature=True)
@@ -386,7 +290,7 @@ class _ProjectReader:
         production environments only, each listed by name. Without a complete list of
         environments, every deployment is read on."""
         tiers = parse.environment_tiers(project)
-        production = patterns.compiled(self.group.host_settings.production_pattern)
+        production = patterns.compiled(self.fleet.host_settings.production_pattern)
         path = f"{self.rest}/deployments"
         # Whole days, so that scans on the same day ask the same URL (and get a 304).
         window = {"updated_after": f"{self.since.date().isoformat()}T00:00:00Z",
@@ -403,7 +307,7 @@ class _ProjectReader:
                               "(raise request_budget)")
             return
         records = parse.deployments(items, tiers, production, host.url)
-        cut: datetime | None = None if complete else _oldest_update(items, self.group.now)
+        cut: datetime | None = None if complete else _oldest_update(items, self.fleet.now)
         if not complete and narrow:
             records = [d for d in records if not d.production]
             cut = None
@@ -413,7 +317,7 @@ class _ProjectReader:
                 listed = [d for d in found.data if isinstance(d, dict)] if found.ok else []
                 records += parse.deployments(listed, tiers, production, host.url)
                 if not whole:
-                    cut = max(filter(None, [cut, _oldest_update(listed, self.group.now)]))
+                    cut = max(filter(None, [cut, _oldest_update(listed, self.fleet.now)]))
         host.deployments = records
         if cut is not None:
             host.cut("deployments", cut)
@@ -430,54 +334,7 @@ class _ProjectReader:
             return
         jobs = [j for j in answer.data if isinstance(j, dict)
                 and not _created_before(j, self.since)]
-        found = parse.deploy_jobs(jobs, host.default_branch,
-                                  patterns.compiled(self.group.host_settings.deploy_run_pattern))
-        if found:
-            host.deployments = found
-            host.deployment_source = "ci_jobs"
-            if not complete:
-                host.cut("deployments", min((moment for j in jobs if (
-                    moment := parse_time(j.get("created_at")))), default=self.group.now))
-
-    def _dora(self, host: HostRepository, project: dict[str, Any]) -> parse.DoraApi | None:
-        """GitLab's own DORA metrics (Ultimate), or None: then they are computed."""
-        days = self.window.days
-        if days > DORA_MAX_DAYS:
-            host.notes.append(f"GitLab's DORA metrics cover at most {DORA_MAX_DAYS} days: DORA "
-                              f"metrics over {days} days are computed from deployments")
-            return None
-        dora = project.get("dora")
-        if not isinstance(dora, dict):
-            host.notes.append("GitLab's DORA metrics not offered (an Ultimate feature, or the "
-                              "token may not read them): DORA metrics are computed from "
-                              "deployments")
-            return None
-        return parse.dora_metrics(dora, days)
-
-
-def _prefer_dora_api(out: Emitter, dora: parse.DoraApi, project_url: str) -> None:
-    """The DORA API's numbers replace the computed ones they cover (GitLab counts from its
-    own deployment and incident records); each says so in its note."""
-    values = dora.values()
-    if not values:
-        return
-    where = f"{project_url}/-/analytics/ci_cd?tab=deployment-frequency"
-    index = {item.signal: position for position, item in enumerate(out.evidence)}
-    for signal, value in values.items():
-        note = f"from GitLab's DORA API: {DORA_NOTES[signal]}"
-        if signal in index:
-            item = out.evidence[index[signal]]
-            out.evidence[index[signal]] = replace(
-                item, value=value, note=note,
-                locators=tuple(dict.fromkeys((where, *item.locators)))[:5])
-        else:
-            out.emit(signal, value, [where], note)
-    note = "deployments; numbers from GitLab's DORA API where it has data"
-    if "dora.source" in index:
-        item = out.evidence[index["dora.source"]]
-        out.evidence[index["dora.source"]] = replace(item, value="deployments", note=note)
-    else:
-        out.emit("dora.source", "deployments", [where], note)
+        self.runs_deploying(host, jobs, parse.deploy_jobs, "ci_jobs", complete=complete)
 
 
 def _oldest_update(deployments: list[dict[str, Any]], now: datetime) -> datetime:
@@ -499,21 +356,6 @@ def _without_enterprise_types(errors: list[dict[str, Any]]) -> bool:
 
 
 
-def _well_formed(project: Any) -> bool:
-    """A project path of a group and up to 20 subgroups, and a numeric id if any (the id
-    becomes part of every REST path)."""
-    if not well_formed_listing(project, "path_with_namespace", parts=range(2, 23)):
-        return False
-    number = project.get("id")
-    return number is None or (isinstance(number, int) and not isinstance(number, bool))
-
-
-def _wanted(options: Mapping[str, Any], project: dict[str, Any]) -> bool:
-    names = [str(project.get("path") or ""), str(project.get("path_with_namespace") or "")]
-    return wanted(options, names, archived=bool(project.get("archived")),
-                  fork=bool(project.get("forked_from_project")),
-                  topics=project.get("topics") or [])
-
 
 def _base_url(url: str) -> str:
     """The instance's URL: an API URL pasted by mistake (…/api/v4) is cut back to it."""
@@ -522,9 +364,6 @@ def _base_url(url: str) -> str:
 
 def _host(url: str) -> str:
     return urlparse(url).hostname or "gitlab"
-
-
-MAX_INCLUDED_FILE_BYTES = 512_000
 
 
 class IncludedFiles:
@@ -541,13 +380,7 @@ class IncludedFiles:
         project = quote(repository.strip("/"), safe="")
         answer = self.api.get(f"/projects/{project}/repository/files/{quote(path, safe='')}",
                               {"ref": ref})
-        data = answer.data if answer.ok else None
-        if not isinstance(data, dict) or data.get("encoding") != "base64" or \
-                not isinstance(data.get("content"), str) or \
-                len(data["content"]) > MAX_INCLUDED_FILE_BYTES * 2:
-            return None
-        try:
-            text = file_text(base64.b64decode(data["content"]))
-        except (ValueError, SkippedFile):
+        text = called_file_text(answer)
+        if text is None:
             return None
         return ExternalFile(text, f"{self.web}/{repository.strip('/')}/-/blob/{ref}/{path}")

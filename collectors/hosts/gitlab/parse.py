@@ -1,9 +1,5 @@
-"""GitLab's payloads (GraphQL and REST) turned into host-neutral records.
-
-Each function takes one part of an answer and returns records, or None when that
-part was not readable (null in a partial GraphQL answer, a refused REST call),
-so that "not readable" stays different from "none".
-"""
+"""GitLab's payloads (GraphQL and REST) turned into host-neutral records, one part of an
+answer at a time (None: not readable; see `hosts.payloads`)."""
 
 from __future__ import annotations
 
@@ -13,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.collectors.api import parse_time
-from scanner.collectors.hosts.http import nodes
+from scanner.collectors.hosts.payloads import account, names, nodes
 from scanner.collectors.hosts.records import (
     FAILURE,
     NOT_PRODUCTION,
@@ -53,14 +49,6 @@ NO_ONE = 0  # GitLab's access level "No one"
 _STANDING_RULES = frozenset({"regular", "any_approver"})
 
 
-def _titles(connection: Any) -> tuple[str, ...]:
-    return tuple(str(n.get("title")) for n in nodes(connection) or [] if n.get("title"))
-
-
-def _username(user: Any) -> str | None:
-    return str(user["username"]) if isinstance(user, dict) and user.get("username") else None
-
-
 # --- GraphQL: merge requests, issues, releases -------------------------------------------
 
 
@@ -75,13 +63,13 @@ def merged_changes(project: Mapping[str, Any]) -> list[MergedChange] | None:
             continue
         first = next(iter(nodes(request.get("commits")) or []), {})
         approvers = tuple(sorted({name for user in nodes(request.get("approvedBy")) or []
-                                  if (name := _username(user))}))
+                                  if (name := account(user, "username"))}))
         changes.append(MergedChange(
             number=_number(request.get("iid")), url=str(request.get("webUrl") or ""),
-            author=_username(request.get("author")), merged_at=merged,
+            author=account(request.get("author"), "username"), merged_at=merged,
             first_commit_at=parse_time(first.get("authoredDate")),
             merge_sha=request.get("mergeCommitSha"), approvers=approvers,
-            labels=_titles(request.get("labels"))))
+            labels=names(request.get("labels"), "title")))
     return changes
 
 
@@ -96,7 +84,7 @@ def issues(project: Mapping[str, Any]) -> list[Issue] | None:
         created = parse_time(item.get("createdAt"))
         if created is None:
             continue
-        labels = _titles(item.get("labels"))
+        labels = names(item.get("labels"), "title")
         if item.get("type") == "INCIDENT" and "incident" not in labels:
             labels = (*labels, "incident")
         records.append(Issue(number=_number(item.get("iid")), url=str(item.get("webUrl") or ""),
@@ -119,7 +107,7 @@ def releases(project: Mapping[str, Any], project_url: str) -> list[Release] | No
         records.append(Release(
             tag=tag, published_at=parse_time(item.get("releasedAt")),
             url=str(links.get("selfUrl") or f"{project_url}/-/releases/{tag}"),
-            assets=tuple(str(n.get("name")) for n in nodes(assets) or [] if n.get("name")),
+            assets=names(assets),
             draft=bool(item.get("upcomingRelease"))))
     return records
 
@@ -310,56 +298,6 @@ def deploy_jobs(jobs: list[dict[str, Any]], default_branch: str, deploy: Pattern
             sha=(job.get("commit") or {}).get("id") or (job.get("pipeline") or {}).get("sha"),
             url=str(job.get("web_url") or ""), production=not NOT_PRODUCTION.search(label)))
     return records
-
-
-@dataclass(frozen=True)
-class DoraApi:
-    """What GitLab's DORA API (Ultimate) says for the window; None where it has no data."""
-
-    deployments: int | None = None
-    deployment_days_per_week: float | None = None
-    lead_time_hours_p50: float | None = None
-    change_failure_rate: float | None = None
-    time_to_restore_hours: float | None = None
-
-    def values(self) -> dict[str, float | int]:
-        found = {"dora.deployments": self.deployments,
-                 "dora.deployment_days_per_week": self.deployment_days_per_week,
-                 "dora.lead_time_hours_p50": self.lead_time_hours_p50,
-                 "dora.change_failure_rate": self.change_failure_rate,
-                 "dora.time_to_restore_hours": self.time_to_restore_hours}
-        return {signal: value for signal, value in found.items() if value is not None}
-
-
-def dora_metrics(dora: Mapping[str, Any], window_days: int) -> DoraApi:
-    """GitLab's DORA metrics for the window: deployments by day (counted as deployment days,
-    as the shared metric counts them) and, over the whole window, the median seconds of
-    lead time and time to restore and the change failure ratio."""
-    daily = [row for row in dora.get("daily") or [] if isinstance(row, dict)]
-    counts = [float(row.get("deploymentFrequency") or 0) for row in daily]
-    days = sum(1 for count in counts if count > 0)
-    whole = next((row for row in dora.get("whole") or [] if isinstance(row, dict)), {})
-    # No deployment at all is no data: the computed metrics may still use releases.
-    counted = sum(counts) > 0
-    return DoraApi(
-        deployments=round(sum(counts)) if counted else None,
-        deployment_days_per_week=round(days / (max(window_days, 1) / 7), 2) if counted else None,
-        lead_time_hours_p50=_hours(_number_or_none(whole.get("leadTimeForChanges"))),
-        change_failure_rate=_ratio(_number_or_none(whole.get("changeFailureRate"))),
-        time_to_restore_hours=_hours(_number_or_none(whole.get("timeToRestoreService"))))
-
-
-def _number_or_none(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) \
-        else None
-
-
-def _hours(seconds: float | None) -> float | None:
-    return None if seconds is None else round(seconds / 3600, 2)
-
-
-def _ratio(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
 
 
 def _number(value: Any) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from scanner.collectors.ci import azure_pipelines
@@ -18,12 +16,10 @@ from scanner.collectors.ci.model import (
     PUSH,
     SCHEDULE,
     TAG,
-    Job,
 )
 from scanner.collectors.ci.tools import load_catalogue
-from scanner.collectors.local.worktree import WorkTree
 
-Tree = Callable[[dict[str, str]], WorkTree]
+from ci_parsing import Tree, by_name, catalogue_hits, refs
 
 PIPELINE = """\
 trigger:
@@ -156,14 +152,6 @@ variables:
 """
 
 
-def by_name(jobs: list[Job]) -> dict[str, Job]:
-    return {job.name: job for job in jobs}
-
-
-def refs(job: Job) -> list[tuple[str, str, str]]:
-    return [(r.kind, r.value, r.locator) for r in job.references]
-
-
 @pytest.fixture
 def parsed(tree: Tree) -> azure_pipelines.ParseResult:
     return azure_pipelines.parse(tree({
@@ -228,9 +216,7 @@ def test_triggers_conditions_dependencies_and_approvals(
 
 
 def test_catalogue_recognises_tasks(parsed: azure_pipelines.ParseResult) -> None:
-    catalogue = load_catalogue()
-    found = {(hit.job.name if hit.job else "", hit.tool, hit.category)
-             for job in parsed.jobs for hit in catalogue.match_job(job)}
+    found = catalogue_hits(parsed.jobs)
     assert {
         ("Test", "azure-pipelines-test-tasks", "tests"),
         ("Test", "azure-pipelines-test-tasks", "coverage"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from scanner.collectors.ci import buildkite
@@ -19,17 +17,11 @@ from scanner.collectors.ci.model import (
     PUSH,
     SCHEDULE,
     TAG,
-    Job,
 )
 from scanner.collectors.ci.shapes import EMPTY
-from scanner.collectors.ci.tools import load_catalogue
-from scanner.collectors.local.worktree import WorkTree
 
-from gitrepo import GitRepo
+from ci_parsing import MakeRepo, Tree, by_name, catalogue_hits, refs
 from local_scan import evidence_by_signal
-
-Tree = Callable[[dict[str, str]], WorkTree]
-MakeRepo = Callable[..., GitRepo]
 
 PIPELINE = """\
 env:
@@ -94,14 +86,6 @@ steps:
       - https://github.com/acme/secrets-buildkite-plugin.git#9f2c1a4e7b3d8f6a5c0e1b2d3f4a5b6c7d8e9f01:
           env: [RUBYGEMS_API_KEY]
 """
-
-
-def by_name(jobs: list[Job]) -> dict[str, Job]:
-    return {job.name: job for job in jobs}
-
-
-def refs(job: Job) -> list[tuple[str, str, str]]:
-    return [(r.kind, r.value, r.locator) for r in job.references]
 
 
 @pytest.fixture
@@ -192,9 +176,7 @@ def test_branch_filters(branches: str, expected: set[str]) -> None:
 
 
 def test_catalogue_recognises_plugins(parsed: buildkite.ParseResult) -> None:
-    catalogue = load_catalogue()
-    found = {(hit.job.name if hit.job else "", hit.tool, hit.category)
-             for job in parsed.jobs for hit in catalogue.match_job(job)}
+    found = catalogue_hits(parsed.jobs)
     assert {
         ("RSpec", "rspec", "tests"),
         ("RSpec", "buildkite-test-plugins", "tests"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from scanner.collectors.ci import drone
@@ -18,17 +16,12 @@ from scanner.collectors.ci.model import (
     RELEASE,
     SCHEDULE,
     TAG,
-    Job,
 )
 from scanner.collectors.ci.shapes import EMPTY
 from scanner.collectors.ci.tools import load_catalogue
-from scanner.collectors.local.worktree import WorkTree
 
-from gitrepo import GitRepo
+from ci_parsing import MakeRepo, Tree, by_name, catalogue_hits, refs
 from local_scan import evidence_by_signal
-
-Tree = Callable[[dict[str, str]], WorkTree]
-MakeRepo = Callable[..., GitRepo]
 
 DRONE = """\
 ---
@@ -135,14 +128,6 @@ steps:
 """
 
 
-def by_name(jobs: list[Job]) -> dict[str, Job]:
-    return {job.name: job for job in jobs}
-
-
-def refs(job: Job) -> list[tuple[str, str, str]]:
-    return [(r.kind, r.value, r.locator) for r in job.references]
-
-
 @pytest.fixture
 def parsed(tree: Tree) -> drone.ParseResult:
     return drone.parse(tree({".drone.yml": DRONE}))
@@ -218,8 +203,7 @@ def test_woodpecker_workflows(tree: Tree) -> None:
 def test_catalogue_recognises_plugins(tree: Tree, parsed: drone.ParseResult) -> None:
     catalogue = load_catalogue()
     woodpecker = drone.parse_woodpecker(tree({".woodpecker.yml": WOODPECKER_RELEASE}))
-    found = {(hit.job.name if hit.job else "", hit.tool, hit.category)
-             for job in parsed.jobs + woodpecker.jobs for hit in catalogue.match_job(job)}
+    found = catalogue_hits(parsed.jobs + woodpecker.jobs)
     assert {
         ("test", "go-test", "tests"),
         ("gosec", "gosec", "sast"),

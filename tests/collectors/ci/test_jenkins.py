@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from scanner.collectors.ci import jenkins
@@ -17,13 +15,12 @@ from scanner.collectors.ci.model import (
     PUSH,
     SCHEDULE,
     TAG,
-    Job,
 )
 from scanner.collectors.ci.resolve import Resolver
 from scanner.collectors.ci.tools import load_catalogue
-from scanner.collectors.local.worktree import WorkTree
 
-Tree = Callable[[dict[str, str]], WorkTree]
+from ci_parsing import Tree, by_name, refs
+
 EVERY = {PUSH, DEFAULT_BRANCH, PULL_REQUEST, TAG}
 
 DECLARATIVE = """\
@@ -127,14 +124,6 @@ pipeline {
     }
 }
 """
-
-
-def by_name(jobs: list[Job]) -> dict[str, Job]:
-    return {job.name: job for job in jobs}
-
-
-def refs(job: Job) -> list[tuple[str, str, str]]:
-    return [(r.kind, r.value, r.locator) for r in job.references]
 
 
 @pytest.fixture

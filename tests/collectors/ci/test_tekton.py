@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from scanner.collectors.ci import tekton
@@ -17,16 +15,10 @@ from scanner.collectors.ci.model import (
     PULL_REQUEST,
     PUSH,
     TAG,
-    Job,
 )
-from scanner.collectors.ci.tools import load_catalogue
-from scanner.collectors.local.worktree import WorkTree
 
-from gitrepo import GitRepo
+from ci_parsing import MakeRepo, Tree, by_name, catalogue_hits
 from local_scan import evidence_by_signal
-
-Tree = Callable[[dict[str, str]], WorkTree]
-MakeRepo = Callable[..., GitRepo]
 
 PULL_REQUEST_RUN = """\
 apiVersion: tekton.dev/v1
@@ -145,14 +137,6 @@ spec:
 """
 
 
-def by_name(jobs: list[Job]) -> dict[str, Job]:
-    return {job.name: job for job in jobs}
-
-
-def refs(job: Job) -> list[tuple[str, str, str]]:
-    return [(r.kind, r.value, r.locator) for r in job.references]
-
-
 FILES = {
     ".tekton/pull-request.yaml": PULL_REQUEST_RUN,
     ".tekton/push.yaml": PUSH_RUN,
@@ -232,9 +216,7 @@ def test_pipelines_as_code_annotations(annotations: dict[str, str], expected: se
 
 
 def test_catalogue_recognises_tasks(parsed: tekton.ParseResult) -> None:
-    catalogue = load_catalogue()
-    found = {(hit.job.name if hit.job else "", hit.tool, hit.category)
-             for job in parsed.jobs for hit in catalogue.match_job(job)}
+    found = catalogue_hits(parsed.jobs)
     assert {
         ("unit", "pytest", "tests"),
         ("sast", "tekton-scan-tasks", "sast"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from scanner.collectors.ci import travis
@@ -16,15 +14,10 @@ from scanner.collectors.ci.model import (
     PUSH,
     SCHEDULE,
     TAG,
-    Job,
 )
-from scanner.collectors.local.worktree import WorkTree
 
-from gitrepo import GitRepo
+from ci_parsing import MakeRepo, Tree, by_name, refs
 from local_scan import evidence_by_signal
-
-Tree = Callable[[dict[str, str]], WorkTree]
-MakeRepo = Callable[..., GitRepo]
 
 CONFIG = """\
 language: node_js
@@ -80,14 +73,6 @@ jobs:
           on:
             tags: true
 """
-
-
-def by_name(jobs: list[Job]) -> dict[str, Job]:
-    return {job.name: job for job in jobs}
-
-
-def refs(job: Job) -> list[tuple[str, str, str]]:
-    return [(r.kind, r.value, r.locator) for r in job.references]
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from typing import Any
 
 from scanner.collectors.base import Emitter
 from scanner.collectors.files.cloud_iac import SIGNALS, detect, parse_hcl
+from scanner.collectors.files.cloud_iac.hcl import Call, Expr, Ref
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.local.worktree import WorkTree
 from scanner.evidence import Evidence
@@ -859,7 +860,7 @@ def test_hcl_values() -> None:
     attrs = root.blocks[0].attrs
     assert attrs["a"].value == ["x", 2, True, None]
     assert attrs["b"].value == {"k": 1, "k2": "v"}
-    assert type(attrs["c"].value).__name__ == "_Expr"
-    assert type(attrs["d"].value).__name__ == "_Call"
-    assert type(attrs["e"].value).__name__ == "_Ref"
+    assert isinstance(attrs["c"].value, Expr)
+    assert isinstance(attrs["d"].value, Call)
+    assert isinstance(attrs["e"].value, Ref)
     assert [attrs[name].line for name in "abcde"] == [2, 3, 4, 5, 6]

@@ -1,5 +1,5 @@
-"""Whole-repository reuse across scans, on GitHub and GitLab alike (scanner/collectors/hosts/
-fleet.py), against the real HTTP stand-ins in tests/fakes."""
+"""Whole-repository reuse across scans, on GitHub and GitLab alike (collectors/hosts/fleet.py
+and reuse.py), against the real HTTP stand-ins in tests/fakes."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
-from scanner import validate as v
 from scanner.collectors.base import ERROR, Collected, CollectSettings
-from scanner.collectors.hosts.fleet import REPOSITORY_KEY, packed, unpacked
 from scanner.collectors.hosts.github.collector import GitHubCollector
 from scanner.collectors.hosts.gitlab.collector import GitLabCollector
+from scanner.collectors.hosts.reuse import REPOSITORY_KEY, packed, unpacked
 from scanner.memory import NO_MEMORY, Memory, Remembered
 
 from fakes.github_api import FakeGitHub
 from fakes.gitlab_api import FakeGitLab
+from git_hosts import collect_target
 from gitrepo import GitRepo
 from samples import FILES
 
@@ -44,10 +44,8 @@ class Collecting:
 
     def collect(self, memory: Memory = NO_MEMORY, settings: CollectSettings = DEFAULTS,
                 **entry: Any) -> Collected:
-        target = self.collector.configure_target(
-            {**self.where, "token_env": "HOST_TOKEN", **entry}, v.Where("config.yaml"),
-            Path("."))
-        return self.collector().collect(target, settings, memory)
+        return collect_target(self.collector, {**self.where, "token_env": "HOST_TOKEN", **entry},
+                              settings, memory)
 
 
 class GitHubHost(Collecting):

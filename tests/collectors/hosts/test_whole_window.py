@@ -19,14 +19,13 @@ from typing import Any
 
 import pytest
 
-from scanner import validate as v
-from scanner.collectors.base import Collected, CollectSettings
+from scanner.collectors.base import Collected
 from scanner.collectors.hosts.github.collector import GitHubCollector
 from scanner.collectors.hosts.gitlab.collector import GitLabCollector
-from scanner.evidence import Evidence
 
 from fakes.github_api import FakeGitHub
 from fakes.gitlab_api import FakeGitLab
+from git_hosts import by_signal, collect_target
 
 TOKEN = "test-token-for-windowed-records"
 # The last noon (UTC) before now: a day's deployments, 0.5 to 6.5 hours before it, then
@@ -93,10 +92,6 @@ def tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITLAB_TOKEN", TOKEN)
 
 
-def signals(collected: Collected, entity: str) -> dict[str, Evidence]:
-    return {e.signal: e for e in collected.evidence if e.entity == entity}
-
-
 def notes(collected: Collected, entity: str) -> list[str]:
     return [p.message for p in collected.problems if p.target == entity]
 
@@ -123,16 +118,14 @@ def busy_github_repo(fake: FakeGitHub, **extra: Any) -> None:
 
 
 def collect_github(fake: FakeGitHub, **entry: Any) -> Collected:
-    target = GitHubCollector.configure_target(
-        {"org": "acme", "base_url": fake.base_url, **entry}, v.Where("config.yaml"), Path("."))
-    return GitHubCollector().collect(target, CollectSettings())
+    return collect_target(GitHubCollector, {"org": "acme", "base_url": fake.base_url, **entry})
 
 
 def test_github_production_deployments_are_read_over_the_whole_window(
         github: FakeGitHub) -> None:
     busy_github_repo(github)
     collected = collect_github(github)
-    found = signals(collected, "repo:127.0.0.1/acme/shop")
+    found = by_signal(collected, "repo:127.0.0.1/acme/shop")
     assert found["dora.deployments"].value == DAYS * PRODUCTION_A_DAY
     days_per_week = found["dora.deployment_days_per_week"].value
     assert isinstance(days_per_week, float) and 6.8 <= days_per_week <= 7.0
@@ -148,7 +141,7 @@ def test_github_budget_limited_reading_counts_over_the_span_read_and_says_so(
     busy_github_repo(github)
     collected = collect_github(github, request_budget=2)
     entity = "repo:127.0.0.1/acme/shop"
-    found = signals(collected, entity)
+    found = by_signal(collected, entity)
     frequency = found["dora.deployment_days_per_week"]
     # the first query, then one page of production deployments: 100 of them, 25 days
     assert [r.path for r in github.requests].count("/graphql") == 2
@@ -172,7 +165,7 @@ def test_github_pull_requests_releases_and_issues_beyond_one_page_all_count(
         issues=[{"number": n, "created_at": ago(n * 0.6, 1), "closed_at": ago(n * 0.6),
                  "labels": ["incident"]} for n in range(1, 131)],
         code_scanning=[], secret_scanning=[])
-    found = signals(collect_github(github), "repo:127.0.0.1/acme/busy")
+    found = by_signal(collect_github(github), "repo:127.0.0.1/acme/busy")
     assert found["host.changes_merged"].value == 150
     assert found["host.releases"].value == 120
     assert found["host.incidents"].value == 130
@@ -185,7 +178,7 @@ def test_github_deploy_runs_standing_in_for_deployments_are_read_over_the_window
              "created_at": ago(day, hour)} for day, hour in busy_days()]
     github.add_repo("acme", "runs", {"README.md": "x"}, workflow_runs=runs,
                     code_scanning=[], secret_scanning=[])
-    found = signals(collect_github(github), "repo:127.0.0.1/acme/runs")
+    found = by_signal(collect_github(github), "repo:127.0.0.1/acme/runs")
     assert found["dora.source"].value == "workflow_runs"
     assert found["dora.deployments"].value == DAYS * PRODUCTION_A_DAY
 
@@ -213,16 +206,14 @@ def busy_gitlab_project(fake: FakeGitLab, **extra: Any) -> None:
 
 
 def collect_gitlab(fake: FakeGitLab, **entry: Any) -> Collected:
-    target = GitLabCollector.configure_target(
-        {"group": "platform", "url": fake.base_url, **entry}, v.Where("config.yaml"), Path("."))
-    return GitLabCollector().collect(target, CollectSettings())
+    return collect_target(GitLabCollector, {"group": "platform", "url": fake.base_url, **entry})
 
 
 def test_gitlab_production_deployments_are_read_over_the_whole_window(
         gitlab: FakeGitLab) -> None:
     busy_gitlab_project(gitlab)
     collected = collect_gitlab(gitlab)
-    found = signals(collected, "repo:127.0.0.1/platform/shop")
+    found = by_signal(collected, "repo:127.0.0.1/platform/shop")
     assert found["dora.deployments"].value == DAYS * PRODUCTION_A_DAY
     days_per_week = found["dora.deployment_days_per_week"].value
     assert isinstance(days_per_week, float) and 6.8 <= days_per_week <= 7.0
@@ -236,7 +227,7 @@ def test_gitlab_budget_limited_reading_counts_over_the_span_read_and_says_so(
     busy_gitlab_project(gitlab)
     collected = collect_gitlab(gitlab, request_budget=3)
     entity = "repo:127.0.0.1/platform/shop"
-    frequency = signals(collected, entity)["dora.deployment_days_per_week"]
+    frequency = by_signal(collected, entity)["dora.deployment_days_per_week"]
     assert isinstance(frequency.value, float) and 6.5 <= frequency.value <= 7.3
     assert frequency.note is not None
     span = re.search(r"counted over the (\d+) days back to", frequency.note)
@@ -249,7 +240,7 @@ def test_gitlab_deployments_the_budget_left_no_request_for_are_no_evidence(
     busy_gitlab_project(gitlab)
     collected = collect_gitlab(gitlab, request_budget=1)  # the whole query only
     entity = "repo:127.0.0.1/platform/shop"
-    found = signals(collected, entity)
+    found = by_signal(collected, entity)
     assert "dora.deployment_days_per_week" not in found and "dora.source" not in found
     assert "deployments not read: the request budget ran out first (raise request_budget)" \
         in notes(collected, entity)
@@ -266,7 +257,7 @@ def test_gitlab_merge_requests_releases_and_issues_beyond_one_page_all_count(
         issues=[{"iid": n, "created_at": ago(n * 0.6, 1), "closed_at": ago(n * 0.6),
                  "type": "INCIDENT"} for n in range(1, 131)],
         last_activity_at=ago(1))
-    found = signals(collect_gitlab(gitlab), "repo:127.0.0.1/platform/busy")
+    found = by_signal(collect_gitlab(gitlab), "repo:127.0.0.1/platform/busy")
     assert found["host.changes_merged"].value == 150
     assert found["host.releases"].value == 120
     assert found["host.incidents"].value == 130

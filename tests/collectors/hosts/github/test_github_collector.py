@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from scanner import validate as v
 from scanner.collectors.base import Collected, CollectSettings
 from scanner.collectors.hosts.github.collector import GitHubCollector
-from scanner.evidence import Evidence
 from scanner.memory import NO_MEMORY, Memory
 
 from fakes.github_api import FakeGitHub
+from git_hosts import by_signal, collect_target
 
 TOKEN = "ghp_collector_test_token_0123456789"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -48,19 +46,11 @@ def token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
 
 
-def target(fake: FakeGitHub, **entry: Any) -> Any:
-    raw = {"base_url": fake.base_url, **({"org": "acme"} if "repos" not in entry else {}),
-           **entry}
-    return GitHubCollector.configure_target(raw, v.Where("config.yaml"), Path("."))
-
-
 def collect(fake: FakeGitHub, memory: Memory = NO_MEMORY,
             settings: CollectSettings = DEFAULTS, **entry: Any) -> Collected:
-    return GitHubCollector().collect(target(fake, **entry), settings, memory)
-
-
-def by_signal(collected: Collected, entity: str) -> dict[str, Evidence]:
-    return {e.signal: e for e in collected.evidence if e.entity == entity}
+    owner = {"org": "acme"} if "repos" not in entry else {}
+    return collect_target(GitHubCollector, {"base_url": fake.base_url, **owner, **entry},
+                          settings, memory)
 
 
 def entity(fake: FakeGitHub, name: str) -> str:

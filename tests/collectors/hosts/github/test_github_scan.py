@@ -1,4 +1,5 @@
-"""`maturity scan --config` over a GitHub organisation, end to end, as a platform team runs it."""
+"""`maturity scan --config` over a GitHub organisation, end to end, as a platform team runs it
+(what GitHub and GitLab do alike: tests/collectors/hosts/test_host_scans.py)."""
 
 from __future__ import annotations
 
@@ -10,32 +11,16 @@ from typing import Any
 
 import pytest
 
-from fakes.github_api import FakeGitHub
-from gitrepo import GitRepo
-from samples import FILES
+from git_hosts import ScannedHost, scanned_github, stages
 
 TOKEN = "ghp_end_to_end_secret_ABCDEF0123456789"
 Cli = Callable[..., Any]
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub(TOKEN) as server:
-        server.add_repo("acme", "api", FILES, pulls=[], secret_scanning=[], code_scanning=[])
-        server.add_repo("acme", "web", {"index.js": "x\n"})
-        yield server
-
-
-def stages(document: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(s["id"], s["stage"]) for c in document["competencies"] for s in c["subcompetencies"]]
-
-
-def config(tmp_path: Path, fake: FakeGitHub, *extra: str) -> Path:
-    path = tmp_path / "config.yaml"
-    path.write_text("targets:\n  github:\n"
-                    f"    - org: acme\n      base_url: {fake.base_url}\n"
-                    "      token_env: ACME_GITHUB_TOKEN\n" + "".join(extra))
-    return path
+def host() -> Iterator[ScannedHost]:
+    with scanned_github(TOKEN) as scanned:
+        yield scanned
 
 
 def observations(document: Any) -> set[tuple[str, str, str]]:
@@ -50,9 +35,9 @@ def observations(document: Any) -> set[tuple[str, str, str]]:
 
 
 def test_an_organisation_scan_is_stored_a_rescan_reuses_it_and_fresh_reads_it_again(
-        cli: Cli, fake: FakeGitHub, tmp_path: Path) -> None:
-    env = {"ACME_GITHUB_TOKEN": TOKEN}
-    path = str(config(tmp_path, fake))
+        cli: Cli, host: ScannedHost, tmp_path: Path) -> None:
+    fake, env = host.fake, host.env
+    path = str(host.config(tmp_path))
     first = cli("scan", "--config", path, "--format", "json", "--progress", env=env)
     assert first.code == 0, first.err
     assert "acme (2/2)" in first.err  # repositories of the organisation, as they are read
@@ -78,52 +63,3 @@ def test_an_organisation_scan_is_stored_a_rescan_reuses_it_and_fresh_reads_it_ag
     for text in (first.out, first.err, second.out, second.err, fresh.out, fresh.err,
                  store.read_bytes().decode("latin-1")):
         assert TOKEN not in text
-
-
-def test_a_refused_token_is_one_line_and_the_rest_is_scanned(
-        cli: Cli, fake: FakeGitHub, tmp_path: Path) -> None:
-    local = GitRepo(tmp_path / "local")
-    local.files(FILES)
-    path = config(tmp_path, fake, f"  local:\n    - {local.root}\n")
-    result = cli("scan", "--config", str(path), env={"ACME_GITHUB_TOKEN": "ghp_revoked_1"})
-    assert result.code == 3, result.err
-    lines = [line for line in result.err.splitlines() if "token was refused" in line]
-    assert len(lines) == 1 and "127.0.0.1/acme" in lines[0]
-    assert "Traceback" not in result.err and "ghp_revoked_1" not in result.err + result.out
-    assert "stored in" in result.err
-    unset = cli("scan", "--config", str(path))
-    assert unset.code == 3 and "environment variable ACME_GITHUB_TOKEN is not set" in unset.err
-
-
-def test_clone_reads_history_through_an_authenticated_shallow_clone(
-        cli: Cli, fake: FakeGitHub, tmp_path: Path) -> None:
-    source = GitRepo(tmp_path / "source")
-    source.files(FILES)
-    source.write("CHANGELOG.md", "1.0\n")
-    source.commit("fix: a bug", date="2026-11-20T10:00:00+00:00")
-    fake.add_repo("acme", "history", {"README.md": "x"}, git_dir=str(source.root))
-    path = config(tmp_path, fake, "      include: [history]\n")
-    result = cli("scan", "--config", str(path), "--clone", "--format", "json", "--no-store",
-                 env={"ACME_GITHUB_TOKEN": TOKEN})
-    assert result.code == 0, result.err
-    assert TOKEN not in result.err + result.out
-    assert "repo:127.0.0.1/acme/history" in json.dumps(json.loads(result.out)["entities"])
-    assert not [r for r in fake.requests if "tarball" in r.path]
-    assert [r for r in fake.requests if r.path.endswith("git-upload-pack")]
-
-
-def test_a_clone_with_a_wrong_token_fails_for_that_repository_only(
-        cli: Cli, fake: FakeGitHub, tmp_path: Path) -> None:
-    source = GitRepo(tmp_path / "source")
-    source.files(FILES)
-    fake.add_repo("acme", "history", {"README.md": "x"}, git_dir=str(source.root))
-    fake.add_repo("acme", "second", {"README.md": "x"}, git_dir=str(source.root))
-    fake.fail_next("/acme/history.git", 401, headers={"WWW-Authenticate": 'Basic realm="x"'},
-                   times=5)
-    path = config(tmp_path, fake, "      include: [history, second]\n")
-    result = cli("scan", "--config", str(path), "--clone", "--no-store",
-                 env={"ACME_GITHUB_TOKEN": TOKEN})
-    assert result.code == 3, result.err
-    errors = [line for line in result.err.splitlines() if line.startswith("maturity: error")]
-    assert len(errors) == 1 and "acme/history: not read: clone failed" in errors[0]
-    assert TOKEN not in result.err + result.out

@@ -13,10 +13,10 @@ from scanner import validate as v
 from scanner.collectors.base import Collected, CollectSettings
 from scanner.collectors.hosts.gitlab.collector import GitLabCollector
 from scanner.errors import FileProblem
-from scanner.evidence import Evidence
 from scanner.memory import NO_MEMORY, Memory
 
 from fakes.gitlab_api import FakeGitLab
+from git_hosts import by_signal, collect_target
 
 TOKEN = "glpat-collector-test-token-0123456789"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -59,19 +59,11 @@ def token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITLAB_TOKEN", TOKEN)
 
 
-def target(fake: FakeGitLab, **entry: Any) -> Any:
-    raw = {"url": fake.base_url, **({"group": "platform"} if "projects" not in entry else {}),
-           **entry}
-    return GitLabCollector.configure_target(raw, v.Where("config.yaml"), Path("."))
-
-
 def collect(fake: FakeGitLab, memory: Memory = NO_MEMORY,
             settings: CollectSettings = DEFAULTS, **entry: Any) -> Collected:
-    return GitLabCollector().collect(target(fake, **entry), settings, memory)
-
-
-def by_signal(collected: Collected, entity: str) -> dict[str, Evidence]:
-    return {e.signal: e for e in collected.evidence if e.entity == entity}
+    owner = {"group": "platform"} if "projects" not in entry else {}
+    return collect_target(GitLabCollector, {"url": fake.base_url, **owner, **entry},
+                          settings, memory)
 
 
 def entity(name: str) -> str:

@@ -1,0 +1,126 @@
+"""A repository's whole contribution to the last scan, kept and given again while the
+listing of its organisation or group shows it unchanged (see `Reuse`)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import zlib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from scanner import __version__
+from scanner.collectors.api import parse_time
+from scanner.collectors.base import ERROR, Collected, CollectSettings, Problem
+from scanner.evidence import Evidence
+from scanner.memory import Memory, Remembered
+from scanner.timeline import DeployTimeline
+from scanner.waivers import Waiver
+
+REPOSITORY_KEY = "repository {name}"
+
+
+@dataclass
+class RepositoryResult:
+    """What one repository gave, and what to remember of it for the next scan."""
+
+    collected: Collected = field(default_factory=Collected)
+    remembered: dict[str, Remembered] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A repository as the listing of its organisation or group shows it, for free: its
+    name (host/path) and the state of its source, the time it last changed first."""
+
+    name: str
+    state: tuple[str | bool | None, ...]
+    # How long the time of the last change may stand still through further changes (GitLab
+    # moves last_activity_at at most hourly): a read that soon after it may have missed some.
+    granularity: timedelta = timedelta(0)
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """When a repository's whole contribution to the last scan stands for this one.
+
+    It does while the listing shows the repository in the same state and it would be
+    read the same way (target options, settings, scanner version), for at most `days`:
+    deployments, alerts and the DORA window move without a push. A contribution with an
+    error is never reused. Reused evidence keeps the time it was observed.
+    """
+
+    memory: Memory
+    now: datetime
+    days: int
+    reading: str  # what besides the repository decides what reading it gives
+
+    @classmethod
+    def of(cls, memory: Memory, now: datetime, settings: CollectSettings,
+           options: Mapping[str, Any]) -> Reuse:
+        reading = json.dumps([__version__, asdict(replace(settings, reuse_days=0)),
+                              dict(options)], sort_keys=True, default=str)
+        return cls(memory, now, settings.reuse_days, reading)
+
+    def recalled(self, listed: Listed) -> RepositoryResult | None:
+        key = REPOSITORY_KEY.format(name=listed.name)
+        before = self.memory.get(key)
+        if before is None or self.days <= 0 or before.etag != self._token(listed):
+            return None
+        data = unpacked(before.body)
+        collected = datetime.fromisoformat(data["collected_at"])
+        changed = parse_time(listed.state[0])
+        if (self.now - collected >= timedelta(days=self.days) or changed is None
+                or collected < changed + listed.granularity):
+            return None
+        kept = {name: self.memory[name] for name in data["memory"] if name in self.memory}
+        return RepositoryResult(thawed(data["found"]), {**kept, key: before})
+
+    def remembered(self, listed: Listed, result: RepositoryResult) -> RepositoryResult:
+        """`result`, with what it gave kept whole for the next scan."""
+        token = self._token(listed)
+        if token is None or any(p.severity == ERROR for p in result.collected.problems):
+            return result
+        body = {"collected_at": self.now.isoformat(), "found": frozen(result.collected),
+                "memory": sorted(result.remembered)}
+        result.remembered[REPOSITORY_KEY.format(name=listed.name)] = Remembered(
+            token, packed(body))
+        return result
+
+    def _token(self, listed: Listed) -> str | None:
+        """None when the listing does not say when the repository last changed."""
+        if not listed.state or listed.state[0] is None:
+            return None
+        state = json.dumps([self.reading, *listed.state])
+        return hashlib.sha256(state.encode()).hexdigest()
+
+
+def frozen(found: Collected) -> dict[str, Any]:
+    """`found` (its memory aside) as JSON data; a repository's timeline is its deployments."""
+    return {"entities": found.entities,
+            "evidence": [item.to_dict() for item in found.evidence],
+            "problems": [p.to_dict() for p in found.problems],
+            "waivers": [w.to_dict() for w in found.waivers],
+            "timeline": [t.to_dict() for t in found.timeline if isinstance(t, DeployTimeline)]}
+
+
+def thawed(data: dict[str, Any]) -> Collected:
+    return Collected(
+        evidence=[Evidence.from_dict(item) for item in data["evidence"]],
+        problems=[Problem.from_dict(p) for p in data["problems"]],
+        entities=list(data["entities"]),
+        waivers=[Waiver.from_dict(w) for w in data["waivers"]],
+        timeline=[DeployTimeline.from_dict(t) for t in data["timeline"]])
+
+
+def packed(data: dict[str, Any]) -> str:
+    """JSON, compressed: what a repository gave is tens of KB, kept for every repository
+    and written to the store on every scan."""
+    return base64.b64encode(zlib.compress(json.dumps(data).encode(), 6)).decode()
+
+
+def unpacked(body: str) -> Any:
+    return json.loads(zlib.decompress(base64.b64decode(body)))
