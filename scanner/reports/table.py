@@ -124,8 +124,9 @@ def _repositories(view: DocumentView, document: dict[str, Any], width: int) -> l
     if len(repositories) <= 1:
         return []
     names = [competency["name"].split(" ")[0] for competency in document["competencies"]]
-    first = max(12, min(40, max(len(name) for name, _ in repositories) + 2))
-    lines = ["", f"{'Repository or account':<{first}}{'Overall':<{STAGE_WIDTH}}{'Score':>5}  "
+    title = "Repository or account"
+    first = max(len(title) + 2, min(40, max(len(name) for name, _ in repositories) + 2))
+    lines = ["", f"{title:<{first}}{'Overall':<{STAGE_WIDTH}}{'Score':>5}  "
              + " ".join(f"{name[:8]:<8}" for name in names)]
     for name, summary in repositories:
         shown = name if len(name) < first - 1 else name[:first - 2] + "…"

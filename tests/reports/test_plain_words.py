@@ -72,3 +72,19 @@ def test_a_repository_report_fits_a_screen(cli: Cli, scanned: GitRepo) -> None:
     assert "Evidence, then the next step" in table
     assert "→ " in table  # next steps, one per sub-competency that has one
     assert len(cli("report", "--detail", env={"COLUMNS": "120"}).out.splitlines()) > len(lines)
+
+
+def test_a_fleet_table_has_a_header_row_and_aligned_columns(
+        cli: Cli, make_repo: Callable[..., GitRepo]) -> None:
+    first, second = make_repo(SERVICE), make_repo(FILES)
+    table = cli("scan", str(first.root), str(second.root), "--no-store",
+                env={"COLUMNS": "120"}).out
+    lines = table.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("Repository or account"))
+    rows = lines[header + 1:header + 3]
+    assert len(rows) == 2 and all(row.strip() for row in rows)
+    overall = lines[header].index("Overall")
+    for row in rows:  # each row's stage starts under the header's "Overall"
+        assert row[overall - 1] == " " and row[overall] != " "
+    people = lines[header].index("People")
+    assert {row[people:people + 3] for row in rows} <= {"Beg", "Int", "Adv", "Exp", "?  ", "n/a"}
