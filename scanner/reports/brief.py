@@ -78,8 +78,8 @@ def _unknown_words(requirement: dict[str, Any]) -> str:
     looked = [item for item in items if item["looked"]]
     parts = []
     if looked:
-        parts.append(f"{_lower_first(looked[0]['description'])} could not be measured in "
-                     "what was scanned")
+        measure = looked[0]["description"].split("; ", 1)[0].split(" (", 1)[0]
+        parts.append(f"{_lower_first(measure)} could not be measured in what was scanned")
     if any(not item["looked"] for item in items):
         parts.append("needs data from a source that was not scanned (see the end)"
                      if looked else "needs data from a source that was not scanned")

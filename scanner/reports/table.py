@@ -98,7 +98,10 @@ def _sub_lines(sub: dict[str, Any], item: SubView, said: Brief, width: int, name
         if item.stage == STAGES[0] and said.step:
             return [*lines, _cut(f"{start}→ {said.step.removeprefix('Intermediate: ')}",
                                  width)]
-        lines.append(_cut(start + said.headline, width))
+        if item.stage in STAGES:
+            lines.append(_cut(start + said.headline, width))
+        else:  # why there is no stage, and what would settle it: never cut
+            lines += _wrap(said.headline, width, start, " " * 8)
         if said.step:
             lines.append(_cut(f"{' ' * 6}→ {said.step}", width))
         return lines
