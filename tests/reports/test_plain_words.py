@@ -56,6 +56,8 @@ def test_default_reports_name_no_signal(cli: Cli, scanned: GitRepo, tmp_path: Pa
         "diff": cli("diff").out,
         "plan": cli("plan", "--targets", str(targets)).out,
         "compare": cli("compare", "--self", str(answers)).out,
+        "plan markdown": cli("plan", "--targets", str(targets), "--format", "markdown").out,
+        "compare markdown": cli("compare", "--self", str(answers), "--format", "markdown").out,
     }
     for name, text in reads.items():
         assert text.strip(), name
