@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from gitrepo import GitRepo
+from htmltext import html_text
 from samples import FILES
 
 Cli = Callable[..., Any]
@@ -90,3 +91,29 @@ def test_a_fleet_table_has_a_header_row_and_aligned_columns(
         assert row[overall - 1] == " " and row[overall] != " "
     people = lines[header].index("People")
     assert {row[people:people + 3] for row in rows} <= {"Beg", "Int", "Adv", "Exp", "?  ", "n/a"}
+
+
+def test_html_pages_name_no_signal_or_rule(cli: Cli, scanned: GitRepo, tmp_path: Path) -> None:
+    """The words of each page, hidden panels and chart titles included."""
+    ids = _signal_ids(cli)
+    document = json.loads(cli("report", "--format", "json").out)
+    rules = {rule["id"] for c in document["competencies"] for s in c["subcompetencies"]
+             for cell in s["cells"] for rule in cell["rules"]}
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(yaml.safe_dump({"targets": {"build_test": {"stage": "expert"}}}))
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(yaml.safe_dump({"respondent": "team", "answers": {
+        "build_test.test_automation": "expert", "operate.patching": "advanced"}}))
+    pages = {
+        "scan": cli("report", "--format", "html").out,
+        "plan": cli("plan", "--targets", str(targets), "--format", "html").out,
+        "compare": cli("compare", "--self", str(answers), "--format", "html").out,
+    }
+    for name, page in pages.items():
+        text = html_text(page)
+        assert "Build & Test" in text, name
+        assert _named(text, ids) == [], f"the {name} page names signals"
+        assert [rule for rule in rules if rule in text] == [], f"the {name} page names rules"
+        assert not re.search(r"\b(non_empty|gte|lte|contains_any)\b", text), name
+    explained = html_text(cli("report", "--format", "html", "--explain").out)
+    assert _named(explained, ids), "--explain shows the ids"
