@@ -21,6 +21,9 @@ class Brief:
     step: str | None  # the next stage's first open requirement, as something to do
     # sources not scanned -> would settle this sub-competency (footer)
     unscanned: tuple[str, ...] = ()
+    # True when one of them would decide an unknown requirement; otherwise they could only
+    # meet a requirement the scanned sources found unmet
+    settles: bool = False
 
 
 def brief(sub: dict[str, Any], view: SubView) -> Brief:
@@ -29,17 +32,19 @@ def brief(sub: dict[str, Any], view: SubView) -> Brief:
     open_ = following.get("requirements")
     unscanned = tuple(dict.fromkeys(
         title for requirement in open_ or () for title in _unscanned(requirement)))
+    settles = any(requirement["status"] == UNKNOWN and any(_unscanned(requirement))
+                  for requirement in open_ or ())
     if view.stage == NOT_APPLICABLE:
         return Brief(_first_clause(view.reason), None)
     if view.stage == UNKNOWN:
         cause = _unknown_words(open_[0]) if open_ else _fallback(view.reason)
-        return Brief(f"could not be judged: {cause}", None, unscanned)
+        return Brief(f"could not be judged: {cause}", None, unscanned, settles)
     step = _step(view, open_, rules, following)
     if view.stage == STAGES[0]:
         why = view.backing[0].detail if view.backing and view.backing[0].detail else ""
         return Brief(f"{stage_name(STAGES[1])} not met" + (f": {why}" if why else ""), step,
-                     unscanned)
-    return Brief(_strongest(view), step, unscanned)
+                     unscanned, settles)
+    return Brief(_strongest(view), step, unscanned, settles)
 
 
 def _strongest(view: SubView) -> str:
@@ -89,17 +94,33 @@ def _unknown_words(requirement: dict[str, Any]) -> str:
 def _unscanned(requirement: dict[str, Any]) -> Iterable[str]:
     for item in requirement.get("unsettled") or []:
         if not item["looked"] and item["sources"]:
-            yield " or ".join(source["title"] for source in item["sources"])
+            # a source's name without its parenthesised scope: `AWS accounts`
+            yield " or ".join(source["title"].split(" (", 1)[0] for source in item["sources"])
 
 
 def settle_lines(briefs: Iterable[tuple[str, Brief]]) -> list[str]:
-    """`Scanning X would settle: A, B` once per source, for the report's end."""
+    """Once per source that was not scanned: the sub-competencies it would settle (their
+    next cell waits for it) and how many more it could raise (a requirement the scanned
+    sources found unmet, which it could meet instead)."""
     settles: dict[str, list[str]] = {}
+    raises: dict[str, int] = {}
     for name, item in briefs:
         for source in item.unscanned:
-            settles.setdefault(source, []).append(name)
-    return [f"Scanning {source} would settle: {', '.join(names)}"
-            for source, names in settles.items()]
+            if item.settles:
+                settles.setdefault(source, []).append(name)
+            else:
+                raises[source] = raises.get(source, 0) + 1
+    lines = []
+    for source in dict.fromkeys([*settles, *raises]):
+        parts = []
+        if source in settles:
+            parts.append(f"would settle {', '.join(settles[source])}")
+        if source in raises:
+            more = " more" if source in settles else ""
+            parts.append(f"could raise {raises[source]}{more} sub-competenc"
+                         + ("y" if raises[source] == 1 else "ies"))
+        lines.append(f"Scanning {source} {' and '.join(parts)}")
+    return lines
 
 
 def ids_line(sub: dict[str, Any]) -> str:

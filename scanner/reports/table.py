@@ -73,8 +73,8 @@ def render_table(document: dict[str, Any], width: int | None = None, *, detail: 
     settle = settle_lines(briefs)
     if settle:
         lines.append("")
-        for line in settle:
-            lines += _wrap(line, width, "", "  ")
+        lines += [_cut(line, width) for line in settle] if not detail else \
+            [wrapped for line in settle for wrapped in _wrap(line, width, "", "  ")]
     if not detail:
         lines += ["", "Every reason and open requirement: `maturity report --detail`; with rule "
                       "and signal ids: `--explain`."]
