@@ -60,8 +60,6 @@ def test_scan_report_and_prune_say_everything_as_json(
 
 
 @pytest.mark.parametrize(("option", "env"), WAYS)
-@pytest.mark.xfail(strict=True, reason="scanner/cli/commands/leaders.py prints 'answers file "
-                   "written to …' straight to stderr; it should go through scanner.logs.emit")
 def test_survey_template_says_it_as_json(cli: Cli, tmp_path: Path, option: tuple[str, ...],
                                          env: dict[str, str]) -> None:
     result = cli("survey", "--template", str(tmp_path / "blank.yaml"), *option, env=env)

@@ -88,7 +88,8 @@ def survey(args: argparse.Namespace) -> int:
                             "its answers")
         write_answers(args.template, Answers(args.respondent or args.template.stem, {},
                                              str(args.template)), model)
-        print(f"answers file written to {args.template}", file=sys.stderr)
+        emit(logging.INFO, "answers_template_written",
+             f"answers file written to {args.template}", path=str(args.template))
         return EXIT_OK
     if args.answers is not None:
         from scanner.survey.questions import questions
