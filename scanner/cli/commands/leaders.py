@@ -71,6 +71,8 @@ def scan_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, help="another maturity model file")
     parser.add_argument("--format", choices=REPORT_FORMATS, default="table")
     parser.add_argument("--output", type=Path, metavar="FILE", help="write the report here")
+    parser.add_argument("--explain", action="store_true",
+                        help="show the rule ids behind each finding (HTML)")
 
 
 def survey(args: argparse.Namespace) -> int:
@@ -209,7 +211,7 @@ def compare(args: argparse.Namespace) -> int:
     render: dict[str, Callable[[dict[str, Any]], str]] = {
         "json": lambda d: json.dumps(d, indent=2) + "\n",
         "markdown": render_compare_markdown, "table": render_compare_table,
-        "html": lambda d: render_compare_html(d, scan)}
+        "html": lambda d: render_compare_html(d, scan, explain=args.explain)}
     write_output(render[args.format](document), args.output)
     over = comparison.count(OVER)
     if args.fail_over is not None and over > args.fail_over:
@@ -235,7 +237,7 @@ def plan(args: argparse.Namespace) -> int:
     render: dict[str, Callable[[dict[str, Any]], str]] = {
         "json": lambda d: json.dumps(d, indent=2) + "\n",
         "markdown": render_plan_markdown, "table": render_plan_table,
-        "html": lambda d: render_plan_html(d, scan)}
+        "html": lambda d: render_plan_html(d, scan, explain=args.explain)}
     write_output(render[args.format](document), args.output)
     return EXIT_OK
 
