@@ -278,14 +278,15 @@ def test_the_readme_targets_example_plans_as_written(cli: Cli, make_repo: MakeRe
                                                      tmp_path: Path) -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     leaders = readme.split("## For leaders")[1].split("\n## ")[0]
-    example = leaders.split("```yaml\n")[1].split("```")[0]
+    example = next(block.split("```")[0] for block in leaders.split("```yaml\n")[1:]
+                   if block.startswith("# targets.yaml"))
     targets = tmp_path / "targets.yaml"
     targets.write_text(example)
     assert cli("scan", str(make_repo(FILES).root)).code == 0
     planned = cli("plan", "--targets", str(targets), "--format", "json")
     assert planned.code == 0, planned.err
     owners = {t["competency"]: (t["owner"], t["due"]) for t in json.loads(planned.out)["targets"]}
-    assert owners == {"build_test": ("Dana", "2027-Q2"), "operate": ("Sam", "Q1")}
+    assert owners == {"build_test": ("Dana", "2027-Q2"), "release_deploy": ("Sam", "Q1")}
 
 
 def test_plan_bad_targets_are_one_line(cli: Cli, make_repo: MakeRepo, tmp_path: Path) -> None:
