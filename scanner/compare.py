@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from scanner.model import NOT_APPLICABLE as STAGE_NOT_APPLICABLE
 from scanner.model import STAGES, stage_index
 from scanner.survey.combine import SelfAssessment
 
@@ -19,8 +20,9 @@ AGREE = "agree"
 OVER = "over-rated"
 UNDER = "under-rated"
 NOT_OBSERVABLE = "not observable"
+NOT_APPLICABLE = "not applicable"  # nothing scanned is of the kind the cells speak of
 NOT_ANSWERED = "not answered"
-VERDICTS = (OVER, UNDER, AGREE, NOT_OBSERVABLE, NOT_ANSWERED)
+VERDICTS = (OVER, UNDER, AGREE, NOT_OBSERVABLE, NOT_APPLICABLE, NOT_ANSWERED)
 # Entities named per contradicting rule: enough to act on, short enough to read.
 MAX_ENTITIES = 5
 
@@ -87,6 +89,8 @@ def _compare_cell(competency: str, sub: dict[str, Any], claimed: SelfAssessment
     findings: tuple[Finding, ...] = ()
     if stage is None:
         verdict = NOT_ANSWERED
+    elif observed == STAGE_NOT_APPLICABLE:
+        verdict = NOT_APPLICABLE
     elif observed not in STAGES or (lower_bound and stage_index(stage) > stage_index(observed)):
         # A lower bound cannot refute a higher claim: the next cell could not be judged.
         verdict = NOT_OBSERVABLE

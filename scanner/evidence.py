@@ -49,10 +49,13 @@ def kind_plural(kind: str) -> str:
     return _KIND_PLURALS.get(kind, f"{kind} entities")
 
 
+def kind_singular(kind: str) -> str:
+    return _KIND_SINGULARS.get(kind, f"{kind} entity")
+
+
 def count(number: int, kind: str) -> str:
     """`1 repository`, `3 repositories`."""
-    noun = _KIND_SINGULARS.get(kind, f"{kind} entity") if number == 1 else kind_plural(kind)
-    return f"{number} {noun}"
+    return f"{number} {kind_singular(kind) if number == 1 else kind_plural(kind)}"
 
 
 def now_utc() -> datetime:

@@ -6,9 +6,9 @@ POSIX it is a record lock (fcntl/lockf), which belongs to the process: the colle
 workers it forks share the open file but not the lock, so a worker outliving a killed
 scan cannot keep the next one out (a flock() would have gone to the workers too).
 
-The file names the holder, for the message the second run prints; a name left in a
-lock that was free tells of a run that ended without releasing it, which the next
-run takes over with a note.
+The file names the holder (its pid and host, as a PostgreSQL store's lock does too), for
+the message the second run prints; a name left in a lock that was free tells of a run
+that ended without releasing it, which the next run takes over with a note.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,12 @@ from typing import IO
 
 from scanner.errors import UserError
 from scanner.logs import emit
+
+
+def holder(pid: int, host: str, since: datetime | None = None) -> str:
+    """A running scan, as the run it keeps out names it."""
+    return f"pid {pid} on host {host}" + (f" since {since.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+                                           if since else "")
 
 
 def lock_path(sqlite_file: Path | None, fingerprint: str) -> Path:
@@ -48,9 +55,9 @@ def scan_lock(path: Path, fingerprint: str) -> Iterator[None]:
     with handle:
         if not _try_lock(handle):
             handle.seek(0)
-            holder = handle.read().strip() or "another process"
+            running = handle.read().strip() or "another process"
             raise UserError(f"another scan of this config ({fingerprint}) is running: "
-                            f"{holder}; lock {path}; this one did nothing")
+                            f"{running}; lock {path}; this one did nothing")
         handle.seek(0)
         if left := handle.read().strip():
             emit(logging.WARNING, "lock_taken_over",
@@ -58,7 +65,7 @@ def scan_lock(path: Path, fingerprint: str) -> Iterator[None]:
                  f"releasing its lock; taken over ({path})")
         handle.seek(0)
         handle.truncate()
-        handle.write(f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}")
+        handle.write(holder(os.getpid(), socket.gethostname(), datetime.now(UTC)))
         handle.flush()
         try:
             yield

@@ -1,6 +1,10 @@
 """What the command tells the operator on stderr: plain lines, or JSON lines for log
 shippers (`--log-format json` or $MATURITY_LOG_FORMAT=json).
 
+Everything the command itself says on stderr goes through `emit`, so that with JSON
+chosen every stderr line is a JSON object a shipper can parse; Python's own warnings
+(a library's deprecation, say) are routed the same way instead of printing as text.
+
 Every line passes through redaction first (scanner/credentials.py): no credential the
 process holds or recognises reaches a log, whatever a message contains.
 """
@@ -20,6 +24,8 @@ ENV_LOG_FORMAT = "MATURITY_LOG_FORMAT"
 LOG_FORMATS = ("text", "json")
 
 log = logging.getLogger("maturity")
+# Where logging.captureWarnings sends Python's warnings.
+_warnings = logging.getLogger("py.warnings")
 
 
 class _JsonLines(logging.Formatter):
@@ -27,8 +33,9 @@ class _JsonLines(logging.Formatter):
         line: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname.lower(),
-            "event": getattr(record, "event", "message"),
-            "message": redact(record.getMessage().removeprefix("maturity: ")),
+            "event": getattr(record, "event", "python_warning"
+                             if record.name == _warnings.name else "message"),
+            "message": redact(record.getMessage().strip().removeprefix("maturity: ")),
         }
         fields = getattr(record, "fields", None) or {}
         line.update({key: redact(str(value)) if isinstance(value, str) else value
@@ -44,9 +51,17 @@ class _Text(logging.Formatter):
 def configure(fmt: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_JsonLines() if fmt == "json" else _Text())
-    log.handlers[:] = [handler]
-    log.setLevel(logging.INFO)
-    log.propagate = False
+    for logger in (log, _warnings):
+        logger.handlers[:] = [handler]
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+    # As text, Python prints its warnings as it always does; as JSON they become lines too.
+    logging.captureWarnings(fmt == "json")
+
+
+def json_lines() -> bool:
+    """Whether stderr carries JSON lines, where nothing else may be written (a progress bar)."""
+    return any(isinstance(handler.formatter, _JsonLines) for handler in log.handlers)
 
 
 def emit(level: int, event: str, message: str, **fields: Any) -> None:

@@ -30,6 +30,7 @@ class RuleGap:
     lacking: tuple[str, ...]  # entities that fail it
     unknown: tuple[str, ...]  # entities nobody could judge
     missing_signals: tuple[str, ...]
+    remedy: str = ""  # what would meet it, in words (reports from schema 3 on)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,22 @@ class Step:
         return STAGES[stage_index(self.stage) - 2]
 
 
+MET = "met"
+NOT_MET = "not met"
+BELOW_OBSERVED = "below observed"
+NOT_APPLICABLE_STATUS = "not applicable"
+# What each status of a target means, said once in every format of the plan.
+MEANING = {
+    MET: "every sub-competency that applies to what was scanned is at the target stage or "
+         "above; those that do not apply do not count, and a Beginner target is always met",
+    NOT_MET: "a sub-competency that applies is below the target stage, or could not be "
+             "judged",
+    BELOW_OBSERVED: "met, with the target under the competency's observed stage: nothing "
+                    "to do there",
+    NOT_APPLICABLE_STATUS: "no sub-competency of the competency applies to what was scanned",
+}
+
+
 @dataclass(frozen=True)
 class Standing:
     """A competency against its target."""
@@ -66,6 +83,17 @@ class Standing:
     due: str | None
     met: bool
     below_observed: bool  # the target asks for less than the scan saw
+    applicable: int = 0  # sub-competencies that apply to what was scanned
+    at_target: int = 0  # of those, the ones at the target stage or above
+    unknown: int = 0  # of those, the ones whose stage could not be judged
+
+    @property
+    def status(self) -> str:
+        if not self.applicable:
+            return NOT_APPLICABLE_STATUS
+        if not self.met:
+            return NOT_MET
+        return BELOW_OBSERVED if self.below_observed else MET
 
 
 @dataclass(frozen=True)
@@ -73,20 +101,29 @@ class Plan:
     scan_id: str
     standings: tuple[Standing, ...]
     steps: tuple[Step, ...]
+    untargeted: tuple[tuple[str, str], ...] = ()  # (id, name) of competencies with no target
 
 
 def make_plan(document: dict[str, Any], targets: tuple[Target, ...]) -> Plan:
     wanted = {t.competency: t for t in targets}
     standings: list[Standing] = []
     steps: list[tuple[tuple[int, float, int], Step]] = []
+    untargeted: list[tuple[str, str]] = []
     order = 0
     for competency in document["competencies"]:
         target = wanted.get(competency["id"])
         if target is None:
+            untargeted.append((competency["id"], competency["name"]))
             continue
         own: list[Step] = []
+        applicable = at_target = unknown = 0
         for sub in competency["subcompetencies"]:
-            own += _steps(competency["id"], sub, target)
+            needed = _steps(competency["id"], sub, target)
+            own += needed
+            if sub["stage"] != NOT_APPLICABLE:
+                applicable += 1
+                at_target += not needed
+                unknown += sub["stage"] not in STAGES
         for step in own:
             order += 1
             # Unknown first (nothing can be planned on no evidence), then by the cell to
@@ -96,9 +133,11 @@ def make_plan(document: dict[str, Any], targets: tuple[Target, ...]) -> Plan:
         standings.append(Standing(
             competency["id"], competency["name"], competency["stage"], competency["score"],
             target.stage, target.owner, target.due, met=not own,
-            below_observed=stage_index(target.stage) < stage_index(competency["stage"])))
+            below_observed=stage_index(target.stage) < stage_index(competency["stage"]),
+            applicable=applicable, at_target=at_target, unknown=unknown))
     steps.sort(key=lambda pair: pair[0])
-    return Plan(document["scan"]["id"], tuple(standings), tuple(step for _, step in steps))
+    return Plan(document["scan"]["id"], tuple(standings), tuple(step for _, step in steps),
+                tuple(untargeted))
 
 
 def _steps(competency: str, sub: dict[str, Any], target: Target) -> list[Step]:
@@ -122,5 +161,5 @@ def _steps(competency: str, sub: dict[str, Any], target: Target) -> list[Step]:
 def _gaps(cell: dict[str, Any]) -> tuple[RuleGap, ...]:
     return tuple(RuleGap(rule["id"], rule["summary"], rule["outcome"], rule["message"],
                          tuple(rule["entities"]["fail"]), tuple(rule["entities"]["unknown"]),
-                         tuple(rule["missing_signals"]))
+                         tuple(rule["missing_signals"]), rule.get("remedy") or "")
                  for rule in cell["rules"] if rule["outcome"] in _BLOCKING)

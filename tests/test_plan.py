@@ -35,4 +35,13 @@ def test_steps_one_stage_at_a_time_lowest_first(cli: Callable[..., Any],
     assert [stage_index(s.stage) for s in known] == sorted(stage_index(s.stage) for s in known)
     standings = {s.competency: s for s in plan.standings}
     assert standings["people_culture"].met and not standings["plan_develop"].met
+    # A Beginner target is met by every sub-competency that applies, known or not.
+    people = standings["people_culture"]
+    assert people.at_target == people.applicable > 0 and people.status != "not met"
+    develop = standings["plan_develop"]
+    assert develop.status == "not met"
+    # the ones not at target are exactly those with steps
+    assert develop.applicable - develop.at_target == len({s.sub_id for s in plan.steps})
+    assert [name for _, name in plan.untargeted] == [
+        "Build & Test", "Release & Deploy", "Operate", "Observe & Respond"]
     assert all(s.competency == "plan_develop" for s in plan.steps)

@@ -77,7 +77,7 @@ def test_fleet_drill_down_per_repository(cli: Cli, make_repo: MakeRepo) -> None:
     good = make_repo(FILES, name="good")
     bare = make_repo({"README.md": "hi\n"}, name="bare")
     result = cli("scan", str(good.root), str(bare.root), "--no-store")
-    assert "By repository" in result.out
+    assert "Repository or account" in result.out
     document = json.loads(cli("scan", str(good.root), str(bare.root), "--format", "json",
                               "--no-store").out)
     by_repo = {r["entity"]: r for r in document["repositories"]}

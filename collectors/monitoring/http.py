@@ -5,18 +5,24 @@ client keeps those secrets out of every message it produces. It waits out rate
 limits (`Retry-After`, or the reset headers Datadog and PagerDuty send, and a
 bucket reported empty before the next request is sent), retries server errors and
 dropped connections with backoff, and counts its requests against the target's
-budget. An answer is read up to a size: a longer one fails its request.
+budget. An answer is read up to a size: a longer one fails its request. A server that
+cannot be reached is one plain line ("cannot reach the Prometheus server at
+http://prometheus:9090: connection refused (6 attempts)"), not the transport's own text,
+which names connection pools and retry objects nobody configured.
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import ssl
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from scanner.collectors.api import Answer, ApiError, parse_json, redacted
 from scanner.collectors.bounds import DEFAULT_MAX_RESPONSE_BYTES, Budget, cap_bodies
@@ -44,14 +50,20 @@ class HttpSettings:
     max_requests: int = DEFAULT_MAX_REQUESTS
 
 
+class Unreachable(ApiError):
+    """No answer from the server after every attempt: refused, unresolvable, timed out."""
+
+
 class JsonApi:
     def __init__(self, base_url: str, headers: Mapping[str, str], secrets: Sequence[str],
-                 settings: HttpSettings = HttpSettings()) -> None:
+                 settings: HttpSettings = HttpSettings(), name: str = "the server") -> None:
+        """`name` is how messages call the server: "the Prometheus server"."""
         # Imported here, not at load: listing the collectors' signals must stay fast.
         import requests
         from requests.adapters import HTTPAdapter
 
         self.base_url = base_url.rstrip("/")
+        self.name = name
         self.settings = settings
         self._secrets = tuple(s for s in secrets if s)
         self._session = requests.Session()
@@ -95,8 +107,7 @@ class JsonApi:
                                                  timeout=self.settings.timeout_seconds)
             except requests.RequestException as exc:
                 if attempt >= self.settings.retries:
-                    raise ApiError(f"{verb} {path}: {type(exc).__name__}: "
-                                   f"{self.clean(exc)}") from None
+                    raise self._unreachable(url, exc, attempt + 1) from None
                 self._sleep(self._backoff(attempt))
                 attempt += 1
                 continue
@@ -118,6 +129,13 @@ class JsonApi:
             if 200 <= status < 300:
                 return Answer(status, data)
             return Answer(status, data, self.clean(f"HTTP {status}{_reason(response)}"))
+
+    def _unreachable(self, url: str, exc: BaseException, attempts: int) -> Unreachable:
+        parts = urlsplit(url)
+        tries = f" ({attempts} attempts)" if attempts > 1 else ""
+        return Unreachable(self.clean(
+            f"cannot reach {self.name} at {parts.scheme}://{parts.netloc}: "
+            f"{why_unreachable(exc, self.settings.timeout_seconds)}{tries}"))
 
     def _backoff(self, attempt: int) -> float:
         return float(min(self.settings.backoff_seconds * 2 ** attempt, 30.0))
@@ -152,6 +170,60 @@ class JsonApi:
 
     def _sleep(self, seconds: float) -> None:
         time.sleep(max(seconds, 0.0))
+
+
+def why_unreachable(exc: BaseException, timeout_seconds: float) -> str:
+    """Why a request got no answer, in a few words, from the errors under the one
+    `requests` raised (urllib3 wraps the socket's error in two of its own)."""
+    import requests
+
+    causes = list(_causes(exc))
+
+    def found(*kinds: type[BaseException]) -> BaseException | None:
+        return next((cause for cause in causes if isinstance(cause, kinds)), None)
+
+    if found(ConnectionRefusedError):
+        return "connection refused"
+    if found(socket.gaierror):
+        return "its host name does not resolve"
+    if (untrusted := found(ssl.SSLCertVerificationError)) is not None:
+        detail = getattr(untrusted, "verify_message", "") or "not trusted"
+        return f"its TLS certificate was not accepted ({detail})"
+    if found(ssl.SSLError, requests.exceptions.SSLError):
+        return "the TLS handshake failed"
+    if found(requests.exceptions.ConnectTimeout):
+        return f"no connection within {timeout_seconds:g} s"
+    if found(requests.exceptions.ReadTimeout, TimeoutError):
+        return f"no answer within {timeout_seconds:g} s"
+    if found(requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+        return "the answer was cut off"
+    if found(requests.exceptions.TooManyRedirects):
+        return "too many redirects"
+    if found(requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
+             requests.exceptions.MissingSchema):
+        return "the URL is not one requests can follow"
+    # http.client's RemoteDisconnected is a ConnectionResetError.
+    if found(ConnectionResetError, ConnectionAbortedError, BrokenPipeError):
+        return "the connection was dropped"
+    failed = next((cause for cause in causes if isinstance(cause, OSError) and cause.errno), None)
+    if failed is not None and failed.errno is not None:
+        return os.strerror(failed.errno).lower()  # "no route to host", "network is unreachable"
+    return f"no answer ({type(exc).__name__})"
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and what lies under it: causes, contexts, urllib3's `reason` and exceptions
+    carried as arguments; each once, and not too deep to follow."""
+    pending, seen = [exc], set[int]()
+    while pending and len(seen) < 32:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        pending += [inner for inner in (getattr(current, "reason", None), current.__cause__,
+                                        current.__context__, *current.args)
+                    if isinstance(inner, BaseException)]
 
 
 def _seconds(value: str) -> float | None:

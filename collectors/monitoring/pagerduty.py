@@ -78,6 +78,10 @@ class PagerDutyCollector(ToolCollector):
     id: ClassVar[str] = "pagerduty"
     title: ClassVar[str] = "PagerDuty API (incidents, log entries, notes)"
     signals: ClassVar[tuple[SignalSpec, ...]] = (*INCIDENTS, *ONCALL)
+    server: ClassVar[str] = "the PagerDuty API"
+    secrets_hold: ClassVar[Mapping[str, str]] = {
+        "token_env": "a read-only PagerDuty REST API key (or an OAuth token with "
+                     "incidents.read)"}
 
     @classmethod
     def configure_target(cls, raw: Any, where: v.Where, base: Path) -> Target:
@@ -107,10 +111,6 @@ class PagerDutyCollector(ToolCollector):
 
     def secret_options(self, options: Mapping[str, Any]) -> Sequence[str]:
         return ("token_env",)
-
-    def unset(self, variables: str) -> str:
-        return (f"environment variable {variables} is not set; export a read-only REST API "
-                "key (or an OAuth token with incidents.read)")
 
     def headers(self, secrets: Sequence[str]) -> dict[str, str]:
         return {"Authorization": f"Token token={secrets[0]}",

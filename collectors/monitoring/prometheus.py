@@ -39,6 +39,9 @@ class PrometheusCollector(ToolCollector):
     title: ClassVar[str] = "Prometheus rules API (SLO recording rules and burn-rate alerts)"
     signals: ClassVar[tuple[SignalSpec, ...]] = PROMETHEUS_SLOS
     url_option: ClassVar[str] = "url"
+    server: ClassVar[str] = "the Prometheus server"
+    secrets_hold: ClassVar[Mapping[str, str]] = {
+        "token_env": "the bearer token the Prometheus server expects"}
 
     @classmethod
     def configure_target(cls, raw: Any, where: v.Where, base: Path) -> Target:
@@ -54,10 +57,6 @@ class PrometheusCollector(ToolCollector):
 
     def secret_options(self, options: Mapping[str, Any]) -> Sequence[str]:
         return ("token_env",) if "token_env" in options else ()
-
-    def unset(self, variables: str) -> str:
-        return (f"environment variable {variables} is not set; export the bearer token the "
-                "server expects")
 
     def headers(self, secrets: Sequence[str]) -> dict[str, str]:
         headers = {"Accept": "application/json"}

@@ -15,10 +15,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 
 from scanner import __version__
 from scanner.cli.commands import all_commands
-from scanner.cli.common import OneLineParser
+from scanner.cli.common import OneLineParser, log_option
 from scanner.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     for command in all_commands():
         sub = commands.add_parser(command.name, help=command.help)
         command.arguments(sub)
+        log_option(sub)  # every command may say something on stderr
         sub.set_defaults(handler=command.run)
     return parser
 
@@ -47,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
+        _configure_logs(_log_format_given(argv))  # so a usage error is a JSON line too
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help()
@@ -74,10 +77,25 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def _log_format_given(argv: list[str] | None) -> str | None:
+    """`--log-format` as given on the command line, read before the rest is parsed (a
+    value it does not take is left for the parser to refuse)."""
+    from scanner.logs import LOG_FORMATS
+
+    words = sys.argv[1:] if argv is None else argv
+    for index, word in enumerate(words):
+        value = word.partition("=")[2] if word.startswith("--log-format=") else \
+            words[index + 1] if word == "--log-format" and index + 1 < len(words) else None
+        if value in LOG_FORMATS:
+            return value
+    return None
+
+
 def _configure_logs(given: str | None) -> None:
     from scanner.logs import ENV_LOG_FORMAT, LOG_FORMATS, configure
 
     fmt = given or os.environ.get(ENV_LOG_FORMAT) or "text"
     if fmt not in LOG_FORMATS:
+        configure("text")  # the complaint itself must be readable
         raise UserError(f"${ENV_LOG_FORMAT}={fmt}: use one of {', '.join(LOG_FORMATS)}")
     configure(fmt)

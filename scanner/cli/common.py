@@ -40,8 +40,13 @@ def open_store(db: str | None, config: Config) -> Any:
 
 def write_output(text: str, output: Path | None) -> None:
     """Every report and listing leaves through here: credentials masked (a report quotes
-    sources' own words: refusals, errors, notes), then made printable."""
+    sources' own words: refusals, errors, notes), then made printable. Written to a file,
+    the report is announced on stderr like every other message (a JSON line with
+    `--log-format json`)."""
+    import logging
+
     from scanner.credentials import redact
+    from scanner.logs import emit
 
     text = printable(redact(text))
     if output is None:
@@ -52,11 +57,17 @@ def write_output(text: str, output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UserError(f"cannot write the report to {output}: {exc.strerror}") from None
-    print(f"report written to {output}", file=sys.stderr)
+    emit(logging.INFO, "report_written", f"report written to {output}", path=str(output))
 
 
 def output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, help="report format (default: table)")
+    parser.add_argument("--detail", action="store_true",
+                        help="every reason and open requirement, not only the strongest "
+                             "evidence and the next step (table)")
+    parser.add_argument("--explain", action="store_true",
+                        help="as --detail, with the rule and signal ids behind each verdict "
+                             "(table, Markdown)")
     parser.add_argument("--output", type=Path, metavar="FILE", help="write the report here")
     parser.add_argument("--db", metavar="PATH_OR_URL",
                         help="the store: a SQLite file or database URL "

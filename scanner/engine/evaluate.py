@@ -31,7 +31,8 @@ from scanner.engine.rule import (
     Rule,
     ThresholdRef,
 )
-from scanner.evidence import Evidence, EvidenceIndex, count, kind_plural
+from scanner.evidence import Evidence, EvidenceIndex, count, kind_plural, kind_singular
+from scanner.units import amount
 
 PASS = "pass"
 FAIL = "fail"
@@ -232,16 +233,20 @@ class Evaluator:
         missing = tuple(sorted({s for c in enriched for s in c.missing}))
         if not numbers or (aggregate.fn == "ratio" and denominators == 0):
             return RuleResult(rule, NO_EVIDENCE,
-                              f"no {kind_plural(rule.over)} report "
-                              f"{', '.join(aggregate.signals())}",
+                              f"not measured in any {kind_singular(rule.over)}",
                               tuple(enriched), tuple(excluded), waived, missing_signals=missing)
         value = _reduce(aggregate.fn, numbers, numerators, denominators)
         expected = _resolve(aggregate.value, self.thresholds)
         holds = OPERATORS[aggregate.op].compare(value, expected)
-        described = OPERATORS[aggregate.op].describe
         reporting = sum(1 for c in enriched if c.result)
-        message = (f"{aggregate.fn} over {count(reporting, rule.over)} is "
-                   f"{_fmt(value)}; needs a value that {described} {_fmt(expected)}")
+        measured = aggregate.numerator if aggregate.fn == "ratio" else aggregate.signal
+        assert measured is not None
+        shown = "share" if aggregate.fn == "ratio" else measured
+        found = amount(shown, value)
+        bound = BOUND_WORDS.get(aggregate.op, OPERATORS[aggregate.op].describe)
+        message = (f"{found} ({count(reporting, rule.over)})" if reporting == 1 else
+                   f"{AGGREGATE_WORDS[aggregate.fn]} over {count(reporting, rule.over)} is "
+                   f"{found}") + f"; needs {bound} {amount(shown, expected)}"
         if reporting < len(enriched):
             message += f" ({len(enriched) - reporting} of {len(enriched)} do not report it)"
         # The aggregate describes the fleet when enough of it reports the signal; with
@@ -251,6 +256,12 @@ class Evaluator:
             if coverage >= self.thresholds.get("aggregate_coverage", 1.0) else NO_EVIDENCE
         return RuleResult(rule, outcome, message, tuple(enriched), tuple(excluded), waived,
                           aggregate_value=value, missing_signals=missing)
+
+
+AGGREGATE_WORDS = {"median": "median", "p90": "90th percentile", "mean": "mean", "sum": "total",
+                   "min": "lowest", "max": "highest", "ratio": "share"}
+BOUND_WORDS = {"lte": "at most", "lt": "less than", "gte": "at least", "gt": "more than",
+               "eq": "exactly", "ne": "other than"}
 
 
 def _reduce(fn: str, numbers: list[float], numerators: float, denominators: float) -> float:
@@ -268,10 +279,6 @@ def _reduce(fn: str, numbers: list[float], numerators: float, denominators: floa
     if fn == "min":
         return min(numbers)
     return max(numbers)
-
-
-def _fmt(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def _resolve(value: Any, thresholds: Mapping[str, float]) -> Any:

@@ -8,23 +8,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.compare import AGREE, MAX_ENTITIES, OVER, UNDER, Comparison, Finding
+from scanner.compare import AGREE, MAX_ENTITIES, OVER, UNDER, VERDICTS, Comparison, Finding
+from scanner.reports import leaders as layout
+from scanner.reports.table import terminal_width
 from scanner.reports.view import DocumentView, score_text, stage_name
 from scanner.survey.combine import SelfAssessment
 from scanner.survey.questions import answer_name
 
+# Places shown per contradicting rule; the JSON has them all.
+MAX_PLACES = 3
+
 
 def compare_document(comparison: Comparison, claimed: SelfAssessment,
-                     scan: dict[str, Any]) -> dict[str, Any]:
+                     scan: dict[str, Any], config_file: str | None = None) -> dict[str, Any]:
     names = DocumentView(scan).names
     return {
         "kind": "comparison",
-        "scan": {"id": scan["scan"]["id"], "finished_at": scan["scan"]["finished_at"]},
+        "scan": layout.scan_section(scan, config_file),
         "model": scan["model"],
         "respondents": list(comparison.respondents),
         "summary": {verdict: comparison.count(verdict)
-                    for verdict in ("agree", "over-rated", "under-rated", "not observable",
-                                    "not answered")},
+                    for verdict in VERDICTS},
         "competencies": [{"id": c["id"], "name": c["name"], "observed": c["stage"],
                           "observed_score": c["score"],
                           "self_score": claimed.competency_score(c["id"])}
@@ -47,6 +51,8 @@ def _explain(name: str, claimed: str | None, observed: str, verdict: str) -> str
         return f"nobody knew for {name.lower()}; the scan observed {stage_name(observed)}"
     if verdict == "not observable":
         return f"{said}; the scan could not tell ({stage_name(observed)} observed)"
+    if verdict == "not applicable":
+        return f"{said}; nothing the scan saw is of the kind it speaks of, so it does not apply"
     if verdict == "agree":
         return f"{said}; the scan agrees"
     return f"{said}; the scan observed {stage_name(observed)}"
@@ -71,33 +77,47 @@ def _gap(gap: int | None) -> str:
     return "-" if gap is None else f"{gap:+d}"
 
 
-def render_compare_table(document: dict[str, Any]) -> str:
-    summary = document["summary"]
-    lines = [f"Self-reported ({', '.join(document['respondents'])}) against scan "
-             f"{document['scan']['id']}",
-             ", ".join(f"{n} {v}" for v, n in summary.items()), "",
-             f"{'Competency':<22} {'Observed':>8} {'Self':>6}"]
-    for competency in document["competencies"]:
-        lines.append(f"{competency['name']:<22} {score_text(competency['observed_score']):>8} "
-                     f"{score_text(competency['self_score']):>6}")
-    lines += ["", f"{'Sub-competency':<42} {'Self':<13} {'Observed':<13} {'Gap':>3}  Verdict"]
-    for cell in document["cells"]:
-        observed = stage_name(cell["observed"], cell["lower_bound"])
-        lines.append(f"{cell['name']:<42} {answer_name(cell['self']):<13} {observed:<13} "
-                     f"{_gap(cell['gap']):>3}  {cell['verdict']}")
-        if cell["evidence"]:
-            lines.append(f"    {cell['explanation']}:")
-            for finding in cell["evidence"]:
-                lines.append(f"      - {finding['text']}")
-                lines += [f"          at {loc}" for loc in finding["locators"][:3]]
+def _counts(summary: dict[str, int]) -> str:
+    """`2 over-rated, 27 not answered`: the verdicts given, in the order of VERDICTS."""
+    return ", ".join(f"{n} {v}" for v, n in summary.items() if n) or "nothing compared"
+
+
+def render_compare_table(document: dict[str, Any], width: int | None = None) -> str:
+    width = width or terminal_width()
+    lines = layout.wrap(f"Self-reported ({', '.join(document['respondents'])}) against:", width,
+                 "", "  ")
+    lines += layout.scan_heading(document["scan"], width)
+    lines += layout.wrap(_counts(document["summary"]), width)
+    lines.append("")
+    lines += layout.columns(
+        (layout.Column("Competency"), layout.Column("Observed score", right=True),
+         layout.Column("Self score", right=True)),
+        [(c["name"], score_text(c["observed_score"]), score_text(c["self_score"]))
+         for c in document["competencies"]], width)
+    lines.append("")
+    lines += layout.columns(
+        (layout.Column("Sub-competency"), layout.Column("Self"), layout.Column("Observed"),
+         layout.Column("Gap", right=True), layout.Column("Verdict")),
+        [(cell["name"], answer_name(cell["self"]),
+          stage_name(cell["observed"], cell["lower_bound"]), _gap(cell["gap"]),
+          cell["verdict"]) for cell in document["cells"]], width)
+    disagreements = [cell for cell in document["cells"] if cell["evidence"]]
+    if disagreements:
+        lines += ["", "Why they disagree"]
+    for cell in disagreements:
+        lines += layout.wrap(f"{cell['name']}: {cell['explanation']}", width, "  ", "    ")
+        for finding in cell["evidence"]:
+            lines += layout.wrap(finding["text"], width, "    - ", " " * 6)
+            for place in finding["locators"][:MAX_PLACES]:
+                lines += layout.wrap(f"at {place}", width, " " * 8, " " * 10)
     return "\n".join(lines) + "\n"
 
 
 def render_compare_markdown(document: dict[str, Any]) -> str:
     lines = ["# Self-reported against observed", "",
-             f"Respondents: {', '.join(document['respondents'])}; scan "
-             f"`{document['scan']['id']}`.  ",
-             ", ".join(f"{n} {v}" for v, n in document["summary"].items()), "",
+             f"Respondents: {', '.join(document['respondents'])}; "
+             f"{layout.markdown_scan(document['scan'])}.  ",
+             _counts(document["summary"]), "",
              "| Sub-competency | Self | Observed | Gap | Verdict |", "|---|---|---|---|---|"]
     for cell in document["cells"]:
         lines.append(f"| {cell['name']} | {answer_name(cell['self'])} | "
@@ -110,7 +130,7 @@ def render_compare_markdown(document: dict[str, Any]) -> str:
         for cell in disagreements:
             lines.append(f"- **{cell['name']}**: {cell['explanation']}")
             for finding in cell["evidence"]:
-                where = "; ".join(f"`{loc}`" for loc in finding["locators"][:3])
+                where = "; ".join(f"`{loc}`" for loc in finding["locators"][:MAX_PLACES])
                 lines.append(f"  - {finding['text'].replace('|', '/')}"
                              + (f" ({where})" if where else ""))
         lines.append("")

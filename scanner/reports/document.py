@@ -16,10 +16,10 @@ from scanner import __version__
 from scanner.engine.evaluate import RuleResult
 from scanner.evidence import entity_kind
 from scanner.problems import ERROR, Problem
-from scanner.scoring.scorer import Assessment, CellVerdict, SubScore
+from scanner.scoring.scorer import Assessment, CellVerdict, NextStep, SubScore
 from scanner.waivers import Waiver
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,8 @@ def build_document(assessment: Assessment, scan: ScanInfo,
                     for w in waivers],
         "overall": {"stage": assessment.stage, "score": assessment.score,
                     "confidence": assessment.confidence},
+        "signals": {name: {"description": description}
+                    for name, description in assessment.glossary.items()},
         "competencies": [
             {
                 "id": competency.id,
@@ -89,14 +91,28 @@ def _sub(score: SubScore) -> dict[str, Any]:
         "stage": score.stage,
         "confidence": score.confidence,
         "cells": [_cell(cell, score.sub.cells.get(cell.stage, "")) for cell in score.cells],
-        "next": {"stage": score.next.stage, "missing": list(score.next.missing)}
-        if score.next else None,
+        "next": _next(score.next) if score.next else None,
     }
     if score.reason:
         data["reason"] = score.reason
     if score.lower_bound:
         data["lower_bound"] = True
     return data
+
+
+def _next(step: NextStep) -> dict[str, Any]:
+    return {
+        "stage": step.stage,
+        "missing": list(step.missing),
+        "requirements": [
+            {"status": requirement.status,
+             "rules": [result.rule.id for result in requirement.results],
+             "unsettled": [{"signal": item.signal, "description": item.description,
+                            "sources": [{"id": source.id, "title": source.title}
+                                        for source in item.sources],
+                            "looked": item.looked} for item in requirement.unsettled]}
+            for requirement in step.requirements],
+    }
 
 
 def _cell(cell: CellVerdict, criterion: str) -> dict[str, Any]:
@@ -115,6 +131,7 @@ def _rule(result: RuleResult) -> dict[str, Any]:
     return {
         "id": result.rule.id,
         "summary": result.rule.summary,
+        "remedy": result.rule.remedy,
         "outcome": result.outcome,
         "message": result.message,
         "signals": result.rule.criterion_signals(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.model import STAGES
+from scanner.reports.brief import brief, ids_line, settle_lines
 from scanner.reports.view import DocumentView, percent, score_text, stage_name
 
 
@@ -12,15 +13,20 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(document: dict[str, Any]) -> str:
+def render_markdown(document: dict[str, Any], *, explain: bool = False) -> str:
+    """Plain words throughout; `explain` adds each sub-competency's rule and signal ids."""
     view = DocumentView(document)
     heading = view.heading()
     lines = [f"# {heading[0]}", ""] + [f"{line}  " for line in heading[1:]] + [""]
+    problems = view.problems()
+    if problems:  # often the cause of an unknown: read first
+        lines += ["## Read with care", ""] + [f"- {_cell(p)}" for p in problems] + [""]
     lines += ["| Competency | Stage | Score | Confidence |", "|---|---|---|---|"]
     for competency in document["competencies"]:
         lines.append(f"| {_cell(competency['name'])} | {stage_name(competency['stage'])} | "
                      f"{score_text(competency['score'])} | {percent(competency['confidence'])} |")
     lines.append("")
+    briefs = []
     for competency, subs in view.subs():
         lines += [f"## {competency['name']}: {stage_name(competency['stage'])}", "",
                   "| Sub-competency | Stage | Confidence | Evidence |", "|---|---|---|---|"]
@@ -31,8 +37,9 @@ def render_markdown(document: dict[str, Any]) -> str:
                          f"{confidence} | "
                          f"{_cell(where or sub.reason)} |")
         lines.append("")
-        for sub in subs:
-            if not sub.backing and not sub.missing:
+        for raw, sub in zip(competency["subcompetencies"], subs, strict=True):
+            briefs.append((sub.name, brief(raw, sub)))
+            if not sub.backing and not sub.missing and not explain:
                 continue
             lines += [f"### {sub.name}: {stage_name(sub.stage)}", ""]
             for backing in sub.backing:
@@ -43,6 +50,8 @@ def render_markdown(document: dict[str, Any]) -> str:
             if sub.next_stage and sub.missing:
                 lines.append(f"- **Missing for {stage_name(sub.next_stage)}**:")
                 lines += [f"  - {missing}" for missing in sub.missing]
+            if explain:
+                lines.append(f"- ids: {_cell(ids_line(raw))}")
             lines.append("")
     repositories = view.repositories()
     if len(repositories) > 1:
@@ -61,7 +70,7 @@ def render_markdown(document: dict[str, Any]) -> str:
     gates = view.gates()
     if gates:
         lines += ["## Gates", ""] + [f"- {_cell(g)}" for g in gates] + [""]
-    problems = view.problems()
-    if problems:
-        lines += ["## Problems", ""] + [f"- {_cell(p)}" for p in problems] + [""]
+    settle = settle_lines(briefs)
+    if settle:
+        lines += ["## Not scanned", ""] + [f"- {_cell(line)}" for line in settle] + [""]
     return "\n".join(lines)

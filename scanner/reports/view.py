@@ -13,6 +13,7 @@ from typing import Any
 
 from scanner.evidence import count
 from scanner.model import STAGE_NAMES
+from scanner.units import amount
 
 MAX_LOCATORS = 3
 
@@ -59,8 +60,21 @@ class DocumentView:
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
         entities = [e["id"] for e in document.get("entities", [])]
-        self.multi = len(entities) > 1
+        # a repository's services live inside it: a scan of one repository names no places
+        # by repository
+        self.multi = len([e for e in entities if not e.startswith("service:")]) > 1
         self.names = _short_names(entities, document.get("repositories", []))
+        self.glossary = {name: str(entry["description"])
+                         for name, entry in (document.get("signals") or {}).items()}
+
+    def said(self, item: dict[str, Any]) -> str:
+        """One observation in words: the collector's note, else what the signal means and
+        its value in units."""
+        if item.get("note"):
+            return str(item["note"])
+        meaning = self.glossary.get(item["signal"])
+        value = in_words(item["signal"], item["value"])
+        return f"{meaning}: {value}" if meaning else value
 
     @property
     def scan(self) -> dict[str, Any]:
@@ -107,8 +121,11 @@ class DocumentView:
                 continue
             if cell["stage"] == "beginner":
                 floor = cell.get("evidence", [])
+                failed = [rule for above in sub["cells"] if above["stage"] == "intermediate"
+                          for rule in above["rules"] if rule["outcome"] == "fail"]
                 backing.append(Backing("beginner", "Intermediate is not met",
-                                       _floor_detail(floor), tuple(self._locators(floor))))
+                                       self._floor_detail(floor, failed),
+                                       tuple(self._locators(floor))))
             for rule in cell["rules"]:
                 if rule["outcome"] == "pass":
                     backing.append(Backing(cell["stage"], rule["summary"], rule["message"],
@@ -118,6 +135,17 @@ class DocumentView:
                        bool(sub.get("lower_bound")), sub["confidence"], tuple(backing),
                        nxt.get("stage"),
                        tuple(nxt.get("missing", [])), sub.get("reason", ""))
+
+    def _floor_detail(self, items: list[dict[str, Any]], failed: list[dict[str, Any]]) -> str:
+        """What showed Intermediate missing: the evidence in words, else the failed rule's
+        headline and measure."""
+        if items:
+            said = self.said(items[0])
+        elif failed:
+            said = f"{headline(failed[0]['summary'])}: {failed[0]['message']}"
+        else:
+            return ""
+        return said + (f" (and {len(items) - 1} more)" if len(items) > 1 else "")
 
     def _locators(self, items: list[dict[str, Any]]) -> list[str]:
         found: list[str] = []
@@ -173,13 +201,20 @@ def _telling(rule: dict[str, Any]) -> list[dict[str, Any]]:
     return items or rule["evidence"]
 
 
-def _floor_detail(items: list[dict[str, Any]]) -> str:
-    """What showed Intermediate missing, in the collector's words where it gave them."""
-    if not items:
-        return ""
-    first = items[0]
-    said = first.get("note") or f"{first['signal']} = {first['value']!r}"
-    return said + (f"; {len(items) - 1} more" if len(items) > 1 else "")
+def in_words(signal: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return amount(signal, value)
+    if isinstance(value, list):
+        shown = ", ".join(map(str, value[:5]))
+        return (shown + (f" and {len(value) - 5} more" if len(value) > 5 else "")) or "none"
+    return str(value)
+
+
+def headline(summary: str) -> str:
+    """A rule's summary without its parenthesised explanation."""
+    return summary.split(" (", 1)[0]
 
 
 def _short_names(entities: list[str],

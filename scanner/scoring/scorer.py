@@ -9,10 +9,11 @@
   the stage is `unknown` (missing data never pulls a score down).  A stage
   reached below an undecidable cell is a lower bound.
 * A sub-competency none of whose cells applies to anything scanned (a library
-  has no deployments) is `not_applicable`, with the reason in plain words; it
-  is left out of scores and of confidence.  Inside a cell, a rule that applies
-  to nothing is ignored, so the rules of a cell must together cover every kind
-  of entity the cell speaks of: not applicable never meets a cell alone.
+  has no deployments), or whose Intermediate cell does not, is `not_applicable`,
+  with the reason in plain words; it is left out of scores and of confidence.
+  Inside a cell, a rule that applies to nothing is ignored, so the rules of a
+  cell must together cover every kind of entity the cell speaks of: not
+  applicable never meets a cell alone.
 * Competency and overall scores are the mean of known stage indices (1-4);
   confidence is the share of applicable sub-competencies with a known stage.
 """
@@ -34,13 +35,12 @@ from scanner.model import (
     SubCompetency,
     stage_index,
 )
-from scanner.signals import SignalCatalogue
+from scanner.signals import SignalCatalogue, SourceInfo
 
 MET = "met"
 NOT_MET = "not_met"
 UNDETERMINED = "undetermined"
 CELL_NOT_APPLICABLE = "not_applicable"
-MAX_NAMED_ENTITIES = 5
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,32 @@ class CellVerdict:
 
 
 @dataclass(frozen=True)
+class Unsettled:
+    """A signal a requirement waits for. `looked` says a source that reports it was
+    scanned and could not measure it (too little history, a CI file not read), rather than
+    that no such source was scanned."""
+
+    signal: str
+    description: str
+    sources: tuple[SourceInfo, ...]
+    looked: bool
+
+
+@dataclass(frozen=True)
+class OpenRequirement:
+    """One requirement of the next cell that is not met (`not_met`) or not known
+    (`unknown`): the rules that could still meet it, and what would settle them."""
+
+    status: str
+    results: tuple[RuleResult, ...]
+    unsettled: tuple[Unsettled, ...] = ()
+
+
+@dataclass(frozen=True)
 class NextStep:
     stage: str
     missing: tuple[str, ...]
+    requirements: tuple[OpenRequirement, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +123,8 @@ class Assessment:
     confidence: float
     competencies: tuple[CompetencyScore, ...]
     entities: tuple[str, ...] = field(default=())
+    # what each signal in the evidence means, in words, so reports can say it without ids
+    glossary: dict[str, str] = field(default_factory=dict)
 
 
 def stage_for_score(score: float | None, how: str) -> str:
@@ -115,8 +140,10 @@ class Scorer:
         self.model = model
         self.catalogue = catalogue
         self.options = options or ScoringOptions()
+        self._reported: set[str] = set()  # sources that reported anything in this scan
 
     def assess(self, results: Sequence[RuleResult], index: EvidenceIndex) -> Assessment:
+        self._reported = {item.source for item in index}
         by_sub: dict[str, list[RuleResult]] = {}
         for result in results:
             by_sub.setdefault(result.rule.subcompetency, []).append(result)
@@ -139,8 +166,11 @@ class Scorer:
                           if s.stage != STAGE_NOT_APPLICABLE]
             confidence = round(sum(1 for s in applicable if s.stage != UNKNOWN)
                                / max(1, len(applicable)), 2)
+        glossary = {signal: spec.description for signal in sorted({e.signal for e in index})
+                    if (spec := self.catalogue.get(signal)) is not None}
         return Assessment(self.model, stage_for_score(score, self.options.stage_from_score),
-                          score, confidence, tuple(competencies), tuple(index.entities()))
+                          score, confidence, tuple(competencies), tuple(index.entities()),
+                          glossary)
 
     @staticmethod
     def _mean(stages: Sequence[str]) -> tuple[float | None, float]:
@@ -172,14 +202,14 @@ class Scorer:
             stage = cell.stage
         if stage == UNKNOWN and stopped is not None and stopped.status == NOT_MET:
             stage = "beginner"  # Intermediate is shown not to hold: Beginner is established
-        next_step = NextStep(stopped.stage, tuple(self._missing(stopped))) if stopped else None
+        next_step = self._next_step(stopped) if stopped else None
         if stage == UNKNOWN:
             assert stopped is not None and next_step is not None
             if stopped.status == CELL_NOT_APPLICABLE:
-                why = sorted({r.message for r in stopped.results if not r.unobserved})
-                return SubScore(sub, UNKNOWN, 0.0, cells, next_step,
-                                f"not applicable at {STAGE_NAMES[stopped.stage]}: "
-                                + "; ".join(why))
+                # The first cell speaks of nothing that was scanned: the climb cannot start,
+                # and that is an answer (not applicable), not a gap in the evidence.
+                return SubScore(sub, STAGE_NOT_APPLICABLE, 1.0, cells, None,
+                                _not_applicable_reason(stopped.results))
             return SubScore(sub, UNKNOWN, 0.0, cells, next_step,
                             f"{STAGE_NAMES[stopped.stage]} could not be judged: "
                             + "; ".join(next_step.missing))
@@ -191,36 +221,36 @@ class Scorer:
         return SubScore(sub, stage, round(len(decided) / len(groups), 2), cells, next_step,
                         lower_bound=stopped is not None and stopped.status != NOT_MET)
 
-    def _missing(self, cell: CellVerdict) -> list[str]:
+    def _next_step(self, cell: CellVerdict) -> NextStep:
         if not cell.results:
-            return ["no rule decides this cell yet"]
+            return NextStep(cell.stage, ("no rule decides this cell yet",))
         lines: list[str] = []
+        open_: list[OpenRequirement] = []
         for group in requirements(cell.results):
-            if requirement_outcome(group) in (PASS, NOT_APPLICABLE):
+            outcome = requirement_outcome(group)
+            if outcome in (PASS, NOT_APPLICABLE):
                 continue
-            texts = [self._missing_rule(result) for result in group
-                     if result.outcome not in (PASS, NOT_APPLICABLE)]
+            still = tuple(r for r in group if r.outcome not in (PASS, NOT_APPLICABLE))
+            texts = [f"{r.rule.summary}: {r.message}" for r in still]
             lines.append(texts[0] if len(texts) == 1 else "one of: " + " | ".join(texts))
-        return lines
+            # An alternative whose source was not scanned could still meet a failed one.
+            unsettled = self._unsettled(still)
+            open_.append(OpenRequirement(NOT_MET if outcome == FAIL else UNKNOWN, still,
+                                         unsettled))
+        return NextStep(cell.stage, tuple(lines), tuple(open_))
 
-    def _missing_rule(self, result: RuleResult) -> str:
-        text = f"{result.rule.summary}: {result.message}"
-        if result.outcome == FAIL:
-            failing = result.entities_with(False)
-            if failing:
-                text += f"; not met by {_names(failing)}"
-        else:
-            signals = list(result.missing_signals) or result.rule.signals()
-            text += f"; would be settled by {self._settle_text(signals)}"
-        return text
-
-    def _settle_text(self, signals: Sequence[str]) -> str:
-        parts: list[str] = []
-        for signal in signals:
-            sources = self.catalogue.sources(signal)
-            titles = ", ".join(s.title for s in sources) or "a collector not installed"
-            parts.append(f"{signal} ({titles})")
-        return "; ".join(parts)
+    def _unsettled(self, results: Sequence[RuleResult]) -> tuple[Unsettled, ...]:
+        found: dict[str, Unsettled] = {}
+        for result in results:
+            if result.outcome != NO_EVIDENCE:
+                continue
+            for signal in list(result.missing_signals) or result.rule.signals():
+                spec = self.catalogue.get(signal)
+                sources = tuple(self.catalogue.sources(signal))
+                found.setdefault(signal, Unsettled(
+                    signal, spec.description if spec else signal, sources,
+                    any(source.id in self._reported for source in sources)))
+        return tuple(found.values())
 
 
 def _floor(intermediate: CellVerdict) -> CellVerdict:
@@ -297,9 +327,3 @@ def _not_applicable_reason(results: Sequence[RuleResult]) -> str:
     if scopes:
         return f"no {scopes[0]} among what was scanned"
     return "; ".join(sorted({r.message for r in results if r.outcome == NOT_APPLICABLE}))
-
-
-def _names(entities: Sequence[str]) -> str:
-    shown = ", ".join(entities[:MAX_NAMED_ENTITIES])
-    extra = len(entities) - MAX_NAMED_ENTITIES
-    return f"{shown} and {extra} more" if extra > 0 else shown

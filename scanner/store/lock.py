@@ -10,14 +10,18 @@ lock file of scanner/lock.py instead.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC
 
 import sqlalchemy as sa
 
 from scanner.errors import UserError
+from scanner.lock import holder
 from scanner.store.store import Store, describe_url
+
+# How a scan names its connection (scanner/store/store.py: holder_name).
+_SCANNER_SESSION = re.compile(r"maturity-scanner on (?P<host>\S+) pid (?P<pid>\d+)")
 
 _HOLDER = sa.text("""
     select a.application_name, a.client_addr, a.backend_start
@@ -56,8 +60,8 @@ def _holder(conn: sa.Connection, key: int) -> str:
     row = conn.execute(_HOLDER, {"high": unsigned >> 32, "low": unsigned & 0xFFFF_FFFF}).first()
     conn.commit()
     if row is None or not row.application_name:
-        return "another scanner"
-    where = f" from {row.client_addr}" if row.client_addr else ""
-    since = f" since {row.backend_start.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" \
-        if row.backend_start else ""
-    return f"{row.application_name}{where}{since}"
+        return "another scanner (this database user may not see which)"
+    session = _SCANNER_SESSION.fullmatch(row.application_name)
+    named = holder(int(session["pid"]), session["host"], row.backend_start) if session \
+        else row.application_name
+    return named + (f", connected from {row.client_addr}" if row.client_addr else "")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -233,7 +234,8 @@ def test_a_child_of_a_killed_lock_holder_does_not_keep_the_lock(tmp_path: Path) 
                 os.kill(pid, signal.SIGKILL)
     err = taken.stderr.decode()
     assert taken.returncode == 0, err
-    assert f"(pid {holder.pid} since " in err and "taken over" in err, err
+    assert f"(pid {holder.pid} on host {socket.gethostname()} since " in err, err
+    assert "taken over" in err, err
     assert lock.read_text() == ""  # released by the run that took it over
 
 

@@ -57,9 +57,14 @@ def test_every_subcompetency_appears_unknown_when_nothing_was_collected() -> Non
     assert {s.stage for s in subs} == {"unknown"}
     patching = sub(assessment, "operate.patching")
     assert patching.reason.startswith("Intermediate could not be judged: ")
-    assert "would be settled by repo.dependency_updates.tools (GitHub API (organisations and " \
-        "repositories), GitLab API (groups and projects), local git repository)" \
-        in patching.reason
+    assert "repo.dependency_updates.tools" not in patching.reason  # words, not ids
+    assert patching.next is not None
+    waiting = {item.signal: item for requirement in patching.next.requirements
+               for item in requirement.unsettled}
+    updates = waiting["repo.dependency_updates.tools"]
+    assert {source.id for source in updates.sources} == {"github", "gitlab", "local"}
+    # the local collector spoke (of commits) but did not report it: it could not tell
+    assert updates.looked
     assert assessment.stage == "unknown" and assessment.score is None
     assert assessment.confidence == 0.0
 
@@ -71,7 +76,10 @@ def test_floor_is_beginner_and_next_names_the_entities() -> None:
     assert patching.cells[0].status == MET and patching.cells[0].floor_evidence
     assert patching.cells[1].status == NOT_MET
     assert patching.next is not None and patching.next.stage == "intermediate"
-    assert "not met by repo:api, repo:web" in patching.next.missing[0]
+    (requirement,) = patching.next.requirements
+    assert requirement.status == NOT_MET
+    assert requirement.results[0].entities_with(False) == ["repo:api", "repo:web"]
+    assert "repo:" not in patching.next.missing[0]  # the report names entities its own way
 
 
 def test_no_leapfrogging_a_failed_cell() -> None:
@@ -105,9 +113,9 @@ def test_undetermined_cell_stops_the_climb_and_lowers_confidence() -> None:
     assert patching.cells[2].status == UNDETERMINED
     assert 0 < patching.confidence < 1
     assert patching.next is not None
-    assert any("would be settled by ci.sca.tools (GitHub API (organisations and repositories), "
-               "GitLab API (groups and projects), local git repository)" in line
-               for line in patching.next.missing)
+    waiting = {item.signal: item for requirement in patching.next.requirements
+               if requirement.status == "unknown" for item in requirement.unsettled}
+    assert {source.id for source in waiting["ci.sca.tools"].sources} >= {"github", "local"}
 
 
 def test_an_undecidable_intermediate_cell_is_unknown_not_beginner() -> None:
@@ -207,5 +215,7 @@ def test_requirements_are_met_by_any_of_their_alternatives() -> None:
     assert reliability.cells[1].status == NOT_MET
     assert reliability.next is not None
     assert reliability.next.missing[0].startswith("one of: files: ")
-    assert "aws.multi_region (AWS accounts (boto3, read-only))" in \
-        reliability.next.missing[0]
+    (requirement,) = reliability.next.requirements
+    (cloud,) = requirement.unsettled
+    assert cloud.signal == "aws.multi_region" and not cloud.looked
+    assert [source.title for source in cloud.sources] == ["AWS accounts (boto3, read-only)"]

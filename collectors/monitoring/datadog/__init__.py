@@ -67,6 +67,10 @@ class DatadogCollector(ToolCollector):
     id: ClassVar[str] = "datadog"
     title: ClassVar[str] = "Datadog API (SLOs, monitors, synthetics, RUM, security, incidents)"
     signals: ClassVar[tuple[SignalSpec, ...]] = (*DATADOG_MONITORING, *INCIDENTS, *DETECTION)
+    server: ClassVar[str] = "the Datadog API"
+    secrets_hold: ClassVar[Mapping[str, str]] = {
+        "api_key_env": "the Datadog organisation's API key",
+        "app_key_env": "a read-only Datadog application key"}
 
     @classmethod
     def configure_target(cls, raw: Any, where: v.Where, base: Path) -> Target:
@@ -95,10 +99,6 @@ class DatadogCollector(ToolCollector):
 
     def secret_options(self, options: Mapping[str, Any]) -> Sequence[str]:
         return ("api_key_env", "app_key_env")
-
-    def unset(self, variables: str) -> str:
-        return (f"environment variable {variables} not set; export the organisation's API "
-                "key and an application key that can read it")
 
     def headers(self, secrets: Sequence[str]) -> dict[str, str]:
         api_key, app_key = secrets

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 SURVEY_FORMATS = ("table", "markdown", "json")
 REPORT_FORMATS = ("table", "markdown", "json", "html")
+# Configurations named when refusing to guess between them; the rest are counted.
+MAX_CONFIGURATIONS = 4
 
 
 def survey_arguments(survey: argparse.ArgumentParser) -> None:
@@ -58,15 +60,19 @@ def plan_arguments(plan: argparse.ArgumentParser) -> None:
 
 def scan_options(parser: argparse.ArgumentParser) -> None:
     """Which stored scan to read, and how to write the result."""
-    parser.add_argument("--scan", metavar="ID", help="scan id or unique prefix "
-                        "(default: the latest)")
+    parser.add_argument("--scan", metavar="ID", help="scan id or unique prefix (default: "
+                        "the latest, when the store holds scans of one configuration)")
     parser.add_argument("--db", metavar="PATH_OR_URL",
                         help="the store (default: the config's, else $MATURITY_DB, else the "
                              "user data folder)")
-    parser.add_argument("--config", type=Path, help="the configuration naming the store")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="read the latest scan made with this configuration (and its "
+                             "store)")
     parser.add_argument("--model", type=Path, help="another maturity model file")
     parser.add_argument("--format", choices=REPORT_FORMATS, default="table")
     parser.add_argument("--output", type=Path, metavar="FILE", help="write the report here")
+    parser.add_argument("--explain", action="store_true",
+                        help="show the rule ids behind each finding (HTML)")
 
 
 def survey(args: argparse.Namespace) -> int:
@@ -84,7 +90,8 @@ def survey(args: argparse.Namespace) -> int:
                             "its answers")
         write_answers(args.template, Answers(args.respondent or args.template.stem, {},
                                              str(args.template)), model)
-        print(f"answers file written to {args.template}", file=sys.stderr)
+        emit(logging.INFO, "answers_template_written",
+             f"answers file written to {args.template}", path=str(args.template))
         return EXIT_OK
     if args.answers is not None:
         from scanner.survey.questions import questions
@@ -132,11 +139,57 @@ def _render_survey(assessment: SelfAssessment, model: Model, fmt: str) -> str:
         else render_survey_table(document)
 
 
-def stored_scan(args: argparse.Namespace) -> dict[str, Any]:
+def stored_scan(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
+    """The scan to read, and the configuration file it was made with, when known.
 
-    store = open_store(args.db, config_from(args.config))
-    document: dict[str, Any] = store.document(store.resolve_id(args.scan))
-    return document
+    `--scan` names one; `--config` takes its configuration's latest; with neither, the
+    latest scan is only taken when every stored scan shares one configuration, since a
+    plan read from another team's scan would look just as plausible.
+    """
+    from scanner.store.history import scan_records
+    from scanner.store.store import describe_url
+
+    config = config_from(args.config)
+    store = open_store(args.db, config)
+    if args.scan:
+        scan_id = store.resolve_id(args.scan)
+    elif args.config is not None:
+        latest = scan_records(store, config.fingerprint, limit=1)
+        if not latest:
+            raise UserError(f"no scan made with {args.config} (configuration "
+                            f"{config.fingerprint}) in {describe_url(store.url)}; run "
+                            f"`maturity scan --config {args.config}` first, or pick a scan "
+                            "with --scan ID")
+        scan_id = latest[-1].id
+    else:
+        scan_id = _only_configuration(store, args.command)
+    document: dict[str, Any] = store.document(scan_id)
+    made_with = args.config is not None and \
+        document["scan"]["config_fingerprint"] == config.fingerprint
+    return document, str(args.config) if made_with else None
+
+
+def _only_configuration(store: Any, command: str) -> str:
+    """The latest scan, when the store holds scans of one configuration only."""
+    from scanner.reports.leaders import moment
+    from scanner.store.configurations import configurations
+    from scanner.store.store import describe_url
+
+    found = configurations(store)
+    if len(found) <= 1:
+        return str(store.resolve_id(None))  # None found: says to run a scan first
+    named = [f"{c.fingerprint} ({_targets(c.targets)}; latest scan {c.latest_scan}, "
+             f"{moment(c.latest_finished_at)})" for c in found[:MAX_CONFIGURATIONS]]
+    if len(found) > MAX_CONFIGURATIONS:
+        named.append(f"and {len(found) - MAX_CONFIGURATIONS} more")
+    raise UserError(f"{describe_url(store.url)} holds scans of {len(found)} configurations, "
+                    f"so {command} will not guess which to read: {', '.join(named)}; choose "
+                    "one with --scan ID or --config FILE")
+
+
+def _targets(targets: tuple[str, ...]) -> str:
+    shown = ", ".join(targets[:2]) or "nothing"
+    return shown + (f" and {len(targets) - 2} more" if len(targets) > 2 else "")
 
 
 def compare(args: argparse.Namespace) -> int:
@@ -152,13 +205,13 @@ def compare(args: argparse.Namespace) -> int:
     if args.fail_over is not None and args.fail_over < 0:
         raise UserError("--fail-over needs a number of at least 0")
     claimed = self_assessment(args.answers, load_model(args.model))
-    scan = stored_scan(args)
+    scan, config_file = stored_scan(args)
     comparison = compare(scan, claimed)
-    document = compare_document(comparison, claimed, scan)
+    document = compare_document(comparison, claimed, scan, config_file)
     render: dict[str, Callable[[dict[str, Any]], str]] = {
         "json": lambda d: json.dumps(d, indent=2) + "\n",
         "markdown": render_compare_markdown, "table": render_compare_table,
-        "html": lambda d: render_compare_html(d, scan)}
+        "html": lambda d: render_compare_html(d, scan, explain=args.explain)}
     write_output(render[args.format](document), args.output)
     over = comparison.count(OVER)
     if args.fail_over is not None and over > args.fail_over:
@@ -170,21 +223,21 @@ def compare(args: argparse.Namespace) -> int:
 
 def plan(args: argparse.Namespace) -> int:
     from scanner.model import load_model
-    from scanner.plan import make_plan
+    from scanner.plan import BELOW_OBSERVED, make_plan
     from scanner.reports.html.page import render_plan_html
     from scanner.reports.plan import plan_document, render_plan_markdown, render_plan_table
     from scanner.targets import load_targets
 
     targets = load_targets(args.targets, load_model(args.model))
-    scan = stored_scan(args)
-    document = plan_document(make_plan(scan, targets), scan)
+    scan, config_file = stored_scan(args)
+    document = plan_document(make_plan(scan, targets), scan, config_file)
     for target in document["targets"]:
-        if target["below_observed"]:
+        if target["status"] == BELOW_OBSERVED:
             emit(logging.WARNING, "target_below_observed", f"maturity: note: {target['note']}")
     render: dict[str, Callable[[dict[str, Any]], str]] = {
         "json": lambda d: json.dumps(d, indent=2) + "\n",
         "markdown": render_plan_markdown, "table": render_plan_table,
-        "html": lambda d: render_plan_html(d, scan)}
+        "html": lambda d: render_plan_html(d, scan, explain=args.explain)}
     write_output(render[args.format](document), args.output)
     return EXIT_OK
 

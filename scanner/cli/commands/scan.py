@@ -15,7 +15,6 @@ from scanner.cli.commands import Command
 from scanner.cli.common import (
     STAGE_CHOICES,
     config_from,
-    log_option,
     open_store,
     output_options,
     stored_side,
@@ -31,7 +30,7 @@ from scanner.errors import (
     Terminated,
     UserError,
 )
-from scanner.logs import emit
+from scanner.logs import emit, json_lines
 
 if TYPE_CHECKING:
     from scanner.config import Config
@@ -60,7 +59,6 @@ def arguments(scan: argparse.ArgumentParser) -> None:
     scan.add_argument("--no-store", action="store_true", help="do not keep the scan")
     scan.add_argument("--fail-on-regression", action="store_true",
                       help="exit 1 if a stage went down since the previous scan of this config")
-    log_option(scan)
 
 
 def run_scan_command(args: argparse.Namespace) -> int:
@@ -94,6 +92,8 @@ def run_scan_command(args: argparse.Namespace) -> int:
 
         store = open_store(args.db, config)
     show = args.progress if args.progress is not None else sys.stderr.isatty()
+    if json_lines():  # a progress bar would be the one stderr line a log shipper cannot parse
+        show = False
     if args.jobs is not None and args.jobs < 1:
         raise UserError("--jobs needs a number of at least 1")
     from scanner.scan import scan_fingerprint
@@ -128,7 +128,8 @@ def run_scan_command(args: argparse.Namespace) -> int:
 def _report_scan(args: argparse.Namespace, config: Config, store: Any, result: Any,
                  verdicts: list[tuple[str, str | None]]) -> int:
     fmt = args.format or config.output_format or "table"
-    write_output(render_report(result.document, fmt, store), args.output or config.output_file)
+    write_output(render_report(result.document, fmt, store, detail=args.detail,
+                               explain=args.explain), args.output or config.output_file)
     for problem in result.info.problems:
         if problem.severity == "error":
             emit(logging.ERROR, "source_failed", f"maturity: {problem.line()}",

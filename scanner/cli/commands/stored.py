@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from scanner.cli.commands import Command
 from scanner.cli.common import (
     config_from,
-    log_option,
     open_store,
     output_options,
     store_options,
@@ -60,7 +59,6 @@ def prune_arguments(prune: argparse.ArgumentParser) -> None:
                        help="then give the freed space back (SQLite shrinks its file)")
     prune.add_argument("--db", metavar="PATH_OR_URL", help="the store")
     prune.add_argument("--config", type=Path, help="the configuration naming the store")
-    log_option(prune)
 
 
 def report(args: argparse.Namespace) -> int:
@@ -76,8 +74,8 @@ def report(args: argparse.Namespace) -> int:
     document = store.document(scan_id)
     if args.entity:
         document = _rescore(store, scan_id, document, args.entity, config)
-    write_output(render_report(document, args.format or config.output_format or "table", store),
-          args.output)
+    write_output(render_report(document, args.format or config.output_format or "table", store,
+                               detail=args.detail, explain=args.explain), args.output)
     return EXIT_OK
 
 

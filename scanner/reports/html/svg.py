@@ -1,4 +1,4 @@
-"""SVG charts drawn by the project: radar, model heatmap, trend.
+"""SVG charts drawn by the project: radar and model heatmap (the trend is in `trend.py`).
 
 Hand-written rather than a bundled chart library: the three charts are simple geometry,
 the output is a few kilobytes with no script needed to draw it, it prints as vectors, and
@@ -45,44 +45,90 @@ def _number(value: float) -> str:
     return f"{value:.1f}"
 
 
+# Sizes in the charts' own units; the stylesheet sets the same font sizes.
+AXIS_FONT, RING_FONT = 16, 13
+_CHAR_WIDTH = 0.6  # of the font size: a generous average, so estimated boxes are not short
+
+
+def text_width(text: str, font: float) -> float:
+    """An estimate of a text's rendered width, for laying out labels without a browser."""
+    return len(text) * font * _CHAR_WIDTH
+
+
+def _wrap(label: str, limit: int = 12) -> list[str]:
+    """A label on lines of about `limit` characters, broken at spaces (`Observe &` /
+    `Respond`)."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= limit:
+            lines[-1] += f" {word}"
+        elif lines and word == "&":
+            lines[-1] += " &"
+        else:
+            lines.append(word)
+    return lines or [label]
+
+
 def radar(title: str, axes: Sequence[str], series: Sequence[Series]) -> str:
-    # Wider than tall: the axis labels left and right need the room.
-    width, height, radius = 640, 420, 150
-    centre_x, centre_y = width / 2, height / 2
+    radius, gap = 140.0, 14.0
+    line_height = AXIS_FONT * 1.15
 
     def point(axis: int, value: float) -> tuple[float, float]:
         angle = -math.pi / 2 + 2 * math.pi * axis / len(axes)
         distance = radius * value / len(STAGES)
-        return centre_x + distance * math.cos(angle), centre_y + distance * math.sin(angle)
+        return distance * math.cos(angle), distance * math.sin(angle)
 
-    parts = [f'<svg class="chart radar" viewBox="0 0 {width} {height}" role="img" '
+    labels, extent = [], [-radius, -radius, radius, radius]  # left, top, right, bottom
+    for index, label in enumerate(axes):
+        lx, ly = point(index, len(STAGES) * (radius + gap) / radius)
+        anchor = "middle" if abs(lx) < 1 else ("start" if lx > 0 else "end")
+        lines = [label] if anchor == "middle" else _wrap(label)
+        if anchor == "middle":  # above the top axis, below the bottom one
+            first = ly - line_height * (len(lines) - 1) - 4 if ly < 0 else ly + AXIS_FONT
+        else:  # beside the axis, centred on its end
+            first = ly - line_height * (len(lines) - 1) / 2 + AXIS_FONT * 0.35
+        wide = max(text_width(line, AXIS_FONT) for line in lines)
+        left = lx - (wide / 2 if anchor == "middle" else wide if anchor == "end" else 0)
+        extent = [min(extent[0], left), min(extent[1], first - AXIS_FONT),
+                  max(extent[2], left + wide),
+                  max(extent[3], first + line_height * (len(lines) - 1) + 4)]
+        labels.append((lx, first, anchor, lines))
+    margin = 6
+    box = (f"{_number(extent[0] - margin)} {_number(extent[1] - margin)} "
+           f"{_number(extent[2] - extent[0] + 2 * margin)} "
+           f"{_number(extent[3] - extent[1] + 2 * margin)}")
+    parts = [f'<svg class="chart radar" viewBox="{box}" role="img" '
              f'aria-labelledby="radar-title radar-desc">',
              f'<title id="radar-title">{escape(title)}</title>',
-             f'<desc id="radar-desc">{escape(_radar_text(axes, series))}</desc>']
-    for ring, stage in enumerate(STAGES, start=1):
+             f'<desc id="radar-desc">{escape(said_values(axes, series))}</desc>']
+    for ring in range(1, len(STAGES) + 1):
         ring_points = " ".join(f"{_number(x)},{_number(y)}"
                                for x, y in (point(a, ring) for a in range(len(axes))))
         parts.append(f'<polygon class="ring" points="{ring_points}"/>')
-        x, y = point(0, ring)
-        parts.append(f'<text class="ring-label" x="{_number(x + 4)}" y="{_number(y + 12)}">'
-                     f'{STAGE_NAMES[stage]}</text>')
-    for index, label in enumerate(axes):
+    for index, (lx, first, anchor, lines) in enumerate(labels):
         x, y = point(index, len(STAGES))
-        lx, ly = point(index, len(STAGES) + 0.45)
-        anchor = "middle" if abs(lx - centre_x) < 20 else \
-            ("start" if lx > centre_x else "end")
-        parts.append(f'<line class="axis" x1="{centre_x}" y1="{centre_y}" x2="{_number(x)}" '
-                     f'y2="{_number(y)}"/>')
-        parts.append(f'<text class="radar-axis" x="{_number(lx)}" y="{_number(ly + 4)}" '
-                     f'text-anchor="{anchor}">{escape(label)}</text>')
+        parts.append(f'<line class="axis" x1="0" y1="0" x2="{_number(x)}" y2="{_number(y)}"/>')
+        spans = "".join(f'<tspan x="{_number(lx)}" y="{_number(first + line_height * n)}">'
+                        f"{escape(line)}</tspan>" for n, line in enumerate(lines))
+        parts.append(f'<text class="radar-axis" text-anchor="{anchor}" '
+                     f'aria-label="{escape(axes[index])}">{spans}</text>')
     for item in series:
         corners = [None if v is None else point(a, v) for a, v in enumerate(item.values)]
         parts.append(f'<g class="series {item.css}" data-series="{escape(item.name)}">'
-                     f'{_outline(corners)}')
+                     f"{_outline(corners)}</g>")
+    # The ring names over the axes and the series' lines, on a halo that keeps them legible
+    # where a line passes under; right of the top axis, clear of the points on it.
+    for ring, stage in enumerate(STAGES, start=1):
+        _, y = point(0, ring)
+        parts.append(f'<text class="ring-label" x="7" y="{_number(y + RING_FONT + 1)}">'
+                     f"{STAGE_NAMES[stage]}</text>")
+    # The points last: a value is never hidden, not even by a ring's name.
+    for item in series:
+        parts.append(f'<g class="points {item.css}">')
         for axis, value in enumerate(item.values):
             if value is not None:
                 x, y = point(axis, value)
-                parts.append(f'<circle cx="{_number(x)}" cy="{_number(y)}" r="3.5">'
+                parts.append(f'<circle cx="{_number(x)}" cy="{_number(y)}" r="4">'
                              f'<title>{escape(item.name)}: {escape(axes[axis])} '
                              f'{value:.2f}</title></circle>')
         parts.append("</g>")
@@ -107,7 +153,7 @@ def _outline(points: Sequence[tuple[float, float] | None]) -> str:
     return f'<path d="{" ".join(sides)}"/>' if sides else ""
 
 
-def _radar_text(axes: Sequence[str], series: Sequence[Series]) -> str:
+def said_values(axes: Sequence[str], series: Sequence[Series]) -> str:
     said = []
     for item in series:
         values = ", ".join(f"{axis} {'unknown' if v is None else f'{v:.2f}'}"
@@ -168,38 +214,3 @@ def heatmap(rows: Sequence[HeatRow], marks_legend: Sequence[tuple[str, str]]) ->
         y += row_height
     parts.append("</svg>")
     return "".join(parts)
-
-
-def trend(title: str, labels: Sequence[str], lines: Sequence[Series]) -> str:
-    """Scores over scans: one line per series, scans left (oldest) to right."""
-    width, height, left, bottom, top = 640, 240, 90, 40, 12
-    plot_w, plot_h = width - left - 30, height - top - bottom
-    step = plot_w / max(1, len(labels) - 1)
-
-    def y_of(value: float) -> float:
-        return top + plot_h - plot_h * (value - 1) / (len(STAGES) - 1)
-
-    parts = [f'<svg class="chart trend" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-labelledby="trend-title trend-desc"><title id="trend-title">'
-             f'{escape(title)}</title><desc id="trend-desc">'
-             f'{escape(_radar_text(labels, lines))}</desc>']
-    for index, stage in enumerate(STAGES, start=1):
-        parts.append(f'<line class="grid" x1="{left}" x2="{left + plot_w}" '
-                     f'y1="{_number(y_of(index))}" y2="{_number(y_of(index))}"/>'
-                     f'<text class="ring-label" x="{left - 6}" y="{_number(y_of(index) + 4)}" '
-                     f'text-anchor="end">{STAGE_NAMES[stage]}</text>')
-    for index, label in enumerate(labels):
-        parts.append(f'<text class="ring-label" x="{_number(left + step * index)}" '
-                     f'y="{height - bottom + 18}" text-anchor="middle">{escape(label)}</text>')
-    for number, line in enumerate(lines):
-        known = [(left + step * i, y_of(v)) for i, v in enumerate(line.values) if v is not None]
-        path = " ".join(f"{'M' if i == 0 else 'L'}{_number(x)} {_number(y)}"
-                        for i, (x, y) in enumerate(known))
-        parts.append(f'<g class="series trend-line {line.css} line-{number}">'
-                     f'<path d="{path}"/>')
-        parts += [f'<circle cx="{_number(x)}" cy="{_number(y)}" r="3"/>' for x, y in known]
-        parts.append("</g>")
-    parts.append("</svg>")
-    legend = "".join(f'<li class="line-{number}"><span class="swatch" aria-hidden="true">'
-                     f'</span>{escape(line.name)}</li>' for number, line in enumerate(lines))
-    return "".join(parts) + f'<ul class="legend" aria-label="Legend">{legend}</ul>'
