@@ -225,16 +225,27 @@ _LineLoader.add_implicit_resolver(
 )
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
+def _constructed(loader: _LineLoader, node: yaml.Node) -> Any:
+    """The value of a node: a string's text at once (most of a file's nodes, and what its
+    constructor would give), anything else through the loader."""
+    if node.tag == _STR and isinstance(node, yaml.ScalarNode):
+        return node.value
+    return loader.construct_object(node, deep=True)
+
+
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Any:
     result = LineDict()
     result.line = node.start_mark.line + 1
     yield result
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = _constructed(loader, key_node)
         if not isinstance(key, str | int | float | bool) and key is not None:
             key = str(key)
-        result[key] = loader.construct_object(value_node, deep=True)
+        result[key] = _constructed(loader, value_node)
         result.value_positions[key] = _position(value_node)
         result.key_lines[key] = key_node.start_mark.line + 1
 
@@ -244,7 +255,7 @@ def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> Any:
     result.line = node.start_mark.line + 1
     yield result
     for item_node in node.value:
-        result.append(loader.construct_object(item_node, deep=True))
+        result.append(_constructed(loader, item_node))
         result.item_positions.append(_position(item_node))
 
 
