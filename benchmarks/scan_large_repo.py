@@ -3,9 +3,11 @@
 Builds (once, cached under --workdir) a git repository with ~20,000 commits
 over two years and ~1,500 files, some of them CI workflows, then reports:
 
-* the wall time of `maturity scan --no-store` on it (median of --runs),
-* the floor: `git log` over the last 365 days plus reading the CI files,
-* their ratio, and the wall time of `maturity --help`.
+* the wall time of `maturity scan --no-store` on it (median of --runs), and with the
+  scan stored in SQLite,
+* the floor: `git log --format=raw` over the last 365 days plus reading every tracked
+  file, what any scan of it must do,
+* their ratio, the wall time of `maturity --help`, and whether each meets its target.
 
 Each command gets one untimed warm-up run first (see child_env.py).
 
@@ -15,6 +17,7 @@ Usage: python benchmarks/scan_large_repo.py [--commits 20000] [--files 1500] [--
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -44,6 +47,10 @@ jobs:
     steps:
       - run: helm upgrade --install app-{n} ./chart
 """
+
+
+# Seconds (issue 17): a local scan in half a second with the store.
+TARGETS = {"scan --no-store": 0.35, "scan with the store": 0.5, "--help": 0.1}
 
 
 def build_repository(root: Path, commits: int, files: int) -> None:
@@ -95,13 +102,17 @@ def wall(command: list[str], runs: int) -> float:
 
 
 def floor_seconds(root: Path, runs: int) -> float:
+    listing = subprocess.run(["git", "-C", str(root), "ls-files", "-z"], check=True,
+                             capture_output=True).stdout
+    tracked = os.fsdecode(listing).split("\0")
     times = []
     for _ in range(runs):
         began = time.perf_counter()
-        subprocess.run(["git", "-C", str(root), "log", "--since=365.days",
-                        "--format=%H%x00%at%x00%ae%x00%P"], check=True, stdout=subprocess.DEVNULL)
-        for path in sorted((root / ".github" / "workflows").glob("*.yml")):
-            path.read_bytes()
+        subprocess.run(["git", "-C", str(root), "log", "--since=365.days", "--format=raw"],
+                       check=True, stdout=subprocess.DEVNULL)
+        for path in tracked:
+            if path:
+                (root / path).read_bytes()
         times.append(time.perf_counter() - began)
     return statistics.median(times)
 
@@ -131,12 +142,14 @@ def main() -> int:
     help_time = wall([maturity, "--help"], args.runs)
     print(f"maturity scan --no-store: {scan:.3f} s (median of {args.runs})")
     print(f"maturity scan (stored in SQLite): {stored:.3f} s")
-    print(f"floor (git log over 365 days + reading CI files): {floor:.3f} s")
+    print(f"floor (git log over 365 days + reading every tracked file): {floor:.3f} s")
     print(f"ratio to the floor: {scan / floor:.1f}x without the store, "
           f"{stored / floor:.1f}x with it")
     print(f"maturity --help: {help_time:.3f} s")
-    print(f"targets: scan <= 1 s -> {'met' if stored <= 1 else 'missed'}; "
-          f"--help <= 0.3 s -> {'met' if help_time <= 0.3 else 'missed'}")
+    measured = {"scan --no-store": scan, "scan with the store": stored, "--help": help_time}
+    print("targets: " + "; ".join(f"{what} <= {limit} s -> "
+                                  f"{'met' if measured[what] <= limit else 'missed'}"
+                                  for what, limit in TARGETS.items()))
     return 0
 
 

@@ -6,7 +6,8 @@ Another package adds a collector by declaring an entry point in the group
     [project.entry-points."maturity_scanner.collectors"]
     jira = "acme_maturity.jira:JiraCollector"
 
-Modules are imported only when a collector is asked for.
+Modules are imported only when a collector is asked for: the catalogue of signals reads
+the built-in collectors' declarations (`sources.py`), not their code.
 """
 
 from __future__ import annotations
@@ -59,23 +60,23 @@ def load(collector_id: str) -> type[Collector]:
 
 
 @cache
-def _loadable() -> tuple[dict[str, type[Collector]], tuple[str, ...]]:
-    """Every collector that loads, and one line for each plug-in that does not."""
+def _loadable_plugins() -> tuple[dict[str, type[Collector]], tuple[str, ...]]:
+    """Every plug-in collector that loads, and one line for each that does not."""
     loaded: dict[str, type[Collector]] = {}
     broken: list[str] = []
     for collector_id in available():
+        if collector_id in BUILTIN:
+            continue
         try:
             loaded[collector_id] = load(collector_id)
         except UserError as exc:
-            if collector_id in BUILTIN:
-                raise
             broken.append(str(exc))
     return loaded, tuple(broken)
 
 
 def broken_plugins() -> tuple[str, ...]:
     """Why installed plug-in collectors could not be loaded (they are left out)."""
-    return _loadable()[1]
+    return _loadable_plugins()[1]
 
 
 @cache
@@ -104,7 +105,19 @@ def planned() -> dict[SourceInfo, tuple[SignalSpec, ...]]:
 
 def catalogue() -> SignalCatalogue:
     """Every signal a loadable collector can emit, and those planned sources will."""
-    declared = {SourceInfo(c.id, c.title): c.signals for c in _loadable()[0].values()}
+    # Imported here: the declarations import the local collector (every file detector).
+    from scanner.collectors.sources import SIGNALS
+
+    builtin = {source.id: (source, specs) for source, specs in SIGNALS.items()}
+    plugins = _loadable_plugins()[0]
+    declared: dict[SourceInfo, tuple[SignalSpec, ...]] = {}
+    for collector_id in available():
+        if collector_id in builtin:
+            source, specs = builtin[collector_id]
+            declared[source] = specs
+        elif collector_id in plugins:
+            collector = plugins[collector_id]
+            declared[SourceInfo(collector.id, collector.title)] = collector.signals
     installed = {source.id for source in declared}
     declared.update({source: specs for source, specs in planned().items()
                      if source.id not in installed})

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import yaml
@@ -144,6 +145,8 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 def check_expansion(root: yaml.Node) -> None:
     """Refuse a document whose aliases make it too big to walk: count each node once per
     place it is reached from, in time linear in the nodes written."""
+    if _small_tree(root):
+        return
     sizes: dict[int, int] = {}
     entered: set[int] = set()
     pending: list[tuple[yaml.Node, bool]] = [(root, False)]
@@ -165,6 +168,24 @@ def check_expansion(root: yaml.Node) -> None:
             raise YamlError(f"line {node.start_mark.line + 1}: its aliases expand to more "
                             f"than {MAX_EXPANDED_NODES:,} values (an alias bomb?); not read")
         sizes[id(node)] = size
+
+
+def _small_tree(root: yaml.Node) -> bool:
+    """Whether no node is reached twice (no alias) and the nodes are within the budget: the
+    common case, told in one quick pass; any other document gets the full count, which
+    says where it goes wrong."""
+    seen: set[int] = set()
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            return False
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            pending.extend(chain.from_iterable(node.value))
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+    return len(seen) <= MAX_EXPANDED_NODES
 
 
 class _Budgeted:
@@ -204,16 +225,27 @@ _LineLoader.add_implicit_resolver(
 )
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
+def _constructed(loader: _LineLoader, node: yaml.Node) -> Any:
+    """The value of a node: a string's text at once (most of a file's nodes, and what its
+    constructor would give), anything else through the loader."""
+    if node.tag == _STR and isinstance(node, yaml.ScalarNode):
+        return node.value
+    return loader.construct_object(node, deep=True)
+
+
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Any:
     result = LineDict()
     result.line = node.start_mark.line + 1
     yield result
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = _constructed(loader, key_node)
         if not isinstance(key, str | int | float | bool) and key is not None:
             key = str(key)
-        result[key] = loader.construct_object(value_node, deep=True)
+        result[key] = _constructed(loader, value_node)
         result.value_positions[key] = _position(value_node)
         result.key_lines[key] = key_node.start_mark.line + 1
 
@@ -223,7 +255,7 @@ def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> Any:
     result.line = node.start_mark.line + 1
     yield result
     for item_node in node.value:
-        result.append(loader.construct_object(item_node, deep=True))
+        result.append(_constructed(loader, item_node))
         result.item_positions.append(_position(item_node))
 
 

@@ -8,10 +8,13 @@ repository, larger than the limit, binary, or not text.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
 from scanner.collectors.tree import SkippedFile, file_text
+
+_MISSING = "missing from the work tree or a broken symlink"
 
 
 class WorkTree:
@@ -20,6 +23,9 @@ class WorkTree:
         self._paths = list(tracked)
         self._known = set(tracked)
         self.max_bytes = max_bytes
+        self._inside = str(root).rstrip("/") + "/"
+        # Each folder resolved once: a scan reads thousands of files in a few hundred folders.
+        self._folders: dict[str, str | None] = {"": str(root)}
 
     def paths(self) -> Sequence[str]:
         return self._paths
@@ -30,25 +36,46 @@ class WorkTree:
     def read_text(self, path: str) -> str:
         if path not in self._known:
             raise SkippedFile("not tracked by git")
-        full = self.root / path
-        try:
-            resolved = full.resolve(strict=True)
-        except (OSError, RuntimeError):
-            raise SkippedFile("missing from the work tree or a broken symlink") from None
-        if not resolved.is_relative_to(self.root):
+        resolved = self._resolved(path)
+        if resolved != str(self.root) and not resolved.startswith(self._inside):
             raise SkippedFile("symlink pointing outside the repository; not followed")
         try:
-            size = resolved.stat().st_size
-            if not resolved.is_file():
+            status = os.stat(resolved)
+            if not stat.S_ISREG(status.st_mode):
                 raise SkippedFile("not a regular file")
+            size = status.st_size
             if size > self.max_bytes:
                 raise SkippedFile(f"{size / 1_000_000:.0f} MB, over the "
                                   f"{self.max_bytes / 1_000_000:.0f} MB limit for parsing")
             with open(resolved, "rb") as handle:
-                data = handle.read(self.max_bytes + 1)
+                # A buffer of the file's size, not of the limit, for each of thousands of
+                # files; one that grew since it was measured is read on up to the limit.
+                data = handle.read(size + 1)
+                if len(data) > size:
+                    data += handle.read(self.max_bytes - size)
         except OSError as exc:
             raise SkippedFile(f"cannot be read ({exc.strerror or exc})") from None
         return file_text(data)
+
+    def _resolved(self, path: str) -> str:
+        """The file's real path (symlinks followed), as `Path.resolve(strict=True)` gives
+        it, from its folder's, resolved once for every file in it."""
+        folder, _, name = path.rpartition("/")
+        if folder not in self._folders:
+            try:
+                self._folders[folder] = str((self.root / folder).resolve(strict=True))
+            except (OSError, RuntimeError):
+                self._folders[folder] = None
+        real_folder = self._folders[folder]
+        if real_folder is None:
+            raise SkippedFile(_MISSING)
+        full = os.path.join(real_folder, name)
+        try:
+            if not stat.S_ISLNK(os.lstat(full).st_mode):
+                return full
+            return str(Path(full).resolve(strict=True))
+        except (OSError, RuntimeError):
+            raise SkippedFile(_MISSING) from None
 
     def is_symlink(self, path: str) -> bool:
         return os.path.islink(self.root / path)

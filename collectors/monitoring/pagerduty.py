@@ -35,8 +35,8 @@ from scanner.collectors.monitoring.incidents import (
     off_hours_pages_per_week,
     summarise,
 )
-from scanner.collectors.monitoring.signals import INCIDENTS, ONCALL
 from scanner.collectors.monitoring.tool import ToolCollector
+from scanner.collectors.sources import PAGERDUTY, SIGNALS
 from scanner.evidence import now_utc
 from scanner.signals import SignalSpec
 
@@ -75,9 +75,9 @@ class _Refused(Exception):
 
 
 class PagerDutyCollector(ToolCollector):
-    id: ClassVar[str] = "pagerduty"
-    title: ClassVar[str] = "PagerDuty API (incidents, log entries, notes)"
-    signals: ClassVar[tuple[SignalSpec, ...]] = (*INCIDENTS, *ONCALL)
+    id: ClassVar[str] = PAGERDUTY.id
+    title: ClassVar[str] = PAGERDUTY.title
+    signals: ClassVar[tuple[SignalSpec, ...]] = SIGNALS[PAGERDUTY]
     server: ClassVar[str] = "the PagerDuty API"
     secrets_hold: ClassVar[Mapping[str, str]] = {
         "token_env": "a read-only PagerDuty REST API key (or an OAuth token with "

@@ -21,8 +21,8 @@ from scanner import validate as v
 from scanner.collectors.base import ERROR, Collected, Emitter, Problem, Target
 from scanner.collectors.monitoring import common
 from scanner.collectors.monitoring.http import JsonApi
-from scanner.collectors.monitoring.signals import PROMETHEUS_SLOS
 from scanner.collectors.monitoring.tool import ToolCollector
+from scanner.collectors.sources import PROMETHEUS, SIGNALS
 from scanner.signals import SignalSpec
 
 TARGET_KEYS = ("url", "token_env", "name")
@@ -35,9 +35,9 @@ PAGING = {"page", "pager", "critical"}
 
 
 class PrometheusCollector(ToolCollector):
-    id: ClassVar[str] = "prometheus"
-    title: ClassVar[str] = "Prometheus rules API (SLO recording rules and burn-rate alerts)"
-    signals: ClassVar[tuple[SignalSpec, ...]] = PROMETHEUS_SLOS
+    id: ClassVar[str] = PROMETHEUS.id
+    title: ClassVar[str] = PROMETHEUS.title
+    signals: ClassVar[tuple[SignalSpec, ...]] = SIGNALS[PROMETHEUS]
     url_option: ClassVar[str] = "url"
     server: ClassVar[str] = "the Prometheus server"
     secrets_hold: ClassVar[Mapping[str, str]] = {

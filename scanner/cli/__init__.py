@@ -13,9 +13,12 @@ heavy modules are imported inside each command so `maturity --help` is fast.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from scanner import __version__
 from scanner.cli.commands import all_commands
@@ -46,7 +49,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Objects a command may create (less those freed) between runs of the cycle collector;
+#: Python's default, 700, suits programs that run for long.  A scan keeps hundreds of
+#: thousands until it ends (modules, parsed files, evidence), and walking them over and
+#: over was 0.05 s of a 0.7 s local scan.  Cycles are still collected, less often.
+YOUNG_OBJECTS_BEFORE_COLLECTING = 100_000
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    before = gc.get_threshold()
+    gc.set_threshold(YOUNG_OBJECTS_BEFORE_COLLECTING, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def main(argv: list[str] | None = None) -> int:
+    with _fewer_collections():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     try:
         _configure_logs(_log_format_given(argv))  # so a usage error is a JSON line too

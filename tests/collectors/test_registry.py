@@ -7,6 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from scanner.collectors import registry
+from scanner.collectors.sources import SIGNALS
+
 from gitrepo import GitRepo
 from samples import FILES
 
@@ -79,3 +82,15 @@ def test_a_broken_plugin_is_left_out_with_a_note(cli: Callable[..., Any],
     config.write_text("targets:\n  jira: []\n")
     bad = cli("scan", "--config", str(config), env={"PYTHONPATH": str(plugins)})
     assert bad.code == 2 and "no collector 'jira' is installed; installed: " in bad.err
+
+
+def test_each_builtin_collector_is_what_the_catalogue_reads_of_it() -> None:
+    """The catalogue reads the built-ins' declarations, not their classes: the two agree."""
+    assert [source.id for source in SIGNALS] == list(registry.BUILTIN)
+    for source, specs in SIGNALS.items():
+        collector = registry.load(source.id)
+        assert (collector.id, collector.title, collector.signals) == \
+            (source.id, source.title, specs)
+    catalogue = registry.catalogue()
+    for source, specs in SIGNALS.items():
+        assert all(source in catalogue.sources(spec.name) for spec in specs)

@@ -38,8 +38,9 @@ from scanner.collectors.cloud.aws.calls import Reader
 from scanner.collectors.cloud.aws.context import Context
 from scanner.collectors.cloud.aws.inventory import Inventory, read_inventory
 from scanner.collectors.cloud.aws.session import SetupFailed, identify, open_session
-from scanner.collectors.cloud.aws.signals import SIGNALS, Out
+from scanner.collectors.cloud.aws.signals import Out
 from scanner.collectors.cloud.aws.target import AccountTarget, parse_target
+from scanner.collectors.sources import AWS, SIGNALS
 from scanner.evidence import now_utc
 from scanner.memory import NO_MEMORY, Memory
 from scanner.signals import SignalSpec
@@ -56,9 +57,9 @@ AREAS: tuple[Area, ...] = (
 
 
 class AwsCollector:
-    id: ClassVar[str] = "aws"
-    title: ClassVar[str] = "AWS accounts (boto3, read-only)"
-    signals: ClassVar[tuple[SignalSpec, ...]] = SIGNALS
+    id: ClassVar[str] = AWS.id
+    title: ClassVar[str] = AWS.title
+    signals: ClassVar[tuple[SignalSpec, ...]] = SIGNALS[AWS]
 
     @classmethod
     def configure_target(cls, raw: Any, where: v.Where, base: Path) -> Target:

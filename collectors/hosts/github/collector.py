@@ -36,14 +36,13 @@ from scanner.collectors.hosts.head_files import called_file_text
 from scanner.collectors.hosts.paging import further_page
 from scanner.collectors.hosts.records import Feature, HostRepository
 from scanner.collectors.hosts.reuse import Listed
-from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
 from scanner.collectors.hosts.targets import (
     SHARED_KEYS,
     shared_options,
     wanted,
     well_formed_listing,
 )
-from scanner.collectors.local.collector import LocalRepoCollector
+from scanner.collectors.sources import GITHUB, SIGNALS
 from scanner.memory import NO_MEMORY, Memory
 from scanner.signals import SignalSpec
 
@@ -51,10 +50,9 @@ TARGET_KEYS = ("org", "repos", "base_url", *SHARED_KEYS)
 
 
 class GitHubCollector:
-    id: ClassVar[str] = "github"
-    title: ClassVar[str] = "GitHub API (organisations and repositories)"
-    # With `clone: true` a repository is read as a local clone, history included.
-    signals: ClassVar[tuple[SignalSpec, ...]] = (*LocalRepoCollector.signals, *HOST_SIGNALS)
+    id: ClassVar[str] = GITHUB.id
+    title: ClassVar[str] = GITHUB.title
+    signals: ClassVar[tuple[SignalSpec, ...]] = SIGNALS[GITHUB]
 
     @classmethod
     def configure_target(cls, raw: Any, where: v.Where, base: Path) -> Target:

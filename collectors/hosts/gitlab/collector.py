@@ -45,14 +45,13 @@ from scanner.collectors.hosts.http import MAX_PAGES
 from scanner.collectors.hosts.paging import Connection, ConnectionReader, at, further_page
 from scanner.collectors.hosts.records import HostRepository
 from scanner.collectors.hosts.reuse import Listed
-from scanner.collectors.hosts.signals import SIGNALS as HOST_SIGNALS
 from scanner.collectors.hosts.targets import (
     SHARED_KEYS,
     shared_options,
     wanted,
     well_formed_listing,
 )
-from scanner.collectors.local.collector import LocalRepoCollector
+from scanner.collectors.sources import GITLAB, SIGNALS
 from scanner.memory import NO_MEMORY, Memory
 from scanner.signals import SignalSpec
 
@@ -66,10 +65,9 @@ KINDS = {"mergeRequests": "changes", "issues": "issues", "releases": "releases"}
 
 
 class GitLabCollector:
-    id: ClassVar[str] = "gitlab"
-    title: ClassVar[str] = "GitLab API (groups and projects)"
-    # With `clone: true` a project is read as a local clone, history included.
-    signals: ClassVar[tuple[SignalSpec, ...]] = (*LocalRepoCollector.signals, *HOST_SIGNALS)
+    id: ClassVar[str] = GITLAB.id
+    title: ClassVar[str] = GITLAB.title
+    signals: ClassVar[tuple[SignalSpec, ...]] = SIGNALS[GITLAB]
 
     @classmethod
     def configure_target(cls, raw: Any, where: v.Where, base: Path) -> Target:

@@ -52,8 +52,9 @@ from scanner.collectors.monitoring.datadog.slos import (
 )
 from scanner.collectors.monitoring.datadog.tags import HOSTS, emit_tags, host_pages
 from scanner.collectors.monitoring.http import JsonApi
-from scanner.collectors.monitoring.signals import DATADOG_MONITORING, DETECTION, INCIDENTS
 from scanner.collectors.monitoring.tool import ToolCollector
+from scanner.collectors.sources import DATADOG
+from scanner.collectors.sources import SIGNALS as DECLARED
 from scanner.signals import SignalSpec
 
 TARGET_KEYS = ("site", "api_url", "web_url", "name", "api_key_env", "app_key_env",
@@ -64,9 +65,9 @@ DEFAULT_SEVERITIES = ("SEV-0", "SEV-1", "SEV-2")
 
 
 class DatadogCollector(ToolCollector):
-    id: ClassVar[str] = "datadog"
-    title: ClassVar[str] = "Datadog API (SLOs, monitors, synthetics, RUM, security, incidents)"
-    signals: ClassVar[tuple[SignalSpec, ...]] = (*DATADOG_MONITORING, *INCIDENTS, *DETECTION)
+    id: ClassVar[str] = DATADOG.id
+    title: ClassVar[str] = DATADOG.title
+    signals: ClassVar[tuple[SignalSpec, ...]] = DECLARED[DATADOG]
     server: ClassVar[str] = "the Datadog API"
     secrets_hold: ClassVar[Mapping[str, str]] = {
         "api_key_env": "the Datadog organisation's API key",

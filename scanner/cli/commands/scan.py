@@ -152,10 +152,12 @@ def _one_scan_at_a_time(store: Any, fingerprint: str) -> AbstractContextManager[
 
         return config_lock(store, fingerprint)
     from scanner.lock import lock_path, scan_lock
+
+    if store is None:  # without a store, the scan never imports SQLAlchemy
+        return scan_lock(lock_path(None, fingerprint), fingerprint)
     from scanner.store.store import sqlite_file
 
-    return scan_lock(lock_path(sqlite_file(store.url) if store else None, fingerprint),
-                     fingerprint)
+    return scan_lock(lock_path(sqlite_file(store.url), fingerprint), fingerprint)
 
 
 def _raise_on_sigterm() -> None:

@@ -22,11 +22,11 @@ from scanner.collectors.hosts.records import (
 )
 from scanner.collectors.hosts.settings import HostSettings
 from scanner.collectors.hosts.signals import (
-    SIGNALS,
     emit_host_signals,
     is_security_check,
     release_evidence,
 )
+from scanner.collectors.hosts.specs import SIGNALS
 from scanner.evidence import Evidence
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
