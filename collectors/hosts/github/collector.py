@@ -55,6 +55,8 @@ class GitHubCollector:
     title: ClassVar[str] = "GitHub API (organisations and repositories)"
     # With `clone: true` a repository is read as a local clone, history included.
     signals: ClassVar[tuple[SignalSpec, ...]] = (*LocalRepoCollector.signals, *HOST_SIGNALS)
+    # A sharded scan's shards each read their own repositories of an organisation.
+    shards_by_repository: ClassVar[bool] = True
 
     @classmethod
     def configure_target(cls, raw: Any, where: v.Where, base: Path) -> Target:

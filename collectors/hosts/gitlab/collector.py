@@ -70,6 +70,8 @@ class GitLabCollector:
     title: ClassVar[str] = "GitLab API (groups and projects)"
     # With `clone: true` a project is read as a local clone, history included.
     signals: ClassVar[tuple[SignalSpec, ...]] = (*LocalRepoCollector.signals, *HOST_SIGNALS)
+    # A sharded scan's shards each read their own projects of a group.
+    shards_by_repository: ClassVar[bool] = True
 
     @classmethod
     def configure_target(cls, raw: Any, where: v.Where, base: Path) -> Target:
