@@ -26,7 +26,6 @@ from scanner import __version__
 from scanner.collectors import registry
 from scanner.collectors.base import ERROR, Collected, Problem, Shard, Target
 from scanner.config import Config
-from scanner.engine.engine import Engine
 from scanner.errors import UserError
 from scanner.evidence import Evidence, now_utc
 from scanner.memory import NO_MEMORY, Memory, Remembered
@@ -174,6 +173,8 @@ def collect_shard(config: Config, targets: Sequence[Target], shard: Shard, *,
 
 
 def save_shard(store: Store, scan_id: str, run: ShardRun) -> None:
+    """The shard's part, in place of any its earlier run stored: each target's evidence
+    sets with their places, and what else it found there."""
     placed: list[PlacedSet] = []
     parts: list[dict[str, Any]] = []
     for (index, _), found in zip(run.targets, run.collected, strict=True):
@@ -229,8 +230,7 @@ def wait_for_shards(store: Store, scan: ShardedScan, seconds: float,
         time.sleep(min(_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
 
 
-def finalize(store: Store, config: Config, scan: ShardedScan, *,
-             engine: Engine | None = None) -> ScanResult:
+def finalize(store: Store, config: Config, scan: ShardedScan) -> ScanResult:
     """Judge the shards' parts as one scan under the sharded scan's id."""
     reports = reported(store, scan.id)
     unreported = _unreported(store, scan, {r.shard for r in reports})
@@ -239,9 +239,9 @@ def finalize(store: Store, config: Config, scan: ShardedScan, *,
                         + "; ".join(f"{p.target} {p.message}" for p in unreported))
     collected = merged(config.targets, reports, placed_sets(store, scan.id))
     collected.append(Collected(problems=unreported))
-    started = min((datetime.fromisoformat(r.started_at) for r in reports), default=now_utc())
-    return assessed(engine or load_engine(config), config, config.targets, collected,
-                    started=started, scan_id=scan.id)
+    started = min(datetime.fromisoformat(r.started_at) for r in reports)
+    return assessed(load_engine(config), config, config.targets, collected, started=started,
+                    scan_id=scan.id)
 
 
 def merged(targets: Sequence[Target], reports: Iterable[Report],
