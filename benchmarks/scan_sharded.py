@@ -23,7 +23,6 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
@@ -32,6 +31,7 @@ from host_scans import MATURITY
 from scan_github_org import organisation
 
 import pgserver
+from documents import assessment
 from fakes.github_api import FakeGitHub
 
 
@@ -73,19 +73,6 @@ def all_ended(runs: list[tuple[subprocess.Popen[bytes], float, Path]]) -> list[R
 
 def one(args: list[str], env: dict[str, str], folder: Path, name: str) -> Run:
     return all_ended([started(args, env, folder, name)])[0]
-
-
-def assessment(document: Any) -> Any:
-    """A report without the scan's id and times and when evidence was observed."""
-    if isinstance(document, list):
-        return [assessment(item) for item in document]
-    if not isinstance(document, dict):
-        return document
-    scan = document.get("scan")
-    if isinstance(scan, dict) and "finished_at" in scan:
-        document = {**document, "scan": {k: v for k, v in scan.items()
-                                         if k not in ("id", "started_at", "finished_at")}}
-    return {key: assessment(value) for key, value in document.items() if key != "observed_at"}
 
 
 def main() -> int:

@@ -20,6 +20,7 @@ import pytest
 from scanner.collectors.base import Shard
 
 import pgserver
+from documents import assessment
 from fakes.github_api import FakeGitHub
 from gitrepo import GitRepo
 from samples import FILES
@@ -92,20 +93,6 @@ def run_shards(start: Start, estate: Estate, scan_id: str,
 def finished(processes: dict[int, subprocess.Popen[str]]) -> dict[int, tuple[int, str]]:
     return {index: (process.wait(timeout=300), process.communicate()[1])
             for index, process in processes.items()}
-
-
-def assessment(document: Any) -> Any:
-    """The report without what differs between any two scans: the scan's id and times,
-    and when each piece of evidence was observed."""
-    if isinstance(document, list):
-        return [assessment(item) for item in document]
-    if not isinstance(document, dict):
-        return document
-    scan = document.get("scan")
-    if isinstance(scan, dict) and "finished_at" in scan:
-        document = {**document, "scan": {k: v for k, v in scan.items()
-                                         if k not in ("id", "started_at", "finished_at")}}
-    return {key: assessment(value) for key, value in document.items() if key != "observed_at"}
 
 
 def test_four_shards_at_once_then_finalize_give_the_unsharded_assessment(
