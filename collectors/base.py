@@ -7,6 +7,7 @@ stays fast.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,28 @@ class Target:
     collector: str
     label: str
     options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One of `count` runs that collect one scan between them (`maturity scan --shard`).
+
+    Entities are dealt out by a hash of their ids that every machine computes alike
+    (Python's own `hash` of a string changes from one process to the next). A collector
+    that declares `shards_by_repository` gets its shard in the target's `shard` option
+    and reads only the repositories the shard owns; any other target is collected whole
+    by the shard that owns `collector:label`.
+    """
+
+    index: int
+    count: int
+
+    def owns(self, key: str) -> bool:
+        digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).digest()
+        return int.from_bytes(digest[:8], "big") % self.count == self.index
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
 
 
 MAX_LOCATORS = 5  # places kept per signal and entity; the evidence counts the rest
@@ -88,6 +111,9 @@ class Collected:
     memory: dict[str, Remembered] = field(default_factory=dict)
     # Deployments or incidents other sources' evidence is joined with after collection.
     timeline: list[DeployTimeline | IncidentEvent] = field(default_factory=list)
+    # Where each entity's repository stands in its target's listing (a Git host's): the
+    # parts of a sharded scan are put back in the order one unsharded scan reads them.
+    places: dict[str, int] = field(default_factory=dict)
 
     def absorb(self, found: Collected) -> None:
         """Take in what another part of the same target found (its memory aside)."""
@@ -96,6 +122,7 @@ class Collected:
         self.entities += found.entities
         self.waivers += found.waivers
         self.timeline += found.timeline
+        self.places.update(found.places)
 
 
 @dataclass(frozen=True)
@@ -130,6 +157,9 @@ def report_items(target: str, done: int, total: int) -> None:
 
 
 class Collector(Protocol):
+    """A collector may also set `shards_by_repository = True` (a class variable, optional
+    so that plug-ins written before sharding still fit): see `Shard`."""
+
     id: ClassVar[str]
     title: ClassVar[str]
     signals: ClassVar[tuple[SignalSpec, ...]]

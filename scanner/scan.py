@@ -12,7 +12,8 @@ import secrets
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,17 @@ def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None
     started = now_utc()
     memories = [recall(t) if recall else NO_MEMORY for t in targets]
     collected = collect_all(targets, config.collect, progress, workers, memories)
+    kept = {(target.collector, target.label): found.memory
+            for target, found, before in zip(targets, collected, memories, strict=True)
+            if found.memory or before}
+    return replace(assessed(engine, config, targets, collected, started=started), memory=kept)
+
+
+def assessed(engine: Engine, config: Config, targets: Sequence[Target],
+             collected: Sequence[Collected], *, started: datetime,
+             scan_id: str | None = None) -> ScanResult:
+    """Judge and describe what was collected from `targets`: one scan's, or the parts of
+    a sharded scan put back together (scanner/shards.py)."""
     problems = [Problem("plug-ins", message) for message in registry.broken_plugins()]
     problems += [p for c in collected for p in c.problems]
     entities = [e for c in collected for e in c.entities]
@@ -136,7 +148,7 @@ def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None
     waived = by_entity(waivers, entities)
     assessment, results = judge(engine, evidence, config, None, waived)
     info = ScanInfo(
-        id=new_scan_id(started), started_at=started, finished_at=now_utc(),
+        id=scan_id or new_scan_id(started), started_at=started, finished_at=now_utc(),
         targets=tuple(t.label for t in targets), problems=tuple(problems),
         config_fingerprint=scan_fingerprint(config, targets),
         rule_files=tuple(_short(f) for f in engine.rules.files),
@@ -144,10 +156,7 @@ def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None
     )
     document = build_document(assessment, info, waivers=waivers,
                               repositories=drill_down(engine, evidence, config, waived))
-    kept = {(target.collector, target.label): found.memory
-            for target, found, before in zip(targets, collected, memories, strict=True)
-            if found.memory or before}
-    return ScanResult(document, evidence, results, info, kept)
+    return ScanResult(document, evidence, results, info)
 
 
 def joined(collected: Sequence[Collected]) -> tuple[list[Evidence], list[Problem]]:

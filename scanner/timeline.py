@@ -76,6 +76,18 @@ class IncidentEvent:
     url: str
     repository: str | None = None  # set when the target maps the service to a repository
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "service": self.service,
+                "started": self.started.isoformat(),
+                "resolved": self.resolved.isoformat() if self.resolved else None,
+                "url": self.url, "repository": self.repository}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> IncidentEvent:
+        return cls(data["source"], data["service"], datetime.fromisoformat(data["started"]),
+                   datetime.fromisoformat(data["resolved"]) if data["resolved"] else None,
+                   data["url"], data["repository"])
+
 
 def blamed_index(moment: datetime, deployed: Sequence[datetime], hours: float) -> int | None:
     """The latest deployment (times sorted) at or before `moment`, if recent enough."""

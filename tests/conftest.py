@@ -35,22 +35,48 @@ class CliResult:
     err: str
 
 
+MATURITY = Path(sys.executable).with_name("maturity")
+
+
+def _cli_environment(tmp_path: Path, env: dict[str, str] | None) -> dict[str, str]:
+    environment = {**os.environ, "MATURITY_DB": str(tmp_path / "store" / "maturity.db"),
+                   **(env or {})}
+    environment.pop("MATURITY_DEBUG", None)
+    return environment
+
+
 @pytest.fixture
 def cli(tmp_path: Path) -> Callable[..., CliResult]:
     """Runs the installed `maturity` entry point in a child process, with its own store."""
-    executable = Path(sys.executable).with_name("maturity")
-    database = tmp_path / "store" / "maturity.db"
 
     def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
             timeout: float = 120) -> CliResult:
-        environment = {**os.environ, "MATURITY_DB": str(database), **(env or {})}
-        environment.pop("MATURITY_DEBUG", None)
-        completed = subprocess.run([str(executable), *args], cwd=cwd or tmp_path,
-                                   env=environment, capture_output=True, text=True,
-                                   timeout=timeout, check=False)
+        completed = subprocess.run([str(MATURITY), *args], cwd=cwd or tmp_path,
+                                   env=_cli_environment(tmp_path, env), capture_output=True,
+                                   text=True, timeout=timeout, check=False)
         return CliResult(completed.returncode, completed.stdout, completed.stderr)
 
     return run
+
+
+@pytest.fixture
+def cli_started(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[str]]]:
+    """Starts the `maturity` entry point as `cli` runs it, without waiting for it: several
+    at once, or one to kill. Whatever is still running at the test's end is killed."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        process = subprocess.Popen([str(MATURITY), *args], cwd=tmp_path,
+                                   env=_cli_environment(tmp_path, env), stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
 
 
 @pytest.fixture(scope="session")

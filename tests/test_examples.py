@@ -2,7 +2,8 @@
 they use, their shell is valid, cron finds `maturity`, and the scanner they run is
 installed without a PyPI release (a wheel built from a checkout, or a Git reference set
 in one place). The cron line is run as cron runs it, and a wheel is built from this
-checkout and scans a repository."""
+checkout and scans a repository. The sharded ones deal out every shard number once, to
+shards that agree on N and on the scan's id with the job that finalizes it."""
 
 from __future__ import annotations
 
@@ -29,10 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 CRON = EXAMPLES / "cron" / "maturity.cron"
 WORKFLOW = EXAMPLES / "github-actions" / "maturity-scan.yml"
+SHARDED_WORKFLOW = EXAMPLES / "github-actions" / "maturity-sharded.yml"
 CRONJOB = EXAMPLES / "kubernetes" / "cronjob.yaml"
+SHARDED_JOBS = EXAMPLES / "kubernetes" / "sharded-scan.yaml"
 DOCKERFILE = EXAMPLES / "kubernetes" / "Dockerfile"
 # A `maturity` command up to a shell operator (;, &&, ||, a redirection) or the line's end.
-COMMAND = re.compile(r"\bmaturity (?:scan|report|diff|history|prune)\b[^;&|>\n]*")
+COMMAND = re.compile(r"\bmaturity (?:scan|finalize|report|diff|history|prune)\b[^;&|>\n]*")
 # A reference pip would follow to a branch's moving head rather than a fixed commit.
 BRANCHES = {"main", "master", "HEAD", "develop", "trunk"}
 
@@ -58,7 +61,7 @@ def shell_text(path: Path) -> str:
         elif isinstance(node, str):
             found.append(node)
 
-    walk(yaml.safe_load(path.read_text()))
+    walk(list(yaml.safe_load_all(path.read_text())))
     return "\n".join(found)
 
 
@@ -70,13 +73,16 @@ def bash_syntax(script: str) -> None:
 
 def test_every_example_is_one_of_those_checked_here() -> None:
     found = {path for path in EXAMPLES.rglob("*") if path.is_file()}
-    assert found == {CRON, WORKFLOW, CRONJOB, DOCKERFILE}
+    assert found == {CRON, WORKFLOW, SHARDED_WORKFLOW, CRONJOB, SHARDED_JOBS, DOCKERFILE}
 
 
-@pytest.mark.parametrize("path", [CRON, WORKFLOW, CRONJOB], ids=lambda p: p.parent.name)
+@pytest.mark.parametrize("path", [CRON, WORKFLOW, SHARDED_WORKFLOW, CRONJOB, SHARDED_JOBS],
+                         ids=lambda p: p.name)
 def test_example_commands_parse(path: Path) -> None:
     found = commands(shell_text(path))
-    assert any(argv[1] == "scan" and "--fail-on-regression" in argv for argv in found), found
+    # The gate is where the scan is judged: the scan itself, or the sharded scan's finalize.
+    assert any(argv[1] in ("scan", "finalize") and "--fail-on-regression" in argv
+               for argv in found), found
     for argv in found:
         build_parser().parse_args(argv[1:])  # raises on an unknown option or choice
 
@@ -150,8 +156,9 @@ def test_the_cron_job_runs_as_cron_runs_it(make_repo: Callable[..., GitRepo],
 
 # --- GitHub Actions -----------------------------------------------------------------
 
-def test_github_actions_installs_a_pinned_git_reference_set_once() -> None:
-    text = WORKFLOW.read_text()
+@pytest.mark.parametrize("path", [WORKFLOW, SHARDED_WORKFLOW], ids=lambda p: p.name)
+def test_github_actions_installs_a_pinned_git_reference_set_once(path: Path) -> None:
+    text = path.read_text()
     workflow = yaml.safe_load(text)
     source = workflow["env"]["MATURITY_SCANNER"]
     requirement = Requirement(f"maturity-scanner @ {source}")
@@ -161,10 +168,35 @@ def test_github_actions_installs_a_pinned_git_reference_set_once() -> None:
     assert text.count(reference) == 1, "the reference is set in one place"
     steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
     runs = [step["run"] for step in steps if "run" in step]
-    installs = [run for run in runs if "pip install" in run]
-    assert installs == ['pip install "maturity-scanner @ $MATURITY_SCANNER"']
+    installs = {run for run in runs if "pip install" in run}
+    assert installs == {'pip install "maturity-scanner @ $MATURITY_SCANNER"'}
     for run in runs:
         bash_syntax(run)
+
+
+def option(argv: list[str], name: str) -> str:
+    return argv[argv.index(name) + 1]
+
+
+def test_github_actions_matrix_deals_every_shard_once_then_finalizes() -> None:
+    workflow = yaml.safe_load(SHARDED_WORKFLOW.read_text())
+    shards, last = workflow["jobs"]["shard"], workflow["jobs"]["finalize"]
+    assert shards["strategy"]["fail-fast"] is False, "one failing shard must not stop the rest"
+    [step] = [step for step in shards["steps"] if "--shard" in step.get("run", "")]
+    assert step["env"]["SHARD"] == "${{ matrix.shard }}"
+    [scan] = commands(step["run"])
+    index, _, count = option(scan, "--shard").partition("/")
+    assert index == "$SHARD"
+    assert shards["strategy"]["matrix"]["shard"] == list(range(int(count)))  # from 0, as --shard
+    assert sorted(name for name in shards["env"] if name.startswith("GITHUB_TOKEN_")) == [
+        f"GITHUB_TOKEN_{number}" for number in range(int(count))], "a token for each shard"
+    assert last["needs"] == "shard" and last["if"] == "always()"
+    [finalize] = [argv for step in last["steps"] for argv in commands(step.get("run", ""))
+                  if argv[1] == "finalize"]
+    assert finalize[2] == option(scan, "--scan-id") == "$SCAN_ID"
+    assert "github.run_id" in workflow["env"]["SCAN_ID"], "one id per run, kept by re-runs"
+    assert option(finalize, "--config") == option(scan, "--config")
+    assert "secrets." in workflow["env"]["MATURITY_DB"], "a shared store, not a file"
 
 
 # --- Kubernetes ---------------------------------------------------------------------
@@ -206,6 +238,36 @@ def test_kubernetes_runs_an_image_built_from_a_checkout() -> None:
     assert ("USER", str(pod["securityContext"]["runAsUser"])) in final
     for run in [*runs, wheel]:
         bash_syntax(run)
+
+
+def test_kubernetes_shards_are_an_indexed_job_that_finalize_waits_for() -> None:
+    shards, last = yaml.safe_load_all(SHARDED_JOBS.read_text())
+    job = shards["spec"]["jobTemplate"]["spec"]
+    assert job["completionMode"] == "Indexed" and job["parallelism"] == job["completions"]
+    assert job["backoffLimitPerIndex"] >= 1, "a failed shard is retried on its own"
+    pod = job["template"]["spec"]
+    assert pod["restartPolicy"] == "Never"  # what per-index retries need
+    [container] = pod["containers"]
+    [rule] = job["podFailurePolicy"]["rules"]
+    assert rule["action"] == "FailIndex" and rule["onExitCodes"]["values"] == [2]
+    assert rule["onExitCodes"]["containerName"] == container["name"]
+    script = " ".join(container["args"])
+    bash_syntax(script)
+    [scan] = commands(script)
+    count = job["completions"]
+    assert option(scan, "--shard") == f"$JOB_COMPLETION_INDEX/{count}"  # 0 to N-1, as --shard
+
+    finisher = last["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+    script = " ".join(finisher["args"])
+    bash_syntax(script)
+    [finalize] = commands(script)
+    assert finalize[1] == "finalize" and finalize[2] == option(scan, "--scan-id")
+    assert "date -u" in finalize[2], "both name the scan after the day"
+    assert last["spec"]["schedule"] == shards["spec"]["schedule"], "so the day is the same"
+    assert "--wait" in finalize and option(finalize, "--config") == option(scan, "--config")
+    image = yaml.safe_load(CRONJOB.read_text())["spec"]["jobTemplate"]["spec"]["template"][
+        "spec"]["containers"][0]["image"]
+    assert container["image"] == finisher["image"] == image, "the image cronjob.yaml builds"
 
 
 # --- the wheel both install from ----------------------------------------------------

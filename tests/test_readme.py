@@ -37,6 +37,8 @@ FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>\w*)\n(?P<body>.*?)^(?P=indent)`
 NOT_RUN = {
     "survey --answers": "asks its questions in a terminal",
     "GITHUB_TOKEN=": "reads a GitHub organisation",
+    "--shard": "needs a shared PostgreSQL store",
+    "finalize": "needs a shared PostgreSQL store",
 }
 Cli = Callable[..., Any]
 

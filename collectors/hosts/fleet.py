@@ -26,6 +26,7 @@ from scanner.collectors.base import (
     CollectSettings,
     Emitter,
     Problem,
+    Shard,
     Target,
     report_items,
 )
@@ -78,7 +79,7 @@ def collect_with_token(target: Target, token_hint: str, open_api: Callable[[str]
     organisation) is one error line for the target; what was read stays.
     """
     collected = Collected()
-    variable = str(target.options["token_env"])
+    variable = token_variable(target.options)
     token = credentials.from_env(variable)
     if not token:
         collected.problems.append(Problem(
@@ -94,6 +95,17 @@ def collect_with_token(target: Target, token_hint: str, open_api: Callable[[str]
         api.close()
     collected.memory = dict(api.kept)
     return collected
+
+
+def token_variable(options: Mapping[str, Any]) -> str:
+    """The environment variable holding this run's token: `token_env` names one, or several
+    so that the shards of a scan spread over as many API quotas (shard I takes number I
+    mod K; an unsharded scan the first)."""
+    names = options["token_env"]
+    if isinstance(names, str):
+        return names
+    shard: Shard | None = options.get("shard")
+    return str(names[shard.index % len(names) if shard else 0])
 
 
 class Fleet(ABC, Generic[Api]):
@@ -151,14 +163,24 @@ class Fleet(ABC, Generic[Api]):
     # --- the same on every host -----------------------------------------------------------
 
     def scan(self) -> None:
+        """Every shard lists the whole target (so all deal out the same repositories) and
+        reads only those it owns; each repository keeps its place in the listing."""
         listing, whole = self.repositories()
         repositories = to_read(self.target.label, listing, whole=whole,
                                well_formed=self.is_well_formed, wanted=self.is_wanted,
                                options=self.options, into=self.collected)
-        read_fleet(self.target.label, repositories, self.read_one, listed=self.listed,
+        shard: Shard | None = self.options.get("shard")
+        places = [place for place, item in enumerate(repositories)
+                  if shard is None or shard.owns(self.entity(item))]
+        read_fleet(self.target.label, [repositories[place] for place in places],
+                   self.read_one, listed=self.listed,
                    reuse=Reuse.of(self.memory, self.now, self.settings, self.options),
                    workers=int(self.options["workers"]), into=self.collected,
-                   kept=self.api.kept)
+                   kept=self.api.kept, places=places)
+
+    def entity(self, item: dict[str, Any]) -> str:
+        """The entity a listed repository is scanned as."""
+        return f"repo:{self.host}/{item.get(self.path_key) or ''}"
 
     def repositories(self) -> tuple[list[Any], bool]:
         """The repositories listed (items as the API gave them), and whether the listing
@@ -207,7 +229,7 @@ class RepositoryReader(ABC, Generic[FleetOf]):
         self.listing = item
         self.path = str(item.get(fleet.path_key) or "")
         self.name = f"{fleet.host}/{self.path}"
-        self.entity = f"repo:{self.name}"
+        self.entity = fleet.entity(item)
         self.since = fleet.now - timedelta(days=fleet.host_settings.window_days)
         self.budget = Budget(int(fleet.options["request_budget"]))
 
@@ -305,11 +327,12 @@ def to_read(label: str, listing: Iterable[Any], *, whole: bool,
 def read_fleet(label: str, listings: Sequence[Listing],
                read: Callable[[Listing], RepositoryResult], *,
                listed: Callable[[Listing], Listed], reuse: Reuse, workers: int,
-               into: Collected, kept: dict[str, Remembered]) -> None:
+               into: Collected, kept: dict[str, Remembered], places: Sequence[int]) -> None:
     """Read every repository in a bounded pool of threads, reporting progress as they end;
     one unchanged since the last scan is recalled instead (see `Reuse`). Once the target's
     request budget is spent, the repositories still unread are left out with one error
-    (`read` lets RequestBudgetSpent through)."""
+    (`read` lets RequestBudgetSpent through). `places` are the repositories' places in
+    the whole listing, kept for every entity each gave."""
 
     def one(listing: Listing) -> RepositoryResult | None:
         repository = listed(listing)
@@ -325,10 +348,14 @@ def read_fleet(label: str, listings: Sequence[Listing],
     spent: list[str] = []
     report_items(label, 0, len(listings))
     with ThreadPoolExecutor(max_workers=min(workers, max(1, len(listings)))) as pool:
-        for done, result in enumerate(pool.map(one, listings), 1):
+        for done, (place, result) in enumerate(zip(places, pool.map(one, listings),
+                                                   strict=True), 1):
             report_items(label, done, len(listings))
             if result is not None:
                 into.absorb(result.collected)
+                into.places.update(dict.fromkeys(
+                    [*result.collected.entities, *(e.entity for e in result.collected.evidence)],
+                    place))
                 kept.update(result.remembered)
     if spent:
         into.problems.append(Problem(label, f"{len(spent):,} of {len(listings):,} "

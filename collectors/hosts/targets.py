@@ -21,8 +21,8 @@ _PATH_SEGMENT = re.compile(r"[A-Za-z0-9_.-]+")
 
 def shared_options(entry: Any, where: v.Where, token_env: str) -> dict[str, Any]:
     options: dict[str, Any] = {
-        "token_env": v.env_name(entry.get("token_env", token_env), where.at("token_env"),
-                                example=token_env, holds="token"),
+        "token_env": token_variables(entry.get("token_env", token_env), where.at("token_env"),
+                                     example=token_env),
         "include": v.texts(entry.get("include"), where.at("include")),
         "exclude": v.texts(entry.get("exclude"), where.at("exclude")),
         "topics": v.texts(entry.get("topics"), where.at("topics")),
@@ -42,6 +42,18 @@ def shared_options(entry: Any, where: v.Where, token_env: str) -> dict[str, Any]
                                   where.at("max_requests"), minimum=1, maximum=10_000_000),
     }
     return options
+
+
+def token_variables(value: Any, where: v.Where, *, example: str) -> str | list[str]:
+    """One environment variable's name, or a list of them: the tokens a sharded scan's
+    shards take in turn (see `fleet.token_variable`). One name stays text, so a target
+    reads as it did before lists were allowed (and what it remembers still applies)."""
+    if not isinstance(value, list):
+        return v.env_name(value, where, example=example, holds="token")
+    if not value:
+        raise where.problem(f"name at least one environment variable (e.g. {example})")
+    return [v.env_name(item, where.at(index), example=example, holds="token")
+            for index, item in enumerate(value)]
 
 
 def well_formed_listing(item: Any, path_key: str, *, parts: range) -> bool:

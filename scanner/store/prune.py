@@ -13,18 +13,15 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from scanner.errors import UserError
-from scanner.store.store import BATCH, Store, describe_url, first_line
+from scanner.store.shards import delete_sharded_scans
+from scanner.store.store import Store, delete_scans, describe_url, first_line
 from scanner.store.tables import (
     NEWEST_FIRST,
     SCANS_WITH_DETAILS,
-    documents_table,
-    entity_stages_table,
     evidence_sets_table,
-    rule_results_table,
-    scan_details_table,
     scan_entities_table,
     scans_table,
-    stages_table,
+    shard_entities_table,
 )
 
 
@@ -72,18 +69,16 @@ def doomed(store: Store, keep: Keep, now: datetime) -> list[str]:
 def prune(store: Store, scan_ids: list[str]) -> None:
     """Delete these scans with everything recorded for them, and the evidence sets no
     remaining scan refers to, in one transaction that no scan being saved overlaps."""
-    children = (scan_entities_table, rule_results_table, stages_table, entity_stages_table,
-                scan_details_table, documents_table)
     try:
         with store.writing(alone=True) as conn:
-            for start in range(0, len(scan_ids), BATCH):
-                batch = scan_ids[start:start + BATCH]
-                for table in children:
-                    conn.execute(table.delete().where(table.c.scan_id.in_(batch)))
-                conn.execute(scans_table.delete().where(scans_table.c.id.in_(batch)))
+            delete_scans(conn, scan_ids)
+            delete_sharded_scans(conn, scan_ids)
             used = sa.exists().where(
                 scan_entities_table.c.set_digest == evidence_sets_table.c.digest)
-            conn.execute(evidence_sets_table.delete().where(~used))
+            # A sharded scan not yet finalized refers to its sets through its shards' parts.
+            waiting = sa.exists().where(
+                shard_entities_table.c.set_digest == evidence_sets_table.c.digest)
+            conn.execute(evidence_sets_table.delete().where(~used & ~waiting))
     except sa.exc.SQLAlchemyError as exc:
         raise UserError(f"cannot prune {describe_url(store.url)}: "
                         f"{first_line(exc)}; nothing was removed") from None

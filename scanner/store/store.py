@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -155,13 +155,18 @@ class Store:
 
     def save(self, document: dict[str, Any], evidence: Iterable[Evidence],
              results: Iterable[RuleResult],
-             memory: Mapping[tuple[str, str], Mapping[str, Remembered]] | None = None) -> None:
+             memory: Mapping[tuple[str, str], Mapping[str, Remembered]] | None = None, *,
+             replacing: bool = False) -> None:
+        """Write a scan; `replacing` first removes a scan stored under the same id (a
+        sharded scan finalized again)."""
         scan = document["scan"]
         scan_id = scan["id"]
         sets = evidence_sets(evidence)
         packed = pack_document(document, sets)
         try:
             with self.writing() as conn:
+                if replacing:
+                    delete_scans(conn, [scan_id])
                 conn.execute(scans_table.insert().values(
                     id=scan_id, started_at=scan["started_at"], finished_at=scan["finished_at"],
                     status=scan["status"], config_fingerprint=scan["config_fingerprint"],
@@ -187,12 +192,19 @@ class Store:
                 if repositories:
                     conn.execute(entity_stages_table.insert(), repositories)
                 for (collector, target), kept in (memory or {}).items():
-                    self._save_memory(conn, collector, target, kept)
+                    self.save_memory(conn, collector, target, kept)
         except sa.exc.SQLAlchemyError as exc:
             raise UserError(f"cannot write the scan to {describe_url(self.url)}: "
                             f"{first_line(exc)}; nothing was stored") from None
 
     def _save_sets(self, conn: sa.Connection, scan_id: str, sets: list[EvidenceSet]) -> None:
+        self.store_sets(conn, sets)
+        if sets:
+            conn.execute(scan_entities_table.insert(), [
+                {"scan_id": scan_id, "position": position, "entity": s.entity,
+                 "set_digest": s.digest} for position, s in enumerate(sets)])
+
+    def store_sets(self, conn: sa.Connection, sets: Sequence[EvidenceSet]) -> None:
         """Only sets no earlier scan stored are compressed and written; another scan saving
         the same set at the same moment is no conflict (same digest, same content)."""
         known: set[str] = set()
@@ -203,30 +215,27 @@ class Store:
                 .where(evidence_sets_table.c.digest.in_(digests))).scalars())
         fresh = list({s.digest: s for s in sets if s.digest not in known}.values())
         for start in range(0, len(fresh), BATCH):
-            conn.execute(self._insert(evidence_sets_table).on_conflict_do_nothing(), [
+            insert = self.insert_on_conflict(evidence_sets_table)
+            conn.execute(insert.on_conflict_do_nothing(), [
                 {"digest": s.digest, "entity": s.entity, "items": len(s.items),
                  "body": s.body()} for s in fresh[start:start + BATCH]])
-        if sets:
-            conn.execute(scan_entities_table.insert(), [
-                {"scan_id": scan_id, "position": position, "entity": s.entity,
-                 "set_digest": s.digest} for position, s in enumerate(sets)])
 
-    def _save_memory(self, conn: sa.Connection, collector: str, target: str,
-                     kept: Mapping[str, Remembered]) -> None:
+    def save_memory(self, conn: sa.Connection, collector: str, target: str,
+                    kept: Mapping[str, Remembered]) -> None:
         """Replaces what the collector kept for the target; an upsert, so two configs
         scanning the same target at once do not collide on a key."""
         conn.execute(memory_table.delete().where((memory_table.c.collector == collector)
                                                  & (memory_table.c.target == target)))
         if not kept:
             return
-        insert = self._insert(memory_table)
+        insert = self.insert_on_conflict(memory_table)
         conn.execute(insert.on_conflict_do_update(
             index_elements=["collector", "target", "key"],
             set_={"etag": insert.excluded.etag, "body": insert.excluded.body}),
             [{"collector": collector, "target": target, "key": key, "etag": item.etag,
               "body": item.body} for key, item in kept.items()])
 
-    def _insert(self, table: sa.Table) -> Any:
+    def insert_on_conflict(self, table: sa.Table) -> Any:
         """INSERT with the backend's ON CONFLICT clause (both spell it alike)."""
         if self.dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -319,6 +328,18 @@ class Store:
                 (other.c.scan_id == besides) & (other.c.set_digest == entities.c.set_digest)))
         with self.engine.connect() as conn:
             return [(row.entity, set_items(row.body)) for row in conn.execute(query)]
+
+
+def delete_scans(conn: sa.Connection, scan_ids: Sequence[str]) -> None:
+    """These scans and everything recorded for them (their evidence sets stay: other
+    scans may share them). Row by row, table by table: SQLite does not cascade."""
+    children = (scan_entities_table, rule_results_table, stages_table, entity_stages_table,
+                scan_details_table, documents_table)
+    for start in range(0, len(scan_ids), BATCH):
+        batch = scan_ids[start:start + BATCH]
+        for table in children:
+            conn.execute(table.delete().where(table.c.scan_id.in_(batch)))
+        conn.execute(scans_table.delete().where(scans_table.c.id.in_(batch)))
 
 
 def store_engine(url: str) -> sa.Engine:

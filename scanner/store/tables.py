@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 #: Bumped with each migration that changes the tables (the newest migration's revision
 #: is "000<SCHEMA_VERSION>"); a store written by a newer version is refused.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 metadata = sa.MetaData()
 
@@ -136,6 +136,46 @@ memory_table = sa.Table(
     sa.Column("key", sa.String(1024), primary_key=True),
     sa.Column("etag", sa.String(255), nullable=False),
     sa.Column("body", sa.Text, nullable=False),
+)
+
+# Schema 6: a scan collected by shards (`maturity scan --shard I/N --scan-id ID`) until
+# `maturity finalize ID` judges it: what every shard of it must share.
+sharded_scans_table = sa.Table(
+    "sharded_scans", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("config_fingerprint", sa.String(64), nullable=False),
+    sa.Column("tool_version", sa.String(64), nullable=False),
+    sa.Column("shard_count", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+
+# Schema 6: what one shard reported; a shard run again replaces its row whole.
+shard_parts_table = sa.Table(
+    "shard_parts", metadata,
+    sa.Column("scan_id", sa.String(64), sa.ForeignKey("sharded_scans.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("shard", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("started_at", sa.String(40), nullable=False),
+    sa.Column("finished_at", sa.String(40), nullable=False),
+    sa.Column("reported_by", sa.String(255), nullable=False),  # host and process
+    # Each target's problems, entities, waivers and timeline: compressed JSON.
+    sa.Column("body", sa.LargeBinary, nullable=False),
+)
+
+# Schema 6: a shard's evidence sets, each with the target it came from and its place in
+# that target, so finalize puts the shards' sets in the order one unsharded scan has.
+shard_entities_table = sa.Table(
+    "shard_entities", metadata,
+    sa.Column("scan_id", sa.String(64), primary_key=True),
+    sa.Column("shard", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("target", sa.Integer, nullable=False),
+    sa.Column("place", sa.Integer, nullable=False),
+    sa.Column("entity", sa.Text, nullable=False),
+    sa.Column("set_digest", sa.String(64), sa.ForeignKey("evidence_sets.digest"),
+              nullable=False, index=True),
+    sa.ForeignKeyConstraint(["scan_id", "shard"], ["shard_parts.scan_id", "shard_parts.shard"],
+                            ondelete="CASCADE"),
 )
 
 #: Newest scan first, the order every listing and "latest" / "previous" lookup uses.

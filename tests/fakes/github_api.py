@@ -109,6 +109,7 @@ class LoggedRequest(NamedTuple):
     status: int
     counted: bool
     repo: str | None = None
+    token: int | None = None  # which accepted token made it (see `accept_token`)
 
 
 @dataclass
@@ -192,6 +193,7 @@ class _Call(Call):
     repo: str | None = None
     resource: str = "core"  # the rate limit it counts against
     counted: bool = False
+    token: int | None = None
 
 
 class FakeGitHub(HostStandIn[LoggedRequest]):
@@ -441,7 +443,7 @@ class FakeGitHub(HostStandIn[LoggedRequest]):
         return None
 
     def _answer_api(self, call: _Call) -> Answer:
-        if not self._authorized(call.headers.get("authorization")):
+        if not self._authorized(call):
             return self._with_limits(_json_answer(401, {
                 "message": "Bad credentials", "documentation_url": REST_DOCS, "status": "401"}),
                 None)
@@ -484,11 +486,12 @@ class FakeGitHub(HostStandIn[LoggedRequest]):
                                           {"Content-Type": "text/plain"}),
                            refused=Answer(401, b"", {"WWW-Authenticate": 'Basic realm="GitHub"'}))
 
-    def _authorized(self, header: str | None) -> bool:
-        scheme, _, given = (header or "").partition(" ")
+    def _authorized(self, call: _Call) -> bool:
+        scheme, _, given = (call.headers.get("authorization") or "").partition(" ")
         if scheme.lower() not in ("token", "bearer"):
             return False
-        return self._token_is(given.strip())
+        call.token = self._token_number(given.strip())
+        return call.token is not None
 
     def _reserve(self, resource: str, cost: int) -> bool:
         if not self.rate_limiting:
@@ -525,7 +528,8 @@ class FakeGitHub(HostStandIn[LoggedRequest]):
                                              f"{error}"})
 
     def logged(self, call: _Call, answer: Answer) -> LoggedRequest:
-        return LoggedRequest(call.method, call.path, answer.status, call.counted, call.repo)
+        return LoggedRequest(call.method, call.path, answer.status, call.counted, call.repo,
+                             call.token)
 
     def headers(self, call: _Call) -> dict[str, str]:
         headers = {"X-GitHub-Request-Id": call.request_id}

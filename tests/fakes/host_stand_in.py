@@ -88,7 +88,7 @@ class HostStandIn(ABC, Generic[Logged]):
     json_type: ClassVar[str]  # the Content-Type of its JSON answers
 
     def __init__(self, token: str, latency: float) -> None:
-        self._token = token
+        self._tokens = [token]
         self.latency = latency
         self.server_errors: list[str] = []
         self._lock = threading.Lock()
@@ -160,7 +160,13 @@ class HostStandIn(ABC, Generic[Logged]):
 
     def set_token(self, token: str) -> None:
         """Accept only this token from now on (the old one answers 401, as when it expires)."""
-        self._token = token
+        self._tokens = [token]
+
+    def accept_token(self, token: str) -> int:
+        """Accept this token as well (another account's, as the shards of a scan may each
+        have): its number, by which the log names the requests made with it."""
+        self._tokens.append(token)
+        return len(self._tokens) - 1
 
     # --- faults ---------------------------------------------------------------------------
 
@@ -207,7 +213,12 @@ class HostStandIn(ABC, Generic[Logged]):
         return target, parse_qsl(target.query, keep_blank_values=True), headers, body
 
     def _token_is(self, given: str) -> bool:
-        return hmac.compare_digest(given.encode(), self._token.encode())
+        return self._token_number(given) is not None
+
+    def _token_number(self, given: str) -> int | None:
+        """Which accepted token `given` is (by number, so that no log holds a token)."""
+        found = [hmac.compare_digest(given.encode(), token.encode()) for token in self._tokens]
+        return found.index(True) if any(found) else None
 
     def _take_fault(self, path: str) -> Answer | None:
         with self._lock:
@@ -242,7 +253,8 @@ class HostStandIn(ABC, Generic[Logged]):
         the token being the Basic password."""
         if not git_dir:
             return missing
-        if not git_http.basic_password_is(call.headers.get("authorization"), self._token):
+        if not any(git_http.basic_password_is(call.headers.get("authorization"), token)
+                   for token in self._tokens):
             return refused
         reply = git_http.serve(git_dir, service_path, method=call.method, query=call.query,
                                headers=call.headers, body=call.body)

@@ -141,6 +141,16 @@ def test_requests_without_the_right_token_get_401_bad_credentials(fake: FakeGitH
     assert all(TOKEN not in repr(r) and "rotated" not in repr(r) for r in fake.requests)
 
 
+def test_another_accounts_token_is_accepted_and_logged_by_its_number(
+        fake: FakeGitHub) -> None:
+    fake.add_repo("acme", "api", {"a": "b"})
+    url = f"{fake.base_url}/repos/acme/api"
+    assert fake.accept_token("second-account") == 1
+    assert [call(url).status, call(url, token="second-account").status,
+            call(url, token="wrong").status] == [200, 200, 401]
+    assert [r.token for r in fake.requests] == [0, 1, None]
+
+
 def test_conditional_get_answers_304_that_the_rate_limit_does_not_count(
         fake: FakeGitHub) -> None:
     repo = fake.add_repo("acme", "api", {"a": "b"})
@@ -660,9 +670,9 @@ def test_the_log_and_counts_describe_every_request(fake: FakeGitHub) -> None:
     graphql(fake, owner="acme", name="api")
     call(f"{fake.base_url}/repos/acme/other")
     call(f"{fake.base_url}/rate_limit")
-    assert fake.requests[0] == LoggedRequest("GET", "/repos/acme/api", 200, True, "acme/api")
-    assert fake.requests[2] == LoggedRequest("POST", "/graphql", 200, True, "acme/api")
-    assert fake.requests[-1] == LoggedRequest("GET", "/rate_limit", 200, False, None)
+    assert fake.requests[0] == LoggedRequest("GET", "/repos/acme/api", 200, True, "acme/api", 0)
+    assert fake.requests[2] == LoggedRequest("POST", "/graphql", 200, True, "acme/api", 0)
+    assert fake.requests[-1] == LoggedRequest("GET", "/rate_limit", 200, False, None, 0)
     assert (fake.count_for("acme/api"), fake.count_for("acme/other"), fake.count()) == (3, 1, 4)
     assert fake.rate_limit("graphql")["used"] == 5
     fake.clear_log()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -212,20 +213,47 @@ class GitHubApi:
 
 
 def _cap_connections(requester: Any, max_bytes: int) -> None:
-    """Answers read through PyGithub's requester, at most `max_bytes` each.
+    """Answers read through PyGithub's requester, at most `max_bytes` each, and every
+    thread's request sent as that thread made it.
 
     PyGithub makes its `requests` session inside a connection object it creates itself,
     of the class the requester was given for the API's scheme (an attribute it keeps
-    private); a subclass of that class caps the bodies of every session it makes.
+    private); a subclass of that class caps the bodies of every session it makes. The
+    requester shares that one object among the threads reading a fleet, and the object
+    holds the request being made in attributes: `request()` sets them, `getresponse()`
+    sends them. Two threads in between would each send a mix of both requests (a GraphQL
+    query as a GET, a REST read answered for another path), so the subclass keeps those
+    attributes per thread.
     """
     made = requester._Requester__connectionClass
 
     class Capped(made):  # type: ignore[misc, valid-type]
+        verb, url, input, headers, stream = (_PerThread() for _ in range(5))
+
         def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.calls = threading.local()
             super().__init__(*args, **kwargs)
             cap_bodies(self.session, max_bytes)
 
     requester._Requester__connectionClass = Capped
+
+
+class _PerThread:
+    """An attribute each thread sets and reads for itself (in the owner's `calls`)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        try:
+            return getattr(instance.calls, self.name)
+        except AttributeError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        setattr(instance.calls, self.name, value)
 
 
 def _download_session(retries: int) -> Any:

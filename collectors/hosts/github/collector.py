@@ -53,6 +53,8 @@ class GitHubCollector:
     id: ClassVar[str] = GITHUB.id
     title: ClassVar[str] = GITHUB.title
     signals: ClassVar[tuple[SignalSpec, ...]] = SIGNALS[GITHUB]
+    # A sharded scan's shards each read their own repositories of an organisation.
+    shards_by_repository: ClassVar[bool] = True
 
     @classmethod
     def configure_target(cls, raw: Any, where: v.Where, base: Path) -> Target:

@@ -68,6 +68,8 @@ class GitLabCollector:
     id: ClassVar[str] = GITLAB.id
     title: ClassVar[str] = GITLAB.title
     signals: ClassVar[tuple[SignalSpec, ...]] = SIGNALS[GITLAB]
+    # A sharded scan's shards each read their own repositories of an organisation.
+    shards_by_repository: ClassVar[bool] = True
 
     @classmethod
     def configure_target(cls, raw: Any, where: v.Where, base: Path) -> Target:
