@@ -44,7 +44,8 @@ from scan_many_repos import files_for
 from scanner.collectors.local import LocalRepoCollector
 from scanner.config import Config
 from scanner.evidence import Evidence
-from scanner.scan import drill_down, judge, load_engine, run_scan
+from scanner.judgement import judge_estate
+from scanner.scan import load_engine, run_scan
 from scanner.store.store import Store, database_url, sqlite_file, store_engine
 
 import pgserver
@@ -73,12 +74,12 @@ def estate(workdir: Path, repos: int) -> tuple[dict[str, Any], list[Evidence], l
                 evidence.append(replace(item, entity=item.entity.replace(source, name),
                                         value=value))
     engine = load_engine(config)
-    assessment, results = judge(engine, evidence, config)
+    judged = judge_estate(engine, config, evidence)
     from scanner.reports.document import build_document
 
-    document = build_document(assessment, replace(scanned.info, targets=("/estate",)),
-                              repositories=drill_down(engine, evidence, config, {}))
-    return document, evidence, results
+    document = build_document(judged.assessment, replace(scanned.info, targets=("/estate",)),
+                              repositories=judged.repositories)
+    return document, evidence, judged.results
 
 
 class Estate:

@@ -156,3 +156,18 @@ class EvidenceIndex:
         """The same evidence, for a slice of the estate (one repository, a team)."""
         wanted = set(entities)
         return EvidenceIndex(item for item in self if item.entity in wanted)
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What a scan's evidence covers, without the evidence: the sources that reported,
+    the signals reported, and the entities (sorted)."""
+
+    sources: frozenset[str]
+    signals: frozenset[str]
+    entities: tuple[str, ...]
+
+    @classmethod
+    def of(cls, index: EvidenceIndex) -> Observed:
+        return cls(frozenset(item.source for item in index),
+                   frozenset(item.signal for item in index), tuple(index.entities()))

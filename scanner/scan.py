@@ -21,16 +21,17 @@ from scanner.collectors import registry
 from scanner.collectors.base import Collected, CollectSettings, Target, watch_items
 from scanner.config import Config, fingerprint
 from scanner.engine.engine import Engine
-from scanner.engine.evaluate import Evaluator, RuleResult
+from scanner.engine.evaluate import RuleResult
 from scanner.engine.loader import builtin_rule_files, load_rules
 from scanner.errors import FileProblem, InternalError, UserError
-from scanner.evidence import Evidence, EvidenceIndex, now_utc
+from scanner.evidence import Evidence, now_utc
+from scanner.judgement import judge_estate
 from scanner.memory import NO_MEMORY, Memory, Remembered
 from scanner.model import load_model
 from scanner.printable import legible
 from scanner.problems import ERROR, Problem
 from scanner.reports.document import ScanInfo, build_document
-from scanner.scoring.scorer import Assessment, Scorer
+from scanner.scoring.scorer import Assessment
 from scanner.timeline import DeployTimeline, IncidentEvent, link_incidents, with_linked
 from scanner.waivers import Waiver, active, by_entity, unknown_targets
 from scanner.workers import CONTEXT, worker_pool
@@ -45,9 +46,6 @@ class ScanResult:
     # What each collector keeps for its next scan of a target, by (collector id, target label).
     memory: dict[tuple[str, str], dict[str, Remembered]] = field(default_factory=dict)
 
-
-# Entities judged on their own in the drill-down besides repositories: one per account.
-ACCOUNT_KINDS = frozenset({"aws", "datadog", "pagerduty", "prometheus"})
 
 def load_engine(config: Config) -> Engine:
     model = load_model(config.model_path)
@@ -70,46 +68,11 @@ def judge(engine: Engine, evidence: Sequence[Evidence], config: Config,
           waived: Mapping[str, Mapping[str, str]] | None = None,
           ) -> tuple[Assessment, list[RuleResult]]:
     """Score evidence (optionally a slice of entities) with the engine's rules."""
-    index = EvidenceIndex(evidence)
     if entities is not None:
-        index = index.restricted_to(entities)
-    evaluator = Evaluator(index, engine.thresholds, waived)
-    results = [evaluator.evaluate(rule) for rule in engine.rules.rules.values()]
-    assessment = Scorer(engine.model, engine.catalogue, config.scoring).assess(results, index)
-    return assessment, results
-
-
-def repository_groups(evidence: Sequence[Evidence]) -> dict[str, list[str]]:
-    """Each repository with its services (repo entity -> [repo, service, …]), and each
-    cloud or tool account on its own (aws:123… -> [aws:123…])."""
-    groups: dict[str, list[str]] = {}
-    for item in evidence:
-        if item.kind == "repo" or item.kind in ACCOUNT_KINDS:
-            groups.setdefault(item.entity, [item.entity])
-    for item in evidence:
-        if item.signal == "service.repo" and isinstance(item.value, str):
-            groups.setdefault(item.value, [item.value]).append(item.entity)
-    return groups
-
-
-def drill_down(engine: Engine, evidence: Sequence[Evidence], config: Config,
-               waived: Mapping[str, Mapping[str, str]]) -> list[dict[str, Any]]:
-    """The assessment of each repository (with its services) and account on its own."""
-    by_entity: dict[str, list[Evidence]] = {}
-    for item in evidence:
-        by_entity.setdefault(item.entity, []).append(item)
-    summaries = []
-    for repo, members in sorted(repository_groups(evidence).items()):
-        own = [item for member in members for item in by_entity.get(member, [])]
-        assessment, _ = judge(engine, own, config, None, waived)
-        summaries.append({
-            "entity": repo,
-            "services": [m for m in members if m != repo],
-            "overall": {"stage": assessment.stage, "score": assessment.score,
-                        "confidence": assessment.confidence},
-            "competencies": {c.id: c.stage for c in assessment.competencies},
-        })
-    return summaries
+        wanted = set(entities)
+        evidence = [item for item in evidence if item.entity in wanted]
+    judged = judge_estate(engine, config, evidence, waived, drill_down=False)
+    return judged.assessment, judged.results
 
 
 def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None = None,
@@ -146,7 +109,7 @@ def assessed(engine: Engine, config: Config, targets: Sequence[Target],
     waivers, waiver_problems = _waivers(engine, config, collected, entities)
     problems += waiver_problems
     waived = by_entity(waivers, entities)
-    assessment, results = judge(engine, evidence, config, None, waived)
+    judged = judge_estate(engine, config, evidence, waived)
     info = ScanInfo(
         id=scan_id or new_scan_id(started), started_at=started, finished_at=now_utc(),
         targets=tuple(t.label for t in targets), problems=tuple(problems),
@@ -154,9 +117,9 @@ def assessed(engine: Engine, config: Config, targets: Sequence[Target],
         rule_files=tuple(_short(f) for f in engine.rules.files),
         rule_packs=tuple(_pack_version(f) for f in engine.rules.files),
     )
-    document = build_document(assessment, info, waivers=waivers,
-                              repositories=drill_down(engine, evidence, config, waived))
-    return ScanResult(document, evidence, results, info)
+    document = build_document(judged.assessment, info, waivers=waivers,
+                              repositories=judged.repositories)
+    return ScanResult(document, evidence, judged.results, info)
 
 
 def joined(collected: Sequence[Collected]) -> tuple[list[Evidence], list[Problem]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,13 @@ class ThresholdRef:
     """A value a rule takes from the named threshold (pack default or config)."""
 
     name: str
+
+
+def resolve(value: Any, thresholds: Mapping[str, float]) -> Any:
+    """A rule's value, a threshold reference read from `thresholds`."""
+    if isinstance(value, ThresholdRef):
+        return thresholds[value.name]
+    return value
 
 
 @dataclass(frozen=True)

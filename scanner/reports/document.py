@@ -14,6 +14,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.engine.evaluate import RuleResult
+from scanner.engine.tally import SAMPLE
 from scanner.evidence import entity_kind
 from scanner.problems import ERROR, Problem
 from scanner.scoring.scorer import Assessment, CellVerdict, NextStep, SubScore
@@ -128,7 +129,14 @@ def _cell(cell: CellVerdict, criterion: str) -> dict[str, Any]:
 
 
 def _rule(result: RuleResult) -> dict[str, Any]:
-    return {
+    entities = {
+        "pass": result.entities_with(True),
+        "fail": result.entities_with(False),
+        "unknown": result.entities_with(None),
+        "excluded": list(result.excluded),
+        "waived": list(result.waived),
+    }
+    data: dict[str, Any] = {
         "id": result.rule.id,
         "summary": result.rule.summary,
         "remedy": result.rule.remedy,
@@ -136,14 +144,14 @@ def _rule(result: RuleResult) -> dict[str, Any]:
         "message": result.message,
         "signals": result.rule.criterion_signals(),
         "requirement": result.rule.requirement,
-        "entities": {
-            "pass": result.entities_with(True),
-            "fail": result.entities_with(False),
-            "unknown": result.entities_with(None),
-            "excluded": list(result.excluded),
-            "waived": list(result.waived),
-        },
+        "entities": {answer: ids[:SAMPLE] for answer, ids in entities.items()},
         "missing_signals": list(result.missing_signals),
         "evidence": [item.to_dict() for item in result.evidence],
         "applicability": [item.to_dict() for item in result.applicability],
     }
+    if result.sampled or any(len(ids) > SAMPLE for ids in entities.values()):
+        # A large estate: the lists above are a sample; these are the totals.
+        data["sampled"] = {
+            "entities": {answer: len(ids) for answer, ids in entities.items()},
+            "evidence": result.evidence_total, "applicability": result.applicability_total}
+    return data

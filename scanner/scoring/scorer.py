@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from scanner.engine.evaluate import FAIL, NO_EVIDENCE, NOT_APPLICABLE, PASS, RuleResult
-from scanner.evidence import Evidence, EvidenceIndex
+from scanner.evidence import Evidence, EvidenceIndex, Observed
 from scanner.model import NOT_APPLICABLE as STAGE_NOT_APPLICABLE
 from scanner.model import (
     STAGE_NAMES,
@@ -142,8 +142,10 @@ class Scorer:
         self.options = options or ScoringOptions()
         self._reported: set[str] = set()  # sources that reported anything in this scan
 
-    def assess(self, results: Sequence[RuleResult], index: EvidenceIndex) -> Assessment:
-        self._reported = {item.source for item in index}
+    def assess(self, results: Sequence[RuleResult], evidence: Observed | EvidenceIndex
+               ) -> Assessment:
+        observed = evidence if isinstance(evidence, Observed) else Observed.of(evidence)
+        self._reported = set(observed.sources)
         by_sub: dict[str, list[RuleResult]] = {}
         for result in results:
             by_sub.setdefault(result.rule.subcompetency, []).append(result)
@@ -166,10 +168,10 @@ class Scorer:
                           if s.stage != STAGE_NOT_APPLICABLE]
             confidence = round(sum(1 for s in applicable if s.stage != UNKNOWN)
                                / max(1, len(applicable)), 2)
-        glossary = {signal: spec.description for signal in sorted({e.signal for e in index})
+        glossary = {signal: spec.description for signal in sorted(observed.signals)
                     if (spec := self.catalogue.get(signal)) is not None}
         return Assessment(self.model, stage_for_score(score, self.options.stage_from_score),
-                          score, confidence, tuple(competencies), tuple(index.entities()),
+                          score, confidence, tuple(competencies), observed.entities,
                           glossary)
 
     @staticmethod

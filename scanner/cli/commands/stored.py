@@ -87,9 +87,10 @@ def _rescore(store: Any, scan_id: str, document: dict[str, Any], entities: list[
     """
     from datetime import datetime
 
+    from scanner.judgement import repository_groups
     from scanner.problems import Problem
     from scanner.reports.document import ScanInfo, build_document
-    from scanner.scan import judge, load_engine, repository_groups
+    from scanner.scan import judge, load_engine
     from scanner.waivers import Waiver, by_entity
 
     known = [e["id"] for e in document["entities"]]

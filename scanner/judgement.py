@@ -1,0 +1,122 @@
+"""An estate judged a unit at a time: each repository with its services, each account.
+
+A rule's answer for an entity reads only that entity's evidence, so the estate's
+evidence never needs to be in one index: each unit is indexed on its own, every rule
+answered for its entities, and the answers gathered per rule (scanner/engine/tally.py).
+The same answers judge the unit alone for the per-repository drill-down. What is kept
+between units is small: entity ids, aggregates' numbers and a sample of checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scanner.config import Config
+from scanner.engine.engine import Engine
+from scanner.engine.evaluate import Evaluator, RuleResult
+from scanner.engine.tally import RuleTally
+from scanner.evidence import Evidence, EvidenceIndex, Observed
+from scanner.scoring.scorer import Assessment, Scorer
+
+# Entities judged on their own in the drill-down besides repositories: one per account.
+ACCOUNT_KINDS = frozenset({"aws", "datadog", "pagerduty", "prometheus"})
+
+
+@dataclass(frozen=True)
+class Judged:
+    assessment: Assessment
+    results: list[RuleResult]
+    # The assessment of each repository (with its services) and account on its own.
+    repositories: list[dict[str, Any]]
+
+
+class EstateJudge:
+    def __init__(self, engine: Engine, config: Config,
+                 waived: Mapping[str, Mapping[str, str]] | None = None) -> None:
+        self.engine = engine
+        self.config = config
+        self.waived = waived or {}
+        self._tallies = [RuleTally(rule, engine.thresholds)
+                         for rule in engine.rules.rules.values()]
+        self._sources: set[str] = set()
+        self._signals: set[str] = set()
+        self._entities: list[str] = []
+        self._repositories: list[dict[str, Any]] = []
+
+    def add(self, evidence: Iterable[Evidence], head: str | None = None,
+            members: Sequence[str] = ()) -> None:
+        """One unit's evidence; with `head`, the unit is that repository (its `members`
+        besides it being its services) or account, judged alone for the drill-down."""
+        index = EvidenceIndex(evidence)
+        evaluator = Evaluator(index, self.engine.thresholds, self.waived)
+        alone = [RuleTally(t.rule, self.engine.thresholds) for t in self._tallies] \
+            if head is not None else []
+        for position, tally in enumerate(self._tallies):
+            for entity in index.entities(tally.rule.over):
+                answer = evaluator.answer(tally.rule, entity)
+                tally.add(answer)
+                if alone:
+                    alone[position].add(answer)
+        observed = Observed.of(index)
+        self._sources |= observed.sources
+        self._signals |= observed.signals
+        self._entities += observed.entities
+        if head is not None:
+            assessment = self._scorer().assess([t.result() for t in alone], observed)
+            self._repositories.append({
+                "entity": head,
+                "services": [m for m in members if m != head],
+                "overall": {"stage": assessment.stage, "score": assessment.score,
+                            "confidence": assessment.confidence},
+                "competencies": {c.id: c.stage for c in assessment.competencies},
+            })
+
+    def finish(self) -> Judged:
+        results = [tally.result() for tally in self._tallies]
+        observed = Observed(frozenset(self._sources), frozenset(self._signals),
+                            tuple(sorted(self._entities)))
+        return Judged(self._scorer().assess(results, observed), results,
+                      sorted(self._repositories, key=lambda summary: summary["entity"]))
+
+    def _scorer(self) -> Scorer:
+        return Scorer(self.engine.model, self.engine.catalogue, self.config.scoring)
+
+
+def units(evidence: Sequence[Evidence]) -> list[tuple[str | None, list[str]]]:
+    """The estate's entities in units judged together: each repository with its services
+    and each account, headed by it (a service names its repository by `service.repo`), then
+    every other entity alone and headless."""
+    groups = repository_groups(evidence)
+    grouped = {member for members in groups.values() for member in members}
+    found = list(dict.fromkeys(item.entity for item in evidence))
+    return [*((head, members) for head, members in sorted(groups.items())),
+            *((None, [entity]) for entity in found if entity not in grouped)]
+
+
+def repository_groups(evidence: Sequence[Evidence]) -> dict[str, list[str]]:
+    """Each repository with its services (repo entity -> [repo, service, …]), and each
+    cloud or tool account on its own (aws:123… -> [aws:123…])."""
+    groups: dict[str, list[str]] = {}
+    for item in evidence:
+        if item.kind == "repo" or item.kind in ACCOUNT_KINDS:
+            groups.setdefault(item.entity, [item.entity])
+    for item in evidence:
+        if item.signal == "service.repo" and isinstance(item.value, str):
+            groups.setdefault(item.value, [item.value]).append(item.entity)
+    return groups
+
+
+def judge_estate(engine: Engine, config: Config, evidence: Sequence[Evidence],
+                 waived: Mapping[str, Mapping[str, str]] | None = None, *,
+                 drill_down: bool = True) -> Judged:
+    """Judge `evidence` unit by unit; with `drill_down`, each unit with a head alone too."""
+    by_entity: dict[str, list[Evidence]] = {}
+    for item in evidence:
+        by_entity.setdefault(item.entity, []).append(item)
+    judge = EstateJudge(engine, config, waived)
+    for head, members in units(evidence):
+        judge.add((item for member in members for item in by_entity.get(member, [])),
+                  head if drill_down else None, members)
+    return judge.finish()
