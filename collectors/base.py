@@ -156,6 +156,24 @@ def report_items(target: str, done: int, total: int) -> None:
         hook(target, done, total)
 
 
+#: Where a collector may hand its evidence over as it goes (a Git host's repositories, one
+#: at a time), so that a large target is never in memory whole. Set by the scan, in its own
+#: process only; without it, evidence stays in the Collected.
+EvidenceSink = Callable[[list[Evidence]], None]
+_evidence_sinks: list[EvidenceSink] = []
+
+
+def sink_evidence(sink: EvidenceSink | None) -> None:
+    _evidence_sinks[:] = [sink] if sink else []
+
+
+def hand_over(found: Collected) -> None:
+    """Give `found`'s evidence to the scan's sink, if it has one."""
+    for sink in _evidence_sinks:
+        sink(found.evidence)
+        found.evidence = []
+
+
 class Collector(Protocol):
     """A collector may also set `shards_by_repository = True` (a class variable, optional
     so that plug-ins written before sharding still fit): see `Shard`."""

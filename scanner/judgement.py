@@ -9,7 +9,7 @@ between units is small: entity ids, aggregates' numbers and a sample of checks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,11 +17,14 @@ from scanner.config import Config
 from scanner.engine.engine import Engine
 from scanner.engine.evaluate import Evaluator, RuleResult
 from scanner.engine.tally import RuleTally
-from scanner.evidence import Evidence, EvidenceIndex, Observed
+from scanner.evidence import Evidence, EvidenceIndex, Observed, entity_kind
 from scanner.scoring.scorer import Assessment, Scorer
+from scanner.spool import EvidenceSpool
 
 # Entities judged on their own in the drill-down besides repositories: one per account.
 ACCOUNT_KINDS = frozenset({"aws", "datadog", "pagerduty", "prometheus"})
+# The signal by which a service names the repository it lives in.
+SERVICE_REPO = "service.repo"
 
 
 @dataclass(frozen=True)
@@ -84,39 +87,54 @@ class EstateJudge:
         return Scorer(self.engine.model, self.engine.catalogue, self.config.scoring)
 
 
-def units(evidence: Sequence[Evidence]) -> list[tuple[str | None, list[str]]]:
-    """The estate's entities in units judged together: each repository with its services
-    and each account, headed by it (a service names its repository by `service.repo`), then
-    every other entity alone and headless."""
-    groups = repository_groups(evidence)
+def units(entities: Sequence[str], service_repos: Iterable[tuple[str, str]]
+          ) -> list[tuple[str | None, list[str]]]:
+    """The estate's entities (in the order first seen) in units judged together: each
+    repository with its services and each account, headed by it, then every other entity
+    alone and headless. `service_repos` are (service, repository) as `service.repo` says."""
+    groups = repository_groups(entities, service_repos)
     grouped = {member for members in groups.values() for member in members}
-    found = list(dict.fromkeys(item.entity for item in evidence))
     return [*((head, members) for head, members in sorted(groups.items())),
-            *((None, [entity]) for entity in found if entity not in grouped)]
+            *((None, [entity]) for entity in entities if entity not in grouped)]
 
 
-def repository_groups(evidence: Sequence[Evidence]) -> dict[str, list[str]]:
+def repository_groups(entities: Sequence[str], service_repos: Iterable[tuple[str, str]]
+                      ) -> dict[str, list[str]]:
     """Each repository with its services (repo entity -> [repo, service, …]), and each
     cloud or tool account on its own (aws:123… -> [aws:123…])."""
     groups: dict[str, list[str]] = {}
-    for item in evidence:
-        if item.kind == "repo" or item.kind in ACCOUNT_KINDS:
-            groups.setdefault(item.entity, [item.entity])
-    for item in evidence:
-        if item.signal == "service.repo" and isinstance(item.value, str):
-            groups.setdefault(item.value, [item.value]).append(item.entity)
+    for entity in entities:
+        if entity_kind(entity) == "repo" or entity_kind(entity) in ACCOUNT_KINDS:
+            groups.setdefault(entity, [entity])
+    for service, repo in service_repos:
+        groups.setdefault(repo, [repo]).append(service)
     return groups
 
 
-def judge_estate(engine: Engine, config: Config, evidence: Sequence[Evidence],
+def service_repos(evidence: Iterable[Evidence]) -> list[tuple[str, str]]:
+    return [(item.entity, item.value) for item in evidence
+            if item.signal == SERVICE_REPO and isinstance(item.value, str)]
+
+
+def judge_estate(engine: Engine, config: Config, evidence: Sequence[Evidence] | EvidenceSpool,
                  waived: Mapping[str, Mapping[str, str]] | None = None, *,
                  drill_down: bool = True) -> Judged:
-    """Judge `evidence` unit by unit; with `drill_down`, each unit with a head alone too."""
-    by_entity: dict[str, list[Evidence]] = {}
-    for item in evidence:
-        by_entity.setdefault(item.entity, []).append(item)
+    """Judge `evidence` unit by unit; with `drill_down`, each unit with a head alone too.
+    Spooled evidence is read back a unit at a time."""
+    if isinstance(evidence, EvidenceSpool):
+        spool = evidence
+        entities = spool.entities()
+        linked = [pair for entity in entities if entity_kind(entity) == "service"
+                  for pair in service_repos(spool.evidence(entity))]
+        read: Callable[[str], list[Evidence]] = spool.evidence
+    else:
+        by_entity: dict[str, list[Evidence]] = {}
+        for item in evidence:
+            by_entity.setdefault(item.entity, []).append(item)
+        entities, linked = list(by_entity), service_repos(evidence)
+        read = lambda entity: by_entity.get(entity, [])  # noqa: E731
     judge = EstateJudge(engine, config, waived)
-    for head, members in units(evidence):
-        judge.add((item for member in members for item in by_entity.get(member, [])),
+    for head, members in units(entities, linked):
+        judge.add((item for member in members for item in read(member)),
                   head if drill_down else None, members)
     return judge.finish()

@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from scanner.collectors import registry
-from scanner.collectors.base import Collected, CollectSettings, Target, watch_items
+from scanner.collectors.base import (
+    Collected,
+    CollectSettings,
+    Target,
+    sink_evidence,
+    watch_items,
+)
 from scanner.config import Config, fingerprint
 from scanner.engine.engine import Engine
 from scanner.engine.evaluate import RuleResult
@@ -32,7 +38,8 @@ from scanner.printable import legible
 from scanner.problems import ERROR, Problem
 from scanner.reports.document import ScanInfo, build_document
 from scanner.scoring.scorer import Assessment
-from scanner.timeline import DeployTimeline, IncidentEvent, link_incidents, with_linked
+from scanner.spool import EvidenceSpool
+from scanner.timeline import DeployTimeline, IncidentEvent, link_incidents
 from scanner.waivers import Waiver, active, by_entity, unknown_targets
 from scanner.workers import CONTEXT, worker_pool
 
@@ -40,7 +47,7 @@ from scanner.workers import CONTEXT, worker_pool
 @dataclass(frozen=True)
 class ScanResult:
     document: dict[str, Any]
-    evidence: list[Evidence]
+    evidence: EvidenceSpool
     results: list[RuleResult]
     info: ScanInfo
     # What each collector keeps for its next scan of a target, by (collector id, target label).
@@ -83,18 +90,21 @@ def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None
     engine = engine or load_engine(config)
     started = now_utc()
     memories = [recall(t) if recall else NO_MEMORY for t in targets]
-    collected = collect_all(targets, config.collect, progress, workers, memories)
+    spool = EvidenceSpool()
+    collected = collect_all(targets, config.collect, progress, workers, memories, spool=spool)
     kept = {(target.collector, target.label): found.memory
             for target, found, before in zip(targets, collected, memories, strict=True)
             if found.memory or before}
-    return replace(assessed(engine, config, targets, collected, started=started), memory=kept)
+    return replace(assessed(engine, config, targets, collected, started=started, spool=spool),
+                   memory=kept)
 
 
 def assessed(engine: Engine, config: Config, targets: Sequence[Target],
              collected: Sequence[Collected], *, started: datetime,
-             scan_id: str | None = None) -> ScanResult:
+             scan_id: str | None = None, spool: EvidenceSpool | None = None) -> ScanResult:
     """Judge and describe what was collected from `targets`: one scan's, or the parts of
-    a sharded scan put back together (scanner/shards.py)."""
+    a sharded scan put back together (scanner/shards.py). Evidence collect_all spooled
+    is in `spool`; what is still in `collected` joins it."""
     problems = [Problem("plug-ins", message) for message in registry.broken_plugins()]
     problems += [p for c in collected for p in c.problems]
     entities = [e for c in collected for e in c.entities]
@@ -104,12 +114,15 @@ def assessed(engine: Engine, config: Config, targets: Sequence[Target],
         if any(p.internal for p in errors):
             raise InternalError(message)
         raise UserError(message)
-    evidence, link_problems = joined(collected)
-    problems += link_problems
+    spool = spool if spool is not None else EvidenceSpool()
+    for found in collected:
+        spool.add(found.evidence)
+        found.evidence = []
+    problems += joined(spool, collected)
     waivers, waiver_problems = _waivers(engine, config, collected, entities)
     problems += waiver_problems
     waived = by_entity(waivers, entities)
-    judged = judge_estate(engine, config, evidence, waived)
+    judged = judge_estate(engine, config, spool, waived)
     info = ScanInfo(
         id=scan_id or new_scan_id(started), started_at=started, finished_at=now_utc(),
         targets=tuple(t.label for t in targets), problems=tuple(problems),
@@ -119,25 +132,24 @@ def assessed(engine: Engine, config: Config, targets: Sequence[Target],
     )
     document = build_document(judged.assessment, info, waivers=waivers,
                               repositories=judged.repositories)
-    return ScanResult(document, evidence, judged.results, info)
+    return ScanResult(document, spool, judged.results, info)
 
 
-def joined(collected: Sequence[Collected]) -> tuple[list[Evidence], list[Problem]]:
-    """Every source's evidence, with incident tools' incidents joined to the Git hosts'
-    deployments where both were scanned (see scanner/timeline.py)."""
-    evidence = [item for c in collected for item in c.evidence]
+def joined(spool: EvidenceSpool, collected: Sequence[Collected]) -> list[Problem]:
+    """Incident tools' incidents joined to the Git hosts' deployments where both were
+    scanned (see scanner/timeline.py): the evidence they re-derive replaces the spooled."""
     events = [event for c in collected for event in c.timeline]
     deployments = [e for e in events if isinstance(e, DeployTimeline)]
     incidents = [e for e in events if isinstance(e, IncidentEvent)]
     if not deployments or not incidents:
-        return evidence, []
+        return []
     linked = link_incidents(deployments, incidents)
-    problems = [Problem(source, f"incidents of {', '.join(services[:5])}"
-                        f"{' and others' if len(services) > 5 else ''} matched no scanned "
-                        "repository; map a service to its repository with `services:` on "
-                        "the target to count them in its change failure rate")
-                for source, services in linked.unmatched_services.items()]
-    return with_linked(evidence, linked.evidence), problems
+    spool.replace(linked.evidence)
+    return [Problem(source, f"incidents of {', '.join(services[:5])}"
+                    f"{' and others' if len(services) > 5 else ''} matched no scanned "
+                    "repository; map a service to its repository with `services:` on "
+                    "the target to count them in its change failure rate")
+            for source, services in linked.unmatched_services.items()]
 
 
 def _waivers(engine: Engine, config: Config, collected: Sequence[Collected],
@@ -161,8 +173,10 @@ def _waivers(engine: Engine, config: Config, collected: Sequence[Collected],
 
 def collect_all(targets: Sequence[Target], settings: CollectSettings,
                 progress: Any = None, workers: int | None = None,
-                memories: Sequence[Memory] | None = None) -> list[Collected]:
-    """Collect every target; several at once in worker processes.
+                memories: Sequence[Memory] | None = None, *,
+                spool: EvidenceSpool | None = None) -> list[Collected]:
+    """Collect every target; several at once in worker processes. With a `spool`, the
+    evidence goes into it as it comes, in the targets' order, and not into the Collected.
 
     Processes, not threads: reading a clone is mostly Python work (parsing history,
     YAML and source files), which threads would serialise.
@@ -170,20 +184,31 @@ def collect_all(targets: Sequence[Target], settings: CollectSettings,
     recalled = list(memories) if memories is not None else [NO_MEMORY] * len(targets)
     workers = max(1, min(len(targets), workers or os.cpu_count() or 2))
     items = getattr(progress, "items", None)
+
+    def spooled(found: Collected) -> None:
+        if spool is not None:
+            spool.add(found.evidence)
+            found.evidence = []
+
     if workers == 1:
         watch_items(items)
+        # Handed over before collect_one makes the rest of the Collected legible.
+        sink_evidence((lambda items: spool.add(legible(items))) if spool is not None else None)
         try:
             results = []
             for target, memory in zip(targets, recalled, strict=True):
                 results.append(collect_one(target, settings, memory))
+                spooled(results[-1])
                 if progress:
                     progress(target)
             return results
         finally:
             watch_items(None)
+            sink_evidence(None)
     channel = CONTEXT.Queue() if items else None
     listener = _ItemListener(channel, items) if channel is not None and items else None
     by_target: dict[int, Collected] = {}
+    ready = 0  # the targets before this one are spooled: evidence keeps the targets' order
     with worker_pool(workers, _report_to, (channel,)) as pool:
         futures = {pool.submit(collect_one, target, settings, dict(recalled[index])): index
                    for index, target in enumerate(targets)}
@@ -195,6 +220,9 @@ def collect_all(targets: Sequence[Target], settings: CollectSettings,
                 by_target[index] = Collected(problems=[Problem(
                     targets[index].label, f"collection failed: {type(exc).__name__}: {exc}",
                     ERROR)])
+            while ready in by_target:
+                spooled(by_target[ready])
+                ready += 1
             if progress:
                 progress(targets[index])
     if listener is not None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -122,13 +122,6 @@ def link_incidents(timelines: Sequence[DeployTimeline],
             if n not in matched:
                 unmatched.setdefault(incident.source, set()).add(incident.service)
     return Linked(evidence, {source: sorted(services) for source, services in unmatched.items()})
-
-
-def with_linked(evidence: Sequence[Evidence], linked: Iterable[Evidence]) -> list[Evidence]:
-    """`evidence` with every (entity, signal) that `linked` re-derives replaced by it."""
-    replacing = {(item.entity, item.signal): item for item in linked}
-    kept = [item for item in evidence if (item.entity, item.signal) not in replacing]
-    return kept + list(replacing.values())
 
 
 def _derived(timeline: DeployTimeline, incidents: list[IncidentEvent]) -> list[Evidence]:

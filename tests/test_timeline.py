@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from scanner.evidence import Evidence
+from scanner.spool import EvidenceSpool
 from scanner.timeline import (
     Deploy,
     DeployTimeline,
     IncidentEvent,
     blamed_index,
     link_incidents,
-    with_linked,
 )
 
 T0 = datetime(2026, 11, 1, 9, tzinfo=UTC)
@@ -78,7 +78,7 @@ def test_incidents_before_the_window_do_not_count() -> None:
 def test_linked_evidence_replaces_what_the_host_derived_alone() -> None:
     host = [Evidence("repo:x", "dora.change_failure_rate", 0.0, "github"),
             Evidence("repo:x", "dora.deployments", 4, "github")]
-    joined = with_linked(host, [Evidence("repo:x", "dora.change_failure_rate", 0.5,
-                                         "timeline")])
+    joined = EvidenceSpool(host)
+    joined.replace([Evidence("repo:x", "dora.change_failure_rate", 0.5, "timeline")])
     assert sorted((e.signal, e.value, e.source) for e in joined) == [
         ("dora.change_failure_rate", 0.5, "timeline"), ("dora.deployments", 4, "github")]

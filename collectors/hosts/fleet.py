@@ -13,8 +13,9 @@ from __future__ import annotations
 import base64
 import copy
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -28,6 +29,7 @@ from scanner.collectors.base import (
     Problem,
     Shard,
     Target,
+    hand_over,
     report_items,
 )
 from scanner.collectors.bounds import Budget, RequestBudgetSpent, follow
@@ -324,6 +326,24 @@ def to_read(label: str, listing: Iterable[Any], *, whole: bool,
     return followed.items
 
 
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def in_order(pool: ThreadPoolExecutor, work: Callable[[Item], Result], items: Sequence[Item],
+             *, ahead: int) -> Iterator[Result]:
+    """`pool.map`, but with at most `ahead` items in flight: repositories recalled from
+    memory come faster than they are taken in, and a whole organisation's waiting at once
+    would be the scan's peak of memory."""
+    waiting: deque[Future[Result]] = deque(pool.submit(work, item) for item in items[:ahead])
+    for item in items[ahead:]:
+        result = waiting.popleft().result()
+        waiting.append(pool.submit(work, item))
+        yield result
+    while waiting:
+        yield waiting.popleft().result()
+
+
 def read_fleet(label: str, listings: Sequence[Listing],
                read: Callable[[Listing], RepositoryResult], *,
                listed: Callable[[Listing], Listed], reuse: Reuse, workers: int,
@@ -347,15 +367,17 @@ def read_fleet(label: str, listings: Sequence[Listing],
 
     spent: list[str] = []
     report_items(label, 0, len(listings))
-    with ThreadPoolExecutor(max_workers=min(workers, max(1, len(listings)))) as pool:
-        for done, (place, result) in enumerate(zip(places, pool.map(one, listings),
-                                                   strict=True), 1):
+    threads = min(workers, max(1, len(listings)))
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for done, (place, result) in enumerate(zip(
+                places, in_order(pool, one, listings, ahead=2 * threads), strict=True), 1):
             report_items(label, done, len(listings))
             if result is not None:
-                into.absorb(result.collected)
                 into.places.update(dict.fromkeys(
                     [*result.collected.entities, *(e.entity for e in result.collected.evidence)],
                     place))
+                hand_over(result.collected)
+                into.absorb(result.collected)
                 kept.update(result.remembered)
     if spent:
         into.problems.append(Problem(label, f"{len(spent):,} of {len(listings):,} "

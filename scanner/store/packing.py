@@ -14,12 +14,13 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from scanner.credentials import redact
 from scanner.evidence import Evidence
+from scanner.spool import EvidenceSpool
 
 #: The key that stands for a list of evidence items in a packed report.
 REFERENCE = "$evidence"
@@ -46,13 +47,20 @@ def evidence_sets(evidence: Iterable[Evidence]) -> list[EvidenceSet]:
     by_entity: dict[str, list[dict[str, Any]]] = {}
     for item in evidence:
         by_entity.setdefault(item.entity, []).append(item.to_dict())
-    sets = []
-    for entity, items in by_entity.items():
-        # In to_dict's own key order, so a re-rendered report reads exactly as printed.
-        text = redact(json.dumps(items, separators=(",", ":"), ensure_ascii=False))
-        digest = hashlib.sha256(f"{entity}\n{text}".encode()).hexdigest()
-        sets.append(EvidenceSet(entity, digest, tuple(items), text))
-    return sets
+    return [evidence_set(entity, items) for entity, items in by_entity.items()]
+
+
+def spooled_sets(spool: EvidenceSpool) -> Iterator[EvidenceSet]:
+    """A spooled scan's evidence sets, one at a time."""
+    for entity in spool.entities():
+        yield evidence_set(entity, spool.items(entity))
+
+
+def evidence_set(entity: str, items: list[dict[str, Any]]) -> EvidenceSet:
+    # In to_dict's own key order, so a re-rendered report reads exactly as printed.
+    text = redact(json.dumps(items, separators=(",", ":"), ensure_ascii=False))
+    digest = hashlib.sha256(f"{entity}\n{text}".encode()).hexdigest()
+    return EvidenceSet(entity, digest, tuple(items), text)
 
 
 def set_items(body: bytes) -> list[dict[str, Any]]:
@@ -60,7 +68,44 @@ def set_items(body: bytes) -> list[dict[str, Any]]:
     return items
 
 
-def pack_document(document: dict[str, Any], sets: Sequence[EvidenceSet]) -> bytes:
+class SetPlaces:
+    """Where the items a report cites sit among a scan's sets, learnt as the sets go by:
+    only the sets of entities the report cites are kept."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self._cited = set(_cited_entities(document))
+        self._where: dict[tuple[Any, ...], list[tuple[int, int, dict[str, Any]]]] = {}
+        self._position = 0
+
+    def add(self, found: EvidenceSet) -> None:
+        if found.entity in self._cited:
+            for index, item in enumerate(found.items):
+                self._where.setdefault(_key(item), []).append((self._position, index, item))
+        self._position += 1
+
+    def place(self, item: Any) -> tuple[int, int] | None:
+        if isinstance(item, dict):
+            for position, index, candidate in self._where.get(_key(item), ()):
+                if candidate == item:
+                    return position, index
+        return None
+
+
+def _cited_entities(value: Any, key: str | None = None) -> Iterator[str]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _cited_entities(v, k)
+    elif isinstance(value, list):
+        if key in EVIDENCE_LISTS:
+            yield from (item["entity"] for item in value
+                        if isinstance(item, dict) and isinstance(item.get("entity"), str))
+        else:
+            for v in value:
+                yield from _cited_entities(v)
+
+
+def pack_document(document: dict[str, Any], sets: Sequence[EvidenceSet] | SetPlaces
+                  ) -> bytes:
     """The report, each list of evidence items replaced by references into `sets`.
 
     A rule cites one item of each of hundreds of entities, so a list is written as
@@ -68,17 +113,10 @@ def pack_document(document: dict[str, Any], sets: Sequence[EvidenceSet]) -> byte
     indexes, which compress to almost nothing; an item found in no set (index -1) is
     kept whole, in order, in a third column.
     """
-    where: dict[tuple[Any, ...], list[tuple[int, int, dict[str, Any]]]] = {}
-    for position, found in enumerate(sets):
-        for index, item in enumerate(found.items):
-            where.setdefault(_key(item), []).append((position, index, item))
-
-    def place(item: Any) -> tuple[int, int] | None:
-        if isinstance(item, dict):
-            for position, index, candidate in where.get(_key(item), ()):
-                if candidate == item:
-                    return position, index
-        return None
+    places = sets if isinstance(sets, SetPlaces) else SetPlaces(document)
+    if not isinstance(sets, SetPlaces):
+        for found in sets:
+            places.add(found)
 
     def references(items: list[Any]) -> dict[str, Any]:
         steps: list[int] = []
@@ -86,7 +124,7 @@ def pack_document(document: dict[str, Any], sets: Sequence[EvidenceSet]) -> byte
         whole: list[Any] = []
         previous = 0
         for item in items:
-            found = place(item)
+            found = places.place(item)
             if found is None:
                 steps.append(0)
                 indexes.append(-1)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
@@ -26,11 +26,14 @@ from scanner.engine.evaluate import RuleResult
 from scanner.errors import UserError
 from scanner.evidence import Evidence
 from scanner.memory import Remembered
+from scanner.spool import EvidenceSpool
 from scanner.store.packing import (
     EvidenceSet,
+    SetPlaces,
     evidence_sets,
     pack_document,
     set_items,
+    spooled_sets,
     unpack_document,
 )
 from scanner.store.rows import entity_stage_rows, scan_details
@@ -110,6 +113,10 @@ _WRITES = "maturity_writes"
 # PostgreSQL advisory lock ("mtrywrt"): saves share it, pruning takes it alone, so no
 # evidence set is removed while a scan being saved still refers to it.
 _WRITE_LOCK = 0x6D747279777274
+T = TypeVar("T")
+# Evidence sets written at once: a set is tens of KB of JSON, held with its compressed body
+# until its batch is written.
+SET_BATCH = 50
 BATCH = 500  # rows per IN (…) or multi-row insert: under every backend's parameter limit
 
 
@@ -153,16 +160,18 @@ class Store:
                     conn.execute(sa.select(lock(_WRITE_LOCK)))
                 yield conn
 
-    def save(self, document: dict[str, Any], evidence: Iterable[Evidence],
+    def save(self, document: dict[str, Any], evidence: Iterable[Evidence] | EvidenceSpool,
              results: Iterable[RuleResult],
              memory: Mapping[tuple[str, str], Mapping[str, Remembered]] | None = None, *,
              replacing: bool = False) -> None:
         """Write a scan; `replacing` first removes a scan stored under the same id (a
-        sharded scan finalized again)."""
+        sharded scan finalized again). Spooled evidence is written a batch of sets at a
+        time, so a large estate's is never in memory whole."""
         scan = document["scan"]
         scan_id = scan["id"]
-        sets = evidence_sets(evidence)
-        packed = pack_document(document, sets)
+        sets = spooled_sets(evidence) if isinstance(evidence, EvidenceSpool) \
+            else evidence_sets(evidence)
+        places = SetPlaces(document)
         try:
             with self.writing() as conn:
                 if replacing:
@@ -179,8 +188,9 @@ class Store:
                 ))
                 conn.execute(scan_details_table.insert().values(**scan_details(
                     document, datetime.now(UTC).isoformat(timespec="microseconds"))))
-                conn.execute(documents_table.insert().values(scan_id=scan_id, body=packed))
-                self._save_sets(conn, scan_id, sets)
+                self._save_sets(conn, scan_id, sets, places)
+                conn.execute(documents_table.insert().values(
+                    scan_id=scan_id, body=pack_document(document, places)))
                 verdicts = [{"scan_id": scan_id, "rule_id": r.rule.id,
                              "subcompetency": r.rule.subcompetency, "stage": r.rule.stage,
                              "outcome": r.outcome, "message": credentials.redact(r.message)}
@@ -197,12 +207,17 @@ class Store:
             raise UserError(f"cannot write the scan to {describe_url(self.url)}: "
                             f"{first_line(exc)}; nothing was stored") from None
 
-    def _save_sets(self, conn: sa.Connection, scan_id: str, sets: list[EvidenceSet]) -> None:
-        self.store_sets(conn, sets)
-        if sets:
+    def _save_sets(self, conn: sa.Connection, scan_id: str, sets: Iterable[EvidenceSet],
+                   places: SetPlaces) -> None:
+        position = 0
+        for batch in batched(sets, SET_BATCH):
+            self.store_sets(conn, batch)
             conn.execute(scan_entities_table.insert(), [
-                {"scan_id": scan_id, "position": position, "entity": s.entity,
-                 "set_digest": s.digest} for position, s in enumerate(sets)])
+                {"scan_id": scan_id, "position": position + offset, "entity": s.entity,
+                 "set_digest": s.digest} for offset, s in enumerate(batch)])
+            position += len(batch)
+            for found in batch:
+                places.add(found)
 
     def store_sets(self, conn: sa.Connection, sets: Sequence[EvidenceSet]) -> None:
         """Only sets no earlier scan stored are compressed and written; another scan saving
@@ -328,6 +343,18 @@ class Store:
                 (other.c.scan_id == besides) & (other.c.set_digest == entities.c.set_digest)))
         with self.engine.connect() as conn:
             return [(row.entity, set_items(row.body)) for row in conn.execute(query)]
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of `size` (the last may be shorter)."""
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def delete_scans(conn: sa.Connection, scan_ids: Sequence[str]) -> None:

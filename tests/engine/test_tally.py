@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import random
 
+from engine.test_evaluate import HAS_DAST, THRESHOLDS, index, rule
+
 from scanner.engine.evaluate import FAIL, NO_EVIDENCE, PASS, Evaluator
 from scanner.engine.rule import Aggregate, Comparison, Quantifier
 from scanner.engine.tally import SAMPLE, RuleTally
 from scanner.evidence import Evidence, EvidenceIndex
-
-from engine.test_evaluate import HAS_DAST, THRESHOLDS, index, rule
 
 
 def estate(size: int) -> EvidenceIndex:

@@ -87,7 +87,7 @@ def _rescore(store: Any, scan_id: str, document: dict[str, Any], entities: list[
     """
     from datetime import datetime
 
-    from scanner.judgement import repository_groups
+    from scanner.judgement import repository_groups, service_repos
     from scanner.problems import Problem
     from scanner.reports.document import ScanInfo, build_document
     from scanner.scan import judge, load_engine
@@ -99,7 +99,8 @@ def _rescore(store: Any, scan_id: str, document: dict[str, Any], entities: list[
         raise UserError(f"scan {scan_id} has no entity '{unknown[0]}'; it has: "
                         f"{', '.join(known[:10])}{' …' if len(known) > 10 else ''}")
     evidence = store.evidence(scan_id)
-    groups = repository_groups(evidence)
+    groups = repository_groups(list(dict.fromkeys(e.entity for e in evidence)),
+                               service_repos(evidence))
     entities = list(dict.fromkeys(m for e in entities for m in groups.get(e, [e])))
     engine = load_engine(config)
     waivers = [Waiver.from_dict(w) for w in document.get("waivers", [])]

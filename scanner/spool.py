@@ -1,0 +1,85 @@
+"""A scan's evidence held on disk, one set per entity, between collection and the store.
+
+A large estate's evidence does not fit in memory (about 100 KB per repository as
+objects), and nothing needs all of it at once: rules read one entity at a time
+(scanner/judgement.py) and the store writes one set at a time. The spool keeps each
+entity's items as one JSON record in an unnamed temporary file (gone when the process
+ends, however it ends) and, in memory, only where each record is. Entities keep the
+order they were first added in, items their order within an entity, as the list of
+all evidence would.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import zlib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from scanner.evidence import Evidence
+
+
+class EvidenceSpool:
+    def __init__(self, evidence: Iterable[Evidence] = ()) -> None:
+        # Closed with the spool, or by the system when the process ends.
+        self._file = tempfile.TemporaryFile(prefix="maturity-evidence-")  # noqa: SIM115
+        self._end = 0
+        self._where: dict[str, tuple[int, int, int]] = {}  # entity -> offset, length, items
+        self.add(evidence)
+
+    def add(self, evidence: Iterable[Evidence]) -> None:
+        """Append items; an entity seen before gets them after its own."""
+        for entity, items in _by_entity(evidence).items():
+            self._write(entity, self.items(entity) + items)
+
+    def replace(self, evidence: Iterable[Evidence]) -> None:
+        """Items that re-derive an (entity, signal), such as incidents joined to deployments
+        (scanner/timeline.py): the old item goes, the new one comes last among its
+        entity's."""
+        for entity, items in _by_entity(evidence).items():
+            replaced = {item["signal"] for item in items}
+            kept = [item for item in self.items(entity) if item["signal"] not in replaced]
+            self._write(entity, kept + list({item["signal"]: item for item in items}.values()))
+
+    def entities(self) -> list[str]:
+        return list(self._where)
+
+    def items(self, entity: str) -> list[dict[str, Any]]:
+        """An entity's items as dictionaries (Evidence.to_dict); none for one not spooled."""
+        where = self._where.get(entity)
+        if where is None:
+            return []
+        offset, length, _ = where
+        self._file.seek(offset)
+        found: list[dict[str, Any]] = json.loads(zlib.decompress(self._file.read(length)))
+        return found
+
+    def evidence(self, entity: str) -> list[Evidence]:
+        return [Evidence.from_dict(item) for item in self.items(entity)]
+
+    def __iter__(self) -> Iterator[Evidence]:
+        for entity in self._where:
+            yield from self.evidence(entity)
+
+    def __len__(self) -> int:
+        return sum(items for _, _, items in self._where.values())
+
+    def close(self) -> None:
+        self._file.close()
+
+    def _write(self, entity: str, items: list[dict[str, Any]]) -> None:
+        record = zlib.compress(json.dumps(items, separators=(",", ":"),
+                                          ensure_ascii=False).encode(), 1)
+        self._file.seek(self._end)
+        self._file.write(record)
+        self._where[entity] = (self._end, len(record), len(items))
+        self._end += len(record)
+
+
+def _by_entity(evidence: Iterable[Evidence]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for item in evidence:
+        grouped.setdefault(item.entity, []).append(item.to_dict())
+    return grouped
+

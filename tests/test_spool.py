@@ -1,0 +1,40 @@
+"""The evidence spool gives back what was put in, in the order a list of it would have."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from scanner.evidence import Evidence
+from scanner.spool import EvidenceSpool
+
+AT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+
+
+def item(entity: str, signal: str, value: object, **extra: object) -> Evidence:
+    return Evidence(entity, signal, value, "test", observed_at=AT, **extra)  # type: ignore[arg-type]
+
+
+def test_items_come_back_whole_by_entity_in_the_order_first_seen() -> None:
+    first = [item("repo:b", "ci.present", True, locators=("a.yml:3", "b.yml:9")),
+             item("repo:a", "ci.tools", ["zap", "ünïcode"], note="seen twice",
+                  locators=tuple(f"f{n}" for n in range(5)), occurrences=9)]
+    spool = EvidenceSpool(first)
+    spool.add([item("repo:c", "git.commits", 12), item("repo:b", "git.commits", 3)])
+    assert spool.entities() == ["repo:b", "repo:a", "repo:c"]
+    assert spool.evidence("repo:b") == [first[0], item("repo:b", "git.commits", 3)]
+    assert spool.evidence("repo:a") == [first[1]]
+    assert len(spool) == 4
+    assert [e.entity for e in spool] == ["repo:b", "repo:b", "repo:a", "repo:c"]
+    assert spool.evidence("repo:unknown") == []
+
+
+def test_a_replaced_signal_goes_last_among_its_entitys_and_new_entities_go_last() -> None:
+    spool = EvidenceSpool([item("repo:x", "dora.change_failure_rate", 0.0),
+                           item("repo:x", "dora.deployments", 4),
+                           item("repo:y", "git.commits", 1)])
+    spool.replace([item("repo:x", "dora.change_failure_rate", 0.5),
+                   item("service:x/api", "dora.change_failure_rate", 0.25)])
+    assert [(e.signal, e.value) for e in spool.evidence("repo:x")] == [
+        ("dora.deployments", 4), ("dora.change_failure_rate", 0.5)]
+    assert spool.entities() == ["repo:x", "repo:y", "service:x/api"]
+    assert len(spool) == 4
