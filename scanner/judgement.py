@@ -43,6 +43,8 @@ class EstateJudge:
         self.waived = waived or {}
         self._tallies = [RuleTally(rule, engine.thresholds)
                          for rule in engine.rules.rules.values()]
+        self._nothing_scanned = [RuleTally(tally.rule, engine.thresholds).result()
+                                 for tally in self._tallies]
         self._sources: set[str] = set()
         self._signals: set[str] = set()
         self._entities: list[str] = []
@@ -54,20 +56,27 @@ class EstateJudge:
         besides it being its services) or account, judged alone for the drill-down."""
         index = EvidenceIndex(evidence)
         evaluator = Evaluator(index, self.engine.thresholds, self.waived)
-        alone = [RuleTally(t.rule, self.engine.thresholds) for t in self._tallies] \
-            if head is not None else []
+        kinds = {entity: entity_kind(entity) for entity in index.entities()}
+        # A rule over a kind the unit has none of says so alike in every unit.
+        alone = list(self._nothing_scanned) if head is not None else []
         for position, tally in enumerate(self._tallies):
-            for entity in index.entities(tally.rule.over):
+            entities = [entity for entity, kind in kinds.items() if kind == tally.rule.over]
+            if not entities:
+                continue
+            own = RuleTally(tally.rule, self.engine.thresholds) if alone else None
+            for entity in entities:
                 answer = evaluator.answer(tally.rule, entity)
                 tally.add(answer)
-                if alone:
-                    alone[position].add(answer)
+                if own is not None:
+                    own.add(answer)
+            if own is not None:
+                alone[position] = own.result()
         observed = Observed.of(index)
         self._sources |= observed.sources
         self._signals |= observed.signals
         self._entities += observed.entities
         if head is not None:
-            assessment = self._scorer().assess([t.result() for t in alone], observed)
+            assessment = self._scorer().assess(alone, observed)
             self._repositories.append({
                 "entity": head,
                 "services": [m for m in members if m != head],

@@ -30,6 +30,7 @@ from scanner.errors import UserError
 from scanner.evidence import Evidence, now_utc
 from scanner.memory import NO_MEMORY, Memory, Remembered
 from scanner.scan import ScanResult, assessed, collect_all, load_engine, scan_fingerprint
+from scanner.spool import EvidenceSpool
 from scanner.store.lock import lock_holder, shard_lock_name
 from scanner.store.packing import evidence_sets
 from scanner.store.shards import (
@@ -237,18 +238,20 @@ def finalize(store: Store, config: Config, scan: ShardedScan) -> ScanResult:
     if not reports:
         raise UserError(f"no shard of scan {scan.id} has reported yet: "
                         + "; ".join(f"{p.target} {p.message}" for p in unreported))
-    collected = merged(config.targets, reports, placed_sets(store, scan.id))
+    spool = EvidenceSpool()
+    collected = merged(config.targets, reports, placed_sets(store, scan.id), spool)
     collected.append(Collected(problems=unreported))
     started = min(datetime.fromisoformat(r.started_at) for r in reports)
     return assessed(load_engine(config), config, config.targets, collected, started=started,
-                    scan_id=scan.id)
+                    scan_id=scan.id, spool=spool)
 
 
 def merged(targets: Sequence[Target], reports: Iterable[Report],
-           sets: Iterable[tuple[int, list[dict[str, Any]]]]) -> list[Collected]:
-    """One Collected per target, made of every shard's part of it. Each shard lists a
-    Git host's organisation itself, so what the listing told them all (a warning about
-    it) is said once."""
+           sets: Iterable[tuple[int, list[dict[str, Any]]]], spool: EvidenceSpool
+           ) -> list[Collected]:
+    """One Collected per target, made of every shard's part of it, its evidence in `spool`
+    (`sets` come target by target). Each shard lists a Git host's organisation itself, so
+    what the listing told them all (a warning about it) is said once."""
     found = [Collected() for _ in targets]
     problems: list[dict[Problem, int]] = [{} for _ in targets]
     for report in reports:
@@ -260,8 +263,8 @@ def merged(targets: Sequence[Target], reports: Iterable[Report],
             into.waivers += [Waiver.from_dict(w) for w in part["waivers"]]
             into.timeline += [DeployTimeline.from_dict(t) for t in part["deployments"]]
             into.timeline += [IncidentEvent.from_dict(t) for t in part["incidents"]]
-    for index, items in sets:
-        found[index].evidence += [Evidence.from_dict(item) for item in items]
+    for _, items in sets:
+        spool.add(Evidence.from_dict(item) for item in items)
     for into, placed in zip(found, problems, strict=True):
         into.problems = sorted(placed, key=placed.__getitem__)  # stable: shard by shard
     return found

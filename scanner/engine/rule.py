@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 
@@ -127,6 +128,11 @@ class Rule:
         if self.aggregate:
             found += self.aggregate.signals()
         return list(dict.fromkeys(found))
+
+    @cached_property
+    def judged_signals(self) -> frozenset[str]:
+        """`criterion_signals`, for looking up (read by every entity's answer)."""
+        return frozenset(self.criterion_signals())
 
     @property
     def cell(self) -> tuple[str, str]:

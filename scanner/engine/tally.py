@@ -51,7 +51,7 @@ class RuleTally:
         self._sample: dict[str, list[EntityCheck]] = {name: [] for name in ANSWER_NAMES.values()}
         self._numbers: list[tuple[str, float, float | None]] = []
         self._missing: set[str] = set()
-        self._judged = frozenset(rule.criterion_signals())
+        self._judged = rule.judged_signals
         self._observed = False
         self._evidence = 0
         self._applicability = 0

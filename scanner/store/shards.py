@@ -149,7 +149,8 @@ def placed_sets(store: Store, scan_id: str) -> Iterator[tuple[int, list[dict[str
              .order_by(entities.c.target, entities.c.place, entities.c.shard,
                        entities.c.position))
     with store.engine.connect() as conn:
-        for row in conn.execute(query):
+        # A few rows at a time: a large estate's sets do not fit in memory at once.
+        for row in conn.execution_options(yield_per=100).execute(query):
             yield row.target, set_items(row.body)
 
 
