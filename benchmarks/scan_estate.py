@@ -15,6 +15,7 @@ Usage: python benchmarks/scan_estate.py [--repos 1000 10000] [--latency 0] [--wo
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -44,6 +45,7 @@ class Run:
     code: int
     tree_peak_mib: float
     main_peak_mib: float
+    repositories: int  # those the report judged, to be sure the scan read them all
 
 
 def tree_rss(root: int) -> int:
@@ -70,7 +72,8 @@ def tree_rss(root: int) -> int:
     return total
 
 
-def measured(args: list[str], env: dict[str, str]) -> Run:
+def measured(args: list[str], env: dict[str, str], report: Path) -> Run:
+    report.unlink(missing_ok=True)
     began = time.perf_counter()
     process = subprocess.Popen([MATURITY, *args], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
@@ -88,8 +91,10 @@ def measured(args: list[str], env: dict[str, str]) -> Run:
     done.set()
     sampler.join()
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Run(time.perf_counter() - began, process.returncode, peak[0] / MIB,
-               usage.ru_maxrss / 1024)
+    seconds = time.perf_counter() - began
+    judged = json.loads(report.read_text())["repositories"] if report.exists() else []
+    return Run(seconds, process.returncode, peak[0] / MIB, usage.ru_maxrss / 1024,
+               len(judged))
 
 
 def estate(repos: int, latency: float, workers: int) -> dict[str, Run]:
@@ -98,11 +103,13 @@ def estate(repos: int, latency: float, workers: int) -> dict[str, Run]:
             TOKEN, latency=latency, rate_limit=limit, graphql_rate_limit=limit) as server:
         folder = Path(name)
         organisation(server, repos)
-        config = scan_config(folder, "github", {"org": "acme", "base_url": server.base_url,
-                                                "token_env": "ACME_TOKEN", "workers": workers})
+        config = scan_config(folder, "github", {
+            "org": "acme", "base_url": server.base_url, "token_env": "ACME_TOKEN",
+            "workers": workers, "max_repositories": repos, "max_requests": limit})
         env = {**CHILD_ENV, "ACME_TOKEN": TOKEN, "MATURITY_DB": str(folder / "estate.db")}
-        scan = ["scan", "--config", str(config), "--format", "json", "--output", os.devnull]
-        return {"cold": measured(scan, env), "warm": measured(scan, env)}
+        report = folder / "report.json"
+        scan = ["scan", "--config", str(config), "--format", "json", "--output", str(report)]
+        return {"cold": measured(scan, env, report), "warm": measured(scan, env, report)}
 
 
 def met(holds: bool) -> str:
@@ -125,7 +132,8 @@ def main() -> int:
                 verdicts.append(f"peak <= {limit} MiB {met(run.tree_peak_mib <= limit)}")
             if name == "warm" and (seconds := WARM_TARGET_SECONDS.get(repos)) is not None:
                 verdicts.append(f"<= {seconds:.0f} s {met(run.seconds <= seconds)}")
-            print(f"{repos:,} repositories, {name}: {run.seconds:.1f} s (exit {run.code}), "
+            print(f"{repos:,} repositories, {name}: {run.seconds:.1f} s (exit {run.code}, "
+                  f"{run.repositories:,} repositories judged), "
                   f"peak {run.tree_peak_mib:.0f} MiB for the process tree "
                   f"({run.main_peak_mib:.0f} MiB the main process)"
                   + (f"; {'; '.join(verdicts)}" if verdicts else ""))

@@ -39,7 +39,10 @@ def legible(value: Any) -> Any:
     and a store or a report must be able to encode it. The value itself when nothing
     in it changes."""
     if isinstance(value, str):
-        return SURROGATE.sub(_escape, value) if SURROGATE.search(value) else value
+        # ASCII, as nearly every string is, holds no surrogate: no pattern search needed.
+        if value.isascii() or not SURROGATE.search(value):
+            return value
+        return SURROGATE.sub(_escape, value)
     if isinstance(value, list | tuple):
         items = [legible(item) for item in value]
         if all(new is old for new, old in zip(items, value, strict=True)):
@@ -51,13 +54,24 @@ def legible(value: Any) -> Any:
                for (new_key, new), (key, item) in zip(pairs, value.items(), strict=True)):
             return value
         return dict(pairs)
-    if is_dataclass(value) and not isinstance(value, type):
-        changed = {f.name: new for f in fields(value)
-                   if (new := legible(getattr(value, f.name))) is not getattr(value, f.name)}
+    names = _field_names(type(value))
+    if names:
+        changed = {name: new for name in names
+                   if (new := legible(getattr(value, name))) is not getattr(value, name)}
         if not changed:
             return value
-        if value.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+        if value.__dataclass_params__.frozen:
             return replace(value, **changed)
         for name, new in changed.items():
             setattr(value, name, new)
     return value
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    """The fields of a dataclass type (none for any other type), looked up once per type."""
+    if kind not in _FIELDS:
+        _FIELDS[kind] = tuple(f.name for f in fields(kind)) if is_dataclass(kind) else ()
+    return _FIELDS[kind]

@@ -31,7 +31,7 @@ from scanner.engine.evaluate import RuleResult
 from scanner.engine.loader import builtin_rule_files, load_rules
 from scanner.errors import FileProblem, InternalError, UserError
 from scanner.evidence import Evidence, now_utc
-from scanner.judgement import judge_estate
+from scanner.judgement import Recall, judge_estate
 from scanner.memory import NO_MEMORY, Memory, Remembered
 from scanner.model import load_model
 from scanner.printable import legible
@@ -52,6 +52,8 @@ class ScanResult:
     info: ScanInfo
     # What each collector keeps for its next scan of a target, by (collector id, target label).
     memory: dict[tuple[str, str], dict[str, Remembered]] = field(default_factory=dict)
+    # The key of each unit's judgement (scanner/judged_units.py), in the order judged.
+    units: list[str] = field(default_factory=list)
 
 
 def load_engine(config: Config) -> Engine:
@@ -84,9 +86,11 @@ def judge(engine: Engine, evidence: Sequence[Evidence], config: Config,
 
 def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None = None,
              progress: Any = None, workers: int | None = None,
-             recall: Callable[[Target], Memory] | None = None) -> ScanResult:
+             recall: Callable[[Target], Memory] | None = None,
+             recall_units: Recall | None = None) -> ScanResult:
     """Collect, judge and describe one scan; `recall` gives what each collector kept from
-    its last scan of a target (from the store)."""
+    its last scan of a target, `recall_units` the judgements of units an earlier scan
+    kept (both from the store)."""
     engine = engine or load_engine(config)
     started = now_utc()
     memories = [recall(t) if recall else NO_MEMORY for t in targets]
@@ -95,13 +99,14 @@ def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None
     kept = {(target.collector, target.label): found.memory
             for target, found, before in zip(targets, collected, memories, strict=True)
             if found.memory or before}
-    return replace(assessed(engine, config, targets, collected, started=started, spool=spool),
-                   memory=kept)
+    return replace(assessed(engine, config, targets, collected, started=started, spool=spool,
+                            recall_units=recall_units), memory=kept)
 
 
 def assessed(engine: Engine, config: Config, targets: Sequence[Target],
              collected: Sequence[Collected], *, started: datetime,
-             scan_id: str | None = None, spool: EvidenceSpool | None = None) -> ScanResult:
+             scan_id: str | None = None, spool: EvidenceSpool | None = None,
+             recall_units: Recall | None = None) -> ScanResult:
     """Judge and describe what was collected from `targets`: one scan's, or the parts of
     a sharded scan put back together (scanner/shards.py). Evidence collect_all spooled
     is in `spool`; what is still in `collected` joins it."""
@@ -122,7 +127,7 @@ def assessed(engine: Engine, config: Config, targets: Sequence[Target],
     waivers, waiver_problems = _waivers(engine, config, collected, entities)
     problems += waiver_problems
     waived = by_entity(waivers, entities)
-    judged = judge_estate(engine, config, spool, waived)
+    judged = judge_estate(engine, config, spool, waived, recall=recall_units)
     info = ScanInfo(
         id=scan_id or new_scan_id(started), started_at=started, finished_at=now_utc(),
         targets=tuple(t.label for t in targets), problems=tuple(problems),
@@ -132,7 +137,7 @@ def assessed(engine: Engine, config: Config, targets: Sequence[Target],
     )
     document = build_document(judged.assessment, info, waivers=waivers,
                               repositories=judged.repositories)
-    return ScanResult(document, spool, judged.results, info)
+    return ScanResult(document, spool, judged.results, info, units=judged.units)
 
 
 def joined(spool: EvidenceSpool, collected: Sequence[Collected]) -> list[Problem]:

@@ -243,7 +243,7 @@ def finalize(store: Store, config: Config, scan: ShardedScan) -> ScanResult:
     collected.append(Collected(problems=unreported))
     started = min(datetime.fromisoformat(r.started_at) for r in reports)
     return assessed(load_engine(config), config, config.targets, collected, started=started,
-                    scan_id=scan.id, spool=spool)
+                    scan_id=scan.id, spool=spool, recall_units=store.judged_units)
 
 
 def merged(targets: Sequence[Target], reports: Iterable[Report],

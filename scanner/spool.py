@@ -11,12 +11,14 @@ all evidence would.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from scanner.credentials import redact
 from scanner.evidence import Evidence
 
 
@@ -26,6 +28,8 @@ class EvidenceSpool:
         self._file = tempfile.TemporaryFile(prefix="maturity-evidence-")  # noqa: SIM115
         self._end = 0
         self._where: dict[str, tuple[int, int, int]] = {}  # entity -> offset, length, items
+        self._digests: dict[str, str] = {}
+        self._kept: dict[str, tuple[int, int]] = {}  # key -> offset, length
         self.add(evidence)
 
     def add(self, evidence: Iterable[Evidence]) -> None:
@@ -44,6 +48,20 @@ class EvidenceSpool:
 
     def entities(self) -> list[str]:
         return list(self._where)
+
+    def digest(self, entity: str) -> str | None:
+        """The digest of the entity's evidence set, as the store names it."""
+        return self._digests.get(entity)
+
+    def keep(self, key: str, body: bytes) -> None:
+        """Other bytes for later in the scan (a unit's judgement, for the store)."""
+        self._kept[key] = (self._end, len(body))
+        self._append(body)
+
+    def kept(self) -> Iterator[tuple[str, bytes]]:
+        for key, (offset, length) in self._kept.items():
+            self._file.seek(offset)
+            yield key, self._file.read(length)
 
     def items(self, entity: str) -> list[dict[str, Any]]:
         """An entity's items as dictionaries (Evidence.to_dict); none for one not spooled."""
@@ -69,12 +87,16 @@ class EvidenceSpool:
         self._file.close()
 
     def _write(self, entity: str, items: list[dict[str, Any]]) -> None:
-        record = zlib.compress(json.dumps(items, separators=(",", ":"),
-                                          ensure_ascii=False).encode(), 1)
+        text, digest = set_text(entity, items)
+        self._digests[entity] = digest
+        offset = self._end
+        self._where[entity] = (offset, self._append(zlib.compress(text.encode(), 1)), len(items))
+
+    def _append(self, record: bytes) -> int:
         self._file.seek(self._end)
         self._file.write(record)
-        self._where[entity] = (self._end, len(record), len(items))
         self._end += len(record)
+        return len(record)
 
 
 def _by_entity(evidence: Iterable[Evidence]) -> dict[str, list[dict[str, Any]]]:
@@ -83,3 +105,10 @@ def _by_entity(evidence: Iterable[Evidence]) -> dict[str, list[dict[str, Any]]]:
         grouped.setdefault(item.entity, []).append(item.to_dict())
     return grouped
 
+
+
+def set_text(entity: str, items: list[dict[str, Any]]) -> tuple[str, str]:
+    """An entity's evidence set as JSON, with the digest that names it: that of the text
+    masked for credentials, as the store keeps it (store/packing.py)."""
+    text = json.dumps(items, separators=(",", ":"), ensure_ascii=False)
+    return text, hashlib.sha256(f"{entity}\n{redact(text)}".encode()).hexdigest()

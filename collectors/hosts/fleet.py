@@ -36,6 +36,7 @@ from scanner.collectors.bounds import Budget, RequestBudgetSpent, follow
 from scanner.collectors.ci.model import ExternalFiles
 from scanner.collectors.hosts.dora_signals import dora_by_service
 from scanner.collectors.hosts.head_files import CloneFailed, HeadFiles, read_head_files
+from scanner.collectors.hosts.http import MAX_PAGES
 from scanner.collectors.hosts.records import Deployment, HostRepository
 from scanner.collectors.hosts.reuse import Listed, RepositoryResult, Reuse
 from scanner.collectors.hosts.settings import HostSettings
@@ -54,8 +55,8 @@ class HostApi(Protocol):
     def get(self, path: str, params: Mapping[str, Any] | None = None,
             feature: bool = False) -> Answer: ...
 
-    def listing(self, path: str, params: Mapping[str, Any] | None = None
-                ) -> tuple[Answer, bool]: ...
+    def listing(self, path: str, params: Mapping[str, Any] | None = None, *,
+                limit: int = ...) -> tuple[Answer, bool]: ...
 
     def clean(self, error: Exception) -> str: ...
 
@@ -189,7 +190,10 @@ class Fleet(ABC, Generic[Api]):
         was read to its end."""
         if self.owner_key in self.options:
             owner = str(self.options[self.owner_key])
-            answer, whole = self.api.listing(*self.owner_listing(owner))
+            # Twice the repositories the target reads, so that those filtered out (archived,
+            # forks) do not starve the ceiling; never fewer than a usual listing reads.
+            limit = max(100 * MAX_PAGES, 2 * int(self.options["max_repositories"]))
+            answer, whole = self.api.listing(*self.owner_listing(owner), limit=limit)
             if not answer.ok:
                 raise ApiError(f"{self.owner_noun} '{owner}' cannot be listed on {self.host} "
                                f"({answer.message}); {self.listing_hint}", answer.status)

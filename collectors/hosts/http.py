@@ -25,8 +25,9 @@ REFUSAL_DAYS = 7
 def read_pages(first: str, page: Callable[[str], tuple[Answer, str | None]], *, limit: int,
                until: Callable[[Any], bool] | None = None,
                budget: Budget | None = None) -> tuple[Answer, bool]:
-    """Every item of a paginated list from `first` on, up to `limit` (at most MAX_PAGES),
-    and whether the list was read to its end.
+    """Every item of a paginated list from `first` on, up to `limit` (in at most MAX_PAGES
+    pages, or as many as `limit` needs at 100 a page), and whether the list was read to
+    its end.
 
     `page` answers one page and the URL of the next; `until`: no further page is asked
     for once an item satisfies it (a list sorted newest first, read back to a date);
@@ -35,7 +36,7 @@ def read_pages(first: str, page: Callable[[str], tuple[Answer, str | None]], *, 
     """
     items: list[Any] = []
     url: str | None = first
-    for _ in range(MAX_PAGES):
+    for _ in range(max(MAX_PAGES, limit // 100 + 1)):
         if url is None or len(items) >= limit or (budget is not None and not budget.take()):
             break
         answer, url = page(url)

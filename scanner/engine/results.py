@@ -30,6 +30,18 @@ class EntityCheck:
 
 
 @dataclass(frozen=True)
+class CheckRecord:
+    """An EntityCheck as remembered from an earlier scan of an unchanged entity: the signals
+    it read instead of the evidence, looked up again only for the checks a report cites."""
+
+    entity: str
+    result: Truth
+    evidence: tuple[str, ...]
+    missing: tuple[str, ...] = ()
+    scope: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RuleResult:
     """A rule's outcome over the estate.
 
@@ -118,7 +130,7 @@ class Answer:
 
     entity: str
     status: str
-    check: EntityCheck | None = None
+    check: EntityCheck | CheckRecord | None = None
     number: float | None = None
     denominator: float | None = None
 

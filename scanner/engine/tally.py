@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from scanner.engine.describe import describe_condition
 from scanner.engine.operators import OPERATORS
@@ -25,11 +25,12 @@ from scanner.engine.results import (
     PASS,
     WAIVED,
     Answer,
+    CheckRecord,
     EntityCheck,
     RuleResult,
 )
 from scanner.engine.rule import Aggregate, Quantifier, Rule, ThresholdRef, resolve
-from scanner.evidence import count, kind_plural, kind_singular
+from scanner.evidence import Evidence, count, kind_plural, kind_singular
 from scanner.units import amount
 
 # Entities of each answer (pass, fail, not known) whose checks a fleet report cites.
@@ -48,7 +49,8 @@ class RuleTally:
         self._ids: dict[str, list[str]] = {name: [] for name in ANSWER_NAMES.values()}
         self._excluded: list[str] = []
         self._waived: list[str] = []
-        self._sample: dict[str, list[EntityCheck]] = {name: [] for name in ANSWER_NAMES.values()}
+        self._sample: dict[str, list[EntityCheck | CheckRecord]] = {
+            name: [] for name in ANSWER_NAMES.values()}
         self._numbers: list[tuple[str, float, float | None]] = []
         self._missing: set[str] = set()
         self._judged = rule.judged_signals
@@ -73,9 +75,9 @@ class RuleTally:
             kept.sort(key=_by_entity)
             del kept[SAMPLE:]
         self._missing.update(check.missing)
-        judged = {item.signal for item in check.evidence}
+        judged = _signals(check.evidence)
         self._evidence += len(judged)
-        self._applicability += len({item.signal for item in check.scope} - judged)
+        self._applicability += len(_signals(check.scope) - judged)
         self._observed = self._observed or not judged.isdisjoint(self._judged)
         if answer.number is not None:
             self._numbers.append((check.entity, answer.number, answer.denominator))
@@ -84,7 +86,10 @@ class RuleTally:
     def _counted(self) -> int:
         return sum(len(ids) for ids in self._ids.values())
 
-    def result(self) -> RuleResult:
+    def result(self, evidence_of: Callable[[str], Mapping[str, Evidence]] | None = None
+               ) -> RuleResult:
+        """The rule's result; `evidence_of` gives an entity's evidence by signal, for the
+        cited checks that were remembered rather than made (CheckRecord)."""
         rule = self.rule
         entities = self._counted + len(self._excluded) + len(self._waived)
         if not entities:
@@ -104,7 +109,7 @@ class RuleTally:
                               f"{reason}", excluded=excluded, waived=waived,
                               evidence_total=0, applicability_total=0)
         ids = {name: tuple(sorted(found)) for name, found in self._ids.items()}
-        checks = tuple(sorted((check for kept in self._sample.values()
+        checks = tuple(sorted((_made(check, evidence_of) for kept in self._sample.values()
                                for check in sorted(kept, key=_by_entity)[:SAMPLE]),
                               key=_by_entity))
         if rule.aggregate:
@@ -184,8 +189,22 @@ class RuleTally:
         return outcome, message, value
 
 
-def _by_entity(check: EntityCheck) -> str:
+def _by_entity(check: EntityCheck | CheckRecord) -> str:
     return check.entity
+
+
+def _signals(items: tuple[Evidence, ...] | tuple[str, ...]) -> set[str]:
+    return {item if isinstance(item, str) else item.signal for item in items}
+
+
+def _made(check: EntityCheck | CheckRecord,
+          evidence_of: Callable[[str], Mapping[str, Evidence]] | None) -> EntityCheck:
+    if isinstance(check, EntityCheck):
+        return check
+    found = evidence_of(check.entity) if evidence_of is not None else {}
+    return EntityCheck(check.entity, check.result,
+                       tuple(found[s] for s in check.evidence if s in found), check.missing,
+                       tuple(found[s] for s in check.scope if s in found))
 
 
 def _reduce(fn: str, numbers: list[float], numerators: float, denominators: float) -> float:

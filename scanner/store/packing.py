@@ -11,16 +11,15 @@ masked for credentials as they are packed: what is stored stays.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from scanner.credentials import redact
 from scanner.evidence import Evidence
-from scanner.spool import EvidenceSpool
+from scanner.spool import set_text
 
 #: The key that stands for a list of evidence items in a packed report.
 REFERENCE = "$evidence"
@@ -50,17 +49,10 @@ def evidence_sets(evidence: Iterable[Evidence]) -> list[EvidenceSet]:
     return [evidence_set(entity, items) for entity, items in by_entity.items()]
 
 
-def spooled_sets(spool: EvidenceSpool) -> Iterator[EvidenceSet]:
-    """A spooled scan's evidence sets, one at a time."""
-    for entity in spool.entities():
-        yield evidence_set(entity, spool.items(entity))
-
-
 def evidence_set(entity: str, items: list[dict[str, Any]]) -> EvidenceSet:
     # In to_dict's own key order, so a re-rendered report reads exactly as printed.
-    text = redact(json.dumps(items, separators=(",", ":"), ensure_ascii=False))
-    digest = hashlib.sha256(f"{entity}\n{text}".encode()).hexdigest()
-    return EvidenceSet(entity, digest, tuple(items), text)
+    text, digest = set_text(entity, items)
+    return EvidenceSet(entity, digest, tuple(items), redact(text))
 
 
 def set_items(body: bytes) -> list[dict[str, Any]]:
@@ -78,8 +70,12 @@ class SetPlaces:
         self._position = 0
 
     def add(self, found: EvidenceSet) -> None:
-        if found.entity in self._cited:
-            for index, item in enumerate(found.items):
+        self.follow(found.entity, lambda: found.items)
+
+    def follow(self, entity: str, items: Callable[[], Sequence[dict[str, Any]]]) -> None:
+        """The next set is `entity`'s; its `items` are read only if the report cites it."""
+        if entity in self._cited:
+            for index, item in enumerate(items()):
                 self._where.setdefault(_key(item), []).append((self._position, index, item))
         self._position += 1
 

@@ -19,7 +19,9 @@ from scanner.store.tables import (
     NEWEST_FIRST,
     SCANS_WITH_DETAILS,
     evidence_sets_table,
+    judged_units_table,
     scan_entities_table,
+    scan_units_table,
     scans_table,
     shard_entities_table,
 )
@@ -67,8 +69,9 @@ def doomed(store: Store, keep: Keep, now: datetime) -> list[str]:
 
 
 def prune(store: Store, scan_ids: list[str]) -> None:
-    """Delete these scans with everything recorded for them, and the evidence sets no
-    remaining scan refers to, in one transaction that no scan being saved overlaps."""
+    """Delete these scans with everything recorded for them, and the evidence sets and
+    kept judgements no remaining scan refers to, in one transaction that no scan being
+    saved overlaps."""
     try:
         with store.writing(alone=True) as conn:
             delete_scans(conn, scan_ids)
@@ -79,6 +82,8 @@ def prune(store: Store, scan_ids: list[str]) -> None:
             waiting = sa.exists().where(
                 shard_entities_table.c.set_digest == evidence_sets_table.c.digest)
             conn.execute(evidence_sets_table.delete().where(~used & ~waiting))
+            judged = sa.exists().where(scan_units_table.c.unit_key == judged_units_table.c.key)
+            conn.execute(judged_units_table.delete().where(~judged))
     except sa.exc.SQLAlchemyError as exc:
         raise UserError(f"cannot prune {describe_url(store.url)}: "
                         f"{first_line(exc)}; nothing was removed") from None

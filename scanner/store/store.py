@@ -16,8 +16,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -25,15 +26,16 @@ from scanner import credentials
 from scanner.engine.evaluate import RuleResult
 from scanner.errors import UserError
 from scanner.evidence import Evidence
+from scanner.iterables import batched
 from scanner.memory import Remembered
 from scanner.spool import EvidenceSpool
 from scanner.store.packing import (
     EvidenceSet,
     SetPlaces,
+    evidence_set,
     evidence_sets,
     pack_document,
     set_items,
-    spooled_sets,
     unpack_document,
 )
 from scanner.store.rows import entity_stage_rows, scan_details
@@ -44,10 +46,12 @@ from scanner.store.tables import (
     documents_table,
     entity_stages_table,
     evidence_sets_table,
+    judged_units_table,
     memory_table,
     rule_results_table,
     scan_details_table,
     scan_entities_table,
+    scan_units_table,
     scans_table,
     stages_table,
 )
@@ -113,7 +117,6 @@ _WRITES = "maturity_writes"
 # PostgreSQL advisory lock ("mtrywrt"): saves share it, pruning takes it alone, so no
 # evidence set is removed while a scan being saved still refers to it.
 _WRITE_LOCK = 0x6D747279777274
-T = TypeVar("T")
 # Evidence sets written at once: a set is tens of KB of JSON, held with its compressed body
 # until its batch is written.
 SET_BATCH = 50
@@ -163,14 +166,13 @@ class Store:
     def save(self, document: dict[str, Any], evidence: Iterable[Evidence] | EvidenceSpool,
              results: Iterable[RuleResult],
              memory: Mapping[tuple[str, str], Mapping[str, Remembered]] | None = None, *,
-             replacing: bool = False) -> None:
+             replacing: bool = False, units: Sequence[str] = ()) -> None:
         """Write a scan; `replacing` first removes a scan stored under the same id (a
         sharded scan finalized again). Spooled evidence is written a batch of sets at a
-        time, so a large estate's is never in memory whole."""
+        time, so a large estate's is never in memory whole; so are the judgements of its
+        `units` (their keys, in order) that the spool keeps."""
         scan = document["scan"]
         scan_id = scan["id"]
-        sets = spooled_sets(evidence) if isinstance(evidence, EvidenceSpool) \
-            else evidence_sets(evidence)
         places = SetPlaces(document)
         try:
             with self.writing() as conn:
@@ -188,7 +190,11 @@ class Store:
                 ))
                 conn.execute(scan_details_table.insert().values(**scan_details(
                     document, datetime.now(UTC).isoformat(timespec="microseconds"))))
-                self._save_sets(conn, scan_id, sets, places)
+                if isinstance(evidence, EvidenceSpool):
+                    self._save_spooled(conn, scan_id, evidence, places)
+                    self._save_units(conn, scan_id, units, evidence.kept())
+                else:
+                    self._save_sets(conn, scan_id, evidence_sets(evidence), places)
                 conn.execute(documents_table.insert().values(
                     scan_id=scan_id, body=pack_document(document, places)))
                 verdicts = [{"scan_id": scan_id, "rule_id": r.rule.id,
@@ -218,6 +224,49 @@ class Store:
             position += len(batch)
             for found in batch:
                 places.add(found)
+
+    def _save_spooled(self, conn: sa.Connection, scan_id: str, spool: EvidenceSpool,
+                      places: SetPlaces) -> None:
+        """As _save_sets, by the digests the spool knows: a set an earlier scan stored
+        (an unchanged repository) is not made again."""
+        position = 0
+        for batch in batched(spool.entities(), SET_BATCH):
+            digests = {entity: spool.digest(entity) or "" for entity in batch}
+            known = set(conn.execute(sa.select(evidence_sets_table.c.digest).where(
+                evidence_sets_table.c.digest.in_(list(digests.values())))).scalars())
+            self.store_sets(conn, [evidence_set(entity, spool.items(entity))
+                                   for entity in batch if digests[entity] not in known])
+            conn.execute(scan_entities_table.insert(), [
+                {"scan_id": scan_id, "position": position + offset, "entity": entity,
+                 "set_digest": digests[entity]} for offset, entity in enumerate(batch)])
+            position += len(batch)
+            for entity in batch:
+                places.follow(entity, partial(spool.items, entity))
+
+    def _save_units(self, conn: sa.Connection, scan_id: str, units: Sequence[str],
+                    judged: Iterable[tuple[str, bytes]]) -> None:
+        """The judgements no earlier scan kept, then which units the scan had."""
+        for batch in batched(judged, SET_BATCH):
+            known = set(conn.execute(sa.select(judged_units_table.c.key).where(
+                judged_units_table.c.key.in_([key for key, _ in batch]))).scalars())
+            fresh = [{"key": key, "body": body} for key, body in batch if key not in known]
+            if fresh:
+                insert = self.insert_on_conflict(judged_units_table)
+                conn.execute(insert.on_conflict_do_nothing(), fresh)
+        for start in range(0, len(units), BATCH):
+            conn.execute(scan_units_table.insert(), [
+                {"scan_id": scan_id, "position": start + offset, "unit_key": key}
+                for offset, key in enumerate(units[start:start + BATCH])])
+
+    def judged_units(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """The kept judgements of these units, by key (those an earlier scan kept)."""
+        found: dict[str, bytes] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(keys), BATCH):
+                query = sa.select(judged_units_table).where(
+                    judged_units_table.c.key.in_(keys[start:start + BATCH]))
+                found.update({row.key: bytes(row.body) for row in conn.execute(query)})
+        return found
 
     def store_sets(self, conn: sa.Connection, sets: Sequence[EvidenceSet]) -> None:
         """Only sets no earlier scan stored are compressed and written; another scan saving
@@ -345,23 +394,11 @@ class Store:
             return [(row.entity, set_items(row.body)) for row in conn.execute(query)]
 
 
-def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """`items` in lists of `size` (the last may be shorter)."""
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def delete_scans(conn: sa.Connection, scan_ids: Sequence[str]) -> None:
     """These scans and everything recorded for them (their evidence sets stay: other
     scans may share them). Row by row, table by table: SQLite does not cascade."""
-    children = (scan_entities_table, rule_results_table, stages_table, entity_stages_table,
-                scan_details_table, documents_table)
+    children = (scan_entities_table, scan_units_table, rule_results_table, stages_table,
+                entity_stages_table, scan_details_table, documents_table)
     for start in range(0, len(scan_ids), BATCH):
         batch = scan_ids[start:start + BATCH]
         for table in children:

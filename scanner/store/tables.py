@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 #: Bumped with each migration that changes the tables (the newest migration's revision
 #: is "000<SCHEMA_VERSION>"); a store written by a newer version is refused.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 metadata = sa.MetaData()
 
@@ -176,6 +176,23 @@ shard_entities_table = sa.Table(
               nullable=False, index=True),
     sa.ForeignKeyConstraint(["scan_id", "shard"], ["shard_parts.scan_id", "shard_parts.shard"],
                             ondelete="CASCADE"),
+)
+
+# Schema 7: each unit's judgement (a repository with its services, an account), named by a
+# key of its evidence sets, rules and judging code, shared by every scan that had it; and
+# which units each scan had (see scanner/judged_units.py).
+judged_units_table = sa.Table(
+    "judged_units", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+)
+scan_units_table = sa.Table(
+    "scan_units", metadata,
+    sa.Column("scan_id", sa.String(64), sa.ForeignKey("scans.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("unit_key", sa.String(64), sa.ForeignKey("judged_units.key"), nullable=False,
+              index=True),
 )
 
 #: Newest scan first, the order every listing and "latest" / "previous" lookup uses.

@@ -18,6 +18,7 @@ from scanner.evidence import Evidence
 from scanner.memory import Remembered
 from scanner.store.prune import prune, vacuum
 from scanner.store.store import Store, database_url, sqlite_file
+from scanner.store.tables import SCHEMA_VERSION
 
 import pgserver
 
@@ -203,7 +204,7 @@ def test_a_store_from_a_newer_version_is_refused(store_url: str) -> None:
     with store.engine.begin() as conn:
         conn.execute(sa.text("update alembic_version set version_num = '0099'"))
     with pytest.raises(UserError, match=r"newer maturity-scanner .*store schema 99, this one "
-                                        r"reads up to 6"):
+                                        rf"reads up to {SCHEMA_VERSION}"):
         Store(store_url)
     with store.engine.connect() as conn:  # refused, not touched
         assert conn.execute(sa.text("select version_num from alembic_version")).scalar() \

@@ -76,10 +76,12 @@ def run_scan_command(args: argparse.Namespace) -> int:
                               progress=Progress(len(targets)) if progress_shown(args) else None,
                               workers=args.jobs,
                               recall=(lambda t: store.memory(t.collector, t.label)) if store
-                              else None)
+                              else None,
+                              recall_units=store.judged_units if store else None)
             verdicts = judge_gates(result, gates, store, args.fail_on_regression)
             if store is not None and not args.no_store:
-                store.save(result.document, result.evidence, result.results, result.memory)
+                store.save(result.document, result.evidence, result.results, result.memory,
+                           units=result.units)
                 if_stopped.enter_context(said_if_stopped(f"scan {result.info.id} was stored"))
                 emit(logging.INFO, "stored",
                      f"scan {result.info.id} stored in {describe_url(store.url)}",

@@ -150,7 +150,8 @@ def run_finalize(args: argparse.Namespace) -> int:
         with one_scan_at_a_time(store, scan.config_fingerprint):
             result: Any = finalize(store, config, scan)
             verdicts = judge_gates(result, gates, store, args.fail_on_regression)
-            store.save(result.document, result.evidence, result.results, replacing=True)
+            store.save(result.document, result.evidence, result.results, replacing=True,
+                       units=result.units)
             if_stopped.enter_context(said_if_stopped(f"scan {scan.id} was stored"))
             emit(logging.INFO, "stored", f"scan {scan.id} stored in {describe_url(store.url)}",
                  scan_id=scan.id, status=result.document["scan"]["status"],
