@@ -197,8 +197,8 @@ def collect_all(targets: Sequence[Target], settings: CollectSettings,
 
     if workers == 1:
         watch_items(items)
-        # Handed over before collect_one makes the rest of the Collected legible.
-        sink_evidence((lambda items: spool.add(legible(items))) if spool is not None else None)
+        # The spool makes evidence handed over legible, as collect_one does the rest.
+        sink_evidence(spool.add if spool is not None else None)
         try:
             results = []
             for target, memory in zip(targets, recalled, strict=True):

@@ -20,6 +20,7 @@ from typing import Any
 
 from scanner.credentials import redact
 from scanner.evidence import Evidence
+from scanner.printable import SURROGATE, legible
 
 
 class EvidenceSpool:
@@ -100,15 +101,21 @@ class EvidenceSpool:
 
 
 def _by_entity(evidence: Iterable[Evidence]) -> dict[str, list[dict[str, Any]]]:
+    """Items by entity; an entity named with bytes that are not UTF-8 by its legible name
+    (scanner/printable.py), as its items will be."""
     grouped: dict[str, list[dict[str, Any]]] = {}
     for item in evidence:
-        grouped.setdefault(item.entity, []).append(item.to_dict())
+        grouped.setdefault(legible(item.entity), []).append(item.to_dict())
     return grouped
 
 
-
 def set_text(entity: str, items: list[dict[str, Any]]) -> tuple[str, str]:
-    """An entity's evidence set as JSON, with the digest that names it: that of the text
-    masked for credentials, as the store keeps it (store/packing.py)."""
+    """An entity's evidence set as JSON (legible: scanner/printable.py), with the digest
+    that names it: that of the text masked for credentials, as the store keeps it
+    (store/packing.py)."""
     text = json.dumps(items, separators=(",", ":"), ensure_ascii=False)
+    # A name that is not UTF-8 keeps its bytes as surrogates, which no writer accepts: one
+    # search of the text finds the rare set holding one, which is then made legible.
+    if not text.isascii() and SURROGATE.search(text):
+        text = json.dumps(legible(items), separators=(",", ":"), ensure_ascii=False)
     return text, hashlib.sha256(f"{entity}\n{redact(text)}".encode()).hexdigest()

@@ -38,3 +38,16 @@ def test_a_replaced_signal_goes_last_among_its_entitys_and_new_entities_go_last(
         ("dora.deployments", 4), ("dora.change_failure_rate", 0.5)]
     assert spool.entities() == ["repo:x", "repo:y", "service:x/api"]
     assert len(spool) == 4
+
+
+def test_a_name_that_is_not_utf8_is_spooled_with_its_bytes_escaped() -> None:
+    """A file name read with surrogateescape, handed over by a collector as it was read."""
+    raw = "repo:/srv/caf\udce9"
+    spool = EvidenceSpool([item(raw, "repo.files", ["r\udce9sum\u00e9.txt"],
+                                locators=("docs/\udce9.md:1",)),
+                           item("repo:/plain", "git.commits", 3)])
+    assert spool.entities() == ["repo:/srv/caf\\xe9", "repo:/plain"]
+    found = spool.evidence("repo:/srv/caf\\xe9")
+    assert [(e.entity, e.value, e.locators) for e in found] == [
+        ("repo:/srv/caf\\xe9", ["r\\xe9sum\u00e9.txt"], ("docs/\\xe9.md:1",))]
+    assert spool.digest("repo:/srv/caf\\xe9")

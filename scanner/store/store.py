@@ -375,17 +375,22 @@ class Store:
                 for _, items in self._sets(scan_id, besides=besides)
                 for item in items if item["signal"] in wanted]
 
-    def evidence(self, scan_id: str) -> list[Evidence]:
-        return [Evidence.from_dict(item) for _, items in self._sets(scan_id)
+    def evidence(self, scan_id: str, entities: Sequence[str] | None = None
+                 ) -> list[Evidence]:
+        """A scan's evidence; with `entities`, only theirs."""
+        return [Evidence.from_dict(item) for _, items in self._sets(scan_id, only=entities)
                 for item in items]
 
-    def _sets(self, scan_id: str, *, besides: str | None = None
-              ) -> list[tuple[str, list[dict[str, Any]]]]:
-        """A scan's evidence sets in the order its entities were collected."""
+    def _sets(self, scan_id: str, *, besides: str | None = None,
+              only: Sequence[str] | None = None) -> list[tuple[str, list[dict[str, Any]]]]:
+        """A scan's evidence sets in the order its entities were collected; with `only`,
+        those of these entities."""
         entities, sets = scan_entities_table, evidence_sets_table
         query = (sa.select(entities.c.entity, sets.c.body)
                  .join(sets, sets.c.digest == entities.c.set_digest)
                  .where(entities.c.scan_id == scan_id).order_by(entities.c.position))
+        if only is not None:
+            query = query.where(entities.c.entity.in_(list(only)))
         if besides is not None:
             other = scan_entities_table.alias("other")
             query = query.where(~sa.exists().where(

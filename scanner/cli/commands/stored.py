@@ -87,7 +87,6 @@ def _rescore(store: Any, scan_id: str, document: dict[str, Any], entities: list[
     """
     from datetime import datetime
 
-    from scanner.judgement import repository_groups, service_repos
     from scanner.problems import Problem
     from scanner.reports.document import ScanInfo, build_document
     from scanner.scan import judge, load_engine
@@ -98,10 +97,11 @@ def _rescore(store: Any, scan_id: str, document: dict[str, Any], entities: list[
     if unknown:
         raise UserError(f"scan {scan_id} has no entity '{unknown[0]}'; it has: "
                         f"{', '.join(known[:10])}{' …' if len(known) > 10 else ''}")
-    evidence = store.evidence(scan_id)
-    groups = repository_groups(list(dict.fromkeys(e.entity for e in evidence)),
-                               service_repos(evidence))
+    # Only the slice's evidence is read: a large estate's would not fit in memory.
+    groups = {r["entity"]: [r["entity"], *r.get("services", [])]
+              for r in document.get("repositories", [])}
     entities = list(dict.fromkeys(m for e in entities for m in groups.get(e, [e])))
+    evidence = store.evidence(scan_id, entities)
     engine = load_engine(config)
     waivers = [Waiver.from_dict(w) for w in document.get("waivers", [])]
     assessment, _ = judge(engine, evidence, config, entities, by_entity(waivers, entities))
