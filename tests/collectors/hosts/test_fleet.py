@@ -3,8 +3,10 @@ and reuse.py), against the real HTTP stand-ins in tests/fakes."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 import pytest
 
 from scanner.collectors.base import ERROR, Collected, CollectSettings
+from scanner.collectors.hosts.fleet import in_order
 from scanner.collectors.hosts.github.collector import GitHubCollector
 from scanner.collectors.hosts.gitlab.collector import GitLabCollector
 from scanner.collectors.hosts.reuse import REPOSITORY_KEY, packed, unpacked
@@ -235,3 +238,24 @@ def test_a_project_active_in_the_hour_before_its_read_is_read_again(
         fake.clear_log()
         host.collect(cold.memory)
         assert host.requests_for("api") > 0 and host.requests_for("docs") == 0
+
+
+def test_repositories_are_taken_in_order_with_a_bounded_number_in_flight() -> None:
+    """Recalled repositories come faster than the scan takes them in: at most `ahead` are
+    read before they are taken, so an organisation is never held in memory whole."""
+    started: list[int] = []
+    lock = threading.Lock()
+
+    def read(number: int) -> int:
+        with lock:
+            started.append(number)
+        return number * 10
+
+    taken = []
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        for result in in_order(pool, read, list(range(200)), ahead=6):
+            time.sleep(0.001)  # the scan is slower than the reads
+            with lock:
+                assert len(started) <= len(taken) + 6 + 1
+            taken.append(result)
+    assert taken == [n * 10 for n in range(200)]
