@@ -15,6 +15,7 @@ import os
 import re
 import string
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 MASK = "***"
@@ -142,9 +143,22 @@ def looks_like_token(name: str) -> bool:
 
 
 def _known() -> set[str]:
+    """Every value to mask: those remembered, and the environment's secrets. Worked out
+    again only when the environment or what is remembered changed (values and variables
+    are only ever added): redaction runs on every piece of evidence a large scan stores."""
+    environment = tuple(os.environb.items()) if os.supports_bytes_environ \
+        else tuple(os.environ.items())
+    state = (environment, len(_values), len(_variables))
+    if _known_for and _known_for[0][0] == state:
+        return _known_for[0][1]
     held = ((name, raw.strip()) for name, raw in os.environ.items())
-    return _values | {value for name, value in held if len(value) >= _MIN_VALUE
-                      and (name in _variables or _secret_name(name))}
+    known = _values | {value for name, value in held if len(value) >= _MIN_VALUE
+                       and (name in _variables or _secret_name(name))}
+    _known_for[:] = [(state, known)]
+    return known
+
+
+_known_for: list[tuple[Any, set[str]]] = []
 
 
 @functools.cache

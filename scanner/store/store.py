@@ -14,7 +14,7 @@ import os
 import socket
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -234,7 +234,9 @@ class Store:
             digests = {entity: spool.digest(entity) or "" for entity in batch}
             known = set(conn.execute(sa.select(evidence_sets_table.c.digest).where(
                 evidence_sets_table.c.digest.in_(list(digests.values())))).scalars())
-            self.store_sets(conn, [evidence_set(entity, spool.items(entity))
+            # Named by the spool's digest, which the scan's units were judged by.
+            self.store_sets(conn, [replace(evidence_set(entity, spool.items(entity)),
+                                           digest=digests[entity])
                                    for entity in batch if digests[entity] not in known])
             conn.execute(scan_entities_table.insert(), [
                 {"scan_id": scan_id, "position": position + offset, "entity": entity,
