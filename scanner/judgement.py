@@ -137,6 +137,11 @@ class EstateJudge:
         return Scorer(self.engine.model, self.engine.catalogue, self.config.scoring)
 
 
+def new_spool() -> EvidenceSpool:
+    """A spool for a scan's evidence, which knows what repository each service is in."""
+    return EvidenceSpool(indexed=[SERVICE_REPO])
+
+
 def units(entities: Sequence[str], service_repos: Iterable[tuple[str, str]]
           ) -> list[tuple[str | None, list[str]]]:
     """The estate's entities (in the order first seen) in units judged together: each
@@ -187,8 +192,8 @@ def judge_estate(engine: Engine, config: Config, evidence: Sequence[Evidence] | 
         return judge.finish()
     spool = evidence
     entities = spool.entities()
-    linked = [pair for entity in entities if entity_kind(entity) == "service"
-              for pair in service_repos(spool.evidence(entity))]
+    linked = [(entity, repo) for entity, repo in spool.values(SERVICE_REPO)
+              if isinstance(repo, str)]
     fingerprint = engine_fingerprint(engine, config)
     keys: list[str] = []
     for batch in batched(units(entities, linked), RECALLED_AT_ONCE):

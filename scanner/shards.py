@@ -28,6 +28,7 @@ from scanner.collectors.base import ERROR, Collected, Problem, Shard, Target
 from scanner.config import Config
 from scanner.errors import UserError
 from scanner.evidence import Evidence, now_utc
+from scanner.judgement import new_spool
 from scanner.memory import NO_MEMORY, Memory, Remembered
 from scanner.scan import ScanResult, assessed, collect_all, load_engine, scan_fingerprint
 from scanner.spool import EvidenceSpool
@@ -238,7 +239,7 @@ def finalize(store: Store, config: Config, scan: ShardedScan) -> ScanResult:
     if not reports:
         raise UserError(f"no shard of scan {scan.id} has reported yet: "
                         + "; ".join(f"{p.target} {p.message}" for p in unreported))
-    spool = EvidenceSpool()
+    spool = new_spool()
     collected = merged(config.targets, reports, placed_sets(store, scan.id), spool)
     collected.append(Collected(problems=unreported))
     started = min(datetime.fromisoformat(r.started_at) for r in reports)

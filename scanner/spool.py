@@ -24,13 +24,19 @@ from scanner.printable import SURROGATE, legible
 
 
 class EvidenceSpool:
-    def __init__(self, evidence: Iterable[Evidence] = ()) -> None:
+    """`indexed` signals have their values kept in memory too, to be had without reading
+    every set back (which repository a service lives in)."""
+
+    def __init__(self, evidence: Iterable[Evidence] = (), *, indexed: Iterable[str] = ()
+                 ) -> None:
         # Closed with the spool, or by the system when the process ends.
         self._file = tempfile.TemporaryFile(prefix="maturity-evidence-")  # noqa: SIM115
         self._end = 0
         self._where: dict[str, tuple[int, int, int]] = {}  # entity -> offset, length, items
         self._digests: dict[str, str] = {}
         self._kept: dict[str, tuple[int, int]] = {}  # key -> offset, length
+        self.indexed = frozenset(indexed)
+        self._values: dict[str, list[tuple[str, Any]]] = {}  # entity -> (signal, value)
         self.add(evidence)
 
     def add(self, evidence: Iterable[Evidence]) -> None:
@@ -49,6 +55,13 @@ class EvidenceSpool:
 
     def entities(self) -> list[str]:
         return list(self._where)
+
+    def values(self, signal: str) -> list[tuple[str, Any]]:
+        """(entity, value) of every item of an indexed signal, in the spool's order."""
+        if signal not in self.indexed:
+            raise ValueError(f"{signal} is not indexed")
+        return [(entity, value) for entity in self._where
+                for name, value in self._values.get(entity, ()) if name == signal]
 
     def digest(self, entity: str) -> str | None:
         """The digest of the entity's evidence set, as the store names it."""
@@ -90,6 +103,9 @@ class EvidenceSpool:
     def _write(self, entity: str, items: list[dict[str, Any]]) -> None:
         text, digest = set_text(entity, items)
         self._digests[entity] = digest
+        if self.indexed:
+            self._values[entity] = [(item["signal"], item["value"]) for item in items
+                                    if item["signal"] in self.indexed]
         offset = self._end
         self._where[entity] = (offset, self._append(zlib.compress(text.encode(), 1)), len(items))
 
