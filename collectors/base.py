@@ -174,6 +174,24 @@ def hand_over(found: Collected) -> None:
         found.evidence = []
 
 
+#: Where a collector may hand over what it keeps for its next scan of the target being
+#: collected, as it goes (a Git host's, repository by repository). Set by the scan.
+MemorySink = Callable[[Mapping[str, Remembered]], None]
+_memory_sinks: list[MemorySink] = []
+
+
+def sink_memory(sink: MemorySink | None) -> None:
+    _memory_sinks[:] = [sink] if sink else []
+
+
+def keep_for_next_scan(kept: dict[str, Remembered], found: Mapping[str, Remembered]) -> None:
+    """What one part of the target gave to keep: to the scan's sink, else into `kept`."""
+    if _memory_sinks:
+        _memory_sinks[0](found)
+    else:
+        kept.update(found)
+
+
 class Collector(Protocol):
     """A collector may also set `shards_by_repository = True` (a class variable, optional
     so that plug-ins written before sharding still fit): see `Shard`."""

@@ -7,9 +7,11 @@ changed since (a repository's files at the same commit).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+
+from scanner.record_file import RecordFile
 
 
 @dataclass(frozen=True)
@@ -20,3 +22,25 @@ class Remembered:
 
 Memory = Mapping[str, Remembered]
 NO_MEMORY: Memory = MappingProxyType({})
+
+
+class SpooledMemory(Mapping[str, Remembered]):
+    """What a collector kept, read back from the store into a temporary file: the keys and
+    ETags are in memory, each body is read when asked for. An organisation of thousands
+    of repositories keeps tens of KB for each."""
+
+    def __init__(self, rows: Iterable[tuple[str, str, str]]) -> None:
+        self._file = RecordFile("maturity-memory-")
+        self._where: dict[str, tuple[str, int, int]] = {}
+        for key, etag, body in rows:
+            self._where[key] = (etag, *self._file.append(body.encode()))
+
+    def __getitem__(self, key: str) -> Remembered:
+        etag, offset, length = self._where[key]
+        return Remembered(etag, self._file.read(offset, length).decode())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)

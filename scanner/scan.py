@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import as_completed
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from scanner.collectors.base import (
     CollectSettings,
     Target,
     sink_evidence,
+    sink_memory,
     watch_items,
 )
 from scanner.config import Config, fingerprint
@@ -98,7 +100,7 @@ def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None
     collected = collect_all(targets, config.collect, progress, workers, memories, spool=spool)
     kept = {(target.collector, target.label): found.memory
             for target, found, before in zip(targets, collected, memories, strict=True)
-            if found.memory or before}
+            if found.memory or before or spool.holds_memory((target.collector, target.label))}
     return replace(assessed(engine, config, targets, collected, started=started, spool=spool,
                             recall_units=recall_units), memory=kept)
 
@@ -202,6 +204,8 @@ def collect_all(targets: Sequence[Target], settings: CollectSettings,
         try:
             results = []
             for target, memory in zip(targets, recalled, strict=True):
+                sink_memory(partial(spool.keep_memory, (target.collector, target.label))
+                            if spool is not None else None)
                 results.append(collect_one(target, settings, memory))
                 spooled(results[-1])
                 if progress:
@@ -210,6 +214,7 @@ def collect_all(targets: Sequence[Target], settings: CollectSettings,
         finally:
             watch_items(None)
             sink_evidence(None)
+            sink_memory(None)
     channel = CONTEXT.Queue() if items else None
     listener = _ItemListener(channel, items) if channel is not None and items else None
     by_target: dict[int, Collected] = {}

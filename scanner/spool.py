@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from scanner.credentials import redact
 from scanner.evidence import Evidence
+from scanner.memory import Remembered
 from scanner.printable import SURROGATE, legible
+from scanner.record_file import RecordFile
 
 
 class EvidenceSpool:
@@ -29,12 +30,11 @@ class EvidenceSpool:
 
     def __init__(self, evidence: Iterable[Evidence] = (), *, indexed: Iterable[str] = ()
                  ) -> None:
-        # Closed with the spool, or by the system when the process ends.
-        self._file = tempfile.TemporaryFile(prefix="maturity-evidence-")  # noqa: SIM115
-        self._end = 0
+        self._file = RecordFile("maturity-evidence-")
         self._where: dict[str, tuple[int, int, int]] = {}  # entity -> offset, length, items
         self._digests: dict[str, str] = {}
         self._kept: dict[str, tuple[int, int]] = {}  # key -> offset, length
+        self._memory: dict[tuple[str, str], list[tuple[int, int]]] = {}
         self.indexed = frozenset(indexed)
         self._values: dict[str, list[tuple[str, Any]]] = {}  # entity -> (signal, value)
         self.add(evidence)
@@ -69,13 +69,29 @@ class EvidenceSpool:
 
     def keep(self, key: str, body: bytes) -> None:
         """Other bytes for later in the scan (a unit's judgement, for the store)."""
-        self._kept[key] = (self._end, len(body))
-        self._append(body)
+        self._kept[key] = self._file.append(body)
 
     def kept(self) -> Iterator[tuple[str, bytes]]:
         for key, (offset, length) in self._kept.items():
-            self._file.seek(offset)
-            yield key, self._file.read(length)
+            yield key, self._file.read(offset, length)
+
+    def keep_memory(self, target: tuple[str, str], entries: Mapping[str, Remembered]) -> None:
+        """What a collector keeps for its next scan of `target` (collector id, target label),
+        handed over as it goes (see collectors.base.keep_for_next_scan)."""
+        if entries:
+            record = {legible(key): [legible(item.etag), legible(item.body)]
+                      for key, item in entries.items()}
+            self._memory.setdefault(target, []).append(self._file.append(
+                zlib.compress(json.dumps(record).encode(), 1)))
+
+    def memory_of(self, target: tuple[str, str]) -> Iterator[tuple[str, Remembered]]:
+        for offset, length in self._memory.get(target, []):
+            record = json.loads(zlib.decompress(self._file.read(offset, length)))
+            for key, (etag, body) in record.items():
+                yield key, Remembered(etag, body)
+
+    def holds_memory(self, target: tuple[str, str]) -> bool:
+        return target in self._memory
 
     def items(self, entity: str) -> list[dict[str, Any]]:
         """An entity's items as dictionaries (Evidence.to_dict); none for one not spooled."""
@@ -83,8 +99,8 @@ class EvidenceSpool:
         if where is None:
             return []
         offset, length, _ = where
-        self._file.seek(offset)
-        found: list[dict[str, Any]] = json.loads(zlib.decompress(self._file.read(length)))
+        found: list[dict[str, Any]] = json.loads(zlib.decompress(self._file.read(offset,
+                                                                                 length)))
         return found
 
     def evidence(self, entity: str) -> list[Evidence]:
@@ -106,14 +122,8 @@ class EvidenceSpool:
         if self.indexed:
             self._values[entity] = [(item["signal"], item["value"]) for item in items
                                     if item["signal"] in self.indexed]
-        offset = self._end
-        self._where[entity] = (offset, self._append(zlib.compress(text.encode(), 1)), len(items))
-
-    def _append(self, record: bytes) -> int:
-        self._file.seek(self._end)
-        self._file.write(record)
-        self._end += len(record)
-        return len(record)
+        offset, length = self._file.append(zlib.compress(text.encode(), 1))
+        self._where[entity] = (offset, length, len(items))
 
 
 def _by_entity(evidence: Iterable[Evidence]) -> dict[str, list[dict[str, Any]]]:

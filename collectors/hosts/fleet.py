@@ -30,6 +30,7 @@ from scanner.collectors.base import (
     Shard,
     Target,
     hand_over,
+    keep_for_next_scan,
     report_items,
 )
 from scanner.collectors.bounds import Budget, RequestBudgetSpent, follow
@@ -382,7 +383,7 @@ def read_fleet(label: str, listings: Sequence[Listing],
                     place))
                 hand_over(result.collected)
                 into.absorb(result.collected)
-                kept.update(result.remembered)
+                keep_for_next_scan(kept, result.remembered)
     if spent:
         into.problems.append(Problem(label, f"{len(spent):,} of {len(listings):,} "
                                      f"repositories not read: {spent[0]}", ERROR))

@@ -118,7 +118,7 @@ def save_part(store: Store, scan_id: str, shard: int, *, started: datetime,
         for start in range(0, len(rows), BATCH):
             conn.execute(entities.insert(), rows[start:start + BATCH])
         for (collector, target), kept in memory.items():
-            store.save_memory(conn, collector, target, kept)
+            store.save_memory(conn, collector, target, kept.items())
 
 
 def reported(store: Store, scan_id: str) -> list[Report]:

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from scanner.engine.evaluate import RuleResult
 from scanner.errors import UserError
 from scanner.evidence import Evidence
 from scanner.iterables import batched
-from scanner.memory import Remembered
+from scanner.memory import Remembered, SpooledMemory
 from scanner.spool import EvidenceSpool
 from scanner.store.packing import (
     EvidenceSet,
@@ -170,7 +171,8 @@ class Store:
         """Write a scan; `replacing` first removes a scan stored under the same id (a
         sharded scan finalized again). Spooled evidence is written a batch of sets at a
         time, so a large estate's is never in memory whole; so are the judgements of its
-        `units` (their keys, in order) that the spool keeps."""
+        `units` (their keys, in order) and what collectors keep for their next scan that
+        the spool keeps."""
         scan = document["scan"]
         scan_id = scan["id"]
         places = SetPlaces(document)
@@ -208,7 +210,9 @@ class Store:
                 if repositories:
                     conn.execute(entity_stages_table.insert(), repositories)
                 for (collector, target), kept in (memory or {}).items():
-                    self.save_memory(conn, collector, target, kept)
+                    handed = evidence.memory_of((collector, target)) \
+                        if isinstance(evidence, EvidenceSpool) else iter(())
+                    self.save_memory(conn, collector, target, chain(handed, kept.items()))
         except sa.exc.SQLAlchemyError as exc:
             raise UserError(f"cannot write the scan to {describe_url(self.url)}: "
                             f"{first_line(exc)}; nothing was stored") from None
@@ -287,19 +291,18 @@ class Store:
                  "body": s.body()} for s in fresh[start:start + BATCH]])
 
     def save_memory(self, conn: sa.Connection, collector: str, target: str,
-                    kept: Mapping[str, Remembered]) -> None:
-        """Replaces what the collector kept for the target; an upsert, so two configs
-        scanning the same target at once do not collide on a key."""
+                    kept: Iterable[tuple[str, Remembered]]) -> None:
+        """Replaces what the collector kept for the target, a batch at a time; an upsert,
+        so two configs scanning the same target at once do not collide on a key."""
         conn.execute(memory_table.delete().where((memory_table.c.collector == collector)
                                                  & (memory_table.c.target == target)))
-        if not kept:
-            return
-        insert = self.insert_on_conflict(memory_table)
-        conn.execute(insert.on_conflict_do_update(
-            index_elements=["collector", "target", "key"],
-            set_={"etag": insert.excluded.etag, "body": insert.excluded.body}),
-            [{"collector": collector, "target": target, "key": key, "etag": item.etag,
-              "body": item.body} for key, item in kept.items()])
+        for batch in batched(kept, SET_BATCH):
+            insert = self.insert_on_conflict(memory_table)
+            conn.execute(insert.on_conflict_do_update(
+                index_elements=["collector", "target", "key"],
+                set_={"etag": insert.excluded.etag, "body": insert.excluded.body}),
+                [{"collector": collector, "target": target, "key": key, "etag": item.etag,
+                  "body": item.body} for key, item in batch])
 
     def insert_on_conflict(self, table: sa.Table) -> Any:
         """INSERT with the backend's ON CONFLICT clause (both spell it alike)."""
@@ -311,12 +314,14 @@ class Store:
 
         return sqlite_insert(table)
 
-    def memory(self, collector: str, target: str) -> dict[str, Remembered]:
-        """What `collector` kept from its last scan of `target`."""
+    def memory(self, collector: str, target: str) -> SpooledMemory:
+        """What `collector` kept from its last scan of `target`, read a few rows at a time
+        onto disk (see SpooledMemory)."""
         query = sa.select(memory_table).where((memory_table.c.collector == collector)
                                               & (memory_table.c.target == target))
         with self.engine.connect() as conn:
-            return {row.key: Remembered(row.etag, row.body) for row in conn.execute(query)}
+            return SpooledMemory((row.key, row.etag, row.body) for row in
+                                 conn.execution_options(yield_per=BATCH).execute(query))
 
     def scans(self, limit: int = 50) -> list[StoredScan]:
         query = (sa.select(*scans_table.c).select_from(SCANS_WITH_DETAILS)
