@@ -181,9 +181,13 @@ def _waivers(engine: Engine, config: Config, collected: Sequence[Collected],
 def collect_all(targets: Sequence[Target], settings: CollectSettings,
                 progress: Any = None, workers: int | None = None,
                 memories: Sequence[Memory] | None = None, *,
-                spool: EvidenceSpool | None = None) -> list[Collected]:
+                spool: EvidenceSpool | None = None,
+                kept_as: Callable[[Target], str] = lambda target: target.label
+                ) -> list[Collected]:
     """Collect every target; several at once in worker processes. With a `spool`, the
-    evidence goes into it as it comes, in the targets' order, and not into the Collected.
+    evidence goes into it as it comes, in the targets' order and tagged with each
+    target's index, and not into the Collected; so does what a collector keeps for its
+    next scan of a target, under (collector id, `kept_as` the target).
 
     Processes, not threads: reading a clone is mostly Python work (parsing history,
     YAML and source files), which threads would serialise.
@@ -192,22 +196,22 @@ def collect_all(targets: Sequence[Target], settings: CollectSettings,
     workers = max(1, min(len(targets), workers or os.cpu_count() or 2))
     items = getattr(progress, "items", None)
 
-    def spooled(found: Collected) -> None:
+    def spooled(found: Collected, index: int) -> None:
         if spool is not None:
-            spool.add(found.evidence)
+            spool.add(found.evidence, tag=index)
             found.evidence = []
 
     if workers == 1:
         watch_items(items)
-        # The spool makes evidence handed over legible, as collect_one does the rest.
-        sink_evidence(spool.add if spool is not None else None)
         try:
             results = []
-            for target, memory in zip(targets, recalled, strict=True):
-                sink_memory(partial(spool.keep_memory, (target.collector, target.label))
+            for index, (target, memory) in enumerate(zip(targets, recalled, strict=True)):
+                # The spool makes evidence handed over legible, as collect_one does the rest.
+                sink_evidence(partial(spool.add, tag=index) if spool is not None else None)
+                sink_memory(partial(spool.keep_memory, (target.collector, kept_as(target)))
                             if spool is not None else None)
                 results.append(collect_one(target, settings, memory))
-                spooled(results[-1])
+                spooled(results[-1], index)
                 if progress:
                     progress(target)
             return results
@@ -231,7 +235,7 @@ def collect_all(targets: Sequence[Target], settings: CollectSettings,
                     targets[index].label, f"collection failed: {type(exc).__name__}: {exc}",
                     ERROR)])
             while ready in by_target:
-                spooled(by_target[ready])
+                spooled(by_target[ready], ready)
                 ready += 1
             if progress:
                 progress(targets[index])

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 from scanner import __version__
@@ -33,7 +34,7 @@ from scanner.memory import NO_MEMORY, Memory, Remembered
 from scanner.scan import ScanResult, assessed, collect_all, load_engine, scan_fingerprint
 from scanner.spool import EvidenceSpool
 from scanner.store.lock import lock_holder, shard_lock_name
-from scanner.store.packing import evidence_sets
+from scanner.store.packing import evidence_set
 from scanner.store.shards import (
     PlacedSet,
     Report,
@@ -100,6 +101,9 @@ class ShardRun:
     targets: list[tuple[int, Target]]
     collected: list[Collected]
     memory: dict[tuple[str, str], dict[str, Remembered]]
+    # The evidence, each entity tagged with its target's place in `targets`, and what
+    # collectors handed over to keep as they went.
+    spool: EvidenceSpool
 
     @property
     def problems(self) -> list[Problem]:
@@ -167,21 +171,21 @@ def collect_shard(config: Config, targets: Sequence[Target], shard: Shard, *,
     collecting = [target for _, target in mine]
     memories = [recall(t.collector, memory_label(t)) if recall else NO_MEMORY
                 for t in collecting]
-    collected = collect_all(collecting, config.collect, progress, workers, memories)
+    spool = new_spool()
+    collected = collect_all(collecting, config.collect, progress, workers, memories,
+                            spool=spool, kept_as=memory_label)
     kept = {(target.collector, memory_label(target)): found.memory
             for target, found, before in zip(collecting, collected, memories, strict=True)
-            if found.memory or before}
-    return ShardRun(shard, started, mine, collected, kept)
+            if found.memory or before
+            or spool.holds_memory((target.collector, memory_label(target)))}
+    return ShardRun(shard, started, mine, collected, kept, spool)
 
 
 def save_shard(store: Store, scan_id: str, run: ShardRun) -> None:
     """The shard's part, in place of any its earlier run stored: each target's evidence
     sets with their places, and what else it found there."""
-    placed: list[PlacedSet] = []
     parts: list[dict[str, Any]] = []
     for (index, _), found in zip(run.targets, run.collected, strict=True):
-        placed += [PlacedSet(index, found.places.get(each.entity, 0), each)
-                   for each in evidence_sets(found.evidence)]
         parts.append({
             "target": index, "entities": found.entities,
             "problems": [[place, p.to_dict()] for place, p in _placed(found)],
@@ -190,8 +194,18 @@ def save_shard(store: Store, scan_id: str, run: ShardRun) -> None:
                             if isinstance(t, DeployTimeline)],
             "incidents": [t.to_dict() for t in found.timeline if isinstance(t, IncidentEvent)],
         })
+    spool = run.spool
+    # A set at a time from the spool, each with its target's index in the config.
+    placed = (PlacedSet(index, found.places.get(entity, 0),
+                        replace(evidence_set(entity, spool.items(entity)),
+                                digest=spool.digest(entity) or ""))
+              for position, ((index, _), found) in enumerate(
+                  zip(run.targets, run.collected, strict=True))
+              for entity in spool.tagged(position))
+    memory = {key: chain(spool.memory_of(key), kept.items())
+              for key, kept in run.memory.items()}
     save_part(store, scan_id, run.shard.index, started=run.started, body={"targets": parts},
-              sets=placed, memory=run.memory)
+              sets=placed, memory=memory)
 
 
 def _placed(found: Collected) -> list[tuple[int, Problem]]:

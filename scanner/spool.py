@@ -35,14 +35,22 @@ class EvidenceSpool:
         self._digests: dict[str, str] = {}
         self._kept: dict[str, tuple[int, int]] = {}  # key -> offset, length
         self._memory: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        self._tags: dict[str, int] = {}
         self.indexed = frozenset(indexed)
         self._values: dict[str, list[tuple[str, Any]]] = {}  # entity -> (signal, value)
         self.add(evidence)
 
-    def add(self, evidence: Iterable[Evidence]) -> None:
-        """Append items; an entity seen before gets them after its own."""
+    def add(self, evidence: Iterable[Evidence], *, tag: int | None = None) -> None:
+        """Append items; an entity seen before gets them after its own. `tag` marks the
+        entities first seen here (the target they came from)."""
         for entity, items in _by_entity(evidence).items():
+            if tag is not None:
+                self._tags.setdefault(entity, tag)
             self._write(entity, self.items(entity) + items)
+
+    def tagged(self, tag: int) -> list[str]:
+        """The entities first added with `tag`, in the spool's order."""
+        return [entity for entity in self._where if self._tags.get(entity) == tag]
 
     def replace(self, evidence: Iterable[Evidence]) -> None:
         """Items that re-derive an (entity, signal), such as incidents joined to deployments

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,9 +21,17 @@ import sqlalchemy as sa
 
 from scanner.credentials import redact
 from scanner.errors import UserError
+from scanner.iterables import batched
 from scanner.memory import Remembered
 from scanner.store.packing import EvidenceSet, set_items
-from scanner.store.store import BATCH, Store, describe_url, first_line, holder_name
+from scanner.store.store import (
+    BATCH,
+    SET_BATCH,
+    Store,
+    describe_url,
+    first_line,
+    holder_name,
+)
 from scanner.store.tables import (
     evidence_sets_table,
     scans_table,
@@ -96,14 +104,14 @@ def stored_already(store: Store, scan_id: str) -> bool:
 
 
 def save_part(store: Store, scan_id: str, shard: int, *, started: datetime,
-              body: dict[str, Any], sets: Sequence[PlacedSet],
-              memory: Mapping[tuple[str, str], Mapping[str, Remembered]]) -> None:
-    """Write one shard's part in one transaction, replacing the part it wrote before."""
+              body: dict[str, Any], sets: Iterable[PlacedSet],
+              memory: Mapping[tuple[str, str], Iterable[tuple[str, Remembered]]]) -> None:
+    """Write one shard's part in one transaction, replacing the part it wrote before;
+    its sets and what its collectors keep are written a batch at a time."""
     entities, parts = shard_entities_table, shard_parts_table
     mine = (entities.c.scan_id == scan_id) & (entities.c.shard == shard)
     text = redact(json.dumps(body, separators=(",", ":"), ensure_ascii=False))
     with _said_if_failing(store, "cannot write the shard's part to"), store.writing() as conn:
-        store.store_sets(conn, [placed.found for placed in sets])
         conn.execute(entities.delete().where(mine))
         conn.execute(parts.delete().where((parts.c.scan_id == scan_id)
                                           & (parts.c.shard == shard)))
@@ -111,14 +119,17 @@ def save_part(store: Store, scan_id: str, shard: int, *, started: datetime,
             scan_id=scan_id, shard=shard, started_at=started.isoformat(),
             finished_at=datetime.now(UTC).isoformat(), reported_by=holder_name(),
             body=zlib.compress(text.encode(), 6)))
-        rows = [{"scan_id": scan_id, "shard": shard, "position": position,
+        position = 0
+        for batch in batched(sets, SET_BATCH):
+            store.store_sets(conn, [placed.found for placed in batch])
+            conn.execute(entities.insert(), [
+                {"scan_id": scan_id, "shard": shard, "position": position + offset,
                  "target": placed.target, "place": placed.place,
                  "entity": placed.found.entity, "set_digest": placed.found.digest}
-                for position, placed in enumerate(sets)]
-        for start in range(0, len(rows), BATCH):
-            conn.execute(entities.insert(), rows[start:start + BATCH])
+                for offset, placed in enumerate(batch)])
+            position += len(batch)
         for (collector, target), kept in memory.items():
-            store.save_memory(conn, collector, target, kept.items())
+            store.save_memory(conn, collector, target, kept)
 
 
 def reported(store: Store, scan_id: str) -> list[Report]:
