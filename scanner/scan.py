@@ -22,6 +22,7 @@ from scanner.collectors import registry
 from scanner.collectors.base import (
     Collected,
     CollectSettings,
+    Shard,
     Target,
     sink_evidence,
     sink_memory,
@@ -98,11 +99,28 @@ def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None
     memories = [recall(t) if recall else NO_MEMORY for t in targets]
     spool = new_spool()
     collected = collect_all(targets, config.collect, progress, workers, memories, spool=spool)
-    kept = {(target.collector, target.label): found.memory
-            for target, found, before in zip(targets, collected, memories, strict=True)
-            if found.memory or before or spool.holds_memory((target.collector, target.label))}
+    kept = kept_memory(targets, collected, memories, spool)
     return replace(assessed(engine, config, targets, collected, started=started, spool=spool,
                             recall_units=recall_units), memory=kept)
+
+
+def memory_key(target: Target) -> tuple[str, str]:
+    """Under what a target's collector memory is kept: its collector and label. A shard
+    reading part of a target keeps its own, since each run replaces the memory of its
+    label whole."""
+    shard: Shard | None = target.options.get("shard")
+    return target.collector, f"{target.label} [shard {shard}]" if shard else target.label
+
+
+def kept_memory(targets: Sequence[Target], collected: Sequence[Collected],
+                memories: Sequence[Memory], spool: EvidenceSpool
+                ) -> dict[tuple[str, str], dict[str, Remembered]]:
+    """What each target's collector keeps for its next scan, by memory_key, besides what
+    it handed over to `spool`: for every target that keeps something or kept something
+    before (its memory is then replaced)."""
+    return {memory_key(target): found.memory
+            for target, found, before in zip(targets, collected, memories, strict=True)
+            if found.memory or before or spool.holds_memory(memory_key(target))}
 
 
 def assessed(engine: Engine, config: Config, targets: Sequence[Target],
@@ -181,13 +199,11 @@ def _waivers(engine: Engine, config: Config, collected: Sequence[Collected],
 def collect_all(targets: Sequence[Target], settings: CollectSettings,
                 progress: Any = None, workers: int | None = None,
                 memories: Sequence[Memory] | None = None, *,
-                spool: EvidenceSpool | None = None,
-                kept_as: Callable[[Target], str] = lambda target: target.label
-                ) -> list[Collected]:
+                spool: EvidenceSpool | None = None) -> list[Collected]:
     """Collect every target; several at once in worker processes. With a `spool`, the
     evidence goes into it as it comes, in the targets' order and tagged with each
     target's index, and not into the Collected; so does what a collector keeps for its
-    next scan of a target, under (collector id, `kept_as` the target).
+    next scan of a target, under its memory_key.
 
     Processes, not threads: reading a clone is mostly Python work (parsing history,
     YAML and source files), which threads would serialise.
@@ -208,7 +224,7 @@ def collect_all(targets: Sequence[Target], settings: CollectSettings,
             for index, (target, memory) in enumerate(zip(targets, recalled, strict=True)):
                 # The spool makes evidence handed over legible, as collect_one does the rest.
                 sink_evidence(partial(spool.add, tag=index) if spool is not None else None)
-                sink_memory(partial(spool.keep_memory, (target.collector, kept_as(target)))
+                sink_memory(partial(spool.keep_memory, memory_key(target))
                             if spool is not None else None)
                 results.append(collect_one(target, settings, memory))
                 spooled(results[-1], index)

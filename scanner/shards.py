@@ -31,7 +31,15 @@ from scanner.errors import UserError
 from scanner.evidence import Evidence, now_utc
 from scanner.judgement import new_spool
 from scanner.memory import NO_MEMORY, Memory, Remembered
-from scanner.scan import ScanResult, assessed, collect_all, load_engine, scan_fingerprint
+from scanner.scan import (
+    ScanResult,
+    assessed,
+    collect_all,
+    kept_memory,
+    load_engine,
+    memory_key,
+    scan_fingerprint,
+)
 from scanner.spool import EvidenceSpool
 from scanner.store.lock import lock_holder, shard_lock_name
 from scanner.store.packing import evidence_set
@@ -154,13 +162,6 @@ def shard_targets(targets: Sequence[Target], shard: Shard) -> list[tuple[int, Ta
     return mine
 
 
-def memory_label(target: Target) -> str:
-    """Under what a target's collector memory is kept. A shard reading part of a target
-    keeps its own, since each run replaces the memory of its label whole."""
-    shard: Shard | None = target.options.get("shard")
-    return f"{target.label} [shard {shard}]" if shard else target.label
-
-
 def collect_shard(config: Config, targets: Sequence[Target], shard: Shard, *,
                   progress: Any = None, workers: int | None = None,
                   recall: Callable[[str, str], Memory] | None = None) -> ShardRun:
@@ -169,15 +170,11 @@ def collect_shard(config: Config, targets: Sequence[Target], shard: Shard, *,
     started = now_utc()
     mine = shard_targets(targets, shard)
     collecting = [target for _, target in mine]
-    memories = [recall(t.collector, memory_label(t)) if recall else NO_MEMORY
-                for t in collecting]
+    memories = [recall(*memory_key(t)) if recall else NO_MEMORY for t in collecting]
     spool = new_spool()
     collected = collect_all(collecting, config.collect, progress, workers, memories,
-                            spool=spool, kept_as=memory_label)
-    kept = {(target.collector, memory_label(target)): found.memory
-            for target, found, before in zip(collecting, collected, memories, strict=True)
-            if found.memory or before
-            or spool.holds_memory((target.collector, memory_label(target)))}
+                            spool=spool)
+    kept = kept_memory(collecting, collected, memories, spool)
     return ShardRun(shard, started, mine, collected, kept, spool)
 
 

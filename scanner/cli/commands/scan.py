@@ -54,7 +54,7 @@ def run_scan_command(args: argparse.Namespace) -> int:
     if args.shard is not None or args.scan_id is not None:
         return run_shard(args)
     from scanner.progress import Progress
-    from scanner.scan import run_scan
+    from scanner.scan import memory_key, run_scan
 
     config, targets = scan_inputs(args)
     gates = [parse_gate(text) for text in args.fail_under]
@@ -75,7 +75,7 @@ def run_scan_command(args: argparse.Namespace) -> int:
             result = run_scan(config, targets,
                               progress=Progress(len(targets)) if progress_shown(args) else None,
                               workers=args.jobs,
-                              recall=(lambda t: store.memory(t.collector, t.label)) if store
+                              recall=(lambda t: store.memory(*memory_key(t))) if store
                               else None,
                               recall_units=store.judged_units if store else None)
             verdicts = judge_gates(result, gates, store, args.fail_on_regression)
