@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from itertools import chain
 from typing import Any
 
 from scanner import __version__
@@ -42,7 +41,6 @@ from scanner.scan import (
 )
 from scanner.spool import EvidenceSpool
 from scanner.store.lock import lock_holder, shard_lock_name
-from scanner.store.packing import evidence_set
 from scanner.store.shards import (
     PlacedSet,
     Report,
@@ -192,17 +190,13 @@ def save_shard(store: Store, scan_id: str, run: ShardRun) -> None:
             "incidents": [t.to_dict() for t in found.timeline if isinstance(t, IncidentEvent)],
         })
     spool = run.spool
-    # A set at a time from the spool, each with its target's index in the config.
-    placed = (PlacedSet(index, found.places.get(entity, 0),
-                        replace(evidence_set(entity, spool.items(entity)),
-                                digest=spool.digest(entity) or ""))
+    # Each spooled entity with its target's index in the config and its place there.
+    placed = (PlacedSet(index, found.places.get(entity, 0), entity)
               for position, ((index, _), found) in enumerate(
                   zip(run.targets, run.collected, strict=True))
               for entity in spool.tagged(position))
-    memory = {key: chain(spool.memory_of(key), kept.items())
-              for key, kept in run.memory.items()}
     save_part(store, scan_id, run.shard.index, started=run.started, body={"targets": parts},
-              sets=placed, memory=memory)
+              spool=spool, sets=placed, memory=spool.keeping(run.memory))
 
 
 def _placed(found: Collected) -> list[tuple[int, Problem]]:

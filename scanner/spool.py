@@ -15,6 +15,7 @@ import hashlib
 import json
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain
 from typing import Any
 
 from scanner.credentials import redact
@@ -100,6 +101,13 @@ class EvidenceSpool:
 
     def holds_memory(self, target: tuple[str, str]) -> bool:
         return target in self._memory
+
+    def keeping(self, kept: Mapping[tuple[str, str], Mapping[str, Remembered]]
+                ) -> dict[tuple[str, str], Iterator[tuple[str, Remembered]]]:
+        """Everything each target of `kept` keeps for its next scan: what its collector
+        handed over as it went, then the rest (`kept`)."""
+        return {target: chain(self.memory_of(target), rest.items())
+                for target, rest in kept.items()}
 
     def items(self, entity: str) -> list[dict[str, Any]]:
         """An entity's items as dictionaries (Evidence.to_dict); none for one not spooled."""

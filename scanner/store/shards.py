@@ -23,7 +23,8 @@ from scanner.credentials import redact
 from scanner.errors import UserError
 from scanner.iterables import batched
 from scanner.memory import Remembered
-from scanner.store.packing import EvidenceSet, set_items
+from scanner.spool import EvidenceSpool
+from scanner.store.packing import set_items
 from scanner.store.store import (
     BATCH,
     SET_BATCH,
@@ -58,7 +59,7 @@ class PlacedSet:
 
     target: int
     place: int
-    found: EvidenceSet
+    entity: str
 
 
 @dataclass(frozen=True)
@@ -104,10 +105,11 @@ def stored_already(store: Store, scan_id: str) -> bool:
 
 
 def save_part(store: Store, scan_id: str, shard: int, *, started: datetime,
-              body: dict[str, Any], sets: Iterable[PlacedSet],
+              body: dict[str, Any], spool: EvidenceSpool, sets: Iterable[PlacedSet],
               memory: Mapping[tuple[str, str], Iterable[tuple[str, Remembered]]]) -> None:
     """Write one shard's part in one transaction, replacing the part it wrote before;
-    its sets and what its collectors keep are written a batch at a time."""
+    its evidence sets (from `spool`, placed by `sets`) and what its collectors keep are
+    written a batch at a time."""
     entities, parts = shard_entities_table, shard_parts_table
     mine = (entities.c.scan_id == scan_id) & (entities.c.shard == shard)
     text = redact(json.dumps(body, separators=(",", ":"), ensure_ascii=False))
@@ -121,12 +123,12 @@ def save_part(store: Store, scan_id: str, shard: int, *, started: datetime,
             body=zlib.compress(text.encode(), 6)))
         position = 0
         for batch in batched(sets, SET_BATCH):
-            store.store_sets(conn, [placed.found for placed in batch])
+            digests = store.store_sets(conn, spool, [placed.entity for placed in batch])
             conn.execute(entities.insert(), [
                 {"scan_id": scan_id, "shard": shard, "position": position + offset,
                  "target": placed.target, "place": placed.place,
-                 "entity": placed.found.entity, "set_digest": placed.found.digest}
-                for offset, placed in enumerate(batch)])
+                 "entity": placed.entity, "set_digest": digest}
+                for offset, (placed, digest) in enumerate(zip(batch, digests, strict=True))])
             position += len(batch)
         for (collector, target), kept in memory.items():
             store.save_memory(conn, collector, target, kept)

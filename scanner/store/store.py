@@ -14,10 +14,9 @@ import os
 import socket
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +30,8 @@ from scanner.iterables import batched
 from scanner.memory import Remembered, SpooledMemory
 from scanner.spool import EvidenceSpool
 from scanner.store.packing import (
-    EvidenceSet,
     SetPlaces,
     evidence_set,
-    evidence_sets,
     pack_document,
     set_items,
     unpack_document,
@@ -175,6 +172,7 @@ class Store:
         the spool keeps."""
         scan = document["scan"]
         scan_id = scan["id"]
+        spool = evidence if isinstance(evidence, EvidenceSpool) else EvidenceSpool(evidence)
         places = SetPlaces(document)
         try:
             with self.writing() as conn:
@@ -192,11 +190,8 @@ class Store:
                 ))
                 conn.execute(scan_details_table.insert().values(**scan_details(
                     document, datetime.now(UTC).isoformat(timespec="microseconds"))))
-                if isinstance(evidence, EvidenceSpool):
-                    self._save_spooled(conn, scan_id, evidence, places)
-                    self._save_units(conn, scan_id, units, evidence.kept())
-                else:
-                    self._save_sets(conn, scan_id, evidence_sets(evidence), places)
+                self._save_sets(conn, scan_id, spool, places)
+                self._save_units(conn, scan_id, units, spool.kept())
                 conn.execute(documents_table.insert().values(
                     scan_id=scan_id, body=pack_document(document, places)))
                 verdicts = [{"scan_id": scan_id, "rule_id": r.rule.id,
@@ -209,42 +204,22 @@ class Store:
                 repositories = entity_stage_rows(scan_id, document)
                 if repositories:
                     conn.execute(entity_stages_table.insert(), repositories)
-                for (collector, target), kept in (memory or {}).items():
-                    handed = evidence.memory_of((collector, target)) \
-                        if isinstance(evidence, EvidenceSpool) else iter(())
-                    self.save_memory(conn, collector, target, chain(handed, kept.items()))
+                for (collector, target), kept in spool.keeping(memory or {}).items():
+                    self.save_memory(conn, collector, target, kept)
         except sa.exc.SQLAlchemyError as exc:
             raise UserError(f"cannot write the scan to {describe_url(self.url)}: "
                             f"{first_line(exc)}; nothing was stored") from None
 
-    def _save_sets(self, conn: sa.Connection, scan_id: str, sets: Iterable[EvidenceSet],
+    def _save_sets(self, conn: sa.Connection, scan_id: str, spool: EvidenceSpool,
                    places: SetPlaces) -> None:
-        position = 0
-        for batch in batched(sets, SET_BATCH):
-            self.store_sets(conn, batch)
-            conn.execute(scan_entities_table.insert(), [
-                {"scan_id": scan_id, "position": position + offset, "entity": s.entity,
-                 "set_digest": s.digest} for offset, s in enumerate(batch)])
-            position += len(batch)
-            for found in batch:
-                places.add(found)
-
-    def _save_spooled(self, conn: sa.Connection, scan_id: str, spool: EvidenceSpool,
-                      places: SetPlaces) -> None:
-        """As _save_sets, by the digests the spool knows: a set an earlier scan stored
-        (an unchanged repository) is not made again."""
+        """The scan's evidence sets the store lacks, then which set each entity had."""
         position = 0
         for batch in batched(spool.entities(), SET_BATCH):
-            digests = {entity: spool.digest(entity) or "" for entity in batch}
-            known = set(conn.execute(sa.select(evidence_sets_table.c.digest).where(
-                evidence_sets_table.c.digest.in_(list(digests.values())))).scalars())
-            # Named by the spool's digest, which the scan's units were judged by.
-            self.store_sets(conn, [replace(evidence_set(entity, spool.items(entity)),
-                                           digest=digests[entity])
-                                   for entity in batch if digests[entity] not in known])
+            digests = self.store_sets(conn, spool, batch)
             conn.execute(scan_entities_table.insert(), [
                 {"scan_id": scan_id, "position": position + offset, "entity": entity,
-                 "set_digest": digests[entity]} for offset, entity in enumerate(batch)])
+                 "set_digest": digest}
+                for offset, (entity, digest) in enumerate(zip(batch, digests, strict=True))])
             position += len(batch)
             for entity in batch:
                 places.follow(entity, partial(spool.items, entity))
@@ -253,9 +228,8 @@ class Store:
                     judged: Iterable[tuple[str, bytes]]) -> None:
         """The judgements no earlier scan kept, then which units the scan had."""
         for batch in batched(judged, SET_BATCH):
-            known = set(conn.execute(sa.select(judged_units_table.c.key).where(
-                judged_units_table.c.key.in_([key for key, _ in batch]))).scalars())
-            fresh = [{"key": key, "body": body} for key, body in batch if key not in known]
+            held = self._held(conn, judged_units_table.c.key, [key for key, _ in batch])
+            fresh = [{"key": key, "body": body} for key, body in batch if key not in held]
             if fresh:
                 insert = self.insert_on_conflict(judged_units_table)
                 conn.execute(insert.on_conflict_do_nothing(), fresh)
@@ -274,21 +248,34 @@ class Store:
                 found.update({row.key: bytes(row.body) for row in conn.execute(query)})
         return found
 
-    def store_sets(self, conn: sa.Connection, sets: Sequence[EvidenceSet]) -> None:
-        """Only sets no earlier scan stored are compressed and written; another scan saving
-        the same set at the same moment is no conflict (same digest, same content)."""
-        known: set[str] = set()
-        for start in range(0, len(sets), BATCH):
-            digests = [s.digest for s in sets[start:start + BATCH]]
-            known.update(conn.execute(
-                sa.select(evidence_sets_table.c.digest)
-                .where(evidence_sets_table.c.digest.in_(digests))).scalars())
-        fresh = list({s.digest: s for s in sets if s.digest not in known}.values())
-        for start in range(0, len(fresh), BATCH):
+    def store_sets(self, conn: sa.Connection, spool: EvidenceSpool, entities: Sequence[str]
+                   ) -> list[str]:
+        """Writes the evidence sets of `entities` that no earlier scan stored, each named
+        by the spool's digest (which the scan's units were judged by), and gives the
+        digests in order. Only those sets are made: an unchanged repository's is not.
+        Another scan saving the same set at the same moment is no conflict (same digest,
+        same content)."""
+        digests = [spool.digest(entity) or "" for entity in entities]
+        held = self._held(conn, evidence_sets_table.c.digest, digests)
+        fresh = {digest: entity for entity, digest in zip(entities, digests, strict=True)
+                 if digest not in held}
+        for batch in batched(fresh.items(), BATCH):
             insert = self.insert_on_conflict(evidence_sets_table)
             conn.execute(insert.on_conflict_do_nothing(), [
-                {"digest": s.digest, "entity": s.entity, "items": len(s.items),
-                 "body": s.body()} for s in fresh[start:start + BATCH]])
+                {"digest": digest, "entity": entity, "items": len(found.items),
+                 "body": found.body()}
+                for digest, entity in batch
+                for found in [evidence_set(entity, spool.items(entity))]])
+        return digests
+
+    @staticmethod
+    def _held(conn: sa.Connection, column: sa.Column[Any], values: Sequence[str]) -> set[str]:
+        """Which of `values` the column holds already (looked up a batch at a time)."""
+        held: set[str] = set()
+        for start in range(0, len(values), BATCH):
+            held.update(conn.execute(sa.select(column).where(
+                column.in_(values[start:start + BATCH]))).scalars())
+        return held
 
     def save_memory(self, conn: sa.Connection, collector: str, target: str,
                     kept: Iterable[tuple[str, Remembered]]) -> None:
