@@ -39,7 +39,7 @@ class Judged:
     results: list[RuleResult]
     # The assessment of each repository (with its services) and account on its own.
     repositories: list[dict[str, Any]]
-    # The key of each unit's judgement, in the order judged (none without a spool).
+    # The key of each unit's judgement, in the order judged.
     units: list[str] = field(default_factory=list)
 
 
@@ -137,9 +137,9 @@ class EstateJudge:
         return Scorer(self.engine.model, self.engine.catalogue, self.config.scoring)
 
 
-def new_spool() -> EvidenceSpool:
+def new_spool(evidence: Iterable[Evidence] = ()) -> EvidenceSpool:
     """A spool for a scan's evidence, which knows what repository each service is in."""
-    return EvidenceSpool(indexed=[SERVICE_REPO])
+    return EvidenceSpool(evidence, indexed=[SERVICE_REPO])
 
 
 def units(entities: Sequence[str], service_repos: Iterable[tuple[str, str]]
@@ -166,31 +166,19 @@ def repository_groups(entities: Sequence[str], service_repos: Iterable[tuple[str
     return groups
 
 
-def service_repos(evidence: Iterable[Evidence]) -> list[tuple[str, str]]:
-    return [(item.entity, item.value) for item in evidence
-            if item.signal == SERVICE_REPO and isinstance(item.value, str)]
-
-
-def judge_estate(engine: Engine, config: Config, evidence: Sequence[Evidence] | EvidenceSpool,
+def judge_estate(engine: Engine, config: Config, evidence: Iterable[Evidence] | EvidenceSpool,
                  waived: Mapping[str, Mapping[str, str]] | None = None, *,
                  drill_down: bool = True, recall: Recall | None = None) -> Judged:
     """Judge `evidence` unit by unit; with `drill_down`, each unit with a head alone too.
 
-    Spooled evidence is read back a unit at a time, and each unit's judgement is named by
-    a key (scanner/judged_units.py): one `recall` finds kept from an earlier scan is taken
-    instead of judging the unit again; the others are kept in the spool for the store.
+    The evidence is spooled and read back a unit at a time. Each unit's judgement is named
+    by a key (scanner/judged_units.py): with `recall` (a store), one it finds kept from an
+    earlier scan is taken instead of judging the unit again, and the others are kept in
+    the spool for the store.
     """
+    spool = evidence if isinstance(evidence, EvidenceSpool) else new_spool(evidence)
     waived = waived or {}
     judge = EstateJudge(engine, config, waived)
-    if not isinstance(evidence, EvidenceSpool):
-        by_entity: dict[str, list[Evidence]] = {}
-        for item in evidence:
-            by_entity.setdefault(item.entity, []).append(item)
-        for head, members in units(list(by_entity), service_repos(evidence)):
-            judge.add((item for member in members for item in by_entity.get(member, [])),
-                      head if drill_down else None, members)
-        return judge.finish()
-    spool = evidence
     entities = spool.entities()
     linked = [(entity, repo) for entity, repo in spool.values(SERVICE_REPO)
               if isinstance(repo, str)]
@@ -209,7 +197,7 @@ def judge_estate(engine: Engine, config: Config, evidence: Sequence[Evidence] | 
                 continue
             made = judge.add((item for member in members for item in spool.evidence(member)),
                              head, members)
-            if key not in known:
+            if recall is not None and key not in known:
                 spool.keep(key, packed(made.answers, made.observed, made.summary))
     resolved: dict[str, dict[str, Evidence]] = {}
 

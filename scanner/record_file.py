@@ -1,7 +1,7 @@
 """An unnamed temporary file of byte records: what a scan holds on disk instead of memory.
 
-Records are appended and read back by place. The file is gone when it is closed or the
-process ends, however it ends. Reads may come from several threads (a Git host's
+Records are appended and read back by place. The file is gone once nothing refers to it
+or the process ends, however it ends. Reads may come from several threads (a Git host's
 repositories are read in a pool), so a read is one locked seek-and-read.
 """
 
@@ -13,7 +13,7 @@ import threading
 
 class RecordFile:
     def __init__(self, prefix: str) -> None:
-        # Closed with its owner, or by the system when the process ends.
+        # Closed when its owner is dropped, or by the system when the process ends.
         self._file = tempfile.TemporaryFile(prefix=prefix)  # noqa: SIM115
         self._end = 0
         self._lock = threading.Lock()
@@ -31,6 +31,3 @@ class RecordFile:
         with self._lock:
             self._file.seek(offset)
             return self._file.read(length)
-
-    def close(self) -> None:
-        self._file.close()

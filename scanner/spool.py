@@ -88,8 +88,7 @@ class EvidenceSpool:
         """What a collector keeps for its next scan of `target` (collector id, target label),
         handed over as it goes (see collectors.base.keep_for_next_scan)."""
         if entries:
-            record = {legible(key): [legible(item.etag), legible(item.body)]
-                      for key, item in entries.items()}
+            record = legible({key: [item.etag, item.body] for key, item in entries.items()})
             self._memory.setdefault(target, []).append(self._file.append(
                 zlib.compress(json.dumps(record).encode(), 1)))
 
@@ -128,9 +127,6 @@ class EvidenceSpool:
 
     def __len__(self) -> int:
         return sum(items for _, _, items in self._where.values())
-
-    def close(self) -> None:
-        self._file.close()
 
     def _write(self, entity: str, items: list[dict[str, Any]]) -> None:
         text, digest = set_text(entity, items)
