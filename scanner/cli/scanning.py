@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -90,6 +90,23 @@ def report_scan(args: argparse.Namespace, config: Config, store: Any, result: An
     if any(p.internal for p in result.info.problems if p.severity == "error"):
         return EXIT_INTERNAL  # stored and reported, but a bug of ours lost a source
     return EXIT_PARTIAL if result.info.partial else EXIT_OK
+
+
+def store_scan(store: Any, result: Any, if_stopped: ExitStack, *,
+               replacing: bool = False) -> None:
+    """Write the judged scan with what it keeps for the next one, and say so; from then
+    on, a Ctrl-C or SIGTERM says the scan was stored. `replacing`: a sharded scan
+    finalized again."""
+    from scanner.store.store import describe_url
+
+    store.save(result.document, result.evidence, result.results, result.memory,
+               replacing=replacing, units=result.units)
+    scan_id = result.info.id
+    if_stopped.enter_context(said_if_stopped(f"scan {scan_id} was stored"))
+    emit(logging.INFO, "stored", f"scan {scan_id} stored in {describe_url(store.url)}",
+         scan_id=scan_id, status=result.document["scan"]["status"],
+         config_fingerprint=result.info.config_fingerprint,
+         overall=result.document["overall"]["stage"])
 
 
 def one_scan_at_a_time(store: Any, fingerprint: str) -> AbstractContextManager[None]:

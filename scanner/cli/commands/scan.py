@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -20,11 +19,10 @@ from scanner.cli.scanning import (
     progress_shown,
     raise_on_sigterm,
     report_scan,
-    said_if_stopped,
     scan_inputs,
+    store_scan,
 )
 from scanner.errors import UserError
-from scanner.logs import emit
 
 
 def arguments(scan: argparse.ArgumentParser) -> None:
@@ -54,20 +52,16 @@ def run_scan_command(args: argparse.Namespace) -> int:
     if args.shard is not None or args.scan_id is not None:
         return run_shard(args)
     from scanner.progress import Progress
-    from scanner.scan import memory_key, run_scan
+    from scanner.scan import memory_key, run_scan, scan_fingerprint
 
     config, targets = scan_inputs(args)
     gates = [parse_gate(text) for text in args.fail_under]
     gate_competencies_exist(config, gates)
     store = None
     if not args.no_store or args.fail_on_regression:  # SQLAlchemy only when a store is used
-        from scanner.store.store import describe_url
-
         store = open_store(args.db, config)
     if args.jobs is not None and args.jobs < 1:
         raise UserError("--jobs needs a number of at least 1")
-    from scanner.scan import scan_fingerprint
-
     fingerprint = scan_fingerprint(config, targets)
     raise_on_sigterm()
     with ExitStack() as if_stopped:
@@ -80,14 +74,7 @@ def run_scan_command(args: argparse.Namespace) -> int:
                               recall_units=store.judged_units if store else None)
             verdicts = judge_gates(result, gates, store, args.fail_on_regression)
             if store is not None and not args.no_store:
-                store.save(result.document, result.evidence, result.results, result.memory,
-                           units=result.units)
-                if_stopped.enter_context(said_if_stopped(f"scan {result.info.id} was stored"))
-                emit(logging.INFO, "stored",
-                     f"scan {result.info.id} stored in {describe_url(store.url)}",
-                     scan_id=result.info.id, status=result.document["scan"]["status"],
-                     config_fingerprint=fingerprint,
-                     overall=result.document["overall"]["stage"])
+                store_scan(store, result, if_stopped)
         return report_scan(args, config, store, result, verdicts)
 
 

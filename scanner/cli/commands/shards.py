@@ -25,6 +25,7 @@ from scanner.cli.scanning import (
     report_scan,
     said_if_stopped,
     scan_inputs,
+    store_scan,
 )
 from scanner.errors import EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, UserError
 from scanner.logs import emit
@@ -131,7 +132,7 @@ def run_finalize(args: argparse.Namespace) -> int:
         shared_store,
         wait_for_shards,
     )
-    from scanner.store.store import database_url, describe_url
+    from scanner.store.store import database_url
 
     config = config_from(args.config)
     if args.model:
@@ -150,13 +151,7 @@ def run_finalize(args: argparse.Namespace) -> int:
         with one_scan_at_a_time(store, scan.config_fingerprint):
             result: Any = finalize(store, config, scan)
             verdicts = judge_gates(result, gates, store, args.fail_on_regression)
-            store.save(result.document, result.evidence, result.results, replacing=True,
-                       units=result.units)
-            if_stopped.enter_context(said_if_stopped(f"scan {scan.id} was stored"))
-            emit(logging.INFO, "stored", f"scan {scan.id} stored in {describe_url(store.url)}",
-                 scan_id=scan.id, status=result.document["scan"]["status"],
-                 config_fingerprint=scan.config_fingerprint,
-                 overall=result.document["overall"]["stage"])
+            store_scan(store, result, if_stopped, replacing=True)
         return report_scan(args, config, store, result, verdicts)
 
 
