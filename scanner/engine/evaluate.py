@@ -29,7 +29,6 @@ from scanner.engine.results import (
     EntityCheck,
     RuleResult,
     Truth,
-    reads_criterion,
 )
 from scanner.engine.rule import (
     Aggregate,
@@ -60,7 +59,6 @@ __all__ = [
     "Evaluator",
     "RuleResult",
     "Truth",
-    "reads_criterion",
     "resolve",
 ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from scanner.engine.rule import Rule
@@ -15,6 +15,12 @@ NO_EVIDENCE = "no_evidence"
 OUTCOMES = (PASS, FAIL, NOT_APPLICABLE, NO_EVIDENCE)
 
 Truth = bool | None
+
+# How reports name an entity's answer to a rule.
+ANSWER_NAMES: dict[Truth, str] = {True: "pass", False: "fail", None: "unknown"}
+CHECKED = "checked"
+EXCLUDED = "excluded"  # out of the rule's scope (`applies_to`)
+WAIVED = "waived"
 
 
 @dataclass(frozen=True)
@@ -59,22 +65,19 @@ class RuleResult:
     waived: tuple[str, ...] = ()
     aggregate_value: float | None = None
     missing_signals: tuple[str, ...] = field(default=())
-    entity_ids: Mapping[str, tuple[str, ...]] | None = None
-    evidence_total: int | None = None
-    applicability_total: int | None = None
-    # Some counted entity reported a signal the rule judges by (None: read the checks).
-    observed: bool | None = None
+    entity_ids: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: {name: () for name in ANSWER_NAMES.values()})
+    evidence_total: int = 0
+    applicability_total: int = 0
+    # Some counted entity reported a signal the rule judges by.
+    observed: bool = False
 
     def entities_with(self, result: Truth) -> list[str]:
-        if self.entity_ids is not None:
-            return list(self.entity_ids[ANSWER_NAMES[result]])
-        return [check.entity for check in self.checks if check.result is result]
+        return list(self.entity_ids[ANSWER_NAMES[result]])
 
     @property
     def sampled(self) -> bool:
         """The checks leave out some entities (a large estate)."""
-        if self.entity_ids is None:
-            return False
         return len(self.checks) < sum(len(ids) for ids in self.entity_ids.values())
 
     @property
@@ -88,11 +91,7 @@ class RuleResult:
     def unobserved(self) -> bool:
         """No evidence because nobody looked: no counted entity reported any signal the
         rule judges by (its source was not scanned)."""
-        if self.outcome != NO_EVIDENCE:
-            return False
-        if self.observed is not None:
-            return not self.observed
-        return not reads_criterion(self.rule, self.checks)
+        return self.outcome == NO_EVIDENCE and not self.observed
 
     @property
     def evidence(self) -> list[Evidence]:
@@ -116,13 +115,6 @@ class RuleResult:
         return list(seen.values())
 
 
-# How reports name an entity's answer to a rule.
-ANSWER_NAMES: dict[Truth, str] = {True: "pass", False: "fail", None: "unknown"}
-CHECKED = "checked"
-EXCLUDED = "excluded"  # out of the rule's scope (`applies_to`)
-WAIVED = "waived"
-
-
 @dataclass(frozen=True)
 class Answer:
     """One entity's standing on one rule: waived, excluded, or checked; an aggregate's
@@ -133,9 +125,3 @@ class Answer:
     check: EntityCheck | CheckRecord | None = None
     number: float | None = None
     denominator: float | None = None
-
-
-def reads_criterion(rule: Rule, checks: Iterable[EntityCheck]) -> bool:
-    """Some check read a signal the rule judges by."""
-    judged = set(rule.criterion_signals())
-    return any(item.signal in judged for check in checks for item in check.evidence)

@@ -106,8 +106,7 @@ class RuleTally:
                     if rule.applies_to else "in scope"
                 reason = f"none has {scope}"
             return RuleResult(rule, NOT_APPLICABLE, f"{count(entities, rule.over)} scanned; "
-                              f"{reason}", excluded=excluded, waived=waived,
-                              evidence_total=0, applicability_total=0)
+                              f"{reason}", excluded=excluded, waived=waived)
         ids = {name: tuple(sorted(found)) for name, found in self._ids.items()}
         checks = tuple(sorted((_made(check, evidence_of) for kept in self._sample.values()
                                for check in sorted(kept, key=_by_entity)[:SAMPLE]),
