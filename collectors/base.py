@@ -8,7 +8,7 @@ stays fast.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -24,6 +24,7 @@ from scanner.problems import ERROR as ERROR  # noqa: PLC0414
 from scanner.problems import WARNING as WARNING  # noqa: PLC0414
 from scanner.problems import Problem as Problem  # noqa: PLC0414
 from scanner.signals import SignalSpec
+from scanner.spool import SpooledSet
 from scanner.timeline import DeployTimeline, IncidentEvent
 from scanner.validate import Where
 from scanner.waivers import Waiver
@@ -156,10 +157,15 @@ def report_items(target: str, done: int, total: int) -> None:
         hook(target, done, total)
 
 
-#: Where a collector may hand its evidence over as it goes (a Git host's repositories, one
-#: at a time), so that a large target is never in memory whole. Set by the scan, in its own
-#: process only; without it, evidence stays in the Collected.
-EvidenceSink = Callable[[list[Evidence]], None]
+class EvidenceSink(Protocol):
+    """Where a collector may hand its evidence over as it goes (a Git host's repositories,
+    one at a time), so that a large target is never in memory whole: items, and sets of
+    them spooled already (scanner/spool.py). Set by the scan, in its own process only;
+    without it, evidence stays in the Collected."""
+
+    def __call__(self, evidence: list[Evidence], *, sets: Sequence[SpooledSet]) -> None: ...
+
+
 _evidence_sinks: list[EvidenceSink] = []
 
 
@@ -167,10 +173,13 @@ def sink_evidence(sink: EvidenceSink | None) -> None:
     _evidence_sinks[:] = [sink] if sink else []
 
 
-def hand_over(found: Collected) -> None:
-    """Give `found`'s evidence to the scan's sink, if it has one."""
+def hand_over(found: Collected, sets: Sequence[SpooledSet] = ()) -> None:
+    """Give `found`'s evidence, and `sets` of more of it, to the scan's sink; without
+    one, the sets' items join `found`'s evidence."""
+    if not _evidence_sinks:
+        found.evidence += [item for spooled in sets for item in spooled.evidence()]
     for sink in _evidence_sinks:
-        sink(found.evidence)
+        sink(found.evidence, sets=sets)
         found.evidence = []
 
 

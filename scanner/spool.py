@@ -7,6 +7,11 @@ entity's items as one JSON record in an unnamed temporary file (gone when the pr
 ends, however it ends) and, in memory, only where each record is. Entities keep the
 order they were first added in, items their order within an entity, as the list of
 all evidence would.
+
+An entity's set as the spool holds it is a `SpooledSet`. A Git host keeps each
+repository's sets whole for its next scan (collectors/hosts/reuse.py) and hands them over
+unchanged while the repository stands still, so an unchanged estate is never serialised,
+masked or compressed again.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import hashlib
 import json
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
@@ -23,6 +29,34 @@ from scanner.evidence import Evidence
 from scanner.memory import Remembered
 from scanner.printable import SURROGATE, legible
 from scanner.record_file import RecordFile
+
+
+@dataclass(frozen=True)
+class SpooledSet:
+    """One entity's evidence set: its text (set_text) compressed, the digest that names
+    it, and how many items it holds."""
+
+    entity: str
+    digest: str
+    items: int
+    record: bytes
+
+    def item_dicts(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = json.loads(zlib.decompress(self.record))
+        return found
+
+    def evidence(self) -> list[Evidence]:
+        return [Evidence.from_dict(item) for item in self.item_dicts()]
+
+
+def spooled_sets(evidence: Iterable[Evidence]) -> list[SpooledSet]:
+    """`evidence` as the sets of its entities, in the order each entity first shows."""
+    return [_spooled(entity, items) for entity, items in _by_entity(evidence).items()]
+
+
+def _spooled(entity: str, items: list[dict[str, Any]]) -> SpooledSet:
+    text, digest = set_text(entity, items)
+    return SpooledSet(entity, digest, len(items), zlib.compress(text.encode(), 1))
 
 
 class EvidenceSpool:
@@ -41,13 +75,24 @@ class EvidenceSpool:
         self._values: dict[str, list[tuple[str, Any]]] = {}  # entity -> (signal, value)
         self.add(evidence)
 
-    def add(self, evidence: Iterable[Evidence], *, tag: int | None = None) -> None:
-        """Append items; an entity seen before gets them after its own. `tag` marks the
+    def add(self, evidence: Iterable[Evidence] = (), *, tag: int | None = None,
+            sets: Iterable[SpooledSet] = ()) -> None:
+        """Append items, then `sets` (spooled_sets); an entity seen before gets them after
+        its own, and a set of an entity not yet held is taken as it is. `tag` marks the
         entities first seen here (the target they came from)."""
         for entity, items in _by_entity(evidence).items():
-            if tag is not None:
-                self._tags.setdefault(entity, tag)
+            self._tag(entity, tag)
             self._write(entity, self.items(entity) + items)
+        for spooled in sets:
+            self._tag(spooled.entity, tag)
+            if spooled.entity in self._where:
+                self._write(spooled.entity, self.items(spooled.entity) + spooled.item_dicts())
+            else:
+                self._put(spooled)
+
+    def _tag(self, entity: str, tag: int | None) -> None:
+        if tag is not None:
+            self._tags.setdefault(entity, tag)
 
     def tagged(self, tag: int) -> list[str]:
         """The entities first added with `tag`, in the spool's order."""
@@ -129,13 +174,26 @@ class EvidenceSpool:
         return sum(items for _, _, items in self._where.values())
 
     def _write(self, entity: str, items: list[dict[str, Any]]) -> None:
-        text, digest = set_text(entity, items)
-        self._digests[entity] = digest
+        self._put(_spooled(entity, items), items)
+
+    def _put(self, spooled: SpooledSet, items: list[dict[str, Any]] | None = None) -> None:
+        """Hold `spooled`; its `items`, when the caller has them, spare reading it back
+        for the indexed signals' values."""
+        entity = spooled.entity
+        self._digests[entity] = spooled.digest
         if self.indexed:
+            if items is None:
+                items = spooled.item_dicts() if self._mentions_indexed(spooled) else []
             self._values[entity] = [(item["signal"], item["value"]) for item in items
                                     if item["signal"] in self.indexed]
-        offset, length = self._file.append(zlib.compress(text.encode(), 1))
-        self._where[entity] = (offset, length, len(items))
+        offset, length = self._file.append(spooled.record)
+        self._where[entity] = (offset, length, spooled.items)
+
+    def _mentions_indexed(self, spooled: SpooledSet) -> bool:
+        """Whether the set may hold an indexed signal: most sets do not, and finding that
+        in their text is cheaper than parsing it."""
+        text = zlib.decompress(spooled.record)
+        return any(json.dumps(signal).encode() in text for signal in self.indexed)
 
 
 def _by_entity(evidence: Iterable[Evidence]) -> dict[str, list[dict[str, Any]]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from scanner.evidence import Evidence
-from scanner.spool import EvidenceSpool
+from scanner.spool import EvidenceSpool, spooled_sets
 
 AT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 
@@ -51,3 +51,30 @@ def test_a_name_that_is_not_utf8_is_spooled_with_its_bytes_escaped() -> None:
     assert [(e.entity, e.value, e.locators) for e in found] == [
         ("repo:/srv/caf\\xe9", ["r\\xe9sum\u00e9.txt"], ("docs/\\xe9.md:1",))]
     assert spool.digest("repo:/srv/caf\\xe9")
+
+
+def test_a_spooled_set_of_a_new_entity_is_taken_as_it_is_and_one_of_a_held_entity_joins_it(
+        ) -> None:
+    """A Git host hands a recalled repository over as the sets it kept (collectors/hosts/
+    reuse.py): the spool holds them as items added one by one would be."""
+    first = [item("repo:a", "ci.present", True), item("service:a/api", "service.repo", "repo:a")]
+    later = [item("repo:a", "git.commits", 7), item("repo:b", "git.commits", 2)]
+    by_items = EvidenceSpool(first, indexed=["service.repo"])
+    by_items.add(later)
+    by_sets = EvidenceSpool(indexed=["service.repo"])
+    by_sets.add(sets=spooled_sets(first))
+    by_sets.add(sets=spooled_sets(later))
+    assert by_sets.entities() == by_items.entities() == ["repo:a", "service:a/api", "repo:b"]
+    for entity in by_items.entities():
+        assert by_sets.evidence(entity) == by_items.evidence(entity)
+        assert by_sets.digest(entity) == by_items.digest(entity)
+    assert by_sets.values("service.repo") == [("service:a/api", "repo:a")]
+    assert [e.signal for e in by_sets.evidence("repo:a")] == ["ci.present", "git.commits"]
+
+
+def test_a_set_is_named_by_its_text_masked_for_credentials() -> None:
+    plain, masked = spooled_sets([item("repo:a", "ci.note", "no secret here"),
+                                  item("repo:b", "ci.note", "ghp_" + "x" * 36)])
+    assert plain.digest != spooled_sets([item("repo:a", "ci.note", "no secret there")])[0].digest
+    assert masked.digest == spooled_sets([item("repo:b", "ci.note", "ghp_" + "y" * 36)])[0].digest
+    assert [e.value for e in masked.evidence()] == ["ghp_" + "x" * 36]

@@ -379,9 +379,9 @@ def read_fleet(label: str, listings: Sequence[Listing],
             report_items(label, done, len(listings))
             if result is not None:
                 into.places.update(dict.fromkeys(
-                    [*result.collected.entities, *(e.entity for e in result.collected.evidence)],
-                    place))
-                hand_over(result.collected)
+                    [*result.collected.entities, *(e.entity for e in result.collected.evidence),
+                     *(spooled.entity for spooled in result.sets)], place))
+                hand_over(result.collected, result.sets)
                 into.absorb(result.collected)
                 keep_for_next_scan(kept, result.remembered)
     if spent:

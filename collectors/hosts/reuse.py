@@ -17,18 +17,25 @@ from scanner.collectors.api import parse_time
 from scanner.collectors.base import ERROR, Collected, CollectSettings, Problem
 from scanner.evidence import Evidence
 from scanner.memory import Memory, Remembered
+from scanner.spool import SpooledSet, spooled_sets
 from scanner.timeline import DeployTimeline
 from scanner.waivers import Waiver
 
 REPOSITORY_KEY = "repository {name}"
+# How a repository's contribution is kept; a body kept another way is never recalled.
+BODY_FORMAT = 2
 
 
 @dataclass
 class RepositoryResult:
-    """What one repository gave, and what to remember of it for the next scan."""
+    """What one repository gave, and what to remember of it for the next scan. Once kept
+    whole (`Reuse.remembered`), its evidence is in `sets`, spooled as it is kept: a
+    repository recalled later is handed to the scan's spool without being serialised
+    again."""
 
     collected: Collected = field(default_factory=Collected)
     remembered: dict[str, Remembered] = field(default_factory=dict)
+    sets: list[SpooledSet] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ class Reuse:
     @classmethod
     def of(cls, memory: Memory, now: datetime, settings: CollectSettings,
            options: Mapping[str, Any]) -> Reuse:
-        reading = json.dumps([__version__, asdict(replace(settings, reuse_days=0)),
+        reading = json.dumps([__version__, BODY_FORMAT, asdict(replace(settings, reuse_days=0)),
                               dict(options)], sort_keys=True, default=str)
         return cls(memory, now, settings.reuse_days, reading)
 
@@ -77,14 +84,19 @@ class Reuse:
                 or collected < changed + listed.granularity):
             return None
         kept = {name: self.memory[name] for name in data["memory"] if name in self.memory}
-        return RepositoryResult(thawed(data["found"]), {**kept, key: before})
+        return RepositoryResult(thawed(data["found"]), {**kept, key: before},
+                                [thawed_set(kept_set) for kept_set in data["sets"]])
 
     def remembered(self, listed: Listed, result: RepositoryResult) -> RepositoryResult:
-        """`result`, with what it gave kept whole for the next scan."""
+        """`result`, with what it gave kept whole for the next scan (its evidence moved
+        into sets)."""
         token = self._token(listed)
         if token is None or any(p.severity == ERROR for p in result.collected.problems):
             return result
+        result.sets += spooled_sets(result.collected.evidence)
+        result.collected.evidence = []
         body = {"collected_at": self.now.isoformat(), "found": frozen(result.collected),
+                "sets": [frozen_set(spooled) for spooled in result.sets],
                 "memory": sorted(result.remembered)}
         result.remembered[REPOSITORY_KEY.format(name=listed.name)] = Remembered(
             token, packed(body))
@@ -114,6 +126,16 @@ def thawed(data: dict[str, Any]) -> Collected:
         entities=list(data["entities"]),
         waivers=[Waiver.from_dict(w) for w in data["waivers"]],
         timeline=[DeployTimeline.from_dict(t) for t in data["timeline"]])
+
+
+def frozen_set(spooled: SpooledSet) -> list[Any]:
+    return [spooled.entity, spooled.digest, spooled.items,
+            base64.b64encode(spooled.record).decode()]
+
+
+def thawed_set(data: list[Any]) -> SpooledSet:
+    entity, digest, items, record = data
+    return SpooledSet(entity, digest, items, base64.b64decode(record))
 
 
 def packed(data: dict[str, Any]) -> str:

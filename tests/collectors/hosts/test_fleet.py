@@ -3,9 +3,11 @@ and reuse.py), against the real HTTP stand-ins in tests/fakes."""
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
-from collections.abc import Iterator, Mapping
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,12 +15,14 @@ from typing import Any
 
 import pytest
 
-from scanner.collectors.base import ERROR, Collected, CollectSettings
+from scanner.collectors.base import ERROR, Collected, CollectSettings, sink_evidence
 from scanner.collectors.hosts.fleet import in_order
 from scanner.collectors.hosts.github.collector import GitHubCollector
 from scanner.collectors.hosts.gitlab.collector import GitLabCollector
 from scanner.collectors.hosts.reuse import REPOSITORY_KEY, packed, unpacked
+from scanner.evidence import Evidence
 from scanner.memory import NO_MEMORY, Memory, Remembered
+from scanner.spool import SpooledSet
 
 from fakes.github_api import FakeGitHub
 from fakes.gitlab_api import FakeGitLab
@@ -167,6 +171,51 @@ def test_an_unchanged_repository_is_reused_whole_without_a_request(host: Host) -
     host.fake.clear_log()
     host.collect(warm.memory, NO_REUSE)
     assert downloads(host) == []
+
+
+class Sink:
+    """The scan's spool as a collector sees it: what was handed over, item by item or as
+    sets already spooled."""
+
+    def __init__(self) -> None:
+        self.items: list[Evidence] = []
+        self.sets: list[SpooledSet] = []
+
+    def __call__(self, evidence: list[Evidence], *, sets: Sequence[SpooledSet]) -> None:
+        self.items += evidence
+        self.sets += sets
+
+
+def handed_over(collect: Callable[[], Collected]) -> tuple[Collected, Sink]:
+    sink = Sink()
+    sink_evidence(sink)
+    try:
+        return collect(), sink
+    finally:
+        sink_evidence(None)
+
+
+def test_an_unchanged_repository_is_handed_over_as_the_sets_it_kept(host: Host) -> None:
+    """Recalled evidence is never serialised again: the spool gets the very records the
+    cold scan made, and the collector keeps no evidence of its own."""
+    estate(host)
+    cold, cold_sink = handed_over(host.collect)
+    warm, warm_sink = handed_over(lambda: host.collect(cold.memory))
+    assert cold.evidence == warm.evidence == [] and warm_sink.items == []
+    assert {s.entity for s in cold_sink.sets} >= {host.entity("api"), host.entity("docs")}
+    assert warm_sink.sets == cold_sink.sets
+    # Records kept compressed another way come back as they were kept, not made anew.
+    recompressed = dict(cold.memory)
+    for key, kept in cold.memory.items():
+        if key.startswith(REPOSITORY_KEY.format(name="")):
+            body = unpacked(kept.body)
+            for kept_set in body["sets"]:
+                text = zlib.decompress(base64.b64decode(kept_set[3]))
+                kept_set[3] = base64.b64encode(zlib.compress(text, 9)).decode()
+            recompressed[key] = Remembered(kept.etag, packed(body))
+    _, again = handed_over(lambda: host.collect(recompressed))
+    assert [s.record for s in again.sets] != [s.record for s in cold_sink.sets]
+    assert [s.evidence() for s in again.sets] == [s.evidence() for s in cold_sink.sets]
 
 
 def test_a_repository_whose_source_moved_is_read_again_and_the_others_reused(
