@@ -13,7 +13,7 @@ import itertools
 import re
 import statistics
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -191,23 +191,33 @@ class HistoryReads:
             "boundary": ("rev-list", "-1", f"--before={since}", "HEAD"),
             "tags": TAG_LISTING,
         }
-        self._pool = ThreadPoolExecutor(max_workers=len(commands))
+        self._pool = ThreadPoolExecutor(max_workers=len(commands) + len(DEBT_SEARCHES))
         self._futures = {name: self._pool.submit(run_git, repo.root, *args)
                          for name, args in commands.items()}
+        # The debt markers are counted at the window's start as soon as git has said where
+        # that is, and at HEAD at once: by `finish`, git has counted them all.
+        boundary = self._futures["boundary"]
+        self._debt_counts = [
+            *(self._pool.submit(_count_lines_at_start, repo, boundary, pattern)
+              for pattern in DEBT_SEARCHES),
+            *(self._pool.submit(_count_lines, repo, "HEAD", pattern)
+              for pattern in DEBT_SEARCHES)]
 
     def finish(self, out: Emitter) -> list[str]:
         """Emit the history signals; return notes (shallow clone, unreadable history)."""
         try:
             output = {name: future.result().decode("utf-8", "replace")
                       for name, future in self._futures.items()}
+            debt_counts = [future.result() for future in self._debt_counts]
         except GitError as exc:
             return [f"history not read: {exc}"]
         finally:
             self._pool.shutdown(wait=True)
-        return _emit_history(self, output, out)
+        return _emit_history(self, output, debt_counts, out)
 
 
-def _emit_history(reads: HistoryReads, output: dict[str, str], out: Emitter) -> list[str]:
+def _emit_history(reads: HistoryReads, output: dict[str, str], debt_counts: list[int],
+                  out: Emitter) -> list[str]:
     repo, window_days, now, since = reads.repo, reads.window_days, reads.now, reads.since
     notes: list[str] = []
     raw = output["raw"]
@@ -239,7 +249,7 @@ def _emit_history(reads: HistoryReads, output: dict[str, str], out: Emitter) -> 
         out.emit("git.signed_commit_share", round(signed / len(commits), 2))
     _tags(output["tags"], since, weeks, out)
     if not truncated:
-        _debt_trend(repo, output["boundary"].strip(), out)
+        _debt_trend(repo, output["boundary"].strip(), debt_counts, out)
     return notes
 
 
@@ -327,15 +337,12 @@ def _ramp_up(newcomers: dict[str, list[datetime]], out: Emitter) -> None:
                  f"median of {len(ramps)} new authors who reached {RAMP_UP_COMMITS} commits")
 
 
-def _debt_trend(repo: GitRepo, start: str, out: Emitter) -> None:
+def _debt_trend(repo: GitRepo, start: str, counts: list[int], out: Emitter) -> None:
     """Markers per 1,000 lines at two points, the window's start and HEAD (sampled, not
-    per commit), counted the same way at both so the difference is meaningful."""
+    per commit), counted the same way at both so the difference is meaningful; `counts`
+    are DEBT_SEARCHES' at the start, then at HEAD."""
     if not start or start == repo.head():
         return  # no history before the window, or nothing changed within it
-    searches = [(revision, pattern) for revision in (start, "HEAD")
-                for pattern in (DEBT_MARKERS, ALL_LINES)]
-    with ThreadPoolExecutor(max_workers=len(searches)) as pool:
-        counts = list(pool.map(lambda s: _count_lines(repo, *s), searches))
     markers_start, lines_start, markers_end, lines_end = counts
     if not lines_start or not lines_end:
         return
@@ -344,6 +351,17 @@ def _debt_trend(repo: GitRepo, start: str, out: Emitter) -> None:
     out.emit("git.debt_markers_per_kloc_start", begin, (f"commit {start[:12]}",))
     out.emit("git.debt_markers_per_kloc_end", end)
     out.emit("git.debt_markers_trend", round(end - begin, 2))
+
+
+DEBT_SEARCHES = (DEBT_MARKERS, ALL_LINES)
+
+
+def _count_lines_at_start(repo: GitRepo, boundary: Future[bytes],
+                          pattern: tuple[str, ...]) -> int:
+    """_count_lines at the window's start, once `boundary` says where it is (0 when the
+    repository has no commit before the window)."""
+    start = boundary.result().decode("utf-8", "replace").strip()
+    return _count_lines(repo, start, pattern) if start else 0
 
 
 def _count_lines(repo: GitRepo, revision: str, pattern: tuple[str, ...]) -> int:
