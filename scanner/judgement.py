@@ -197,7 +197,7 @@ def judge_estate(engine: Engine, config: Config, evidence: Iterable[Evidence] | 
                 continue
             made = judge.add((item for member in members for item in spool.evidence(member)),
                              head, members)
-            if recall is not None and key not in known:
+            if recall is not None:  # new, or kept in a form that could not be read back
                 spool.keep(key, packed(made.answers, made.observed, made.summary))
     resolved: dict[str, dict[str, Evidence]] = {}
 

@@ -1,6 +1,6 @@
 """A unit unchanged since an earlier scan takes that scan's judgement from the store: the
-same report, no new judgement kept; a judgement that cannot be read, other rules or
-other thresholds mean judging again."""
+same report, no new judgement kept; a judgement that cannot be read (which is then
+replaced), other rules or other thresholds mean judging again."""
 
 from __future__ import annotations
 
@@ -79,9 +79,11 @@ def test_an_unreadable_judgement_is_judged_again(cli: Cli, host: ScannedHost,
                                                  tmp_path: Path) -> None:
     config = host.config(tmp_path)
     cold = scan(cli, host, config)
+    judged = kept(tmp_path)
     with store(tmp_path) as conn:
         conn.execute("update judged_units set body = ?", (b"\x00not zlib",))
     assert assessment(scan(cli, host, config)) == assessment(cold)
+    assert kept(tmp_path) == judged  # replaced by what was judged again, for the next scan
     with store(tmp_path) as conn:
         conn.execute("update judged_units set body = ?",
                      (zlib.compress(b'{"answers": [["x", "repo:y", "checked", 7, 1, 2]]}'),))

@@ -226,13 +226,18 @@ class Store:
 
     def _save_units(self, conn: sa.Connection, scan_id: str, units: Sequence[str],
                     judged: Iterable[tuple[str, bytes]]) -> None:
-        """The judgements no earlier scan kept, then which units the scan had."""
+        """The scan's new judgements, then which units the scan had. One the store holds
+        already was judged again because it could not be read back: it is replaced."""
         for batch in batched(judged, SET_BATCH):
             held = self._held(conn, judged_units_table.c.key, [key for key, _ in batch])
             fresh = [{"key": key, "body": body} for key, body in batch if key not in held]
             if fresh:
                 insert = self.insert_on_conflict(judged_units_table)
                 conn.execute(insert.on_conflict_do_nothing(), fresh)
+            for key, body in batch:
+                if key in held:
+                    conn.execute(judged_units_table.update()
+                                 .where(judged_units_table.c.key == key).values(body=body))
         for start in range(0, len(units), BATCH):
             conn.execute(scan_units_table.insert(), [
                 {"scan_id": scan_id, "position": start + offset, "unit_key": key}
