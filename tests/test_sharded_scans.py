@@ -193,6 +193,33 @@ def test_running_a_shard_twice_changes_nothing(cli: Cli, cli_started: Start, est
     assert assessment(json.loads(second.out)) == assessment(json.loads(first.out))
 
 
+def test_a_sharded_scan_never_finalized_is_pruned_once_old(
+        cli: Cli, cli_started: Start, estate: Estate, postgres: pgserver.Server) -> None:
+    """Its shards' evidence goes with it; a recent one, perhaps still running, stays."""
+    for scan_id in ("abandoned", "recent"):
+        code, err = finished(run_shards(cli_started, estate, scan_id, range(1)))[0]
+        assert code == 0, err
+
+    def rows(sql: str) -> list[str]:
+        return postgres.psql(sql, estate.database).split()
+
+    postgres.psql("update sharded_scans set created_at = '2020-01-01T00:00:00+00:00' "
+                  "where id = 'abandoned'", estate.database)
+    sets_before = int(rows("select count(*) from evidence_sets")[0])
+    pruned = cli("prune", "--keep", "90d", env=estate.env)
+    assert pruned.code == 0, pruned.err
+    assert "removed 0 scan(s) and 1 sharded scan(s) never finalized" in pruned.err
+    assert rows("select id from sharded_scans") == ["recent"]
+    assert rows("select distinct scan_id from shard_entities") == ["recent"]
+    assert rows("select distinct scan_id from shard_parts") == ["recent"]
+    # Both read the same repositories: the sets the recent one refers to stay.
+    assert int(rows("select count(*) from evidence_sets")[0]) == sets_before
+    gone = cli("finalize", "abandoned", "--config", str(estate.config), env=estate.env)
+    assert gone.code != 0 and "abandoned" in gone.err and "Traceback" not in gone.err
+    assert cli("prune", "--keep", "1", env=estate.env).code == 0
+    assert rows("select id from sharded_scans") == ["recent"]  # the newest always stays
+
+
 def test_every_entity_goes_to_one_shard_and_the_shards_are_even() -> None:
     entities = [f"repo:github.com/acme/service-{n}" for n in range(4000)]
     owners = [[i for i in range(SHARDS) if Shard(i, SHARDS).owns(e)] for e in entities]

@@ -2,6 +2,11 @@
 
 The newest scan of every config is always kept, so the next scheduled scan still
 has a previous scan to be compared with (`--fail-on-regression`, `maturity diff`).
+
+A sharded scan that was never finalized (a shard that never reported, a finalize that
+never ran) holds its shards' evidence; the same retention lets it go, counted among the
+sharded scans of its config that are waiting, the newest of which is always kept (it
+may still be running).
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -24,6 +30,7 @@ from scanner.store.tables import (
     scan_units_table,
     scans_table,
     shard_entities_table,
+    sharded_scans_table,
 )
 
 
@@ -54,6 +61,22 @@ def doomed(store: Store, keep: Keep, now: datetime) -> list[str]:
     query = (sa.select(scans_table.c.id, scans_table.c.config_fingerprint,
                        scans_table.c.started_at).select_from(SCANS_WITH_DETAILS)
              .order_by(*NEWEST_FIRST))
+    return _let_go(store, query, keep, now)
+
+
+def abandoned(store: Store, keep: Keep, now: datetime) -> list[str]:
+    """The sharded scans never finalized that `keep` lets go, oldest first."""
+    waiting = sharded_scans_table
+    query = (sa.select(waiting.c.id, waiting.c.config_fingerprint,
+                       waiting.c.created_at.label("started_at"))
+             .where(~sa.exists().where(scans_table.c.id == waiting.c.id))
+             .order_by(waiting.c.created_at.desc(), waiting.c.id.desc()))
+    return _let_go(store, query, keep, now)
+
+
+def _let_go(store: Store, query: sa.Select[Any], keep: Keep, now: datetime) -> list[str]:
+    """Of the scans `query` gives (id, config_fingerprint, started_at; newest first), those
+    `keep` lets go, oldest first: never the newest of a config."""
     cutoff = (now - timedelta(days=keep.days)).isoformat() if keep.days else None
     seen: dict[str, int] = {}
     drop: list[str] = []

@@ -167,18 +167,21 @@ def diff(args: argparse.Namespace) -> int:
 def prune(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from scanner.store.prune import doomed, parse_keep, prune, vacuum
+    from scanner.store.prune import abandoned, doomed, parse_keep, prune, vacuum
     from scanner.store.store import describe_url
 
     keep = parse_keep(args.keep)
     config = config_from(args.config)
     store = open_store(args.db, config)
-    drop = doomed(store, keep, datetime.now(UTC))
+    now = datetime.now(UTC)
+    drop, unfinished = doomed(store, keep, now), abandoned(store, keep, now)
     if not args.dry_run:
-        prune(store, drop)
+        prune(store, drop + unfinished)
     verb = "would remove" if args.dry_run else "removed"
-    emit(logging.INFO, "pruned", f"{verb} {len(drop)} scan(s) from {describe_url(store.url)}",
-         scans=len(drop), dry_run=args.dry_run)
+    also = f" and {len(unfinished)} sharded scan(s) never finalized" if unfinished else ""
+    emit(logging.INFO, "pruned", f"{verb} {len(drop)} scan(s){also} from "
+         f"{describe_url(store.url)}", scans=len(drop), unfinalized=len(unfinished),
+         dry_run=args.dry_run)
     if args.vacuum and not args.dry_run:
         vacuum(store)
         emit(logging.INFO, "vacuumed", f"vacuumed {describe_url(store.url)}")
