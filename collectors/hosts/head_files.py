@@ -16,7 +16,14 @@ from scanner.collectors.api import Answer
 from scanner.collectors.base import ERROR, Collected, CollectSettings, Emitter, Problem
 from scanner.collectors.ci.model import ExternalFiles
 from scanner.collectors.hosts.archive import ArchiveTooLarge, ArchiveTree
-from scanner.collectors.hosts.reuse import RepositoryResult, frozen, packed, thawed, unpacked
+from scanner.collectors.hosts.reuse import (
+    UNREADABLE,
+    RepositoryResult,
+    frozen,
+    packed,
+    thawed,
+    unpacked,
+)
 from scanner.collectors.local.collector import read_clone
 from scanner.collectors.local.git import GitError, GitRepo, clone
 from scanner.collectors.tree import SkippedFile, file_text
@@ -60,8 +67,9 @@ def read_head_files(files: HeadFiles, settings: CollectSettings, memory: Memory,
         return
     key = FILES_KEY.format(name=files.name, sha=files.head_sha)
     before = memory.get(key)
-    if before is not None:
-        result.collected.absorb(_recalled(before, now))
+    recalled = _recalled(before, now) if before is not None else None
+    if before is not None and recalled is not None:
+        result.collected.absorb(recalled)
         result.remembered[key] = before
         return
     found = Collected()
@@ -107,8 +115,12 @@ def _cloned(files: HeadFiles, settings: CollectSettings, since: datetime) -> Col
     return found
 
 
-def _recalled(before: Remembered, now: datetime) -> Collected:
-    """What the files gave at this same commit last time: still true, observed again."""
-    found = thawed(unpacked(before.body))
+def _recalled(before: Remembered, now: datetime) -> Collected | None:
+    """What the files gave at this same commit last time: still true, observed again;
+    None when what was kept cannot be read back (the files are read again)."""
+    try:
+        found = thawed(unpacked(before.body))
+    except UNREADABLE:
+        return None
     found.evidence = [replace(item, observed_at=now) for item in found.evidence]
     return found

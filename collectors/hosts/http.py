@@ -59,15 +59,36 @@ def refused_before(memory: Memory, kept: dict[str, Remembered], key: str) -> Ans
     seen = datetime.fromisoformat(before.etag.removeprefix(REFUSED))
     if datetime.now(UTC) - seen > timedelta(days=REFUSAL_DAYS):
         return None
+    try:
+        stored = json.loads(before.body)
+        answer = Answer(int(stored["status"]), stored["data"], str(stored["message"]))
+    except (ValueError, KeyError, TypeError):
+        return None  # damaged in the store: asked again
     kept[key] = before
-    stored = json.loads(before.body)
-    return Answer(int(stored["status"]), stored["data"], str(stored["message"]))
+    return answer
 
 
 def remember_refusal(kept: dict[str, Remembered], key: str, answer: Answer) -> None:
     kept[key] = Remembered(f"{REFUSED}{datetime.now(UTC).isoformat()}",
                            json.dumps({"status": answer.status, "data": answer.data,
                                        "message": answer.message}))
+
+
+def seen_before(before: Remembered | None, *, page: bool = False
+                ) -> tuple[Remembered, Any] | None:
+    """A resource kept from an earlier answer, with its body read back (a page's is
+    {"items": [...], "next": ...}); None when nothing was kept, or what was kept cannot
+    be read back (damaged in the store, or kept in another form by an older scanner):
+    the resource is then asked for in full rather than conditionally."""
+    if before is None or before.etag.startswith(REFUSED):
+        return None
+    try:
+        data = json.loads(before.body)
+    except ValueError:
+        return None
+    if page and not (isinstance(data, dict) and isinstance(data.get("items"), list)):
+        return None
+    return before, data
 
 
 def conditional(before: Remembered | None) -> dict[str, str]:

@@ -22,6 +22,9 @@ from scanner.timeline import DeployTimeline
 from scanner.waivers import Waiver
 
 REPOSITORY_KEY = "repository {name}"
+# What reading back a kept body that is not as it was kept raises (base64's, JSON's and
+# datetime's errors are ValueErrors; a missing or mistyped field, KeyError or TypeError).
+UNREADABLE = (ValueError, KeyError, TypeError, zlib.error)
 # How a repository's contribution is kept; a body kept another way is never recalled.
 BODY_FORMAT = 2
 
@@ -77,15 +80,18 @@ class Reuse:
         before = self.memory.get(key)
         if before is None or self.days <= 0 or before.etag != self._token(listed):
             return None
-        data = unpacked(before.body)
-        collected = datetime.fromisoformat(data["collected_at"])
-        changed = parse_time(listed.state[0])
-        if (self.now - collected >= timedelta(days=self.days) or changed is None
-                or collected < changed + listed.granularity):
-            return None
-        kept = {name: self.memory[name] for name in data["memory"] if name in self.memory}
-        return RepositoryResult(thawed(data["found"]), {**kept, key: before},
-                                [thawed_set(kept_set) for kept_set in data["sets"]])
+        try:
+            data = unpacked(before.body)
+            collected = datetime.fromisoformat(data["collected_at"])
+            changed = parse_time(listed.state[0])
+            if (self.now - collected >= timedelta(days=self.days) or changed is None
+                    or collected < changed + listed.granularity):
+                return None
+            kept = {name: self.memory[name] for name in data["memory"] if name in self.memory}
+            return RepositoryResult(thawed(data["found"]), {**kept, key: before},
+                                    [thawed_set(kept_set) for kept_set in data["sets"]])
+        except UNREADABLE:
+            return None  # damaged in the store: the repository is read again
 
     def remembered(self, listed: Listed, result: RepositoryResult) -> RepositoryResult:
         """`result`, with what it gave kept whole for the next scan (its evidence moved

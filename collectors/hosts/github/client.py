@@ -34,6 +34,7 @@ from scanner.collectors.hosts.http import (
     read_pages,
     refused_before,
     remember_refusal,
+    seen_before,
 )
 from scanner.memory import Memory, Remembered
 
@@ -86,11 +87,12 @@ class GitHubApi:
         refused = refused_before(self._memory, self.kept, key) if feature else None
         if refused is not None:
             return refused
-        before = self._memory.get(key) or self.kept.get(key)
-        status, response_headers, body = self._call("GET", url, headers=conditional(before))
-        if status == 304 and before is not None:
-            self.kept[key] = before
-            return Answer(200, json.loads(before.body))
+        seen = seen_before(self._memory.get(key) or self.kept.get(key))
+        status, response_headers, body = self._call(
+            "GET", url, headers=conditional(seen[0] if seen else None))
+        if status == 304 and seen is not None:
+            self.kept[key] = seen[0]
+            return Answer(200, seen[1])
         data = parse_json(body)
         if status == 200:
             etag = _header(response_headers, "etag")
@@ -124,14 +126,12 @@ class GitHubApi:
         refused = refused_before(self._memory, self.kept, key) if feature else None
         if refused is not None:
             return refused, None
-        before = self._memory.get(key) or self.kept.get(key)
-        if before is not None and '"items"' not in before.body[:12]:
-            before = None  # kept by an older scanner as one object: not a page
-        status, response_headers, body = self._call("GET", url, headers=conditional(before))
-        if status == 304 and before is not None:
-            self.kept[key] = before
-            stored = json.loads(before.body)
-            return Answer(200, stored["items"]), stored.get("next")
+        seen = seen_before(self._memory.get(key) or self.kept.get(key), page=True)
+        status, response_headers, body = self._call(
+            "GET", url, headers=conditional(seen[0] if seen else None))
+        if status == 304 and seen is not None:
+            self.kept[key] = seen[0]
+            return Answer(200, seen[1]["items"]), seen[1].get("next")
         data = parse_json(body)
         if status != 200:
             answer = Answer(status, data, _message(data, status))

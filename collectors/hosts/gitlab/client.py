@@ -38,6 +38,7 @@ from scanner.collectors.hosts.http import (
     read_pages,
     refused_before,
     remember_refusal,
+    seen_before,
 )
 from scanner.memory import Memory, Remembered
 
@@ -104,11 +105,11 @@ class GitLabApi:
         refused = refused_before(self._memory, self.kept, key) if feature else None
         if refused is not None:
             return refused
-        before = self._memory.get(key) or self.kept.get(key)
-        reply = self._call("get", url, conditional(before))
-        if reply.status == 304 and before is not None:
-            self.kept[key] = before
-            return Answer(200, json.loads(before.body))
+        seen = seen_before(self._memory.get(key) or self.kept.get(key))
+        reply = self._call("get", url, conditional(seen[0] if seen else None))
+        if reply.status == 304 and seen is not None:
+            self.kept[key] = seen[0]
+            return Answer(200, seen[1])
         data = parse_json(reply.body)
         if reply.status == 200:
             etag = reply.headers.get("etag")
@@ -145,12 +146,11 @@ class GitLabApi:
         refused = refused_before(self._memory, self.kept, key) if feature else None
         if refused is not None:
             return refused, None
-        before = self._memory.get(key) or self.kept.get(key)
-        reply = self._call("get", url, conditional(before))
-        if reply.status == 304 and before is not None:
-            self.kept[key] = before
-            stored = json.loads(before.body)
-            return Answer(200, stored["items"]), stored.get("next")
+        seen = seen_before(self._memory.get(key) or self.kept.get(key), page=True)
+        reply = self._call("get", url, conditional(seen[0] if seen else None))
+        if reply.status == 304 and seen is not None:
+            self.kept[key] = seen[0]
+            return Answer(200, seen[1]["items"]), seen[1].get("next")
         data = parse_json(reply.body)
         if reply.status != 200:
             answer = self._refusal(reply.status, data, feature)

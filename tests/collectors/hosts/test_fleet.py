@@ -19,6 +19,7 @@ from scanner.collectors.base import ERROR, Collected, CollectSettings, sink_evid
 from scanner.collectors.hosts.fleet import in_order
 from scanner.collectors.hosts.github.collector import GitHubCollector
 from scanner.collectors.hosts.gitlab.collector import GitLabCollector
+from scanner.collectors.hosts.head_files import FILES_KEY
 from scanner.collectors.hosts.reuse import REPOSITORY_KEY, packed, unpacked
 from scanner.evidence import Evidence
 from scanner.memory import NO_MEMORY, Memory, Remembered
@@ -241,6 +242,52 @@ def test_what_was_read_is_reused_for_at_most_reuse_days(
     host.collect(aged(cold.memory, days_ago), settings)
     assert (host.requests_for("api") > 0) is read_again
     assert (host.requests_for("docs") > 0) is read_again
+
+
+@pytest.mark.parametrize("body", ["not base64 at all", "AAAA", packed({"found": {}})])
+def test_a_kept_reading_that_cannot_be_read_back_means_reading_the_repository_again(
+        host: Host, body: str) -> None:
+    """The store's copy is damaged (by hand, a disk, a bug): it costs that repository a
+    fresh read, never the scan."""
+    estate(host)
+    cold = host.collect()
+    damaged = dict(cold.memory)
+    for key in [key for key in cold.memory if key.startswith(REPOSITORY_KEY.format(name=""))]:
+        damaged[key] = Remembered(cold.memory[key].etag, body)
+    host.fake.clear_log()
+    warm = host.collect(damaged)
+    assert errors(warm) == []
+    assert host.requests_for("api") > 0 and host.requests_for("docs") > 0
+    assert {(e.entity, e.signal) for e in warm.evidence} == \
+        {(e.entity, e.signal) for e in cold.evidence}
+
+
+def test_files_kept_that_cannot_be_read_back_are_downloaded_again(host: Host) -> None:
+    estate(host)
+    cold = host.collect()
+    damaged = {key: Remembered(item.etag, "AAAA") if key.startswith(FILES_KEY.split("{")[0])
+               else item for key, item in cold.memory.items()}
+    host.fake.clear_log()
+    warm = host.collect(damaged, NO_REUSE)
+    assert errors(warm) == [] and len(downloads(host)) == 2
+    assert {(e.entity, e.signal) for e in warm.evidence} == \
+        {(e.entity, e.signal) for e in cold.evidence}
+
+
+@pytest.mark.parametrize("body", ["{not json", '{"status": "x"}', "[]"])
+def test_answers_kept_that_cannot_be_read_back_are_asked_for_in_full(
+        host: Host, body: str) -> None:
+    """Kept API answers (pages, resources, refusals) damaged in the store: each is asked
+    for again without its ETag, and the scan reads what it read before."""
+    estate(host)
+    cold = host.collect()
+    damaged = {key: Remembered(item.etag, body) if key.startswith("GET ") else item
+               for key, item in cold.memory.items()}
+    assert damaged != cold.memory
+    warm = host.collect(damaged, NO_REUSE)
+    assert errors(warm) == []
+    assert {(e.entity, e.signal, str(e.value)) for e in warm.evidence} == \
+        {(e.entity, e.signal, str(e.value)) for e in cold.evidence}
 
 
 def test_a_repository_that_failed_is_read_again(host: Host) -> None:
