@@ -212,8 +212,12 @@ def test_a_sharded_scan_never_finalized_is_pruned_once_old(
     assert rows("select id from sharded_scans") == ["recent"]
     assert rows("select distinct scan_id from shard_entities") == ["recent"]
     assert rows("select distinct scan_id from shard_parts") == ["recent"]
-    # Both read the same repositories: the sets the recent one refers to stay.
-    assert int(rows("select count(*) from evidence_sets")[0]) == sets_before
+    # The sets only the abandoned scan referred to went; the recent one's stay.
+    assert rows("select count(*) from evidence_sets e where not exists (select 1 from "
+                "shard_entities s where s.set_digest = e.digest)") == ["0"]
+    assert rows("select count(*) from shard_entities s where not exists (select 1 from "
+                "evidence_sets e where e.digest = s.set_digest)") == ["0"]
+    assert 0 < int(rows("select count(*) from evidence_sets")[0]) <= sets_before
     gone = cli("finalize", "abandoned", "--config", str(estate.config), env=estate.env)
     assert gone.code != 0 and "abandoned" in gone.err and "Traceback" not in gone.err
     assert cli("prune", "--keep", "1", env=estate.env).code == 0
