@@ -32,7 +32,7 @@ import math
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
@@ -636,8 +636,7 @@ class FakeGitHub(HostStandIn[LoggedRequest]):
             return _validation_failed("sort", sort)
         direction = call.param("direction") or ("asc" if sort == "full_name" else "desc")
         repos.sort(key=keys[sort], reverse=direction == "desc")
-        return self._paged(call, [self._repo_json(r) for r in repos],
-                           f"/organizations/{org_id}/repos")
+        return self._paged(call, repos, f"/organizations/{org_id}/repos", self._repo_json)
 
     def _get_repo(self, call: _Call, owner: str, name: str) -> Answer:
         repo = self._live_repo(call, owner, name)
@@ -763,10 +762,13 @@ class FakeGitHub(HostStandIn[LoggedRequest]):
         answer.body = dumps({"total_count": len(runs), "workflow_runs": json.loads(answer.body)})
         return answer
 
-    def _paged(self, call: _Call, items: list[Any], link_path: str) -> Answer:
-        """One page of `items`, with a `Link` header like GitHub's (absolute URLs)."""
+    def _paged(self, call: _Call, items: Sequence[Any], link_path: str,
+               shown: Callable[[Any], Any] = lambda item: item) -> Answer:
+        """One page of `items`, each as `shown` makes it (only the page's: an organisation
+        of 10,000 repositories is listed in 100 pages), with a `Link` header like GitHub's
+        (absolute URLs)."""
         page = Page.of(call, items, 30)
-        answer = _json_answer(200, page.items, cacheable=True)
+        answer = _json_answer(200, [shown(item) for item in page.items], cacheable=True)
 
         def url(number: int) -> str:
             return page_url(f"{self.base_url}{link_path}", call.query, number)

@@ -46,7 +46,7 @@ import hashlib
 import math
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
@@ -544,7 +544,7 @@ class FakeGitLab(HostStandIn[LoggedRequest]):
         if sort not in ("asc", "desc"):
             return _json_answer(400, {"error": "sort does not have a valid value"})
         projects.sort(key=keys[order_by], reverse=sort == "desc")
-        return self._paged(call, [self._project_json(p) for p in projects])
+        return self._paged(call, projects, self._project_json)
 
     def _protected_branches(self, call: _Call, project: FakeProject) -> Answer:
         items = [self._protected_json(project, item, index)
@@ -698,10 +698,12 @@ class FakeGitLab(HostStandIn[LoggedRequest]):
         return ref in (project.default_branch, "HEAD", *tags) or (
             len(ref) >= 7 and project.sha.startswith(ref.lower()))
 
-    def _paged(self, call: _Call, items: list[Any]) -> Answer:
-        """One page of `items` with GitLab's pagination headers."""
+    def _paged(self, call: _Call, items: Sequence[Any],
+               shown: Callable[[Any], Any] = lambda item: item) -> Answer:
+        """One page of `items`, each as `shown` makes it (only the page's), with GitLab's
+        pagination headers."""
         page = Page.of(call, items, 20)
-        answer = _json_answer(200, page.items, cacheable=True)
+        answer = _json_answer(200, [shown(item) for item in page.items], cacheable=True)
 
         def url(number: int) -> str:
             return page_url(f"{self.origin}{call.raw_path}", call.query, number)
