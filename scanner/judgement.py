@@ -29,8 +29,6 @@ ACCOUNT_KINDS = frozenset({"aws", "datadog", "pagerduty", "prometheus"})
 Recall = Callable[[Sequence[str]], Mapping[str, bytes]]
 # Units whose kept judgements are looked up at once.
 RECALLED_AT_ONCE = 200
-# The signal by which a service names the repository it lives in.
-SERVICE_REPO = "service.repo"
 
 
 @dataclass(frozen=True)
@@ -137,11 +135,6 @@ class EstateJudge:
         return Scorer(self.engine.model, self.engine.catalogue, self.config.scoring)
 
 
-def new_spool(evidence: Iterable[Evidence] = ()) -> EvidenceSpool:
-    """A spool for a scan's evidence, which knows what repository each service is in."""
-    return EvidenceSpool(evidence, indexed=[SERVICE_REPO])
-
-
 def units(entities: Sequence[str], service_repos: Iterable[tuple[str, str]]
           ) -> list[tuple[str | None, list[str]]]:
     """The estate's entities (in the order first seen) in units judged together: each
@@ -176,11 +169,11 @@ def judge_estate(engine: Engine, config: Config, evidence: Iterable[Evidence] | 
     earlier scan is taken instead of judging the unit again, and the others are kept in
     the spool for the store.
     """
-    spool = evidence if isinstance(evidence, EvidenceSpool) else new_spool(evidence)
+    spool = evidence if isinstance(evidence, EvidenceSpool) else EvidenceSpool(evidence)
     waived = waived or {}
     judge = EstateJudge(engine, config, waived)
     entities = spool.entities()
-    linked = [(entity, repo) for entity, repo in spool.values(SERVICE_REPO)
+    linked = [(entity, repo) for entity, repo in spool.service_repositories()
               if isinstance(repo, str)]
     fingerprint = engine_fingerprint(engine, config)
     keys: list[str] = []

@@ -34,7 +34,7 @@ from scanner.engine.evaluate import RuleResult
 from scanner.engine.loader import builtin_rule_files, load_rules
 from scanner.errors import FileProblem, InternalError, UserError
 from scanner.evidence import Evidence, now_utc
-from scanner.judgement import Recall, judge_estate, new_spool
+from scanner.judgement import Recall, judge_estate
 from scanner.memory import NO_MEMORY, Memory, Remembered
 from scanner.model import load_model
 from scanner.printable import legible
@@ -97,7 +97,7 @@ def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None
     engine = engine or load_engine(config)
     started = now_utc()
     memories = [recall(t) if recall else NO_MEMORY for t in targets]
-    spool = new_spool()
+    spool = EvidenceSpool()
     collected = collect_all(targets, config.collect, progress, workers, memories, spool=spool)
     kept = kept_memory(targets, collected, memories, spool)
     return replace(assessed(engine, config, targets, collected, started=started, spool=spool,
@@ -139,7 +139,7 @@ def assessed(engine: Engine, config: Config, targets: Sequence[Target],
         if any(p.internal for p in errors):
             raise InternalError(message)
         raise UserError(message)
-    spool = spool if spool is not None else new_spool()
+    spool = spool if spool is not None else EvidenceSpool()
     for found in collected:
         spool.add(found.evidence)
         found.evidence = []

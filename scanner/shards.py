@@ -28,7 +28,6 @@ from scanner.collectors.base import ERROR, Collected, Problem, Shard, Target
 from scanner.config import Config
 from scanner.errors import UserError
 from scanner.evidence import Evidence, now_utc
-from scanner.judgement import new_spool
 from scanner.memory import NO_MEMORY, Memory, Remembered
 from scanner.scan import (
     ScanResult,
@@ -169,7 +168,7 @@ def collect_shard(config: Config, targets: Sequence[Target], shard: Shard, *,
     mine = shard_targets(targets, shard)
     collecting = [target for _, target in mine]
     memories = [recall(*memory_key(t)) if recall else NO_MEMORY for t in collecting]
-    spool = new_spool()
+    spool = EvidenceSpool()
     collected = collect_all(collecting, config.collect, progress, workers, memories,
                             spool=spool)
     kept = kept_memory(collecting, collected, memories, spool)
@@ -244,7 +243,7 @@ def finalize(store: Store, config: Config, scan: ShardedScan) -> ScanResult:
     if not reports:
         raise UserError(f"no shard of scan {scan.id} has reported yet: "
                         + "; ".join(f"{p.target} {p.message}" for p in unreported))
-    spool = new_spool()
+    spool = EvidenceSpool()
     collected = merged(config.targets, reports, placed_sets(store, scan.id), spool)
     collected.append(Collected(problems=unreported))
     started = min(datetime.fromisoformat(r.started_at) for r in reports)

@@ -30,16 +30,22 @@ from scanner.memory import Remembered
 from scanner.printable import SURROGATE, legible
 from scanner.record_file import RecordFile
 
+# The signal by which a service names the repository it lives in. A set carries its
+# values, so that a scan groups services with their repositories (scanner/judgement.py)
+# without reading every set back.
+SERVICE_REPO = "service.repo"
+
 
 @dataclass(frozen=True)
 class SpooledSet:
     """One entity's evidence set: its text (set_text) compressed, the digest that names
-    it, and how many items it holds."""
+    it, how many items it holds, and the values of its SERVICE_REPO items."""
 
     entity: str
     digest: str
     items: int
     record: bytes
+    repositories: tuple[Any, ...] = ()
 
     def item_dicts(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = json.loads(zlib.decompress(self.record))
@@ -56,23 +62,19 @@ def spooled_sets(evidence: Iterable[Evidence]) -> list[SpooledSet]:
 
 def _spooled(entity: str, items: list[dict[str, Any]]) -> SpooledSet:
     text, digest = set_text(entity, items)
-    return SpooledSet(entity, digest, len(items), zlib.compress(text.encode(), 1))
+    return SpooledSet(entity, digest, len(items), zlib.compress(text.encode(), 1),
+                      tuple(item["value"] for item in items if item["signal"] == SERVICE_REPO))
 
 
 class EvidenceSpool:
-    """`indexed` signals have their values kept in memory too, to be had without reading
-    every set back (which repository a service lives in)."""
-
-    def __init__(self, evidence: Iterable[Evidence] = (), *, indexed: Iterable[str] = ()
-                 ) -> None:
+    def __init__(self, evidence: Iterable[Evidence] = ()) -> None:
         self._file = RecordFile("maturity-evidence-")
         self._where: dict[str, tuple[int, int, int]] = {}  # entity -> offset, length, items
         self._digests: dict[str, str] = {}
         self._kept: dict[str, tuple[int, int]] = {}  # key -> offset, length
         self._memory: dict[tuple[str, str], list[tuple[int, int]]] = {}
         self._tags: dict[str, int] = {}
-        self.indexed = frozenset(indexed)
-        self._values: dict[str, list[tuple[str, Any]]] = {}  # entity -> (signal, value)
+        self._repositories: dict[str, tuple[Any, ...]] = {}  # of services, by SERVICE_REPO
         self.add(evidence)
 
     def add(self, evidence: Iterable[Evidence] = (), *, tag: int | None = None,
@@ -110,12 +112,10 @@ class EvidenceSpool:
     def entities(self) -> list[str]:
         return list(self._where)
 
-    def values(self, signal: str) -> list[tuple[str, Any]]:
-        """(entity, value) of every item of an indexed signal, in the spool's order."""
-        if signal not in self.indexed:
-            raise ValueError(f"{signal} is not indexed")
+    def service_repositories(self) -> list[tuple[str, Any]]:
+        """(entity, value) of every SERVICE_REPO item, in the spool's order."""
         return [(entity, value) for entity in self._where
-                for name, value in self._values.get(entity, ()) if name == signal]
+                for value in self._repositories.get(entity, ())]
 
     def digest(self, entity: str) -> str | None:
         """The digest of the entity's evidence set, as the store names it."""
@@ -174,26 +174,17 @@ class EvidenceSpool:
         return sum(items for _, _, items in self._where.values())
 
     def _write(self, entity: str, items: list[dict[str, Any]]) -> None:
-        self._put(_spooled(entity, items), items)
+        self._put(_spooled(entity, items))
 
-    def _put(self, spooled: SpooledSet, items: list[dict[str, Any]] | None = None) -> None:
-        """Hold `spooled`; its `items`, when the caller has them, spare reading it back
-        for the indexed signals' values."""
+    def _put(self, spooled: SpooledSet) -> None:
         entity = spooled.entity
         self._digests[entity] = spooled.digest
-        if self.indexed:
-            if items is None:
-                items = spooled.item_dicts() if self._mentions_indexed(spooled) else []
-            self._values[entity] = [(item["signal"], item["value"]) for item in items
-                                    if item["signal"] in self.indexed]
+        if spooled.repositories:
+            self._repositories[entity] = spooled.repositories
+        else:
+            self._repositories.pop(entity, None)
         offset, length = self._file.append(spooled.record)
         self._where[entity] = (offset, length, spooled.items)
-
-    def _mentions_indexed(self, spooled: SpooledSet) -> bool:
-        """Whether the set may hold an indexed signal: most sets do not, and finding that
-        in their text is cheaper than parsing it."""
-        text = zlib.decompress(spooled.record)
-        return any(json.dumps(signal).encode() in text for signal in self.indexed)
 
 
 def _by_entity(evidence: Iterable[Evidence]) -> dict[str, list[dict[str, Any]]]:

@@ -59,16 +59,17 @@ def test_a_spooled_set_of_a_new_entity_is_taken_as_it_is_and_one_of_a_held_entit
     reuse.py): the spool holds them as items added one by one would be."""
     first = [item("repo:a", "ci.present", True), item("service:a/api", "service.repo", "repo:a")]
     later = [item("repo:a", "git.commits", 7), item("repo:b", "git.commits", 2)]
-    by_items = EvidenceSpool(first, indexed=["service.repo"])
+    by_items = EvidenceSpool(first)
     by_items.add(later)
-    by_sets = EvidenceSpool(indexed=["service.repo"])
+    by_sets = EvidenceSpool()
     by_sets.add(sets=spooled_sets(first))
     by_sets.add(sets=spooled_sets(later))
     assert by_sets.entities() == by_items.entities() == ["repo:a", "service:a/api", "repo:b"]
     for entity in by_items.entities():
         assert by_sets.evidence(entity) == by_items.evidence(entity)
         assert by_sets.digest(entity) == by_items.digest(entity)
-    assert by_sets.values("service.repo") == [("service:a/api", "repo:a")]
+    assert by_sets.service_repositories() == by_items.service_repositories() == [
+        ("service:a/api", "repo:a")]
     assert [e.signal for e in by_sets.evidence("repo:a")] == ["ci.present", "git.commits"]
 
 

@@ -26,7 +26,7 @@ REPOSITORY_KEY = "repository {name}"
 # datetime's errors are ValueErrors; a missing or mistyped field, KeyError or TypeError).
 UNREADABLE = (ValueError, KeyError, TypeError, zlib.error)
 # How a repository's contribution is kept; a body kept another way is never recalled.
-BODY_FORMAT = 2
+BODY_FORMAT = 3
 
 
 @dataclass
@@ -136,12 +136,12 @@ def thawed(data: dict[str, Any]) -> Collected:
 
 def frozen_set(spooled: SpooledSet) -> list[Any]:
     return [spooled.entity, spooled.digest, spooled.items,
-            base64.b64encode(spooled.record).decode()]
+            base64.b64encode(spooled.record).decode(), list(spooled.repositories)]
 
 
 def thawed_set(data: list[Any]) -> SpooledSet:
-    entity, digest, items, record = data
-    return SpooledSet(entity, digest, items, base64.b64decode(record))
+    entity, digest, items, record, repositories = data
+    return SpooledSet(entity, digest, items, base64.b64decode(record), tuple(repositories))
 
 
 def packed(data: dict[str, Any]) -> str:

@@ -205,6 +205,10 @@ def test_an_unchanged_repository_is_handed_over_as_the_sets_it_kept(host: Host) 
     assert cold.evidence == warm.evidence == [] and warm_sink.items == []
     assert {s.entity for s in cold_sink.sets} >= {host.entity("api"), host.entity("docs")}
     assert warm_sink.sets == cold_sink.sets
+    # Each service's set says which repository it lives in, without being read back.
+    services = [s for s in warm_sink.sets if s.entity.startswith("service:")]
+    assert services and {s.repositories for s in services} == {
+        (host.entity("api"),), (host.entity("docs"),)}
     # Records kept compressed another way come back as they were kept, not made anew.
     recompressed = dict(cold.memory)
     for key, kept in cold.memory.items():
