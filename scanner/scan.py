@@ -35,7 +35,7 @@ from scanner.engine.loader import builtin_rule_files, load_rules
 from scanner.errors import FileProblem, InternalError, UserError
 from scanner.evidence import Evidence, now_utc
 from scanner.judgement import Recall, judge_estate
-from scanner.memory import NO_MEMORY, Memory, Remembered
+from scanner.memory import NO_MEMORY, Memory
 from scanner.model import load_model
 from scanner.printable import legible
 from scanner.problems import ERROR, Problem
@@ -53,8 +53,9 @@ class ScanResult:
     evidence: EvidenceSpool
     results: list[RuleResult]
     info: ScanInfo
-    # What each collector keeps for its next scan of a target, by (collector id, target label).
-    memory: dict[tuple[str, str], dict[str, Remembered]] = field(default_factory=dict)
+    # The targets, by (collector id, target label), whose collector memory is replaced by
+    # what the spool keeps for them.
+    memory: list[tuple[str, str]] = field(default_factory=list)
     # The key of each unit's judgement (scanner/judged_units.py), in the order judged.
     units: list[str] = field(default_factory=list)
 
@@ -113,14 +114,17 @@ def memory_key(target: Target) -> tuple[str, str]:
 
 
 def kept_memory(targets: Sequence[Target], collected: Sequence[Collected],
-                memories: Sequence[Memory], spool: EvidenceSpool
-                ) -> dict[tuple[str, str], dict[str, Remembered]]:
-    """What each target's collector keeps for its next scan, by memory_key, besides what
-    it handed over to `spool`: for every target that keeps something or kept something
-    before (its memory is then replaced)."""
-    return {memory_key(target): found.memory
-            for target, found, before in zip(targets, collected, memories, strict=True)
-            if found.memory or before or spool.holds_memory(memory_key(target))}
+                memories: Sequence[Memory], spool: EvidenceSpool) -> list[tuple[str, str]]:
+    """The targets whose collector memory the scan replaces (by memory_key): each that
+    keeps something or kept something before. What a collector kept without handing it
+    over as it went joins the spool here, as if it had (see EvidenceSpool.keep_memory)."""
+    replaced = []
+    for target, found, before in zip(targets, collected, memories, strict=True):
+        key = memory_key(target)
+        spool.keep_memory(key, found.memory, before=before)
+        if found.memory or before or spool.holds_memory(key):
+            replaced.append(key)
+    return replaced
 
 
 def assessed(engine: Engine, config: Config, targets: Sequence[Target],
@@ -224,7 +228,7 @@ def collect_all(targets: Sequence[Target], settings: CollectSettings,
             for index, (target, memory) in enumerate(zip(targets, recalled, strict=True)):
                 # The spool makes evidence handed over legible, as collect_one does the rest.
                 sink_evidence(partial(spool.add, tag=index) if spool is not None else None)
-                sink_memory(partial(spool.keep_memory, memory_key(target))
+                sink_memory(partial(spool.keep_memory, memory_key(target), before=memory)
                             if spool is not None else None)
                 results.append(collect_one(target, settings, memory))
                 spooled(results[-1], index)

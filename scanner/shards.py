@@ -28,7 +28,7 @@ from scanner.collectors.base import ERROR, Collected, Problem, Shard, Target
 from scanner.config import Config
 from scanner.errors import UserError
 from scanner.evidence import Evidence, now_utc
-from scanner.memory import NO_MEMORY, Memory, Remembered
+from scanner.memory import NO_MEMORY, Memory
 from scanner.scan import (
     ScanResult,
     assessed,
@@ -105,7 +105,7 @@ class ShardRun:
     started: datetime
     targets: list[tuple[int, Target]]
     collected: list[Collected]
-    memory: dict[tuple[str, str], dict[str, Remembered]]
+    memory: list[tuple[str, str]]  # targets whose memory the spool replaces
     # The evidence, each entity tagged with its target's place in `targets`, and what
     # collectors handed over to keep as they went.
     spool: EvidenceSpool

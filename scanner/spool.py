@@ -21,12 +21,11 @@ import json
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from itertools import chain
 from typing import Any
 
 from scanner.credentials import redact
 from scanner.evidence import Evidence
-from scanner.memory import Remembered
+from scanner.memory import NO_MEMORY, Memory, Remembered
 from scanner.printable import SURROGATE, legible
 from scanner.record_file import RecordFile
 
@@ -66,6 +65,15 @@ def _spooled(entity: str, items: list[dict[str, Any]]) -> SpooledSet:
                       tuple(item["value"] for item in items if item["signal"] == SERVICE_REPO))
 
 
+@dataclass(frozen=True)
+class Keeping:
+    """What a target keeps for its next scan: entries to write, and the keys of those the
+    store holds already as they are (see EvidenceSpool.keep_memory)."""
+
+    entries: Iterable[tuple[str, Remembered]]
+    unchanged: frozenset[str] = frozenset()
+
+
 class EvidenceSpool:
     def __init__(self, evidence: Iterable[Evidence] = ()) -> None:
         self._file = RecordFile("maturity-evidence-")
@@ -73,6 +81,7 @@ class EvidenceSpool:
         self._digests: dict[str, str] = {}
         self._kept: dict[str, tuple[int, int]] = {}  # key -> offset, length
         self._memory: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        self._unchanged: dict[tuple[str, str], set[str]] = {}
         self._tags: dict[str, int] = {}
         self._repositories: dict[str, tuple[Any, ...]] = {}  # of services, by SERVICE_REPO
         self.add(evidence)
@@ -129,11 +138,21 @@ class EvidenceSpool:
         for key, (offset, length) in self._kept.items():
             yield key, self._file.read(offset, length)
 
-    def keep_memory(self, target: tuple[str, str], entries: Mapping[str, Remembered]) -> None:
+    def keep_memory(self, target: tuple[str, str], entries: Mapping[str, Remembered], *,
+                    before: Memory = NO_MEMORY) -> None:
         """What a collector keeps for its next scan of `target` (collector id, target label),
-        handed over as it goes (see collectors.base.keep_for_next_scan)."""
-        if entries:
-            record = legible({key: [item.etag, item.body] for key, item in entries.items()})
+        handed over as it goes (see collectors.base.keep_for_next_scan). An entry the same
+        as in `before` (what the store held when the scan began) is noted by its key only:
+        in an unchanged estate that is nearly every entry, tens of KB each."""
+        unchanged = self._unchanged.setdefault(target, set())
+        changed = {}
+        for key, item in entries.items():
+            if before.get(key) == item:
+                unchanged.add(key)
+            else:
+                changed[key] = item
+        if changed:
+            record = legible({key: [item.etag, item.body] for key, item in changed.items()})
             self._memory.setdefault(target, []).append(self._file.append(
                 zlib.compress(json.dumps(record).encode(), 1)))
 
@@ -144,14 +163,13 @@ class EvidenceSpool:
                 yield key, Remembered(etag, body)
 
     def holds_memory(self, target: tuple[str, str]) -> bool:
-        return target in self._memory
+        return target in self._memory or bool(self._unchanged.get(target))
 
-    def keeping(self, kept: Mapping[tuple[str, str], Mapping[str, Remembered]]
-                ) -> dict[tuple[str, str], Iterator[tuple[str, Remembered]]]:
-        """Everything each target of `kept` keeps for its next scan: what its collector
-        handed over as it went, then the rest (`kept`)."""
-        return {target: chain(self.memory_of(target), rest.items())
-                for target, rest in kept.items()}
+    def keeping(self, targets: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Keeping]:
+        """Everything each of `targets` keeps for its next scan."""
+        return {target: Keeping(self.memory_of(target),
+                                frozenset(self._unchanged.get(target, ())))
+                for target in targets}
 
     def items(self, entity: str) -> list[dict[str, Any]]:
         """An entity's items as dictionaries (Evidence.to_dict); none for one not spooled."""

@@ -99,8 +99,8 @@ def store_scan(store: Any, result: Any, if_stopped: ExitStack, *,
     finalized again."""
     from scanner.store.store import describe_url
 
-    store.save(result.document, result.evidence, result.results, result.memory,
-               replacing=replacing, units=result.units)
+    store.save(result.document, result.evidence, result.results,
+               result.evidence.keeping(result.memory), replacing=replacing, units=result.units)
     scan_id = result.info.id
     if_stopped.enter_context(said_if_stopped(f"scan {scan_id} was stored"))
     emit(logging.INFO, "stored", f"scan {scan_id} stored in {describe_url(store.url)}",

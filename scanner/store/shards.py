@@ -22,8 +22,7 @@ import sqlalchemy as sa
 from scanner.credentials import redact
 from scanner.errors import UserError
 from scanner.iterables import batched
-from scanner.memory import Remembered
-from scanner.spool import EvidenceSpool
+from scanner.spool import EvidenceSpool, Keeping
 from scanner.store.packing import set_items
 from scanner.store.store import (
     BATCH,
@@ -106,7 +105,7 @@ def stored_already(store: Store, scan_id: str) -> bool:
 
 def save_part(store: Store, scan_id: str, shard: int, *, started: datetime,
               body: dict[str, Any], spool: EvidenceSpool, sets: Iterable[PlacedSet],
-              memory: Mapping[tuple[str, str], Iterable[tuple[str, Remembered]]]) -> None:
+              memory: Mapping[tuple[str, str], Keeping]) -> None:
     """Write one shard's part in one transaction, replacing the part it wrote before;
     its evidence sets (from `spool`, placed by `sets`) and what its collectors keep are
     written a batch at a time."""

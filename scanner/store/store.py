@@ -27,8 +27,8 @@ from scanner.engine.evaluate import RuleResult
 from scanner.errors import UserError
 from scanner.evidence import Evidence
 from scanner.iterables import batched
-from scanner.memory import Remembered, SpooledMemory
-from scanner.spool import EvidenceSpool
+from scanner.memory import SpooledMemory
+from scanner.spool import EvidenceSpool, Keeping
 from scanner.store.packing import (
     SetPlaces,
     evidence_set,
@@ -163,7 +163,7 @@ class Store:
 
     def save(self, document: dict[str, Any], evidence: Iterable[Evidence] | EvidenceSpool,
              results: Iterable[RuleResult],
-             memory: Mapping[tuple[str, str], Mapping[str, Remembered]] | None = None, *,
+             memory: Mapping[tuple[str, str], Keeping] | None = None, *,
              replacing: bool = False, units: Sequence[str] = ()) -> None:
         """Write a scan; `replacing` first removes a scan stored under the same id (a
         sharded scan finalized again). Spooled evidence is written a batch of sets at a
@@ -204,7 +204,7 @@ class Store:
                 repositories = entity_stage_rows(scan_id, document)
                 if repositories:
                     conn.execute(entity_stages_table.insert(), repositories)
-                for (collector, target), kept in spool.keeping(memory or {}).items():
+                for (collector, target), kept in (memory or {}).items():
                     self.save_memory(conn, collector, target, kept)
         except sa.exc.SQLAlchemyError as exc:
             raise UserError(f"cannot write the scan to {describe_url(self.url)}: "
@@ -283,18 +283,24 @@ class Store:
         return held
 
     def save_memory(self, conn: sa.Connection, collector: str, target: str,
-                    kept: Iterable[tuple[str, Remembered]]) -> None:
-        """Replaces what the collector kept for the target, a batch at a time; an upsert,
-        so two configs scanning the same target at once do not collide on a key."""
-        conn.execute(memory_table.delete().where((memory_table.c.collector == collector)
-                                                 & (memory_table.c.target == target)))
-        for batch in batched(kept, SET_BATCH):
+                    kept: Keeping) -> None:
+        """Replaces what the collector kept for the target: the entries written a batch at
+        a time (an upsert, so two configs scanning the same target at once do not collide
+        on a key), those it holds as they are left, and every other entry removed."""
+        held = (memory_table.c.collector == collector) & (memory_table.c.target == target)
+        keys = set(kept.unchanged)
+        for batch in batched(kept.entries, SET_BATCH):
             insert = self.insert_on_conflict(memory_table)
             conn.execute(insert.on_conflict_do_update(
                 index_elements=["collector", "target", "key"],
                 set_={"etag": insert.excluded.etag, "body": insert.excluded.body}),
                 [{"collector": collector, "target": target, "key": key, "etag": item.etag,
                   "body": item.body} for key, item in batch])
+            keys.update(key for key, _ in batch)
+        stale = [key for (key,) in conn.execute(sa.select(memory_table.c.key).where(held))
+                 if key not in keys]
+        for batch in batched(stale, BATCH):
+            conn.execute(memory_table.delete().where(held & memory_table.c.key.in_(batch)))
 
     def insert_on_conflict(self, table: sa.Table) -> Any:
         """INSERT with the backend's ON CONFLICT clause (both spell it alike)."""

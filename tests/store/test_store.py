@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from scanner.errors import UserError
 from scanner.evidence import Evidence
 from scanner.memory import Remembered
+from scanner.spool import Keeping
 from scanner.store.prune import prune, vacuum
 from scanner.store.store import Store, database_url, sqlite_file
 from scanner.store.tables import SCHEMA_VERSION
@@ -134,13 +135,24 @@ def test_collector_memory_is_replaced_per_target_with_each_scan(store_url: str) 
     first = {("github", "acme"): {"GET /orgs/acme/repos": Remembered('"e1"', "[1]"),
                                   "GET /repos/acme/api": Remembered('"e2"', "{}")},
              ("github", "beta"): {"GET /orgs/beta/repos": Remembered('"e3"', "[]")}}
-    store.save(document("20261101T100000Z-aaaaaa"), [], [], first)
+    store.save(document("20261101T100000Z-aaaaaa"), [], [], keeping(first))
     assert store.memory("github", "acme") == first[("github", "acme")]
     second = {("github", "acme"): {"GET /orgs/acme/repos": Remembered('"e4"', "[2]")}}
-    store.save(document("20261102T100000Z-bbbbbb"), [], [], second)
+    store.save(document("20261102T100000Z-bbbbbb"), [], [], keeping(second))
     assert store.memory("github", "acme") == second[("github", "acme")]  # the old key is gone
     assert store.memory("github", "beta") == first[("github", "beta")]  # not scanned: kept
     assert store.memory("gitlab", "acme") == {}
+    # An entry the store holds as it is stays without being written again.
+    third = {("github", "acme"): Keeping([("GET /repos/acme/web", Remembered('"e5"', "{}"))],
+                                         unchanged=frozenset({"GET /orgs/acme/repos"}))}
+    store.save(document("20261103T100000Z-cccccc"), [], [], third)
+    assert store.memory("github", "acme") == {
+        **second[("github", "acme")], "GET /repos/acme/web": Remembered('"e5"', "{}")}
+
+
+def keeping(kept: dict[tuple[str, str], dict[str, Remembered]]
+            ) -> dict[tuple[str, str], Keeping]:
+    return {target: Keeping(entries.items()) for target, entries in kept.items()}
 
 
 def test_unknown_or_ambiguous_ids(store_url: str) -> None:
@@ -181,9 +193,8 @@ def test_scans_saved_at_once_from_several_machines_all_land(store_url: str) -> N
             start.wait()
             store = Store(store_url)
             shared = [*EVIDENCE, observed(f"repo:/srv/own{index}", "ci.sast.tools", [])]
-            store.save(document(f"s{index}", evidence=shared), shared, [],
-                       {("github", "acme"): {"GET /orgs/acme/repos": Remembered(f"e{index}",
-                                                                                "[]")}})
+            store.save(document(f"s{index}", evidence=shared), shared, [], keeping(
+                {("github", "acme"): {"GET /orgs/acme/repos": Remembered(f"e{index}", "[]")}}))
         except BaseException as exc:
             errors.append(exc)
 
