@@ -23,6 +23,7 @@ from scanner.config import Config
 from scanner.engine.engine import Engine
 from scanner.engine.results import CHECKED, EXCLUDED, WAIVED, Answer, CheckRecord
 from scanner.evidence import Evidence, Observed
+from scanner.memory import UNREADABLE
 
 # What decides an answer besides the rules and the evidence: the judging code itself.
 _JUDGING_CODE = ("engine", "scoring", "judgement.py", "judged_units.py", "evidence.py")
@@ -91,7 +92,7 @@ def unpacked(body: bytes) -> UnitJudgement | None:
         return UnitJudgement(answers, Observed(frozenset(map(str, sources)),
                                                frozenset(map(str, signals)),
                                                tuple(map(str, entities))), summary)
-    except (ValueError, TypeError, KeyError, zlib.error):
+    except UNREADABLE:
         return None
 
 

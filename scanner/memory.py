@@ -7,6 +7,7 @@ changed since (a repository's files at the same commit).
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -22,6 +23,10 @@ class Remembered:
 
 Memory = Mapping[str, Remembered]
 NO_MEMORY: Memory = MappingProxyType({})
+# What reading back something kept in the store that is not as it was kept raises
+# (base64's, JSON's and datetime's errors are ValueErrors; a missing or mistyped field,
+# KeyError or TypeError; a damaged compression, zlib.error): it is then made afresh.
+UNREADABLE = (ValueError, KeyError, TypeError, zlib.error)
 
 
 class SpooledMemory(Mapping[str, Remembered]):

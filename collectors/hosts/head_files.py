@@ -16,18 +16,11 @@ from scanner.collectors.api import Answer
 from scanner.collectors.base import ERROR, Collected, CollectSettings, Emitter, Problem
 from scanner.collectors.ci.model import ExternalFiles
 from scanner.collectors.hosts.archive import ArchiveTooLarge, ArchiveTree
-from scanner.collectors.hosts.reuse import (
-    UNREADABLE,
-    RepositoryResult,
-    frozen,
-    packed,
-    thawed,
-    unpacked,
-)
+from scanner.collectors.hosts.reuse import RepositoryResult, frozen, packed, thawed, unpacked
 from scanner.collectors.local.collector import read_clone
 from scanner.collectors.local.git import GitError, GitRepo, clone
 from scanner.collectors.tree import SkippedFile, file_text
-from scanner.memory import Memory, Remembered
+from scanner.memory import UNREADABLE, Memory, Remembered
 
 FILES_KEY = "tree {name}@{sha}"
 # The largest file of another repository read for a CI configuration that calls it.

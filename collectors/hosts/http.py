@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from scanner.collectors.api import Answer
 from scanner.collectors.bounds import Budget
-from scanner.memory import Memory, Remembered
+from scanner.memory import UNREADABLE, Memory, Remembered
 
 CHUNK_BYTES = 1 << 16
 MAX_PAGES = 50
@@ -62,7 +63,7 @@ def refused_before(memory: Memory, kept: dict[str, Remembered], key: str) -> Ans
     try:
         stored = json.loads(before.body)
         answer = Answer(int(stored["status"]), stored["data"], str(stored["message"]))
-    except (ValueError, KeyError, TypeError):
+    except UNREADABLE:
         return None  # damaged in the store: asked again
     kept[key] = before
     return answer
@@ -74,12 +75,19 @@ def remember_refusal(kept: dict[str, Remembered], key: str, answer: Answer) -> N
                                        "message": answer.message}))
 
 
-def seen_before(before: Remembered | None, *, page: bool = False
-                ) -> tuple[Remembered, Any] | None:
+@dataclass(frozen=True)
+class Seen:
     """A resource kept from an earlier answer, with its body read back (a page's is
-    {"items": [...], "next": ...}); None when nothing was kept, or what was kept cannot
-    be read back (damaged in the store, or kept in another form by an older scanner):
-    the resource is then asked for in full rather than conditionally."""
+    {"items": [...], "next": ...})."""
+
+    kept: Remembered
+    data: Any
+
+
+def seen_before(before: Remembered | None, *, page: bool = False) -> Seen | None:
+    """What was kept of a resource; None when nothing was, or what was kept cannot be
+    read back (damaged in the store, or kept in another form by an older scanner): the
+    resource is then asked for in full rather than conditionally."""
     if before is None or before.etag.startswith(REFUSED):
         return None
     try:
@@ -88,14 +96,12 @@ def seen_before(before: Remembered | None, *, page: bool = False
         return None
     if page and not (isinstance(data, dict) and isinstance(data.get("items"), list)):
         return None
-    return before, data
+    return Seen(before, data)
 
 
-def conditional(before: Remembered | None) -> dict[str, str]:
+def conditional(seen: Seen | None) -> dict[str, str]:
     """The header that turns a GET of something seen before into a possible 304."""
-    if before is None or before.etag.startswith(REFUSED):
-        return {}
-    return {"If-None-Match": before.etag}
+    return {"If-None-Match": seen.kept.etag} if seen is not None else {}
 
 
 def next_link(link: str | None) -> str | None:

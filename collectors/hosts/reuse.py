@@ -16,15 +16,12 @@ from scanner import __version__
 from scanner.collectors.api import parse_time
 from scanner.collectors.base import ERROR, Collected, CollectSettings, Problem
 from scanner.evidence import Evidence
-from scanner.memory import Memory, Remembered
+from scanner.memory import UNREADABLE, Memory, Remembered
 from scanner.spool import SpooledSet, spooled_sets
 from scanner.timeline import DeployTimeline
 from scanner.waivers import Waiver
 
 REPOSITORY_KEY = "repository {name}"
-# What reading back a kept body that is not as it was kept raises (base64's, JSON's and
-# datetime's errors are ValueErrors; a missing or mistyped field, KeyError or TypeError).
-UNREADABLE = (ValueError, KeyError, TypeError, zlib.error)
 # How a repository's contribution is kept; a body kept another way is never recalled.
 BODY_FORMAT = 3
 

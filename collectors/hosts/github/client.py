@@ -89,10 +89,10 @@ class GitHubApi:
             return refused
         seen = seen_before(self._memory.get(key) or self.kept.get(key))
         status, response_headers, body = self._call(
-            "GET", url, headers=conditional(seen[0] if seen else None))
+            "GET", url, headers=conditional(seen))
         if status == 304 and seen is not None:
-            self.kept[key] = seen[0]
-            return Answer(200, seen[1])
+            self.kept[key] = seen.kept
+            return Answer(200, seen.data)
         data = parse_json(body)
         if status == 200:
             etag = _header(response_headers, "etag")
@@ -128,10 +128,10 @@ class GitHubApi:
             return refused, None
         seen = seen_before(self._memory.get(key) or self.kept.get(key), page=True)
         status, response_headers, body = self._call(
-            "GET", url, headers=conditional(seen[0] if seen else None))
+            "GET", url, headers=conditional(seen))
         if status == 304 and seen is not None:
-            self.kept[key] = seen[0]
-            return Answer(200, seen[1]["items"]), seen[1].get("next")
+            self.kept[key] = seen.kept
+            return Answer(200, seen.data["items"]), seen.data.get("next")
         data = parse_json(body)
         if status != 200:
             answer = Answer(status, data, _message(data, status))

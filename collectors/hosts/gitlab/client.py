@@ -106,10 +106,10 @@ class GitLabApi:
         if refused is not None:
             return refused
         seen = seen_before(self._memory.get(key) or self.kept.get(key))
-        reply = self._call("get", url, conditional(seen[0] if seen else None))
+        reply = self._call("get", url, conditional(seen))
         if reply.status == 304 and seen is not None:
-            self.kept[key] = seen[0]
-            return Answer(200, seen[1])
+            self.kept[key] = seen.kept
+            return Answer(200, seen.data)
         data = parse_json(reply.body)
         if reply.status == 200:
             etag = reply.headers.get("etag")
@@ -147,10 +147,10 @@ class GitLabApi:
         if refused is not None:
             return refused, None
         seen = seen_before(self._memory.get(key) or self.kept.get(key), page=True)
-        reply = self._call("get", url, conditional(seen[0] if seen else None))
+        reply = self._call("get", url, conditional(seen))
         if reply.status == 304 and seen is not None:
-            self.kept[key] = seen[0]
-            return Answer(200, seen[1]["items"]), seen[1].get("next")
+            self.kept[key] = seen.kept
+            return Answer(200, seen.data["items"]), seen.data.get("next")
         data = parse_json(reply.body)
         if reply.status != 200:
             answer = self._refusal(reply.status, data, feature)
