@@ -122,7 +122,7 @@ def kept_memory(targets: Sequence[Target], collected: Sequence[Collected],
     for target, found, before in zip(targets, collected, memories, strict=True):
         key = memory_key(target)
         spool.keep_memory(key, found.memory, before=before)
-        if found.memory or before or spool.holds_memory(key):
+        if before or spool.holds_memory(key):
             replaced.append(key)
     return replaced
 

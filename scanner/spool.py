@@ -47,8 +47,7 @@ class SpooledSet:
     repositories: tuple[Any, ...] = ()
 
     def item_dicts(self) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = json.loads(zlib.decompress(self.record))
-        return found
+        return _decoded(self.record)
 
     def evidence(self) -> list[Evidence]:
         return [Evidence.from_dict(item) for item in self.item_dicts()]
@@ -177,9 +176,7 @@ class EvidenceSpool:
         if where is None:
             return []
         offset, length, _ = where
-        found: list[dict[str, Any]] = json.loads(zlib.decompress(self._file.read(offset,
-                                                                                 length)))
-        return found
+        return _decoded(self._file.read(offset, length))
 
     def evidence(self, entity: str) -> list[Evidence]:
         return [Evidence.from_dict(item) for item in self.items(entity)]
@@ -203,6 +200,12 @@ class EvidenceSpool:
             self._repositories.pop(entity, None)
         offset, length = self._file.append(spooled.record)
         self._where[entity] = (offset, length, spooled.items)
+
+
+def _decoded(record: bytes) -> list[dict[str, Any]]:
+    """A set's items from its record."""
+    found: list[dict[str, Any]] = json.loads(zlib.decompress(record))
+    return found
 
 
 def _by_entity(evidence: Iterable[Evidence]) -> dict[str, list[dict[str, Any]]]:

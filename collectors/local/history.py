@@ -85,6 +85,7 @@ SIGNALS: tuple[SignalSpec, ...] = (
 )
 DEBT_MARKERS = ("-w", "-F", "-e", "TODO", "-e", "FIXME", "-e", "HACK", "-e", "XXX")
 ALL_LINES = ("-e", "^")
+DEBT_SEARCHES = (DEBT_MARKERS, ALL_LINES)  # each counted at the window's start and at HEAD
 SOURCE_SUFFIXES = (".py", ".js", ".jsx", ".mjs", ".ts", ".tsx", ".go", ".java", ".kt", ".rb",
                    ".rs", ".cs", ".php", ".c", ".cc", ".cpp", ".h", ".hpp", ".swift", ".scala",
                    ".ex", ".exs", ".dart", ".vue", ".lua")
@@ -351,9 +352,6 @@ def _debt_trend(repo: GitRepo, start: str, counts: list[int], out: Emitter) -> N
     out.emit("git.debt_markers_per_kloc_start", begin, (f"commit {start[:12]}",))
     out.emit("git.debt_markers_per_kloc_end", end)
     out.emit("git.debt_markers_trend", round(end - begin, 2))
-
-
-DEBT_SEARCHES = (DEBT_MARKERS, ALL_LINES)
 
 
 def _count_lines_at_start(repo: GitRepo, boundary: Future[bytes],
