@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib
 from functools import cache
 from importlib import resources
-from importlib.metadata import entry_points
 from pathlib import Path
 
 from scanner import validate as v
@@ -39,13 +38,17 @@ BUILTIN: dict[str, str] = {
 @cache
 def available() -> dict[str, str]:
     """Collector id -> 'module:attribute'; built-ins win over plug-ins of the same id."""
+    from importlib.metadata import entry_points
+
     found = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
     found.update(BUILTIN)
     return dict(sorted(found.items()))
 
 
 def load(collector_id: str) -> type[Collector]:
-    reference = available().get(collector_id)
+    # A built-in wins over a plug-in of its id, so it is found without reading every
+    # installed package's entry points (importlib.metadata alone takes 20 ms to import).
+    reference = BUILTIN.get(collector_id) or available().get(collector_id)
     if reference is None:
         raise UserError(f"unknown collector '{collector_id}'; installed: "
                         f"{', '.join(available())}")

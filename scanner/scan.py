@@ -7,27 +7,16 @@ error and the rest is still scored (the scan is then partial).
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import as_completed
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
+from scanner.collecting import Collection, collection, memory_key
 from scanner.collectors import registry
-from scanner.collectors.base import (
-    Collected,
-    CollectSettings,
-    Shard,
-    Target,
-    sink_evidence,
-    sink_memory,
-    watch_items,
-)
+from scanner.collectors.base import Collected, Target
 from scanner.config import Config, fingerprint
 from scanner.engine.engine import Engine
 from scanner.engine.evaluate import RuleResult
@@ -37,14 +26,12 @@ from scanner.evidence import Evidence, now_utc
 from scanner.judgement import Recall, judge_estate
 from scanner.memory import NO_MEMORY, Memory
 from scanner.model import load_model
-from scanner.printable import legible
 from scanner.problems import ERROR, Problem
 from scanner.reports.document import ScanInfo, build_document
 from scanner.scoring.scorer import Assessment
 from scanner.spool import EvidenceSpool
 from scanner.timeline import DeployTimeline, IncidentEvent, link_incidents
 from scanner.waivers import Waiver, active, by_entity, unknown_targets
-from scanner.workers import CONTEXT, worker_pool
 
 
 @dataclass(frozen=True)
@@ -91,26 +78,24 @@ def judge(engine: Engine, evidence: Sequence[Evidence], config: Config,
 def run_scan(config: Config, targets: Sequence[Target], *, engine: Engine | None = None,
              progress: Any = None, workers: int | None = None,
              recall: Callable[[Target], Memory] | None = None,
-             recall_units: Recall | None = None) -> ScanResult:
+             recall_units: Recall | None = None,
+             started_early: Collection | None = None) -> ScanResult:
     """Collect, judge and describe one scan; `recall` gives what each collector kept from
     its last scan of a target, `recall_units` the judgements of units an earlier scan
-    kept (both from the store)."""
+    kept (both from the store). `started_early` is the targets' collection, when it was
+    started before (see scanner.collecting.early)."""
     engine = engine or load_engine(config)
-    started = now_utc()
-    memories = [recall(t) if recall else NO_MEMORY for t in targets]
     spool = EvidenceSpool()
-    collected = collect_all(targets, config.collect, progress, workers, memories, spool=spool)
-    kept = kept_memory(targets, collected, memories, spool)
-    return replace(assessed(engine, config, targets, collected, started=started, spool=spool,
-                            recall_units=recall_units), memory=kept)
-
-
-def memory_key(target: Target) -> tuple[str, str]:
-    """Under what a target's collector memory is kept: its collector and label. A shard
-    reading part of a target keeps its own, since each run replaces the memory of its
-    label whole."""
-    shard: Shard | None = target.options.get("shard")
-    return target.collector, f"{target.label} [shard {shard}]" if shard else target.label
+    if started_early is None:
+        memories = [recall(t) if recall else NO_MEMORY for t in targets]
+        with collection(targets, config.collect, progress, workers, memories) as running:
+            collected = running.results(spool)
+    else:
+        running = started_early
+        collected = running.results(spool)
+    kept = kept_memory(targets, collected, running.memories, spool)
+    return replace(assessed(engine, config, targets, collected, started=running.started,
+                            spool=spool, recall_units=recall_units), memory=kept)
 
 
 def kept_memory(targets: Sequence[Target], collected: Sequence[Collected],
@@ -198,120 +183,6 @@ def _waivers(engine: Engine, config: Config, collected: Sequence[Collected],
                                 locator=waiver.source))
     matched = [w for w in current if any(w.covers(e) for e in entities)]
     return matched, problems
-
-
-def collect_all(targets: Sequence[Target], settings: CollectSettings,
-                progress: Any = None, workers: int | None = None,
-                memories: Sequence[Memory] | None = None, *,
-                spool: EvidenceSpool | None = None) -> list[Collected]:
-    """Collect every target; several at once in worker processes. With a `spool`, the
-    evidence goes into it as it comes, in the targets' order and tagged with each
-    target's index, and not into the Collected; so does what a collector keeps for its
-    next scan of a target, under its memory_key.
-
-    Processes, not threads: reading a clone is mostly Python work (parsing history,
-    YAML and source files), which threads would serialise.
-    """
-    recalled = list(memories) if memories is not None else [NO_MEMORY] * len(targets)
-    workers = max(1, min(len(targets), workers or os.cpu_count() or 2))
-    items = getattr(progress, "items", None)
-
-    def spooled(found: Collected, index: int) -> None:
-        if spool is not None:
-            spool.add(found.evidence, tag=index)
-            found.evidence = []
-
-    if workers == 1:
-        watch_items(items)
-        try:
-            results = []
-            for index, (target, memory) in enumerate(zip(targets, recalled, strict=True)):
-                # The spool makes evidence handed over legible, as collect_one does the rest.
-                sink_evidence(partial(spool.add, tag=index) if spool is not None else None)
-                sink_memory(partial(spool.keep_memory, memory_key(target), before=memory)
-                            if spool is not None else None)
-                results.append(collect_one(target, settings, memory))
-                spooled(results[-1], index)
-                if progress:
-                    progress(target)
-            return results
-        finally:
-            watch_items(None)
-            sink_evidence(None)
-            sink_memory(None)
-    channel = CONTEXT.Queue() if items else None
-    listener = _ItemListener(channel, items) if channel is not None and items else None
-    by_target: dict[int, Collected] = {}
-    ready = 0  # the targets before this one are spooled: evidence keeps the targets' order
-    with worker_pool(workers, _report_to, (channel,)) as pool:
-        futures = {pool.submit(collect_one, target, settings, dict(recalled[index])): index
-                   for index, target in enumerate(targets)}
-        for future in as_completed(futures):
-            index = futures[future]
-            try:
-                by_target[index] = future.result()
-            except Exception as exc:  # a worker died (killed, out of memory)
-                by_target[index] = Collected(problems=[Problem(
-                    targets[index].label, f"collection failed: {type(exc).__name__}: {exc}",
-                    ERROR)])
-            while ready in by_target:
-                spooled(by_target[ready], ready)
-                ready += 1
-            if progress:
-                progress(targets[index])
-    if listener is not None:
-        listener.stop()
-    return [by_target[index] for index in range(len(targets))]
-
-
-def _report_to(channel: Any) -> None:
-    """In a worker process: send item progress to the parent, which draws it."""
-    if channel is not None:
-        watch_items(lambda target, done, total: channel.put((target, done, total)))
-
-
-class _ItemListener:
-    """In the parent: draws item progress the workers send."""
-
-    def __init__(self, channel: Any, draw: Callable[[str, int, int], None]) -> None:
-        self._channel = channel
-        self._thread = threading.Thread(target=self._run, args=(draw,), daemon=True)
-        self._thread.start()
-
-    def _run(self, draw: Callable[[str, int, int], None]) -> None:
-        while (item := self._channel.get()) is not None:
-            draw(*item)
-
-    def stop(self) -> None:
-        self._channel.put(None)
-        self._thread.join(timeout=5)
-
-
-def collect_one(target: Target, settings: CollectSettings, memory: Memory = NO_MEMORY
-                ) -> Collected:
-    """One target; a failure becomes an error problem of that target, not of the scan.
-
-    Memory is passed only when there is some: a collector that never keeps any (one
-    written before memory existed) is called as it expects. What comes back is
-    legible: a name that is not UTF-8 is escaped, so the store and reports can hold it.
-    """
-    collected: Collected = legible(_collected(target, settings, memory))
-    return collected
-
-
-def _collected(target: Target, settings: CollectSettings, memory: Memory) -> Collected:
-    try:
-        collector = registry.load(target.collector)()
-        if memory:
-            return collector.collect(target, settings, memory)
-        return collector.collect(target, settings)
-    except UserError as exc:
-        return Collected(problems=[Problem(target.label, str(exc), ERROR)])
-    except Exception as exc:
-        return Collected(problems=[Problem(
-            target.label, f"collector '{target.collector}' failed: "
-            f"{type(exc).__name__}: {exc} (a bug in the scanner; please report it)", ERROR,
-            internal=True)])
 
 
 def new_scan_id(started: Any) -> str:

@@ -23,21 +23,14 @@ from datetime import datetime
 from typing import Any
 
 from scanner import __version__
+from scanner.collecting import collect_all, memory_key
 from scanner.collectors import registry
 from scanner.collectors.base import ERROR, Collected, Problem, Shard, Target
 from scanner.config import Config
 from scanner.errors import UserError
 from scanner.evidence import Evidence, now_utc
 from scanner.memory import NO_MEMORY, Memory
-from scanner.scan import (
-    ScanResult,
-    assessed,
-    collect_all,
-    kept_memory,
-    load_engine,
-    memory_key,
-    scan_fingerprint,
-)
+from scanner.scan import ScanResult, assessed, kept_memory, load_engine, scan_fingerprint
 from scanner.spool import EvidenceSpool
 from scanner.store.lock import lock_holder, shard_lock_name
 from scanner.store.shards import (

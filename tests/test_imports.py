@@ -15,7 +15,8 @@ from package_files import module_name, python_files
 REPOSITORY = Path(__file__).resolve().parents[1]
 
 UPSTREAM_OF_RULES = ("scanner.engine", "scanner.scoring", "scanner.store", "scanner.reports",
-                     "scanner.cli", "scanner.scan", "scanner.config", "scanner.survey",
+                     "scanner.cli", "scanner.scan", "scanner.collecting", "scanner.config",
+                     "scanner.survey",
                      "scanner.compare", "scanner.plan", "scanner.diff")
 # Modules everything may use; they may use none of the stages.
 FOUNDATION = ("scanner.errors", "scanner.printable", "scanner.credentials", "scanner.validate",
@@ -23,17 +24,20 @@ FOUNDATION = ("scanner.errors", "scanner.printable", "scanner.credentials", "sca
               "scanner.problems", "scanner.logs", "scanner.model", "scanner.timeline",
               "scanner.memory", "scanner.waivers")
 STAGES = ("scanner.collectors", "scanner.engine", "scanner.scoring", "scanner.store",
-          "scanner.reports", "scanner.cli", "scanner.scan")
+          "scanner.reports", "scanner.cli", "scanner.scan", "scanner.collecting")
 
 # importer (a module or package) -> what it must not import
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "scanner.collectors": UPSTREAM_OF_RULES,
     "scanner.engine": ("scanner.collectors", "scanner.scoring", "scanner.store",
-                       "scanner.reports", "scanner.cli", "scanner.scan", "scanner.config"),
+                       "scanner.reports", "scanner.cli", "scanner.scan", "scanner.collecting",
+                       "scanner.config"),
     "scanner.scoring": ("scanner.collectors", "scanner.store", "scanner.reports",
-                        "scanner.cli", "scanner.scan", "scanner.config"),
-    "scanner.store": ("scanner.collectors", "scanner.reports", "scanner.cli", "scanner.scan"),
-    "scanner.reports": ("scanner.collectors", "scanner.cli", "scanner.scan"),
+                        "scanner.cli", "scanner.scan", "scanner.collecting", "scanner.config"),
+    "scanner.store": ("scanner.collectors", "scanner.reports", "scanner.cli", "scanner.scan",
+                      "scanner.collecting"),
+    "scanner.reports": ("scanner.collectors", "scanner.cli", "scanner.scan",
+                        "scanner.collecting"),
     **{module: STAGES for module in FOUNDATION},
 }
 

@@ -39,6 +39,7 @@ class LocalRepoCollector:
         *HISTORY_SIGNALS,
         *ANALYSIS_SIGNALS,
     )
+    forgetful: ClassVar[bool] = True
 
     @classmethod
     def configure_target(cls, raw: Any, where: v.Where, base: Path) -> Target:

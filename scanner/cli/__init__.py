@@ -18,7 +18,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from scanner import __version__
 from scanner.cli.commands import all_commands
@@ -69,6 +69,20 @@ def _fewer_collections() -> Iterator[None]:
 def main(argv: list[str] | None = None) -> int:
     with _fewer_collections():
         return _main(argv)
+
+
+def run() -> None:
+    """The `maturity` program: `main`, then an exit that skips the interpreter's teardown.
+    Freeing a scan's hundreds of thousands of objects one by one, and its modules, took
+    0.05 to 0.1 s after a local scan had said all it had to say. By then every file is
+    closed, every worker ended and every transaction committed, by the blocks that opened
+    them; what is left to write is what the streams and log handlers hold."""
+    code = main()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a reader gone (a closed pipe): nothing to deliver
+            stream.flush()
+    os._exit(code)
 
 
 def _main(argv: list[str] | None) -> int:

@@ -51,27 +51,32 @@ def arguments(scan: argparse.ArgumentParser) -> None:
 def run_scan_command(args: argparse.Namespace) -> int:
     if args.shard is not None or args.scan_id is not None:
         return run_shard(args)
+    from scanner.collecting import collection, early, memory_key
     from scanner.progress import Progress
-    from scanner.scan import memory_key, run_scan, scan_fingerprint
 
     config, targets = scan_inputs(args)
     gates = [parse_gate(text) for text in args.fail_under]
-    gate_competencies_exist(config, gates)
-    store = None
-    if not args.no_store or args.fail_on_regression:  # SQLAlchemy only when a store is used
-        store = open_store(args.db, config)
     if args.jobs is not None and args.jobs < 1:
         raise UserError("--jobs needs a number of at least 1")
-    fingerprint = scan_fingerprint(config, targets)
+    progress = Progress(len(targets)) if progress_shown(args) else None
     raise_on_sigterm()
     with ExitStack() as if_stopped:
-        with one_scan_at_a_time(store, fingerprint):
-            result = run_scan(config, targets,
-                              progress=Progress(len(targets)) if progress_shown(args) else None,
-                              workers=args.jobs,
+        started = None
+        if early(targets):  # the clones are read while the rules and the store load
+            started = if_stopped.enter_context(collection(
+                targets, config.collect, progress, args.jobs, at_once=True))
+        from scanner.scan import run_scan, scan_fingerprint
+
+        gate_competencies_exist(config, gates)
+        store = None
+        if not args.no_store or args.fail_on_regression:  # SQLAlchemy only when a store is used
+            store = open_store(args.db, config)
+        with one_scan_at_a_time(store, scan_fingerprint(config, targets)):
+            result = run_scan(config, targets, progress=progress, workers=args.jobs,
                               recall=(lambda t: store.memory(*memory_key(t))) if store
                               else None,
-                              recall_units=store.judged_units if store else None)
+                              recall_units=store.judged_units if store else None,
+                              started_early=started)
             verdicts = judge_gates(result, gates, store, args.fail_on_regression)
             if store is not None and not args.no_store:
                 store_scan(store, result, if_stopped)

@@ -1,0 +1,130 @@
+"""Collecting local repositories in a worker process started before the rules and the
+store load (scanner/collecting.py), and the `maturity` program's quick exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.collecting import collection, early
+from scanner.collectors.base import Target
+from scanner.collectors.local import LocalRepoCollector
+from scanner.config import Config
+from scanner.scan import run_scan
+
+from documents import assessment
+from gitrepo import GitRepo
+from samples import FILES
+
+MakeRepo = Callable[..., GitRepo]
+
+
+def test_local_repositories_start_early_and_sources_that_remember_do_not() -> None:
+    local = LocalRepoCollector.target("/srv/api")
+    github = Target("github", "acme", {"org": "acme"})
+    assert early([local])
+    assert early([local, local])
+    assert not early([local, github])  # GitHub's collector reads its memory from the store
+    assert not early([Target("no-such-source", "x", {})])
+    assert not early([])
+
+
+@pytest.mark.parametrize("repositories", [1, 2])
+def test_collecting_started_early_gives_the_scan_collected_in_turn(
+        make_repo: MakeRepo, repositories: int) -> None:
+    config = Config()
+    targets = [LocalRepoCollector.target(str(make_repo(
+        {**FILES, "README.md": f"# service {n}\n"}).root)) for n in range(repositories)]
+    in_turn = run_scan(config, targets, workers=1)
+    with collection(targets, config.collect, at_once=True) as running:
+        started_early = run_scan(config, targets, started_early=running)
+    assert assessment(started_early.document) == assessment(in_turn.document)
+    assert [e.signal for e in started_early.evidence] == [e.signal for e in in_turn.evidence]
+
+
+def test_a_problem_found_after_collecting_started_is_one_line(make_repo: MakeRepo,
+                                                              cli: Any) -> None:
+    """The gates' competencies are checked once the worker is reading the clone."""
+    repo = make_repo(FILES)
+    result = cli("scan", str(repo.root), "--fail-under", "no-such-competency=Advanced")
+    assert result.code == 2, result.err
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and "no competency 'no-such-competency'" in lines[0], result.err
+
+
+def test_a_worker_collecting_early_ends_with_a_killed_scan(make_repo: MakeRepo,
+                                                           tmp_path: Path) -> None:
+    """The worker starts before anything else; killed then, the scan leaves nothing."""
+    repo = make_repo(FILES)
+    ready = tmp_path / "forked"
+    script = (
+        "import os, sys, time\n"
+        "from scanner.collecting import collection\n"
+        "from scanner.collectors.base import CollectSettings\n"
+        "from scanner.collectors.local import LocalRepoCollector\n"
+        "target = LocalRepoCollector.target(sys.argv[1])\n"
+        "with collection([target], CollectSettings(), at_once=True) as running:\n"
+        "    open(sys.argv[2], 'w').write(' '.join(str(p.pid) for p in\n"
+        "        __import__('multiprocessing').active_children()))\n"
+        "    time.sleep(60)\n")
+    process = subprocess.Popen([sys.executable, "-c", script, str(repo.root), str(ready)],
+                               start_new_session=True)
+    try:
+        for _ in range(600):
+            if ready.exists() and ready.read_text():
+                break
+            assert process.poll() is None
+            __import__("time").sleep(0.05)
+        workers = [int(pid) for pid in ready.read_text().split()]
+        assert workers
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(30)
+        for _ in range(100):
+            if not [pid for pid in workers if _alive(pid)]:
+                break
+            __import__("time").sleep(0.05)
+        assert not [pid for pid in workers if _alive(pid)]
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_the_program_delivers_everything_before_its_quick_exit(
+        make_repo: MakeRepo, cli: Any, tmp_path: Path) -> None:
+    """The program leaves without the interpreter's teardown: what it wrote to a pipe, a
+    file and the store must all be there."""
+    repo = make_repo(FILES)
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    table = subprocess.run([str(Path(sys.executable).with_name("maturity")), "scan",
+                            str(repo.root), "--no-store"], env=buffered, capture_output=True,
+                           text=True, timeout=120, check=False)
+    assert table.returncode == 0, table.stderr
+    assert len(table.stdout) < 8192  # less than the stream's buffer: left to the final flush
+    assert table.stdout.startswith("DevSecOps maturity:"), table.stdout
+    piped = cli("scan", str(repo.root), "--format", "json", "--explain")
+    assert piped.code == 0, piped.err
+    assert len(piped.out) > 65_536  # more than a pipe holds: written while read
+    first = json.loads(piped.out)["scan"]["id"]
+    written = tmp_path / "report.json"
+    to_file = cli("scan", str(repo.root), "--format", "json", "--output", str(written))
+    assert to_file.code == 0, to_file.err
+    second = json.loads(written.read_text())["scan"]["id"]
+    history = cli("history", "--format", "json")
+    assert history.code == 0, history.err
+    assert [scan["id"] for scan in json.loads(history.out)["scans"]] == [first, second]
