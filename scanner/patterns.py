@@ -151,6 +151,17 @@ def own(pattern: str) -> Pattern:
         raise PatternError(f"not a valid regular expression: {exc}") from None
 
 
+def parses_linear(pattern: str) -> bool:
+    """Whether RE2 can run `pattern`, told by parsing it alone: a tenth of the work of
+    compiling it, for patterns mostly searched together (PatternSet) and compiled alone
+    only where one is asked for."""
+    try:
+        re2.Set.SearchSet(_OPTIONS).Add(pattern)
+    except re2.error:
+        return False
+    return True
+
+
 def is_linear(pattern: Pattern) -> bool:
     """Whether `pattern` runs on RE2 (rather than on `re`, for lookaround)."""
     return isinstance(pattern, Linear)

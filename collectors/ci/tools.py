@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -61,11 +61,19 @@ class Matcher:
     inputs: tuple[tuple[str, Pattern], ...] = ()
     disabled_by: str | None = None
     disabled_when: str = "true"
-    compiled: Pattern | None = None
+    # Python's `re`, for the few patterns RE2 cannot run (lookaround); the others are
+    # searched through their kind's RE2 set (Catalogue) and compiled alone on first use.
+    backtracking: Pattern | None = None
     applies: tuple[str, ...] = ()  # infrastructure-as-code kinds a deploy command applies
     # The first release of an action that behaves this way (a default that changed): an
     # older pinned release does not match; a branch, a commit or a floating major does.
     since: tuple[int, ...] = ()
+
+    @cached_property
+    def compiled(self) -> Pattern | None:
+        if self.kind not in PATTERN_KINDS:
+            return None
+        return self.backtracking or patterns.compiled(self.pattern)
 
     def switched_off(self, variables: dict[str, str]) -> bool:
         if not self.disabled_by or self.disabled_by not in variables:
@@ -145,7 +153,7 @@ class Catalogue:
             self._by_kind[kind] = tuple(m for m in self.matchers if m.kind == kind)
         for kind in PATTERN_KINDS:
             linear = [(index, m) for index, m in enumerate(self._by_kind[kind])
-                      if m.compiled is not None and patterns.is_linear(m.compiled)]
+                      if m.backtracking is None]
             if linear:
                 self._linear[kind] = (patterns.PatternSet(m.pattern for _, m in linear),
                                       tuple(index for index, _ in linear))
@@ -248,7 +256,9 @@ def _matcher(tool_id: str, raw: object, where: v.Where, categories: dict[str, st
     for name, value in v.mapping(entry.get("with") or {}, where.at("with")).items():
         inputs.append((str(name), _compile(v.text(value, where.at("with"), allow_empty=True),
                                            where.at("with").at(str(name)))))
-    compiled = _compile(pattern, where.at(kind)) if kind in PATTERN_KINDS else None
+    backtracking = None
+    if kind in PATTERN_KINDS and not patterns.parses_linear(pattern):
+        backtracking = _compile(pattern, where.at(kind))  # on `re`, or the problem
     disabled_by = str(entry["disabled_by"]) if entry.get("disabled_by") else None
     disabled_when = v.choice(entry.get("disabled_when", "true"), where.at("disabled_when"),
                              DISABLED_WHEN)
@@ -259,7 +269,7 @@ def _matcher(tool_id: str, raw: object, where: v.Where, categories: dict[str, st
     if since is None:
         raise where.at("since").problem("not a release number such as 1.11")
     return Matcher(tool_id, category, kind, value, tuple(inputs), disabled_by, disabled_when,
-                   compiled, applies, since)
+                   backtracking, applies, since)
 
 
 def _release(ref: str) -> tuple[int, ...] | None:

@@ -1,0 +1,136 @@
+"""The scanner's own YAML files (its model, rule packs and CI tool catalogue), kept parsed
+in the user's cache folder.
+
+Parsing them with line numbers is pure-Python work: about 45 ms of every scan, for files
+that change only with the scanner. Their parsed form is kept as JSON, named by a digest of
+the text and of this module's format, so an edited file or another scanner version finds
+no entry of its own and parses the text again. JSON, not pickle: an entry is data, read
+back into the same mappings and lists `yaml_source` makes, never code. It is used only
+when this user owns it and no one else may write it; anything wrong with it (damaged,
+foreign, unreadable) costs one parse, never the scan. Files from anywhere else (a
+repository, a user's config or rule pack) are parsed every time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import scanner
+from scanner.yaml_source import LineDict, LineList, TextPosition, load_yaml
+
+#: Changes whenever what an entry holds changes shape, so entries of another shape are
+#: never read.
+FORMAT = "1"
+MAX_ENTRY_BYTES = 20_000_000
+_PACKAGE = os.path.dirname(os.path.abspath(scanner.__file__)) + os.sep
+
+
+def is_own(path: Path) -> bool:
+    """Whether `path` is one of the scanner's own files (its installed package)."""
+    return os.path.abspath(path).startswith(_PACKAGE)
+
+
+def cache_folder() -> Path:
+    from platformdirs import user_cache_path
+
+    return user_cache_path("maturity-scanner", appauthor=False) / "parsed-yaml"
+
+
+def kept_or_parsed(text: str, folder: Path) -> Any:
+    """`text` as `load_yaml` reads it: from the entry kept in `folder` for this text, else
+    parsed (and then kept there, where it can be)."""
+    digest = hashlib.sha256(FORMAT.encode() + b"\0" + text.encode()).hexdigest()
+    entry = folder / f"{digest}.json"
+    kept = _read(entry)
+    if kept is not None:
+        try:
+            return _thawed(json.loads(kept))
+        except (ValueError, KeyError, TypeError, IndexError, RecursionError):
+            pass  # damaged: parsed again, and written anew
+    parsed = load_yaml(text)
+    try:
+        frozen = json.dumps(_frozen(parsed), separators=(",", ":"))
+    except (TypeError, ValueError):  # a value JSON cannot hold (a date): parsed each time
+        return parsed
+    _write(entry, frozen)
+    return parsed
+
+
+def _read(entry: Path) -> str | None:
+    try:
+        handle = os.open(entry, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        status = os.fstat(handle)
+        if not stat.S_ISREG(status.st_mode) or status.st_uid != os.getuid() \
+                or status.st_mode & (stat.S_IWGRP | stat.S_IWOTH) \
+                or status.st_size > MAX_ENTRY_BYTES:
+            return None
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            return stream.read(MAX_ENTRY_BYTES).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    finally:
+        os.close(handle)
+
+
+def _write(entry: Path, text: str) -> None:
+    """Written whole or not at all (a temporary file renamed), readable by this user only;
+    a folder that cannot be written (a read-only home) keeps nothing."""
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".entry-")
+    except OSError:
+        return
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, entry)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def _frozen(node: Any) -> Any:
+    """A parsed tree as JSON: a mapping as its line and [key, key line, value line, literal
+    block, value] per key; a list as its line and [line, literal block, value] per item."""
+    if isinstance(node, LineDict):
+        return {"m": node.line, "k": [
+            [key, node.key_lines.get(key, node.line), position.line,
+             position.literal_block, _frozen(value)]
+            for key, value in node.items()
+            for position in (node.position_of(key),)]}
+    if isinstance(node, LineList):
+        return {"s": node.line, "i": [
+            [position.line, position.literal_block, _frozen(value)]
+            for position, value in zip(node.item_positions, node, strict=True)]}
+    if node is None or isinstance(node, str | int | float | bool):
+        return node
+    raise TypeError(f"{type(node).__name__} is not kept")
+
+
+def _thawed(node: Any) -> Any:
+    if type(node) is not dict:
+        if isinstance(node, list):
+            raise TypeError("a list outside a mapping or sequence")
+        return node
+    if "m" in node:
+        mapping = LineDict()
+        mapping.line = int(node["m"])
+        for key, key_line, line, literal, value in node["k"]:
+            mapping[key] = _thawed(value)
+            mapping.key_lines[key] = int(key_line)
+            mapping.value_positions[key] = TextPosition(int(line), bool(literal))
+        return mapping
+    sequence = LineList()
+    sequence.line = int(node["s"])
+    for line, literal, value in node["i"]:
+        sequence.append(_thawed(value))
+        sequence.item_positions.append(TextPosition(int(line), bool(literal)))
+    return sequence
