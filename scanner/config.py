@@ -17,7 +17,7 @@ from scanner import patterns
 from scanner import validate as v
 from scanner.collectors import registry
 from scanner.collectors.base import CollectSettings, Target
-from scanner.scoring.scorer import ScoringOptions
+from scanner.scoring.options import ScoringOptions
 from scanner.waivers import Waiver, parse_config_waivers
 
 FORMATS = ("table", "json", "markdown", "html")

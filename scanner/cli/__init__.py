@@ -72,12 +72,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """The `maturity` program: `main`, then an exit that skips the interpreter's teardown.
+    """The `maturity` program: what `main` does, then an exit that skips the teardown.
     Freeing a scan's hundreds of thousands of objects one by one, and its modules, took
     0.05 to 0.1 s after a local scan had said all it had to say. By then every file is
     closed, every worker ended and every transaction committed, by the blocks that opened
     them; what is left to write is what the streams and log handlers hold."""
-    code = main()
+    with _fewer_collections():
+        code = _main(None)
+        gc.disable()  # restoring the thresholds would set off a full collection, for nothing
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with suppress(OSError, ValueError):  # a reader gone (a closed pipe): nothing to deliver

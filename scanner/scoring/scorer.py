@@ -35,20 +35,13 @@ from scanner.model import (
     SubCompetency,
     stage_index,
 )
+from scanner.scoring.options import ScoringOptions
 from scanner.signals import SignalCatalogue, SourceInfo
 
 MET = "met"
 NOT_MET = "not_met"
 UNDETERMINED = "undetermined"
 CELL_NOT_APPLICABLE = "not_applicable"
-
-
-@dataclass(frozen=True)
-class ScoringOptions:
-    """How stages roll up; documented in config.example.yaml (`scoring:`)."""
-
-    stage_from_score: str = "floor"  # floor | round
-    overall_from: str = "competencies"  # competencies | subcompetencies
 
 
 @dataclass(frozen=True)
