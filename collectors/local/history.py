@@ -27,6 +27,7 @@ RAMP_UP_COMMITS = 5
 BOT = re.compile(r"(?i)(\[bot\]|dependabot|renovate|github-actions|gitlab-bot|snyk-bot|"
                  r"pre-commit-ci|mergify|greenkeeper|semantic-release)")
 REVERTS = "This reverts commit "
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 REVERTED = re.compile(REVERTS + r"([0-9a-f]{7,40})")
 REVERT_SUBJECT = re.compile(r'^Revert "')
 FIX_SUBJECT = re.compile(r"(?i)^(fix|bugfix|hotfix)(\(.+?\))?!?:|"
@@ -116,7 +117,7 @@ def parse_raw_log(text: str) -> list[_Commit]:
     tens of thousands of commits.
     """
     commits: list[_Commit] = []
-    zones: dict[str, timezone] = {}
+    epochs: dict[str, datetime] = {}
     bots: dict[str, bool] = {}  # by author: a year holds few authors and many commits
     for raw_block in text.split("\ncommit ") if text else []:
         block = raw_block.removeprefix("commit ")
@@ -128,7 +129,7 @@ def parse_raw_log(text: str) -> list[_Commit]:
         if message_at < 0:
             message_at = len(block)
         line_end = block.find("\n", author_at + 1)
-        author, authored = _person(block[author_at + 8:line_end], zones)
+        author, authored = _person(block[author_at + 8:line_end], epochs)
         if authored is None:
             continue
         first = block.find("\nparent ", 0, author_at)
@@ -138,37 +139,39 @@ def parse_raw_log(text: str) -> list[_Commit]:
         bot = bots.get(author)
         if bot is None:
             bot = bots[author] = BOT.search(author) is not None
-        commits.append(_Commit(
-            sha=sha,
-            parents=block.count("\nparent ", 0, author_at),
-            first_parent=block[first + 8:block.find("\n", first + 1)] if first >= 0 else None,
-            author=author, authored=authored,
-            signed=block.find("\ngpgsig", line_end, message_at + 1) >= 0,
-            subject=block[message_at + 2:subject_end if subject_end > 0 else None].strip(),
-            reverts=reverted.group(1) if reverted else None,
-            bot=bot,
+        commits.append(_Commit(  # by position: keywords cost 0.3 µs more, for every commit
+            sha,
+            block.count("\nparent ", 0, author_at),
+            block[first + 8:block.find("\n", first + 1)] if first >= 0 else None,
+            author, authored,
+            block.find("\ngpgsig", line_end, message_at + 1) >= 0,
+            block[message_at + 2:subject_end if subject_end > 0 else None].strip(),
+            reverted.group(1) if reverted else None,
+            bot,
         ))
     return commits
 
 
-def _person(text: str, zones: dict[str, timezone]) -> tuple[str, datetime | None]:
-    """`Name <mail> 1700000000 +0200` -> (mail, the time in the author's own offset)."""
+def _person(text: str, epochs: dict[str, datetime]) -> tuple[str, datetime | None]:
+    """`Name <mail> 1700000000 +0200` -> (mail, the time in the author's own offset).
+    `epochs`: the Unix epoch in each offset seen so far, from which a time is one addition
+    (a third of the work of `datetime.fromtimestamp`, for every commit of a year)."""
     opening, closing = text.rfind("<"), text.rfind(">")
     parts = text[closing + 1:].split()
     if opening < 0 or closing < opening or len(parts) != 2:
         return "", None
     stamp, offset = parts
-    zone = zones.get(offset)
-    if zone is None:
+    epoch = epochs.get(offset)
+    if epoch is None:
         try:
             sign = -1 if offset[0] == "-" else 1
             zone = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5])))
         except (ValueError, IndexError):
             return "", None
-        zones[offset] = zone
+        epoch = epochs[offset] = EPOCH.astimezone(zone)
     try:
-        moment = datetime.fromtimestamp(int(stamp), tz=zone)
-    except (OverflowError, OSError, ValueError):
+        moment = epoch + timedelta(seconds=int(stamp))
+    except (OverflowError, ValueError):
         return "", None
     return text[opening + 1:closing].lower() or text[:opening].strip().lower(), moment
 

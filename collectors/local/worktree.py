@@ -36,11 +36,11 @@ class WorkTree:
     def read_text(self, path: str) -> str:
         if path not in self._known:
             raise SkippedFile("not tracked by git")
-        resolved = self._resolved(path)
+        resolved, status = self._resolved(path)
         if resolved != str(self.root) and not resolved.startswith(self._inside):
             raise SkippedFile("symlink pointing outside the repository; not followed")
         try:
-            status = os.stat(resolved)
+            status = status or os.stat(resolved)
             if not stat.S_ISREG(status.st_mode):
                 raise SkippedFile("not a regular file")
             size = status.st_size
@@ -57,9 +57,10 @@ class WorkTree:
             raise SkippedFile(f"cannot be read ({exc.strerror or exc})") from None
         return file_text(data)
 
-    def _resolved(self, path: str) -> str:
+    def _resolved(self, path: str) -> tuple[str, os.stat_result | None]:
         """The file's real path (symlinks followed), as `Path.resolve(strict=True)` gives
-        it, from its folder's, resolved once for every file in it."""
+        it, from its folder's, resolved once for every file in it; with the file's status
+        when it is no symlink (the one look at it that tells), so it is not asked again."""
         folder, _, name = path.rpartition("/")
         if folder not in self._folders:
             try:
@@ -71,9 +72,10 @@ class WorkTree:
             raise SkippedFile(_MISSING)
         full = os.path.join(real_folder, name)
         try:
-            if not stat.S_ISLNK(os.lstat(full).st_mode):
-                return full
-            return str(Path(full).resolve(strict=True))
+            status = os.lstat(full)
+            if not stat.S_ISLNK(status.st_mode):
+                return full, status
+            return str(Path(full).resolve(strict=True)), None
         except (OSError, RuntimeError):
             raise SkippedFile(_MISSING) from None
 

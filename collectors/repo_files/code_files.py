@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from scanner.collectors.path_patterns import any_of
 from scanner.collectors.program_tests import ProgramSuite, program_suites
 
 TEST_PATH = re.compile(
@@ -31,6 +32,7 @@ E2E_FILES = {
     "webdriverio": re.compile(r"(^|/)wdio\.conf\.[cm]?[jt]s$"),
     "postman": re.compile(r"\.postman_collection\.json$"),
 }
+ANY_E2E_FILE = any_of(E2E_FILES.values())
 
 
 @dataclass(frozen=True)
@@ -47,9 +49,10 @@ def read_code_files(paths: Sequence[str], read: Callable[[str], str | None]) -> 
     first_test: str | None = None
     suites: dict[str, str] = {}
     for path in paths:
-        for tool, pattern in E2E_FILES.items():
-            if tool not in suites and pattern.search(path):
-                suites[tool] = path
+        if ANY_E2E_FILE.search(path):
+            for tool, pattern in E2E_FILES.items():
+                if tool not in suites and pattern.search(path):
+                    suites[tool] = path
         if NOT_CODE_FOLDER.search(path):
             continue
         code = path.endswith(SOURCE_SUFFIXES) or bool(SOURCE_NAMES.search(path))

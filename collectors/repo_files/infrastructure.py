@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from scanner.collectors.folders import NOT_SHIPPED_FOLDER
+from scanner.collectors.path_patterns import any_of
 from scanner.collectors.tree import RepoTree, SkippedFile
 from scanner.yaml_source import YamlError, load_yaml_documents
 
@@ -36,6 +37,8 @@ SERVICE_BY_PATH = {
     "codedeploy": re.compile(r"(^|/)appspec\.ya?ml$"),
     "compose": re.compile(r"(^|/)(docker-)?compose(\.[\w-]+)?\.ya?ml$"),
 }
+ANY_IAC = any_of(IAC_BY_PATH.values())
+ANY_SERVICE = any_of(SERVICE_BY_PATH.values())
 APP_ENGINE = re.compile(r"(^|/)app\.ya?ml$")
 # Examples, fixtures and documentation are not the estate's infrastructure or services;
 # CI and tooling folders hold build images, not services.
@@ -62,10 +65,11 @@ def read_infrastructure(tree: RepoTree) -> Infrastructure:
     for path in tree.paths():
         if NOT_INFRASTRUCTURE_FOLDER.search(path):
             continue
-        for tool, pattern in IAC_BY_PATH.items():
-            if tool not in iac and pattern.search(path):
-                iac[tool] = path
-        if not NOT_A_SERVICE_FOLDER.search(path):
+        if ANY_IAC.search(path):
+            for tool, pattern in IAC_BY_PATH.items():
+                if tool not in iac and pattern.search(path):
+                    iac[tool] = path
+        if ANY_SERVICE.search(path) and not NOT_A_SERVICE_FOLDER.search(path):
             for kind, pattern in SERVICE_BY_PATH.items():
                 if kind not in services and pattern.search(path):
                     services[kind] = path
