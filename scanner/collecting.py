@@ -46,7 +46,11 @@ def early(targets: Sequence[Target]) -> bool:
     """Whether `targets` can be collected before the store is open: their collectors keep
     nothing from one scan to the next (a collector says so with `forgetful = True`), so
     they need nothing the store holds, and a clone's reading is worth a process of its
-    own. An unknown collector id waits for the scan to say so."""
+    own. An unknown collector id waits for the scan to say so. Only where a worker is
+    forked (Linux): one started afresh (macOS, Windows) imports the scanner again, which
+    costs more than it saves for one repository."""
+    if CONTEXT.get_start_method() != "fork":
+        return False
     try:
         return bool(targets) and all(
             getattr(registry.load(t.collector), "forgetful", False) for t in targets)

@@ -27,6 +27,7 @@ from samples import FILES
 MakeRepo = Callable[..., GitRepo]
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
 def test_local_repositories_start_early_and_sources_that_remember_do_not() -> None:
     local = LocalRepoCollector.target("/srv/api")
     github = Target("github", "acme", {"org": "acme"})
@@ -35,6 +36,15 @@ def test_local_repositories_start_early_and_sources_that_remember_do_not() -> No
     assert not early([local, github])  # GitHub's collector reads its memory from the store
     assert not early([Target("no-such-source", "x", {})])
     assert not early([])
+
+
+def test_workers_started_afresh_do_not_start_early(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    import scanner.collecting
+
+    monkeypatch.setattr(scanner.collecting, "CONTEXT", multiprocessing.get_context("spawn"))
+    assert not early([LocalRepoCollector.target("/srv/api")])
 
 
 @pytest.mark.parametrize("repositories", [1, 2])
