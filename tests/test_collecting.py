@@ -60,14 +60,14 @@ def test_collecting_started_early_gives_the_scan_collected_in_turn(
     assert [e.signal for e in started_early.evidence] == [e.signal for e in in_turn.evidence]
 
 
-def test_a_problem_found_after_collecting_started_is_one_line(make_repo: MakeRepo,
-                                                              cli: Any) -> None:
-    """The gates' competencies are checked once the worker is reading the clone."""
+def test_a_store_that_cannot_open_after_collecting_started_is_one_line(
+        make_repo: MakeRepo, cli: Any, tmp_path: Path) -> None:
+    """The store opens while the worker reads the clone; failing, it ends the scan."""
     repo = make_repo(FILES)
-    result = cli("scan", str(repo.root), "--fail-under", "no-such-competency=Advanced")
+    result = cli("scan", str(repo.root), "--db", str(tmp_path))  # a folder
     assert result.code == 2, result.err
     lines = result.err.strip().splitlines()
-    assert len(lines) == 1 and "no competency 'no-such-competency'" in lines[0], result.err
+    assert len(lines) == 1 and "cannot open the store" in lines[0], result.err
 
 
 def test_a_worker_collecting_early_ends_with_a_killed_scan(make_repo: MakeRepo,

@@ -56,6 +56,7 @@ def run_scan_command(args: argparse.Namespace) -> int:
 
     config, targets = scan_inputs(args)
     gates = [parse_gate(text) for text in args.fail_under]
+    gate_competencies_exist(config, gates)
     if args.jobs is not None and args.jobs < 1:
         raise UserError("--jobs needs a number of at least 1")
     progress = Progress(len(targets)) if progress_shown(args) else None
@@ -67,7 +68,6 @@ def run_scan_command(args: argparse.Namespace) -> int:
                 targets, config.collect, progress, args.jobs, at_once=True))
         from scanner.scan import run_scan, scan_fingerprint
 
-        gate_competencies_exist(config, gates)
         store = None
         if not args.no_store or args.fail_on_regression:  # SQLAlchemy only when a store is used
             store = open_store(args.db, config)
