@@ -3,8 +3,9 @@ in the user's cache folder.
 
 Parsing them with line numbers is pure-Python work: about 45 ms of every scan, for files
 that change only with the scanner. Their parsed form is kept as JSON, named by a digest of
-the text and of this module's format, so an edited file or another scanner version finds
-no entry of its own and parses the text again. JSON, not pickle: an entry is data, read
+the text, of this module's format and of the loader's code (`yaml_source.py`), so an
+edited file, or a scanner that parses or keeps differently, finds no entry of its own and
+parses the text again. JSON, not pickle: an entry is data, read
 back into the same mappings and lists `yaml_source` makes, never code. It is used only
 when this user owns it and no one else may write it; anything wrong with it (damaged,
 foreign, unreadable) costs one parse, never the scan. Files from anywhere else (a
@@ -18,10 +19,12 @@ import json
 import os
 import stat
 import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import scanner
+from scanner import yaml_source
 from scanner.yaml_source import LineDict, LineList, TextPosition, load_yaml
 
 #: Changes whenever what an entry holds changes shape, so entries of another shape are
@@ -45,7 +48,7 @@ def cache_folder() -> Path:
 def kept_or_parsed(text: str, folder: Path) -> Any:
     """`text` as `load_yaml` reads it: from the entry kept in `folder` for this text, else
     parsed (and then kept there, where it can be)."""
-    digest = hashlib.sha256(FORMAT.encode() + b"\0" + text.encode()).hexdigest()
+    digest = hashlib.sha256(_loader_digest() + text.encode()).hexdigest()
     entry = folder / f"{digest}.json"
     kept = _read(entry)
     if kept is not None:
@@ -60,6 +63,12 @@ def kept_or_parsed(text: str, folder: Path) -> Any:
         return parsed
     _write(entry, frozen)
     return parsed
+
+
+@cache
+def _loader_digest() -> bytes:
+    return hashlib.sha256(FORMAT.encode() + b"\0"
+                          + Path(yaml_source.__file__).read_bytes()).digest()
 
 
 def _read(entry: Path) -> str | None:

@@ -64,6 +64,17 @@ def test_the_second_read_comes_from_the_entry(tmp_path: Path) -> None:
     assert len(_entries(tmp_path)) == 2
 
 
+def test_a_loader_that_changed_finds_no_entry_of_its_own(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Entries are named by the loader's code too: one edited since reads the text anew."""
+    kept_or_parsed(TEXT, tmp_path)
+    [entry] = _entries(tmp_path)
+    entry.write_text(entry.read_text().replace('"one"', '"from the old loader"'))
+    monkeypatch.setattr(parsed_yaml, "_loader_digest", lambda: b"another loader")
+    assert kept_or_parsed(TEXT, tmp_path)["rules"][0]["id"] == "one"
+    assert len(_entries(tmp_path)) == 2
+
+
 @pytest.mark.parametrize("spoil", ["group-writable", "damaged", "not a mapping", "a link"])
 def test_an_entry_that_cannot_be_trusted_costs_one_parse(tmp_path: Path, spoil: str) -> None:
     kept_or_parsed(TEXT, tmp_path)
