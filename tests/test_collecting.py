@@ -138,3 +138,15 @@ def test_the_program_delivers_everything_before_its_quick_exit(
     history = cli("history", "--format", "json")
     assert history.code == 0, history.err
     assert [scan["id"] for scan in json.loads(history.out)["scans"]] == [first, second]
+
+
+def test_the_stores_a_command_opened_are_closed_when_the_program_ends(tmp_path: Path) -> None:
+    """The program leaves without the teardown that would have closed them."""
+    from scanner.cli.common import close_stores, open_store
+
+    store = open_store(str(tmp_path / "store.db"), Config())
+    store.scans()
+    assert store.engine.pool.checkedin() == 1  # a connection kept for the next query
+    close_stores()
+    assert store.engine.pool.checkedin() == 0
+    assert store.scans() == []  # opened again if asked

@@ -22,7 +22,7 @@ from contextlib import contextmanager, suppress
 
 from scanner import __version__
 from scanner.cli.commands import all_commands
-from scanner.cli.common import OneLineParser, log_option
+from scanner.cli.common import OneLineParser, close_stores, log_option
 from scanner.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -76,10 +76,12 @@ def run() -> None:
     Freeing a scan's hundreds of thousands of objects one by one, and its modules, took
     0.05 to 0.1 s after a local scan had said all it had to say. By then every file is
     closed, every worker ended and every transaction committed, by the blocks that opened
-    them; what is left to write is what the streams and log handlers hold."""
+    them; what is left is to close the stores' connections and to write what the streams
+    and log handlers hold."""
     with _fewer_collections():
         code = _main(None)
         gc.disable()  # restoring the thresholds would set off a full collection, for nothing
+    close_stores()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with suppress(OSError, ValueError):  # a reader gone (a closed pipe): nothing to deliver

@@ -32,10 +32,24 @@ def config_from(path: Path | None) -> Config:
 
 
 def open_store(db: str | None, config: Config) -> Any:
-    """The store named by `--db`, else by the configuration (else the default)."""
+    """The store named by `--db`, else by the configuration (else the default); closed
+    by `close_stores` when the program ends."""
     from scanner.store.store import Store, database_url
 
-    return Store(database_url(db or config.store_url))
+    store = Store(database_url(db or config.store_url))
+    _opened.append(store)
+    return store
+
+
+_opened: list[Any] = []
+
+
+def close_stores() -> None:
+    """Close every store the command opened: the program leaves without the interpreter's
+    teardown, which would have closed their connections, and a PostgreSQL server (or a
+    pooler in front of it) should see the scanner say goodbye rather than vanish."""
+    while _opened:
+        _opened.pop().close()
 
 
 def write_output(text: str, output: Path | None) -> None:

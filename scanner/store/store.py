@@ -149,6 +149,10 @@ class Store:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def close(self) -> None:
+        """Close the store's connections (it opens new ones if used again)."""
+        self.engine.dispose()
+
     @contextmanager
     def writing(self, *, alone: bool = False) -> Iterator[sa.Connection]:
         """A write transaction; `alone` keeps every other writer of the store out."""
