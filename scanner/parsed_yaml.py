@@ -31,6 +31,9 @@ from scanner.yaml_source import LineDict, LineList, TextPosition, load_yaml
 #: never read.
 FORMAT = "1"
 MAX_ENTRY_BYTES = 20_000_000
+#: Entries kept at most: the scanner's dozen files for a few versions (or edits) of them; a
+#: new entry past that removes the oldest written.
+MAX_ENTRIES = 64
 _PACKAGE = os.path.dirname(os.path.abspath(scanner.__file__)) + os.sep
 
 
@@ -104,6 +107,19 @@ def _write(entry: Path, text: str) -> None:
         os.replace(temporary, entry)
     except OSError:
         Path(temporary).unlink(missing_ok=True)
+        return
+    _prune(entry.parent)
+
+
+def _prune(folder: Path) -> None:
+    """The oldest entries past MAX_ENTRIES removed: each edit of a file, or version of
+    the scanner, leaves one more behind."""
+    try:
+        entries = [(path.stat().st_mtime, path) for path in folder.glob("*.json")]
+        for _, path in sorted(entries)[:max(0, len(entries) - MAX_ENTRIES)]:
+            path.unlink(missing_ok=True)
+    except OSError:  # another scan pruning at once, or a folder gone: next time
+        pass
 
 
 def _frozen(node: Any) -> Any:

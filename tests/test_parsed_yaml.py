@@ -109,6 +109,19 @@ def test_a_folder_that_cannot_be_written_keeps_nothing_and_still_reads(tmp_path:
     assert not folder.exists() or not _entries(folder)
 
 
+def test_the_oldest_entries_go_past_the_limit(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parsed_yaml, "MAX_ENTRIES", 5)
+    written = []
+    for number in range(8):
+        before = set(_entries(tmp_path))
+        kept_or_parsed(f"number: {number}\n", tmp_path)
+        [new] = set(_entries(tmp_path)) - before
+        os.utime(new, (number, number))  # written in this order, a second apart
+        written.append(new)
+    assert set(_entries(tmp_path)) == set(written[-5:])
+
+
 def test_values_json_cannot_hold_are_parsed_each_time(tmp_path: Path) -> None:
     text = "released: 2026-01-31\ntagged: !reference [.job, script]\n"
     assert kept_or_parsed(text, tmp_path) == load_yaml(text)
