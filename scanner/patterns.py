@@ -162,11 +162,6 @@ def parses_linear(pattern: str) -> bool:
     return True
 
 
-def is_linear(pattern: Pattern) -> bool:
-    """Whether `pattern` runs on RE2 (rather than on `re`, for lookaround)."""
-    return isinstance(pattern, Linear)
-
-
 class PatternSet:
     """Many RE2 patterns searched in one pass over a text. Each search through the
     binding pays for a call and an encoding of the text; a catalogue of hundreds of

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -92,7 +93,7 @@ def test_a_worker_collecting_early_ends_with_a_killed_scan(make_repo: MakeRepo,
             if ready.exists() and ready.read_text():
                 break
             assert process.poll() is None
-            __import__("time").sleep(0.05)
+            time.sleep(0.05)
         workers = [int(pid) for pid in ready.read_text().split()]
         assert workers
         os.kill(process.pid, signal.SIGKILL)
@@ -100,7 +101,7 @@ def test_a_worker_collecting_early_ends_with_a_killed_scan(make_repo: MakeRepo,
         for _ in range(100):
             if not [pid for pid in workers if _alive(pid)]:
                 break
-            __import__("time").sleep(0.05)
+            time.sleep(0.05)
         assert not [pid for pid in workers if _alive(pid)]
     finally:
         if process.poll() is None:
@@ -140,8 +141,10 @@ def test_the_program_delivers_everything_before_its_quick_exit(
     assert [scan["id"] for scan in json.loads(history.out)["scans"]] == [first, second]
 
 
-def test_the_stores_a_command_opened_are_closed_when_the_program_ends(tmp_path: Path) -> None:
+def test_the_stores_a_command_opened_are_closed_when_it_ends(tmp_path: Path,
+                                                             make_repo: MakeRepo) -> None:
     """The program leaves without the teardown that would have closed them."""
+    from scanner.cli import common, main
     from scanner.cli.common import close_stores, open_store
 
     store = open_store(str(tmp_path / "store.db"), Config())
@@ -150,3 +153,7 @@ def test_the_stores_a_command_opened_are_closed_when_the_program_ends(tmp_path: 
     close_stores()
     assert store.engine.pool.checkedin() == 0
     assert store.scans() == []  # opened again if asked
+    close_stores()
+    assert main(["scan", str(make_repo(FILES).root), "--db", str(tmp_path / "s.db"),
+                 "--output", str(tmp_path / "report.txt")]) == 0
+    assert common._opened == []

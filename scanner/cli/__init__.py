@@ -75,13 +75,12 @@ def run() -> None:
     """The `maturity` program: what `main` does, then an exit that skips the teardown.
     Freeing a scan's hundreds of thousands of objects one by one, and its modules, took
     0.05 to 0.1 s after a local scan had said all it had to say. By then every file is
-    closed, every worker ended and every transaction committed, by the blocks that opened
-    them; what is left is to close the stores' connections and to write what the streams
-    and log handlers hold."""
+    closed, every worker ended, every transaction committed and every store closed, by the
+    code that opened them; what is left to write is what the streams and log handlers
+    hold."""
     with _fewer_collections():
         code = _main(None)
         gc.disable()  # restoring the thresholds would set off a full collection, for nothing
-    close_stores()
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with suppress(OSError, ValueError):  # a reader gone (a closed pipe): nothing to deliver
@@ -118,6 +117,8 @@ def _main(argv: list[str] | None) -> int:
         emit(logging.ERROR, "internal_error", f"maturity: internal error: "
              f"{cause} (set MATURITY_DEBUG=1 for details; please report it)")
         return EXIT_INTERNAL
+    finally:
+        close_stores()
 
 
 def _log_format_given(argv: list[str] | None) -> str | None:

@@ -33,7 +33,7 @@ def config_from(path: Path | None) -> Config:
 
 def open_store(db: str | None, config: Config) -> Any:
     """The store named by `--db`, else by the configuration (else the default); closed
-    by `close_stores` when the program ends."""
+    by `close_stores` when the command ends."""
     from scanner.store.store import Store, database_url
 
     store = Store(database_url(db or config.store_url))
@@ -45,9 +45,10 @@ _opened: list[Any] = []
 
 
 def close_stores() -> None:
-    """Close every store the command opened: the program leaves without the interpreter's
+    """Close every store the command opened. The program leaves without the interpreter's
     teardown, which would have closed their connections, and a PostgreSQL server (or a
-    pooler in front of it) should see the scanner say goodbye rather than vanish."""
+    pooler in front of it) should see the scanner say goodbye rather than vanish; a
+    caller of `main` that runs many commands keeps none of their stores open."""
     while _opened:
         _opened.pop().close()
 
