@@ -191,7 +191,6 @@ class HistoryReads:
             "raw": ("log", "--format=raw", f"--since={since}", "HEAD"),
             # Authors seen before the window: the others are newcomers (emails stay in memory).
             "earlier": ("log", "--format=%ae", f"--until={since}", "HEAD"),
-            "shallow": ("rev-parse", "--is-shallow-repository"),
             "boundary": ("rev-list", "-1", f"--before={since}", "HEAD"),
             "tags": TAG_LISTING,
         }
@@ -226,9 +225,8 @@ def _emit_history(reads: HistoryReads, output: dict[str, str], debt_counts: list
     notes: list[str] = []
     raw = output["raw"]
     earlier = set(output["earlier"].lower().split())
-    shallow = output["shallow"].strip()
     commits = parse_raw_log(raw)
-    truncated = shallow == "true"
+    truncated = repo.shallow
     out.emit("git.window_days", window_days)
     out.emit("git.history_truncated", truncated, (),
              "shallow clone: only the fetched part of history is judged" if truncated else None)
