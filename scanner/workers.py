@@ -16,20 +16,23 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Generic, NoReturn, TypeVar, cast
 
 # Fork on Linux: a worker starts at once, with the collectors (plug-ins included) loaded.
 CONTEXT = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
 _WATCH_SECONDS = 1.0
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _EXIT_ORPHANED = 1
+T = TypeVar("T")
 
 
 @contextmanager
@@ -96,3 +99,83 @@ def _watch(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(_WATCH_SECONDS)
     os._exit(_EXIT_ORPHANED)
+
+
+def forks() -> bool:
+    """Whether processes start as forks here (Linux): a fork begins at once, holding all
+    this process has loaded; a process started afresh would load it all again."""
+    return CONTEXT.get_start_method() == "fork"
+
+
+class WorkFailed(Exception):
+    """Work done beside failed or ended without an answer; the message says how."""
+
+
+class Beside(Generic[T]):
+    """`work` done in a forked copy of this process while this one goes on, for Python work
+    that would otherwise wait for this process's turn on one core.
+
+    `result()` waits for the copy and hands back what `work` returned (pickled across),
+    or raises WorkFailed. The copy ignores Ctrl-C like a worker, ends with this process,
+    and is killed if this object is dropped with its result never asked for. Only where
+    `forks()`; the caller does the work itself elsewhere.
+    """
+
+    def __init__(self, work: Callable[[], T]) -> None:
+        reading, writing = os.pipe()
+        parent = os.getpid()
+        child = os.fork()
+        if child == 0:
+            os.close(reading)
+            _work_beside(work, writing, parent)
+        os.close(writing)
+        self._child, self._reading = child, reading
+        self._abandon = weakref.finalize(self, _abandon, child, reading)
+
+    def result(self) -> T:
+        self._abandon.detach()
+        chunks: list[bytes] = []
+        try:
+            while chunk := os.read(self._reading, 1 << 20):
+                chunks.append(chunk)
+        finally:
+            os.close(self._reading)
+            os.waitpid(self._child, 0)
+        try:
+            outcome, value = pickle.loads(b"".join(chunks))
+        except Exception:  # killed mid-answer, or it never began one
+            raise WorkFailed("the process doing it ended without an answer") from None
+        if outcome != "done":
+            raise WorkFailed(value)
+        return cast(T, value)
+
+
+def _work_beside(work: Callable[[], Any], writing: int, parent: int) -> NoReturn:
+    """In the copy: do the work, write the pickled outcome, and leave without running
+    anything of the parent's at exit (its buffered output, its exit handlers)."""
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _die_with_parent()
+        if os.getppid() != parent:
+            os._exit(_EXIT_ORPHANED)
+        try:
+            outcome: tuple[str, Any] = ("done", work())
+        except Exception as exc:  # handed to the parent, which reports it
+            outcome = ("failed", f"{type(exc).__name__}: {exc}")
+        try:
+            answer = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:
+            answer = pickle.dumps(("failed", f"its answer could not be handed back: {exc}"))
+        with os.fdopen(writing, "wb") as pipe:
+            pipe.write(answer)
+    finally:
+        os._exit(0)
+
+
+def _abandon(child: int, reading: int) -> None:
+    os.close(reading)
+    try:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass

@@ -23,7 +23,7 @@ from scanner.collectors.base import (
 from scanner.collectors.ci.model import ExternalFiles
 from scanner.collectors.local.git import GitError, GitRepo
 from scanner.collectors.local.history import SIGNALS as HISTORY_SIGNALS
-from scanner.collectors.local.history import HistoryReads
+from scanner.collectors.local.history import read_history
 from scanner.collectors.local.worktree import WorkTree
 from scanner.evidence import now_utc
 from scanner.memory import NO_MEMORY, Memory
@@ -83,7 +83,7 @@ def read_clone(repo: GitRepo, tracked: list[str], collected: Collected, *, name:
     out.emit("repo.has_commits", has_commits, (), None if has_commits else "no commits yet")
     if not has_commits:
         analysis.note("the repository has no commits yet; judged on its work tree only")
-    analysis.run(out, HistoryReads(repo, settings.history_days, now_utc())
+    analysis.run(out, read_history(repo, settings.history_days, now_utc(), out)
                  if has_commits else None)
 
 

@@ -16,10 +16,13 @@ from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 
 from scanner.collectors.base import Emitter
 from scanner.collectors.local.git import GitError, GitRepo, run_git
+from scanner.evidence import Evidence
 from scanner.signals import SignalSpec
+from scanner.workers import Beside, WorkFailed, forks
 
 WORKDAY_START_HOUR = 8
 WORKDAY_END_HOUR = 19
@@ -217,6 +220,39 @@ class HistoryReads:
         finally:
             self._pool.shutdown(wait=True)
         return _emit_history(self, output, debt_counts, out)
+
+
+class HistoryBeside:
+    """HistoryReads in a forked copy of this process, while this one reads the files:
+    parsing a year of commits is Python work that would otherwise wait for the files'."""
+
+    def __init__(self, repo: GitRepo, window_days: int, now: datetime, out: Emitter) -> None:
+        self._copy = Beside(partial(_history_evidence, repo, window_days, now, out.entity,
+                                    out.source))
+
+    def finish(self, out: Emitter) -> list[str]:
+        try:
+            evidence, notes = self._copy.result()
+        except WorkFailed as exc:
+            return [f"history not read: {exc}"]
+        out.evidence.extend(evidence)
+        return notes
+
+
+def _history_evidence(repo: GitRepo, window_days: int, now: datetime, entity: str,
+                      source: str) -> tuple[list[Evidence], list[str]]:
+    out = Emitter(entity, source)
+    notes = HistoryReads(repo, window_days, now).finish(out)
+    return out.evidence, notes
+
+
+def read_history(repo: GitRepo, window_days: int, now: datetime,
+                 out: Emitter) -> HistoryBeside | HistoryReads:
+    """The history reads, begun: beside this process where processes fork, else in it
+    (git still runs in processes of its own)."""
+    if forks():
+        return HistoryBeside(repo, window_days, now, out)
+    return HistoryReads(repo, window_days, now)
 
 
 def _emit_history(reads: HistoryReads, output: dict[str, str], debt_counts: list[int],

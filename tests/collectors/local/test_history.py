@@ -7,6 +7,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from scanner.collectors.base import Emitter
+from scanner.collectors.local.git import GitRepo as Clone
+from scanner.collectors.local.history import HistoryBeside, HistoryReads
+
 from gitrepo import GitRepo
 from local_scan import collect
 
@@ -146,3 +150,16 @@ def test_debt_markers_trend_compares_the_window_start_with_head(make_repo: MakeR
     assert found["git.debt_markers_per_kloc_start"] == 10.0
     assert found["git.debt_markers_per_kloc_end"] == round(3 * 1000 / 102, 2)
     assert found["git.debt_markers_trend"] == round(3 * 1000 / 102 - 10.0, 2)
+
+
+def test_history_read_beside_gives_what_it_gives_read_here(make_repo: MakeRepo) -> None:
+    repo = make_repo()
+    commit_as(repo, "old@x.org", "initial import", at(500))
+    commit_as(repo, "ann@x.org", "feat: add export  # TODO later", at(60), "app.py")
+    commit_as(repo, "bob@x.org", "fix: export", at(10), "app.py")
+    clone = Clone(repo.root)
+    here, beside = Emitter("repo:x", "local"), Emitter("repo:x", "local")
+    notes_here = HistoryReads(clone, 365, NOW).finish(here)
+    notes_beside = HistoryBeside(clone, 365, NOW, beside).finish(beside)
+    assert beside.evidence == here.evidence and notes_beside == notes_here
+    assert {e.signal for e in here.evidence} >= {"git.commits", "git.new_authors"}

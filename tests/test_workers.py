@@ -1,0 +1,80 @@
+"""Work done beside the scan in a forked copy of its process: its answer, its failures,
+and no copy left behind."""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from scanner.workers import Beside, WorkFailed
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="forks and reads /proc")
+
+
+def _gone(pid: int) -> bool:
+    """Neither running nor left as a zombie: reaped."""
+    return not Path(f"/proc/{pid}").exists()
+
+
+def test_the_work_is_done_in_another_process_and_its_answer_comes_back() -> None:
+    here = os.getpid()
+    copy = Beside(lambda: {"pid": os.getpid(), "rows": [1, 2, 3] * 100_000})
+    answer = copy.result()
+    assert answer["pid"] != here
+    assert answer["rows"] == [1, 2, 3] * 100_000  # larger than a pipe holds at once
+    assert _gone(copy._child)
+
+
+def test_work_that_fails_says_why() -> None:
+    def broken() -> None:
+        raise ValueError("no such revision")
+
+    with pytest.raises(WorkFailed, match="ValueError: no such revision"):
+        Beside(broken).result()
+
+
+def test_a_copy_killed_mid_work_is_a_failure_not_a_hang() -> None:
+    def killed() -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    with pytest.raises(WorkFailed, match="ended without an answer"):
+        Beside(killed).result()
+
+
+def test_an_answer_that_cannot_cross_is_a_failure() -> None:
+    with pytest.raises(WorkFailed, match="could not be handed back"):
+        Beside(threading.Lock).result()
+
+
+def test_a_copy_whose_answer_is_never_asked_for_is_ended() -> None:
+    copy = Beside(lambda: time.sleep(600))
+    child = copy._child
+    assert not _gone(child)
+    del copy
+    gc.collect()
+    assert _gone(child)
+
+
+def test_the_copy_leaves_ctrl_c_to_the_process_that_started_it() -> None:
+    def interrupted() -> str:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.2)
+        return "carried on"
+
+    assert Beside(interrupted).result() == "carried on"
+
+
+def test_output_buffered_before_the_fork_is_written_once(tmp_path: Path) -> None:
+    """The copy leaves without flushing what it inherited, so nothing is written twice."""
+    out = tmp_path / "out.txt"
+    with out.open("w") as stream:
+        stream.write("once\n")  # still in the buffer when the process forks
+        Beside(lambda: None).result()
+    assert out.read_text() == "once\n"
