@@ -58,7 +58,9 @@ class Matcher:
     category: str
     kind: str
     pattern: str
-    inputs: tuple[tuple[str, Pattern], ...] = ()
+    # An input's pattern by the input's name, as written: compiled when first asked for
+    # (`input_patterns`), for the few matchers whose action a repository uses.
+    inputs: tuple[tuple[str, str], ...] = ()
     disabled_by: str | None = None
     disabled_when: str = "true"
     # Python's `re`, for the few patterns RE2 cannot run (lookaround); the others are
@@ -74,6 +76,10 @@ class Matcher:
         if self.kind not in PATTERN_KINDS:
             return None
         return self.backtracking or patterns.compiled(self.pattern)
+
+    @cached_property
+    def input_patterns(self) -> tuple[tuple[str, Pattern], ...]:
+        return tuple((name, patterns.own(source)) for name, source in self.inputs)
 
     def switched_off(self, variables: dict[str, str]) -> bool:
         if not self.disabled_by or self.disabled_by not in variables:
@@ -101,7 +107,8 @@ class Matcher:
             return False
         if self.since and _older(reference.version, self.since):
             return False
-        return all(pattern.search(_read(reference.input(name))) for name, pattern in self.inputs)
+        return all(pattern.search(_read(reference.input(name)))
+                   for name, pattern in self.input_patterns)
 
 
 @dataclass(frozen=True)
@@ -151,12 +158,18 @@ class Catalogue:
     def __post_init__(self) -> None:
         for kind in MATCHER_KINDS:
             self._by_kind[kind] = tuple(m for m in self.matchers if m.kind == kind)
-        for kind in PATTERN_KINDS:
-            linear = [(index, m) for index, m in enumerate(self._by_kind[kind])
+
+    def _linear_set(self, kind: str) -> tuple[patterns.PatternSet, tuple[int, ...]] | None:
+        """The kind's RE2 set, built when the kind is first matched: a repository's CI
+        holds a few kinds of reference (GitLab templates only on GitLab, say)."""
+        if kind not in self._linear:
+            linear = [(index, m) for index, m in enumerate(self._by_kind.get(kind, ()))
                       if m.backtracking is None]
-            if linear:
-                self._linear[kind] = (patterns.PatternSet(m.pattern for _, m in linear),
-                                      tuple(index for index, _ in linear))
+            if kind not in PATTERN_KINDS or not linear:
+                return None
+            self._linear[kind] = (patterns.PatternSet(m.pattern for _, m in linear),
+                                  tuple(index for index, _ in linear))
+        return self._linear[kind]
 
     def match_reference(self, reference: Reference,
                         variables: Iterable[tuple[str, str]] = ()) -> list[Matcher]:
@@ -174,9 +187,10 @@ class Catalogue:
 
     def _matching(self, reference: Reference, texts: list[str]) -> tuple[Matcher, ...]:
         matchers = self._by_kind.get(reference.kind, ())
-        if reference.kind not in self._linear:
+        linear = self._linear_set(reference.kind)
+        if linear is None:
             return tuple(m for m in matchers if m.matches(reference, texts))
-        together, positions = self._linear[reference.kind]
+        together, positions = linear
         found_at = together.matching(texts)
         searched = {position: number in found_at for number, position in enumerate(positions)}
         return tuple(m for index, m in enumerate(matchers)
@@ -252,10 +266,12 @@ def _matcher(tool_id: str, raw: object, where: v.Where, categories: dict[str, st
     kind = kinds[0]
     category = v.choice(entry["category"], where.at("category"), categories)
     pattern = v.text(entry[kind], where.at(kind))
-    inputs: list[tuple[str, Pattern]] = []
+    inputs: list[tuple[str, str]] = []
     for name, value in v.mapping(entry.get("with") or {}, where.at("with")).items():
-        inputs.append((str(name), _compile(v.text(value, where.at("with"), allow_empty=True),
-                                           where.at("with").at(str(name)))))
+        source = v.text(value, where.at("with"), allow_empty=True)
+        if not patterns.parses_linear(source):
+            _compile(source, where.at("with").at(str(name)))  # on `re`, or the problem
+        inputs.append((str(name), source))
     backtracking = None
     if kind in PATTERN_KINDS and not patterns.parses_linear(pattern):
         backtracking = _compile(pattern, where.at(kind))  # on `re`, or the problem

@@ -22,7 +22,7 @@ BOUND = 10.0  # seconds for all of one pattern's lines: a bound against a hang
 def _backtracking() -> list[re.Pattern[str]]:
     found: dict[str, re.Pattern[str]] = {}
     for matcher in load_catalogue().matchers:
-        for pattern in (matcher.compiled, *(p for _, p in matcher.inputs)):
+        for pattern in (matcher.compiled, *(p for _, p in matcher.input_patterns)):
             if isinstance(pattern, re.Pattern):
                 found[pattern.pattern] = pattern
     return list(found.values())
