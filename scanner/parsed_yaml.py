@@ -1,15 +1,16 @@
 """The scanner's own YAML files (its model, rule packs and CI tool catalogue), kept parsed
-in the user's cache folder.
+in the user's cache folder, and what is made of them alone (the validated catalogue).
 
 Parsing them with line numbers is pure-Python work: about 45 ms of every scan, for files
 that change only with the scanner. Their parsed form is kept as JSON, named by a digest of
 the text, of this module's format and of the loader's code (`yaml_source.py`), so an
 edited file, or a scanner that parses or keeps differently, finds no entry of its own and
-parses the text again. JSON, not pickle: an entry is data, read
-back into the same mappings and lists `yaml_source` makes, never code. It is used only
-when this user owns it and no one else may write it; anything wrong with it (damaged,
-foreign, unreadable) costs one parse, never the scan. Files from anywhere else (a
-repository, a user's config or rule pack) are parsed every time.
+parses the text again (`kept_or_made` does the same for anything else made from the
+scanner's own files and code, named by all of them). JSON, not pickle: an entry is data,
+read back into the same mappings and lists `yaml_source` makes, never code. It is used
+only when this user owns it and no one else may write it; anything wrong with it
+(damaged, foreign, unreadable) costs one parse, never the scan. Files from anywhere else
+(a repository, a user's config or rule pack) are parsed every time.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import json
 import os
 import stat
 import tempfile
-from functools import cache
+from collections.abc import Callable, Iterable
+from functools import cache, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import scanner
 from scanner import yaml_source
@@ -34,6 +36,7 @@ MAX_ENTRY_BYTES = 20_000_000
 #: Entries kept at most: the scanner's dozen files for a few versions (or edits) of them; a
 #: new entry past that removes the oldest written.
 MAX_ENTRIES = 64
+T = TypeVar("T")
 _PACKAGE = os.path.dirname(os.path.abspath(scanner.__file__)) + os.sep
 
 
@@ -51,21 +54,31 @@ def cache_folder() -> Path:
 def kept_or_parsed(text: str, folder: Path) -> Any:
     """`text` as `load_yaml` reads it: from the entry kept in `folder` for this text, else
     parsed (and then kept there, where it can be)."""
-    digest = hashlib.sha256(_loader_digest() + text.encode()).hexdigest()
-    entry = folder / f"{digest}.json"
+    return kept_or_made([_loader_digest(), text.encode()], partial(load_yaml, text),
+                        _frozen, _thawed, folder)
+
+
+def kept_or_made(sources: Iterable[bytes], make: Callable[[], T], frozen: Callable[[T], Any],
+                 thawed: Callable[[Any], T], folder: Path) -> T:
+    """What `make` returns, from the entry kept in `folder` for these `sources` (every text
+    and every piece of code what it makes depends on), else made (and then kept there, as
+    `frozen` puts it in JSON, where it can be). `thawed` reads an entry back, and raises
+    ValueError, KeyError, TypeError or IndexError on one it cannot read."""
+    digest = hashlib.sha256(b"\0".join(hashlib.sha256(part).digest() for part in sources))
+    entry = folder / f"{digest.hexdigest()}.json"
     kept = _read(entry)
     if kept is not None:
         try:
-            return _thawed(json.loads(kept))
+            return thawed(json.loads(kept))
         except (ValueError, KeyError, TypeError, IndexError, RecursionError):
-            pass  # damaged: parsed again, and written anew
-    parsed = load_yaml(text)
+            pass  # damaged: made again, and written anew
+    made = make()
     try:
-        frozen = json.dumps(_frozen(parsed), separators=(",", ":"))
-    except (TypeError, ValueError):  # a value JSON cannot hold (a date): parsed each time
-        return parsed
-    _write(entry, frozen)
-    return parsed
+        text = json.dumps(frozen(made), separators=(",", ":"))
+    except (TypeError, ValueError):  # a value JSON cannot hold (a date): made each time
+        return made
+    _write(entry, text)
+    return made
 
 
 @cache

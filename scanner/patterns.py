@@ -151,6 +151,11 @@ def own(pattern: str) -> Pattern:
         raise PatternError(f"not a valid regular expression: {exc}") from None
 
 
+def re2_build_file() -> str:
+    """The file of the RE2 build in use: which patterns it can run is its own."""
+    return str(re2._re2.__file__)
+
+
 def parses_linear(pattern: str) -> bool:
     """Whether RE2 can run `pattern`, told by parsing it alone: a tenth of the work of
     compiling it, for patterns mostly searched together (PatternSet) and compiled alone

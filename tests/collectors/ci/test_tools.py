@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import pytest
 
+from scanner.collectors.ci import tools
 from scanner.collectors.ci.model import (
     ACTION,
     COMMAND,
@@ -128,3 +130,33 @@ def test_a_broken_catalogue_is_one_line(tmp_path: Path) -> None:
             load_catalogue(path)
     finally:
         load_catalogue.cache_clear()
+
+
+def test_the_kept_catalogue_reads_back_as_checked() -> None:
+    checked = tools._checked(tools.catalogue_path())
+    kept = tools._catalogue_from_json(json.loads(json.dumps(tools._catalogue_json(checked))))
+    assert kept == checked  # every matcher, field by field
+    assert kept.tools == checked.tools and kept.categories == checked.categories
+    assert any(m.backtracking for m in kept.matchers) and any(m.inputs for m in kept.matchers)
+
+
+def test_the_built_in_catalogue_is_checked_once_and_then_read_from_the_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tools, "cache_folder", lambda: tmp_path)
+    first = tools.load_catalogue.__wrapped__()
+    [entry] = tmp_path.glob("*.json")
+    entry.write_text(entry.read_text().replace('"CodeQL"', '"CodeQL, from the entry"'))
+    assert tools.load_catalogue.__wrapped__().tools["codeql"].name == "CodeQL, from the entry"
+    # Checking code that changed since (or another RE2 build, or Python) checks anew.
+    monkeypatch.setattr(tools, "_checking_code", lambda: [b"other checking code"])
+    assert tools.load_catalogue.__wrapped__() == first
+    assert tools.load_catalogue.__wrapped__().tools["codeql"].name == "CodeQL"
+
+
+def test_a_damaged_kept_catalogue_is_checked_anew(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tools, "cache_folder", lambda: tmp_path)
+    first = tools.load_catalogue.__wrapped__()
+    [entry] = tmp_path.glob("*.json")
+    entry.write_text('{"categories": {}, "tools": [], "matchers": [["too", "short"]]}')
+    assert tools.load_catalogue.__wrapped__() == first
