@@ -7,7 +7,8 @@ over two years and ~1,500 files, some of them CI workflows, then reports:
   scan stored in SQLite,
 * the floor: `git log --format=raw` over the last 365 days plus reading every tracked
   file, what any scan of it must do,
-* their ratio, the wall time of `maturity --help`, and whether each meets its target.
+* their ratio, the wall time of `maturity --help`, and whether each meets its target, as
+  set and scaled by the floor measured beside it (the VM's speed varies from day to day).
 
 Each command gets one untimed warm-up run first (see child_env.py).
 
@@ -51,6 +52,10 @@ jobs:
 
 # Seconds (issue 17): a local scan in half a second with the store.
 TARGETS = {"scan --no-store": 0.35, "scan with the store": 0.5, "--help": 0.1}
+# The floor on the machine the targets were set on (issue 17: "against a floor of 0.045 s").
+# The same code on the same VM runs up to 1.8 times slower on one day than on another, so
+# the targets are also judged scaled by the floor measured here, beside the same run.
+TARGETS_FLOOR = 0.045
 
 
 def build_repository(root: Path, commits: int, files: int) -> None:
@@ -147,9 +152,15 @@ def main() -> int:
           f"{stored / floor:.1f}x with it")
     print(f"maturity --help: {help_time:.3f} s")
     measured = {"scan --no-store": scan, "scan with the store": stored, "--help": help_time}
-    print("targets: " + "; ".join(f"{what} <= {limit} s -> "
-                                  f"{'met' if measured[what] <= limit else 'missed'}"
-                                  for what, limit in TARGETS.items()))
+    print("targets as set: " + "; ".join(f"{what} <= {limit} s -> "
+                                         f"{'met' if measured[what] <= limit else 'missed'}"
+                                         for what, limit in TARGETS.items()))
+    scale = floor / TARGETS_FLOOR
+    print(f"targets scaled by the floor (here {floor:.3f} s against the {TARGETS_FLOOR} s they "
+          f"were set on, so x{scale:.2f}): "
+          + "; ".join(f"{what} <= {limit * scale:.3f} s -> "
+                      f"{'met' if measured[what] <= limit * scale else 'missed'}"
+                      for what, limit in TARGETS.items()))
     return 0
 
 
