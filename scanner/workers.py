@@ -124,7 +124,12 @@ class Beside(Generic[T]):
     def __init__(self, work: Callable[[], T]) -> None:
         reading, writing = os.pipe()
         parent = os.getpid()
-        child = os.fork()
+        try:
+            child = os.fork()
+        except OSError:  # a process limit reached: the caller does the work itself
+            os.close(reading)
+            os.close(writing)
+            raise
         if child == 0:
             os.close(reading)
             _work_beside(work, writing, parent)

@@ -78,3 +78,15 @@ def test_output_buffered_before_the_fork_is_written_once(tmp_path: Path) -> None
         stream.write("once\n")  # still in the buffer when the process forks
         Beside(lambda: None).result()
     assert out.read_text() == "once\n"
+
+
+def test_a_copy_that_cannot_be_made_leaves_no_pipe_open(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    before = set(os.listdir("/proc/self/fd"))
+    monkeypatch.setattr(os, "fork", refused)
+    with pytest.raises(BlockingIOError):
+        Beside(lambda: None)
+    assert set(os.listdir("/proc/self/fd")) == before

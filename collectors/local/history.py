@@ -251,7 +251,10 @@ def read_history(repo: GitRepo, window_days: int, now: datetime,
     """The history reads, begun: beside this process where processes fork, else in it
     (git still runs in processes of its own)."""
     if forks():
-        return HistoryBeside(repo, window_days, now, out)
+        try:
+            return HistoryBeside(repo, window_days, now, out)
+        except OSError:  # no process or pipe to be had (a limit reached): read it here
+            pass
     return HistoryReads(repo, window_days, now)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from scanner.collectors.base import Emitter
 from scanner.collectors.local.git import GitRepo as Clone
@@ -163,3 +166,17 @@ def test_history_read_beside_gives_what_it_gives_read_here(make_repo: MakeRepo) 
     notes_beside = HistoryBeside(clone, 365, NOW, beside).finish(beside)
     assert beside.evidence == here.evidence and notes_beside == notes_here
     assert {e.signal for e in here.evidence} >= {"git.commits", "git.new_authors"}
+
+
+def test_history_is_read_in_this_process_when_no_copy_can_be_made(
+        make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process limit reached (fork fails with EAGAIN) costs the parallelism only."""
+    repo = make_repo()
+    commit_as(repo, "ann@x.org", "feat: one", at(30))
+    commit_as(repo, "bob@x.org", "fix: two", at(20))
+
+    def refused() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refused)
+    assert values(repo)["git.commits"] == 2
