@@ -63,14 +63,14 @@ def kept_or_made(sources: Iterable[bytes], make: Callable[[], T], frozen: Callab
     """What `make` returns, from the entry kept in `folder` for these `sources` (every text
     and every piece of code what it makes depends on), else made (and then kept there, as
     `frozen` puts it in JSON, where it can be). `thawed` reads an entry back, and raises
-    ValueError, KeyError, TypeError or IndexError on one it cannot read."""
+    ValueError, KeyError, TypeError, IndexError or AttributeError on one it cannot read."""
     digest = hashlib.sha256(b"\0".join(hashlib.sha256(part).digest() for part in sources))
     entry = folder / f"{digest.hexdigest()}.json"
     kept = _read(entry)
     if kept is not None:
         try:
             return thawed(json.loads(kept))
-        except (ValueError, KeyError, TypeError, IndexError, RecursionError):
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
             pass  # damaged: made again, and written anew
     made = make()
     try:

@@ -153,10 +153,18 @@ def test_the_built_in_catalogue_is_checked_once_and_then_read_from_the_cache(
     assert tools.load_catalogue.__wrapped__().tools["codeql"].name == "CodeQL"
 
 
+@pytest.mark.parametrize("damage", [
+    '{"categories": {}, "tools": [], "matchers": [["too", "short"]]}',
+    '{"categories": ["a list"], "tools": [], "matchers": []}',
+    '{"categories": {}, "tools": [["one"]], "matchers": []}',
+    '{"categories": {}, "tools": [], "matchers": [["t", "c", "command", "x", [], null, "true", '
+    'false, [], ["not a number"]]]}',
+    '[]',
+])
 def test_a_damaged_kept_catalogue_is_checked_anew(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
     monkeypatch.setattr(tools, "cache_folder", lambda: tmp_path)
     first = tools.load_catalogue.__wrapped__()
     [entry] = tmp_path.glob("*.json")
-    entry.write_text('{"categories": {}, "tools": [], "matchers": [["too", "short"]]}')
+    entry.write_text(damage)
     assert tools.load_catalogue.__wrapped__() == first
