@@ -68,14 +68,18 @@ class LocalRepoCollector:
             collected.problems.append(Problem(target.label, str(exc), ERROR))
             return collected
         read_clone(repo, tracked, collected, name=str(repo.root), source=self.id,
-                   settings=settings)
+                   settings=settings, history_beside=True)
         return collected
 
 
 def read_clone(repo: GitRepo, tracked: list[str], collected: Collected, *, name: str,
                source: str, settings: CollectSettings,
-               external: ExternalFiles | None = None) -> None:
-    """A clone's files and history into evidence for `repo:<name>` and its services."""
+               external: ExternalFiles | None = None, history_beside: bool = False) -> None:
+    """A clone's files and history into evidence for `repo:<name>` and its services.
+
+    `history_beside`: the history read in a forked copy of this process (`read_history`),
+    for a caller that reads one clone at a time; a Git host's clones are read by many
+    threads at once, which already keep the cores busy and make a fork unsafe."""
     analysis = RepositoryAnalysis(name, WorkTree(repo.root, tracked, settings.max_file_bytes),
                                   source, settings, collected, external=external)
     out = Emitter(analysis.entity, source)
@@ -83,7 +87,7 @@ def read_clone(repo: GitRepo, tracked: list[str], collected: Collected, *, name:
     out.emit("repo.has_commits", has_commits, (), None if has_commits else "no commits yet")
     if not has_commits:
         analysis.note("the repository has no commits yet; judged on its work tree only")
-    analysis.run(out, read_history(repo, settings.history_days, now_utc(), out)
-                 if has_commits else None)
+    analysis.run(out, read_history(repo, settings.history_days, now_utc(), out,
+                                   beside=history_beside) if has_commits else None)
 
 

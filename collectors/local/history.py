@@ -246,11 +246,11 @@ def _history_evidence(repo: GitRepo, window_days: int, now: datetime, entity: st
     return out.evidence, notes
 
 
-def read_history(repo: GitRepo, window_days: int, now: datetime,
-                 out: Emitter) -> HistoryBeside | HistoryReads:
-    """The history reads, begun: beside this process where processes fork, else in it
+def read_history(repo: GitRepo, window_days: int, now: datetime, out: Emitter, *,
+                 beside: bool) -> HistoryBeside | HistoryReads:
+    """The history reads, begun: `beside` this process where processes fork, else in it
     (git still runs in processes of its own)."""
-    if forks():
+    if beside and forks():
         try:
             return HistoryBeside(repo, window_days, now, out)
         except OSError:  # no process or pipe to be had (a limit reached): read it here
