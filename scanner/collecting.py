@@ -31,7 +31,7 @@ from scanner.memory import NO_MEMORY, Memory
 from scanner.printable import legible
 from scanner.problems import ERROR, Problem
 from scanner.spool import EvidenceSpool
-from scanner.workers import CONTEXT, worker_pool
+from scanner.workers import CONTEXT, forks, worker_pool
 
 
 def memory_key(target: Target) -> tuple[str, str]:
@@ -49,7 +49,7 @@ def early(targets: Sequence[Target]) -> bool:
     own. An unknown collector id waits for the scan to say so. Only where a worker is
     forked (Linux): one started afresh (macOS, Windows) imports the scanner again, which
     costs more than it saves for one repository."""
-    if CONTEXT.get_start_method() != "fork":
+    if not forks():
         return False
     try:
         return bool(targets) and all(

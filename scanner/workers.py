@@ -70,14 +70,20 @@ def _forget(manager: threading.Thread | None) -> None:
 
 def _start_worker(parent: int, initializer: Callable[..., None],
                   initargs: tuple[Any, ...]) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the main process's handler
-    _die_with_parent()
-    if os.getppid() != parent:  # it died before the kernel was told to end us with it
-        os._exit(_EXIT_ORPHANED)
+    _tie_to(parent)
     threading.Thread(target=_watch, args=(parent,), name="parent-watchdog",
                      daemon=True).start()
     initializer(*initargs)
+
+
+def _tie_to(parent: int) -> None:
+    """In a process just forked from `parent`: Ctrl-C left to the main process, SIGTERM
+    not answered by the main process's handler, and an end with `parent`."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
+    if os.getppid() != parent:  # it died before the kernel was told to end us with it
+        os._exit(_EXIT_ORPHANED)
 
 
 def _die_with_parent() -> None:
@@ -116,9 +122,10 @@ class Beside(Generic[T]):
     that would otherwise wait for this process's turn on one core.
 
     `result()` waits for the copy and hands back what `work` returned (pickled across),
-    or raises WorkFailed. The copy ignores Ctrl-C like a worker, ends with this process,
-    and is killed if this object is dropped with its result never asked for. Only where
-    `forks()`; the caller does the work itself elsewhere.
+    or raises WorkFailed. The copy is tied to this process as a worker is (it ignores
+    Ctrl-C and ends with this process), and is killed if this object is dropped with its
+    result never asked for. Only where `forks()`; the caller does the work itself
+    elsewhere.
     """
 
     def __init__(self, work: Callable[[], T]) -> None:
@@ -159,10 +166,7 @@ def _work_beside(work: Callable[[], Any], writing: int, parent: int) -> NoReturn
     """In the copy: do the work, write the pickled outcome, and leave without running
     anything of the parent's at exit (its buffered output, its exit handlers)."""
     try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        _die_with_parent()
-        if os.getppid() != parent:
-            os._exit(_EXIT_ORPHANED)
+        _tie_to(parent)
         try:
             outcome: tuple[str, Any] = ("done", work())
         except Exception as exc:  # handed to the parent, which reports it

@@ -42,9 +42,9 @@ def test_local_repositories_start_early_and_sources_that_remember_do_not() -> No
 def test_workers_started_afresh_do_not_start_early(monkeypatch: pytest.MonkeyPatch) -> None:
     import multiprocessing
 
-    import scanner.collecting
+    import scanner.workers
 
-    monkeypatch.setattr(scanner.collecting, "CONTEXT", multiprocessing.get_context("spawn"))
+    monkeypatch.setattr(scanner.workers, "CONTEXT", multiprocessing.get_context("spawn"))
     assert not early([LocalRepoCollector.target("/srv/api")])
 
 
