@@ -54,8 +54,8 @@ jobs:
 # Seconds (issue 17): a local scan in half a second with the store.
 TARGETS = {"scan --no-store": 0.35, "scan with the store": 0.5, "--help": 0.1}
 # The floor on the machine the targets were set on (issue 17: "against a floor of 0.045 s").
-# The same code on the same VM runs up to 1.8 times slower on one day than on another, so
-# the targets are also judged scaled by the floor measured here, beside the same run.
+# The same code runs up to 1.8 times slower on one VM of this kind than on another, so the
+# targets are also judged scaled by the floor measured here, beside the same run.
 TARGETS_FLOOR = 0.045
 
 
