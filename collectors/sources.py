@@ -4,14 +4,16 @@ Every scan checks its rules against the catalogue of the signals that every inst
 collector can emit (`registry.catalogue`).  The built-in collectors are described here,
 and each collector class takes its `id`, `title` and `signals` from here, so that the
 catalogue need not import a collector's code (API clients, parsers, records) for a scan
-that does not read that source: a local scan did, for 0.05 s.  The local collector,
-whose code reading any clone needs, declares its own.
+that does not read that source: a local scan did, for 0.05 s.  A clone's signals are
+declared by the code that reads it (`local/clone.py`: every file detector declares its
+own), which is why the catalogue keeps what this module declares in the user's cache.
 """
 
 from __future__ import annotations
 
 from scanner.collectors.cloud.aws.specs import SIGNALS as AWS_SIGNALS
 from scanner.collectors.hosts.specs import SIGNALS as HOST_SIGNALS
+from scanner.collectors.local.clone import SIGNALS as CLONE_SIGNALS
 from scanner.collectors.local.collector import LocalRepoCollector
 from scanner.collectors.monitoring.signals import (
     DATADOG_MONITORING,
@@ -32,13 +34,11 @@ PROMETHEUS = SourceInfo("prometheus",
                         "Prometheus rules API (SLO recording rules and burn-rate alerts)")
 AWS = SourceInfo("aws", "AWS accounts (boto3, read-only)")
 
-_CLONE = LocalRepoCollector.signals
-
 SIGNALS: dict[SourceInfo, tuple[SignalSpec, ...]] = {
-    LOCAL: _CLONE,
+    LOCAL: CLONE_SIGNALS,
     # With `clone: true` a host's repository is read as a local clone, history included.
-    GITHUB: (*_CLONE, *HOST_SIGNALS),
-    GITLAB: (*_CLONE, *HOST_SIGNALS),
+    GITHUB: (*CLONE_SIGNALS, *HOST_SIGNALS),
+    GITLAB: (*CLONE_SIGNALS, *HOST_SIGNALS),
     DATADOG: (*DATADOG_MONITORING, *INCIDENTS, *DETECTION),
     PAGERDUTY: (*INCIDENTS, *ONCALL),
     PROMETHEUS: PROMETHEUS_SLOS,

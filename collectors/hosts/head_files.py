@@ -17,9 +17,11 @@ from scanner.collectors.base import ERROR, Collected, CollectSettings, Emitter, 
 from scanner.collectors.ci.model import ExternalFiles
 from scanner.collectors.hosts.archive import ArchiveTooLarge, ArchiveTree
 from scanner.collectors.hosts.reuse import RepositoryResult, frozen, packed, thawed, unpacked
-from scanner.collectors.local.collector import read_clone
+from scanner.collectors.local.clone import read_clone
 from scanner.collectors.local.git import GitError, GitRepo, clone
+from scanner.collectors.local.history import read_history
 from scanner.collectors.tree import SkippedFile, file_text
+from scanner.evidence import now_utc
 from scanner.memory import UNREADABLE, Memory, Remembered
 
 FILES_KEY = "tree {name}@{sha}"
@@ -101,8 +103,11 @@ def _cloned(files: HeadFiles, settings: CollectSettings, since: datetime) -> Col
             clone(files.clone_url, path, since=since.date(),
                   auth_header=files.clone_auth_header)
             repo = GitRepo(path)
+            history = read_history(repo, settings.history_days, now_utc(),
+                                   Emitter(f"repo:{files.name}", files.source), beside=False)
             read_clone(repo, repo.tracked_files(), found, name=files.name,
-                       source=files.source, settings=settings, external=files.external)
+                       source=files.source, settings=settings, history=history,
+                       external=files.external)
         except GitError as exc:
             raise CloneFailed(f"clone failed: {files.clean(exc)}") from None
     return found

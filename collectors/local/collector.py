@@ -2,6 +2,9 @@
 
 It reads only files git tracks, never follows a symlink out of the tree,
 never runs anything from the repository, and says what it skipped.
+
+This module stays light: the process that only names targets imports it, and the one
+that collects begins the history before it imports the file detectors (`clone.py`).
 """
 
 from __future__ import annotations
@@ -10,8 +13,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from scanner import validate as v
-from scanner.collectors.analysis import SIGNALS as ANALYSIS_SIGNALS
-from scanner.collectors.analysis import RepositoryAnalysis
 from scanner.collectors.base import (
     ERROR,
     Collected,
@@ -20,25 +21,29 @@ from scanner.collectors.base import (
     Problem,
     Target,
 )
-from scanner.collectors.ci.model import ExternalFiles
 from scanner.collectors.local.git import GitError, GitRepo
-from scanner.collectors.local.history import SIGNALS as HISTORY_SIGNALS
 from scanner.collectors.local.history import read_history
-from scanner.collectors.local.worktree import WorkTree
 from scanner.evidence import now_utc
 from scanner.memory import NO_MEMORY, Memory
 from scanner.printable import legible
 from scanner.signals import SignalSpec
 
 
+class _DeclaredSignals:
+    """The collector's signals, read from their declarations when first asked for: every
+    file detector declares some, and importing them all costs a fifth of a second that a
+    process naming targets does not need (the catalogue keeps them, `registry.catalogue`)."""
+
+    def __get__(self, instance: object, owner: type) -> tuple[SignalSpec, ...]:
+        from scanner.collectors.local.clone import SIGNALS
+
+        return SIGNALS
+
+
 class LocalRepoCollector:
     id: ClassVar[str] = "local"
     title: ClassVar[str] = "local git repository"
-    signals: ClassVar[tuple[SignalSpec, ...]] = (
-        SignalSpec("repo.has_commits", "bool", "The repository has at least one commit"),
-        *HISTORY_SIGNALS,
-        *ANALYSIS_SIGNALS,
-    )
+    signals: ClassVar[tuple[SignalSpec, ...]] = _DeclaredSignals()  # type: ignore[assignment]
     forgetful: ClassVar[bool] = True
 
     @classmethod
@@ -67,27 +72,12 @@ class LocalRepoCollector:
         except GitError as exc:
             collected.problems.append(Problem(target.label, str(exc), ERROR))
             return collected
-        read_clone(repo, tracked, collected, name=str(repo.root), source=self.id,
-                   settings=settings, history_beside=True)
+        name = str(repo.root)
+        # The history first, read beside this process while it imports what reads the files.
+        history = read_history(repo, settings.history_days, now_utc(),
+                               Emitter(f"repo:{name}", self.id), beside=True)
+        from scanner.collectors.local.clone import read_clone
+
+        read_clone(repo, tracked, collected, name=name, source=self.id, settings=settings,
+                   history=history)
         return collected
-
-
-def read_clone(repo: GitRepo, tracked: list[str], collected: Collected, *, name: str,
-               source: str, settings: CollectSettings,
-               external: ExternalFiles | None = None, history_beside: bool = False) -> None:
-    """A clone's files and history into evidence for `repo:<name>` and its services.
-
-    `history_beside`: the history read in a forked copy of this process (`read_history`),
-    for a caller that reads one clone at a time; a Git host's clones are read by many
-    threads at once, which already keep the cores busy and make a fork unsafe."""
-    analysis = RepositoryAnalysis(name, WorkTree(repo.root, tracked, settings.max_file_bytes),
-                                  source, settings, collected, external=external)
-    out = Emitter(analysis.entity, source)
-    has_commits = repo.head() is not None
-    out.emit("repo.has_commits", has_commits, (), None if has_commits else "no commits yet")
-    if not has_commits:
-        analysis.note("the repository has no commits yet; judged on its work tree only")
-    analysis.run(out, read_history(repo, settings.history_days, now_utc(), out,
-                                   beside=history_beside) if has_commits else None)
-
-

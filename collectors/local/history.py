@@ -247,9 +247,12 @@ def _history_evidence(repo: GitRepo, window_days: int, now: datetime, entity: st
 
 
 def read_history(repo: GitRepo, window_days: int, now: datetime, out: Emitter, *,
-                 beside: bool) -> HistoryBeside | HistoryReads:
-    """The history reads, begun: `beside` this process where processes fork, else in it
-    (git still runs in processes of its own)."""
+                 beside: bool) -> HistoryBeside | HistoryReads | None:
+    """The history reads of the repository `out` names, begun: `beside` this process where
+    processes fork, else in it (git still runs in processes of its own); None when the
+    repository has no commits."""
+    if repo.head() is None:
+        return None
     if beside and forks():
         try:
             return HistoryBeside(repo, window_days, now, out)

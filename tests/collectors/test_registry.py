@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from scanner.collectors import registry
+from scanner.collectors.local import LocalRepoCollector
 from scanner.collectors.sources import SIGNALS
+from scanner.signals import SourceInfo
 
 from gitrepo import GitRepo
 from samples import FILES
@@ -94,3 +101,69 @@ def test_each_builtin_collector_is_what_the_catalogue_reads_of_it() -> None:
     catalogue = registry.catalogue()
     for source, specs in SIGNALS.items():
         assert all(source in catalogue.sources(spec.name) for spec in specs)
+
+
+def test_the_kept_declarations_read_back_as_declared() -> None:
+    kept = registry._signals_from_json(json.loads(json.dumps(registry._signals_json(SIGNALS))))
+    assert list(kept.items()) == list(SIGNALS.items())  # in order, spec by spec
+
+
+def test_the_declarations_are_kept_and_then_read_from_the_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "cache_folder", lambda: tmp_path)
+    assert registry.builtin_signals.__wrapped__() == SIGNALS
+    [entry] = tmp_path.glob("*.json")
+    entry.write_text(entry.read_text().replace('"local git repository"', '"from the entry"'))
+    assert next(iter(registry.builtin_signals.__wrapped__())).title == "from the entry"
+    # Any collector module edited, added or removed since names another entry.
+    monkeypatch.setattr(registry, "_declaring_code", lambda: b"other collectors")
+    assert registry.builtin_signals.__wrapped__() == SIGNALS
+
+
+def test_an_edited_collector_module_names_another_entry() -> None:
+    module = Path(registry.__file__)
+    before = os.stat(module)
+    stamp = registry._declaring_code()
+    try:
+        os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns + 1))
+        assert registry._declaring_code() != stamp
+    finally:
+        os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert registry._declaring_code() == stamp
+
+
+@pytest.mark.parametrize("damage", ["{}", "[[\"local\"]]", "[[\"local\", \"t\", [[\"x\"]]]]",
+                                    "[[\"local\", \"t\", {\"a\": 1}]]", "not json"])
+def test_a_damaged_entry_is_declared_anew(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          damage: str) -> None:
+    monkeypatch.setattr(registry, "cache_folder", lambda: tmp_path)
+    registry.builtin_signals.__wrapped__()
+    [entry] = tmp_path.glob("*.json")
+    entry.write_text(damage)
+    assert registry.builtin_signals.__wrapped__() == SIGNALS
+
+
+LOADED_AFTER_CATALOGUE = """
+import sys
+from scanner.collectors import registry
+from scanner.collectors.local import LocalRepoCollector
+light = "scanner.collectors.analysis" not in sys.modules
+registry.catalogue()
+print(light, "scanner.collectors.analysis" in sys.modules)
+"""
+
+
+def test_a_process_that_judges_imports_no_file_detector_once_the_catalogue_is_kept(
+        tmp_path: Path) -> None:
+    """The scan's main process names the targets and judges while another reads the clone:
+    it needs the local collector's class and the catalogue, not the detectors' code."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", LOADED_AFTER_CATALOGUE], env=env,
+                           capture_output=True, text=True, check=True).stdout.split()
+            for _ in range(2)]
+    assert runs == [["True", "True"], ["True", "False"]]  # declared once, then kept
+
+
+def test_the_local_collectors_signals_are_the_declared_ones() -> None:
+    assert LocalRepoCollector.signals == SIGNALS[SourceInfo("local", LocalRepoCollector.title)]
+    assert LocalRepoCollector().signals == LocalRepoCollector.signals

@@ -4,6 +4,7 @@ and reuse.py), against the real HTTP stand-ins in tests/fakes."""
 from __future__ import annotations
 
 import base64
+import os
 import threading
 import time
 import zlib
@@ -315,6 +316,23 @@ def test_a_clone_is_reused_too(host: Host, tmp_path: Path) -> None:
     warm = host.collect(cold.memory, clone=True)
     assert [r.path for r in host.fake.requests] == [host.listing]
     assert [e.to_dict() for e in warm.evidence] == [e.to_dict() for e in cold.evidence]
+
+
+def test_a_clone_reads_its_history_in_the_collecting_process(
+        host: Host, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Git host's clones are read by many threads at once: forking one of them would
+    copy a process whose other threads may hold locks, for no core left to use."""
+    source = GitRepo(tmp_path / "source")
+    source.files(FILES)
+    host.add("history", {"README.md": "x"}, git_dir=str(source.root))
+
+    def forbidden() -> int:
+        raise AssertionError("a host's clone forked")
+
+    monkeypatch.setattr(os, "fork", forbidden)
+    found = host.collect(clone=True)
+    assert errors(found) == []
+    assert [e.value for e in found.evidence if e.signal == "git.commits"] == [1]
 
 
 def test_files_at_an_unmoved_head_keep_the_repositorys_own_waivers(host: Host) -> None:

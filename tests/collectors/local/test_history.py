@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from scanner.collectors.base import Collected, CollectSettings, Emitter
-from scanner.collectors.local.collector import read_clone
+from scanner.collectors.base import Emitter
 from scanner.collectors.local.git import GitRepo as Clone
 from scanner.collectors.local.history import HistoryBeside, HistoryReads
 
@@ -181,22 +180,3 @@ def test_history_is_read_in_this_process_when_no_copy_can_be_made(
 
     monkeypatch.setattr(os, "fork", refused)
     assert values(repo)["git.commits"] == 2
-
-
-def test_a_hosts_clone_reads_its_history_in_its_own_process(
-        make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A Git host's clones are read by many threads at once: forking one of them would copy
-    a process whose other threads may hold locks, for no core left to use."""
-    repo = make_repo()
-    commit_as(repo, "ann@x.org", "feat: one", at(30))
-    commit_as(repo, "bob@x.org", "fix: two", at(20))
-
-    def forbidden() -> int:
-        raise AssertionError("a host's clone forked")
-
-    monkeypatch.setattr(os, "fork", forbidden)
-    clone, collected = Clone(repo.root), Collected()
-    read_clone(clone, clone.tracked_files(), collected, name="127.0.0.1/acme/api",
-               source="github", settings=CollectSettings())
-    found = {e.signal: e.value for e in collected.evidence}
-    assert found["git.commits"] == 2
