@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, Protocol
 
 from scanner import patterns
@@ -35,6 +36,7 @@ from scanner.errors import FileProblem
 from scanner.evidence import Evidence
 from scanner.signals import SignalSpec
 from scanner.waivers import REPO_FILE, parse_repository_waivers
+from scanner.workers import Beside, WorkFailed, forks
 
 #: Signals every repository source emits from the files of a repository.
 SIGNALS: tuple[SignalSpec, ...] = (
@@ -118,9 +120,13 @@ class RepositoryAnalysis:
             summary = emit_ci_signals(reading, self.catalogue, self.production, out, facts)
         return summary
 
-    def run(self, out: Emitter, history: History | None) -> None:
-        """Read the tree into `out` (the repository's emitter), then each service."""
+    def run(self, out: Emitter, history: History | None, *, detect_beside: bool = False
+            ) -> None:
+        """Read the tree into `out` (the repository's emitter), then each service.
+        `detect_beside`: the repository's file detectors run in a forked copy of this
+        process while it reads the repository files and the CI (see `_DetectedBeside`)."""
         self.collected.entities.append(self.entity)
+        beside = _DetectedBeside.begun(self, out) if detect_beside else None
         self.catalogue = load_catalogue()
         findings = RepoFiles(self.tree, self.catalogue, out).collect()
         reading = read_ci(self.tree, self.catalogue, findings.precommit_references,
@@ -130,7 +136,8 @@ class RepositoryAnalysis:
         self.facts = findings.facts
         iac_applied(findings.iac, summary.iac_applied, out)
         files = FileIndex(self.tree)
-        self.detect(files, out)
+        if beside is None or not beside.taken(self, files, out):
+            self.detect(files, out)
         classify([*findings.service_artifacts, *_gitops(out)], _app_kinds(out), summary, out)
         if history is not None:
             for message in history.finish(out):
@@ -220,6 +227,60 @@ class RepositoryAnalysis:
         """A job serves a service when it names it, or names no service at all."""
         named = attributed(job, services)
         return not named or service.path in named
+
+
+@dataclass(frozen=True)
+class _Detected:
+    """What the file detectors added to a repository's analysis, in the order they did."""
+
+    evidence: list[Evidence]
+    notes: list[Problem]
+    parts_skipped: list[str]  # parts the time budget left out
+    files_skipped: dict[str, str]
+
+
+class _DetectedBeside:
+    """A repository's file detectors run in a forked copy of the process (`Beside`), while
+    the process reads the repository files and the CI: on a large clone each is a tenth of
+    a second of Python, and the detectors read every file again. For a caller that reads
+    one repository at a time (the local collector): a Git host's repositories are read by
+    many threads at once, which leave no core for the copy and make forking unsafe."""
+
+    def __init__(self, copy: Beside[_Detected]) -> None:
+        self._copy = copy
+
+    @classmethod
+    def begun(cls, analysis: RepositoryAnalysis, out: Emitter) -> _DetectedBeside | None:
+        """Begun now, where processes fork; None where they do not, or none can be made."""
+        if not forks():
+            return None
+        try:
+            return cls(Beside(partial(_detected, analysis, out)))
+        except OSError:  # no process or pipe to be had (a limit reached): detected here
+            return None
+
+    def taken(self, analysis: RepositoryAnalysis, files: FileIndex, out: Emitter) -> bool:
+        """What the copy found, added as if the detectors had run here; False when the copy
+        failed, so that they do."""
+        try:
+            found = self._copy.result()
+        except WorkFailed:
+            return False
+        out.evidence.extend(found.evidence)
+        analysis.collected.problems.extend(found.notes)
+        analysis.budget.skipped.extend(found.parts_skipped)
+        files.skipped.update(found.files_skipped)
+        return True
+
+
+def _detected(analysis: RepositoryAnalysis, out: Emitter) -> _Detected:
+    """In the copy: every file detector on a new index of the tree."""
+    evidence, notes, skipped = (len(out.evidence), len(analysis.collected.problems),
+                                len(analysis.budget.skipped))
+    files = FileIndex(analysis.tree)
+    analysis.detect(files, out)
+    return _Detected(out.evidence[evidence:], analysis.collected.problems[notes:],
+                     analysis.budget.skipped[skipped:], files.skipped)
 
 
 def _gitops(out: Emitter) -> list[tuple[str, str]]:

@@ -26,9 +26,9 @@ SIGNALS: tuple[SignalSpec, ...] = (
 
 def read_clone(repo: GitRepo, tracked: list[str], collected: Collected, *, name: str,
                source: str, settings: CollectSettings, history: History | None,
-               external: ExternalFiles | None = None) -> None:
+               external: ExternalFiles | None = None, detect_beside: bool = False) -> None:
     """A clone's files, and its `history` (begun by `read_history`), into evidence for
-    `repo:<name>` and its services."""
+    `repo:<name>` and its services; `detect_beside`: see `RepositoryAnalysis.run`."""
     analysis = RepositoryAnalysis(name, WorkTree(repo.root, tracked, settings.max_file_bytes),
                                   source, settings, collected, external=external)
     out = Emitter(analysis.entity, source)
@@ -36,4 +36,4 @@ def read_clone(repo: GitRepo, tracked: list[str], collected: Collected, *, name:
     out.emit("repo.has_commits", has_commits, (), None if has_commits else "no commits yet")
     if not has_commits:
         analysis.note("the repository has no commits yet; judged on its work tree only")
-    analysis.run(out, history)
+    analysis.run(out, history, detect_beside=detect_beside)

@@ -79,5 +79,5 @@ class LocalRepoCollector:
         from scanner.collectors.local.clone import read_clone
 
         read_clone(repo, tracked, collected, name=name, source=self.id, settings=settings,
-                   history=history)
+                   history=history, detect_beside=True)
         return collected
