@@ -36,7 +36,7 @@ from scanner.errors import FileProblem
 from scanner.evidence import Evidence
 from scanner.signals import SignalSpec
 from scanner.waivers import REPO_FILE, parse_repository_waivers
-from scanner.workers import Beside, WorkFailed, forks
+from scanner.workers import Beside, WorkFailed, forks_beside
 
 #: Signals every repository source emits from the files of a repository.
 SIGNALS: tuple[SignalSpec, ...] = (
@@ -251,8 +251,9 @@ class _DetectedBeside:
 
     @classmethod
     def begun(cls, analysis: RepositoryAnalysis, out: Emitter) -> _DetectedBeside | None:
-        """Begun now, where processes fork; None where they do not, or none can be made."""
-        if not forks():
+        """Begun now, where a copy would find an idle core (`forks_beside`); else, or when
+        no copy can be made, None."""
+        if not forks_beside():
             return None
         try:
             return cls(Beside(partial(_detected, analysis, out)))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.workers import Beside, WorkFailed
+from scanner.workers import Beside, WorkFailed, forks_beside, worker_pool
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="forks and reads /proc")
 
@@ -90,3 +90,17 @@ def test_a_copy_that_cannot_be_made_leaves_no_pipe_open(
     with pytest.raises(BlockingIOError):
         Beside(lambda: None)
     assert set(os.listdir("/proc/self/fd")) == before
+
+
+def _noop() -> None:
+    pass
+
+
+@pytest.mark.parametrize("cores", [1, 2, 4])
+def test_a_worker_forks_beside_only_with_a_core_to_spare(
+        cores: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker of a pool with a worker for every core finds no idle core for a copy."""
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert forks_beside()  # the main process, in no pool
+    with worker_pool(2, _noop, ()) as pool:
+        assert pool.submit(forks_beside).result() == (cores > 2)

@@ -22,7 +22,7 @@ from scanner.collectors.base import Emitter
 from scanner.collectors.local.git import GitError, GitRepo, run_git
 from scanner.evidence import Evidence
 from scanner.signals import SignalSpec
-from scanner.workers import Beside, WorkFailed, forks
+from scanner.workers import Beside, WorkFailed, forks_beside
 
 WORKDAY_START_HOUR = 8
 WORKDAY_END_HOUR = 19
@@ -249,11 +249,11 @@ def _history_evidence(repo: GitRepo, window_days: int, now: datetime, entity: st
 def read_history(repo: GitRepo, window_days: int, now: datetime, out: Emitter, *,
                  beside: bool) -> HistoryBeside | HistoryReads | None:
     """The history reads of the repository `out` names, begun: `beside` this process where
-    processes fork, else in it (git still runs in processes of its own); None when the
-    repository has no commits."""
+    a copy would find an idle core (`forks_beside`), else in it (git still runs in
+    processes of its own); None when the repository has no commits."""
     if repo.head() is None:
         return None
-    if beside and forks():
+    if beside and forks_beside():
         try:
             return HistoryBeside(repo, window_days, now, out)
         except OSError:  # no process or pipe to be had (a limit reached): read it here
