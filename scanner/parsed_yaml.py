@@ -1,5 +1,6 @@
 """The scanner's own YAML files (its model, rule packs and CI tool catalogue), kept parsed
-in the user's cache folder, and what is made of them alone (the validated catalogue).
+in the user's cache folder, and what is made of its own files and code alone (the checked
+catalogue, the built-in collectors' signal declarations).
 
 Parsing them with line numbers is pure-Python work: about 45 ms of every scan, for files
 that change only with the scanner. Their parsed form is kept as JSON, named by a digest of
