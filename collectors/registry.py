@@ -135,7 +135,11 @@ def builtin_signals() -> dict[SourceInfo, tuple[SignalSpec, ...]]:
     need not spend while another process reads the clone. The entry is named by the path,
     size and modification time of every module of the collectors and of `signals.py`, as
     Python names a module's bytecode, so any edit, added or removed module misses it."""
-    return kept_or_made([_declaring_code()], _declared, _signals_json, _signals_from_json,
+    try:
+        stamps = _declaring_code()
+    except OSError:  # a module or folder that cannot be looked at: read, not kept
+        return _declared()
+    return kept_or_made([stamps], _declared, _signals_json, _signals_from_json,
                         cache_folder())
 
 

@@ -132,6 +132,17 @@ def test_an_edited_collector_module_names_another_entry() -> None:
     assert registry._declaring_code() == stamp
 
 
+def test_collectors_that_cannot_be_looked_at_are_declared_and_not_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def unreadable() -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(registry, "cache_folder", lambda: tmp_path)
+    monkeypatch.setattr(registry, "_declaring_code", unreadable)
+    assert registry.builtin_signals.__wrapped__() == SIGNALS
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("damage", ["{}", "[[\"local\"]]", "[[\"local\", \"t\", [[\"x\"]]]]",
                                     "[[\"local\", \"t\", {\"a\": 1}]]", "not json"])
 def test_a_damaged_entry_is_declared_anew(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
