@@ -32,6 +32,7 @@ CONTEXT = multiprocessing.get_context("fork" if sys.platform == "linux" else Non
 _WATCH_SECONDS = 1.0
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _EXIT_ORPHANED = 1
+_WATCHDOG = "parent-watchdog"
 T = TypeVar("T")
 
 
@@ -79,8 +80,7 @@ def _start_worker(parent: int, spare: bool, initializer: Callable[..., None],
                   initargs: tuple[Any, ...]) -> None:
     _ThisProcess.cores_to_spare = spare
     _tie_to(parent)
-    threading.Thread(target=_watch, args=(parent,), name="parent-watchdog",
-                     daemon=True).start()
+    threading.Thread(target=_watch, args=(parent,), name=_WATCHDOG, daemon=True).start()
     initializer(*initargs)
 
 
@@ -122,11 +122,16 @@ def forks() -> bool:
 
 
 def forks_beside() -> bool:
-    """Whether part of this process's work is worth doing `Beside`, in a forked copy: where
-    processes fork, and not in a worker of a pool that has a worker for every core, where
-    the copy would find no idle core and cost its fork and its answer's pickling for
-    nothing (50 clones on two cores: 12% slower)."""
-    return forks() and _ThisProcess.cores_to_spare
+    """Whether part of this process's work is worth doing `Beside`, in a forked copy, and
+    safe to: where processes fork; not in a worker of a pool that has a worker for every
+    core, where the copy would find no idle core and cost its fork and its answer's
+    pickling for nothing (50 clones on two cores: 12% slower); and only while no other
+    thread runs here but a worker's watchdog, since a fork copies the forking thread
+    alone, and a lock another thread held then (a log handler's, a stream's) would stay
+    held in the copy, which would hang on it."""
+    return forks() and _ThisProcess.cores_to_spare and all(
+        thread is threading.current_thread() or thread.name == _WATCHDOG
+        for thread in threading.enumerate())
 
 
 class WorkFailed(Exception):

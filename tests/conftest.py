@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,3 +100,15 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'maturity.db'}"
     server: pgserver.Server = request.getfixturevalue("postgres")
     return server.url(server.new_database())
+
+
+@pytest.fixture
+def only_this_tests_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Threads other tests left running (a stand-in's handler still waiting on a connection
+    its test hung up) are not seen: `workers.forks_beside` would see them and rightly
+    refuse to fork, in a test about what the copy does."""
+    earlier = {thread.ident for thread in threading.enumerate()
+               if thread is not threading.main_thread()}
+    every = threading.enumerate
+    monkeypatch.setattr(threading, "enumerate",
+                        lambda: [thread for thread in every() if thread.ident not in earlier])

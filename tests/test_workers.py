@@ -97,6 +97,7 @@ def _noop() -> None:
 
 
 @pytest.mark.parametrize("cores", [1, 2, 4])
+@pytest.mark.usefixtures("only_this_tests_threads")
 def test_a_worker_forks_beside_only_with_a_core_to_spare(
         cores: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker of a pool with a worker for every core finds no idle core for a copy."""
@@ -104,3 +105,18 @@ def test_a_worker_forks_beside_only_with_a_core_to_spare(
     assert forks_beside()  # the main process, in no pool
     with worker_pool(2, _noop, ()) as pool:
         assert pool.submit(forks_beside).result() == (cores > 2)
+
+
+@pytest.mark.usefixtures("only_this_tests_threads")
+def test_no_copy_is_forked_while_another_thread_runs() -> None:
+    """It could hold a lock (a log handler's, a stream's) that the copy would wait on for
+    good: the fork copies only the thread that forks."""
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, name="reader")
+    other.start()
+    try:
+        assert not forks_beside()
+    finally:
+        release.set()
+        other.join()
+    assert forks_beside()

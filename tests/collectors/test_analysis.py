@@ -56,6 +56,7 @@ def described(collected: Collected) -> list[Any]:
             collected.problems, collected.entities]
 
 
+@pytest.mark.usefixtures("only_this_tests_threads")
 def test_detectors_read_beside_find_and_say_what_they_do_read_here(
         make_repo: MakeRepo, failing_detector: None, monkeypatch: pytest.MonkeyPatch) -> None:
     repo = make_repo(TREE)
