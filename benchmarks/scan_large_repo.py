@@ -8,9 +8,12 @@ over two years and ~1,500 files, some of them CI workflows, then reports:
 * the floor (median of at least 21 runs): `git log --format=raw` over the last 365 days
   plus reading every tracked file, what any scan of it must do,
 * their ratio, the wall time of `maturity --help`, and whether each meets its target, as
-  set and scaled by the floor measured beside it (the same code runs up to 1.8 times
+  set and scaled by the floor measured beside it (the same code runs up to three times
   slower on one VM of this kind than on another).
 
+The commands and the floor are timed in rounds, each command once per round with floor
+runs between them: timed one after the other, the floor and the scans met the VM at
+different speeds, and their ratio swung from 5.6 to 9.0 between two runs of this script.
 Each command gets one untimed warm-up run first (see child_env.py).
 
 Usage: python benchmarks/scan_large_repo.py [--commits 20000] [--files 1500] [--runs 5]
@@ -57,6 +60,8 @@ TARGETS = {"scan --no-store": 0.35, "scan with the store": 0.5, "--help": 0.1}
 # The same code runs up to 1.8 times slower on one VM of this kind than on another, so the
 # targets are also judged scaled by the floor measured here, beside the same run.
 TARGETS_FLOOR = 0.045
+# The floor is cheap and sets the scale for the targets: at least this many runs of it.
+FLOOR_RUNS = 21
 
 
 def build_repository(root: Path, commits: int, files: int) -> None:
@@ -96,31 +101,39 @@ def build_repository(root: Path, commits: int, files: int) -> None:
     subprocess.run(["git", "-C", str(root), "checkout", "-q", "main"], check=True)
 
 
-def wall(command: list[str], runs: int) -> float:
-    warm_up(command)
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        subprocess.run(command, check=False, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, env=CHILD_ENV)
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
+def timed(command: list[str]) -> float:
+    began = time.perf_counter()
+    subprocess.run(command, check=False, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, env=CHILD_ENV)
+    return time.perf_counter() - began
 
 
-def floor_seconds(root: Path, runs: int) -> float:
+def floor_once(root: Path, tracked: list[str]) -> float:
+    began = time.perf_counter()
+    subprocess.run(["git", "-C", str(root), "log", "--since=365.days", "--format=raw"],
+                   check=True, stdout=subprocess.DEVNULL)
+    for path in tracked:
+        (root / path).read_bytes()
+    return time.perf_counter() - began
+
+
+def measured_in_rounds(commands: dict[str, list[str]], root: Path, rounds: int
+                       ) -> dict[str, float]:
+    """The median wall time of each command and of the floor, measured in rounds: each
+    round runs every command once with floor runs between them, so that the floor and the
+    scans see the VM at the same speed (it drifts by a quarter within minutes)."""
     listing = subprocess.run(["git", "-C", str(root), "ls-files", "-z"], check=True,
                              capture_output=True).stdout
-    tracked = os.fsdecode(listing).split("\0")
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        subprocess.run(["git", "-C", str(root), "log", "--since=365.days", "--format=raw"],
-                       check=True, stdout=subprocess.DEVNULL)
-        for path in tracked:
-            if path:
-                (root / path).read_bytes()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
+    tracked = [path for path in os.fsdecode(listing).split("\0") if path]
+    for command in commands.values():
+        warm_up(command)
+    floors_per_command = max(1, -(-FLOOR_RUNS // (rounds * len(commands))))
+    times: dict[str, list[float]] = {name: [] for name in [*commands, "floor"]}
+    for _ in range(rounds):
+        for name, command in commands.items():
+            times[name].append(timed(command))
+            times["floor"] += [floor_once(root, tracked) for _ in range(floors_per_command)]
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main() -> int:
@@ -142,11 +155,15 @@ def main() -> int:
     tracked = len(subprocess.run(["git", "-C", str(root), "ls-files"], check=True,
                                  capture_output=True, text=True).stdout.splitlines())
     print(f"repository: {count} commits, {tracked} files")
-    scan = wall([maturity, "scan", "--no-store", str(root)], args.runs)
-    stored = wall([maturity, "scan", "--db", str(args.workdir / "bench.db"), str(root)], args.runs)
-    floor = floor_seconds(root, max(args.runs, 21))  # cheap, and the scale for the targets
-    help_time = wall([maturity, "--help"], args.runs)
-    print(f"maturity scan --no-store: {scan:.3f} s (median of {args.runs})")
+    medians = measured_in_rounds({
+        "scan --no-store": [maturity, "scan", "--no-store", str(root)],
+        "scan with the store": [maturity, "scan", "--db", str(args.workdir / "bench.db"),
+                                str(root)],
+        "--help": [maturity, "--help"]}, root, args.runs)
+    scan, stored = medians["scan --no-store"], medians["scan with the store"]
+    floor, help_time = medians["floor"], medians["--help"]
+    print(f"maturity scan --no-store: {scan:.3f} s (median of {args.runs}, in rounds with "
+          "the floor)")
     print(f"maturity scan (stored in SQLite): {stored:.3f} s")
     print(f"floor (git log over 365 days + reading every tracked file): {floor:.3f} s")
     print(f"ratio to the floor: {scan / floor:.1f}x without the store, "
