@@ -36,7 +36,7 @@ from scanner.errors import FileProblem
 from scanner.evidence import Evidence
 from scanner.signals import SignalSpec
 from scanner.waivers import REPO_FILE, parse_repository_waivers
-from scanner.workers import Beside, WorkFailed, forks_beside
+from scanner.workers import Beside, WorkFailed, begun_beside
 
 #: Signals every repository source emits from the files of a repository.
 SIGNALS: tuple[SignalSpec, ...] = (
@@ -124,9 +124,11 @@ class RepositoryAnalysis:
             ) -> None:
         """Read the tree into `out` (the repository's emitter), then each service.
         `detect_beside`: the repository's file detectors run in a forked copy of this
-        process while it reads the repository files and the CI (see `_DetectedBeside`)."""
+        process while it reads the repository files and the CI (see `_taken`), for a
+        caller that reads one repository at a time: a Git host's repositories are read by
+        many threads at once, which leave no core for the copy and make forking unsafe."""
         self.collected.entities.append(self.entity)
-        beside = _DetectedBeside.begun(self, out) if detect_beside else None
+        beside = begun_beside(partial(_detected, self, out)) if detect_beside else None
         self.catalogue = load_catalogue()
         findings = RepoFiles(self.tree, self.catalogue, out).collect()
         reading = read_ci(self.tree, self.catalogue, findings.precommit_references,
@@ -136,7 +138,7 @@ class RepositoryAnalysis:
         self.facts = findings.facts
         iac_applied(findings.iac, summary.iac_applied, out)
         files = FileIndex(self.tree)
-        if beside is None or not beside.taken(self, files, out):
+        if beside is None or not _taken(beside, self, files, out):
             self.detect(files, out)
         classify([*findings.service_artifacts, *_gitops(out)], _app_kinds(out), summary, out)
         if history is not None:
@@ -239,39 +241,21 @@ class _Detected:
     files_skipped: dict[str, str]
 
 
-class _DetectedBeside:
-    """A repository's file detectors run in a forked copy of the process (`Beside`), while
-    the process reads the repository files and the CI: on a large clone each is a tenth of
-    a second of Python, and the detectors read every file again. For a caller that reads
-    one repository at a time (the local collector): a Git host's repositories are read by
-    many threads at once, which leave no core for the copy and make forking unsafe."""
-
-    def __init__(self, copy: Beside[_Detected]) -> None:
-        self._copy = copy
-
-    @classmethod
-    def begun(cls, analysis: RepositoryAnalysis, out: Emitter) -> _DetectedBeside | None:
-        """Begun now, where a copy would find an idle core (`forks_beside`); else, or when
-        no copy can be made, None."""
-        if not forks_beside():
-            return None
-        try:
-            return cls(Beside(partial(_detected, analysis, out)))
-        except OSError:  # no process or pipe to be had (a limit reached): detected here
-            return None
-
-    def taken(self, analysis: RepositoryAnalysis, files: FileIndex, out: Emitter) -> bool:
-        """What the copy found, added as if the detectors had run here; False when the copy
-        failed, so that they do."""
-        try:
-            found = self._copy.result()
-        except WorkFailed:
-            return False
-        out.evidence.extend(found.evidence)
-        analysis.collected.problems.extend(found.notes)
-        analysis.budget.skipped.extend(found.parts_skipped)
-        files.skipped.update(found.files_skipped)
-        return True
+def _taken(copy: Beside[_Detected], analysis: RepositoryAnalysis, files: FileIndex,
+           out: Emitter) -> bool:
+    """What the detectors found in their copy, added as if they had run here; False when
+    the copy failed, so that they do. The copy runs while the process reads the repository
+    files and the CI: on a large clone each is a tenth of a second of Python, and the
+    detectors read every file again."""
+    try:
+        found = copy.result()
+    except WorkFailed:
+        return False
+    out.evidence.extend(found.evidence)
+    analysis.collected.problems.extend(found.notes)
+    analysis.budget.skipped.extend(found.parts_skipped)
+    files.skipped.update(found.files_skipped)
+    return True
 
 
 def _detected(analysis: RepositoryAnalysis, out: Emitter) -> _Detected:

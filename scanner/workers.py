@@ -134,6 +134,18 @@ def forks_beside() -> bool:
         for thread in threading.enumerate())
 
 
+def begun_beside(work: Callable[[], T]) -> Beside[T] | None:
+    """`work` begun in a forked copy where `forks_beside` says it is worth it and safe;
+    None there, or when no copy can be made (a process limit reached), so that the caller
+    does the work itself."""
+    if not forks_beside():
+        return None
+    try:
+        return Beside(work)
+    except OSError:
+        return None
+
+
 class WorkFailed(Exception):
     """Work done beside failed or ended without an answer; the message says how."""
 

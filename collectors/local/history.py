@@ -22,7 +22,7 @@ from scanner.collectors.base import Emitter
 from scanner.collectors.local.git import GitError, GitRepo, run_git
 from scanner.evidence import Evidence
 from scanner.signals import SignalSpec
-from scanner.workers import Beside, WorkFailed, forks_beside
+from scanner.workers import Beside, WorkFailed, begun_beside
 
 WORKDAY_START_HOUR = 8
 WORKDAY_END_HOUR = 19
@@ -226,9 +226,8 @@ class HistoryBeside:
     """HistoryReads in a forked copy of this process, while this one reads the files:
     parsing a year of commits is Python work that would otherwise wait for the files'."""
 
-    def __init__(self, repo: GitRepo, window_days: int, now: datetime, out: Emitter) -> None:
-        self._copy = Beside(partial(_history_evidence, repo, window_days, now, out.entity,
-                                    out.source))
+    def __init__(self, copy: Beside[tuple[list[Evidence], list[str]]]) -> None:
+        self._copy = copy
 
     def finish(self, out: Emitter) -> list[str]:
         try:
@@ -253,12 +252,9 @@ def read_history(repo: GitRepo, window_days: int, now: datetime, out: Emitter, *
     processes of its own); None when the repository has no commits."""
     if repo.head() is None:
         return None
-    if beside and forks_beside():
-        try:
-            return HistoryBeside(repo, window_days, now, out)
-        except OSError:  # no process or pipe to be had (a limit reached): read it here
-            pass
-    return HistoryReads(repo, window_days, now)
+    copy = begun_beside(partial(_history_evidence, repo, window_days, now, out.entity,
+                                out.source)) if beside else None
+    return HistoryBeside(copy) if copy is not None else HistoryReads(repo, window_days, now)
 
 
 def _emit_history(reads: HistoryReads, output: dict[str, str], debt_counts: list[int],

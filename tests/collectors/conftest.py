@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
+from scanner.collectors.base import Emitter
+from scanner.collectors.files import Detector, register, unregister
+from scanner.collectors.files.index import FileIndex
 from scanner.collectors.local.git import GitRepo as LocalGit
 from scanner.collectors.local.worktree import WorkTree
 
@@ -20,3 +23,20 @@ def tree(make_repo: Callable[..., GitRepo]) -> Callable[[dict[str, str]], WorkTr
         return WorkTree(local.root, local.tracked_files(), 2_000_000)
 
     return build
+
+
+@pytest.fixture
+def exploding_detector() -> Iterator[Callable[[str], None]]:
+    """Registers, for one test, a detector that emits a signal, reads the file at the path
+    it is given and raises, as a bug in a detector would."""
+
+    def register_reading(path: str) -> None:
+        def explode(files: FileIndex, out: Emitter) -> None:
+            out.emit("ci.present", True)  # emitted before the failure: must not survive it
+            files.text(path)
+            raise KeyError("boom")
+
+        register(Detector("exploding", (), explode))
+
+    yield register_reading
+    unregister("exploding")

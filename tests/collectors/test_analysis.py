@@ -5,15 +5,13 @@ find and say run in the process, in the same order."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from scanner.collectors import analysis
-from scanner.collectors.base import Collected, CollectSettings, Emitter
-from scanner.collectors.files import Detector, register, unregister
-from scanner.collectors.files.index import FileIndex
+from scanner.collectors.base import Collected, CollectSettings
 from scanner.collectors.local.clone import read_clone
 from scanner.collectors.local.git import GitRepo as Clone
 
@@ -30,16 +28,9 @@ TREE = {**{path: text for path, text in FILES.items() if path != "Dockerfile"},
         "deploy/huge.yaml": "apiVersion: v1\nkind: ConfigMap\n" + "# padding\n" * 6_000}
 
 
-def _explode(files: FileIndex, out: Emitter) -> None:
-    files.text("services/api/Dockerfile")
-    raise KeyError("boom")
-
-
 @pytest.fixture
-def failing_detector() -> Iterator[None]:
-    register(Detector("exploding", (), _explode))
-    yield
-    unregister("exploding")
+def failing_detector(exploding_detector: Callable[[str], None]) -> None:
+    exploding_detector("services/api/Dockerfile")
 
 
 def read(repo: GitRepo, *, beside: bool) -> Collected:

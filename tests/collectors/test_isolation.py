@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from scanner.cli import main
-from scanner.collectors.base import Emitter
 from scanner.collectors.ci.delegated import _parsed
 from scanner.collectors.ci.model import ParseResult
 from scanner.collectors.ci.resolve import Resolver
 from scanner.collectors.ci.tools import load_catalogue
 from scanner.collectors.deadlines import TimeBudget, check
-from scanner.collectors.files import Detector, register, unregister
-from scanner.collectors.files.index import FileIndex
 from scanner.collectors.local.git import GitRepo as LocalGit
 from scanner.collectors.local.worktree import WorkTree
 from scanner.collectors.tree import RepoTree
@@ -28,17 +25,9 @@ from samples import FILES
 MakeRepo = Callable[..., GitRepo]
 
 
-def _explode(files: FileIndex, out: Emitter) -> None:
-    out.emit("ci.present", True)  # emitted before the failure: must not survive it
-    files.text("Dockerfile")
-    raise KeyError("boom")
-
-
 @pytest.fixture
-def failing_detector() -> Iterator[None]:
-    register(Detector("exploding", (), _explode))
-    yield
-    unregister("exploding")
+def failing_detector(exploding_detector: Callable[[str], None]) -> None:
+    exploding_detector("Dockerfile")
 
 
 def test_a_failing_detector_costs_only_its_own_signals(make_repo: MakeRepo,

@@ -6,13 +6,15 @@ import os
 import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
 
 from scanner.collectors.base import Emitter
 from scanner.collectors.local.git import GitRepo as Clone
-from scanner.collectors.local.history import HistoryBeside, HistoryReads
+from scanner.collectors.local.history import HistoryBeside, HistoryReads, _history_evidence
+from scanner.workers import Beside
 
 from gitrepo import GitRepo
 from local_scan import collect
@@ -163,7 +165,8 @@ def test_history_read_beside_gives_what_it_gives_read_here(make_repo: MakeRepo) 
     clone = Clone(repo.root)
     here, beside = Emitter("repo:x", "local"), Emitter("repo:x", "local")
     notes_here = HistoryReads(clone, 365, NOW).finish(here)
-    notes_beside = HistoryBeside(clone, 365, NOW, beside).finish(beside)
+    notes_beside = HistoryBeside(Beside(partial(
+        _history_evidence, clone, 365, NOW, beside.entity, beside.source))).finish(beside)
     assert beside.evidence == here.evidence and notes_beside == notes_here
     assert {e.signal for e in here.evidence} >= {"git.commits", "git.new_authors"}
 
