@@ -70,7 +70,10 @@ def test_json_report_and_stored_scan(cli: Cli, make_repo: MakeRepo, tmp_path: Pa
 
 UNUSED_BY_A_LOCAL_SCAN = ("sqlalchemy", "alembic", "scanner.collectors.hosts.github.collector",
                           "scanner.collectors.cloud.aws.collector",
-                          "scanner.collectors.monitoring.datadog")
+                          "scanner.collectors.monitoring.datadog",
+                          # every installed package's metadata, read for plug-ins where
+                          # none is declared
+                          "importlib.metadata")
 
 
 def test_a_local_scan_without_a_store_loads_neither_a_database_nor_other_sources(
@@ -88,6 +91,23 @@ def test_a_local_scan_without_a_store_loads_neither_a_database_nor_other_sources
                                check=True, timeout=120)
     assert completed.stdout.strip() == "0 []", completed.stderr
     assert "Overall:" in report.read_text()
+
+
+def test_only_the_command_named_gets_its_options_and_each_gets_all_of_them() -> None:
+    from scanner.cli import build_parser
+
+    def options(parser: Any) -> dict[str, list[str]]:
+        [commands] = [a for a in parser._actions if a.dest == "command"]
+        return {name: sorted(o for a in sub._actions for o in a.option_strings)
+                for name, sub in commands.choices.items()}
+
+    every = options(build_parser())
+    assert every["scan"] != ["--help", "-h"] and every["report"] != ["--help", "-h"]
+    for name, full in every.items():
+        built = options(build_parser([name, "--help"]))
+        assert built[name] == full
+        assert all(built[other] == ["--help", "-h"] for other in every if other != name)
+    assert all(found == ["--help", "-h"] for found in options(build_parser(["--help"])).values())
 
 
 def test_scan_of_the_current_folder_without_arguments(cli: Cli, make_repo: MakeRepo) -> None:

@@ -178,3 +178,68 @@ def test_a_process_that_judges_imports_no_file_detector_once_the_catalogue_is_ke
 def test_the_local_collectors_signals_are_the_declared_ones() -> None:
     assert LocalRepoCollector.signals == SIGNALS[SourceInfo("local", LocalRepoCollector.title)]
     assert LocalRepoCollector().signals == LocalRepoCollector.signals
+
+
+def test_without_a_plugin_installed_no_package_metadata_is_read(tmp_path: Path) -> None:
+    """A plain installation proves no plug-in is declared from the metadata folders alone,
+    and agrees with importlib.metadata, which it then need not import."""
+    probe = ("import sys; from scanner.collectors import registry; "
+             "print(list(registry.available()), 'importlib.metadata' in sys.modules); "
+             "from importlib.metadata import entry_points as read_all; "
+             f"print(sorted(ep.name for ep in read_all(group={registry.ENTRY_POINT_GROUP!r})))")
+    shown = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, check=True,
+                           capture_output=True, text=True).stdout.splitlines()
+    assert shown == [f"{sorted(registry.BUILTIN)} False", "[]"]
+
+
+@pytest.fixture()
+def path_of(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    def use(*folders: Path) -> None:
+        monkeypatch.setattr(sys, "path", [str(folder) for folder in folders])
+    return use
+
+
+def test_a_declared_plugin_is_always_looked_for(tmp_path: Path,
+                                                path_of: Callable[..., None]) -> None:
+    install_plugin(tmp_path / "with", "tickets_plugin", PLUGIN)
+    (tmp_path / "other" / "requests-2.0.dist-info").mkdir(parents=True)
+    (tmp_path / "other" / "requests-2.0.dist-info" / "entry_points.txt").write_text(
+        "[console_scripts]\nr = requests:main\n")
+    path_of(tmp_path / "other", tmp_path / "missing")
+    assert not registry._plugins_may_be_installed()
+    path_of(tmp_path / "other", tmp_path / "with")
+    assert registry._plugins_may_be_installed()
+
+
+def test_packages_found_another_way_are_read_in_full(tmp_path: Path,
+                                                    path_of: Callable[..., None],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "bundle.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    path_of(tmp_path / "bundle.zip")
+    assert registry._plugins_may_be_installed()
+    (tmp_path / "site" / "legacy-1.0.egg").mkdir(parents=True)
+    path_of(tmp_path / "site")
+    assert registry._plugins_may_be_installed()
+
+    class DistributionFinder:
+        @staticmethod
+        def find_distributions(context: Any = None) -> list[Any]:
+            return []
+
+    path_of(tmp_path / "missing")
+    assert not registry._plugins_may_be_installed()
+    monkeypatch.setattr(sys, "meta_path", [DistributionFinder, *sys.meta_path])
+    assert registry._plugins_may_be_installed()
+
+
+def test_no_file_in_place_of_entry_points_is_read(tmp_path: Path,
+                                                 path_of: Callable[..., None]) -> None:
+    """A pipe (no writer: opened for reading, it would block) or a device (endless) where
+    `entry_points.txt` should be declares nothing, and is not left to importlib.metadata."""
+    site = tmp_path / "site"
+    for name in ("pipe-1.0.dist-info", "device-1.0.dist-info"):
+        (site / name).mkdir(parents=True)
+    os.mkfifo(site / "pipe-1.0.dist-info" / "entry_points.txt")
+    (site / "device-1.0.dist-info" / "entry_points.txt").symlink_to("/dev/zero")
+    path_of(site)
+    assert not registry._plugins_may_be_installed()
