@@ -4,14 +4,16 @@ catalogue, the built-in collectors' signal declarations).
 
 Parsing them with line numbers is pure-Python work: about 45 ms of every scan, for files
 that change only with the scanner. Their parsed form is kept as JSON, named by a digest of
-the text, of this module's format and of the loader's code (`yaml_source.py`), so an
-edited file, or a scanner that parses or keeps differently, finds no entry of its own and
-parses the text again (`kept_or_made` does the same for anything else made from the
-scanner's own files and code, named by all of them). JSON, not pickle: an entry is data,
-read back into the same mappings and lists `yaml_source` makes, never code. It is used
-only when this user owns it and no one else may write it; anything wrong with it
-(damaged, foreign, unreadable) costs one parse, never the scan. Files from anywhere else
-(a repository, a user's config or rule pack) are parsed every time.
+the text, of this module's format and of the loader's code (`yaml_source.py` and
+`yaml_values.py`), so an edited file, or a scanner that parses or keeps differently, finds
+no entry of its own and parses the text again (`kept_or_made` does the same for anything
+else made from the scanner's own files and code, named by all of them). JSON, not pickle:
+an entry is data, read back into the same mappings and lists `yaml_source` makes, never
+code. It is used only when this user owns it and no one else may write it; anything wrong
+with it (damaged, foreign, unreadable) costs one parse, never the scan. Files from
+anywhere else (a repository, a user's config or rule pack) are parsed every time. PyYAML
+itself is imported only to parse: with every entry kept, a scan's judging process never
+imports it.
 """
 
 from __future__ import annotations
@@ -27,8 +29,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import scanner
-from scanner import yaml_source
-from scanner.yaml_source import LineDict, LineList, TextPosition, load_yaml
+from scanner.yaml_values import LineDict, LineList, TextPosition
 
 #: Changes whenever what an entry holds changes shape, so entries of another shape are
 #: never read.
@@ -55,8 +56,14 @@ def cache_folder() -> Path:
 def kept_or_parsed(text: str, folder: Path) -> Any:
     """`text` as `load_yaml` reads it: from the entry kept in `folder` for this text, else
     parsed (and then kept there, where it can be)."""
-    return kept_or_made([_loader_digest(), text.encode()], partial(load_yaml, text),
+    return kept_or_made([_loader_digest(), text.encode()], partial(_parsed, text),
                         _frozen, _thawed, folder)
+
+
+def _parsed(text: str) -> Any:
+    from scanner.yaml_source import load_yaml  # PyYAML: only where an entry is missing
+
+    return load_yaml(text)
 
 
 def kept_or_made(sources: Iterable[bytes], make: Callable[[], T], frozen: Callable[[T], Any],
@@ -84,8 +91,9 @@ def kept_or_made(sources: Iterable[bytes], make: Callable[[], T], frozen: Callab
 
 @cache
 def _loader_digest() -> bytes:
-    return hashlib.sha256(FORMAT.encode() + b"\0"
-                          + Path(yaml_source.__file__).read_bytes()).digest()
+    loader = Path(_PACKAGE, "yaml_source.py").read_bytes()
+    values = Path(_PACKAGE, "yaml_values.py").read_bytes()
+    return hashlib.sha256(b"\0".join([FORMAT.encode(), loader, values])).digest()
 
 
 def _read(entry: Path) -> str | None:

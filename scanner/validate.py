@@ -17,7 +17,7 @@ from typing import Any
 from scanner import credentials
 from scanner.errors import FileProblem
 from scanner.parsed_yaml import cache_folder, is_own, kept_or_parsed
-from scanner.yaml_source import LineDict, YamlError, load_yaml
+from scanner.yaml_values import LineDict, YamlError
 
 MAX_CONFIG_BYTES = 5_000_000
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -44,7 +44,11 @@ def read_yaml_file(path: Path) -> Any:
     except UnicodeDecodeError:
         raise FileProblem(str(path), "is not UTF-8 text") from None
     try:
-        return kept_or_parsed(text, cache_folder()) if is_own(path) else load_yaml(text)
+        if is_own(path):
+            return kept_or_parsed(text, cache_folder())
+        from scanner.yaml_source import load_yaml  # PyYAML: only where a text is parsed
+
+        return load_yaml(text)
     except YamlError as exc:
         raise FileProblem(str(path), f"not valid YAML: {exc}") from None
 

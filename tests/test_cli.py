@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -91,6 +92,23 @@ def test_a_local_scan_without_a_store_loads_neither_a_database_nor_other_sources
                                check=True, timeout=120)
     assert completed.stdout.strip() == "0 []", completed.stderr
     assert "Overall:" in report.read_text()
+
+
+def test_with_the_scanners_own_files_kept_parsed_the_judging_process_loads_no_yaml_parser(
+        make_repo: MakeRepo, tmp_path: Path) -> None:
+    """PyYAML took 0.03 s of the judging process's start; with the model, rules and tool
+    catalogue kept parsed in the cache, it parses nothing (the worker reads the CI)."""
+    repo = make_repo(FILES)
+    script = ("import sys\n"
+              "from scanner.cli import main\n"
+              f"code = main(['scan', '--no-store', {str(repo.root)!r}, '--output', "
+              f"{str(tmp_path / 'report.txt')!r}])\n"
+              "print(code, 'yaml' in sys.modules)\n")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    shown = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True, timeout=120, env=env).stdout.split()
+             for _ in range(2)]
+    assert shown == [["0", "True"], ["0", "False"]]  # parsed once, then read back
 
 
 def test_only_the_command_named_gets_its_options_and_each_gets_all_of_them() -> None:

@@ -20,7 +20,8 @@ UPSTREAM_OF_RULES = ("scanner.engine", "scanner.scoring", "scanner.store", "scan
                      "scanner.compare", "scanner.plan", "scanner.diff")
 # Modules everything may use; they may use none of the stages.
 FOUNDATION = ("scanner.errors", "scanner.printable", "scanner.credentials", "scanner.validate",
-              "scanner.yaml_source", "scanner.parsed_yaml", "scanner.patterns",
+              "scanner.yaml_source", "scanner.yaml_values", "scanner.parsed_yaml",
+              "scanner.patterns",
               "scanner.signals", "scanner.evidence",
               "scanner.problems", "scanner.logs", "scanner.model", "scanner.timeline",
               "scanner.memory", "scanner.waivers")
