@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from contextlib import contextmanager
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.collectors import registry
 from scanner.collectors.base import (
@@ -31,7 +31,10 @@ from scanner.memory import NO_MEMORY, Memory
 from scanner.printable import legible
 from scanner.problems import ERROR, Problem
 from scanner.spool import EvidenceSpool
-from scanner.workers import CONTEXT, forks, worker_pool
+from scanner.workers import Beside, WorkFailed, context, forks, worker_pool
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 
 def memory_key(target: Target) -> tuple[str, str]:
@@ -63,13 +66,15 @@ class Collection:
 
     def __init__(self, targets: Sequence[Target], memories: Sequence[Memory],
                  settings: CollectSettings, progress: Any,
-                 pool: ProcessPoolExecutor | None) -> None:
+                 pool: ProcessPoolExecutor | None, *,
+                 alone: Beside[Collected] | None = None) -> None:
         self.targets = list(targets)
         self.memories = list(memories)
         self.started = now_utc()
         self._settings = settings
         self._progress = progress
         self._pool = pool
+        self._alone = alone  # the one target, collected in a forked copy
         self._futures: dict[Future[Collected], int] = {}
         if pool is not None:
             self._futures = {pool.submit(collect_one, target, settings, dict(memory)): index
@@ -81,6 +86,8 @@ class Collection:
         goes into it as it comes, in that order and tagged with each target's index, and
         not into the Collected; so does what a collector keeps for its next scan of a
         target, under its memory_key."""
+        if self._alone is not None:
+            return self._collected_alone(self._alone, spool)
         if not self._futures:
             return self._one_at_a_time(spool)
         by_target: dict[int, Collected] = {}
@@ -101,6 +108,18 @@ class Collection:
         if self._pool is not None:  # the workers are done: they need not wait for the scan
             self._pool.shutdown()
         return [by_target[index] for index in range(len(self.targets))]
+
+    def _collected_alone(self, alone: Beside[Collected], spool: EvidenceSpool | None
+                         ) -> list[Collected]:
+        try:
+            found = alone.result()
+        except WorkFailed as exc:  # the copy died (killed, out of memory)
+            found = Collected(problems=[Problem(self.targets[0].label,
+                                                f"collection failed: {exc}", ERROR)])
+        _spooled(spool, found, 0)
+        if self._progress:
+            self._progress(self.targets[0])
+        return [found]
 
     def _one_at_a_time(self, spool: EvidenceSpool | None) -> list[Collected]:
         watch_items(getattr(self._progress, "items", None))
@@ -141,7 +160,10 @@ def collection(targets: Sequence[Target], settings: CollectSettings, progress: A
         yield Collection(targets, recalled, settings, progress, None)
         return
     items = getattr(progress, "items", None)
-    channel = CONTEXT.Queue() if items else None
+    if len(targets) == 1 and not items and forks():
+        yield from _collection_alone(targets, recalled, settings, progress)
+        return
+    channel = context().Queue() if items else None
     listener = _ItemListener(channel, items) if channel is not None and items else None
     try:
         with worker_pool(workers, _report_to, (channel,)) as pool:
@@ -149,6 +171,23 @@ def collection(targets: Sequence[Target], settings: CollectSettings, progress: A
     finally:
         if listener is not None:
             listener.stop()
+
+
+def _collection_alone(targets: Sequence[Target], memories: Sequence[Memory],
+                      settings: CollectSettings, progress: Any) -> Iterator[Collection]:
+    """One target started at once in a forked copy, as a pool's one worker would be, but
+    without a pool: importing multiprocessing took 0.045 s before the fork. Where no copy
+    can be made (a process limit reached), it is collected here when asked for."""
+    try:
+        alone = Beside(partial(collect_one, targets[0], settings, dict(memories[0])))
+    except OSError:
+        yield Collection(targets, memories, settings, progress, None)
+        return
+    try:
+        yield Collection(targets, memories, settings, progress, None, alone=alone)
+    except BaseException:
+        alone.abandon()
+        raise
 
 
 def collect_all(targets: Sequence[Target], settings: CollectSettings,

@@ -14,7 +14,6 @@ stops early (Ctrl-C, SIGTERM, an error), its workers are killed, not awaited.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
 import signal
@@ -23,12 +22,17 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Generic, NoReturn, TypeVar, cast
+from functools import cache
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, cast
 
-# Fork on Linux: a worker starts at once, with the collectors (plug-ins included) loaded.
-CONTEXT = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing.context import BaseContext
+
+# Fork on Linux: a worker starts at once, with the collectors (plug-ins included) loaded;
+# elsewhere the platform's own way (spawn), which starts a process afresh.
+START_METHOD = "fork" if sys.platform == "linux" else "spawn"
 _WATCH_SECONDS = 1.0
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _EXIT_ORPHANED = 1
@@ -46,9 +50,12 @@ class _ThisProcess:
 def worker_pool(workers: int, initializer: Callable[..., None], initargs: tuple[Any, ...]
                 ) -> Iterator[ProcessPoolExecutor]:
     """A process pool whose workers end with this process; each runs `initializer`."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     others = set(multiprocessing.active_children())
     spare = workers < (os.cpu_count() or 1)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=CONTEXT,
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context(),
                                initializer=_start_worker,
                                initargs=(os.getpid(), spare, initializer, initargs))
     try:
@@ -115,10 +122,19 @@ def _watch(parent: int) -> None:
     os._exit(_EXIT_ORPHANED)
 
 
+@cache
+def context() -> BaseContext:
+    """multiprocessing, as workers start here; imported only when a pool or queue is made
+    (0.045 s: a single clone's reading starts `Beside`, without it)."""
+    import multiprocessing
+
+    return multiprocessing.get_context(START_METHOD)
+
+
 def forks() -> bool:
     """Whether processes start as forks here (Linux): a fork begins at once, holding all
     this process has loaded; a process started afresh would load it all again."""
-    return CONTEXT.get_start_method() == "fork"
+    return START_METHOD == "fork"
 
 
 def forks_beside() -> bool:
@@ -176,6 +192,10 @@ class Beside(Generic[T]):
         os.close(writing)
         self._child, self._reading = child, reading
         self._abandon = weakref.finalize(self, _abandon, child, reading)
+
+    def abandon(self) -> None:
+        """Kill the copy, its answer no longer wanted (the caller stops early)."""
+        self._abandon()
 
     def result(self) -> T:
         self._abandon.detach()

@@ -74,7 +74,9 @@ UNUSED_BY_A_LOCAL_SCAN = ("sqlalchemy", "alembic", "scanner.collectors.hosts.git
                           "scanner.collectors.monitoring.datadog",
                           # every installed package's metadata, read for plug-ins where
                           # none is declared
-                          "importlib.metadata")
+                          "importlib.metadata",
+                          # one clone is read in a forked copy, not by a pool's worker
+                          "multiprocessing")
 
 
 def test_a_local_scan_without_a_store_loads_neither_a_database_nor_other_sources(

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from scanner.collecting import collection, early
-from scanner.collectors.base import Target
+from scanner.collectors.base import CollectSettings, Target
 from scanner.collectors.local import LocalRepoCollector
 from scanner.config import Config
 from scanner.scan import run_scan
@@ -40,11 +41,9 @@ def test_local_repositories_start_early_and_sources_that_remember_do_not() -> No
 
 
 def test_workers_started_afresh_do_not_start_early(monkeypatch: pytest.MonkeyPatch) -> None:
-    import multiprocessing
-
     import scanner.workers
 
-    monkeypatch.setattr(scanner.workers, "CONTEXT", multiprocessing.get_context("spawn"))
+    monkeypatch.setattr(scanner.workers, "START_METHOD", "spawn")
     assert not early([LocalRepoCollector.target("/srv/api")])
 
 
@@ -59,6 +58,47 @@ def test_collecting_started_early_gives_the_scan_collected_in_turn(
         started_early = run_scan(config, targets, started_early=running)
     assert assessment(started_early.document) == assessment(in_turn.document)
     assert [e.signal for e in started_early.evidence] == [e.signal for e in in_turn.evidence]
+
+
+def _children() -> set[int]:
+    """This thread's child processes (Linux)."""
+    listing = Path(f"/proc/self/task/{threading.get_native_id()}/children").read_text()
+    return {int(pid) for pid in listing.split()}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_one_target_collected_early_is_read_in_one_forked_copy(make_repo: MakeRepo) -> None:
+    target = LocalRepoCollector.target(str(make_repo(FILES).root))
+    before = _children()
+    with collection([target], CollectSettings(), at_once=True) as running:
+        copies = _children() - before
+        [found] = running.results()
+    assert len(copies) == 1 and not found.problems and found.evidence
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_a_copy_that_dies_collecting_alone_is_a_problem_of_its_target(
+        make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    import scanner.collecting
+
+    monkeypatch.setattr(scanner.collecting, "collect_one",
+                        lambda *_: os.kill(os.getpid(), signal.SIGKILL))
+    target = LocalRepoCollector.target(str(make_repo(FILES).root))
+    with collection([target], CollectSettings(), at_once=True) as running:
+        [found] = running.results()
+    assert [(p.target, p.message) for p in found.problems] == [
+        (target.label, "collection failed: the process doing it ended without an answer")]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_a_scan_stopped_early_kills_the_copy_collecting_alone(make_repo: MakeRepo) -> None:
+    target = LocalRepoCollector.target(str(make_repo(FILES).root))
+    before = _children()
+    with pytest.raises(KeyboardInterrupt), \
+            collection([target], CollectSettings(), at_once=True):
+        copies = _children() - before
+        raise KeyboardInterrupt
+    assert len(copies) == 1 and not [pid for pid in copies if _alive(pid)]
 
 
 def test_a_store_that_cannot_open_after_collecting_started_is_one_line(
@@ -83,8 +123,8 @@ def test_a_worker_collecting_early_ends_with_a_killed_scan(make_repo: MakeRepo,
         "from scanner.collectors.local import LocalRepoCollector\n"
         "target = LocalRepoCollector.target(sys.argv[1])\n"
         "with collection([target], CollectSettings(), at_once=True) as running:\n"
-        "    open(sys.argv[2], 'w').write(' '.join(str(p.pid) for p in\n"
-        "        __import__('multiprocessing').active_children()))\n"
+        "    children = open(f'/proc/self/task/{os.getpid()}/children').read()\n"
+        "    open(sys.argv[2], 'w').write(children)\n"
         "    time.sleep(60)\n")
     process = subprocess.Popen([sys.executable, "-c", script, str(repo.root), str(ready)],
                                start_new_session=True)
