@@ -6,22 +6,22 @@ usage or bad input (one line says what and where); 3 the scan completed partiall
 130 interrupted (Ctrl-C), 143 terminated (SIGTERM): one line says whether anything was
 stored, and no worker process is left running.
 
-Each sub-command lives in a module of `scanner.cli.commands` and registers itself there;
-heavy modules are imported inside each command so `maturity --help` is fast.
+Each sub-command lives in a module of `scanner.cli.commands`, listed there and imported
+only when it runs; heavy modules are imported inside each command, and logging only once
+there is something to say, so `maturity --help` is fast.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 
 from scanner import __version__
-from scanner.cli.commands import all_commands
+from scanner.cli.commands import LISTED, implementation
 from scanner.cli.common import OneLineParser, close_stores, log_option
 from scanner.errors import (
     EXIT_INTERNAL,
@@ -32,13 +32,12 @@ from scanner.errors import (
     Terminated,
     UserError,
 )
-from scanner.logs import emit
 
 
 def build_parser(words: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser of `maturity`. Given the words it will parse, only the command they name
-    gets its options, since building every command's took 6 ms of each start; the
-    others are listed, which is all `maturity --help` or a misspelt command needs."""
+    is imported and gets its options; the others are listed, which is all `maturity
+    --help` or a misspelt command needs. Without them, every command is built."""
     named = next((word for word in words if not word.startswith("-")), None) \
         if words is not None else None
     parser = OneLineParser(prog="maturity",
@@ -46,12 +45,13 @@ def build_parser(words: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"maturity-scanner {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND",
                                      parser_class=OneLineParser)
-    for command in all_commands():
-        sub = commands.add_parser(command.name, help=command.help)
-        if words is None or command.name == named:
+    for name, _, summary in LISTED:
+        sub = commands.add_parser(name, help=summary)
+        if words is None or name == named:
+            command = implementation(name)
             command.arguments(sub)
             log_option(sub)  # every command may say something on stderr
-        sub.set_defaults(handler=command.run)
+            sub.set_defaults(handler=command.run)
     return parser
 
 
@@ -87,7 +87,8 @@ def run() -> None:
     with _fewer_collections():
         code = _main(None)
         gc.disable()  # restoring the thresholds would set off a full collection, for nothing
-    logging.shutdown()
+    if "logging" in sys.modules:  # imported once there was something to say
+        sys.modules["logging"].shutdown()
     for stream in (sys.stdout, sys.stderr):
         with suppress(OSError, ValueError):  # a reader gone (a closed pipe): nothing to deliver
             stream.flush()
@@ -95,24 +96,24 @@ def run() -> None:
 
 
 def _main(argv: list[str] | None) -> int:
-    parser = build_parser(sys.argv[1:] if argv is None else argv)
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(words)
     try:
-        _configure_logs(_log_format_given(argv))  # so a usage error is a JSON line too
-        args = parser.parse_args(argv)
+        args = parser.parse_args(argv)  # --help and --version end here, with no logging
+        _configure_logs(getattr(args, "log_format", None))
         if args.command is None:
             parser.print_help()
             return EXIT_OK
-        _configure_logs(getattr(args, "log_format", None))
         code: int = args.handler(args)
         return code
     except UserError as exc:
-        emit(logging.ERROR, "error", f"maturity: error: {exc}", exit_code=exc.exit_code)
+        _error(words, "error", f"maturity: error: {exc}", exit_code=exc.exit_code)
         return exc.exit_code
     except (KeyboardInterrupt, Terminated) as stop:
         how, code = ("terminated", EXIT_TERMINATED) if isinstance(stop, Terminated) \
             else ("interrupted", EXIT_INTERRUPTED)
         kept = getattr(stop, "__notes__", None) or ["nothing was stored"]
-        emit(logging.ERROR, how, f"maturity: {how}; {kept[-1]}")
+        _error(words, how, f"maturity: {how}; {kept[-1]}")
         return code
     except BrokenPipeError:
         return EXIT_OK
@@ -120,19 +121,30 @@ def _main(argv: list[str] | None) -> int:
         if os.environ.get("MATURITY_DEBUG"):
             raise
         cause = str(exc) if isinstance(exc, InternalError) else f"{type(exc).__name__}: {exc}"
-        emit(logging.ERROR, "internal_error", f"maturity: internal error: "
-             f"{cause} (set MATURITY_DEBUG=1 for details; please report it)")
+        _error(words, "internal_error", f"maturity: internal error: "
+               f"{cause} (set MATURITY_DEBUG=1 for details; please report it)")
         return EXIT_INTERNAL
     finally:
         close_stores()
 
 
-def _log_format_given(argv: list[str] | None) -> str | None:
+def _error(words: Sequence[str], event: str, message: str, **fields: object) -> None:
+    """One error line, in the format the command line or environment asks for, even where
+    the words did not parse (a usage error is a JSON line too)."""
+    import logging
+
+    from scanner.logs import emit
+
+    with suppress(UserError):  # a format the environment names wrongly: this line is text
+        _configure_logs(_log_format_given(words))
+    emit(logging.ERROR, event, message, **fields)
+
+
+def _log_format_given(words: Sequence[str]) -> str | None:
     """`--log-format` as given on the command line, read before the rest is parsed (a
     value it does not take is left for the parser to refuse)."""
     from scanner.logs import LOG_FORMATS
 
-    words = sys.argv[1:] if argv is None else argv
     for index, word in enumerate(words):
         value = word.partition("=")[2] if word.startswith("--log-format=") else \
             words[index + 1] if word == "--log-format" and index + 1 < len(words) else None

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scanner.errors import UserError
-from scanner.printable import printable
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from scanner.config import Config
 
 FORMATS = ("table", "json", "markdown", "html")
@@ -62,6 +62,7 @@ def write_output(text: str, output: Path | None) -> None:
 
     from scanner.credentials import redact
     from scanner.logs import emit
+    from scanner.printable import printable
 
     text = printable(redact(text))
     if output is None:
@@ -76,6 +77,8 @@ def write_output(text: str, output: Path | None) -> None:
 
 
 def output_options(parser: argparse.ArgumentParser) -> None:
+    from pathlib import Path  # imported where options are added: `maturity --help` adds none
+
     parser.add_argument("--format", choices=FORMATS, help="report format (default: table)")
     parser.add_argument("--detail", action="store_true",
                         help="every reason and open requirement, not only the strongest "
@@ -91,6 +94,8 @@ def output_options(parser: argparse.ArgumentParser) -> None:
 
 def store_options(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
     """Options of the commands that read the store: which scans (config), where, how."""
+    from pathlib import Path
+
     parser.add_argument("--config", type=Path,
                         help="the configuration whose scans to read (default: that of the "
                              "latest scan); its store.url is the store")

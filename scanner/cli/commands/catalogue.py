@@ -127,8 +127,8 @@ def model(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = (
-    Command("rules", "list, validate or explain rules", 60, rules_arguments, rules),
-    Command("signals", "every signal, its type and sources", 70, signals_arguments, signals),
-    Command("model", "show the maturity model", 80, model_arguments, model),
-)
+COMMANDS = {
+    "rules": Command(rules_arguments, rules),
+    "signals": Command(signals_arguments, signals),
+    "model": Command(model_arguments, model),
+}

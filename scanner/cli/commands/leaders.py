@@ -242,11 +242,8 @@ def plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = (
-    Command("survey", "self-assessment: ask in the terminal, or combine answers files", 90,
-            survey_arguments, survey),
-    Command("compare", "self-reported stages against a stored scan's observed ones", 100,
-            compare_arguments, compare),
-    Command("plan", "the next cells to work on, from a stored scan and per-competency targets",
-            110, plan_arguments, plan),
-)
+COMMANDS = {
+    "survey": Command(survey_arguments, survey),
+    "compare": Command(compare_arguments, compare),
+    "plan": Command(plan_arguments, plan),
+}

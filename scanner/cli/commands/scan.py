@@ -83,5 +83,4 @@ def run_scan_command(args: argparse.Namespace) -> int:
         return report_scan(args, config, store, result, verdicts)
 
 
-COMMANDS = (Command("scan", "collect evidence, score it, store and report it", 10, arguments,
-                    run_scan_command),)
+COMMANDS = {"scan": Command(arguments, run_scan_command)}

@@ -163,5 +163,4 @@ def _seconds(text: str) -> float:
     return int(found[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[found[2]]
 
 
-COMMANDS = (Command("finalize", "judge and report a sharded scan once its shards have "
-                    "reported", 15, finalize_arguments, run_finalize),)
+COMMANDS = {"finalize": Command(finalize_arguments, run_finalize)}

@@ -188,9 +188,9 @@ def prune(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = (
-    Command("report", "render a stored scan again", 20, report_arguments, report),
-    Command("history", "stages over time, from stored scans", 30, history_arguments, history),
-    Command("diff", "what changed between two stored scans", 40, diff_arguments, diff),
-    Command("prune", "drop old scans from the store", 50, prune_arguments, prune),
-)
+COMMANDS = {
+    "report": Command(report_arguments, report),
+    "history": Command(history_arguments, history),
+    "diff": Command(diff_arguments, diff),
+    "prune": Command(prune_arguments, prune),
+}
