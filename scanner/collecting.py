@@ -31,7 +31,7 @@ from scanner.memory import NO_MEMORY, Memory
 from scanner.printable import legible
 from scanner.problems import ERROR, Problem
 from scanner.spool import EvidenceSpool
-from scanner.workers import Beside, WorkFailed, context, forks, worker_pool
+from scanner.workers import Beside, WorkFailed, context, forks, worker_beside, worker_pool
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -179,7 +179,7 @@ def _collection_alone(targets: Sequence[Target], memories: Sequence[Memory],
     without a pool: importing multiprocessing took 0.045 s before the fork. Where no copy
     can be made (a process limit reached), it is collected here when asked for."""
     try:
-        alone = Beside(partial(collect_one, targets[0], settings, dict(memories[0])))
+        alone = worker_beside(partial(collect_one, targets[0], settings, dict(memories[0])))
     except OSError:
         yield Collection(targets, memories, settings, progress, None)
         return

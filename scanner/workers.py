@@ -23,7 +23,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, cast
 
 if TYPE_CHECKING:
@@ -160,6 +160,17 @@ def begun_beside(work: Callable[[], T]) -> Beside[T] | None:
         return Beside(work)
     except OSError:
         return None
+
+
+def worker_beside(work: Callable[[], T]) -> Beside[T]:
+    """`work` begun in a forked copy that stands where a pool's one worker would: like
+    such a worker, it forks copies of its own only if the machine has another core."""
+    return Beside(partial(_as_sole_worker, (os.cpu_count() or 1) > 1, work))
+
+
+def _as_sole_worker(spare: bool, work: Callable[[], T]) -> T:
+    _ThisProcess.cores_to_spare = spare
+    return work()
 
 
 class WorkFailed(Exception):

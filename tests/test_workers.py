@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.workers import Beside, WorkFailed, forks_beside, worker_pool
+from scanner.workers import Beside, WorkFailed, forks_beside, worker_beside, worker_pool
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="forks and reads /proc")
 
@@ -105,6 +105,15 @@ def test_a_worker_forks_beside_only_with_a_core_to_spare(
     assert forks_beside()  # the main process, in no pool
     with worker_pool(2, _noop, ()) as pool:
         assert pool.submit(forks_beside).result() == (cores > 2)
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+@pytest.mark.usefixtures("only_this_tests_threads")
+def test_a_sole_worker_forked_beside_forks_copies_only_with_a_core_to_spare(
+        cores: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a pool's one worker would: on one core its copies would only take turns."""
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert worker_beside(forks_beside).result() == (cores > 1)
 
 
 @pytest.mark.usefixtures("only_this_tests_threads")
