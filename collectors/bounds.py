@@ -8,7 +8,6 @@ and say once what was left out, not turn each item into a request.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,13 +16,14 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from scanner.collectors.api import ApiError
+from scanner.lazy_patterns import lazy_compile
 
 if TYPE_CHECKING:
     import requests
 
 DEFAULT_MAX_RESPONSE_BYTES = 8_000_000
 # What an API's own identifiers look like (hex, UUIDs, PagerDuty's P1A2B3C): safe in a path.
-API_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+API_ID = lazy_compile(r"[A-Za-z0-9_-]{1,128}")
 CHUNK_BYTES = 1 << 16
 
 Item = TypeVar("Item")

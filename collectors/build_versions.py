@@ -8,15 +8,15 @@ release is made by other means (`mvn release:perform`, a tag, a vote).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from scanner.collectors.ci.configured import pom
+from scanner.lazy_patterns import lazy_compile
 
 SNAPSHOT = "-SNAPSHOT"
 # Maven CI-friendly versions: `${revision}${changelist}` with the parts as properties.
 VERSION_PROPERTIES = ("revision", "changelist", "sha1")
-_GRADLE_VERSION = re.compile(
+_GRADLE_VERSION = lazy_compile(
     r"""(?m)^[ \t]*version[ \t]*[=:]?[ \t]*['"]?([\w.+-]{1,100})['"]?[ \t]*\r?$""")
 
 

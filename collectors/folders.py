@@ -8,9 +8,9 @@ pattern, shared by everything that looks for services and applications.
 
 from __future__ import annotations
 
-import re
+from scanner.lazy_patterns import lazy_compile
 
-NOT_SHIPPED_FOLDER = re.compile(
+NOT_SHIPPED_FOLDER = lazy_compile(
     r"(?i)(^|/)(\.devcontainer|docs?|examples?|samples?|tests?|testing|testdata|test-data|"
     r"fixtures|e2e|__tests__|\.github|\.gitlab|\.gitlab-ci|\.ci|ci|\.circleci|\.buildkite|"
     r"hack|tools?|scripts|build[-_]?tools|buildtools|benchmarks?|bench|internal/tools|"

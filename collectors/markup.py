@@ -6,8 +6,9 @@ security section in a README) rather than for a file.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from scanner.lazy_patterns import lazy_compile
 
 
 @dataclass(frozen=True)
@@ -16,13 +17,13 @@ class Heading:
     title: str
 
 
-_ATX = re.compile(r"^ {0,3}#{1,6}\s+(.+?)\s*#*\s*$")
-_ADOC = re.compile(r"^={1,6}\s+(\S.*)$")
-_UNDERLINE = re.compile(r"^([=\-~^\"'`#*+:._])\1{2,}\s*$")
-_BOLD_LINE = re.compile(r"^\s*(\*\*|__)([^*_].*?)(\*\*|__)\s*:?\s*$")
-_LABEL_LINE = re.compile(r"^([A-Za-z][\w '&/()-]{0,58}):\s*$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_LIST_OR_TABLE = re.compile(r"^\s*([-*+|>]|\d+[.)])\s")
+_ATX = lazy_compile(r"^ {0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+_ADOC = lazy_compile(r"^={1,6}\s+(\S.*)$")
+_UNDERLINE = lazy_compile(r"^([=\-~^\"'`#*+:._])\1{2,}\s*$")
+_BOLD_LINE = lazy_compile(r"^\s*(\*\*|__)([^*_].*?)(\*\*|__)\s*:?\s*$")
+_LABEL_LINE = lazy_compile(r"^([A-Za-z][\w '&/()-]{0,58}):\s*$")
+_FENCE = lazy_compile(r"^\s*(```|~~~)")
+_LIST_OR_TABLE = lazy_compile(r"^\s*([-*+|>]|\d+[.)])\s")
 
 
 def headings(path: str, text: str) -> list[Heading]:

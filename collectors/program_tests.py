@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from scanner import patterns
+from scanner.lazy_patterns import lazy_compile
 from scanner.patterns import Pattern
 
 MAX_FILES_READ = 400  # candidate test files read per tree
@@ -41,8 +42,8 @@ class _Kind:
     runners: tuple[str, ...]
 
 
-_CONTAINERS = re.compile(r"\b(?:docker|podman)\s+(?:run|exec|compose\s+up|container\s+run)\b"
-                         r"|\bTestcontainers\b|\btestcontainers\b")
+_CONTAINERS = lazy_compile(r"\b(?:docker|podman)\s+(?:run|exec|compose\s+up|container\s+run)\b"
+                           r"|\bTestcontainers\b|\btestcontainers\b")
 KINDS = (
     _Kind("Rust tests that run the built binary", "e2e",
           # On RE2: in Python's `re` each `tests/` of a long path rescans all after it.

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from scanner.collectors.ci.model import Job
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.folders import NOT_SHIPPED_FOLDER
+from scanner.lazy_patterns import lazy_compile
 from scanner.signals import SignalSpec
 from scanner.yaml_source import LineDict
 
@@ -29,14 +30,14 @@ SIGNALS: tuple[SignalSpec, ...] = (
 )
 
 MAX_SERVICES = 200
-SERVICE_FILES = re.compile(r"(^|/)(Dockerfile|Containerfile)(\.[\w.-]+)?$|\.Dockerfile$|"
-                           r"(^|/)(serverless\.ya?ml|Procfile|fly\.toml|appspec\.ya?ml)$")
-CATALOG_FILE = re.compile(r"(^|/)catalog-info\.ya?ml$")
+SERVICE_FILES = lazy_compile(r"(^|/)(Dockerfile|Containerfile)(\.[\w.-]+)?$|\.Dockerfile$|"
+                             r"(^|/)(serverless\.ya?ml|Procfile|fly\.toml|appspec\.ya?ml)$")
+CATALOG_FILE = lazy_compile(r"(^|/)catalog-info\.ya?ml$")
 # Folders whose container builds are not services (CI images, tooling, examples).
 NOT_SERVICE = NOT_SHIPPED_FOLDER
 # Folders that hold a service's build files rather than the service itself.
-BUILD_FOLDER = re.compile(r"(?i)^(docker|dockerfiles|\.docker|build|deploy|deployments?|"
-                          r"container|containers|images|packaging)$")
+BUILD_FOLDER = lazy_compile(r"(?i)^(docker|dockerfiles|\.docker|build|deploy|deployments?|"
+                            r"container|containers|images|packaging)$")
 
 
 @dataclass(frozen=True)

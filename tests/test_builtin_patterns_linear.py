@@ -5,8 +5,8 @@ command lines, YAML values, whole files.  Those on RE2 are linear by constructio
 one on Python's backtracking `re` is run the way the code runs it over adversarial text
 (tests/adversarial.py), where a quadratic pattern takes seconds to minutes instead of
 milliseconds.  It finds them two ways: every compiled pattern a module holds (also in a
-tuple, list, dict or dataclass, or on a class), and every pattern written as a literal in a call
-to `re` (`re.sub(r"...", ...)` in a function).
+tuple, list, dict or dataclass, or on a class; compiled now or where first used), and every
+pattern written as a literal in a call to `re` (`re.sub(r"...", ...)` in a function).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from scanner.collectors.ci.jenkins import SCHEDULED
 from scanner.collectors.ci.resolve import make
 from scanner.collectors.files.index import TEMPLATE
 from scanner.collectors.files.practices import GENERATED_HEADER
+from scanner.lazy_patterns import LazyPattern
 from scanner.patterns import Linear, Pattern
 
 from adversarial import adversarial_lines
@@ -71,6 +72,8 @@ def _held(value: object, depth: int = 0) -> Iterator[object]:
     """Compiled patterns in `value`: itself, or in its items or fields."""
     if isinstance(value, re.Pattern | Linear):
         yield value
+    elif isinstance(value, LazyPattern):  # compiled where first used: compiled here
+        yield re.compile(value.pattern, value.flags)
     elif depth < 3 and isinstance(value, (tuple, list, set, frozenset)):
         for item in value:
             yield from _held(item, depth + 1)

@@ -21,7 +21,7 @@ UPSTREAM_OF_RULES = ("scanner.engine", "scanner.scoring", "scanner.store", "scan
 # Modules everything may use; they may use none of the stages.
 FOUNDATION = ("scanner.errors", "scanner.printable", "scanner.credentials", "scanner.validate",
               "scanner.yaml_source", "scanner.yaml_values", "scanner.parsed_yaml",
-              "scanner.patterns",
+              "scanner.patterns", "scanner.lazy_patterns",
               "scanner.signals", "scanner.evidence",
               "scanner.problems", "scanner.logs", "scanner.model", "scanner.timeline",
               "scanner.memory", "scanner.waivers")

@@ -19,7 +19,6 @@ manual` step, and everything after it in the pipeline, waits for a person.
 from __future__ import annotations
 
 import fnmatch
-import re
 from typing import Any
 
 from scanner.collectors.ci.github_actions import MAIN_LINE_BRANCH
@@ -40,6 +39,7 @@ from scanner.collectors.ci.model import (
     shell_lines,
 )
 from scanner.collectors.tree import RepoTree
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, LineList, stamp_file
 
 SYSTEM = "bitbucket_pipelines"
@@ -47,7 +47,7 @@ CONFIG_FILES = ("bitbucket-pipelines.yml", "bitbucket-pipelines.yaml")
 PIPE_PREFIX = "bitbucket-pipe/"
 EVERY_BRANCH = frozenset({PUSH, DEFAULT_BRANCH})
 LIKELY_DEFAULT_BRANCHES = ("main", "master")
-_BRACES = re.compile(r"\{([^{}]*)\}")
+_BRACES = lazy_compile(r"\{([^{}]*)\}")
 
 
 def _alternatives(pattern: str) -> list[str]:

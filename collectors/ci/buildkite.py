@@ -62,11 +62,12 @@ from scanner.collectors.ci.shapes import (
     texts,
 )
 from scanner.collectors.tree import RepoTree
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, LineList, load_yaml_documents, stamp_file
 
 SYSTEM = "buildkite"
-CONFIG = re.compile(r"^(\.buildkite/(pipeline[^/]*|pipelines/[^/]+)|buildkite/pipeline|"
-                    r"buildkite)\.(ya?ml|json)$")
+CONFIG = lazy_compile(r"^(\.buildkite/(pipeline[^/]*|pipelines/[^/]+)|buildkite/pipeline|"
+                      r"buildkite)\.(ya?ml|json)$")
 ENTRY_FILES = (".buildkite/pipeline.yml", ".buildkite/pipeline.yaml", "buildkite.yml",
                "buildkite.yaml", ".buildkite/pipeline.json", "buildkite.json")
 PLUGIN_PREFIX = "buildkite-plugin/"
@@ -82,9 +83,9 @@ SETTINGS_NOTE = ("Buildkite builds this pipeline for the events its pipeline set
 _SOURCES = {"webhook": frozenset({PUSH, DEFAULT_BRANCH, PULL_REQUEST, TAG}),
             "schedule": frozenset({SCHEDULE}), "ui": frozenset({MANUAL}),
             "api": frozenset({OTHER}), "trigger_job": frozenset({OTHER})}
-_COMPARISON = re.compile(r"^(?P<lhs>[\w.]+)\s*(?P<op>==|!=|=~|!~)\s*(?P<rhs>\S.*)$")
-_EMOJI = re.compile(r":[a-z0-9_+-]+:")
-_UPLOAD = re.compile(r"\bbuildkite-agent\s+pipeline\s+upload\b(?P<rest>.*)$")
+_COMPARISON = lazy_compile(r"^(?P<lhs>[\w.]+)\s*(?P<op>==|!=|=~|!~)\s*(?P<rhs>\S.*)$")
+_EMOJI = lazy_compile(r":[a-z0-9_+-]+:")
+_UPLOAD = lazy_compile(r"\bbuildkite-agent\s+pipeline\s+upload\b(?P<rest>.*)$")
 
 
 def buildkite_atom(term: str) -> Admits | None:

@@ -22,8 +22,6 @@ as running on every push would claim what the repository does not show.
 
 from __future__ import annotations
 
-import re
-
 from scanner.collectors.ci.model import (
     IMAGE,
     NAMED_STEP,
@@ -47,11 +45,12 @@ from scanner.collectors.ci.shapes import (
     working_directory,
 )
 from scanner.collectors.tree import RepoTree
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, LineList, stamp_file
 
 SYSTEM = "google_cloud_build"
-CONFIG = re.compile(r"(^|/)([^/]*\.)?cloudbuild[^/]*\.(ya?ml|json)$")
-LOOSE_CONFIG = re.compile(r"(^|/)gcb/[^/]+\.ya?ml$")  # a convention, only read when it has steps
+CONFIG = lazy_compile(r"(^|/)([^/]*\.)?cloudbuild[^/]*\.(ya?ml|json)$")
+LOOSE_CONFIG = lazy_compile(r"(^|/)gcb/[^/]+\.ya?ml$")  # a convention, only read when it has steps
 MAX_FILES = 100
 MAX_STEPS = 300
 TRIGGERS_NOTE = ("Cloud Build triggers are configured in Google Cloud, not in the repository: "

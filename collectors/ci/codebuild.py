@@ -19,7 +19,6 @@ note on the file; see `cloud_build` for why this is neither "unknown" nor
 from __future__ import annotations
 
 import posixpath
-import re
 
 from scanner.collectors.ci.model import (
     NAMED_STEP,
@@ -39,10 +38,11 @@ from scanner.collectors.ci.shapes import (
     texts,
 )
 from scanner.collectors.tree import RepoTree
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, stamp_file
 
 SYSTEM = "aws_codebuild"
-CONFIG = re.compile(r"(^|/)buildspec[^/]*\.ya?ml$")
+CONFIG = lazy_compile(r"(^|/)buildspec[^/]*\.ya?ml$")
 MAX_FILES = 100
 PHASES = ("install", "pre_build", "build", "post_build")
 DEFAULT_REPORT_FORMAT = "JUNITXML"

@@ -20,12 +20,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from scanner.lazy_patterns import lazy_compile
+
 MAX_LENGTH = 4000
 MAX_DEPTH = 32
 
 AND, OR, NOT, OPEN, CLOSE = "&&", "||", "!", "(", ")"
 _WORD_OPERATORS = {"and": AND, "or": OR, "not": NOT}
-_WORD = re.compile(r"[A-Za-z]+")
+_WORD = lazy_compile(r"[A-Za-z]+")
 
 
 @dataclass(frozen=True)

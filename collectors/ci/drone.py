@@ -27,7 +27,6 @@ name that says it deploys names one ("deploy-production").
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from scanner.collectors.ci.model import (
@@ -59,11 +58,12 @@ from scanner.collectors.ci.shapes import (
     working_directory,
 )
 from scanner.collectors.tree import RepoTree
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, LineList, load_yaml_documents, stamp_file
 
 # `.drone.yml`, or another name the repository's Drone settings point at (`.drone-1.0.yml`).
-DRONE_FILES = re.compile(r"^\.drone[^/]*\.ya?ml$")
-WOODPECKER_FILES = re.compile(r"^\.woodpecker(\.ya?ml|/[^/]+\.ya?ml)$")
+DRONE_FILES = lazy_compile(r"^\.drone[^/]*\.ya?ml$")
+WOODPECKER_FILES = lazy_compile(r"^\.woodpecker(\.ya?ml|/[^/]+\.ya?ml)$")
 MAX_DOCUMENTS = 50
 MAX_FILES = 50
 MAX_STEPS = 300

@@ -32,22 +32,23 @@ from scanner.collectors.ci.model import (
 )
 from scanner.collectors.ci.tools import Catalogue, Hit
 from scanner.collectors.program_tests import ProgramSuite
+from scanner.lazy_patterns import lazy_compile
 
 UNIDENTIFIED = "unidentified"  # a test run seen by its name or its published results
 MAX_LABEL = 200  # longer names are not read as names
 
 # Jobs that exercise signing, publishing or deploying as a test (e2e on a kind
 # cluster, a throwaway registry) are not evidence of how releases are built.
-TEST_JOB = re.compile(r"(?i)(^|[-_./ ])(e2e|tests?|testing|kind|smoke|conformance|integration)"
-                      r"([-_./ ]|$)")
-RELEASE_JOB = re.compile(r"(?i)(release|publish|push|build)")  # "Build / Test" is the main job
+TEST_JOB = lazy_compile(r"(?i)(^|[-_./ ])(e2e|tests?|testing|kind|smoke|conformance|integration)"
+                        r"([-_./ ]|$)")
+RELEASE_JOB = lazy_compile(r"(?i)(release|publish|push|build)")  # "Build / Test" is the main job
 RELEASE_CATEGORIES = frozenset({"signing", "provenance", "verification", "sbom", "packaging",
                                 "deploy"})
-E2E_NAME = re.compile(r"(?i)(^|[^a-z])(e2e|end[-_ ]?to[-_ ]?end|smoke|acceptance|conformance|"
-                      r"system[-_ ]tests?|browser[-_ ]tests?)([^a-z]|$)")
+E2E_NAME = lazy_compile(r"(?i)(^|[^a-z])(e2e|end[-_ ]?to[-_ ]?end|smoke|acceptance|conformance|"
+                        r"system[-_ ]tests?|browser[-_ ]tests?)([^a-z]|$)")
 # A step, job, stage or make target that plainly runs tests: "Run tests", "unit-tests",
 # "test (3.12)", "Backend tests".
-TEST_RUN_NAME = re.compile(
+TEST_RUN_NAME = lazy_compile(
     r"(?i)^(?:run|running|execute)?[\s_-]*(?:the[\s_-]+)?(?:[a-z0-9.+#]{1,20}[\s_-]+)?"
     r"(?:unit[\s_-]*|integration[\s_-]*)?tests?(?:[\s_-]+suite)?[\s_-]*(?:\(.{0,80}\))?$")
 # CodeQL's older language names, as the languages it analyses today.
@@ -55,13 +56,13 @@ CODEQL_ALIASES = {"javascript": "javascript-typescript", "typescript": "javascri
                   "c": "c-cpp", "cpp": "c-cpp", "java": "java-kotlin",
                   "kotlin": "java-kotlin"}
 # Flags a release script is given so that it builds without publishing.
-HELD_BACK = re.compile(r"(?i)\s--?(no-push|dry-run|dryrun|no-publish|skip-publish|"
-                       r"skip-push|no-upload)(\s|=|$)")
+HELD_BACK = lazy_compile(r"(?i)\s--?(no-push|dry-run|dryrun|no-publish|skip-publish|"
+                         r"skip-push|no-upload)(\s|=|$)")
 # A job or stage whose whole name says it publishes: "Publish", "release-images".
-PUBLISH_NAME = re.compile(r"(?i)^(?:publish|release|push)(?:[\s_-]+(?:the[\s_-]+)?"
-                          r"(?:images?|artifacts?|packages?|binaries|release|containers?))?$")
-INTEGRATION = re.compile(r"(?i)(^|[^a-z])(integration|integ|it|api[-_ ]?tests?|functional|"
-                         r"component[-_ ]tests?)([^a-z]|$)")
+PUBLISH_NAME = lazy_compile(r"(?i)^(?:publish|release|push)(?:[\s_-]+(?:the[\s_-]+)?"
+                            r"(?:images?|artifacts?|packages?|binaries|release|containers?))?$")
+INTEGRATION = lazy_compile(r"(?i)(^|[^a-z])(integration|integ|it|api[-_ ]?tests?|functional|"
+                           r"component[-_ ]tests?)([^a-z]|$)")
 WEAK_PLACE = patterns.own(r"(?i)(^|/)(tests?|testing|testdata|test-data|fixtures?|examples?|"
                           r"samples?|docs?|e2e|hack|__tests__|spec)(/|$)|(^|/)[^/]*test[^/]*\.mk:")
 # Reusable workflows and components from other repositories, recognised by their file name
@@ -81,10 +82,10 @@ WORKFLOW_NAME_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)(^|[-_/])lint"), "lint"),
 )
 # Reusable workflows whose name says they cannot run a build, test or scan tool.
-HOUSEKEEPING = re.compile(r"(?i)(label|stale|greet|welcome|lock|close|triage|assign|"
-                          r"automerge|auto-merge|changelog|release-drafter|backport|"
-                          r"notify|slack|comment|cla|issue|pr-automation|first-time|"
-                          r"scorecard|semantic-pr|pr-title|conventional|size|rebase)")
+HOUSEKEEPING = lazy_compile(r"(?i)(label|stale|greet|welcome|lock|close|triage|assign|"
+                            r"automerge|auto-merge|changelog|release-drafter|backport|"
+                            r"notify|slack|comment|cla|issue|pr-automation|first-time|"
+                            r"scorecard|semantic-pr|pr-title|conventional|size|rebase)")
 
 
 def find_hits(jobs: Sequence[Job], catalogue: Catalogue) -> list[Hit]:
@@ -271,7 +272,7 @@ def _plain_test_name(label: str) -> bool:
     return bool(label) and len(label) <= MAX_LABEL and bool(TEST_RUN_NAME.match(label.strip()))
 
 
-_DRAFT_RELEASE = re.compile(r"\b(gh\s+release\s+create|hub\s+release\s+create)\b.*\s--draft\b")
+_DRAFT_RELEASE = lazy_compile(r"\b(gh\s+release\s+create|hub\s+release\s+create)\b.*\s--draft\b")
 _DRAFT_ACTIONS = ("softprops/action-gh-release", "ncipollo/release-action")
 
 

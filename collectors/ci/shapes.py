@@ -28,6 +28,7 @@ from scanner.collectors.ci.model import (
     shell_lines,
 )
 from scanner.collectors.tree import RepoTree
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, LineList
 
 T = TypeVar("T")
@@ -36,13 +37,13 @@ EMPTY = "empty file (only comments or nothing): nothing runs from it"
 # References kept per file: YAML anchors can repeat one long script many times over.
 MAX_REFERENCES = 20_000
 _EVERYTHING = frozenset({"*", "**", ".*", ".+", "^.*$", "^.+$", "refs/heads/*", "refs/heads/**"})
-_VERSION = re.compile(r"^v?\d|\\d|\[0-9\]|^v\*$")
-_SHELLS = re.compile(r"^#!\s*\S*/(env\s+)?(ba|z|da|a|k)?sh\b")
-_DEPLOY_WORD = re.compile(r"(?i)(?:^|[^a-z])(deploy|deploys|deploying|deployment|rollout|"
-                          r"roll-out|promote|promotion)(?:[^a-z]|$)")
-_ENVIRONMENT_WORD = re.compile(r"(?i)(?:^|[^a-z])(production|prod|live|staging|preprod|"
-                               r"pre-prod|uat|qa|dev|development|preview|sandbox|demo)"
-                               r"(?:[^a-z]|$)")
+_VERSION = lazy_compile(r"^v?\d|\\d|\[0-9\]|^v\*$")
+_SHELLS = lazy_compile(r"^#!\s*\S*/(env\s+)?(ba|z|da|a|k)?sh\b")
+_DEPLOY_WORD = lazy_compile(r"(?i)(?:^|[^a-z])(deploy|deploys|deploying|deployment|rollout|"
+                            r"roll-out|promote|promotion)(?:[^a-z]|$)")
+_ENVIRONMENT_WORD = lazy_compile(r"(?i)(?:^|[^a-z])(production|prod|live|staging|preprod|"
+                                 r"pre-prod|uat|qa|dev|development|preview|sandbox|demo)"
+                                 r"(?:[^a-z]|$)")
 # Images whose entrypoint is a tool, so `args:` alone are that tool's arguments
 # (Cloud Build's builders, and images CI steps commonly run that way).
 _IMAGE_TOOLS = (

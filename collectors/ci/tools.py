@@ -8,7 +8,6 @@ pre-commit hook), each tied to one category such as `sast` or `deploy`.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -40,6 +39,7 @@ from scanner.collectors.ci.model import (
 from scanner.collectors.ci.resolve.words import MAX_COMMAND, segments
 from scanner.collectors.deadlines import check
 from scanner.evidence import TRAIL
+from scanner.lazy_patterns import lazy_compile
 from scanner.parsed_yaml import cache_folder, kept_or_made
 from scanner.patterns import Pattern, re2_build_file
 
@@ -54,7 +54,7 @@ DISABLED_WHEN: dict[str, frozenset[str] | None] = {
     "set": None,  # any non-empty value
 }
 # A release number as an action's @ref gives it: `v1.13.0`, `1.2`, `v2`.
-RELEASE_REF = re.compile(r"^v?(\d{1,6}(?:\.\d{1,6}){0,3})$")
+RELEASE_REF = lazy_compile(r"^v?(\d{1,6}(?:\.\d{1,6}){0,3})$")
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,7 @@ class Catalogue:
                                 matcher.applies, reference.via))
         return hits
 
-_SHELL_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+_SHELL_VARIABLE = lazy_compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def _read(text: str) -> str:

@@ -63,6 +63,7 @@ from scanner.collectors.ci.shapes import (
     texts,
 )
 from scanner.collectors.tree import RepoTree
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, LineList, stamp_file
 
 SYSTEM = "travis"
@@ -88,9 +89,9 @@ DEFAULT_SCRIPTS = {
     "perl": "make test", "r": "R CMD check", "crystal": "crystal spec",
     "c": "make test", "cpp": "make test", "android": "./gradlew build connectedCheck",
 }
-SECRET_SETTING = re.compile(r"(?i)(key|token|password|secret|secure|credential)")
-_TERM = re.compile(r"(?i)^(?P<lhs>[\w.()]+)\s*(?P<op>==|=~|!=|!~|=|is\s+not|is|not\s+in|in)"
-                   r"\s*(?P<rhs>.*)$")
+SECRET_SETTING = lazy_compile(r"(?i)(key|token|password|secret|secure|credential)")
+_TERM = lazy_compile(r"(?i)^(?P<lhs>[\w.()]+)\s*(?P<op>==|=~|!=|!~|=|is\s+not|is|not\s+in|in)"
+                     r"\s*(?P<rhs>.*)$")
 _EVENTS = {"push": frozenset({PUSH, DEFAULT_BRANCH, TAG}),
            "pull_request": frozenset({PULL_REQUEST}),
            "cron": frozenset({SCHEDULE}), "api": frozenset({OTHER})}

@@ -24,6 +24,7 @@ from scanner.collectors.files import Detector
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.folders import NOT_SHIPPED_FOLDER
 from scanner.collectors.structured import load_json, load_toml
+from scanner.lazy_patterns import lazy_compile
 from scanner.signals import SignalSpec
 
 SIGNALS: tuple[SignalSpec, ...] = (
@@ -41,32 +42,32 @@ SIGNALS: tuple[SignalSpec, ...] = (
 MAX_READ = 256_000  # bytes of a manifest read to classify it
 NOT_SHIPPED = NOT_SHIPPED_FOLDER
 # Desktop entries and AppStream metadata, also as templates (`.desktop.in.in`).
-_DESKTOP_ENTRY = re.compile(r"\.(desktop|metainfo\.xml|appdata\.xml)(\.in)*$")
-_GO_MAIN = re.compile(r"^package\s+main\s*$", re.M)
+_DESKTOP_ENTRY = lazy_compile(r"\.(desktop|metainfo\.xml|appdata\.xml)(\.in)*$")
+_GO_MAIN = lazy_compile(r"^package\s+main\s*$", re.M)
 # Binaries cargo finds without a [[bin]] table: src/bin/NAME.rs and src/bin/NAME/main.rs.
-_RUST_BIN = re.compile(r"^src/bin/([^/]+\.rs|[^/]+/main\.rs)$")
+_RUST_BIN = lazy_compile(r"^src/bin/([^/]+\.rs|[^/]+/main\.rs)$")
 _DEV_HELPERS = frozenset({"setup", "console", "dev", "test", "lint", "bootstrap", "rake", "rails",
                           "rspec", "bundle", "update", "server", "ci", "build", "release",
                           "format", "check", "webpack", "yarn", "spring", "importmap"})
 # An image that runs something of its own: it serves on a port or starts a program.
-_DOCKER_EXPOSE = re.compile(r"(?im)^\s*(EXPOSE|CMD|ENTRYPOINT)\s+\S")
-_WAR = re.compile(r"<packaging>\s*war\s*</packaging>")
-_GRADLE_WAR = re.compile(r"""(id\s*\(?\s*['"]war['"]|apply\s+plugin:\s*['"]war['"])""")
+_DOCKER_EXPOSE = lazy_compile(r"(?im)^\s*(EXPOSE|CMD|ENTRYPOINT)\s+\S")
+_WAR = lazy_compile(r"<packaging>\s*war\s*</packaging>")
+_GRADLE_WAR = lazy_compile(r"""(id\s*\(?\s*['"]war['"]|apply\s+plugin:\s*['"]war['"])""")
 # The Android application plugin applied (a root build that declares it `apply false`
 # only makes it available to subprojects).
-_GRADLE_ANDROID_APP = re.compile(r"(?m)^(?!.*\bapply\s*\(?\s*false\b).*"
-                                 r"(com\.android\.application|plugins\.android\.application\b)")
+_GRADLE_ANDROID_APP = lazy_compile(r"(?m)^(?!.*\bapply\s*\(?\s*false\b).*"
+                                   r"(com\.android\.application|plugins\.android\.application\b)")
 _ANDROID_LAUNCHER = "android.intent.category.LAUNCHER"
-_EXE = re.compile(r"<OutputType>\s*(Win)?Exe\s*</OutputType>", re.I)
+_EXE = lazy_compile(r"<OutputType>\s*(Win)?Exe\s*</OutputType>", re.I)
 _LIBRARY_CLASSIFIER = "Topic :: Software Development :: Libraries"
 _WEB_FRAMEWORKS = ("next", "nuxt", "react-scripts", "@angular/core", "@sveltejs/kit", "astro",
                    "gatsby", "@remix-run/react", "vite", "@vue/cli-service", "ember-cli")
-_TASK_LINE = re.compile(r"^(?:task\s+:?|@?)([A-Za-z][\w-]*)(?:\s*=>.*|\s*:(?!=).*)$")
-_SHIPPING = re.compile(r"(?i)(release|deploy|publish|ship|dist-upload|upload-release|"
-                       r"cut-release|make-release|do-release)([-_][\w-]*)?")
-_SITE_FILES = re.compile(r"^(mkdocs\.ya?ml|docusaurus\.config\.[cm]?[jt]s|antora-playbook\.ya?ml|"
-                         r"hugo\.(toml|ya?ml|json)|_config\.ya?ml|gatsby-config\.[jt]s|"
-                         r"astro\.config\.[cm]?[jt]s|book\.toml|conf\.py)$")
+_TASK_LINE = lazy_compile(r"^(?:task\s+:?|@?)([A-Za-z][\w-]*)(?:\s*=>.*|\s*:(?!=).*)$")
+_SHIPPING = lazy_compile(r"(?i)(release|deploy|publish|ship|dist-upload|upload-release|"
+                         r"cut-release|make-release|do-release)([-_][\w-]*)?")
+_SITE_FILES = lazy_compile(r"^(mkdocs\.ya?ml|docusaurus\.config\.[cm]?[jt]s|antora-playbook\.ya?ml|"
+                           r"hugo\.(toml|ya?ml|json)|_config\.ya?ml|gatsby-config\.[jt]s|"
+                           r"astro\.config\.[cm]?[jt]s|book\.toml|conf\.py)$")
 
 
 def detect(files: FileIndex, out: Emitter) -> None:

@@ -17,17 +17,18 @@ from typing import Any
 
 from scanner.collectors.files import pom
 from scanner.collectors.structured import load_json, load_toml
+from scanner.lazy_patterns import lazy_compile
 
 # (name, line) for each dependency in a manifest's text.
 Names = Callable[[str], Iterable[tuple[str, int]]]
 
-REQUIREMENT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)")
-GRADLE_COORDINATE = re.compile(r"""["']([\w.-]+):([\w.-]+)(:[^"']*)?["']""")
-GRADLE_MAP = re.compile(r"""group\s*[:=]\s*["']([^"']+)["']\s*,\s*name\s*[:=]\s*["']([^"']+)""")
-GEM = re.compile(r"""^\s*(gem|\w+\.add_(?:runtime_|development_)?dependency)\s*\(?\s*["']"""
-                 r"""([^"']+)["']""")
-NUGET = re.compile(r"""<(?:PackageReference|PackageVersion|package)\b[^>]*?\s"""
-                   r"""(?:Include|Update|id)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
+REQUIREMENT = lazy_compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)")
+GRADLE_COORDINATE = lazy_compile(r"""["']([\w.-]+):([\w.-]+)(:[^"']*)?["']""")
+GRADLE_MAP = lazy_compile(r"""group\s*[:=]\s*["']([^"']+)["']\s*,\s*name\s*[:=]\s*["']([^"']+)""")
+GEM = lazy_compile(r"""^\s*(gem|\w+\.add_(?:runtime_|development_)?dependency)\s*\(?\s*["']"""
+                   r"""([^"']+)["']""")
+NUGET = lazy_compile(r"""<(?:PackageReference|PackageVersion|package)\b[^>]*?\s"""
+                     r"""(?:Include|Update|id)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

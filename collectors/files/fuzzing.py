@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from scanner.collectors.base import Emitter
 from scanner.collectors.files import Detector
 from scanner.collectors.files.index import FileIndex
+from scanner.lazy_patterns import lazy_compile
 from scanner.signals import SignalSpec
 
 SIGNALS: tuple[SignalSpec, ...] = (
@@ -32,13 +33,13 @@ SIGNALS: tuple[SignalSpec, ...] = (
 MAX_FILES_READ = 3_000
 MAX_FILE_CHARS = 500_000
 # Vendored, built or illustrative code: not the repository's own fuzzing.
-NOT_OWN = re.compile(r"(?i)(^|/)(vendor|third[-_]?party|node_modules|external|deps|dist|"
-                     r"build|\.venv|venv|site-packages|docs?|examples?|samples?)/")
-FUZZ_PATH = re.compile(r"(?i)fuzz")
+NOT_OWN = lazy_compile(r"(?i)(^|/)(vendor|third[-_]?party|node_modules|external|deps|dist|"
+                       r"build|\.venv|venv|site-packages|docs?|examples?|samples?)/")
+FUZZ_PATH = lazy_compile(r"(?i)fuzz")
 # OSS-Fuzz's build script for the project, kept in the repository: `oss-fuzz-build.sh`,
 # `build_ossfuzz.sh`, `ossfuzz.sh` (not helpers such as `download_ossfuzz_corpus.sh`).
-OSS_FUZZ_SCRIPT = re.compile(r"(?i)^(build[-_.]?)?oss[-_]?fuzz([-_.]?build)?$")
-CLUSTERFUZZLITE = re.compile(r"(^|/)\.clusterfuzzlite/(project\.yaml|build\.sh|Dockerfile)$")
+OSS_FUZZ_SCRIPT = lazy_compile(r"(?i)^(build[-_.]?)?oss[-_]?fuzz([-_.]?build)?$")
+CLUSTERFUZZLITE = lazy_compile(r"(^|/)\.clusterfuzzlite/(project\.yaml|build\.sh|Dockerfile)$")
 # (kind, file suffixes, the line that marks a target)
 TARGETS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
     ("libfuzzer", (".c", ".cc", ".cpp", ".cxx", ".c++", ".m", ".mm", ".swift"),

@@ -8,7 +8,6 @@ reason, for the scan's notes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -17,17 +16,18 @@ from typing import Any
 from scanner import patterns
 from scanner.collectors.deadlines import check
 from scanner.collectors.tree import RepoTree, SkippedFile
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, YamlError, load_yaml_documents
 
 YAML_SUFFIXES = (".yml", ".yaml")
 MAX_PARSE_BYTES = 1_000_000
 # Examples, fixtures and documentation describe no real infrastructure or service.
-EXAMPLE_FOLDER = re.compile(r"(?i)(^|/)(docs?|examples?|samples?|tests?|testdata|test-data|"
-                            r"fixtures|e2e|__tests__)/")
+EXAMPLE_FOLDER = lazy_compile(r"(?i)(^|/)(docs?|examples?|samples?|tests?|testdata|test-data|"
+                              r"fixtures|e2e|__tests__)/")
 # A Helm or Go template's action, `{{ .Values.x }}`; on RE2, as in Python's `re` each
 # `{{` with no `}}` after it would scan to the end of the line.
 TEMPLATE = patterns.own(r"\{\{(.*?)\}\}")
-HELM_TEMPLATE = re.compile(r"(^|/)templates/[^/]+\.ya?ml$")
+HELM_TEMPLATE = lazy_compile(r"(^|/)templates/[^/]+\.ya?ml$")
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from scanner import patterns
+from scanner.lazy_patterns import lazy_compile
 
 # On RE2: in Python's `re`, each `<dependency>` with no closing tag after it scans to the
 # end of the file, quadratic over a long pom.xml.
 _DEPENDENCY = patterns.own(r"(?s)<dependency>(.*?)</dependency>")
-_GROUP = re.compile(r"<groupId>\s*([^<\s]+)\s*</groupId>")
-_ARTIFACT = re.compile(r"<artifactId>\s*([^<\s]+)\s*</artifactId>")
+_GROUP = lazy_compile(r"<groupId>\s*([^<\s]+)\s*</groupId>")
+_ARTIFACT = lazy_compile(r"<artifactId>\s*([^<\s]+)\s*</artifactId>")
 
 
 def dependencies(text: str) -> Iterator[tuple[str, int]]:

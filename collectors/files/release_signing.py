@@ -18,6 +18,7 @@ from scanner.collectors.base import Emitter
 from scanner.collectors.ci.configured import pom
 from scanner.collectors.files import Detector
 from scanner.collectors.files.index import FileIndex
+from scanner.lazy_patterns import lazy_compile
 from scanner.signals import SignalSpec
 
 SIGNALS: tuple[SignalSpec, ...] = (
@@ -30,8 +31,8 @@ SIGNALS: tuple[SignalSpec, ...] = (
 
 MAX_POMS = 300
 # POMs that are test fixtures, examples or vendored code, not the repository's build.
-NOT_BUILD = re.compile(r"(?i)(^|/)(src/it|src/test|test-?data|fixtures?|examples?|samples?|"
-                       r"archetype-resources|vendor|third[-_]?party|node_modules|target)/")
+NOT_BUILD = lazy_compile(r"(?i)(^|/)(src/it|src/test|test-?data|fixtures?|examples?|samples?|"
+                         r"archetype-resources|vendor|third[-_]?party|node_modules|target)/")
 SIGNERS = {"maven-gpg-plugin": frozenset({"sign", "sign-and-deploy-file"}),
            "maven-jarsigner-plugin": frozenset({"sign"})}
 # Parent POMs from outside the repository whose release profile signs with GPG:

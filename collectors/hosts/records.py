@@ -7,16 +7,17 @@ signals by the same definitions. Every record keeps the URL a person can open.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from scanner.lazy_patterns import lazy_compile
 
 SUCCESS = "success"
 FAILURE = "failure"  # failed or errored
 OTHER = "other"  # in progress, cancelled, inactive, unknown
 # A CI run or job that deploys counts as a production deployment unless it names another
 # environment.
-NOT_PRODUCTION = re.compile(r"(?i)\b(staging|stage|dev|test|qa|preview|sandbox)\b")
+NOT_PRODUCTION = lazy_compile(r"(?i)\b(staging|stage|dev|test|qa|preview|sandbox)\b")
 
 
 @dataclass(frozen=True)

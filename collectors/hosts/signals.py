@@ -9,7 +9,6 @@ telling first.
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -21,6 +20,7 @@ from scanner.collectors.hosts.dora_signals import emit_dora
 from scanner.collectors.hosts.records import Alert, BranchRules, HostRepository, Release
 from scanner.collectors.hosts.settings import HostSettings
 from scanner.evidence import Evidence
+from scanner.lazy_patterns import lazy_compile
 
 MAX_LOCATORS = 5
 MINIMUM_CLASSIFIED_ISSUES = 5
@@ -40,7 +40,7 @@ FEATURES = {
 # "disaster-drill" or "zapier" are not scans.
 # "lint", "test" and "build" say nothing about security and are never enough.
 _EDGE_BEFORE, _EDGE_AFTER = r"(?<![a-z0-9])", r"(?![a-z0-9])"
-SECURITY_CHECK = re.compile(
+SECURITY_CHECK = lazy_compile(
     r"(?i)("
     r"codeql|semgrep|snyk|trivy|grype|gitleaks|trufflehog|detect[-_ ]?secrets|nuclei|sonar|"
     r"checkov|tfsec|kics|terrascan|gosec|bandit|brakeman|govulncheck|scorecard|"
@@ -53,17 +53,17 @@ SECURITY_CHECK = re.compile(
 )
 
 # Release asset names that are evidence of a kind of supply-chain practice.
-SIGNATURE_ASSET = re.compile(r"(?i)\.(sig|asc|sigstore|sigstore\.json|bundle)$")
-CERTIFICATE_ASSET = re.compile(r"(?i)\.pem$")  # a signing certificate, only beside a .sig
-PROVENANCE_ASSET = re.compile(r"(?i)(\.intoto\.jsonl$|provenance|\.att$)")
-SBOM_ASSET = re.compile(r"(?i)(\.spdx$|\.spdx\.json$|\.cdx\.(json|xml)$|cyclonedx|sbom)")
-CHECKSUM_ASSET = re.compile(r"(?i)(checksums|sha(256|512)sums|\.sha(256|512)$)")
+SIGNATURE_ASSET = lazy_compile(r"(?i)\.(sig|asc|sigstore|sigstore\.json|bundle)$")
+CERTIFICATE_ASSET = lazy_compile(r"(?i)\.pem$")  # a signing certificate, only beside a .sig
+PROVENANCE_ASSET = lazy_compile(r"(?i)(\.intoto\.jsonl$|provenance|\.att$)")
+SBOM_ASSET = lazy_compile(r"(?i)(\.spdx$|\.spdx\.json$|\.cdx\.(json|xml)$|cyclonedx|sbom)")
+CHECKSUM_ASSET = lazy_compile(r"(?i)(checksums|sha(256|512)sums|\.sha(256|512)$)")
 EVIDENCE_KINDS = ("signature", "provenance", "sbom", "checksums")
 
 # Accounts that approve on a robot's behalf: GitHub apps, GitLab project/group bot users
 # and the usual dependency bots.
-BOT_ACCOUNT = re.compile(r"(?i)(\[bot\]$|^(project|group)_\d+_bot|^(dependabot|renovate|"
-                         r"github-actions|mergify|snyk-bot|gitlab-bot)$)")
+BOT_ACCOUNT = lazy_compile(r"(?i)(\[bot\]$|^(project|group)_\d+_bot|^(dependabot|renovate|"
+                           r"github-actions|mergify|snyk-bot|gitlab-bot)$)")
 
 
 

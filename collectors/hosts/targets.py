@@ -5,18 +5,18 @@ its filters)."""
 from __future__ import annotations
 
 import fnmatch
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from scanner import validate as v
 from scanner.collectors.hosts.http import DEFAULT_MAX_REPOSITORIES, DEFAULT_MAX_REQUESTS
 from scanner.collectors.hosts.paging import DEFAULT_REQUEST_BUDGET
+from scanner.lazy_patterns import lazy_compile
 
 # Keys every host target takes besides the ones that name what to read and where.
 SHARED_KEYS = ("token_env", "include", "exclude", "topics", "archived", "forks", "workers",
                "window_days", "request_budget", "clone", "max_repositories", "max_requests")
-_PATH_SEGMENT = re.compile(r"[A-Za-z0-9_.-]+")
+_PATH_SEGMENT = lazy_compile(r"[A-Za-z0-9_.-]+")
 
 
 def shared_options(entry: Any, where: v.Where, token_env: str) -> dict[str, Any]:

@@ -10,7 +10,6 @@ counted, never named: no per-person figure leaves this module.
 from __future__ import annotations
 
 import itertools
-import re
 import statistics
 from collections import defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,25 +20,26 @@ from functools import partial
 from scanner.collectors.base import Emitter
 from scanner.collectors.local.git import GitError, GitRepo, run_git
 from scanner.evidence import Evidence
+from scanner.lazy_patterns import lazy_compile
 from scanner.signals import SignalSpec
 from scanner.workers import Beside, WorkFailed, begun_beside
 
 WORKDAY_START_HOUR = 8
 WORKDAY_END_HOUR = 19
 RAMP_UP_COMMITS = 5
-BOT = re.compile(r"(?i)(\[bot\]|dependabot|renovate|github-actions|gitlab-bot|snyk-bot|"
-                 r"pre-commit-ci|mergify|greenkeeper|semantic-release)")
+BOT = lazy_compile(r"(?i)(\[bot\]|dependabot|renovate|github-actions|gitlab-bot|snyk-bot|"
+                   r"pre-commit-ci|mergify|greenkeeper|semantic-release)")
 REVERTS = "This reverts commit "
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-REVERTED = re.compile(REVERTS + r"([0-9a-f]{7,40})")
-REVERT_SUBJECT = re.compile(r'^Revert "')
-FIX_SUBJECT = re.compile(r"(?i)^(fix|bugfix|hotfix)(\(.+?\))?!?:|"
-                         r"^(fix|fixes|fixed|hotfix|bugfix)\b")
-FEATURE_SUBJECT = re.compile(r"(?i)^(feat|feature)(\(.+?\))?!?:|^(add|adds|added|implement|"
-                             r"introduce|new)\b")
-HOTFIX_MERGE = re.compile(r"(?i)^Merge (pull request #\d+ from \S+/|branch ')hotfix[/-]")
-RELEASE_TAG = re.compile(r"^(v|release[-/]|rel[-/])?\d+(\.\d+){0,3}([-.+][\w.]+)?$")
-DEPLOY_TAG = re.compile(r"(?i)^(deploy|deployed|prod|production|live|release)[-/_.]")
+REVERTED = lazy_compile(REVERTS + r"([0-9a-f]{7,40})")
+REVERT_SUBJECT = lazy_compile(r'^Revert "')
+FIX_SUBJECT = lazy_compile(r"(?i)^(fix|bugfix|hotfix)(\(.+?\))?!?:|"
+                           r"^(fix|fixes|fixed|hotfix|bugfix)\b")
+FEATURE_SUBJECT = lazy_compile(r"(?i)^(feat|feature)(\(.+?\))?!?:|^(add|adds|added|implement|"
+                               r"introduce|new)\b")
+HOTFIX_MERGE = lazy_compile(r"(?i)^Merge (pull request #\d+ from \S+/|branch ')hotfix[/-]")
+RELEASE_TAG = lazy_compile(r"^(v|release[-/]|rel[-/])?\d+(\.\d+){0,3}([-.+][\w.]+)?$")
+DEPLOY_TAG = lazy_compile(r"(?i)^(deploy|deployed|prod|production|live|release)[-/_.]")
 MINIMUM_CLASSIFIED_SHARE = 0.3
 
 SIGNALS: tuple[SignalSpec, ...] = (

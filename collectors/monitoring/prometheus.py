@@ -23,12 +23,13 @@ from scanner.collectors.monitoring import common
 from scanner.collectors.monitoring.http import JsonApi
 from scanner.collectors.monitoring.tool import ToolCollector
 from scanner.collectors.sources import PROMETHEUS, SIGNALS
+from scanner.lazy_patterns import lazy_compile
 from scanner.signals import SignalSpec
 
 TARGET_KEYS = ("url", "token_env", "name")
 GROUP_LIMIT = 200
 MAX_PAGES = 100
-SLO_RECORDING = re.compile(r"(^|:)slo:|burn_?rate", re.IGNORECASE)
+SLO_RECORDING = lazy_compile(r"(^|:)slo:|burn_?rate", re.IGNORECASE)
 SLO_LABELS = ("sloth_slo", "sloth_id", "slo")
 SERVICE_LABELS = ("service", "sloth_service")
 PAGING = {"page", "pager", "critical"}

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from scanner.collectors.path_patterns import any_of
 from scanner.collectors.program_tests import ProgramSuite, program_suites
+from scanner.lazy_patterns import lazy_compile
 
-TEST_PATH = re.compile(
+TEST_PATH = lazy_compile(
     r"(?i)((^|/)(tests?|__tests__|spec|specs|testing|e2e|integration[-_]tests?)/"
     r"|(^|/)test_[^/]+\.py$|_test\.(py|go|rb|exs)$|\.(test|spec)\.[cm]?[jt]sx?$"
     r"|(Tests?|IT|Spec)\.(java|kt|scala|groovy|cs|swift)$|_spec\.rb$|(^|/)src/test/)")
@@ -19,10 +20,10 @@ SOURCE_SUFFIXES = (".py", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".go", "
                    ".sh", ".bash", ".bats", ".ps1", ".psm1", ".vala", ".sol", ".fs", ".hs",
                    ".ml", ".erl", ".zig", ".nim", ".jl", ".pl", ".groovy", ".cxx", ".hh")
 # Files without a suffix that are code all the same.
-SOURCE_NAMES = re.compile(r"(^|/)(Dockerfile|Containerfile)(\.[\w.-]+)?$")
+SOURCE_NAMES = lazy_compile(r"(^|/)(Dockerfile|Containerfile)(\.[\w.-]+)?$")
 # Examples, documentation and fixtures are not the code under test.
-NOT_CODE_FOLDER = re.compile(r"(?i)(^|/)(docs?|examples?|samples?|fixtures|testdata|test-data|"
-                             r"node_modules|vendor|third_party)/")
+NOT_CODE_FOLDER = lazy_compile(r"(?i)(^|/)(docs?|examples?|samples?|fixtures|testdata|test-data|"
+                               r"node_modules|vendor|third_party)/")
 E2E_FILES = {
     "cypress": re.compile(r"(^|/)cypress\.(config\.[cm]?[jt]s|json)$"),
     "playwright": re.compile(r"(^|/)playwright\.config\.[cm]?[jt]s$"),

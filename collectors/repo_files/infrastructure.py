@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from scanner.collectors.folders import NOT_SHIPPED_FOLDER
 from scanner.collectors.path_patterns import any_of
 from scanner.collectors.tree import RepoTree, SkippedFile
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import YamlError, load_yaml_documents
 
 IAC_BY_PATH = {
@@ -39,11 +40,11 @@ SERVICE_BY_PATH = {
 }
 ANY_IAC = any_of(IAC_BY_PATH.values())
 ANY_SERVICE = any_of(SERVICE_BY_PATH.values())
-APP_ENGINE = re.compile(r"(^|/)app\.ya?ml$")
+APP_ENGINE = lazy_compile(r"(^|/)app\.ya?ml$")
 # Examples, fixtures and documentation are not the estate's infrastructure or services;
 # CI and tooling folders hold build images, not services.
-NOT_INFRASTRUCTURE_FOLDER = re.compile(r"(?i)(^|/)(docs?|examples?|samples?|tests?|testdata|"
-                                       r"test-data|fixtures|e2e)/")
+NOT_INFRASTRUCTURE_FOLDER = lazy_compile(r"(?i)(^|/)(docs?|examples?|samples?|tests?|testdata|"
+                                         r"test-data|fixtures|e2e)/")
 NOT_A_SERVICE_FOLDER = NOT_SHIPPED_FOLDER
 WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Rollout", "CronJob",
                             "Service", "Ingress", "HTTPRoute"})

@@ -3,14 +3,14 @@ or person is among the owners."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from scanner.collectors.tree import RepoTree
+from scanner.lazy_patterns import lazy_compile
 
 CODEOWNERS_PATHS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
 PROW_OWNERS = "OWNERS"  # Kubernetes-style review ownership (Prow)
-SECURITY_OWNER = re.compile(
+SECURITY_OWNER = lazy_compile(
     r"(?i)(security|appsec|infosec|prodsec|secops|devsecops|(^|[/@._-])sec([._-]|$))")
 
 

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from scanner import patterns
 from scanner.collectors.markup import headings
 from scanner.collectors.tree import RepoTree
+from scanner.lazy_patterns import lazy_compile
 
 FOLDERS = ("", ".github/", "docs/", "doc/")
 NAMES = ("SECURITY.md", "SECURITY.markdown", "SECURITY.adoc", "SECURITY.rst", "SECURITY.txt",
          "SECURITY", "SECURITY_CONTACTS")
 # Documents whose security section can stand for a security policy.
 SECTION_DOCUMENTS = ("README.md", "CONTRIBUTING.md", "README.rst", "CONTRIBUTING.rst")
-SECURITY_HEADING = re.compile(r"(?i)\b(security|vulnerabilit(y|ies))\b")
+SECURITY_HEADING = lazy_compile(r"(?i)\b(security|vulnerabilit(y|ies))\b")
 
 # On RE2: Python's re backtracks quadratically over a long line with no "@".
 EMAIL = patterns.own(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -29,13 +30,13 @@ CONTACT_PATTERNS = (
     re.compile(r"(?i)report[^\n]{0,80}https?://"),
     re.compile(r"(?i)https?://\S+"),
 )
-FIX_VERB = re.compile(r"(?i)\b(fix|patch|remediat|resolv|mitigat|release a fix|address)\w*")
-TIMELINE = re.compile(
+FIX_VERB = lazy_compile(r"(?i)\b(fix|patch|remediat|resolv|mitigat|release a fix|address)\w*")
+TIMELINE = lazy_compile(
     r"(?i)\b(within|in under|under|no later than|inside of|inside|"
     r"(?:it\s+has\s+been|it's\s+been|been)\s+(?:more|longer)\s+than)\s+"
     r"(\d+|one|two|three|four|five|six|seven|ten|fourteen|thirty|sixty|ninety)\s+"
     r"(business\s+|working\s+|calendar\s+)?(hours?|days?|weeks?|months?)\b")
-SLA_WORD = re.compile(r"(?i)\b(SLA|SLO|service level)\b")
+SLA_WORD = lazy_compile(r"(?i)\b(SLA|SLO|service level)\b")
 
 
 @dataclass(frozen=True)

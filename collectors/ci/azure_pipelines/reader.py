@@ -7,7 +7,6 @@ recorded as external), and `${{ if }}` / `${{ each }}` blocks spliced in."""
 from __future__ import annotations
 
 import posixpath
-import re
 from typing import Any
 
 from scanner.collectors.ci.azure_pipelines.jobs import PipelineJob
@@ -21,12 +20,13 @@ from scanner.collectors.ci.azure_pipelines.triggers import (
 from scanner.collectors.ci.model import IMAGE, ParseResult, Reference, scalar_text
 from scanner.collectors.ci.yaml_files import YamlFiles
 from scanner.collectors.tree import RepoTree
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, LineList, stamp_file
 
 MAX_DEPTH = 8
 MAX_TEMPLATES = 1000  # template inclusions followed per pipeline file
 MAX_ALL_TEMPLATES = 10000  # and per repository (each file is read once; the walk is bounded)
-_EXPRESSION_KEY = re.compile(r"^\$\{\{\s*(?P<kind>if|elseif|else|each)\b(?P<rest>.*?)\}\}\s*$")
+_EXPRESSION_KEY = lazy_compile(r"^\$\{\{\s*(?P<kind>if|elseif|else|each)\b(?P<rest>.*?)\}\}\s*$")
 
 
 class PipelineReader:

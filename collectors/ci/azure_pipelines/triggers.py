@@ -21,6 +21,7 @@ from scanner.collectors.ci.model import (
     combine_triggers,
     scalar_text,
 )
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict
 
 EVERY_BRANCH = frozenset({PUSH, DEFAULT_BRANCH})
@@ -35,9 +36,9 @@ _REASONS = {
     "resourcetrigger": frozenset({OTHER}),
     "buildcompletion": frozenset({OTHER}),
 }
-_TOKEN = re.compile(r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<op>[(),])|"
-                    r"(?P<name>[A-Za-z_$][\w.$\-]*(?:\[\s*'[^']*'\s*\][\w.\-]*)*)|"
-                    r"(?P<num>-?\d[\d.]*))")
+_TOKEN = lazy_compile(r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<op>[(),])|"
+                      r"(?P<name>[A-Za-z_$][\w.$\-]*(?:\[\s*'[^']*'\s*\][\w.\-]*)*)|"
+                      r"(?P<num>-?\d[\d.]*))")
 
 
 def _strip_ref(pattern: str) -> str:

@@ -19,6 +19,7 @@ from scanner.collectors.ci.model import (
     scalar_text,
     shell_lines,
 )
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, LineList
 
 DEFAULT_CHECKOUT = "~/project"  # where a job checks the repository out, unless it says
@@ -31,8 +32,8 @@ BUILT_IN_STEPS = frozenset({
     "checkout", "setup_remote_docker", "save_cache", "restore_cache", "store_artifacts",
     "store_test_results", "persist_to_workspace", "attach_workspace", "add_ssh_keys",
 })
-_PARAMETER = re.compile(r"<<\s*parameters\.([\w-]+)\s*>>")
-_STEPS_PARAMETER = re.compile(r"^\s*<<\s*parameters\.([\w-]+)\s*>>\s*$")
+_PARAMETER = lazy_compile(r"<<\s*parameters\.([\w-]+)\s*>>")
+_STEPS_PARAMETER = lazy_compile(r"^\s*<<\s*parameters\.([\w-]+)\s*>>\s*$")
 # A job's or command's parameter values: text, or the steps of a `type: steps` parameter.
 Parameters = dict[str, "str | LineList"]
 

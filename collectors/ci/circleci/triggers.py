@@ -7,7 +7,6 @@ push; it builds tags only for entries whose filter names them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,10 +20,11 @@ from scanner.collectors.ci.model import (
     combine_triggers,
     scalar_text,
 )
+from scanner.lazy_patterns import lazy_compile
 
 EVERY_BRANCH = frozenset({PUSH, DEFAULT_BRANCH})
-_PIPELINE_PARAMETER = re.compile(r"^\s*<<\s*pipeline\.parameters\.([\w-]+)\s*>>\s*$")
-_BRANCH_EXPRESSION = re.compile(r"pipeline\.git\.branch\s*==\s*\"([^\"]+)\"")
+_PIPELINE_PARAMETER = lazy_compile(r"^\s*<<\s*pipeline\.parameters\.([\w-]+)\s*>>\s*$")
+_BRANCH_EXPRESSION = lazy_compile(r"pipeline\.git\.branch\s*==\s*\"([^\"]+)\"")
 
 
 def _patterns(value: Any) -> list[str]:

@@ -14,7 +14,6 @@ activates is a build run elsewhere, by hand: see `release_signing` for that.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -22,6 +21,7 @@ from scanner.collectors.ci.configured import pom
 from scanner.collectors.ci.configured.context import Context, chained, commands, in_directory
 from scanner.collectors.ci.model import ACTION, CONFIGURED, Job, Reference
 from scanner.collectors.ci.resolve.words import words
+from scanner.lazy_patterns import lazy_compile
 
 MAVEN = frozenset({"mvn", "mvnw", "mvn.cmd", "mvnw.cmd", "mvnd"})
 AZURE_TASK = "azure-task/maven"
@@ -74,7 +74,7 @@ VALUED = frozenset({"-P", "--activate-profiles", "-D", "--define", "-f", "--file
                     "--projects", "-rf", "--resume-from", "-s", "--settings", "-gs",
                     "--global-settings", "-t", "--toolchains", "-T", "--threads", "-b",
                     "--builder", "-l", "--log-file"})
-_PROPERTY = re.compile(r"^\$\{([^}]{1,200})\}$")
+_PROPERTY = lazy_compile(r"^\$\{([^}]{1,200})\}$")
 
 
 @dataclass(frozen=True)

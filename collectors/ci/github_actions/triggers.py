@@ -20,8 +20,9 @@ from scanner.collectors.ci.model import (
     TAG,
     scalar_text,
 )
+from scanner.lazy_patterns import lazy_compile
 
-MAIN_LINE_BRANCH = re.compile(
+MAIN_LINE_BRANCH = lazy_compile(
     r"^(main|master|trunk|develop|development|dev|stable|default|prod|production|"
     r"release[s]?([/_-].*)?|hotfix[/_-].*|v?\d[\w.*-]*)$", re.IGNORECASE)
 

@@ -9,7 +9,6 @@ become the calling step's; a local Docker action gives its image.
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import replace
 from typing import Any
 
@@ -37,13 +36,14 @@ from scanner.collectors.ci.model import (
 )
 from scanner.collectors.ci.yaml_files import YamlFiles
 from scanner.collectors.tree import RepoTree
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml
 
 SYSTEM = "github_actions"
 MAX_DEPTH = 4
 MAX_EXTERNAL_READS = 10  # other repositories' workflows read per repository
 # `${{ env.CARGO }}`: GitHub puts the value in before the shell runs the line.
-ENV_EXPRESSION = re.compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+ENV_EXPRESSION = lazy_compile(r"\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 class WorkflowReader:

@@ -6,7 +6,6 @@ job would run on without it.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from scanner.collectors.ci.model import (
@@ -19,9 +18,10 @@ from scanner.collectors.ci.model import (
     TAG,
     scalar_text,
 )
+from scanner.lazy_patterns import lazy_compile
 
 ANY_REF = frozenset({PUSH, DEFAULT_BRANCH, TAG})
-MAIN_LINE = re.compile(r"^(main|master|trunk|develop|stable|production|prod|release.*)$")
+MAIN_LINE = lazy_compile(r"^(main|master|trunk|develop|stable|production|prod|release.*)$")
 
 _SOURCE_TRIGGERS = {
     "merge_request_event": frozenset({PULL_REQUEST}),
@@ -46,10 +46,10 @@ _ONLY_REFS = {
     "pipelines": frozenset({OTHER}),
     "external_pull_requests": frozenset({PULL_REQUEST}),
 }
-_COMPARISON = re.compile(
+_COMPARISON = lazy_compile(
     r"\$(?P<var>[A-Z_]+)\s*(?P<op>==|!=|=~|!~)\s*(?P<rhs>\$[A-Z_]+|\"[^\"]*\"|'[^']*'|/[^/]*/|null)"
 )
-_BARE_VARIABLE = re.compile(r"^\s*\$(?P<var>[A-Z_]+)\s*$")
+_BARE_VARIABLE = lazy_compile(r"^\s*\$(?P<var>[A-Z_]+)\s*$")
 
 
 def _atom(var: str, op: str, rhs: str) -> frozenset[str] | None:

@@ -20,23 +20,22 @@ trigger adds scheduled builds.
 
 from __future__ import annotations
 
-import re
-
 from scanner.collectors.ci.jenkins.jenkinsfile import SYSTEM, Jenkinsfile
 from scanner.collectors.ci.jenkins.lexer import GroovyError, statements, tokenize
 from scanner.collectors.ci.jenkins.pipeline import read
 from scanner.collectors.ci.jenkins.triggers import SCHEDULED
 from scanner.collectors.ci.model import ParseResult
 from scanner.collectors.tree import RepoTree, SkippedFile
+from scanner.lazy_patterns import lazy_compile
 
 __all__ = ["SCHEDULED", "SYSTEM", "ParseResult", "jenkinsfiles", "parse"]
 
-JENKINSFILE = re.compile(r"(^|/)Jenkinsfile(\.[\w-]+)?$")
+JENKINSFILE = lazy_compile(r"(^|/)Jenkinsfile(\.[\w-]+)?$")
 # Not pipelines: documentation and backups of a Jenkinsfile.
-NOT_A_PIPELINE = re.compile(r"(?i)\.(md|txt|rst|adoc|html|bak|orig|old|sample|example|disabled)$")
+NOT_A_PIPELINE = lazy_compile(r"(?i)\.(md|txt|rst|adoc|html|bak|orig|old|sample|example|disabled)$")
 # Jenkinsfiles kept as examples, fixtures or documentation are not the repository's CI.
-NOT_CI_FOLDER = re.compile(r"(?i)(^|/)(docs?|examples?|samples?|tests?|testdata|test-data|"
-                           r"fixtures|__tests__|node_modules|vendor)/")
+NOT_CI_FOLDER = lazy_compile(r"(?i)(^|/)(docs?|examples?|samples?|tests?|testdata|test-data|"
+                             r"fixtures|__tests__|node_modules|vendor)/")
 
 
 def jenkinsfiles(tree: RepoTree) -> list[str]:

@@ -35,12 +35,13 @@ from scanner.collectors.ci.model import (
     Reference,
     combine_triggers,
 )
+from scanner.lazy_patterns import lazy_compile
 
 POST_CONDITIONS = frozenset({
     "always", "changed", "fixed", "regression", "aborted", "failure", "success", "unstable",
     "unsuccessful", "cleanup",
 })
-_YAML_IMAGE = re.compile(r"^\s*(?:-\s*)?image:\s*['\"]?([^\s'\"#]+)")
+_YAML_IMAGE = lazy_compile(r"^\s*(?:-\s*)?image:\s*['\"]?([^\s'\"#]+)")
 
 
 def declarative(jenkinsfile: Jenkinsfile, pipeline: Stmt) -> None:

@@ -5,8 +5,6 @@ can match Jenkins steps by pattern."""
 
 from __future__ import annotations
 
-import re
-
 from scanner.collectors.ci.jenkins.jenkinsfile import Jenkinsfile
 from scanner.collectors.ci.jenkins.lexer import Stmt, Tok
 from scanner.collectors.ci.jenkins.syntax import (
@@ -19,6 +17,7 @@ from scanner.collectors.ci.jenkins.syntax import (
     unescape,
 )
 from scanner.collectors.ci.model import COMMAND, IMAGE, Reference, shell_lines
+from scanner.lazy_patterns import lazy_compile
 
 SCRIPT_STEPS = frozenset({"sh", "bat", "powershell", "pwsh"})
 # Statement heads that are Groovy syntax or pipeline structure, not steps.
@@ -38,7 +37,7 @@ NOT_STEPS = frozenset({
     "checkout", "git", "properties", "readFile", "writeFile", "fileExists", "load",
     "currentBuild", "env", "params", "mail", "emailext", "slackSend", "milestone",
 })
-_DOCKER_IMAGE = re.compile(r"\bdocker\.image\(\s*(['\"])([^'\"]+)\1")
+_DOCKER_IMAGE = lazy_compile(r"\bdocker\.image\(\s*(['\"])([^'\"]+)\1")
 
 
 def statement_references(jenkinsfile: Jenkinsfile, stmt: Stmt) -> list[Reference]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from scanner.collectors.ci.jenkins.lexer import Stmt, Tok
+from scanner.lazy_patterns import lazy_compile
 
-_ESCAPE = re.compile(r"\\([\\'\"$])")
+_ESCAPE = lazy_compile(r"\\([\\'\"$])")
 
 
 def render(toks: list[Tok]) -> str:

@@ -15,6 +15,7 @@ from scanner.collectors.ci.model import (
     TAG,
     combine_triggers,
 )
+from scanner.lazy_patterns import lazy_compile
 
 # A multibranch project builds every branch push and change request; tags when discovered.
 MULTIBRANCH = frozenset({PUSH, DEFAULT_BRANCH, PULL_REQUEST, TAG})
@@ -46,14 +47,14 @@ def branch_triggers(pattern: str, regex: bool = False) -> frozenset[str]:
     return frozenset({PUSH})
 
 
-_BRANCH_EQUALS = re.compile(
+_BRANCH_EQUALS = lazy_compile(
     r"\b(?:env\.)?(?:BRANCH_NAME|GIT_BRANCH)\s*==\s*(['\"])([^'\"]+)\1"
     r"|(['\"])([^'\"]+)\3\s*==\s*(?:env\.)?(?:BRANCH_NAME|GIT_BRANCH)\b")
-_BRANCH_MATCHES = re.compile(r"\b(?:env\.)?BRANCH_NAME\s*==?~\s*/([^/]+)/")
-_BRANCH_STARTS = re.compile(r"\b(?:env\.)?BRANCH_NAME\??\.startsWith\(\s*(['\"])([^'\"]+)\1")
-_NO_CHANGE = re.compile(r"!\s*(?:env\.)?CHANGE_ID\b|\b(?:env\.)?CHANGE_ID\s*==\s*null\b")
-_CHANGE = re.compile(r"\b(?:env\.)?CHANGE_(?:ID|TARGET|BRANCH)\b")
-_TAG = re.compile(r"\b(?:env\.)?TAG_NAME\b|\bbuildingTag\(\)")
+_BRANCH_MATCHES = lazy_compile(r"\b(?:env\.)?BRANCH_NAME\s*==?~\s*/([^/]+)/")
+_BRANCH_STARTS = lazy_compile(r"\b(?:env\.)?BRANCH_NAME\??\.startsWith\(\s*(['\"])([^'\"]+)\1")
+_NO_CHANGE = lazy_compile(r"!\s*(?:env\.)?CHANGE_ID\b|\b(?:env\.)?CHANGE_ID\s*==\s*null\b")
+_CHANGE = lazy_compile(r"\b(?:env\.)?CHANGE_(?:ID|TARGET|BRANCH)\b")
+_TAG = lazy_compile(r"\b(?:env\.)?TAG_NAME\b|\bbuildingTag\(\)")
 
 
 def expression_triggers(text: str, base: frozenset[str]) -> frozenset[str] | None:

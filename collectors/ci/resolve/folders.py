@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import posixpath
-import re
 
-_REPO_ROOT = re.compile(r"^\$\(\s*git\s+rev-parse\s+--show-toplevel\s*\)")
+from scanner.lazy_patterns import lazy_compile
+
+_REPO_ROOT = lazy_compile(r"^\$\(\s*git\s+rev-parse\s+--show-toplevel\s*\)")
 
 
 def join(directory: str | None, path: str) -> str:

@@ -16,22 +16,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from scanner import patterns
+from scanner.lazy_patterns import lazy_compile
 
 MAX_INCLUDES = 64  # included makefiles read per top-level Makefile
 MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
 
-_TARGETS = re.compile(r"[A-Za-z0-9_./%$(){} -]+")
-_VARIABLE = re.compile(r"^(?:override\s+|export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*"
-                       r"(?:\?=|:=|::=|\+=|!=|=)(.*)$")
-_REFERENCE = re.compile(r"\$[({]([A-Za-z_][A-Za-z0-9_.-]*)[)}]")
-_INCLUDE = re.compile(r"^(?:-|s)?include\s+(.+)$")
+_TARGETS = lazy_compile(r"[A-Za-z0-9_./%$(){} -]+")
+_VARIABLE = lazy_compile(r"^(?:override\s+|export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*"
+                         r"(?:\?=|:=|::=|\+=|!=|=)(.*)$")
+_REFERENCE = lazy_compile(r"\$[({]([A-Za-z_][A-Za-z0-9_.-]*)[)}]")
+_INCLUDE = lazy_compile(r"^(?:-|s)?include\s+(.+)$")
 # `$(GOLANGCI_LINT) run` where the variable is set out of sight (generated, or by the
 # environment): by convention the variable is the tool's name in capitals.
-_TOOL_VARIABLE = re.compile(r"\$[({]([A-Z][A-Z0-9_]*)[)}]")
-_COMMAND_START = re.compile(r"&&|\|\||;|\|")
+_TOOL_VARIABLE = lazy_compile(r"\$[({]([A-Z][A-Z0-9_]*)[)}]")
+_COMMAND_START = lazy_compile(r"&&|\|\||;|\|")
 # `$(eval ENGINERUN= )` in a recipe: a variable set for the targets that run after it.
-EVAL = re.compile(r"^\$[({]eval\s+([A-Za-z_][A-Za-z0-9_.-]*)\s*(?::=|=)([^)}]*)[)}]$")
-_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=\S*")
+EVAL = lazy_compile(r"^\$[({]eval\s+([A-Za-z_][A-Za-z0-9_.-]*)\s*(?::=|=)([^)}]*)[)}]$")
+_ASSIGNMENT = lazy_compile(r"[A-Za-z_][A-Za-z0-9_]*=\S*")
 # On RE2: in Python's `re`, every `$(` with no closing bracket after it scans to the end.
 # [\p{L}\p{N}_] is `\w` as Python reads it (RE2's `\w` is ASCII only).
 _ANY_VARIABLE = patterns.own(

@@ -11,25 +11,25 @@ executed: a noxfile is parsed, never imported.
 from __future__ import annotations
 
 import ast
-import re
 import tomllib
 from collections.abc import Iterator
 from typing import Any
 
 from scanner.collectors.ci.model import shell_lines
 from scanner.collectors.structured import load_json, load_toml
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, LineList, YamlError, load_yaml
 
 MAX_PARSED_BYTES = 512_000  # bigger task files are not parsed (a noxfile, a Taskfile)
 
 Commands = list[tuple[int, str]]
 
-_JSON_KEY = re.compile(r'^\s*"((?:[^"\\]|\\.)*)"\s*:\s*(.*)$')
-_JUST_RECIPE = re.compile(r"^@?([A-Za-z0-9_-]+)((?:\s+[^:=\s]+)*)\s*:(?!=)(.*)$")
-_TOX_SECTION = re.compile(r"^\[(testenv(?::([^\]]+))?|tox:tox|tox)\]\s*$")
-_INI_KEY = re.compile(r"^([A-Za-z_][\w.-]*)\s*[=:]\s*(.*)$")
-_DOCKER_FROM = re.compile(r"(?i)^FROM\s+\S+(?:\s+AS\s+(\S+))?\s*$")
-_DOCKER_RUN = re.compile(r"(?i)^RUN\s+(.*)$")
+_JSON_KEY = lazy_compile(r'^\s*"((?:[^"\\]|\\.)*)"\s*:\s*(.*)$')
+_JUST_RECIPE = lazy_compile(r"^@?([A-Za-z0-9_-]+)((?:\s+[^:=\s]+)*)\s*:(?!=)(.*)$")
+_TOX_SECTION = lazy_compile(r"^\[(testenv(?::([^\]]+))?|tox:tox|tox)\]\s*$")
+_INI_KEY = lazy_compile(r"^([A-Za-z_][\w.-]*)\s*[=:]\s*(.*)$")
+_DOCKER_FROM = lazy_compile(r"(?i)^FROM\s+\S+(?:\s+AS\s+(\S+))?\s*$")
+_DOCKER_RUN = lazy_compile(r"(?i)^RUN\s+(.*)$")
 
 
 def package_scripts(text: str) -> dict[str, tuple[int, str]]:

@@ -10,8 +10,9 @@ pass over the words: no regular expression can backtrack on a hostile line.
 
 from __future__ import annotations
 
-import re
 import shlex
+
+from scanner.lazy_patterns import lazy_compile
 
 MAX_COMMAND = 20_000  # characters of a command line read; no real command is this long
 # Launchers: words that run the command after them, and their options taking a value.
@@ -46,10 +47,10 @@ _LAUNCHERS: dict[tuple[str, ...], frozenset[str]] = {
 }
 _TAKES_A_LEADING_ARGUMENT = frozenset({("timeout",)})  # `timeout 10m pytest`
 _NOT_COMMANDS = frozenset({"done", "fi", "}", ")", "esac", "for", "case", ";;", "in"})
-_PYTHON = re.compile(r"^(?:\S*/)?python[0-9.]*(?:\.exe)?$")
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_PYTHON = lazy_compile(r"^(?:\S*/)?python[0-9.]*(?:\.exe)?$")
+_ASSIGNMENT = lazy_compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # `&&`, `||`, `;`, a pipe, a background `&`; not the `&` of a redirection (`2>&1`, `&>`).
-_SEPARATORS = re.compile(r"&&|\|\||;|\|&?|(?<![<>&])&(?![>&])")
+_SEPARATORS = lazy_compile(r"&&|\|\||;|\|&?|(?<![<>&])&(?![>&])")
 
 # Container runners: `docker run [options] IMAGE [command…]` and their relatives. The
 # options that take a value (the rest are flags), per runner.

@@ -4,7 +4,6 @@ which environments, what infrastructure code it applies after merge, and (throug
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from scanner.collectors.ci.hits import hits_by_job, jobs_with
@@ -12,22 +11,23 @@ from scanner.collectors.ci.model import AFTER_MERGE, DEFAULT_BRANCH, RELEASE, TA
 from scanner.collectors.ci.signals import gates
 from scanner.collectors.ci.signals.findings import Findings, Output
 from scanner.collectors.ci.tools import Hit
+from scanner.lazy_patterns import lazy_compile
 from scanner.patterns import Pattern
 
-TEARDOWN_JOB_NAME = re.compile(r"(?i)(clean[-_ ]?up|tear[-_ ]?down|destroy|delete|prune)")
+TEARDOWN_JOB_NAME = lazy_compile(r"(?i)(clean[-_ ]?up|tear[-_ ]?down|destroy|delete|prune)")
 # Environments that name a package registry or a release: publishing, not deploying.
-NOT_DEPLOY_ENVIRONMENT = re.compile(r"(?i)(pypi|npm|crates|rubygems|maven|nuget|release|"
-                                    r"publish|snap|flathub|homebrew|chocolatey|winget|"
-                                    r"play[-_ ]?store|app[-_ ]?store|testflight|docker[-_ ]?hub|"
-                                    r"registry|marketplace|vsce|open[-_ ]?vsx)")
+NOT_DEPLOY_ENVIRONMENT = lazy_compile(r"(?i)(pypi|npm|crates|rubygems|maven|nuget|release|"
+                                      r"publish|snap|flathub|homebrew|chocolatey|winget|"
+                                      r"play[-_ ]?store|app[-_ ]?store|testflight|docker[-_ ]?hub|"
+                                      r"registry|marketplace|vsce|open[-_ ]?vsx)")
 # A deployment of a documentation or static site (GitHub Pages and the like).
-SITE_ENVIRONMENT = re.compile(r"(?i)(github-pages|(^|[-_ ])pages([-_ ]|$)|docs|documentation|"
-                              r"storybook|chromatic)")
+SITE_ENVIRONMENT = lazy_compile(r"(?i)(github-pages|(^|[-_ ])pages([-_ ]|$)|docs|documentation|"
+                                r"storybook|chromatic)")
 SITE_DEPLOY_TOOLS = frozenset({"static-pages-deploy"})
 # Names of environments and jobs that are not the live one.
-NOT_PRODUCTION = re.compile(r"(?i)(^|[-_ /(])(stag(e|ing)|preview|dev(elop(ment)?)?|test(ing)?|"
-                            r"qa|uat|sandbox|review|pr|nightly|canary|demo|int(egration)?)"
-                            r"([-_ /)0-9]|$)")
+NOT_PRODUCTION = lazy_compile(r"(?i)(^|[-_ /(])(stag(e|ing)|preview|dev(elop(ment)?)?|test(ing)?|"
+                              r"qa|uat|sandbox|review|pr|nightly|canary|demo|int(egration)?)"
+                              r"([-_ /)0-9]|$)")
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,13 @@ permissions."""
 
 from __future__ import annotations
 
-import re
-
 from scanner.collectors.base import Emitter
 from scanner.collectors.ci.model import GITLAB_COMPONENT, REUSABLE_WORKFLOW, Job
 from scanner.collectors.ci.reading import CiReading
 from scanner.collectors.ci.signals.findings import Output
+from scanner.lazy_patterns import lazy_compile
 
-PINNED = re.compile(r"^[0-9a-f]{40}$")
+PINNED = lazy_compile(r"^[0-9a-f]{40}$")
 
 
 def emit(reading: CiReading, jobs: list[Job], output: Output) -> None:

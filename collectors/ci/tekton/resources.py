@@ -5,21 +5,21 @@ annotations, `params`)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.collectors.ci.model import ParseResult, scalar_text
 from scanner.collectors.ci.shapes import cut, texts
 from scanner.collectors.tree import RepoTree, SkippedFile
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, YamlError, load_yaml_documents, stamp_file
 
 PAC_FOLDER = ".tekton/"
-NOT_CI = re.compile(r"(?i)(^|/)(examples?|samples?|demos?|tests?|testdata|test-data|e2e|"
-                    r"fixtures?|docs?|vendor|third_party|node_modules)/")
+NOT_CI = lazy_compile(r"(?i)(^|/)(examples?|samples?|demos?|tests?|testdata|test-data|e2e|"
+                      r"fixtures?|docs?|vendor|third_party|node_modules)/")
 # A catalogue's layout (`task/git-clone/0.9/git-clone.yaml`): tasks and pipelines the
 # repository publishes for others to run, not its own CI.
-CATALOGUE = re.compile(r"(^|/)(tasks?|pipelines?|stepactions?)/[^/]+/v?\d+(\.\d+)+/")
+CATALOGUE = lazy_compile(r"(^|/)(tasks?|pipelines?|stepactions?)/[^/]+/v?\d+(\.\d+)+/")
 RESOURCE_KINDS = frozenset({"Pipeline", "Task", "ClusterTask", "PipelineRun", "TaskRun",
                             "StepAction"})
 MAX_CANDIDATES = 5000

@@ -5,7 +5,6 @@ run in (relative to the checked-out workspace); a sidecar's image is a reference
 from __future__ import annotations
 
 import posixpath
-import re
 
 from scanner.collectors.ci.model import COMMAND, IMAGE, Reference, scalar_text, shell_lines
 from scanner.collectors.ci.shapes import (
@@ -15,9 +14,10 @@ from scanner.collectors.ci.shapes import (
     texts,
     working_directory,
 )
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, LineList
 
-_WORKSPACE = re.compile(r"^(\$\(workspaces\.[\w-]+\.path\)|/workspace/[\w.-]+)")
+_WORKSPACE = lazy_compile(r"^(\$\(workspaces\.[\w-]+\.path\)|/workspace/[\w.-]+)")
 _SHELLS = ("sh", "bash", "ash", "dash", "zsh")
 
 

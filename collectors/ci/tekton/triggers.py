@@ -5,8 +5,6 @@ runs a person starts."""
 
 from __future__ import annotations
 
-import re
-
 from scanner.collectors.ci import conditions
 from scanner.collectors.ci.conditions import Admits
 from scanner.collectors.ci.model import (
@@ -18,16 +16,17 @@ from scanner.collectors.ci.model import (
     TAG,
 )
 from scanner.collectors.ci.shapes import branch_admits, branch_reach
+from scanner.lazy_patterns import lazy_compile
 
 PAC = "pipelinesascode.tekton.dev/"
 USUAL = frozenset({PUSH, DEFAULT_BRANCH, PULL_REQUEST, TAG})
 EVERYTHING = USUAL | {MANUAL, OTHER}
 _EVENTS = {"push": frozenset({PUSH, DEFAULT_BRANCH, TAG}),
            "pull_request": frozenset({PULL_REQUEST}), "incoming": frozenset({OTHER})}
-_CEL_COMPARISON = re.compile(r"^(?P<lhs>event_type|event|target_branch)\s*(?P<op>==|!=|in)\s*"
-                             r"(?P<rhs>.+)$")
-_CEL_CALL = re.compile(r"^target_branch\.(?P<call>startsWith|matches|contains)\(\s*"
-                       r"(?P<arg>\"[^\"]*\"|'[^']*')\s*\)$")
+_CEL_COMPARISON = lazy_compile(r"^(?P<lhs>event_type|event|target_branch)\s*(?P<op>==|!=|in)\s*"
+                               r"(?P<rhs>.+)$")
+_CEL_CALL = lazy_compile(r"^target_branch\.(?P<call>startsWith|matches|contains)\(\s*"
+                         r"(?P<arg>\"[^\"]*\"|'[^']*')\s*\)$")
 
 
 def _bracketed(value: str) -> list[str]:

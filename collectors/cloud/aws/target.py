@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner import validate as v
+from scanner.lazy_patterns import lazy_compile
 
-ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):role/[\w+=,.@/-]+$")
-REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+ROLE_ARN = lazy_compile(r"^arn:aws[\w-]*:iam::(\d{12}):role/[\w+=,.@/-]+$")
+REGION = lazy_compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 KEYS = ("profile", "role_arn", "external_id", "regions", "endpoint_url", "iac_tags",
         "required_tags", "window_days", "workers", "max_requests")
 DEFAULT_REQUIRED_TAGS = ("service", "env", "team")

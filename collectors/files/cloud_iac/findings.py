@@ -11,11 +11,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
-GCP_REGION = re.compile(r"^[a-z]+-[a-z]+\d+$")
+from scanner.lazy_patterns import lazy_compile
+
+AWS_REGION = lazy_compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$")
+GCP_REGION = lazy_compile(r"^[a-z]+-[a-z]+\d+$")
 # A filter that selects failures (`errorMessage = "Failed authentication"`,
 # `ConsoleLogin = "Failure"`), not one that excludes them (`!= "Failure"`).
-FAILED_LOGIN = re.compile(r"""(?i)(?<![!<>=])=\s*\\?["']?fail""")
+FAILED_LOGIN = lazy_compile(r"""(?i)(?<![!<>=])=\s*\\?["']?fail""")
 
 # A fact that the mere presence of a resource type establishes:
 # (signal, value) for list signals, (signal, None) for boolean ones.

@@ -13,6 +13,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from scanner.lazy_patterns import lazy_compile
+
 
 @dataclass(frozen=True)
 class _Token:
@@ -81,9 +83,9 @@ class Block:
             pending.extend(reversed(block.blocks))
 
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-_NUMBER = re.compile(r"\d+(\.\d+)?([eE][+-]?\d+)?")
-_HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
+_IDENT = lazy_compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_NUMBER = lazy_compile(r"\d+(\.\d+)?([eE][+-]?\d+)?")
+_HEREDOC = lazy_compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
 _OPERATORS = ("...", "==", "!=", "<=", ">=", "&&", "||", "=>")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 _OPEN = ("(", "[", "{")

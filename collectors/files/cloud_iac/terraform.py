@@ -11,7 +11,6 @@ read by `terraform_resources`.
 from __future__ import annotations
 
 import posixpath
-import re
 from typing import Any
 
 from scanner.collectors.files.cloud_iac.findings import (
@@ -26,6 +25,7 @@ from scanner.collectors.files.cloud_iac.findings import (
 from scanner.collectors.files.cloud_iac.hcl import Attr, Block, Call, Ref, parse_hcl
 from scanner.collectors.files.cloud_iac.terraform_resources import ResourceChecks
 from scanner.collectors.files.index import MAX_PARSE_BYTES, FileIndex, is_example
+from scanner.lazy_patterns import lazy_compile
 
 SUFFIXES = (".tf", ".tofu")
 
@@ -35,7 +35,7 @@ PROVIDER_CLOUDS = {
     "azurerm": "azure", "azapi": "azure", "oci": "oracle", "alicloud": "alibaba", "ibm": "ibm",
     "digitalocean": "digitalocean", "hcloud": "hetzner",
 }
-REGISTRY_SOURCE = re.compile(r"^(?:[\w.-]+\.[a-z]{2,}/)?([\w-]+)/([\w-]+)/([\w-]+)$")
+REGISTRY_SOURCE = lazy_compile(r"^(?:[\w.-]+\.[a-z]{2,}/)?([\w-]+)/([\w-]+)/([\w-]+)$")
 
 # Facts that the mere presence of a Terraform resource type establishes.
 TYPE_FACTS: dict[str, tuple[Fact, ...]] = {

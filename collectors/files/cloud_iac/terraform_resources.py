@@ -22,8 +22,9 @@ from scanner.collectors.files.cloud_iac.findings import (
     literal_region,
 )
 from scanner.collectors.files.cloud_iac.hcl import Attr, Block, Ref
+from scanner.lazy_patterns import lazy_compile
 
-AZURE_LOCATION = re.compile(r"^[a-z][a-z0-9]*$")  # not [a-z]+[a-z0-9]*: quadratic
+AZURE_LOCATION = lazy_compile(r"^[a-z][a-z0-9]*$")  # not [a-z]+[a-z0-9]*: quadratic
 DEFENDER_CONTAINERS = frozenset({"containers", "containerregistry", "kubernetesservice"})
 
 

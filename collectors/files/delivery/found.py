@@ -7,9 +7,10 @@ import re
 
 from scanner.collectors.base import Emitter
 from scanner.collectors.files.index import FileIndex
+from scanner.lazy_patterns import lazy_compile
 
-VENDORED = re.compile(r"(^|/)(node_modules|vendor|bower_components|third_party|\.venv|venv|"
-                      r"site-packages)/")
+VENDORED = lazy_compile(r"(^|/)(node_modules|vendor|bower_components|third_party|\.venv|venv|"
+                        r"site-packages)/")
 # JSON and YAML files that are package manifests, never deployment configuration.
 LOCKFILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "composer.lock",
                        "Pipfile.lock", "package.json", "tsconfig.json", "composer.json"})

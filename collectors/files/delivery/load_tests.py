@@ -10,14 +10,15 @@ from scanner.collectors.base import Emitter
 from scanner.collectors.files.delivery.found import Found
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.files.kubernetes import dig, mapping
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, LineList
 
 # Load tests are tests: only documentation, examples and fixtures are ignored for them.
-NOT_LOAD_TESTS = re.compile(r"(?i)(^|/)(docs?|examples?|samples?|testdata|test-data|fixtures|"
-                            r"node_modules|vendor|bower_components|third_party)/")
-K6_IMPORT = re.compile(r"""(\bfrom\s*|\bimport\s*|\brequire\s*\(\s*)['"]k6(/[\w./-]*)?['"]""")
-LOCUST_IMPORT = re.compile(r"^\s*(from\s+locust(\.\w+)*\s+import\b|import\s+locust\b)")
-GATLING_IMPORT = re.compile(r"^\s*import\s+(static\s+)?io\.gatling\b")
+NOT_LOAD_TESTS = lazy_compile(r"(?i)(^|/)(docs?|examples?|samples?|testdata|test-data|fixtures|"
+                              r"node_modules|vendor|bower_components|third_party)/")
+K6_IMPORT = lazy_compile(r"""(\bfrom\s*|\bimport\s*|\brequire\s*\(\s*)['"]k6(/[\w./-]*)?['"]""")
+LOCUST_IMPORT = lazy_compile(r"^\s*(from\s+locust(\.\w+)*\s+import\b|import\s+locust\b)")
+GATLING_IMPORT = lazy_compile(r"^\s*import\s+(static\s+)?io\.gatling\b")
 JS_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts")
 JVM_SUFFIXES = (".scala", ".java", ".kt", ".kts")
 

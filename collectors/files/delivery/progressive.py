@@ -13,10 +13,11 @@ from scanner.collectors.base import Emitter
 from scanner.collectors.files.delivery.found import LOCKFILES, VENDORED, Found, first_line
 from scanner.collectors.files.index import FileIndex, Manifest, is_example
 from scanner.collectors.files.kubernetes import dig, mapping, sequence
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict
 
-SPINNAKER_STRATEGY = re.compile(r"(?i)\b(red-?black|rollingredblack|blue-?green|blue/green|"
-                                r"canary|kayenta)\b")
+SPINNAKER_STRATEGY = lazy_compile(r"(?i)\b(red-?black|rollingredblack|blue-?green|blue/green|"
+                                  r"canary|kayenta)\b")
 TRAFFIC_HOOKS = frozenset({"beforeallowtraffic", "afterallowtraffic", "afterallowtesttraffic"})
 SHIFTED_TYPES = frozenset({"aws::ecs::service", "aws::lambda::function"})
 

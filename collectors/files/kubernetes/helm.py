@@ -8,24 +8,24 @@ chart's `define` blocks.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from scanner.collectors.files.index import TEMPLATE, FileIndex, is_example
 from scanner.collectors.files.kubernetes.nodes import as_int, mapping
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict
 
-_CONTROL = re.compile(r"^\s*\{\{-?\s*(?P<verb>if|else|with|range|end|define|block)\b"
-                      r"(?P<expr>(?:(?!\}\}).)*?)\s*-?\}\}\s*$")
-_VALUES_REF = re.compile(r"\$?\.Values((?:\.[\w-]+)+)")
-_ONLY_VALUE = re.compile(r"""^\s*["']?\{\{-?\s*\$?\.Values((?:\.[\w-]+)+)\s*-?\}\}["']?\s*$""")
-_DEFAULT = re.compile(r"\bdefault\s+\"?(\d+)\"?")
-_TOKEN = re.compile(r'\(|\)|"[^"]*"|[^\s()]+')
-_INCLUDE = re.compile(r'\b(?:include|template)\s+"([^"]+)"')
-_DEFINE = re.compile(r'\{\{-?\s*define\s+"([^"]+)"\s*-?\}\}')
-_VALUES_FILE = re.compile(r"^values([-._][\w.-]+)?\.ya?ml$")
-_SUBCHART = re.compile(r"^(?P<parent>(?:.*/)?)charts/(?P<name>[^/]+)/$")
+_CONTROL = lazy_compile(r"^\s*\{\{-?\s*(?P<verb>if|else|with|range|end|define|block)\b"
+                        r"(?P<expr>(?:(?!\}\}).)*?)\s*-?\}\}\s*$")
+_VALUES_REF = lazy_compile(r"\$?\.Values((?:\.[\w-]+)+)")
+_ONLY_VALUE = lazy_compile(r"""^\s*["']?\{\{-?\s*\$?\.Values((?:\.[\w-]+)+)\s*-?\}\}["']?\s*$""")
+_DEFAULT = lazy_compile(r"\bdefault\s+\"?(\d+)\"?")
+_TOKEN = lazy_compile(r'\(|\)|"[^"]*"|[^\s()]+')
+_INCLUDE = lazy_compile(r'\b(?:include|template)\s+"([^"]+)"')
+_DEFINE = lazy_compile(r'\{\{-?\s*define\s+"([^"]+)"\s*-?\}\}')
+_VALUES_FILE = lazy_compile(r"^values([-._][\w.-]+)?\.ya?ml$")
+_SUBCHART = lazy_compile(r"^(?P<parent>(?:.*/)?)charts/(?P<name>[^/]+)/$")
 
 
 def _truthy(value: Any) -> bool:

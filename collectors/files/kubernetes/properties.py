@@ -3,7 +3,6 @@ target it, its replicas, its readiness probes, its labels and its spread over zo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,12 +11,13 @@ from scanner.collectors.files.index import TEMPLATE, Manifest
 from scanner.collectors.files.kubernetes.helm import Helm
 from scanner.collectors.files.kubernetes.manifests import Workload, group_is, pod_spec
 from scanner.collectors.files.kubernetes.nodes import dig, mapping, sequence
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, LineList
 
 ZONE_KEYS = frozenset({"topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"})
 KNATIVE_MIN_SCALE = ("autoscaling.knative.dev/min-scale", "autoscaling.knative.dev/minScale")
 MAX_DEPTH = 40
-_YAML_KEY = re.compile(r"^\s*(?:-\s+)?[\"']?([A-Za-z0-9][\w.\-/]*)[\"']?\s*:(?:\s|$)")
+_YAML_KEY = lazy_compile(r"^\s*(?:-\s+)?[\"']?([A-Za-z0-9][\w.\-/]*)[\"']?\s*:(?:\s|$)")
 
 
 def _locate(path: str, node: LineDict, key: str) -> str:

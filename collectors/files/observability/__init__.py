@@ -23,7 +23,6 @@ or parsed is left out, never fatal.
 from __future__ import annotations
 
 import posixpath
-import re
 
 from scanner.collectors.base import Emitter
 from scanner.collectors.files import Detector
@@ -40,6 +39,7 @@ from scanner.collectors.files.observability.security_rules import (
 from scanner.collectors.files.observability.synthetics import synthetic_file
 from scanner.collectors.files.observability.telemetry import DOCKERFILE, dockerfile
 from scanner.collectors.files.observability.yaml_files import yaml_file
+from scanner.lazy_patterns import lazy_compile
 from scanner.signals import SignalSpec, specs_about
 
 KINDS = ("repo", "service")
@@ -89,11 +89,11 @@ SIGNALS: tuple[SignalSpec, ...] = (
 )
 
 # Vendored, built or installed code: not the repository's own.
-VENDORED = re.compile(r"(?i)(^|/)(vendor|vendors|third[-_]?party|node_modules|bower_components|"
-                      r"jspm_packages|dist|build|\.venv|venv|site-packages|\.yarn|Pods)/")
+VENDORED = lazy_compile(r"(?i)(^|/)(vendor|vendors|third[-_]?party|node_modules|bower_components|"
+                        r"jspm_packages|dist|build|\.venv|venv|site-packages|\.yarn|Pods)/")
 # Synthetic checks are tests by nature: only documentation, examples and fixtures are ignored.
-NOT_MONITORS = re.compile(r"(?i)(^|/)(docs?|examples?|samples?|testdata|test-data|fixtures|"
-                          r"__tests__)/")
+NOT_MONITORS = lazy_compile(r"(?i)(^|/)(docs?|examples?|samples?|testdata|test-data|fixtures|"
+                            r"__tests__)/")
 
 
 def detect(files: FileIndex, out: Emitter) -> None:

@@ -4,14 +4,13 @@ auto-instrumentation."""
 
 from __future__ import annotations
 
-import re
-
 from scanner.collectors.files.observability.found import Found, Where
 from scanner.collectors.files.observability.reading import mappings, str_or_empty
 from scanner.collectors.files.observability.slos import sloth
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, LineList
 
-OPENSLO_GROUP = re.compile(r"^openslo(\.com)?$")
+OPENSLO_GROUP = lazy_compile(r"^openslo(\.com)?$")
 NOBL9_BURN = frozenset({"averageburnrate", "timetoburnbudget", "timetoburnentirebudget",
                         "burnedbudget"})
 

@@ -3,23 +3,23 @@ say of SLOs, error-budget burn and failed authentication."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from scanner.collectors.files.observability.found import Found, Rule, Where
 from scanner.collectors.files.observability.reading import mappings, str_or_empty
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, LineList
 
-SLO_RECORD = re.compile(r"(?i)(^|[:_])(slo|sli)([:_]|$)|error_?budget|burn_?rate")
-BURN_ALERT = re.compile(r"(?i)burn_?rate|error_?budget|slo:sli_error")
+SLO_RECORD = lazy_compile(r"(?i)(^|[:_])(slo|sli)([:_]|$)|error_?budget|burn_?rate")
+BURN_ALERT = lazy_compile(r"(?i)burn_?rate|error_?budget|slo:sli_error")
 SLO_ID_LABELS = ("sloth_id", "slo", "slo_name")
-AUTH_WORDS = re.compile(
+AUTH_WORDS = lazy_compile(
     r"(?i)auth(entication|n)?[\s_-]*(fail|error|denied|reject)|"
     r"(log[\s_-]?in|log[\s_-]?on|sign[\s_-]?in)[\s_-]*(fail|error|attempt)|"
     r"failed[\s_-]*(log[\s_-]?in|log[\s_-]?on|auth|password|credential)|unauthori[sz]ed|forbidden|"
     r"brute[\s_-]*force|invalid[\s_-]*(token|credential|password|login)|access[\s_-]*denied|"
     r"password[\s_-]*(fail|mismatch)")
-AUTH_STATUS = re.compile(r"(?i)\b(code|status)\w*\s*=~?\s*[\"'][^\"']*\b40[13]\b")
+AUTH_STATUS = lazy_compile(r"(?i)\b(code|status)\w*\s*=~?\s*[\"'][^\"']*\b40[13]\b")
 
 
 def prometheus_rules(document: Any, where: Where, found: Found) -> None:

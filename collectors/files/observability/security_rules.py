@@ -10,13 +10,14 @@ from scanner.collectors.files.index import FileIndex
 from scanner.collectors.files.observability.found import Found, Where
 from scanner.collectors.files.observability.reading import bounded_text, first_line
 from scanner.collectors.structured import load_json, load_toml
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, LineList
 
-FALCO_ITEM = re.compile(r"-\s+rule\s*:")
+FALCO_ITEM = lazy_compile(r"-\s+rule\s*:")
 DATADOG_RULE_TYPES = frozenset({"log_detection", "workload_security", "signal_correlation",
                                 "application_security", "cloud_configuration",
                                 "infrastructure_configuration"})
-SECURITY_PATH = re.compile(r"(?i)(secur|detect|rule|siem|datadog|threat|signal)")
+SECURITY_PATH = lazy_compile(r"(?i)(secur|detect|rule|siem|datadog|threat|signal)")
 
 
 def falco(items: LineList, where: Where, found: Found) -> None:

@@ -9,14 +9,15 @@ from scanner.collectors.files.index import FileIndex
 from scanner.collectors.files.observability.found import Found, Where
 from scanner.collectors.files.observability.reading import bounded_text, first_line, mappings
 from scanner.collectors.structured import load_json
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict
 
 JS_SUFFIXES = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
-CHECKLY_CONFIG = re.compile(r"^checkly\.config\.(ts|js|mjs|cjs|mts|cts)$")
-ELASTIC_CONFIG = re.compile(r"^synthetics\.config\.(ts|js|mjs|cjs|mts|cts)$")
-ELASTIC_IMPORT = re.compile(
+CHECKLY_CONFIG = lazy_compile(r"^checkly\.config\.(ts|js|mjs|cjs|mts|cts)$")
+ELASTIC_CONFIG = lazy_compile(r"^synthetics\.config\.(ts|js|mjs|cjs|mts|cts)$")
+ELASTIC_IMPORT = lazy_compile(
     r"""(\bfrom\s*|\bimport\s*|\brequire\s*\(\s*)['"]@elastic/synthetics['"]""")
-CHECKLY_IMPORT = re.compile(
+CHECKLY_IMPORT = lazy_compile(
     r"""(\bfrom\s*|\brequire\s*\(\s*)['"](checkly|@checkly/cli)(/[\w/-]*)?['"]""")
 DATADOG_CI_SYNTHETICS = ("publicIds", "testSearchQuery", "defaultTestOverrides")
 

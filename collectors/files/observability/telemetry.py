@@ -4,7 +4,6 @@ deployment names its service and environment."""
 
 from __future__ import annotations
 
-import re
 import shlex
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.files.observability.found import Found, Scope
 from scanner.collectors.files.observability.reading import bounded_text, nodes
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, LineList
 
 OTEL_VARS = ("OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES")
@@ -21,8 +21,8 @@ DD_LABELS = {f"{prefix}{tag}": tag for prefix in ("tags.datadoghq.com/", "com.da
              for tag in ("service", "env", "version")}
 OTEL_INJECT = "instrumentation.opentelemetry.io/inject-"
 OTEL_ENV_ATTRIBUTES = frozenset({"deployment.environment", "deployment.environment.name"})
-ASSIGNMENT = re.compile(r"^\s*([A-Za-z_][\w.\-/]*)\s*=(.*)$")
-DOCKERFILE = re.compile(r"(?i)^(dockerfile|containerfile)([.-][\w.-]+)?$|\.dockerfile$")
+ASSIGNMENT = lazy_compile(r"^\s*([A-Za-z_][\w.\-/]*)\s*=(.*)$")
+DOCKERFILE = lazy_compile(r"(?i)^(dockerfile|containerfile)([.-][\w.-]+)?$|\.dockerfile$")
 
 
 def _scalar(value: Any) -> str | None:

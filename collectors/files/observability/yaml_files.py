@@ -3,7 +3,6 @@ documents (and YAML kept in its strings) goes to the readers its hints call for.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from scanner.collectors.files.index import FileIndex
@@ -20,11 +19,12 @@ from scanner.collectors.files.observability.security_rules import (
 from scanner.collectors.files.observability.slos import slo_generator, slo_generator_policy, sloth
 from scanner.collectors.files.observability.synthetics import blackbox
 from scanner.collectors.files.observability.telemetry import OTEL_INJECT, telemetry_yaml
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict, LineList
 
 # CI configuration sets variables for jobs, not for deployed services.
-CI_CONFIG = re.compile(r"^(\.github/|\.gitlab/|\.circleci/|\.buildkite/|\.gitlab-ci\.ya?ml$|"
-                       r"azure-pipelines[^/]*$|bitbucket-pipelines\.ya?ml$)")
+CI_CONFIG = lazy_compile(r"^(\.github/|\.gitlab/|\.circleci/|\.buildkite/|\.gitlab-ci\.ya?ml$|"
+                         r"azure-pipelines[^/]*$|bitbucket-pipelines\.ya?ml$)")
 
 
 def yaml_file(files: FileIndex, path: str, found: Found) -> None:

@@ -4,7 +4,6 @@ and bootstrap or setup scripts.  Recipes are read with the CI command parser
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from scanner.collectors.base import Emitter
@@ -13,15 +12,16 @@ from scanner.collectors.ci.resolve import JUSTFILES, MAKEFILES, Resolver
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.files.practices.reading import bounded_text
 from scanner.collectors.tree import SkippedFile
+from scanner.lazy_patterns import lazy_compile
 
 BOOTSTRAP_TARGETS = ("setup", "bootstrap", "install", "init", "dev", "develop", "deps", "prepare")
-BOOTSTRAP_SCRIPTS = re.compile(r"^(script/(bootstrap|setup)(\.\w+)?|scripts/(bootstrap|setup)"
-                               r"[^/]*|bin/setup(\.\w+)?|(setup|bootstrap)\.sh)$")
+BOOTSTRAP_SCRIPTS = lazy_compile(r"^(script/(bootstrap|setup)(\.\w+)?|scripts/(bootstrap|setup)"
+                                 r"[^/]*|bin/setup(\.\w+)?|(setup|bootstrap)\.sh)$")
 # `make install` of a C or Go program installs the product, not the development setup.
-SYSTEM_INSTALL = re.compile(r"DESTDIR|\$[({]?(PREFIX|prefix|BINDIR|bindir)\b|/usr/(local/)?|"
-                            r"(^|\s)install\s+-[dmDvCp]")
-_MAKE_RULE_LINE = re.compile(r"^([^\s:#=][^:=#]*?)\s*::?(?!=)(.*)$")
-_JUST_HEADER = re.compile(r"^@?([A-Za-z0-9_-]+)(\s+[^:]*)?:(?!=)(.*)$")
+SYSTEM_INSTALL = lazy_compile(r"DESTDIR|\$[({]?(PREFIX|prefix|BINDIR|bindir)\b|/usr/(local/)?|"
+                              r"(^|\s)install\s+-[dmDvCp]")
+_MAKE_RULE_LINE = lazy_compile(r"^([^\s:#=][^:=#]*?)\s*::?(?!=)(.*)$")
+_JUST_HEADER = lazy_compile(r"^@?([A-Za-z0-9_-]+)(\s+[^:]*)?:(?!=)(.*)$")
 
 
 class _IndexTree:

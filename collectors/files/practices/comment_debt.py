@@ -6,12 +6,15 @@ from __future__ import annotations
 import re
 from functools import cache
 
-MARKER = re.compile(r"(?<!\w)(TODOs?|FIXME|HACK|XXX)(?!\w)|@todo\b|(?<!\w)(todo|fixme)(?=\s*[:(])")
+from scanner.lazy_patterns import lazy_compile
+
+MARKER = lazy_compile(r"(?<!\w)(TODOs?|FIXME|HACK|XXX)(?!\w)|@todo\b"
+                      r"|(?<!\w)(todo|fixme)(?=\s*[:(])")
 # Plain substrings, checked before any regular expression runs over a whole file.
 MARKER_HINTS = ("TODO", "FIXME", "HACK", "XXX", "todo", "fixme")
 SUPPRESSION_HINTS = ("noqa", "NOQA", "NoQA", "ignore", "disable", "nolint", "NOLINT", "allow(",
                      "Suppress", "NOSONAR", "nosec", "nosemgrep", "phpcs:", "@phpstan")
-SUPPRESSION = re.compile(
+SUPPRESSION = lazy_compile(
     r"(?i:#\s*noqa\b)|#\s*type:\s*ignore\b|#\s*pyright:\s*ignore\b|#\s*pylint:\s*disable"
     r"|(//|/\*)\s*eslint-disable|@ts-ignore\b|@ts-expect-error\b|@ts-nocheck\b"
     r"|//\s*nolint\b|//\s*NOLINT|#!?\[allow\(|@SuppressWarnings\b|@Suppress\(|@SuppressLint\b"

@@ -10,20 +10,21 @@ from scanner.collectors.base import Emitter
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.files.practices.reading import base_name, bounded_text, is_doc, is_own
 from scanner.collectors.markup import headings
+from scanner.lazy_patterns import lazy_compile
 
 CONTRIBUTING_FOLDERS = ("", ".github/", "docs/", "doc/")
 CONTRIBUTING_SUFFIXES = ("", ".md", ".markdown", ".rst", ".adoc", ".txt")
-ONBOARDING_NAME = re.compile(r"(?i)^(onboarding|getting[-_ ]?started|development|developing|"
-                             r"hacking)([-_. ].*)?$")
-DOCS_DEV_ENTRY = re.compile(r"(?i)^((dev|development|developer|developers|developing)"
-                            r"([-_.][^/]*)?|setup[^/]*)$")
+ONBOARDING_NAME = lazy_compile(r"(?i)^(onboarding|getting[-_ ]?started|development|developing|"
+                               r"hacking)([-_. ].*)?$")
+DOCS_DEV_ENTRY = lazy_compile(r"(?i)^((dev|development|developer|developers|developing)"
+                              r"([-_.][^/]*)?|setup[^/]*)$")
 # A README section written for people who work on the code, not for its users.
-README_DEV_HEADING = re.compile(r"(?i)^(local |setting up (the |a )?)?(development|developing|"
-                                r"hacking|building from source|build from source|"
-                                r"developer (guide|setup))( (setup|environment|guide))?\s*$")
-SETUP_HEADING = re.compile(r"(?i)\b(set(ting)?[- ]?up|build(ing)?|getting started|"
-                           r"(development|dev|local|developer) (environment|setup)|"
-                           r"local development|install(ing|ation)?|prerequisites)\b")
+README_DEV_HEADING = lazy_compile(r"(?i)^(local |setting up (the |a )?)?(development|developing|"
+                                  r"hacking|building from source|build from source|"
+                                  r"developer (guide|setup))( (setup|environment|guide))?\s*$")
+SETUP_HEADING = lazy_compile(r"(?i)\b(set(ting)?[- ]?up|build(ing)?|getting started|"
+                             r"(development|dev|local|developer) (environment|setup)|"
+                             r"local development|install(ing|ation)?|prerequisites)\b")
 
 
 def contributing_guides(files: FileIndex, out: Emitter) -> list[str]:

@@ -8,6 +8,7 @@ import re
 from scanner.collectors.base import Emitter
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.files.practices.reading import bounded_text, folder_names, is_own
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import LineDict
 
 DEV_ENV_PATHS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -18,10 +19,10 @@ DEV_ENV_PATHS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("vagrant", re.compile(r"^Vagrantfile$")),
     ("tilt", re.compile(r"^Tiltfile$")),
 )
-COMPOSE_FILE = re.compile(r"(?i)(^|/)(docker-compose|compose)(?P<rest>[-._][\w.-]*)?\.ya?ml$")
-DEV_WORD = re.compile(r"(?i)(^|[-._])(dev|devel|develop|development|local|override)([-._]|$)")
+COMPOSE_FILE = lazy_compile(r"(?i)(^|/)(docker-compose|compose)(?P<rest>[-._][\w.-]*)?\.ya?ml$")
+DEV_WORD = lazy_compile(r"(?i)(^|[-._])(dev|devel|develop|development|local|override)([-._]|$)")
 DEV_FOLDER = frozenset({"dev", "development", "devenv"})
-DEV_SERVICE = re.compile(r"(?i)(^|[-._])(dev|devel|develop|development)([-._]|$)")
+DEV_SERVICE = lazy_compile(r"(?i)(^|[-._])(dev|devel|develop|development)([-._]|$)")
 
 
 def _emit_list(out: Emitter, signal: str, found: dict[str, str], negative: str) -> None:

@@ -23,29 +23,30 @@ from scanner.collectors.files.practices.reading import (
     stem,
 )
 from scanner.collectors.markup import Heading, headings
+from scanner.lazy_patterns import lazy_compile
 
 POSTMORTEM_FOLDERS = frozenset({"postmortems", "post-mortems", "postmortem", "post-mortem",
                                 "incidents", "incident-reviews", "incident-review",
                                 "incident-reports", "post-incident-reviews", "retrospectives",
                                 "rca", "rcas"})
-POSTMORTEM_NAME = re.compile(r"(?i)(post[-_ ]?mortem|post[-_]incident|incident[-_ ](report|review)|"
-                             r"(^|[-_])rca([-_.]|$))")
-INCIDENT_WORD = re.compile(r"(?i)(post[-_ ]?mortem|incident|(^|[-_\s])rca([-_.\s]|$)|"
-                           r"root[-_ ]cause)")
+POSTMORTEM_NAME = lazy_compile(r"(?i)(post[-_ ]?mortem|post[-_]incident|"
+                               r"incident[-_ ](report|review)|(^|[-_])rca([-_.]|$))")
+INCIDENT_WORD = lazy_compile(r"(?i)(post[-_ ]?mortem|incident|(^|[-_\s])rca([-_.\s]|$)|"
+                             r"root[-_ ]cause)")
 ISSUE_TEMPLATE_FOLDERS = (".github/ISSUE_TEMPLATE/", ".gitlab/issue_templates/")
-TEMPLATE_TITLE = re.compile(r"^\s*(name|about|title|description)\s*:|^#{1,3}\s")
+TEMPLATE_TITLE = lazy_compile(r"^\s*(name|about|title|description)\s*:|^#{1,3}\s")
 # Process documents about post-mortems, not post-mortems themselves.
-GUIDE_WORD = re.compile(r"(?i)(process|guide|policy|how[-_]?to|checklist|handbook|effective|"
-                        r"writing|culture|best[-_]practices|overview|intro|faq|training|"
-                        r"meeting|about)")
-BLAMELESS = re.compile(r"(?i)\b(blameless|blame[- ]free|no[- ]blame|non[- ]blaming|"
-                       r"without (assigning |apportioning |placing )?blame|"
-                       r"not (to )?(assign|apportion|place) blame)\b")
-ACTION_HEADING = re.compile(r"(?i)(action[- ]items?|follow[- ]?ups?|remediations?|"
-                            r"corrective actions?|next steps|action plan)")
-TASK_ITEM = re.compile(r"^\s*[-*+]\s+\[[ xX]\]\s")
-TIMELINE_HEADING = re.compile(r"(?i)\b(timeline|chronology|sequence of events)\b")
-TIMESTAMP = re.compile(r"(?<!\d)([01]?\d|2[0-3]):[0-5]\d(?!\d)")
+GUIDE_WORD = lazy_compile(r"(?i)(process|guide|policy|how[-_]?to|checklist|handbook|effective|"
+                          r"writing|culture|best[-_]practices|overview|intro|faq|training|"
+                          r"meeting|about)")
+BLAMELESS = lazy_compile(r"(?i)\b(blameless|blame[- ]free|no[- ]blame|non[- ]blaming|"
+                         r"without (assigning |apportioning |placing )?blame|"
+                         r"not (to )?(assign|apportion|place) blame)\b")
+ACTION_HEADING = lazy_compile(r"(?i)(action[- ]items?|follow[- ]?ups?|remediations?|"
+                              r"corrective actions?|next steps|action plan)")
+TASK_ITEM = lazy_compile(r"^\s*[-*+]\s+\[[ xX]\]\s")
+TIMELINE_HEADING = lazy_compile(r"(?i)\b(timeline|chronology|sequence of events)\b")
+TIMESTAMP = lazy_compile(r"(?<!\d)([01]?\d|2[0-3]):[0-5]\d(?!\d)")
 MIN_TIMESTAMPED_LINES = 3
 
 

@@ -3,9 +3,8 @@ documents (and templates), the parts of a path, and a file's text within a size 
 
 from __future__ import annotations
 
-import re
-
 from scanner.collectors.files.index import FileIndex
+from scanner.lazy_patterns import lazy_compile
 
 MAX_FILE_CHARS = 1_000_000
 MAX_LOCATORS = 20
@@ -13,12 +12,12 @@ DOC_SUFFIXES = (".md", ".markdown", ".mdx", ".rst", ".adoc", ".asciidoc", ".txt"
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
 INDEX_STEMS = frozenset({"readme", "index", "_index", "summary", "toc"})
 # Vendored, built or installed code: not the repository's own.
-VENDORED = re.compile(r"(?i)(^|/)(vendor|vendors|third[-_]?party|node_modules|bower_components|"
-                      r"jspm_packages|dist|build|\.venv|venv|site-packages|\.yarn|Pods)/")
+VENDORED = lazy_compile(r"(?i)(^|/)(vendor|vendors|third[-_]?party|node_modules|bower_components|"
+                        r"jspm_packages|dist|build|\.venv|venv|site-packages|\.yarn|Pods)/")
 # Fixtures and examples describe no practice of the repository; docs/ does.
-NOT_REAL = re.compile(r"(?i)(^|/)(examples?|samples?|tests?|testdata|test-data|fixtures|"
-                      r"__tests__|e2e)/")
-TEMPLATE_WORD = re.compile(r"(?i)template")
+NOT_REAL = lazy_compile(r"(?i)(^|/)(examples?|samples?|tests?|testdata|test-data|fixtures|"
+                        r"__tests__|e2e)/")
+TEMPLATE_WORD = lazy_compile(r"(?i)template")
 TEMPLATE_FOLDER = frozenset({"templates", "_templates", ".templates", "template"})
 
 

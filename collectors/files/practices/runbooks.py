@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from scanner.collectors.base import Emitter
 from scanner.collectors.files.index import FileIndex
 from scanner.collectors.files.practices.reading import (
@@ -20,10 +18,11 @@ from scanner.collectors.files.practices.reading import (
     stem,
 )
 from scanner.collectors.repo_files import SOURCE_SUFFIXES
+from scanner.lazy_patterns import lazy_compile
 
 RUNBOOK_FOLDERS = frozenset({"runbooks", "runbook", "oncall", "on-call"})
 PLAYBOOK_FOLDERS = frozenset({"playbooks", "playbook"})
-RUNBOOK_NAME = re.compile(r"(?i)run[-_ ]?book")
+RUNBOOK_NAME = lazy_compile(r"(?i)run[-_ ]?book")
 # Folder names that are also product names (grafana/oncall's Helm chart is `helm/oncall/`):
 # such a folder holding code or configuration is a component, not on-call documentation.
 PRODUCT_NAMES = frozenset({"oncall", "on-call"})

@@ -3,7 +3,6 @@ documents (named for it, in a threat-model folder, or with a STRIDE section)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from scanner.collectors.base import Emitter
@@ -19,20 +18,21 @@ from scanner.collectors.files.practices.reading import (
 )
 from scanner.collectors.markup import headings
 from scanner.collectors.structured import load_json
+from scanner.lazy_patterns import lazy_compile
 from scanner.yaml_source import YamlError, load_yaml_documents
 
 MAX_STRUCTURED_FILES = 3_000  # JSON / YAML files sniffed for Threat Dragon and Threagile
-THREAT_MODEL_NAME = re.compile(r"(?i)threat[-_ ]?model")
-THREAT_MODEL_FOLDER = re.compile(r"(?i)^threat[-_ ]?model(s|ing|ling)?$")
-STRIDE_DOC_PATH = re.compile(r"(?i)(secur|design|architect|adr|rfc|threat|risk)")
-STRIDE_HEADING = re.compile(r"\bSTRIDE\b")
-PYTM_IMPORT = re.compile(r"(?m)^\s*(from\s+pytm(\.\w+)?\s+import\b|import\s+pytm\b)")
-PYTM_MODEL = re.compile(r"\bTM\s*\(")  # a model instantiates pytm's TM
+THREAT_MODEL_NAME = lazy_compile(r"(?i)threat[-_ ]?model")
+THREAT_MODEL_FOLDER = lazy_compile(r"(?i)^threat[-_ ]?model(s|ing|ling)?$")
+STRIDE_DOC_PATH = lazy_compile(r"(?i)(secur|design|architect|adr|rfc|threat|risk)")
+STRIDE_HEADING = lazy_compile(r"\bSTRIDE\b")
+PYTM_IMPORT = lazy_compile(r"(?m)^\s*(from\s+pytm(\.\w+)?\s+import\b|import\s+pytm\b)")
+PYTM_MODEL = lazy_compile(r"\bTM\s*\(")  # a model instantiates pytm's TM
 NOT_A_MODEL = frozenset({"package.json", "package-lock.json", "tsconfig.json", "composer.json",
                          "composer.lock", "yarn.lock", "pnpm-lock.yaml", "Pipfile.lock",
                          ".eslintrc.json", "renovate.json", "devcontainer.json",
                          ".pre-commit-config.yaml", "pubspec.yaml", "mkdocs.yml"})
-THREAT_HINT = re.compile(r"(?i)(threat|dragon|threagile|security|model)")
+THREAT_HINT = lazy_compile(r"(?i)(threat|dragon|threagile|security|model)")
 
 
 def is_pytm_model(path: str, text: str) -> bool:

@@ -16,7 +16,6 @@ archived flag) costs no request at all: what it gave then is reused, for at most
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -43,6 +42,7 @@ from scanner.collectors.hosts.targets import (
     well_formed_listing,
 )
 from scanner.collectors.sources import GITHUB, SIGNALS
+from scanner.lazy_patterns import lazy_compile
 from scanner.memory import NO_MEMORY, Memory
 from scanner.signals import SignalSpec
 
@@ -232,7 +232,7 @@ def _host(base_url: str) -> str:
     return "github.com" if host == "api.github.com" else host
 
 
-_SAFE_PART = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_SAFE_PART = lazy_compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 
 
 class CalledWorkflows:

@@ -3,7 +3,6 @@ rule or a recent security signal names."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any
@@ -19,11 +18,12 @@ from scanner.collectors.monitoring.datadog.client import (
     listed,
 )
 from scanner.collectors.monitoring.endpoints import Endpoint
+from scanner.lazy_patterns import lazy_compile
 
 # Signals are cut sooner than the other lists (MAX_PAGES): a scan judges practice, it
 # does not export an account.
 MAX_SIGNAL_PAGES = 10
-SERVICE_IN_QUERY = re.compile(r"(?<![\w@.-])@?service:([\w./-]+)")
+SERVICE_IN_QUERY = lazy_compile(r"(?<![\w@.-])@?service:([\w./-]+)")
 
 RULES = Endpoint(DD, "/api/v2/security_monitoring/rules", (
     "data[].isEnabled", "data[].isDefault", "data[].tags", "data[].queries[].query",

@@ -12,12 +12,13 @@ from scanner.collectors.base import Problem
 from scanner.collectors.monitoring import common
 from scanner.collectors.monitoring.datadog.client import DD, MAX_PAGES, Listing, Organisation
 from scanner.collectors.monitoring.endpoints import Endpoint
+from scanner.lazy_patterns import lazy_compile
 
 SLO_HISTORY_DAYS = 30
-SLO_ALERT = re.compile(r"\b(burn_rate|error_budget)\s*\(")
+SLO_ALERT = lazy_compile(r"\b(burn_rate|error_budget)\s*\(")
 # Notification handles that reach an on-call person rather than a channel or an inbox.
-PAGING_HANDLE = re.compile(r"@(pagerduty|opsgenie|oncall|victorops|splunk_oncall|xmatters|"
-                           r"incident)[-\w.]*", re.IGNORECASE)
+PAGING_HANDLE = lazy_compile(r"@(pagerduty|opsgenie|oncall|victorops|splunk_oncall|xmatters|"
+                             r"incident)[-\w.]*", re.IGNORECASE)
 SLO_PAGE = 1000
 MONITOR_PAGE = 1000
 
