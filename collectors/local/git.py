@@ -37,12 +37,14 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def run_git(directory: Path, *args: str, timeout: float = GIT_TIMEOUT_SECONDS) -> bytes:
+def run_git(directory: Path, *args: str, timeout: float = GIT_TIMEOUT_SECONDS,
+            stdin: bytes = b"") -> bytes:
+    """What git writes, given `stdin` (revisions for `--stdin`, say)."""
     command = ["git", *_SAFE_CONFIG, "-c", f"safe.directory={directory}", "-C",
                str(directory), *args]
     try:
         completed = subprocess.run(command, capture_output=True, timeout=timeout,
-                                   env=_environment(), stdin=subprocess.DEVNULL, check=False)
+                                   env=_environment(), input=stdin, check=False)
     except FileNotFoundError:
         raise GitError("git is not installed or not on PATH") from None
     except subprocess.TimeoutExpired:

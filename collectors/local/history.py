@@ -192,15 +192,13 @@ class HistoryReads:
         since = self.since.isoformat()
         commands = {
             "raw": ("log", "--format=raw", f"--since={since}", "HEAD"),
-            # Authors seen before the window, the others being newcomers (emails stay in
-            # memory); the first commit listed is the window's start. One walk for both:
-            # `rev-list -1 --before` walked the window again, a fifth of git's work here.
-            "earlier": ("log", "--format=%H %ae", f"--until={since}", "HEAD"),
             "tags": TAG_LISTING,
         }
-        self._pool = ThreadPoolExecutor(max_workers=len(commands) + len(DEBT_SEARCHES))
+        self._pool = ThreadPoolExecutor(max_workers=len(commands) + 1 + 2 * len(DEBT_SEARCHES))
         self._futures = {name: self._pool.submit(run_git, repo.root, *args)
                          for name, args in commands.items()}
+        self._futures["earlier"] = self._pool.submit(_earlier, repo, self._futures["raw"],
+                                                     since)
         # The debt markers are counted at the window's start as soon as git has said where
         # that is, and at HEAD at once: by `finish`, git has counted them all.
         earlier = self._futures["earlier"]
@@ -393,6 +391,33 @@ def _debt_trend(repo: GitRepo, start: str, counts: list[int], out: Emitter) -> N
     out.emit("git.debt_markers_per_kloc_start", begin, (f"commit {start[:12]}",))
     out.emit("git.debt_markers_per_kloc_end", end)
     out.emit("git.debt_markers_trend", round(end - begin, 2))
+
+
+def _earlier(repo: GitRepo, raw: Future[bytes], since: str) -> bytes:
+    """Authors seen before the window, the others being newcomers (emails stay in memory),
+    as `hash email` lines; the first commit listed is the window's start. The walk begins
+    where the window's commits lead out of it (their parents before it, or HEAD when it is
+    before it), since the window has been walked already for `raw`: from HEAD, git walked
+    it twice (a year of 10,000 commits: 0.06 s of git's CPU). On the 47 field repositories
+    both walks list the same authors and begin with the same commit. A shallow clone,
+    whose cut parents git does not have, has no history before the window to judge."""
+    if repo.shallow:
+        return b""
+    inside: set[bytes] = set()
+    parents: set[bytes] = set()
+    for line in raw.result().splitlines():
+        if line.startswith(b"commit "):
+            inside.add(line[7:].strip())
+        elif line.startswith(b"parent "):
+            parents.add(line[7:].strip())
+    starts = parents - inside
+    head = (repo.head() or "").encode()
+    if head and head not in inside:
+        starts.add(head)
+    if not starts:
+        return b""
+    return run_git(repo.root, "log", "--format=%H %ae", f"--until={since}", "--stdin",
+                   stdin=b"".join(start + b"\n" for start in sorted(starts)))
 
 
 def _count_lines_at_start(repo: GitRepo, earlier: Future[bytes],
