@@ -64,6 +64,13 @@ TARGETS_FLOOR = 0.045
 FLOOR_RUNS = 21
 
 
+def editable_install() -> bool:
+    """Whether the environment running this script installed the scanner editable."""
+    import sysconfig
+
+    return any(Path(sysconfig.get_paths()["purelib"]).glob("__editable__*maturity_scanner*"))
+
+
 def build_repository(root: Path, commits: int, files: int) -> None:
     """Write the history with git fast-import: one file changed per commit."""
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
@@ -155,6 +162,10 @@ def main() -> int:
     tracked = len(subprocess.run(["git", "-C", str(root), "ls-files"], check=True,
                                  capture_output=True, text=True).stdout.splitlines())
     print(f"repository: {count} commits, {tracked} files")
+    if editable_install():
+        print("note: this environment holds an editable install (pip install -e .), whose "
+              "import hook costs every start about 0.025 s; time a `pip install .` "
+              "environment for the figures a user sees")
     medians = measured_in_rounds({
         "scan --no-store": [maturity, "scan", "--no-store", str(root)],
         "scan with the store": [maturity, "scan", "--db", str(args.workdir / "bench.db"),
