@@ -67,7 +67,6 @@ def _plugins_may_be_installed() -> bool:
     if any(getattr(finder, "find_distributions", None) is not None
            and finder is not PathFinder for finder in sys.meta_path):
         return True
-    group = ENTRY_POINT_GROUP.encode()
     for folder in sys.path:
         try:
             names = os.listdir(folder or ".")
@@ -82,29 +81,29 @@ def _plugins_may_be_installed() -> bool:
             if lowered.endswith(".egg"):
                 return True
             if lowered.endswith((".dist-info", ".egg-info")) \
-                    and group in _entry_points_text(os.path.join(folder or ".", name)):
+                    and _may_declare_plugins(os.path.join(folder or ".", name)):
                 return True
     return False
 
 
-def _entry_points_text(metadata_folder: str) -> bytes:
-    """The folder's `entry_points.txt`, or nothing where there is no regular file of that
-    name (a pipe would block its reader); one that cannot be read, or is larger than any
-    package writes, is left for importlib.metadata to judge."""
+def _may_declare_plugins(metadata_folder: str) -> bool:
+    """Whether the folder's `entry_points.txt` names the group. No regular file of that
+    name declares nothing (a pipe would block its reader); one that cannot be read, or is
+    larger than any package writes, may declare anything: importlib.metadata judges it."""
     try:
         handle = os.open(os.path.join(metadata_folder, "entry_points.txt"),
                          os.O_RDONLY | os.O_NONBLOCK)
     except (FileNotFoundError, NotADirectoryError):
-        return b""
+        return False
     except OSError:
-        return ENTRY_POINT_GROUP.encode()
+        return True
     try:
         if not stat.S_ISREG(os.fstat(handle).st_mode):
-            return b""
+            return False
         text = os.read(handle, MAX_ENTRY_POINTS_BYTES + 1)
-        return text if len(text) <= MAX_ENTRY_POINTS_BYTES else ENTRY_POINT_GROUP.encode()
+        return len(text) > MAX_ENTRY_POINTS_BYTES or ENTRY_POINT_GROUP.encode() in text
     except OSError:
-        return ENTRY_POINT_GROUP.encode()
+        return True
     finally:
         os.close(handle)
 

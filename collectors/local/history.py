@@ -423,8 +423,9 @@ def _earlier(repo: GitRepo, raw: Future[bytes], since: str) -> bytes:
 def _count_lines_at_start(repo: GitRepo, earlier: Future[bytes],
                           pattern: tuple[str, ...]) -> int:
     """_count_lines at the window's start, once the walk before the window says where it
-    is (0 when the repository has no commit before the window)."""
-    start = _window_start(earlier.result().decode("utf-8", "replace"))
+    is (0 when the repository has no commit before the window). Only its first line is
+    read: the walk lists every commit before the window."""
+    start = _window_start(earlier.result().partition(b"\n")[0].decode("utf-8", "replace"))
     return _count_lines(repo, start, pattern) if start else 0
 
 
