@@ -190,15 +190,14 @@ class HistoryReads:
         self.repo, self.window_days, self.now = repo, window_days, now
         self.since = now - timedelta(days=window_days)
         since = self.since.isoformat()
-        commands = {
-            "raw": ("log", "--format=raw", f"--since={since}", "HEAD"),
-            "tags": TAG_LISTING,
-        }
-        self._pool = ThreadPoolExecutor(max_workers=len(commands) + 1 + 2 * len(DEBT_SEARCHES))
-        self._futures = {name: self._pool.submit(run_git, repo.root, *args)
-                         for name, args in commands.items()}
-        self._futures["earlier"] = self._pool.submit(_earlier, repo, self._futures["raw"],
-                                                     since)
+        # The window's log, its parse, the tags, the walk before the window, the counts.
+        self._pool = ThreadPoolExecutor(max_workers=4 + 2 * len(DEBT_SEARCHES))
+        raw = self._pool.submit(run_git, repo.root, "log", "--format=raw", f"--since={since}",
+                                "HEAD")
+        # Parsed while git walks the history before the window: Python's work beside git's.
+        self._commits = self._pool.submit(_parsed_log, raw)
+        self._futures = {"tags": self._pool.submit(run_git, repo.root, *TAG_LISTING),
+                         "earlier": self._pool.submit(_earlier, repo, raw, since)}
         # The debt markers are counted at the window's start as soon as git has said where
         # that is, and at HEAD at once: by `finish`, git has counted them all.
         earlier = self._futures["earlier"]
@@ -211,6 +210,7 @@ class HistoryReads:
     def finish(self, out: Emitter) -> list[str]:
         """Emit the history signals; return notes (shallow clone, unreadable history)."""
         try:
+            commits = self._commits.result()
             output = {name: future.result().decode("utf-8", "replace")
                       for name, future in self._futures.items()}
             debt_counts = [future.result() for future in self._debt_counts]
@@ -218,7 +218,7 @@ class HistoryReads:
             return [f"history not read: {exc}"]
         finally:
             self._pool.shutdown(wait=True)
-        return _emit_history(self, output, debt_counts, out)
+        return _emit_history(self, commits, output, debt_counts, out)
 
 
 class HistoryBeside:
@@ -256,14 +256,16 @@ def read_history(repo: GitRepo, window_days: int, now: datetime, out: Emitter, *
     return HistoryBeside(copy) if copy is not None else HistoryReads(repo, window_days, now)
 
 
-def _emit_history(reads: HistoryReads, output: dict[str, str], debt_counts: list[int],
-                  out: Emitter) -> list[str]:
+def _parsed_log(raw: Future[bytes]) -> list[_Commit]:
+    return parse_raw_log(raw.result().decode("utf-8", "replace"))
+
+
+def _emit_history(reads: HistoryReads, commits: list[_Commit], output: dict[str, str],
+                  debt_counts: list[int], out: Emitter) -> list[str]:
     repo, window_days, now, since = reads.repo, reads.window_days, reads.now, reads.since
     notes: list[str] = []
-    raw = output["raw"]
     earlier = {email for line in output["earlier"].lower().splitlines()
                for email in [line.partition(" ")[2].strip()] if email}
-    commits = parse_raw_log(raw)
     truncated = repo.shallow
     out.emit("git.window_days", window_days)
     out.emit("git.history_truncated", truncated, (),
