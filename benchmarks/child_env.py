@@ -14,6 +14,6 @@ import subprocess
 CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
-def warm_up(command: list[str]) -> None:
+def warm_up(command: list[str], env: dict[str, str] = CHILD_ENV) -> None:
     subprocess.run(command, check=False, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, env=CHILD_ENV)
+                   stderr=subprocess.DEVNULL, env=env)

@@ -12,16 +12,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any, Protocol
 
 from scanner import patterns
 from scanner.collectors.base import Collected, CollectSettings, Emitter, Problem
 from scanner.collectors.build_facts import BuildFacts
+from scanner.collectors.cadence import Delivery, HistoryPlaces, as_service
 from scanner.collectors.ci.delegated import read_ci
 from scanner.collectors.ci.model import ExternalFiles, Job
 from scanner.collectors.ci.reading import CiReading
 from scanner.collectors.ci.signals import SIGNALS as CI_SIGNALS
-from scanner.collectors.ci.signals import CiSummary, delivery_frequency, emit_ci_signals
+from scanner.collectors.ci.signals import CiSummary, emit_ci_signals
 from scanner.collectors.ci.tools import load_catalogue
 from scanner.collectors.deadlines import OutOfTime, TimeBudget
 from scanner.collectors.files import detectors
@@ -48,12 +48,6 @@ SIGNALS: tuple[SignalSpec, ...] = (
 _SERVICE_KIND = frozenset(spec.name for spec in SIGNALS if "service" in spec.entity_kinds)
 
 
-class History(Protocol):
-    """History reads started before the files are read, finished when needed."""
-
-    def finish(self, out: Emitter) -> list[str]: ...
-
-
 class RepositoryAnalysis:
     """One repository: its own evidence, then each service inside it.
 
@@ -69,7 +63,7 @@ class RepositoryAnalysis:
         self.settings = settings
         self.collected = collected
         self.entity = f"repo:{name}"
-        self.cadence: dict[str, Any] = {}
+        self.deliveries: list[Delivery] = []
         self.facts = BuildFacts()  # the repository's, which its services share
         self.production = patterns.compiled(settings.production_pattern)
         self.external = external
@@ -120,13 +114,13 @@ class RepositoryAnalysis:
             summary = emit_ci_signals(reading, self.catalogue, self.production, out, facts)
         return summary
 
-    def run(self, out: Emitter, history: History | None, *, detect_beside: bool = False
-            ) -> None:
-        """Read the tree into `out` (the repository's emitter), then each service.
-        `detect_beside`: the repository's file detectors run in a forked copy of this
-        process while it reads the repository files and the CI (see `_taken`), for a
-        caller that reads one repository at a time: a Git host's repositories are read by
-        many threads at once, which leave no core for the copy and make forking unsafe."""
+    def run(self, out: Emitter, *, detect_beside: bool = False) -> HistoryPlaces:
+        """Read the tree into `out` (the repository's emitter), then each service; what
+        the history adds joins at the places returned. `detect_beside`: the repository's
+        file detectors run in a forked copy of this process while it reads the repository
+        files and the CI (see `_taken`), for a caller that reads one repository at a time:
+        a Git host's repositories are read by many threads at once, which leave no core
+        for the copy and make forking unsafe."""
         self.collected.entities.append(self.entity)
         beside = begun_beside(partial(_detected, self, out)) if detect_beside else None
         self.catalogue = load_catalogue()
@@ -141,13 +135,7 @@ class RepositoryAnalysis:
         if beside is None or not _taken(beside, self, files, out):
             self.detect(files, out)
         classify([*findings.service_artifacts, *_gitops(out)], _app_kinds(out), summary, out)
-        if history is not None:
-            for message in history.finish(out):
-                self.note(message)
-        self.cadence = {item.signal: item.value for item in out.evidence
-                        if item.signal in ("git.mainline_days_per_week",
-                                           "git.release_days_per_week")}
-        delivery_frequency(self.cadence, summary, out)
+        self._delivers(self.entity, summary)
         self._own_waivers(files)
         services = find_services(files)
         out.emit("repo.services", [s.path or "." for s in services],
@@ -165,8 +153,9 @@ class RepositoryAnalysis:
             more = f" (and {len(summary.gaps) - 3} more)" if len(summary.gaps) > 3 else ""
             self.note("CI evidence is incomplete, so some missing CI tools are reported as "
                       f"unknown rather than absent: {reasons}{more}")
+        whole_service = None
         if len(services) == 1 and not services[0].path:
-            self._whole_repository_service(out.evidence)
+            whole_service = self._whole_repository_service(out.evidence)
         else:
             shared = workloads_by_name(files)
             for service in services:
@@ -174,6 +163,12 @@ class RepositoryAnalysis:
         late = self.budget.note()
         if late:
             self.note(late)
+        return HistoryPlaces(self.entity, self.source, tuple(self.deliveries), whole_service,
+                             _SERVICE_KIND)
+
+    def _delivers(self, entity: str, summary: CiSummary) -> None:
+        self.deliveries.append(Delivery(entity, summary.delivers_on_merge,
+                                        summary.delivers_on_tag))
 
     def _own_waivers(self, files: FileIndex) -> None:
         """Waivers the repository declares for itself in `.maturity.yaml`."""
@@ -189,7 +184,7 @@ class RepositoryAnalysis:
     def _service_entity(self, path: str) -> str:
         return f"service:{self.name}/{path}" if path else f"service:{self.name}"
 
-    def _whole_repository_service(self, evidence: list[Evidence]) -> None:
+    def _whole_repository_service(self, evidence: list[Evidence]) -> str:
         """A plain repository is one service: the repository's own evidence, under it."""
         entity = self._service_entity("")
         self.collected.entities.append(entity)
@@ -197,8 +192,8 @@ class RepositoryAnalysis:
         out.emit("service.repo", self.entity)
         out.emit("service.path", ".")
         self.collected.evidence.extend(out.evidence)
-        self.collected.evidence.extend(
-            replace(item, entity=entity) for item in evidence if item.signal in _SERVICE_KIND)
+        self.collected.evidence.extend(as_service(evidence, entity, _SERVICE_KIND))
+        return entity
 
     def _service(self, service: ServiceRoot, services: list[ServiceRoot],
                  reading: CiReading, shared: dict[str, str]) -> None:
@@ -220,7 +215,7 @@ class RepositoryAnalysis:
         classify([*findings.service_artifacts, *_gitops(files_out)], _app_kinds(files_out),
                  summary, files_out, ci_out)
         iac_applied(findings.iac, summary.iac_applied, files_out)
-        delivery_frequency(self.cadence, summary, ci_out)
+        self._delivers(entity, summary)
         kept = [_deployed_by_shared_manifests(item, service, shared) for item in files_out.evidence]
         self.collected.evidence += kept + ci_out.evidence
 

@@ -116,6 +116,24 @@ class Collected:
     # parts of a sharded scan are put back in the order one unsharded scan reads them.
     places: dict[str, int] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, Any]:
+        """What was found (memory and places aside) as JSON data, to keep for a later scan;
+        of a timeline, the deployments (a repository's)."""
+        return {"entities": self.entities,
+                "evidence": [item.to_dict() for item in self.evidence],
+                "problems": [p.to_dict() for p in self.problems],
+                "waivers": [w.to_dict() for w in self.waivers],
+                "timeline": [t.to_dict() for t in self.timeline if isinstance(t, DeployTimeline)]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Collected:
+        """Raises one of `scanner.memory.UNREADABLE` on data not as `to_dict` made it."""
+        return cls(evidence=[Evidence.from_dict(item) for item in data["evidence"]],
+                   problems=[Problem.from_dict(p) for p in data["problems"]],
+                   entities=list(data["entities"]),
+                   waivers=[Waiver.from_dict(w) for w in data["waivers"]],
+                   timeline=[DeployTimeline.from_dict(t) for t in data["timeline"]])
+
     def absorb(self, found: Collected) -> None:
         """Take in what another part of the same target found (its memory aside)."""
         self.evidence += found.evidence

@@ -56,6 +56,9 @@ class TimeBudget:
     seconds: float = REPOSITORY_SECONDS
     ends: float = field(init=False)
     skipped: list[str] = field(default_factory=list)  # parts not started: time was up
+    # A part still running at its deadline: it may have been cut short, even where it
+    # caught `OutOfTime` itself.
+    overran: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.ends = time.monotonic() + self.seconds
@@ -78,6 +81,12 @@ class TimeBudget:
             yield
         finally:
             _current.reset(token)
+            self.overran = self.overran or time.monotonic() > deadline.at
+
+    @property
+    def whole(self) -> bool:
+        """Every part ran to its end: what was read does not depend on how fast."""
+        return not self.skipped and not self.overran
 
     def note(self) -> str | None:
         """One line on the parts time ran out for, if any."""

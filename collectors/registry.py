@@ -25,7 +25,7 @@ from scanner import signals as signals_module
 from scanner import validate as v
 from scanner.collectors.base import Collector
 from scanner.errors import UserError
-from scanner.parsed_yaml import cache_folder, kept_or_made
+from scanner.parsed_yaml import cache_folder, kept_or_made, stamp
 from scanner.signals import SIGNAL_TYPES, SignalCatalogue, SignalSpec, SourceInfo
 
 ENTRY_POINT_GROUP = "maturity_scanner.collectors"
@@ -210,20 +210,15 @@ def _declared() -> dict[SourceInfo, tuple[SignalSpec, ...]]:
 
 def _declaring_code() -> bytes:
     folders = [os.path.dirname(os.path.abspath(__file__))]
-    stamps = [_stamp(os.path.abspath(signals_module.__file__))]
+    stamps = [stamp(os.path.abspath(signals_module.__file__))]
     while folders:
         with os.scandir(folders.pop()) as entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
                     folders.append(entry.path)
                 elif entry.name.endswith(".py"):
-                    stamps.append(_stamp(entry.path))
+                    stamps.append(stamp(entry.path))
     return "\n".join(sorted(stamps)).encode("utf-8", "surrogateescape")
-
-
-def _stamp(path: str) -> str:
-    status = os.stat(path)
-    return f"{path}\0{status.st_size}\0{status.st_mtime_ns}"
 
 
 def _signals_json(declared: dict[SourceInfo, tuple[SignalSpec, ...]]) -> list[Any]:

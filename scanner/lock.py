@@ -39,10 +39,9 @@ def lock_path(sqlite_file: Path | None, fingerprint: str) -> Path:
     (A PostgreSQL store is locked in the database: scanner/store/lock.py.)"""
     if sqlite_file is not None:
         return sqlite_file.parent / f"maturity-{fingerprint}.lock"
-    from platformdirs import user_cache_path
+    from scanner.parsed_yaml import cache_folder
 
-    return user_cache_path("maturity-scanner", appauthor=False) / "locks" / \
-        f"maturity-{fingerprint}.lock"
+    return cache_folder("locks") / f"maturity-{fingerprint}.lock"
 
 
 @contextmanager

@@ -47,10 +47,11 @@ def is_own(path: Path) -> bool:
     return os.path.abspath(path).startswith(_PACKAGE)
 
 
-def cache_folder() -> Path:
+def cache_folder(kind: str = "parsed-yaml") -> Path:
+    """The user's cache folder of the scanner for one `kind` of entry."""
     from platformdirs import user_cache_path
 
-    return user_cache_path("maturity-scanner", appauthor=False) / "parsed-yaml"
+    return user_cache_path("maturity-scanner", appauthor=False) / kind
 
 
 def kept_or_parsed(text: str, folder: Path) -> Any:
@@ -74,7 +75,7 @@ def kept_or_made(sources: Iterable[bytes], make: Callable[[], T], frozen: Callab
     ValueError, KeyError, TypeError, IndexError or AttributeError on one it cannot read."""
     digest = hashlib.sha256(b"\0".join(hashlib.sha256(part).digest() for part in sources))
     entry = folder / f"{digest.hexdigest()}.json"
-    kept = _read(entry)
+    kept = read_entry(entry)
     if kept is not None:
         try:
             return thawed(json.loads(kept))
@@ -85,8 +86,16 @@ def kept_or_made(sources: Iterable[bytes], make: Callable[[], T], frozen: Callab
         text = json.dumps(frozen(made), separators=(",", ":"))
     except (TypeError, ValueError):  # a value JSON cannot hold (a date): made each time
         return made
-    _write(entry, text)
+    if write_entry(entry, text):
+        _prune(entry.parent)
     return made
+
+
+def stamp(path: str) -> str:
+    """A file named by its path, size and modification time, as Python names a module's
+    bytecode: what an entry made from code is kept under."""
+    status = os.stat(path)
+    return f"{path}\0{status.st_size}\0{status.st_mtime_ns}"
 
 
 @cache
@@ -96,7 +105,9 @@ def _loader_digest() -> bytes:
     return hashlib.sha256(b"\0".join([FORMAT.encode(), loader, values])).digest()
 
 
-def _read(entry: Path) -> str | None:
+def read_entry(entry: Path) -> str | None:
+    """An entry's text; None when it is missing, too large, not a file, not this user's
+    own or writable by anyone else (another user could have planted it)."""
     try:
         handle = os.open(entry, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:
@@ -115,22 +126,23 @@ def _read(entry: Path) -> str | None:
         os.close(handle)
 
 
-def _write(entry: Path, text: str) -> None:
+def write_entry(entry: Path, text: str) -> bool:
     """Written whole or not at all (a temporary file renamed), readable by this user only;
-    a folder that cannot be written (a read-only home) keeps nothing."""
+    False when nothing was written: a folder that cannot be written (a read-only home)
+    keeps nothing."""
     try:
         entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".entry-")
     except OSError:
-        return
+        return False
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
         os.replace(temporary, entry)
     except OSError:
         Path(temporary).unlink(missing_ok=True)
-        return
-    _prune(entry.parent)
+        return False
+    return True
 
 
 def _prune(folder: Path) -> None:

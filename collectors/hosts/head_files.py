@@ -16,7 +16,7 @@ from scanner.collectors.api import Answer
 from scanner.collectors.base import ERROR, Collected, CollectSettings, Emitter, Problem
 from scanner.collectors.ci.model import ExternalFiles
 from scanner.collectors.hosts.archive import ArchiveTooLarge, ArchiveTree
-from scanner.collectors.hosts.reuse import RepositoryResult, frozen, packed, thawed, unpacked
+from scanner.collectors.hosts.reuse import RepositoryResult, packed, unpacked
 from scanner.collectors.local.clone import read_clone
 from scanner.collectors.local.git import GitError, GitRepo, clone
 from scanner.collectors.local.history import read_history
@@ -73,12 +73,12 @@ def read_head_files(files: HeadFiles, settings: CollectSettings, memory: Memory,
         with ArchiveTree(files.archive(), settings.max_file_bytes) as tree:
             analysis = RepositoryAnalysis(files.name, tree, files.source, settings, found,
                                           external=files.external)
-            analysis.run(Emitter(analysis.entity, files.source), None)
+            analysis.run(Emitter(analysis.entity, files.source))  # no history to join
     except ArchiveTooLarge as exc:
         found.entities.append(entity)
         found.problems.append(Problem(entity, f"files not read: the archive is {exc}", ERROR))
     result.collected.absorb(found)
-    result.remembered[key] = Remembered(files.head_sha, packed(frozen(found)))
+    result.remembered[key] = Remembered(files.head_sha, packed(found.to_dict()))
 
 
 def called_file_text(answer: Answer) -> str | None:
@@ -117,7 +117,7 @@ def _recalled(before: Remembered, now: datetime) -> Collected | None:
     """What the files gave at this same commit last time: still true, observed again;
     None when what was kept cannot be read back (the files are read again)."""
     try:
-        found = thawed(unpacked(before.body))
+        found = Collected.from_dict(unpacked(before.body))
     except UNREADABLE:
         return None
     found.evidence = [replace(item, observed_at=now) for item in found.evidence]

@@ -14,12 +14,9 @@ from typing import Any
 
 from scanner import __version__
 from scanner.collectors.api import parse_time
-from scanner.collectors.base import ERROR, Collected, CollectSettings, Problem
-from scanner.evidence import Evidence
+from scanner.collectors.base import ERROR, Collected, CollectSettings
 from scanner.memory import UNREADABLE, Memory, Remembered
 from scanner.spool import SpooledSet, spooled_sets
-from scanner.timeline import DeployTimeline
-from scanner.waivers import Waiver
 
 REPOSITORY_KEY = "repository {name}"
 # How a repository's contribution is kept; a body kept another way is never recalled.
@@ -85,7 +82,7 @@ class Reuse:
                     or collected < changed + listed.granularity):
                 return None
             kept = {name: self.memory[name] for name in data["memory"] if name in self.memory}
-            return RepositoryResult(thawed(data["found"]), {**kept, key: before},
+            return RepositoryResult(Collected.from_dict(data["found"]), {**kept, key: before},
                                     [thawed_set(kept_set) for kept_set in data["sets"]])
         except UNREADABLE:
             return None  # damaged in the store: the repository is read again
@@ -98,7 +95,7 @@ class Reuse:
             return result
         result.sets += spooled_sets(result.collected.evidence)
         result.collected.evidence = []
-        body = {"collected_at": self.now.isoformat(), "found": frozen(result.collected),
+        body = {"collected_at": self.now.isoformat(), "found": result.collected.to_dict(),
                 "sets": [frozen_set(spooled) for spooled in result.sets],
                 "memory": sorted(result.remembered)}
         result.remembered[REPOSITORY_KEY.format(name=listed.name)] = Remembered(
@@ -111,24 +108,6 @@ class Reuse:
             return None
         state = json.dumps([self.reading, *listed.state])
         return hashlib.sha256(state.encode()).hexdigest()
-
-
-def frozen(found: Collected) -> dict[str, Any]:
-    """`found` (its memory aside) as JSON data; a repository's timeline is its deployments."""
-    return {"entities": found.entities,
-            "evidence": [item.to_dict() for item in found.evidence],
-            "problems": [p.to_dict() for p in found.problems],
-            "waivers": [w.to_dict() for w in found.waivers],
-            "timeline": [t.to_dict() for t in found.timeline if isinstance(t, DeployTimeline)]}
-
-
-def thawed(data: dict[str, Any]) -> Collected:
-    return Collected(
-        evidence=[Evidence.from_dict(item) for item in data["evidence"]],
-        problems=[Problem.from_dict(p) for p in data["problems"]],
-        entities=list(data["entities"]),
-        waivers=[Waiver.from_dict(w) for w in data["waivers"]],
-        timeline=[DeployTimeline.from_dict(t) for t in data["timeline"]])
 
 
 def frozen_set(spooled: SpooledSet) -> list[Any]:

@@ -1,7 +1,8 @@
 """Collects evidence from a git clone on disk, offline and read-only.
 
 It reads only files git tracks, never follows a symlink out of the tree,
-never runs anything from the repository, and says what it skipped.
+never runs anything from the repository, and says what it skipped. What the files gave is
+kept until they change (`kept.py`); the history is read every time.
 
 This module stays light: the process that only names targets imports it, and the one
 that collects begins the history before it imports the file detectors (`clone.py`).
@@ -23,6 +24,7 @@ from scanner.collectors.base import (
 )
 from scanner.collectors.local.git import GitError, GitRepo
 from scanner.collectors.local.history import read_history
+from scanner.collectors.local.kept import clone_state, keep, recalled
 from scanner.evidence import now_utc
 from scanner.memory import NO_MEMORY, Memory
 from scanner.printable import legible
@@ -72,12 +74,19 @@ class LocalRepoCollector:
         except GitError as exc:
             collected.problems.append(Problem(target.label, str(exc), ERROR))
             return collected
-        name = str(repo.root)
+        name, now = str(repo.root), now_utc()
         # The history first, read beside this process while it imports what reads the files.
-        history = read_history(repo, settings.history_days, now_utc(),
+        history = read_history(repo, settings.history_days, now,
                                Emitter(f"repo:{name}", self.id), beside=True)
-        from scanner.collectors.local.clone import read_clone
+        state = clone_state(repo, tracked, settings)
+        files = recalled(state, settings, now) if state is not None else None
+        if files is None:
+            from scanner.collectors.local.clone import read_files
 
-        read_clone(repo, tracked, collected, name=name, source=self.id, settings=settings,
-                   history=history, detect_beside=True)
+            files = read_files(repo, tracked, name=name, source=self.id, settings=settings,
+                               detect_beside=True)
+            if state is not None:
+                keep(state, files, now)
+        collected.absorb(files.found)
+        files.places.join(history, collected)
         return collected

@@ -28,13 +28,12 @@ from scanner.collectors.ci.hits import (
 from scanner.collectors.ci.reading import CiReading
 from scanner.collectors.ci.signals import deploy, references, release, scanning, testing
 from scanner.collectors.ci.signals.findings import Findings, Output
-from scanner.collectors.ci.signals.release import delivery_frequency
 from scanner.collectors.ci.signals.specs import SIGNALS
 from scanner.collectors.ci.signals.summary import CiSummary, summarise
 from scanner.collectors.ci.tools import Catalogue
 from scanner.patterns import Pattern
 
-__all__ = ["SIGNALS", "CiSummary", "delivery_frequency", "emit_ci_signals"]
+__all__ = ["SIGNALS", "CiSummary", "emit_ci_signals"]
 
 
 def emit_ci_signals(reading: CiReading, catalogue: Catalogue, production: Pattern,

@@ -1,12 +1,8 @@
-"""Release signals: whether releases are published automatically, and how often changes
-reach users (`delivery.days_per_week`, history read the way CI delivers)."""
+"""Release signals: whether releases are published automatically (how often changes reach
+users is `scanner.collectors.cadence`: it needs the history)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from scanner.collectors.base import Emitter
 from scanner.collectors.ci.hits import drafted
 from scanner.collectors.ci.model import (
     AFTER_MERGE,
@@ -18,7 +14,6 @@ from scanner.collectors.ci.model import (
     Job,
 )
 from scanner.collectors.ci.signals.findings import Findings, Output
-from scanner.collectors.ci.signals.summary import CiSummary
 
 # Tools that publish the version the build file declares (a snapshot between releases).
 SNAPSHOT_PUBLISHERS = frozenset({"maven-deploy", "gradle-publish"})
@@ -45,17 +40,3 @@ def emit(found: Findings, snapshot: str | None, output: Output) -> None:
 def _release_only(job: Job) -> bool:
     """A job run for tags or releases and not for every push: it publishes a release."""
     return bool(job.triggers & {TAG, RELEASE}) and not job.triggers & {PUSH, DEFAULT_BRANCH}
-
-
-def delivery_frequency(cadence: Mapping[str, Any], summary: CiSummary, out: Emitter) -> None:
-    """How often changes reach users: history (`git.*_days_per_week`) read the way CI
-    delivers them."""
-    mainline = cadence.get("git.mainline_days_per_week")
-    releases = cadence.get("git.release_days_per_week")
-    if summary.delivers_on_merge and mainline is not None:
-        out.emit("delivery.days_per_week", mainline, (),
-                 "CI delivers on every merge to the main line: main-line change days")
-    elif releases is not None:
-        basis = "CI delivers on tags: release days" if summary.delivers_on_tag \
-            else "no automatic delivery found: release-tag days as a proxy"
-        out.emit("delivery.days_per_week", releases, (), basis)
