@@ -222,8 +222,8 @@ def keep_for_next_scan(kept: dict[str, Remembered], found: Mapping[str, Remember
 class Collector(Protocol):
     """A collector may also set `shards_by_repository = True` (a class variable, optional
     so that plug-ins written before sharding still fit): see `Shard`; and `forgetful =
-    True` when it keeps no memory, so that its targets are collected before the store is
-    open (scanner/collecting.py)."""
+    True` when it keeps nothing in the store's memory, so that its targets are collected
+    before the store is open (scanner/collecting.py)."""
 
     id: ClassVar[str]
     title: ClassVar[str]

@@ -43,7 +43,7 @@ from scanner.collectors.base import Collected, CollectSettings
 from scanner.collectors.cadence import FilesRead, HistoryPlaces
 from scanner.collectors.local.git import GitRepo
 from scanner.memory import UNREADABLE
-from scanner.parsed_yaml import cache_folder, read_entry, stamp, write_entry
+from scanner.parsed_yaml import MAX_ENTRY_BYTES, cache_folder, read_entry, stamp, write_entry
 
 #: Changes whenever an entry's shape changes, so entries of another shape are never read.
 FORMAT = "1"
@@ -71,11 +71,15 @@ def clone_state(repo: GitRepo, tracked: Sequence[str], settings: CollectSettings
     changed too recently to tell a later change from it."""
     if settings.reuse_days <= 0 or _foreign_detectors():
         return None
-    files = _files_digest(str(repo.root), tracked, time.time_ns() - RACY_SECONDS * _NS)
+    try:
+        files = _files_digest(str(repo.root), tracked, time.time_ns() - RACY_SECONDS * _NS)
+        code = _code_digest()
+    except OSError:  # the scanner's own folder cannot be listed: read, not kept
+        return None
     if files is None:
         return None
     shaping = replace(settings, reuse_days=0, history_days=0)  # they do not shape it
-    parts = [FORMAT.encode(), _code_digest(), repr(shaping).encode(),
+    parts = [FORMAT.encode(), code, repr(shaping).encode(),
              os.fsencode(str(repo.root)), (repo.head() or "").encode(), files]
     digest = hashlib.sha256(b"\0".join(hashlib.sha256(part).digest() for part in parts))
     name = hashlib.sha256(os.fsencode(str(repo.root))).hexdigest()
@@ -107,10 +111,13 @@ def keep(state: CloneState, files: FilesRead, now: datetime) -> None:
     """`files` kept for the next scan in the same state, if every part was read whole."""
     if not files.whole:
         return
-    text = json.dumps({"format": FORMAT, "state": state.digest, "read_at": now.isoformat(),
-                       "found": files.found.to_dict(), "places": files.places.to_dict()},
-                      separators=(",", ":"))
-    if write_entry(state.entry, text):
+    try:
+        text = json.dumps({"format": FORMAT, "state": state.digest,
+                           "read_at": now.isoformat(), "found": files.found.to_dict(),
+                           "places": files.places.to_dict()}, separators=(",", ":"))
+    except (TypeError, ValueError):  # a value JSON cannot hold: read each time
+        return
+    if len(text) <= MAX_ENTRY_BYTES and write_entry(state.entry, text):
         _prune_daily(state.entry.parent)
 
 

@@ -37,8 +37,8 @@ def arguments(scan: argparse.ArgumentParser) -> None:
                       help="clone Git host repositories (shallow, cut at the history window) "
                            "instead of reading them through the API: adds history evidence")
     scan.add_argument("--fresh", action="store_true",
-                      help="read every Git host repository again, even one unchanged since "
-                           "the last scan (collect.reuse_days)")
+                      help="read every repository again, even one unchanged since the last "
+                           "scan (collect.reuse_days)")
     scan.add_argument("--recursive", action="store_true",
                       help="scan every git repository found under the given folders")
     scan.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
