@@ -98,7 +98,7 @@ class GitRepo:
             raise GitError(f"{path} is not a folder")
         try:
             output = run_git(path, "rev-parse", "--is-bare-repository",
-                             "--is-shallow-repository", "--show-toplevel")
+                             "--is-shallow-repository", "--show-toplevel", "--git-common-dir")
         except GitError as exc:
             if "not a git repository" in str(exc).lower():
                 raise GitError(f"{path} is not a git repository; point at a clone "
@@ -110,6 +110,9 @@ class GitRepo:
         # Asked with the rest: each git process costs a few milliseconds to start.
         self.shallow = len(lines) > 1 and lines[1] == "true"
         self.root = Path(lines[2]).resolve() if len(lines) > 2 else path.resolve()
+        # The folder of the objects and refs (a linked work tree's too), as git names it
+        # from `path`.
+        self.common_dir = (path / lines[3]).resolve() if len(lines) > 3 else self.root / ".git"
 
     def tracked_files(self) -> list[str]:
         output = run_git(self.root, "ls-files", "-z", "--cached", "--full-name")

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from functools import partial
 
 from scanner.collectors.base import Emitter
+from scanner.collectors.local.earlier import NOTHING_EARLIER, Earlier, author_key, earlier
 from scanner.collectors.local.git import GitError, GitRepo, run_git
 from scanner.evidence import Evidence
 from scanner.lazy_patterns import lazy_compile
@@ -193,20 +194,18 @@ class HistoryReads:
     def __init__(self, repo: GitRepo, window_days: int, now: datetime) -> None:
         self.repo, self.window_days, self.now = repo, window_days, now
         self.since = now - timedelta(days=window_days)
-        since = self.since.isoformat()
         # The window's log, its parse, the tags, the walk before the window, the counts.
         self._pool = ThreadPoolExecutor(max_workers=4 + 2 * len(DEBT_SEARCHES))
-        raw = self._pool.submit(run_git, repo.root, "log", "--format=raw", f"--since={since}",
-                                "HEAD")
+        raw = self._pool.submit(run_git, repo.root, "log", "--format=raw",
+                                f"--since={self.since.isoformat()}", "HEAD")
         # Parsed while git walks the history before the window: Python's work beside git's.
         self._commits = self._pool.submit(_parsed_log, raw)
-        self._futures = {"tags": self._pool.submit(run_git, repo.root, *TAG_LISTING),
-                         "earlier": self._pool.submit(_earlier, repo, raw, since)}
+        self._tags = self._pool.submit(run_git, repo.root, *TAG_LISTING)
+        self._earlier = self._pool.submit(_earlier, repo, raw, self.since)
         # The debt markers are counted at the window's start as soon as git has said where
         # that is, and at HEAD at once: by `finish`, git has counted them all.
-        earlier = self._futures["earlier"]
         self._debt_counts = [
-            *(self._pool.submit(_count_lines_at_start, repo, earlier, pattern)
+            *(self._pool.submit(_count_lines_at_start, repo, self._earlier, pattern)
               for pattern in DEBT_SEARCHES),
             *(self._pool.submit(_count_lines, repo, "HEAD", pattern)
               for pattern in DEBT_SEARCHES)]
@@ -215,14 +214,15 @@ class HistoryReads:
         """Emit the history signals; return notes (shallow clone, unreadable history)."""
         try:
             commits = self._commits.result()
-            output = {name: future.result().decode("utf-8", "replace")
-                      for name, future in self._futures.items()}
+            tags = self._tags.result().decode("utf-8", "replace")
+            before = self._earlier.result()
             debt_counts = [future.result() for future in self._debt_counts]
         except GitError as exc:
             return [f"history not read: {exc}"]
         finally:
             self._pool.shutdown(wait=True)
-        return _emit_history(self, commits, output, debt_counts, out)
+        return _emit_history(self, out, commits=commits, tags=tags, before=before,
+                             debt_counts=debt_counts)
 
 
 class HistoryBeside:
@@ -264,12 +264,10 @@ def _parsed_log(raw: Future[bytes]) -> list[_Commit]:
     return parse_raw_log(raw.result().decode("utf-8", "replace"))
 
 
-def _emit_history(reads: HistoryReads, commits: list[_Commit], output: dict[str, str],
-                  debt_counts: list[int], out: Emitter) -> list[str]:
+def _emit_history(reads: HistoryReads, out: Emitter, *, commits: list[_Commit], tags: str,
+                  before: Earlier, debt_counts: list[int]) -> list[str]:
     repo, window_days, now, since = reads.repo, reads.window_days, reads.now, reads.since
     notes: list[str] = []
-    earlier = {email for line in output["earlier"].lower().splitlines()
-               for email in [line.partition(" ")[2].strip()] if email}
     truncated = repo.shallow
     out.emit("git.window_days", window_days)
     out.emit("git.history_truncated", truncated, (),
@@ -289,13 +287,13 @@ def _emit_history(reads: HistoryReads, commits: list[_Commit], output: dict[str,
                      for c in _first_parent_chain(commits, repo.head())}
     out.emit("git.mainline_days_per_week", round(len(mainline_days) / weeks, 2))
     _reverts_and_fixes(commits, out)
-    _people(commits, None if truncated else earlier, since, now, out)
+    _people(commits, None if truncated else before.authors, since, now, out)
     if commits:
         signed = sum(1 for c in commits if c.signed)
         out.emit("git.signed_commit_share", round(signed / len(commits), 2))
-    _tags(output["tags"], since, weeks, out)
+    _tags(tags, since, weeks, out)
     if not truncated:
-        _debt_trend(repo, _window_start(output["earlier"]), debt_counts, out)
+        _debt_trend(repo, before.start, debt_counts, out)
     return notes
 
 
@@ -341,10 +339,11 @@ def _off_hours(moment: datetime) -> bool:
     return moment.weekday() >= 5 or not WORKDAY_START_HOUR <= moment.hour < WORKDAY_END_HOUR
 
 
-def _people(commits: list[_Commit], earlier: set[str] | None, since: datetime,
+def _people(commits: list[_Commit], earlier: frozenset[str] | None, since: datetime,
             now: datetime, out: Emitter) -> None:
-    """Working hours, bus factor and newcomers' ramp-up; `earlier` is None when the clone
-    is too shallow to tell newcomers apart."""
+    """Working hours, bus factor and newcomers' ramp-up; `earlier`: the `author_key` of
+    everyone who committed before the window, None when the clone is too shallow to tell
+    newcomers apart."""
     human = [c for c in commits if not c.bot]
     if not human:
         return
@@ -367,7 +366,7 @@ def _people(commits: list[_Commit], earlier: set[str] | None, since: datetime,
             break
     out.emit("git.bus_factor", bus)
     if earlier is not None:
-        _ramp_up({a: t for a, t in by_author.items() if a not in earlier}, out)
+        _ramp_up({a: t for a, t in by_author.items() if author_key(a) not in earlier}, out)
 
 
 def _ramp_up(newcomers: dict[str, list[datetime]], out: Emitter) -> None:
@@ -399,16 +398,13 @@ def _debt_trend(repo: GitRepo, start: str, counts: list[int], out: Emitter) -> N
     out.emit("git.debt_markers_trend", round(end - begin, 2))
 
 
-def _earlier(repo: GitRepo, raw: Future[bytes], since: str) -> bytes:
-    """Authors seen before the window, the others being newcomers (emails stay in memory),
-    as `hash email` lines; the first commit listed is the window's start. The walk begins
-    where the window's commits lead out of it (their parents before it, or HEAD when it is
-    before it), since the window has been walked already for `raw`: from HEAD, git walked
-    it twice (a year of 10,000 commits: 0.06 s of git's CPU). On the 47 field repositories
-    both walks list the same authors and begin with the same commit. A shallow clone,
-    whose cut parents git does not have, has no history before the window to judge."""
+def _earlier(repo: GitRepo, raw: Future[bytes], since: datetime) -> Earlier:
+    """The history before the window (`earlier.py`), walked from where the window's
+    commits lead out of it, since the window has been walked already for `raw`. A shallow
+    clone, whose cut parents git does not have, has no history before the window to
+    judge."""
     if repo.shallow:
-        return b""
+        return NOTHING_EARLIER
     # A line break first, so that each header is found by its line break: patterns that
     # begin with text are searched for that text, three times as fast as `^` is.
     listing = "\n" + raw.result().decode("utf-8", "replace")
@@ -420,24 +416,15 @@ def _earlier(repo: GitRepo, raw: Future[bytes], since: str) -> bytes:
     head = repo.head() or ""
     if head and head not in inside:
         starts.add(head)
-    if not starts:
-        return b""
-    return run_git(repo.root, "log", "--format=%H %ae", f"--until={since}", "--stdin",
-                   stdin="".join(f"{start}\n" for start in sorted(starts)).encode())
+    return earlier(repo, starts, int(since.timestamp()))
 
 
-def _count_lines_at_start(repo: GitRepo, earlier: Future[bytes],
+def _count_lines_at_start(repo: GitRepo, before: Future[Earlier],
                           pattern: tuple[str, ...]) -> int:
     """_count_lines at the window's start, once the walk before the window says where it
-    is (0 when the repository has no commit before the window). Only its first line is
-    read: the walk lists every commit before the window."""
-    start = _window_start(earlier.result().partition(b"\n")[0].decode("utf-8", "replace"))
+    is (0 when the repository has no commit before the window)."""
+    start = before.result().start
     return _count_lines(repo, start, pattern) if start else 0
-
-
-def _window_start(earlier: str) -> str:
-    """The newest commit before the window: the first the walk before it lists."""
-    return earlier.partition("\n")[0].partition(" ")[0].strip()
 
 
 def _count_lines(repo: GitRepo, revision: str, pattern: tuple[str, ...]) -> int:
