@@ -48,10 +48,11 @@ def memory_key(target: Target) -> tuple[str, str]:
 def early(targets: Sequence[Target]) -> bool:
     """Whether `targets` can be collected before the store is open: their collectors keep
     nothing in the store from one scan to the next (a collector says so with `forgetful =
-    True`; a clone's reading is kept in the user's cache), so they need nothing it holds, and a clone's reading is worth a process of its
-    own. An unknown collector id waits for the scan to say so. Only where a worker is
-    forked (Linux): one started afresh (macOS, Windows) imports the scanner again, which
-    costs more than it saves for one repository."""
+    True`; a clone's reading is kept in the user's cache), so they need nothing it holds,
+    and a clone's reading is worth a process of its own. An unknown collector id waits for
+    the scan to say so. Only where a worker is forked (Linux): one started afresh (macOS,
+    Windows) imports the scanner again, which costs more than it saves for one
+    repository."""
     if not forks():
         return False
     try:

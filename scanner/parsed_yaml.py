@@ -23,6 +23,7 @@ import json
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from functools import cache, partial
 from pathlib import Path
@@ -38,6 +39,9 @@ MAX_ENTRY_BYTES = 20_000_000
 #: Entries kept at most: the scanner's dozen files for a few versions (or edits) of them; a
 #: new entry past that removes the oldest written.
 MAX_ENTRIES = 64
+#: Entries of a folder kept per repository (`prune_unused`) not written for this long are
+#: removed.
+UNUSED_DAYS = 31
 T = TypeVar("T")
 _PACKAGE = os.path.dirname(os.path.abspath(scanner.__file__)) + os.sep
 
@@ -152,6 +156,29 @@ def _prune(folder: Path) -> None:
         entries = [(path.stat().st_mtime, path) for path in folder.glob("*.json")]
         for _, path in sorted(entries)[:max(0, len(entries) - MAX_ENTRIES)]:
             path.unlink(missing_ok=True)
+    except OSError:  # another scan pruning at once, or a folder gone: next time
+        pass
+
+
+def prune_unused(folder: Path, days: int = UNUSED_DAYS) -> None:
+    """Entries of `folder` not written for `days` removed, at most once a day (a marker
+    file's time says when last), for folders of one entry per repository: a clone moved
+    or deleted leaves its entry behind, and listing thousands of entries on every scan
+    would cost more than they save."""
+    marker = folder / ".pruned"
+    now = time.time()
+    try:
+        if now - marker.stat().st_mtime < 86_400:
+            return
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return
+    try:
+        marker.touch()
+        for entry in folder.glob("*.json"):
+            if now - entry.stat().st_mtime > days * 86_400:
+                entry.unlink(missing_ok=True)
     except OSError:  # another scan pruning at once, or a folder gone: next time
         pass
 

@@ -5,6 +5,7 @@ someone else's or damaged."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -144,3 +145,18 @@ def test_every_file_of_the_scanner_reads_back_as_parsed(tmp_path: Path) -> None:
         text = path.read_text()
         kept_or_parsed(text, tmp_path)
         assert _shape(kept_or_parsed(text, tmp_path)) == _shape(load_yaml(text)), path
+
+
+def test_entries_unused_for_a_month_are_pruned_at_most_once_a_day(tmp_path: Path) -> None:
+    from scanner.parsed_yaml import UNUSED_DAYS, prune_unused
+
+    old, recent = tmp_path / "old.json", tmp_path / "recent.json"
+    for entry in (old, recent):
+        entry.write_text("{}")
+    month_ago = time.time() - (UNUSED_DAYS + 1) * 86_400
+    os.utime(old, (month_ago, month_ago))
+    prune_unused(tmp_path)
+    assert [path.name for path in tmp_path.glob("*.json")] == ["recent.json"]
+    os.utime(recent, (month_ago, month_ago))
+    prune_unused(tmp_path)  # pruned within the day already: listed again tomorrow
+    assert recent.exists()

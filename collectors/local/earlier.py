@@ -28,7 +28,7 @@ from pathlib import Path
 
 from scanner.collectors.local.git import GitRepo, run_git
 from scanner.memory import UNREADABLE
-from scanner.parsed_yaml import cache_folder, read_entry, write_entry
+from scanner.parsed_yaml import cache_folder, prune_unused, read_entry, write_entry
 
 #: Changes whenever an entry's shape or the walk asked changes.
 FORMAT = "1"
@@ -70,11 +70,10 @@ def earlier(repo: GitRepo, starts: set[str], until: int) -> Earlier:
     if said is not None:
         return said
     walk = _walked(repo, ordered, until)
-    if not replaced:
-        write_entry(entry, json.dumps({"format": FORMAT, "key": key, "edge": walk.edge,
-                                       "leading": walk.leading,
-                                       "first_commits": walk.first_commits},
-                                      separators=(",", ":")))
+    if not replaced and write_entry(entry, json.dumps(
+            {"format": FORMAT, "key": key, "edge": walk.edge, "leading": walk.leading,
+             "first_commits": walk.first_commits}, separators=(",", ":"))):
+        prune_unused(entry.parent)
     return walk.at(until) or NOTHING_EARLIER
 
 

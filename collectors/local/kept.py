@@ -43,15 +43,19 @@ from scanner.collectors.base import Collected, CollectSettings
 from scanner.collectors.cadence import FilesRead, HistoryPlaces
 from scanner.collectors.local.git import GitRepo
 from scanner.memory import UNREADABLE
-from scanner.parsed_yaml import MAX_ENTRY_BYTES, cache_folder, read_entry, stamp, write_entry
+from scanner.parsed_yaml import (
+    MAX_ENTRY_BYTES,
+    cache_folder,
+    prune_unused,
+    read_entry,
+    stamp,
+    write_entry,
+)
 
 #: Changes whenever an entry's shape changes, so entries of another shape are never read.
 FORMAT = "1"
 #: A file changed this recently may change again without its status showing it.
 RACY_SECONDS = 3
-#: Entries not written for this long are removed (at most once a day): a clone moved or
-#: deleted leaves its entry behind.
-UNUSED_DAYS = 31
 #: The parsers whose version shapes what a file reads as.
 PARSERS = ("yaml", "re2")
 _NS = 1_000_000_000
@@ -118,7 +122,7 @@ def keep(state: CloneState, files: FilesRead, now: datetime) -> None:
     except (TypeError, ValueError):  # a value JSON cannot hold: read each time
         return
     if len(text) <= MAX_ENTRY_BYTES and write_entry(state.entry, text):
-        _prune_daily(state.entry.parent)
+        prune_unused(state.entry.parent)
 
 
 def _foreign_detectors() -> bool:
@@ -201,25 +205,3 @@ def _code_digest() -> bytes:
         spec = importlib.util.find_spec(parser)
         stamps.append(stamp(spec.origin) if spec and spec.origin else f"{parser}\0none")
     return "\n".join(sorted(stamps)).encode("utf-8", "surrogateescape")
-
-
-def _prune_daily(folder: Path) -> None:
-    """Entries not written for `UNUSED_DAYS` removed, at most once a day (a marker file's
-    time says when last): every scan listing thousands of entries would cost more than
-    they save."""
-    marker = folder / ".pruned"
-    now = time.time()
-    try:
-        if now - marker.stat().st_mtime < 86_400:
-            return
-    except FileNotFoundError:
-        pass
-    except OSError:
-        return
-    try:
-        marker.touch()
-        for entry in folder.glob("*.json"):
-            if now - entry.stat().st_mtime > UNUSED_DAYS * 86_400:
-                entry.unlink(missing_ok=True)
-    except OSError:  # another scan pruning at once, or a folder gone: next time
-        pass
