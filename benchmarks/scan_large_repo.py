@@ -4,9 +4,10 @@ Builds (once, cached under --workdir) a git repository with ~20,000 commits
 over two years and ~1,500 files, some of them CI workflows, then reports:
 
 * the wall time of `maturity scan --no-store` on it (median of --runs), and with the
-  scan stored in SQLite: both as a first reading of the clone (its kept reading removed
-  before each run) and as a re-scan of the clone unchanged (its files' reading taken back
-  from the user's cache, the history read again),
+  scan stored in SQLite: both as a first reading of the clone (what the user's cache keeps
+  of it removed before each run) and as a re-scan of the clone unchanged (its files'
+  reading and the walk before the history window taken back from the user's cache, the
+  window's history read again),
 * the floor (median of at least 21 runs): `git log --format=raw` over the last 365 days
   plus reading every tracked file, what any scan of it must do,
 * their ratio, the wall time of `maturity --help`, and whether each meets its target, as
@@ -63,6 +64,8 @@ TARGETS = {"scan --no-store": 0.35, "scan with the store": 0.5, "--help": 0.1}
 # The same code runs up to 1.8 times slower on one VM of this kind than on another, so the
 # targets are also judged scaled by the floor measured here, beside the same run.
 TARGETS_FLOOR = 0.045
+# What the user's cache keeps of a clone between scans: removed before a first reading.
+KEPT_PER_CLONE = ("clone-readings", "history-walks")
 # The floor is cheap and sets the scale for the targets: at least this many runs of it.
 FLOOR_RUNS = 21
 
@@ -141,8 +144,8 @@ def measured_in_rounds(commands: dict[str, list[str]], root: Path, rounds: int,
     """The median wall time of each command and of the floor, measured in rounds: each
     round runs every command once with floor runs between them, so that the floor and the
     scans see the VM at the same speed (it drifts by a quarter within minutes). The
-    children keep their cache in `cache`; before each of `first_readings`, the clones'
-    kept readings are removed from it."""
+    children keep their cache in `cache`; before each of `first_readings`, what it keeps
+    of the clones is removed from it."""
     listing = subprocess.run(["git", "-C", str(root), "ls-files", "-z"], check=True,
                              capture_output=True).stdout
     tracked = [path for path in os.fsdecode(listing).split("\0") if path]
@@ -154,8 +157,8 @@ def measured_in_rounds(commands: dict[str, list[str]], root: Path, rounds: int,
     for _ in range(rounds):
         for name, command in commands.items():
             if name in first_readings:
-                shutil.rmtree(cache / "maturity-scanner" / "clone-readings",
-                              ignore_errors=True)
+                for kept in KEPT_PER_CLONE:
+                    shutil.rmtree(cache / "maturity-scanner" / kept, ignore_errors=True)
             times[name].append(timed(command, env))
             times["floor"] += [floor_once(root, tracked) for _ in range(floors_per_command)]
     return {name: statistics.median(values) for name, values in times.items()}

@@ -104,7 +104,8 @@ def _cloned(files: HeadFiles, settings: CollectSettings, since: datetime) -> Col
                   auth_header=files.clone_auth_header)
             repo = GitRepo(path)
             history = read_history(repo, settings.history_days, now_utc(),
-                                   Emitter(f"repo:{files.name}", files.source), beside=False)
+                                   Emitter(f"repo:{files.name}", files.source), beside=False,
+                                   reuse=False)  # a clone in a temporary folder
             read_clone(repo, repo.tracked_files(), found, name=files.name,
                        source=files.source, settings=settings, history=history,
                        external=files.external)

@@ -77,7 +77,8 @@ class LocalRepoCollector:
         name, now = str(repo.root), now_utc()
         # The history first, read beside this process while it imports what reads the files.
         history = read_history(repo, settings.history_days, now,
-                               Emitter(f"repo:{name}", self.id), beside=True)
+                               Emitter(f"repo:{name}", self.id), beside=True,
+                               reuse=settings.reuse_days > 0)
         state = clone_state(repo, tracked, settings)
         files = recalled(state, settings, now) if state is not None else None
         if files is None:

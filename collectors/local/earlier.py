@@ -15,7 +15,7 @@ never the emails.
 
 Nothing is kept for a repository where git may see history otherwise than its commits
 say (replace refs, grafts, or a ref store this does not read), nor for a shallow clone,
-which is not walked at all.
+which is not walked at all, nor without reuse (`collect.reuse_days: 0`, `--fresh`).
 """
 
 from __future__ import annotations
@@ -55,16 +55,16 @@ def author_key(email: str) -> str:
                           ).hexdigest()[:24]
 
 
-def earlier(repo: GitRepo, starts: set[str], until: int) -> Earlier:
+def earlier(repo: GitRepo, starts: set[str], until: int, *, reuse: bool = True) -> Earlier:
     """What the commits `starts` reach, committed at or before `until` (seconds since the
-    epoch, as git's `--until` compares), say."""
+    epoch, as git's `--until` compares), say; `reuse`: from and into the user's cache."""
     if not starts:
         return NOTHING_EARLIER
     ordered = sorted(starts)
     key = hashlib.sha256("\n".join([FORMAT, WALK_FORMAT, *ordered]).encode()).hexdigest()
     entry = cache_folder("history-walks") / \
         f"{hashlib.sha256(os.fsencode(str(repo.root))).hexdigest()}.json"
-    replaced = _history_replaced(repo.common_dir)
+    replaced = not reuse or _history_replaced(repo.common_dir)
     walk = None if replaced else _recalled(entry, key)
     said = walk.at(until) if walk is not None else None
     if said is not None:

@@ -191,7 +191,10 @@ class HistoryReads:
     while they run and call `finish` when it needs the history.
     """
 
-    def __init__(self, repo: GitRepo, window_days: int, now: datetime) -> None:
+    def __init__(self, repo: GitRepo, window_days: int, now: datetime, *,
+                 reuse: bool = False) -> None:
+        """`reuse`: the walk before the window may be taken from, and kept in, the user's
+        cache (`earlier.py`)."""
         self.repo, self.window_days, self.now = repo, window_days, now
         self.since = now - timedelta(days=window_days)
         # The window's log, its parse, the tags, the walk before the window, the counts.
@@ -201,7 +204,7 @@ class HistoryReads:
         # Parsed while git walks the history before the window: Python's work beside git's.
         self._commits = self._pool.submit(_parsed_log, raw)
         self._tags = self._pool.submit(run_git, repo.root, *TAG_LISTING)
-        self._earlier = self._pool.submit(_earlier, repo, raw, self.since)
+        self._earlier = self._pool.submit(_earlier, repo, raw, self.since, reuse)
         # The debt markers are counted at the window's start as soon as git has said where
         # that is, and at HEAD at once: by `finish`, git has counted them all.
         self._debt_counts = [
@@ -242,22 +245,24 @@ class HistoryBeside:
 
 
 def _history_evidence(repo: GitRepo, window_days: int, now: datetime, entity: str,
-                      source: str) -> tuple[list[Evidence], list[str]]:
+                      source: str, *, reuse: bool = False) -> tuple[list[Evidence], list[str]]:
     out = Emitter(entity, source)
-    notes = HistoryReads(repo, window_days, now).finish(out)
+    notes = HistoryReads(repo, window_days, now, reuse=reuse).finish(out)
     return out.evidence, notes
 
 
 def read_history(repo: GitRepo, window_days: int, now: datetime, out: Emitter, *,
-                 beside: bool) -> HistoryBeside | HistoryReads | None:
+                 beside: bool, reuse: bool) -> HistoryBeside | HistoryReads | None:
     """The history reads of the repository `out` names, begun: `beside` this process where
     a copy would find an idle core (`forks_beside`), else in it (git still runs in
-    processes of its own); None when the repository has no commits."""
+    processes of its own); None when the repository has no commits. `reuse`: see
+    `HistoryReads`."""
     if repo.head() is None:
         return None
     copy = begun_beside(partial(_history_evidence, repo, window_days, now, out.entity,
-                                out.source)) if beside else None
-    return HistoryBeside(copy) if copy is not None else HistoryReads(repo, window_days, now)
+                                out.source, reuse=reuse)) if beside else None
+    return HistoryBeside(copy) if copy is not None else \
+        HistoryReads(repo, window_days, now, reuse=reuse)
 
 
 def _parsed_log(raw: Future[bytes]) -> list[_Commit]:
@@ -398,7 +403,7 @@ def _debt_trend(repo: GitRepo, start: str, counts: list[int], out: Emitter) -> N
     out.emit("git.debt_markers_trend", round(end - begin, 2))
 
 
-def _earlier(repo: GitRepo, raw: Future[bytes], since: datetime) -> Earlier:
+def _earlier(repo: GitRepo, raw: Future[bytes], since: datetime, reuse: bool) -> Earlier:
     """The history before the window (`earlier.py`), walked from where the window's
     commits lead out of it, since the window has been walked already for `raw`. A shallow
     clone, whose cut parents git does not have, has no history before the window to
@@ -416,7 +421,7 @@ def _earlier(repo: GitRepo, raw: Future[bytes], since: datetime) -> Earlier:
     head = repo.head() or ""
     if head and head not in inside:
         starts.add(head)
-    return earlier(repo, starts, int(since.timestamp()))
+    return earlier(repo, starts, int(since.timestamp()), reuse=reuse)
 
 
 def _count_lines_at_start(repo: GitRepo, before: Future[Earlier],

@@ -232,3 +232,15 @@ def test_a_detector_from_outside_the_scanner_keeps_nothing(
     exploding_detector("Dockerfile")
     collect(repo.root)
     assert not list(cache.glob("*.json"))
+
+
+def test_without_reuse_the_walk_before_the_window_is_neither_taken_nor_kept(
+        make_repo: MakeRepo, cache: Path) -> None:
+    """`reuse_days: 0` (and `--fresh`) keep no walk either; with reuse, a walk is kept (the
+    month's window leaves the repository's one commit before it)."""
+    walks = cache.parent / "history-walks"
+    repo = make_repo(FILES)
+    collect(repo.root, reuse_days=0, history_days=30)
+    assert not list(walks.glob("*.json"))
+    collect(repo.root, history_days=30)
+    assert len(list(walks.glob("*.json"))) == 1
