@@ -12,12 +12,14 @@ Both trees run through PYTHONPATH in this environment's interpreter, from a fold
 outside both, after one untimed warm-up each (byte-code written, see child_env.py).
 
 Usage: python benchmarks/scan_alternately.py BASE_COMMIT [--runs 15] [--store]
+       [--first-reading]
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -26,15 +28,22 @@ import time
 from pathlib import Path
 
 from child_env import CHILD_ENV
-from scan_large_repo import build_repository
+from platformdirs import user_cache_path
+from scan_large_repo import KEPT_PER_CLONE, build_repository
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 
 
-def scan_once(tree: Path, repository: Path, store: Path | None) -> tuple[float, float]:
-    """Wall and CPU seconds of one scan run from `tree`."""
+def scan_once(tree: Path, repository: Path, store: Path | None, first_reading: bool
+              ) -> tuple[float, float]:
+    """Wall and CPU seconds of one scan run from `tree`; `first_reading`: with nothing the
+    user's cache keeps of the repository (`KEPT_PER_CLONE`)."""
     command = [sys.executable, "-m", "scanner", "scan", str(repository),
                *(["--db", str(store)] if store else ["--no-store"])]
+    if first_reading:
+        for kept in KEPT_PER_CLONE:
+            shutil.rmtree(user_cache_path("maturity-scanner", appauthor=False) / kept,
+                          ignore_errors=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     subprocess.run(command, check=True, cwd=repository.parent, stdout=subprocess.DEVNULL,
@@ -50,6 +59,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--store", action="store_true",
                         help="store each scan in SQLite (default: --no-store)")
+    parser.add_argument("--first-reading", action="store_true",
+                        help="remove what the user's cache keeps of the repository before "
+                             "each scan (default: this checkout re-scans it unchanged)")
     parser.add_argument("--workdir", type=Path,
                         default=Path(tempfile.gettempdir()) / "maturity-bench")
     args = parser.parse_args()
@@ -65,12 +77,13 @@ def main() -> int:
             stores = {name: Path(scratch) / f"{index}.db" if args.store else None
                       for index, name in enumerate(trees)}
             for name, tree in trees.items():
-                scan_once(tree, repository, stores[name])
+                scan_once(tree, repository, stores[name], args.first_reading)
             measured: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
             order = list(trees)
             for _ in range(args.runs):
                 for name in order:
-                    measured[name].append(scan_once(trees[name], repository, stores[name]))
+                    measured[name].append(scan_once(trees[name], repository, stores[name],
+                                                    args.first_reading))
                 order.reverse()
         finally:
             subprocess.run(["git", "-C", str(CHECKOUT), "worktree", "remove", "--force",

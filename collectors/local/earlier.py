@@ -102,7 +102,7 @@ def _walked(repo: GitRepo, starts: list[str], edge: int) -> _Walk:
     listing = run_git(repo.root, "log", WALK_FORMAT, "--stdin",
                       stdin="".join(f"{start}\n" for start in starts).encode())
     leading: list[tuple[str, int]] = []
-    first_commits: dict[str, int] = {}
+    by_email: dict[str, int] = {}  # each email's first commit: few emails, many commits
     reached = False
     for line in listing.decode("utf-8", "replace").splitlines():
         sha, _, rest = line.partition(" ")
@@ -113,8 +113,12 @@ def _walked(repo: GitRepo, starts: list[str], edge: int) -> _Walk:
         if not reached:
             leading.append((sha, committed))
             reached = committed <= edge
+        if committed < by_email.get(email, committed + 1):
+            by_email[email] = committed
+    first_commits: dict[str, int] = {}
+    for email, first in by_email.items():
         author = author_key(email) if email.strip() else ""
-        first_commits[author] = min(committed, first_commits.get(author, committed))
+        first_commits[author] = min(first, first_commits.get(author, first))
     return _Walk(edge, leading, first_commits)
 
 
