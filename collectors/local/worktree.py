@@ -74,9 +74,6 @@ class WorkTree:
         except (OSError, RuntimeError):
             raise SkippedFile(_MISSING) from None
 
-    def is_symlink(self, path: str) -> bool:
-        return os.path.islink(self.root / path)
-
 
 def _read(path: str, size: int, limit: int) -> bytes:
     """Up to `limit` bytes of a file measured at `size`: a buffer of the file's size, not
