@@ -7,10 +7,13 @@ changed since (a repository's files at the same commit).
 
 from __future__ import annotations
 
+import base64
+import json
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 from scanner.record_file import RecordFile
 
@@ -27,6 +30,17 @@ NO_MEMORY: Memory = MappingProxyType({})
 # (base64's, JSON's and datetime's errors are ValueErrors; a missing or mistyped field,
 # KeyError or TypeError; a damaged compression, zlib.error): it is then made afresh.
 UNREADABLE = (ValueError, KeyError, TypeError, zlib.error)
+
+
+def packed(data: Any) -> str:
+    """JSON, compressed: what a repository gave is tens of KB, kept for every repository
+    and written on every scan that reads it."""
+    return base64.b64encode(zlib.compress(json.dumps(data).encode(), 6)).decode()
+
+
+def unpacked(body: str) -> Any:
+    """What `packed` made; raises one of `UNREADABLE` on anything else."""
+    return json.loads(zlib.decompress(base64.b64decode(body)))
 
 
 class SpooledMemory(Mapping[str, Remembered]):

@@ -16,13 +16,13 @@ from scanner.collectors.api import Answer
 from scanner.collectors.base import ERROR, Collected, CollectSettings, Emitter, Problem
 from scanner.collectors.ci.model import ExternalFiles
 from scanner.collectors.hosts.archive import ArchiveTooLarge, ArchiveTree
-from scanner.collectors.hosts.reuse import RepositoryResult, packed, unpacked
+from scanner.collectors.hosts.reuse import RepositoryResult
 from scanner.collectors.local.clone import read_clone
 from scanner.collectors.local.git import GitError, GitRepo, clone
 from scanner.collectors.local.history import read_history
 from scanner.collectors.tree import SkippedFile, file_text
 from scanner.evidence import now_utc
-from scanner.memory import UNREADABLE, Memory, Remembered
+from scanner.memory import UNREADABLE, Memory, Remembered, packed, unpacked
 
 FILES_KEY = "tree {name}@{sha}"
 # The largest file of another repository read for a CI configuration that calls it.

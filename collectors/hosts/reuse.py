@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import zlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
@@ -15,7 +14,7 @@ from typing import Any
 from scanner import __version__
 from scanner.collectors.api import parse_time
 from scanner.collectors.base import ERROR, Collected, CollectSettings
-from scanner.memory import UNREADABLE, Memory, Remembered
+from scanner.memory import UNREADABLE, Memory, Remembered, packed, unpacked
 from scanner.spool import SpooledSet, spooled_sets
 
 REPOSITORY_KEY = "repository {name}"
@@ -119,12 +118,3 @@ def thawed_set(data: list[Any]) -> SpooledSet:
     entity, digest, items, record, repositories = data
     return SpooledSet(entity, digest, items, base64.b64decode(record), tuple(repositories))
 
-
-def packed(data: dict[str, Any]) -> str:
-    """JSON, compressed: what a repository gave is tens of KB, kept for every repository
-    and written to the store on every scan."""
-    return base64.b64encode(zlib.compress(json.dumps(data).encode(), 6)).decode()
-
-
-def unpacked(body: str) -> Any:
-    return json.loads(zlib.decompress(base64.b64decode(body)))

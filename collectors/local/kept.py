@@ -18,9 +18,9 @@ not in the digest), when a reading was cut short by its time budget (a
 faster run would have read more), or when a file's times are within `RACY_SECONDS` of now
 or ahead of it: a change within the same tick of the file system's clock could leave its
 status as it was (git calls such an entry "racy"). `collect.reuse_days` bounds an entry's
-age; 0, and `maturity scan --fresh`, neither take one back nor keep one. Entries are JSON,
-readable by this user only, and read only when this user owns them and nobody else may
-write them; one that cannot be read costs a reading, never the scan.
+age; 0, and `maturity scan --fresh`, neither take one back nor keep one. Entries are
+compressed JSON, readable by this user only, and read only when this user owns them and
+nobody else may write them; one that cannot be read costs a reading, never the scan.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ import scanner
 from scanner.collectors.base import Collected, CollectSettings
 from scanner.collectors.cadence import FilesRead, HistoryPlaces
 from scanner.collectors.local.git import GitRepo
-from scanner.memory import UNREADABLE
+from scanner.memory import UNREADABLE, packed, unpacked
 from scanner.parsed_yaml import (
     MAX_ENTRY_BYTES,
     cache_folder,
@@ -53,7 +53,7 @@ from scanner.parsed_yaml import (
 )
 
 #: Changes whenever an entry's shape changes, so entries of another shape are never read.
-FORMAT = "1"
+FORMAT = "2"
 #: A file changed this recently may change again without its status showing it.
 RACY_SECONDS = 3
 #: The parsers whose version shapes what a file reads as.
@@ -103,8 +103,9 @@ def recalled(state: CloneState, settings: CollectSettings, now: datetime) -> Fil
         read_at = datetime.fromisoformat(data["read_at"])
         if not now - timedelta(days=settings.reuse_days) <= read_at <= now:
             return None
-        found = Collected.from_dict(data["found"])
-        places = HistoryPlaces.from_dict(data["places"])
+        body = unpacked(data["body"])
+        found = Collected.from_dict(body["found"])
+        places = HistoryPlaces.from_dict(body["places"])
     except (*UNREADABLE, AttributeError, IndexError, RecursionError):
         return None
     found.evidence = [replace(item, observed_at=now) for item in found.evidence]
@@ -117,8 +118,9 @@ def keep(state: CloneState, files: FilesRead, now: datetime) -> None:
         return
     try:
         text = json.dumps({"format": FORMAT, "state": state.digest,
-                           "read_at": now.isoformat(), "found": files.found.to_dict(),
-                           "places": files.places.to_dict()}, separators=(",", ":"))
+                           "read_at": now.isoformat(),
+                           "body": packed({"found": files.found.to_dict(),
+                                           "places": files.places.to_dict()})})
     except (TypeError, ValueError):  # a value JSON cannot hold: read each time
         return
     if len(text) <= MAX_ENTRY_BYTES and write_entry(state.entry, text):

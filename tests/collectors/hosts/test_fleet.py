@@ -21,9 +21,9 @@ from scanner.collectors.hosts.fleet import in_order
 from scanner.collectors.hosts.github.collector import GitHubCollector
 from scanner.collectors.hosts.gitlab.collector import GitLabCollector
 from scanner.collectors.hosts.head_files import FILES_KEY
-from scanner.collectors.hosts.reuse import REPOSITORY_KEY, packed, unpacked
+from scanner.collectors.hosts.reuse import REPOSITORY_KEY
 from scanner.evidence import Evidence
-from scanner.memory import NO_MEMORY, Memory, Remembered
+from scanner.memory import NO_MEMORY, Memory, Remembered, packed, unpacked
 from scanner.spool import SpooledSet
 
 from fakes.github_api import FakeGitHub

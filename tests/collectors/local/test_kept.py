@@ -179,7 +179,7 @@ def kept_entry(cache: Path) -> Path:
 @pytest.mark.parametrize("spoil", [
     lambda entry: entry.write_text("{not json"),
     lambda entry: entry.write_text(json.dumps({**json.loads(entry.read_text()),
-                                               "places": {"repository": 1}})),
+                                               "body": "bm90IGNvbXByZXNzZWQ="})),
     lambda entry: entry.chmod(0o664),  # others may write it: not trusted
     lambda entry: entry.write_text(json.dumps({**json.loads(entry.read_text()),
                                                "read_at": "2020-01-01T00:00:00+00:00"})),
