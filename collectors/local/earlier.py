@@ -64,13 +64,13 @@ def earlier(repo: GitRepo, starts: set[str], until: int, *, reuse: bool = True) 
     key = hashlib.sha256("\n".join([FORMAT, WALK_FORMAT, *ordered]).encode()).hexdigest()
     entry = cache_folder("history-walks") / \
         f"{hashlib.sha256(os.fsencode(str(repo.root))).hexdigest()}.json"
-    replaced = not reuse or _history_replaced(repo.common_dir)
-    walk = None if replaced else _recalled(entry, key)
+    kept_here = reuse and not _history_replaced(repo.common_dir)
+    walk = _recalled(entry, key) if kept_here else None
     said = walk.at(until) if walk is not None else None
     if said is not None:
         return said
     walk = _walked(repo, ordered, until)
-    if not replaced and write_entry(entry, json.dumps(
+    if kept_here and write_entry(entry, json.dumps(
             {"format": FORMAT, "key": key, "edge": walk.edge, "leading": walk.leading,
              "first_commits": walk.first_commits}, separators=(",", ":"))):
         prune_unused(entry.parent)
