@@ -25,7 +25,7 @@ from scanner import signals as signals_module
 from scanner import validate as v
 from scanner.collectors.base import Collector
 from scanner.errors import UserError
-from scanner.parsed_yaml import cache_folder, kept_or_made, stamp
+from scanner.parsed_yaml import cache_folder, kept_or_made, stamp, stamps_under
 from scanner.signals import SIGNAL_TYPES, SignalCatalogue, SignalSpec, SourceInfo
 
 ENTRY_POINT_GROUP = "maturity_scanner.collectors"
@@ -209,15 +209,8 @@ def _declared() -> dict[SourceInfo, tuple[SignalSpec, ...]]:
 
 
 def _declaring_code() -> bytes:
-    folders = [os.path.dirname(os.path.abspath(__file__))]
-    stamps = [stamp(os.path.abspath(signals_module.__file__))]
-    while folders:
-        with os.scandir(folders.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False) and entry.name != "__pycache__":
-                    folders.append(entry.path)
-                elif entry.name.endswith(".py"):
-                    stamps.append(stamp(entry.path))
+    stamps = [stamp(os.path.abspath(signals_module.__file__)),
+              *stamps_under(os.path.dirname(os.path.abspath(__file__)), (".py",))]
     return "\n".join(sorted(stamps)).encode("utf-8", "surrogateescape")
 
 

@@ -95,11 +95,35 @@ def kept_or_made(sources: Iterable[bytes], make: Callable[[], T], frozen: Callab
     return made
 
 
+def repository_entry(kind: str, root: Path) -> Path:
+    """The one entry of the cache folder of `kind` kept for the repository at `root`,
+    named by a digest of its path (see `prune_unused`)."""
+    return cache_folder(kind) / f"{hashlib.sha256(os.fsencode(str(root))).hexdigest()}.json"
+
+
 def stamp(path: str) -> str:
     """A file named by its path, size and modification time, as Python names a module's
     bytecode: what an entry made from code is kept under."""
     status = os.stat(path)
     return f"{path}\0{status.st_size}\0{status.st_mtime_ns}"
+
+
+def stamps_under(folder: str, suffixes: tuple[str, ...]) -> list[str]:
+    """`stamp` of every file under `folder` whose name ends with one of `suffixes`, its
+    links to other folders followed (each folder once), byte-code caches left out."""
+    stamps, folders, seen = [], [folder], set()
+    while folders:
+        current = folders.pop()
+        if os.path.realpath(current) in seen:
+            continue
+        seen.add(os.path.realpath(current))
+        with os.scandir(current) as entries:
+            for entry in entries:
+                if entry.is_dir() and entry.name != "__pycache__":
+                    folders.append(entry.path)
+                elif entry.name.endswith(suffixes):
+                    stamps.append(stamp(entry.path))
+    return stamps
 
 
 @cache

@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.collectors.local.git import GitRepo, run_git
 from scanner.memory import UNREADABLE
-from scanner.parsed_yaml import cache_folder, prune_unused, read_entry, write_entry
+from scanner.parsed_yaml import prune_unused, read_entry, repository_entry, write_entry
 
 #: Changes whenever an entry's shape or the walk asked changes.
 FORMAT = "1"
@@ -62,8 +61,7 @@ def earlier(repo: GitRepo, starts: set[str], until: int, *, reuse: bool = True) 
         return NOTHING_EARLIER
     ordered = sorted(starts)
     key = hashlib.sha256("\n".join([FORMAT, WALK_FORMAT, *ordered]).encode()).hexdigest()
-    entry = cache_folder("history-walks") / \
-        f"{hashlib.sha256(os.fsencode(str(repo.root))).hexdigest()}.json"
+    entry = repository_entry("history-walks", repo.root)
     kept_here = reuse and not _history_replaced(repo.common_dir)
     walk = _recalled(entry, key) if kept_here else None
     said = walk.at(until) if walk is not None else None

@@ -45,10 +45,11 @@ from scanner.collectors.local.git import GitRepo
 from scanner.memory import UNREADABLE, packed, unpacked
 from scanner.parsed_yaml import (
     MAX_ENTRY_BYTES,
-    cache_folder,
     prune_unused,
     read_entry,
+    repository_entry,
     stamp,
+    stamps_under,
     write_entry,
 )
 
@@ -86,8 +87,7 @@ def clone_state(repo: GitRepo, tracked: Sequence[str], settings: CollectSettings
     parts = [FORMAT.encode(), code, repr(shaping).encode(),
              os.fsencode(str(repo.root)), (repo.head() or "").encode(), files]
     digest = hashlib.sha256(b"\0".join(hashlib.sha256(part).digest() for part in parts))
-    name = hashlib.sha256(os.fsencode(str(repo.root))).hexdigest()
-    return CloneState(cache_folder("clone-readings") / f"{name}.json", digest.hexdigest())
+    return CloneState(repository_entry("clone-readings", repo.root), digest.hexdigest())
 
 
 def recalled(state: CloneState, settings: CollectSettings, now: datetime) -> FilesRead | None:
@@ -190,19 +190,8 @@ def _code_digest() -> bytes:
     """Python's version, and the path, size and modification time of every module and
     data file of the scanner's package (following its links to the collectors and rules)
     and of each parser's, as Python names a module's bytecode."""
-    stamps = [sys.version]
-    folders, seen = [os.path.dirname(os.path.abspath(scanner.__file__))], set()
-    while folders:
-        folder = folders.pop()
-        if os.path.realpath(folder) in seen:
-            continue
-        seen.add(os.path.realpath(folder))
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_dir() and entry.name != "__pycache__":
-                    folders.append(entry.path)
-                elif entry.name.endswith((".py", ".yaml", ".json")):
-                    stamps.append(stamp(entry.path))
+    stamps = [sys.version, *stamps_under(os.path.dirname(os.path.abspath(scanner.__file__)),
+                                         (".py", ".yaml", ".json"))]
     for parser in PARSERS:
         spec = importlib.util.find_spec(parser)
         stamps.append(stamp(spec.origin) if spec and spec.origin else f"{parser}\0none")
